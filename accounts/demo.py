@@ -1,0 +1,73 @@
+"""Demo data of accounts: 浙江省 → 温州市 → 泰顺县, its organisations, and a user per role."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from accounts import service
+from accounts.models import OrgKind, Region, RegionLevel, Role
+from core import secretbox
+from core.db import db
+from core.demo import seeder
+
+DEMO_PASSWORD = "demo-pass-2026"
+COUNTY = "330329"
+
+
+def demo_totp_secret(username: str) -> str:
+    """Stable per demo user, so a newcomer's authenticator keeps working after a re-seed."""
+    return base64.b32encode(hashlib.sha256(f"biaoyun-demo:{username}".encode()).digest()[:20]).decode()
+
+
+def demo_uscc(n: int) -> str:
+    body = f"91330329MA2{n:06d}"[:17]
+    return body + service.uscc_check_char(body)
+
+
+def add_user(context: dict, username: str, name: str, roles: list[Role], org=None, totp: bool = True):
+    user = service.create_user(username, name, DEMO_PASSWORD, roles, COUNTY, org=org)
+    secret = None
+    if totp:
+        secret = demo_totp_secret(username)
+        user.totp_secret = secretbox.seal(secret.encode(), service.TOTP_PURPOSE)
+    context["logins"].append({"role": "/".join(r.value for r in roles), "username": username,
+                              "password": DEMO_PASSWORD, "totp": secret, "name": name})
+    context.setdefault("users", {})[username] = user
+    return user
+
+
+@seeder("accounts")
+def seed_accounts(context: dict) -> None:
+    db.session.add_all([
+        Region(code="330000", name="浙江省", level=RegionLevel.PROVINCE),
+        Region(code="330300", name="温州市", level=RegionLevel.CITY, parent_code="330000"),
+        Region(code=COUNTY, name="泰顺县", level=RegionLevel.COUNTY, parent_code="330300"),
+    ])
+    db.session.flush()
+    orgs = context.setdefault("orgs", {})
+    orgs["finance"] = service.create_org("泰顺县财政局", OrgKind.FINANCE, COUNTY, demo_uscc(1))
+    orgs["center"] = service.create_org("泰顺县公共资源交易中心", OrgKind.CENTRAL_AGENCY, COUNTY, demo_uscc(2))
+    orgs["agency"] = service.create_org("温州正信招标代理有限公司", OrgKind.AGENCY, COUNTY, demo_uscc(3))
+    purchasers = ["泰顺县教育局", "泰顺县人民医院", "泰顺县罗阳镇人民政府"]
+    orgs["purchasers"] = [service.create_org(n, OrgKind.PURCHASER, COUNTY, demo_uscc(10 + i))
+                          for i, n in enumerate(purchasers)]
+    suppliers = ["浙江云帆信息技术有限公司", "温州华瑞办公设备有限公司", "泰顺县绿源物业服务有限公司",
+                 "杭州博远教学装备有限公司", "温州新锐医疗器械有限公司", "浙江正泰建设工程有限公司"]
+    orgs["suppliers"] = [service.create_org(n, OrgKind.SUPPLIER, COUNTY, demo_uscc(20 + i), is_sme=i % 2 == 0)
+                         for i, n in enumerate(suppliers)]
+
+    add_user(context, "admin", "平台管理员", [Role.ADMIN])
+    add_user(context, "caijian", "采监科 陈科长", [Role.SUPERVISOR], orgs["finance"])
+    add_user(context, "guikou", "业务科 林审核", [Role.FINANCE_REVIEWER], orgs["finance"], totp=False)
+    add_user(context, "zhongxin", "交易中心 王经办", [Role.AGENCY_STAFF], orgs["center"])
+    add_user(context, "daili", "正信代理 周经办", [Role.AGENCY_STAFF], orgs["agency"])
+    for i, org in enumerate(orgs["purchasers"], start=1):
+        add_user(context, f"caigou{i}", f"{org.name} 采购员", [Role.PURCHASER], org, totp=False)
+    for i, org in enumerate(orgs["suppliers"], start=1):
+        add_user(context, f"gys{i}", f"{org.name} 投标员", [Role.SUPPLIER], org, totp=False)
+    for i in range(1, 41):
+        add_user(context, f"zj{i:02d}", f"专家{i:02d}", [Role.EXPERT], None)
+    # Keep the printed list short: one expert stands for the forty.
+    context["logins"] = [row for row in context["logins"]
+                         if not row["username"].startswith("zj") or row["username"] == "zj01"]

@@ -1,0 +1,289 @@
+"""Accounts: passwords, TOTP, rate limiting, API tokens and users' public keys.
+
+Every function that changes state flushes and writes its audit event; the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from accounts.models import ApiToken, KeyPurpose, LoginFailure, Org, PublicKey, Role, User, UserRole
+from audit.service import record
+from core import clock, secretbox
+from core.db import db
+from core.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationError
+
+password_hasher = PasswordHasher()
+TOTP_PURPOSE = "totp-secret"
+TOTP_ISSUER = "标云 Biaoyun"
+TOKEN_PREFIX = "byt_"
+
+
+# ---------------------------------------------------------------- users and passwords
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise ValidationError("密码至少 8 位。", code="password_too_short")
+    return password_hasher.hash(password)
+
+
+def create_user(username: str, name: str, password: str, roles: list[Role] | tuple[Role, ...],
+                region_code: str, org: Org | None = None, phone: str | None = None) -> User:
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"用户名 {username} 已被使用。", code="username_taken")
+    user = User(username=username, name=name, password_hash=hash_password(password), org=org,
+                region_code=region_code, phone=phone, created_at=clock.now())
+    user.role_rows = [UserRole(role=Role(r)) for r in roles]
+    db.session.add(user)
+    db.session.flush()
+    record("accounts.user_created", user, {"username": username, "roles": sorted(str(r) for r in roles)})
+    return user
+
+
+def session_stamp(user: User) -> str:
+    """Changes whenever the password changes, which voids every older session."""
+    return user.password_hash[-16:]
+
+
+# ---------------------------------------------------------------- rate limiting
+
+def _recent_failures(column, value: str) -> int:
+    since = clock.now() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_S"])
+    return db.session.scalar(select(func.count()).select_from(LoginFailure)
+                             .where(column == value, LoginFailure.at >= since)) or 0
+
+
+def check_rate_limit(username: str, address: str) -> None:
+    """Slow down guessing: too many recent failures for the account or the address."""
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    if (_recent_failures(LoginFailure.username, username) >= limit
+            or _recent_failures(LoginFailure.address, address) >= limit * 4):
+        raise TooManyRequests("尝试次数过多，请稍后再试。", details={"retry_after": current_app.config["LOGIN_LOCKOUT_S"]})
+
+
+def record_failure(username: str, address: str, kind: str) -> None:
+    db.session.add(LoginFailure(username=username, address=address, kind=kind, at=clock.now()))
+    record("accounts.login_failed", None, {"username": username, "address": address, "factor": kind})
+
+
+class LoginFailed(Unauthorized):
+    """Wrong password or code. Its failure record and audit event are kept (keep_changes)."""
+
+    code = "login_failed"
+    keep_changes = True
+
+
+def authenticate_password(username: str, password: str, address: str) -> User:
+    """Check the password; on failure record it (the caller commits before answering)."""
+    check_rate_limit(username, address)
+    user = db.session.scalar(select(User).where(User.username == username))
+    try:
+        ok = user is not None and user.active and password_hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        record_failure(username, address, "password")
+        raise LoginFailed("用户名或密码错误。")
+    if password_hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = password_hasher.hash(password)
+    return user
+
+
+# ---------------------------------------------------------------- TOTP
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=TOTP_ISSUER)
+
+
+def _matching_step(secret: str, code: str) -> int | None:
+    """The time step (±1 for clock drift) whose code equals `code`, by the server clock."""
+    code = (code or "").strip().replace(" ", "")
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    now_step = int(clock.now().timestamp()) // totp.interval
+    for step in (now_step, now_step - 1, now_step + 1):
+        if secrets.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def enrol_totp(user: User, secret: str, code: str) -> None:
+    """Bind the authenticator once the user proves it shows the right codes."""
+    step = _matching_step(secret, code)
+    if step is None:
+        raise ValidationError("动态口令不正确，请核对手机上的验证器后重试。", code="totp_invalid")
+    user.totp_secret = secretbox.seal(secret.encode(), TOTP_PURPOSE)
+    user.totp_last_step = step
+    db.session.flush()
+    record("accounts.totp_enrolled", user)
+
+
+def verify_totp(user: User, code: str, address: str = "-", purpose: str = "login") -> None:
+    """Accept a code once: the step moves forward in one atomic UPDATE, so a replay loses."""
+    if user.totp_secret is None:
+        raise Forbidden("此账户尚未绑定动态口令。", code="totp_not_enrolled")
+    check_rate_limit(user.username, address)
+    secret = secretbox.unseal(user.totp_secret, TOTP_PURPOSE).decode()
+    step = _matching_step(secret, code)
+    accepted = step is not None and db.session.execute(
+        update(User).where(User.id == user.id, User.totp_last_step < step).values(totp_last_step=step),
+        execution_options={"synchronize_session": False},
+    ).rowcount == 1
+    if not accepted:
+        record_failure(user.username, address, "totp")
+        raise LoginFailed("动态口令不正确或已使用，请等待下一个口令。", code="totp_invalid")
+    db.session.refresh(user, ["totp_last_step"])
+    if purpose != "login":
+        record("accounts.step_up", user, {"purpose": purpose})
+
+
+# ---------------------------------------------------------------- API tokens
+
+@dataclass
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown to the user once, never stored
+
+
+def _token_digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def create_api_token(user: User, name: str) -> IssuedToken:
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise ValidationError("请填写令牌名称（不超过 60 字）。", code="token_name_invalid")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, prefix=secret[:12], token_hash=_token_digest(secret),
+                     created_at=clock.now())
+    db.session.add(token)
+    db.session.flush()
+    record("accounts.token_created", token, {"name": name, "prefix": token.prefix})
+    return IssuedToken(token, secret)
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("令牌不存在。")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        record("accounts.token_revoked", token, {"prefix": token.prefix})
+    return token
+
+
+def authenticate_token(secret: str) -> User | None:
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(secret)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    return token.user
+
+
+def list_api_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                   .order_by(ApiToken.created_at.desc())))
+
+
+# ---------------------------------------------------------------- public keys
+
+def load_p256_public_key(pem: str) -> ec.EllipticCurvePublicKey:
+    try:
+        key = serialization.load_pem_public_key(pem.strip().encode())
+    except (ValueError, TypeError) as exc:
+        raise ValidationError("无法识别的公钥：请粘贴 PEM 格式（-----BEGIN PUBLIC KEY-----）。",
+                              code="key_unreadable") from exc
+    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
+        raise ValidationError("只接受 P-256（secp256r1）椭圆曲线公钥。", code="key_wrong_type")
+    return key
+
+
+def key_fingerprint(key: ec.EllipticCurvePublicKey) -> str:
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()
+
+
+def register_public_key(user: User, pem: str, purpose: KeyPurpose | str, label: str) -> PublicKey:
+    key = load_p256_public_key(pem)
+    try:
+        purpose = KeyPurpose(purpose)
+    except ValueError as exc:
+        raise ValidationError("密钥用途必须是 sign 或 encrypt。", code="key_purpose_invalid") from exc
+    fingerprint = key_fingerprint(key)
+    if db.session.scalar(select(PublicKey.id).where(PublicKey.fingerprint == fingerprint)):
+        raise Conflict("此公钥已登记过。", code="key_duplicate")
+    normalised = key.public_bytes(serialization.Encoding.PEM,
+                                  serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    row = PublicKey(user_id=user.id, org_id=user.org_id, purpose=purpose, label=(label or "").strip()[:60]
+                    or purpose.value, pem=normalised, fingerprint=fingerprint, created_at=clock.now())
+    db.session.add(row)
+    db.session.flush()
+    record("accounts.key_registered", row, {"fingerprint": fingerprint, "purpose": purpose.value})
+    return row
+
+
+def revoke_public_key(user: User, key_id: int) -> PublicKey:
+    row = db.session.get(PublicKey, key_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("公钥不存在。")
+    if row.revoked_at is not None:
+        raise Conflict("此公钥已吊销。", code="key_already_revoked")
+    row.revoked_at = clock.now()
+    record("accounts.key_revoked", row, {"fingerprint": row.fingerprint})
+    return row
+
+
+def list_public_keys(user: User) -> list[PublicKey]:
+    return list(db.session.scalars(select(PublicKey).where(PublicKey.user_id == user.id)
+                                   .order_by(PublicKey.created_at.desc())))
+
+
+def active_keys_of_org(org_id: int, purpose: KeyPurpose) -> list[PublicKey]:
+    """Keys that may sign for an organisation now (for the tender module's bid checks)."""
+    return list(db.session.scalars(select(PublicKey).where(
+        PublicKey.org_id == org_id, PublicKey.purpose == purpose, PublicKey.revoked_at.is_(None))))
+
+
+# ---------------------------------------------------------------- organisations
+
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_check_char(first17: str) -> str:
+    """The 18th character of a unified social credit code (GB 32100-2015)."""
+    total = sum(USCC_CHARS.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+def is_valid_uscc(code: str) -> bool:
+    code = (code or "").strip().upper()
+    return (len(code) == 18 and all(c in USCC_CHARS for c in code)
+            and uscc_check_char(code[:17]) == code[17])
+
+
+def create_org(name: str, kind: str, region_code: str, uscc: str | None = None, is_sme: bool = False) -> Org:
+    if uscc is not None and not is_valid_uscc(uscc):
+        raise ValidationError(f"统一社会信用代码 {uscc} 无效（长度或校验位不符）。", code="uscc_invalid")
+    org = Org(name=name, kind=kind, region_code=region_code, uscc=uscc.upper() if uscc else None, is_sme=is_sme)
+    db.session.add(org)
+    db.session.flush()
+    record("accounts.org_created", org, {"name": name, "kind": str(kind), "uscc": org.uscc})
+    return org

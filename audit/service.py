@@ -1,0 +1,203 @@
+"""Writing to and checking the audit log.
+
+`record()` is the one line every state change calls inside its own transaction: the event
+commits or rolls back together with the change it describes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import current_app, g, has_request_context
+from sqlalchemy import select, update
+
+from audit.canonical import canonical_json, event_leaf_data
+from audit.checkpoint import load_or_create_signing_key, sign_checkpoint, verifier_key_string, verify_checkpoint
+from audit.merkle import CompactRange, inclusion_proof, leaf_hash
+from audit.models import AuditCheckpoint, AuditEvent, AuditHead
+from core import clock
+from core.db import db
+
+VERIFY_BATCH = 5000
+
+
+def current_actor() -> str | None:
+    """'user:<id>' for a logged-in request, else whatever the caller set on `g` (tasks)."""
+    actor = g.get("audit_actor") if has_request_context() or g else None
+    if actor:
+        return actor
+    if has_request_context():
+        from flask_login import current_user
+
+        if current_user and current_user.is_authenticated:
+            return f"user:{current_user.id}"
+    return None
+
+
+def record(action: str, obj: object | None = None, payload: dict | None = None, *,
+           actor: str | None = None, object_type: str | None = None,
+           object_id: str | int | None = None) -> AuditEvent:
+    """Append one event to the log in the caller's transaction (flushes, never commits)."""
+    if obj is not None:
+        object_type = object_type or getattr(obj, "__tablename__", type(obj).__name__.lower())
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+    actor = actor or current_actor() or "system"
+    payload = payload or {}
+    payload_json = canonical_json(payload).decode()
+    # Taking the head row's lock first serialises appenders; RETURNING gives our index.
+    size, frontier_json = db.session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(size=AuditHead.size + 1)
+        .returning(AuditHead.size, AuditHead.frontier),
+        execution_options={"synchronize_session": False},
+    ).one()
+    seq = size - 1
+    time_iso = clock.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    obj_id = None if object_id is None else str(object_id)
+    data = event_leaf_data(seq, time_iso, actor, action, object_type, obj_id, payload)
+    lh = leaf_hash(data)
+    frontier = CompactRange.from_json(json.loads(frontier_json))
+    frontier.append(lh)
+    db.session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(frontier=json.dumps(frontier.to_json())),
+        execution_options={"synchronize_session": False},
+    )
+    event = AuditEvent(seq=seq, time=time_iso, actor=actor, action=action, object_type=object_type,
+                       object_id=obj_id, payload=payload_json, leaf_hash=lh)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def ensure_head() -> None:
+    """Create the head row of an empty log (the first migration does this too)."""
+    if db.session.get(AuditHead, 1) is None:
+        db.session.add(AuditHead(id=1, size=0, frontier=json.dumps(CompactRange().to_json())))
+        db.session.flush()
+
+
+def signing_key() -> Ed25519PrivateKey:
+    return load_or_create_signing_key(Path(current_app.config["AUDIT_KEY_PATH"]))
+
+
+def key_name() -> str:
+    return current_app.config["AUDIT_ORIGIN"]
+
+
+def verifier_key() -> str:
+    """The public verifier key string (C2SP vkey) that anyone checks checkpoints with."""
+    return verifier_key_string(key_name(), signing_key().public_key())
+
+
+def create_checkpoint() -> AuditCheckpoint:
+    """Sign the current tree head and keep the note; cheap (the frontier gives the root)."""
+    head = db.session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    root = CompactRange.from_json(json.loads(head.frontier)).root()
+    note = sign_checkpoint(current_app.config["AUDIT_ORIGIN"], head.size, root, signing_key(), key_name())
+    checkpoint = AuditCheckpoint(size=head.size, root=root, note=note, created_at=clock.now())
+    db.session.add(checkpoint)
+    db.session.flush()
+    return checkpoint
+
+
+def latest_checkpoint(min_size: int = 0) -> AuditCheckpoint:
+    """The newest checkpoint covering at least `min_size` events, signing a new one if needed."""
+    checkpoint = db.session.scalars(
+        select(AuditCheckpoint).order_by(AuditCheckpoint.size.desc(), AuditCheckpoint.id.desc()).limit(1)
+    ).first()
+    if checkpoint is None or checkpoint.size < max(min_size, 1):
+        checkpoint = create_checkpoint()
+    return checkpoint
+
+
+def event_json(event: AuditEvent) -> dict:
+    """The event as the standalone verifier reads it (the exact hashed fields)."""
+    return {"seq": event.seq, "time": event.time, "actor": event.actor, "action": event.action,
+            "object_type": event.object_type, "object_id": event.object_id,
+            "payload": json.loads(event.payload), "leaf_hash": event.leaf_hash.hex()}
+
+
+def prove(seq: int) -> dict:
+    """An inclusion proof of event `seq` against a signed checkpoint, as a self-contained JSON."""
+    event = db.session.get(AuditEvent, seq)
+    if event is None:
+        raise LookupError(f"no audit event {seq}")
+    checkpoint = latest_checkpoint(seq + 1)
+    leaves = list(db.session.scalars(
+        select(AuditEvent.leaf_hash).where(AuditEvent.seq < checkpoint.size).order_by(AuditEvent.seq)))
+    proof = inclusion_proof(leaves, seq, checkpoint.size)
+    leaf = {k: v for k, v in event_json(event).items() if k != "leaf_hash"}
+    return {"leaf_data": leaf, "index": seq, "tree_size": checkpoint.size,
+            "proof": [p.hex() for p in proof], "checkpoint": checkpoint.note, "verifier_key": verifier_key()}
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    size: int
+    root: bytes
+    problem: str | None = None
+    seq: int | None = None
+
+
+def _events() -> Iterator[AuditEvent]:
+    last = -1
+    while True:
+        batch = list(db.session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(VERIFY_BATCH)))
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1].seq
+        db.session.expunge_all()
+
+
+def verify_log() -> VerifyResult:
+    """Recompute every leaf and the root; compare with the head and every signed checkpoint."""
+    public_key = signing_key().public_key()
+    checkpoints: dict[int, list[AuditCheckpoint]] = {}
+    for cp in db.session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.size)):
+        try:
+            verify_checkpoint(cp.note, public_key, key_name())
+        except Exception as exc:
+            return VerifyResult(False, 0, b"", f"checkpoint {cp.id} has a bad signature: {exc}")
+        checkpoints.setdefault(cp.size, []).append(cp)
+    frontier = CompactRange()
+    for cp in checkpoints.pop(0, []):
+        if cp.root != frontier.root():
+            return VerifyResult(False, 0, frontier.root(), "checkpoint of the empty tree does not match")
+    expected = 0
+    for event in _events():
+        if event.seq != expected:
+            return VerifyResult(False, expected, frontier.root(), f"event {expected} is missing", expected)
+        data = event_leaf_data(event.seq, event.time, event.actor, event.action, event.object_type,
+                               event.object_id, json.loads(event.payload))
+        lh = leaf_hash(data)
+        if lh != event.leaf_hash:
+            return VerifyResult(False, expected, frontier.root(),
+                                f"event {event.seq} does not match its leaf hash (content changed)", event.seq)
+        frontier.append(lh)
+        expected += 1
+        for cp in checkpoints.pop(expected, []):
+            if cp.root != frontier.root():
+                return VerifyResult(False, expected, frontier.root(),
+                                    f"signed checkpoint at size {expected} does not match: an event at or "
+                                    f"before {expected - 1} was changed, removed or reordered", expected - 1)
+    if checkpoints:
+        size = min(checkpoints)
+        return VerifyResult(False, expected, frontier.root(),
+                            f"signed checkpoint at size {size} but the log holds only {expected} events", expected)
+    head = db.session.get(AuditHead, 1)
+    if head is None or head.size != expected:
+        return VerifyResult(False, expected, frontier.root(),
+                            f"tree head says {head.size if head else 0} events, the log holds {expected}")
+    if CompactRange.from_json(json.loads(head.frontier)).root() != frontier.root():
+        return VerifyResult(False, expected, frontier.root(), "tree head root does not match the events")
+    return VerifyResult(True, expected, frontier.root())
+
+
+def export_events() -> list[dict]:
+    return [event_json(e) for e in _events()]

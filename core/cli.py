@@ -1,0 +1,49 @@
+"""Commands: `flask serve` (web + Celery worker + beat in one foreground command)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from core.demo import demo_cli
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Do not start the Celery worker and beat.")
+@with_appcontext
+def serve_command(host: str, port: int, no_worker: bool) -> None:
+    """Run the web server with Socket.IO, plus a Celery worker with beat, until Ctrl-C."""
+    from core.extensions import socketio
+
+    app = current_app._get_current_object()
+    worker = None
+    if not no_worker:
+        schedule = os.path.join(app.instance_path, "celerybeat-schedule")
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "wsgi:celery", "worker", "--beat", "--pool=solo",
+             "--loglevel=warning", "--schedule", schedule],
+            start_new_session=True,
+        )
+    click.echo(f"\n标云 Biaoyun 已启动: http://{host}:{port}/   (Ctrl-C 停止 / to stop)\n")
+    try:
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
+    finally:
+        if worker is not None and worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(serve_command)
+    app.cli.add_command(demo_cli)

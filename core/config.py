@@ -1,0 +1,89 @@
+"""Configuration: defaults for the embedded install, overridden by environment variables.
+
+Well-known names (`DATABASE_URL`, `REDIS_URL`, `SECRET_KEY`, `FILE_STORE`) are read as they
+are, because hosting platforms set them; every other setting can be given as
+`BIAOYUN_<NAME>` (Flask's `from_prefixed_env`, values parsed as JSON where they can be).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("BIAOYUN_INSTANCE_PATH", ROOT / "instance"))
+DEFAULT_SECRET_KEY = "dev-insecure-secret-key-change-me"
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'biaoyun.sqlite'}"
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    FILE_STORE = str(INSTANCE / "files")
+    AUDIT_KEY_PATH = str(INSTANCE / "keys" / "audit_ed25519.pem")
+    AUDIT_ORIGIN = "biaoyun.local/audit"
+    REDIS_URL: str | None = None
+    CELERY_BROKER_URL: str | None = None  # derived from REDIS_URL, else an SQLite broker
+    CELERY_ALWAYS_EAGER = False
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    MAX_CONTENT_LENGTH = 2 * 1024**3  # sealed bids can be large; uploads stream to disk
+    CLOCK_ACCEL = 1.0
+    CLOCK_ANCHOR: str | None = None  # required when CLOCK_ACCEL != 1: all processes share it
+    CLOCK_VIRTUAL_ANCHOR: str | None = None
+    CLOCK_FROZEN_AT: str | None = None
+    WORKDAY_CALENDAR: str | None = None
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_FAILURE_WINDOW_S = 900
+    LOGIN_LOCKOUT_S = 300
+    # OpenAPI (flask-smorest)
+    API_TITLE = "Biaoyun API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = False
+    CELERY_ALWAYS_EAGER = True
+    LOGIN_LOCKOUT_S = 60
+
+
+def load_config(config: dict | type | None) -> dict:
+    """Merge the class defaults, the environment and an explicit mapping, in that order."""
+    base = TestConfig if config == "testing" else Config
+    values = {k: getattr(base, k) for k in dir(base) if k.isupper()}
+    for name, key in (("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"), ("REDIS_URL", "REDIS_URL"),
+                      ("SECRET_KEY", "SECRET_KEY"), ("FILE_STORE", "FILE_STORE")):
+        if os.environ.get(name):
+            values[key] = os.environ[name]
+    if isinstance(config, dict):
+        values.update(config)
+    values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(values["SQLALCHEMY_DATABASE_URI"])
+    return values
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check_production_config(values: dict) -> None:
+    """A production install must never run with the published development secret."""
+    if values.get("ENV_NAME") == "production" and values.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+        raise RuntimeError(
+            "Refusing to start: set SECRET_KEY (or BIAOYUN_SECRET_KEY) to a long random value in production."
+        )

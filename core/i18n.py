@@ -1,0 +1,51 @@
+"""Locale and time-zone selection, and the template filters that show times and money.
+
+Chinese is the default; a visitor can switch to English, remembered in the session.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, redirect, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in languages:
+        return user_locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return "Asia/Shanghai"
+
+
+def register(app: Flask) -> None:
+    from core import clock, money
+
+    @app.get("/lang/<code>")
+    def set_language(code: str):
+        if code in current_app.config["LANGUAGES"]:
+            session["locale"] = code
+        target = request.referrer or url_for("portal.index")
+        return redirect(target if target.startswith(request.host_url) or target.startswith("/")
+                        else url_for("portal.index"))
+
+    @app.template_filter("local_dt")
+    def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return clock.format_local(value, fmt) if value else ""
+
+    @app.template_filter("yuan")
+    def yuan(value: int | None) -> str:
+        return money.format_yuan(value) if value is not None else ""
+
+    @app.context_processor
+    def inject_locale() -> dict:
+        return {"current_locale": str(get_locale()), "server_now": clock.now()}
