@@ -9,7 +9,7 @@ from accounts import service
 from accounts.models import OrgKind, Region, RegionLevel, Role
 from core import secretbox
 from core.db import db
-from core.demo import seeder
+from core.demo import LOGIN_PROVIDERS, seeder
 
 DEMO_PASSWORD = "demo-pass-2026"
 COUNTY = "330329"
@@ -68,6 +68,26 @@ def seed_accounts(context: dict) -> None:
         add_user(context, f"gys{i}", f"{org.name} 投标员", [Role.SUPPLIER], org, totp=False)
     for i in range(1, 41):
         add_user(context, f"zj{i:02d}", f"专家{i:02d}", [Role.EXPERT], None)
-    # Keep the printed list short: one expert stands for the forty.
-    context["logins"] = [row for row in context["logins"]
-                         if not row["username"].startswith("zj") or row["username"] == "zj01"]
+    context["logins"] = demo_logins()
+
+
+DEMO_USERS = [  # (role, username, name, TOTP bound)
+    ("admin", "admin", "平台管理员", True),
+    ("supervisor", "caijian", "采监科 陈科长", True),
+    ("finance_reviewer", "guikou", "业务科 林审核", False),
+    ("agency_staff", "zhongxin", "交易中心 王经办", True),
+    ("agency_staff", "daili", "正信代理 周经办", True),
+    ("purchaser", "caigou1", "泰顺县教育局 采购员", False),
+    ("supplier", "gys1", "浙江云帆信息技术有限公司 投标员", False),
+    ("expert", "zj01", "专家01 (zj01…zj40)", True),
+]
+
+
+def demo_logins() -> list[dict]:
+    """The accounts a newcomer needs, printed by `make run` (one per role; see the seed for all)."""
+    return [{"role": role, "username": username, "password": DEMO_PASSWORD, "name": name,
+             "totp": demo_totp_secret(username) if totp else None}
+            for role, username, name, totp in DEMO_USERS]
+
+
+LOGIN_PROVIDERS.append(demo_logins)

@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 
@@ -17,7 +18,8 @@ class TotpForm(FlaskForm):
 
 class PublicKeyForm(FlaskForm):
     label = StringField("名称", validators=[Length(max=60)])
-    purpose = SelectField("用途", choices=[("sign", "签名（投标文件签名）"), ("encrypt", "加密（接收密钥份额）")])
+    purpose = SelectField("用途", choices=[SelectChoice("sign", "签名（投标文件签名）"),
+                                           SelectChoice("encrypt", "加密（接收密钥份额）")])
     pem = TextAreaField("公钥（PEM）", validators=[DataRequired(message="请粘贴公钥")])
 
 

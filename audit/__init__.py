@@ -4,7 +4,12 @@ The pure parts (hashing, proofs, signed checkpoints, the standalone verifier) kn
 Flask or the database; `service.py` stores events and `cli.py` exposes `flask audit …`.
 """
 
-from flask import Flask
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the standalone verifier imports this package without Flask installed
+    from flask import Flask
 
 
 def register(app: Flask) -> None:

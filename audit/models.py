@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
 
-
 EMPTY_FRONTIER = '{"size": 0, "hashes": []}'
 
 

@@ -16,7 +16,12 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import select, update
 
 from audit.canonical import canonical_json, event_leaf_data
-from audit.checkpoint import load_or_create_signing_key, sign_checkpoint, verifier_key_string, verify_checkpoint
+from audit.checkpoint import (
+    load_or_create_signing_key,
+    sign_checkpoint,
+    verifier_key_string,
+    verify_checkpoint,
+)
 from audit.merkle import CompactRange, inclusion_proof, leaf_hash
 from audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from core import clock

@@ -86,3 +86,15 @@ def totp_command(username: str) -> None:
         raise click.ClickException(f"{username}: no such user with TOTP")
     secret = secretbox.unseal(user.totp_secret, TOTP_PURPOSE).decode()
     click.echo(pyotp.TOTP(secret).at(clock.now()))
+
+
+LOGIN_PROVIDERS: list[Callable[[], list[dict]]] = []
+
+
+@demo_cli.command("logins")
+def logins_command() -> None:
+    """Print the demo accounts (they are fixed, so this works on every start)."""
+    rows: list[dict] = []
+    for provider in LOGIN_PROVIDERS:
+        rows.extend(provider())
+    print_logins({"logins": rows})

@@ -12,7 +12,10 @@ from datetime import UTC, datetime
 
 import pyotp
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
+from tests_helpers import PASSWORD, login
 
 FROZEN_AT = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 Beijing time, a Friday
 
@@ -30,8 +33,6 @@ def _reset_postgres(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    from flask_migrate import upgrade
-
     from core.app import create_app
 
     tmp = tmp_path_factory.mktemp("instance")
@@ -45,7 +46,14 @@ def app(tmp_path_factory):
         "SOCKETIO_MESSAGE_QUEUE": None, "REDIS_URL": None,
     })
     with app.app_context():
-        upgrade()
+        # Tables come from the models so a feature in progress needs no migration yet;
+        # tests/core/test_migrations.py proves the migrations build the very same schema.
+        from audit.service import ensure_head
+        from core.db import db
+
+        db.create_all()
+        ensure_head()
+        db.session.commit()
     yield app
 
 
@@ -94,8 +102,23 @@ def app_ctx(app) -> Iterator[None]:
         yield
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g` and its own
+    database session, even while the test body holds an app context of its own."""
+
+    def open(self, *args, **kwargs):
+        from core.db import db
+
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()  # the test's objects see what the request committed
+        return response
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
@@ -111,7 +134,6 @@ def region(app_ctx):
     return "330329"
 
 
-PASSWORD = "correct-horse-9"
 
 
 @pytest.fixture
@@ -140,20 +162,6 @@ def make_user(app_ctx, region):
         return user
 
     return make
-
-
-def totp_code(user, at: datetime | None = None) -> str:
-    from core import clock as clock_module
-
-    return pyotp.TOTP(user.totp_seed).at(at or clock_module.now())
-
-
-def login(client, user, password: str = PASSWORD):
-    """Log in through the real pages: password, then TOTP when the account has it."""
-    response = client.post("/login", data={"username": user.username, "password": password})
-    if user.totp_seed:
-        response = client.post("/login/totp", data={"code": totp_code(user)})
-    return response
 
 
 @pytest.fixture

@@ -76,4 +76,5 @@ def test_openapi_document_lists_the_api(client):
 def test_vendor_assets_come_from_npm(client):
     response = client.get("/vendor/bootstrap/css/bootstrap.min.css")
     assert response.status_code == 200
+    response.close()
     assert client.get("/vendor/nothing/x.js").status_code == 404

@@ -1,0 +1,55 @@
+"""Default deny: every route outside the public list refuses an anonymous visitor; and a
+table of who may reach what."""
+
+import re
+
+import pytest
+
+PUBLIC_RULES = {
+    "/", "/login", "/login/totp", "/healthz", "/lang/<code>", "/static/<path:filename>",
+    "/vendor/<package>/<path:filename>", "/api/v1/openapi.json",
+}
+
+
+def concrete(rule: str) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: "1" if "id" in m.group(1) else "x", rule)
+
+
+def test_every_non_public_route_refuses_anonymous(app, client):
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.rule in PUBLIC_RULES:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(concrete(rule.rule), method=method)
+            assert response.status_code in (302, 401), f"{method} {rule.rule} answered {response.status_code}"
+            if rule.rule.startswith("/api/"):
+                assert response.status_code == 401
+                assert response.get_json()["error"]["code"] == "unauthorized"
+            else:
+                assert "/login" in response.headers.get("Location", ""), rule.rule
+            checked += 1
+    assert checked >= 10
+
+
+def test_public_list_matches_marked_views(app):
+    """A view is public only by an explicit mark; the list above is the whole of it."""
+    from core.auth import is_public_endpoint
+
+    public = {r.rule for r in app.url_map.iter_rules() if is_public_endpoint(app, r.endpoint)}
+    assert public == PUBLIC_RULES
+
+
+@pytest.mark.parametrize(("role", "path", "status"), [
+    ("purchaser", "/dashboard", 200),
+    ("supplier", "/dashboard", 200),
+    ("expert", "/dashboard", 200),
+    ("agency_staff", "/dashboard", 200),
+    ("supervisor", "/dashboard", 200),
+    ("supplier", "/account/keys", 200),
+    ("expert", "/account/tokens", 200),
+    ("supplier", "/api/v1/me", 200),
+])
+def test_who_may_reach_what(login_as, client, role, path, status):
+    login_as(role)
+    assert client.get(path).status_code == status
