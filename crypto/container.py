@@ -42,8 +42,17 @@ REC_CHUNK, REC_FINAL, REC_SIG = b"C", b"F", b"S"
 SIG_LABEL = b"biaoyun/sealed/v1/signature\x00"
 SHARE_COMMIT_LABEL = b"biaoyun/sealed/v1/share-commitment\x00"
 _HEADER_KEYS = {
-    "bidder_id", "chunk_size", "commitment", "k", "lot", "payload_salt", "policy_hash",
-    "self", "shares", "signer", "tender_id",
+    "bidder_id",
+    "chunk_size",
+    "commitment",
+    "k",
+    "lot",
+    "payload_salt",
+    "policy_hash",
+    "self",
+    "shares",
+    "signer",
+    "tender_id",
 }
 _SHARE_KEYS = {"commitment", "ct", "custodian", "enc", "recipient", "x"}
 _SELF_KEYS = {"ct", "enc", "recipient"}
@@ -196,7 +205,12 @@ def validate_header_fields(h: Any) -> None:
     if not _is_int(size) or not MIN_CHUNK <= size <= MAX_CHUNK or size & (size - 1):
         raise _bad("chunk_size must be a power of two in 64 KiB..16 MiB")
     ph = h["policy_hash"]
-    if not isinstance(ph, str) or len(ph) != 64 or ph != ph.lower() or not all(c in "0123456789abcdef" for c in ph):
+    if (
+        not isinstance(ph, str)
+        or len(ph) != 64
+        or ph != ph.lower()
+        or not all(c in "0123456789abcdef" for c in ph)
+    ):
         raise _bad("policy_hash must be 64 lowercase hex digits")
     _check_b64(h["payload_salt"], 32, "payload_salt")
     _check_b64(h["commitment"], 32, "commitment")
@@ -281,9 +295,7 @@ def check_policy(header: Header, policy: dict[str, Any]) -> None:
     ph = policy_hash(policy)
     h = header.fields
     if ph != header.policy_hash:
-        raise errors.PolicyMismatchError(
-            f"container is bound to policy {h['policy_hash']}, not {ph.hex()}"
-        )
+        raise errors.PolicyMismatchError(f"container is bound to policy {h['policy_hash']}, not {ph.hex()}")
     if (h["tender_id"], h["lot"], h["k"]) != (policy["tender_id"], policy["lot"], policy["k"]):
         raise errors.PolicyMismatchError("container tender, lot or k differ from the policy")
     custodians = policy["custodians"]
@@ -291,7 +303,9 @@ def check_policy(header: Header, policy: dict[str, Any]) -> None:
         raise errors.PolicyMismatchError("container has a different number of custodians than the policy")
     for custodian, stanza in zip(custodians, h["shares"], strict=True):
         if (stanza["custodian"], stanza["recipient"]) != (custodian["id"], custodian["public_key"]):
-            raise errors.PolicyMismatchError(f"share stanza {stanza['x']} is not for custodian {custodian['id']}")
+            raise errors.PolicyMismatchError(
+                f"share stanza {stanza['x']} is not for custodian {custodian['id']}"
+            )
 
 
 # --- records ----------------------------------------------------------------------------
@@ -315,7 +329,9 @@ class _Records:
     def _tag(self) -> bytes:
         tag = self.reader.source.read(1)
         if not tag:
-            raise errors.TruncatedError(f"container ends after chunk {self.count - 1}, before the final chunk")
+            raise errors.TruncatedError(
+                f"container ends after chunk {self.count - 1}, before the final chunk"
+            )
         return tag
 
     def chunks(self) -> Iterator[tuple[int, bool, bytes]]:
@@ -335,7 +351,9 @@ class _Records:
                 last = True
                 self._account(tag + length_bytes, ct, length)
             elif tag == REC_SIG:
-                raise errors.TruncatedError(f"signature found after chunk {self.count - 1}: the final chunk is missing")
+                raise errors.TruncatedError(
+                    f"signature found after chunk {self.count - 1}: the final chunk is missing"
+                )
             else:
                 raise errors.MalformedError(f"unknown record tag {tag!r} before chunk {self.count}")
             yield self.count - 1, last, ct
@@ -604,7 +622,9 @@ class Share:
                 raise ValueError("not a biaoyun-share/1 object")
             if not _is_int(obj["x"]) or not 1 <= obj["x"] <= 255:
                 raise ValueError("x out of range")
-            if not all(isinstance(obj[k], str) for k in ("bidder_id", "commitment", "custodian", "policy_hash")):
+            if not all(
+                isinstance(obj[k], str) for k in ("bidder_id", "commitment", "custodian", "policy_hash")
+            ):
                 raise ValueError("fields must be strings")
             y = b64u_decode(obj["y"], 32)
         except (ValueError, TypeError) as exc:
@@ -628,23 +648,33 @@ def unwrap_share(source: BinaryIO | Header, custodian_key: ec.EllipticCurvePriva
     try:
         y = hpke.unwrap(b64u_decode(stanza["enc"]), b64u_decode(stanza["ct"]), custodian_key, info)
     except hpke.HpkeOpenError as exc:
-        raise errors.StanzaInvalidError(f"share stanza {x} does not decrypt under its custodian's key") from exc
+        raise errors.StanzaInvalidError(
+            f"share stanza {x} does not decrypt under its custodian's key"
+        ) from exc
     if len(y) != 32 or not hmac.compare_digest(share_commitment(x, y), b64u_decode(stanza["commitment"])):
         raise errors.StanzaInvalidError(f"share stanza {x} does not match its share commitment")
-    return Share(x, y, stanza["custodian"], header.fields["policy_hash"], header.bidder_id, header.fields["commitment"])
+    return Share(
+        x, y, stanza["custodian"], header.fields["policy_hash"], header.bidder_id, header.fields["commitment"]
+    )
 
 
 def verify_share(source: BinaryIO | Header, share: Share) -> None:
     """Check a submitted share belongs to this container and is the one sealed for it."""
     header = _as_header(source)
     h = header.fields
-    if (share.policy_hash, share.bidder_id, share.commitment) != (h["policy_hash"], h["bidder_id"], h["commitment"]):
+    if (share.policy_hash, share.bidder_id, share.commitment) != (
+        h["policy_hash"],
+        h["bidder_id"],
+        h["commitment"],
+    ):
         raise errors.BadShareError(f"share {share.x} belongs to another container")
     if not 1 <= share.x <= len(header.shares) or header.shares[share.x - 1]["custodian"] != share.custodian:
         raise errors.BadShareError(f"share {share.x} does not match a custodian of this container")
     expected = b64u_decode(header.shares[share.x - 1]["commitment"])
     if not hmac.compare_digest(share_commitment(share.x, share.y), expected):
-        raise errors.BadShareError(f"share {share.x} ({share.custodian}) is corrupt: it fails its share commitment")
+        raise errors.BadShareError(
+            f"share {share.x} ({share.custodian}) is corrupt: it fails its share commitment"
+        )
 
 
 def combine_shares(source: BinaryIO | Header, shares: Sequence[Share]) -> bytes:
@@ -711,7 +741,9 @@ def inspect(
     return describe(header, records, valid, policy is not None)
 
 
-def describe(header: Header, records: _Records, signature_valid: bool, policy_checked: bool) -> dict[str, Any]:
+def describe(
+    header: Header, records: _Records, signature_valid: bool, policy_checked: bool
+) -> dict[str, Any]:
     """The inspect dict (also returned by opening)."""
     h = header.fields
     return {
@@ -722,7 +754,9 @@ def describe(header: Header, records: _Records, signature_valid: bool, policy_ch
         "policy_hash": h["policy_hash"],
         "policy_checked": policy_checked,
         "k": h["k"],
-        "custodians": [{"x": s["x"], "id": s["custodian"], "public_key": s["recipient"]} for s in h["shares"]],
+        "custodians": [
+            {"x": s["x"], "id": s["custodian"], "public_key": s["recipient"]} for s in h["shares"]
+        ],
         "self_recipient": h["self"]["recipient"],
         "signer": h["signer"],
         "commitment": h["commitment"],

@@ -53,7 +53,9 @@ class DirectorySink:
         if self.out_dir.exists() and (not self.out_dir.is_dir() or any(self.out_dir.iterdir())):
             raise FileExistsError(f"{self.out_dir} exists and is not an empty directory")
         self.out_dir.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.", suffix=".partial", dir=self.out_dir.parent))
+        self.tmp = Path(
+            tempfile.mkdtemp(prefix=f".{self.out_dir.name}.", suffix=".partial", dir=self.out_dir.parent)
+        )
         (self.tmp / "files").mkdir()
 
     def open_file(self, name: str, size: int) -> BinaryIO:
