@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,15 +56,16 @@ def make_key_file(
     kind: str,
     passphrase: str,
     iterations: int = DEFAULT_ITERATIONS,
+    rand: Callable[[int], bytes] = secrets.token_bytes,
 ) -> bytes:
     """Serialise given private keys as a key file (for tests and vectors; keygen uses it)."""
     if kind not in KINDS or set(keys) != set(KINDS[kind]):
         raise ValueError(f"a {kind} key file holds exactly {KINDS.get(kind)}")
-    salt = secrets.token_bytes(16)
+    salt = rand(16)
     aead = AESGCM(_wrapping_key(passphrase, salt, iterations))
     entries = []
     for use in KINDS[kind]:
-        nonce = secrets.token_bytes(12)
+        nonce = rand(12)
         entries.append(
             {
                 "nonce": b64u_encode(nonce),
