@@ -283,8 +283,8 @@ def test_forged_self_stanza_hits_the_commitment(parties) -> None:
     from crypto import seal
 
     keys = {"supplier_sign": parties.sign, "supplier_enc": parties.enc}
-    seal(parties.policy, parties.sign, parties.enc.public_key(), SUMMARY, [("a", io.BytesIO(b"bid"))], out, "B-1",
-         rand=rand)  # fmt: skip
+    files = [("a", io.BytesIO(b"bid"))]
+    seal(parties.policy, parties.sign, parties.enc.public_key(), SUMMARY, files, out, "B-1", rand=rand)
     file_key = bytes.fromhex(rand.draws[0])
     forged = forge_self_stanza(out.getvalue(), file_key, os.urandom(32), keys, os.urandom)
     assert inspect(io.BytesIO(forged), parties.policy)["signature_valid"] is True

@@ -24,8 +24,8 @@ A31 = {
     "62fb3d30ad6aa8f80e30f1d128aafd68a2ce72ea0",
     "skRm": "f3ce7fdae57e1a310d87f1ebbde6f328be0a99cdbcadf4d6589cf29de4b8ffd2",
     "shared_secret": "c0d26aeab536609a572b07695d933b589dcf363ff9d93c93adea537aeabb8cb8",
-    "key_schedule_context": "00b88d4e6d91759e65e87c470e8b9141113e9ad5f0c8ceefc1e088c82e6980500798e486f9c9c09c9b"
-    "5c753ac72d6005de254c607d1b534ed11d493ae1c1d9ac85",
+    "key_schedule_context": "00b88d4e6d91759e65e87c470e8b9141113e9ad5f0c8ceefc1e088c82e698050"
+    "0798e486f9c9c09c9b5c753ac72d6005de254c607d1b534ed11d493ae1c1d9ac85",
     "secret": "2eb7b6bf138f6b5aff857414a058a3f1750054a9ba1f72c2cf0684a6f20b10e1",
     "key": "868c066ef58aae6dc589b6cfdd18f97e",
     "base_nonce": "4e0bc5018beba4bf004cca59",
