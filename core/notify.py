@@ -1,0 +1,120 @@
+"""Real-time notices to signed-in users: Socket.IO namespace `/notify`, one room per user and
+one per organisation.
+
+A page loaded by a signed-in user (static/js/notify.js) connects to `/notify`; the connection
+authenticates with the Flask session cookie of the handshake and joins `user:<id>` and, when
+the user belongs to an organisation, `org:<org_id>`. Anonymous connections are refused.
+
+Other packages send a notice after their transaction commits, through the Celery task:
+
+    from core.tasks import notify
+    notify.delay({"title": "投标文件已接收", "body": "…", "level": "success"}, user_ids=[user.id])
+
+The task runs in a worker process and reaches the browsers through the Socket.IO message
+queue (Redis), whichever web process they are connected to; run eagerly (tests, or in the web
+process) it emits directly. Notices are ephemeral: a user who is not connected misses them,
+so anything that matters must also be visible on a page.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+
+from flask import Flask, current_app
+from flask_login import current_user
+from flask_socketio import Namespace, SocketIO, join_room
+
+from core import clock
+from core.extensions import socketio
+
+NAMESPACE = "/notify"
+EVENT = "notice"
+LEVELS = ("info", "success", "warning", "danger")
+MAX_TEXT = 500
+
+log = logging.getLogger(__name__)
+_external_emitters: dict[str, SocketIO] = {}
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{int(user_id)}"
+
+
+def org_room(org_id: int) -> str:
+    return f"org:{int(org_id)}"
+
+
+class NotifyNamespace(Namespace):
+    """Connections of signed-in users; they only listen, they send nothing."""
+
+    def on_connect(self, auth=None):
+        if not current_user.is_authenticated:
+            return False
+        if current_user.totp_required and not current_user.totp_enabled:
+            return False  # same rule as the pages: enrol the second factor first
+        join_room(user_room(current_user.id))
+        if current_user.org_id is not None:
+            join_room(org_room(current_user.org_id))
+        return True
+
+
+def build_notice(message: dict) -> dict:
+    """Check and normalise a notice: plain text only, a known level, a same-site link."""
+    if not isinstance(message, dict):
+        raise TypeError("a notice is a dict")
+    title = str(message.get("title") or "").strip()[:MAX_TEXT]
+    body = str(message.get("body") or "").strip()[:MAX_TEXT]
+    if not title and not body:
+        raise ValueError("a notice needs a title or a body")
+    level = message.get("level") or "info"
+    if level not in LEVELS:
+        raise ValueError(f"unknown notice level {level!r}")
+    url = message.get("url")
+    if url is not None and (not isinstance(url, str) or not url.startswith("/") or url.startswith("//")):
+        raise ValueError("a notice links only to a page of this site")
+    return {"id": str(message.get("id") or uuid.uuid4().hex), "title": title, "body": body,
+            "level": level, "url": url, "at": clock.now().isoformat()}
+
+
+def rooms_for(user_ids: Iterable[int] = (), org_ids: Iterable[int] = ()) -> list[str]:
+    rooms = [user_room(u) for u in user_ids or ()] + [org_room(o) for o in org_ids or ()]
+    return list(dict.fromkeys(rooms))
+
+
+def external_emitter(url: str) -> SocketIO:
+    """A write-only Socket.IO client of the message queue, for processes that serve no clients."""
+    emitter = _external_emitters.get(url)
+    if emitter is None:
+        emitter = _external_emitters[url] = SocketIO(message_queue=url)
+    return emitter
+
+
+def send_notice(message: dict, user_ids: Iterable[int] = (), org_ids: Iterable[int] = (),
+                *, external: bool = False) -> dict | None:
+    """Emit `notice` to the rooms of these users and organisations; returns what was sent.
+
+    `external=True` (a Celery worker) publishes on the message queue only; without a queue a
+    worker cannot reach any browser, and the notice is dropped with a warning. A user in several
+    of the rooms receives the notice once.
+    """
+    rooms = rooms_for(user_ids, org_ids)
+    if not rooms:
+        return None
+    notice = build_notice(message)
+    if external:
+        url = current_app.config.get("SOCKETIO_MESSAGE_QUEUE")
+        if not url:
+            log.warning("notice %s dropped: no Socket.IO message queue (set REDIS_URL)", notice["id"])
+            return None
+        external_emitter(url).emit(EVENT, notice, to=rooms, namespace=NAMESPACE)
+    else:
+        socketio.emit(EVENT, notice, to=rooms, namespace=NAMESPACE)
+    return notice
+
+
+def register(app: Flask) -> None:
+    # A fresh namespace object for each app: create_app builds a new Socket.IO server each time.
+    socketio.on_namespace(NotifyNamespace(NAMESPACE))
+    from core import tasks  # noqa: F401  (registers core.tasks.notify with Celery)
