@@ -27,7 +27,7 @@ install-dev: $(VENV)/.installed-dev node_modules/.installed translations
 assets: node_modules/.installed
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d translations -f
+	$(BIN)/pybabel compile -d translations -f 2>&1 | grep -v "^compiling" || true
 
 run: install
 	$(BIN)/flask db upgrade
