@@ -32,6 +32,8 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
              "--loglevel=warning", "--schedule", schedule],
             start_new_session=True,
         )
+    # Under `flask …` Flask turns app.run() into a no-op (FLASK_RUN_FROM_CLI); this command is the server.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"\n标云 Biaoyun 已启动: http://{host}:{port}/   (Ctrl-C 停止 / to stop)\n")
     try:
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
