@@ -6,7 +6,9 @@ Each measured step runs in its own subprocess so that its peak resident memory (
 can be compared with the same process's resident memory just before the step. The raw
 pipeline reads the same payload file in the same chunk size, encrypts each chunk with
 AES-256-GCM, hashes the ciphertext with SHA-256 and writes it out: the same I/O and the
-same primitives as sealing, with no container framing. The last line is JSON.
+same primitives as sealing, with no container framing. Steps are interleaved and repeated
+(best of --repeat) because page-cache and tmpfs allocation make single runs noisy. The
+last line is JSON.
 """
 
 from __future__ import annotations
@@ -129,7 +131,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=float, default=1024)
     parser.add_argument("--chunk-size", type=int, default=1 << 20)
-    parser.add_argument("--repeat", type=int, default=1, help="take the best of N runs of each step")
+    parser.add_argument("--repeat", type=int, default=3, help="take the best of N runs of each step")
+    parser.add_argument(
+        "--tmpdir",
+        default=os.environ.get("BENCH_TMPDIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None),
+        help="where the payload and outputs go (default: /dev/shm, to time the pipeline, not the disk)",
+    )
     parser.add_argument("--child")
     parser.add_argument("--workdir")
     args = parser.parse_args()
@@ -137,9 +144,9 @@ def main() -> None:
     if args.child:
         child(args.child, Path(args.workdir), args.chunk_size, size)
         return
-    with tempfile.TemporaryDirectory(prefix="crypto-bench-", dir=os.environ.get("BENCH_TMPDIR")) as tmp:
+    with tempfile.TemporaryDirectory(prefix="crypto-bench-", dir=args.tmpdir) as tmp:
         workdir = Path(tmp)
-        run("make", workdir, args.chunk_size, size)
+        run("make", workdir, args.chunk_size, size)  # the payload is on disk (and in the page cache)
         best: dict[str, dict] = {}
         for _ in range(args.repeat):
             for step in ("raw", "seal", "open"):
@@ -149,6 +156,7 @@ def main() -> None:
                         subprocess.run(["rm", "-rf", str(target)], check=True)
                     elif target.exists():
                         target.unlink()
+                os.sync()  # let the previous step's dirty pages reach the disk outside the timing
                 result = run(step, workdir, args.chunk_size, size)
                 seconds, growth = result["seconds"], result["mem_growth_mib"]
                 rate = size / MIB / seconds

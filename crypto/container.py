@@ -28,7 +28,6 @@ from crypto.encoding import (
     load_public_key,
     parse_canonical_json,
     public_key_b64u,
-    public_key_bytes,
 )
 from crypto.policy import policy_hash, validate_policy
 
@@ -261,6 +260,20 @@ class _Reader:
             got += len(more)
         return b"".join(parts)
 
+    def read_into(self, view: memoryview, what: str) -> memoryview:
+        """Fill ``view`` exactly, reusing the caller's buffer (no per-chunk allocation)."""
+        readinto = getattr(self.source, "readinto", None)
+        if readinto is None:
+            view[:] = self.read_exact(len(view), what)
+            return view
+        got = 0
+        while got < len(view):
+            n = readinto(view[got:])
+            if not n:
+                raise errors.TruncatedError(f"container ends inside the {what}")
+            got += n
+        return view
+
 
 def _read_header(reader: _Reader) -> Header:
     magic = reader.source.read(len(MAGIC))
@@ -334,12 +347,13 @@ class _Records:
             )
         return tag
 
-    def chunks(self) -> Iterator[tuple[int, bool, bytes]]:
-        full = self.chunk_size + TAG
+    def chunks(self) -> Iterator[tuple[int, bool, memoryview]]:
+        """Yield (index, last, ciphertext); the ciphertext view is reused by the next step."""
+        buffer = memoryview(bytearray(self.chunk_size + TAG))
         while True:
             tag = self._tag()
             if tag == REC_CHUNK:
-                ct = self.reader.read_exact(full, f"chunk {self.count}")
+                ct = self.reader.read_into(buffer, f"chunk {self.count}")
                 last = False
                 self._account(tag, ct, self.chunk_size)
             elif tag == REC_FINAL:
@@ -347,7 +361,7 @@ class _Records:
                 length = int.from_bytes(length_bytes, "big")
                 if not 1 <= length <= self.chunk_size:
                     raise errors.MalformedError(f"final chunk length {length} out of range")
-                ct = self.reader.read_exact(length + TAG, f"chunk {self.count}")
+                ct = self.reader.read_into(buffer[: length + TAG], f"chunk {self.count}")
                 last = True
                 self._account(tag + length_bytes, ct, length)
             elif tag == REC_SIG:
@@ -361,7 +375,7 @@ class _Records:
                 break
         self._finish()
 
-    def _account(self, prefix: bytes, ct: bytes, plaintext_len: int) -> None:
+    def _account(self, prefix: bytes, ct: memoryview, plaintext_len: int) -> None:
         self.hasher.update(prefix)
         self.hasher.update(ct)
         self.count += 1
@@ -711,13 +725,8 @@ def unwrap_self(source: BinaryIO | Header, supplier_enc_key: ec.EllipticCurvePri
     return file_key
 
 
-def public_key_raw(key: ec.EllipticCurvePublicKey) -> bytes:
-    """Uncompressed point (re-exported for the CLI and vectors)."""
-    return public_key_bytes(key)
-
-
 def _read_body(
-    source: BinaryIO, header: Header, decrypt: Callable[[int, bool, bytes], None] | None
+    source: BinaryIO, header: Header, decrypt: Callable[[int, bool, memoryview], None] | None
 ) -> _Records:
     records = _Records(_Reader(source), header)
     for index, last, ct in records.chunks():

@@ -35,7 +35,10 @@ class MalformedError(SealedError):
 
 
 class PayloadInvalidError(SealedError):
+    """The authenticated plaintext is not a valid manifest and files: the bidder encrypted it."""
+
     code = "payload_invalid"
+    bidder_fault = True
 
 
 class PolicyMismatchError(SealedError):

@@ -204,7 +204,7 @@ def open_with_file_key(
     plain = bytearray(header.chunk_size)
     view = memoryview(plain)
 
-    def decrypt(index: int, last: bool, ct: bytes) -> None:
+    def decrypt(index: int, last: bool, ct: memoryview) -> None:
         n = len(ct) - TAG
         try:
             aead.decrypt_into(chunk_nonce(index, last), ct, None, view[:n])
