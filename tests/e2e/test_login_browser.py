@@ -1,0 +1,52 @@
+"""In a real browser, a demo agency user signs in with password and TOTP and sees the dashboard,
+with no console error (the strict Content-Security-Policy reports violations there)."""
+
+import pyotp
+import pytest
+
+from accounts.demo import DEMO_PASSWORD, demo_totp_secret
+
+pytestmark = pytest.mark.browser
+
+
+def test_agency_user_logs_in_with_password_and_totp(live_server, browser_page, console_errors, server_now):
+    page = browser_page
+    page.goto(f"{live_server}/dashboard")
+    assert "/login" in page.url  # default deny: the dashboard sends a visitor to the login page
+
+    page.fill("#username", "zhongxin")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#totp-form")
+    assert page.url.endswith("/login/totp")
+
+    code = pyotp.TOTP(demo_totp_secret("zhongxin")).at(server_now())
+    page.fill("#code", code)
+    page.click("#totp-form button[type=submit]")
+
+    title = page.wait_for_selector("#dashboard-title")
+    assert "交易中心 王经办" in title.inner_text()
+    assert page.url.endswith("/dashboard")
+    # the real-time notice channel (static/js/notify.js) connects through the CSP
+    page.wait_for_selector("#notify-area[data-notify-state=connected]")
+    assert console_errors == []
+
+
+def test_wrong_totp_code_keeps_the_user_out(live_server, browser_page, console_errors):
+    page = browser_page
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "daili")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#totp-form")
+    page.fill("#code", "000000" if pyotp.TOTP(demo_totp_secret("daili")).now() != "000000" else "111111")
+    page.click("#totp-form button[type=submit]")
+    page.wait_for_selector(".alert-danger")
+    assert page.locator("#dashboard-title").count() == 0
+    assert "#notify-area" not in page.content()
+
+
+def test_demo_login_fixture_signs_in_a_supervisor(demo_login, console_errors):
+    page = demo_login("caijian")
+    assert "采监科 陈科长" in page.inner_text("#dashboard-title")
+    assert console_errors == []
