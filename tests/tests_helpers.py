@@ -19,3 +19,15 @@ def login(client, user, password: str = PASSWORD):
     if user.totp_seed:
         response = client.post("/login/totp", data={"code": totp_code(user)})
     return response
+
+
+def make_test_app(tmp_path, **overrides):
+    """A second app for tests of the factory itself. No message queue: Flask-SocketIO keeps one
+    server per process, and the session app's test client must not inherit a Redis queue."""
+    from core.app import create_app
+
+    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.sqlite'}",
+              "FILE_STORE": str(tmp_path / "f"), "AUDIT_KEY_PATH": str(tmp_path / "k" / "a.pem"),
+              "REDIS_URL": None, "SOCKETIO_MESSAGE_QUEUE": None, "CELERY_BROKER_URL": "memory://"}
+    config.update(overrides)
+    return create_app(config)

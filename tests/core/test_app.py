@@ -1,6 +1,7 @@
 """The app factory, health check, error format, security headers and the public/anonymous rule."""
 
 import pytest
+from tests_helpers import make_test_app
 
 from core import config as cfg
 from core.app import create_app
@@ -13,16 +14,13 @@ def test_production_refuses_default_secret(monkeypatch):
 
 
 def test_production_accepts_real_secret(tmp_path):
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 40,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}",
-                      "FILE_STORE": str(tmp_path / "f"), "AUDIT_KEY_PATH": str(tmp_path / "k" / "a.pem")})
+    app = make_test_app(tmp_path, ENV_NAME="production", SECRET_KEY="x" * 40)
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
 def test_prefixed_environment_is_read(monkeypatch, tmp_path):
     monkeypatch.setenv("BIAOYUN_LOGIN_MAX_FAILURES", "9")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e.sqlite'}",
-                      "AUDIT_KEY_PATH": str(tmp_path / "k" / "a.pem"), "FILE_STORE": str(tmp_path / "f")})
+    app = make_test_app(tmp_path)
     assert app.config["LOGIN_MAX_FAILURES"] == 9
 
 
@@ -43,7 +41,8 @@ def test_healthz_reports_each_service(client):
 def test_api_errors_are_json_with_stable_code(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
-    assert response.get_json() == {"error": {"code": "not_found", "message": response.get_json()["error"]["message"]}}
+    body = response.get_json()
+    assert body == {"error": {"code": "not_found", "message": body["error"]["message"]}}
 
 
 def test_pages_get_chinese_error_page(client):

@@ -6,8 +6,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
+from tests_helpers import make_test_app
 
-from core.app import create_app
 from core.db import db
 
 
@@ -15,8 +15,7 @@ def test_migrations_match_models(tmp_path):
     url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):
         pytest.skip("checked on SQLite; the PostgreSQL run builds its schema the same way")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "FILE_STORE": str(tmp_path / "f"),
-                      "AUDIT_KEY_PATH": str(tmp_path / "k" / "a.pem")})
+    app = make_test_app(tmp_path, SQLALCHEMY_DATABASE_URI=url, TESTING=True)
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
