@@ -1,0 +1,20 @@
+"""Tender: projects, publication, clarifications, sealed bids, the opening and its online hall."""
+
+from flask import Flask
+
+SWEEP_SECONDS = 10.0
+
+
+def register(app: Flask) -> None:
+    from core.extensions import api as rest_api
+    from tender import api, demo, events, models, panels, tasks, views  # noqa: F401  (register side effects)
+
+    app.register_blueprint(views.bp)
+    rest_api.register_blueprint(api.blp)
+    events.register_handlers()
+    app.config.setdefault("TIME_VAULT_KEY_PATH", None)
+    schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
+    schedule.setdefault("tender-sweep", {"task": "tender.tasks.sweep", "schedule": SWEEP_SECONDS})
+    celery_app = app.extensions.get("celery")
+    if celery_app is not None:  # the beat schedule is read when Celery is configured, before features
+        celery_app.conf.beat_schedule = schedule

@@ -1,0 +1,214 @@
+"""Sealed bids: streamed submission checked without any private key, replace, withdraw, receipts.
+
+The deadline is checked by the server clock under the project row's lock at commit time, so
+an upload that began before the deadline but finishes after it is refused, and a submission
+racing the closing sweep has exactly one outcome.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, BinaryIO
+
+from sqlalchemy import func, select, update
+
+import crypto
+from accounts.models import KeyPurpose, Org, User
+from accounts.service import active_keys_of_org, key_fingerprint
+from audit import service as audit_service
+from audit.service import record
+from core import clock
+from core.db import db
+from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from tender import filestore
+from tender.keys import load_pem_public, raw_b64u
+from tender.models import Bid, Lot, Project
+from tender.service import canonical, get_project, is_overseer, is_project_staff, registration_of
+from tender.transitions import BidStatus, LotStatus, ProjectStatus, move
+
+RECEIPT_FORMAT = "biaoyun-receipt/1"
+LIVE = (BidStatus.SUBMITTED, BidStatus.OPENED, BidStatus.REVOKED, BidStatus.VOIDED)
+
+CONTAINER_MESSAGES = {
+    "bad_magic": "上传的文件不是标云加密投标文件（.sealed）。",
+    "unsupported_version": "加密投标文件的格式版本不受支持，请用最新的加密工具重新加密。",
+    "header_tampered": "加密投标文件的文件头已损坏或被改动，请重新加密。",
+    "malformed": "加密投标文件结构错误，请重新加密。",
+    "payload_invalid": "加密投标文件内容结构错误，请重新加密。",
+    "policy_mismatch": "投标文件不是按本项目本标项公布的密钥托管策略加密的，请下载本标项的策略后重新加密。",
+    "truncated": "投标文件不完整（上传中断或文件被截断），请重新上传。",
+    "trailing_data": "投标文件末尾有多余数据，请上传加密工具生成的原文件。",
+    "signature_invalid": "投标文件的电子签名无效，请用本单位登记的签名密钥重新加密。",
+}
+
+
+def bidder_id_of(org: Org) -> str:
+    """The id a supplier seals under (FORMAT.md `bidder_id`): its USCC, else its platform id."""
+    return org.uscc or f"org-{org.id}"
+
+
+def lot_of(project: Project, lot_id: int) -> Lot:
+    lot = next((lot for lot in project.lots if lot.id == lot_id), None)
+    if lot is None:
+        raise NotFound("标项不存在。", code="lot_not_found")
+    return lot
+
+
+def _refuse(code: str, message: str) -> ValidationError:
+    return ValidationError(message, code=f"container_{code}")
+
+
+def check_container(path, lot: Lot, org: Org) -> tuple[dict[str, Any], str]:
+    """Structure, binding to this lot's frozen policy, bidder id, and a signature by an active
+    sign key of the supplier's organisation. Returns (inspect info, signer fingerprint)."""
+    try:
+        with open(path, "rb") as handle:
+            info = crypto.inspect(handle, lot.policy, require_signature=True)
+    except crypto.SealedError as exc:
+        raise _refuse(exc.code, CONTAINER_MESSAGES.get(exc.code, "加密投标文件校验失败。")) from exc
+    if info["bidder_id"] != bidder_id_of(org):
+        raise _refuse("wrong_bidder", f"投标文件的投标人标识（{info['bidder_id']}）与本单位"
+                                      f"（{bidder_id_of(org)}）不符，请以本单位身份重新加密。")
+    for key in active_keys_of_org(org.id, KeyPurpose.SIGN):
+        public = load_pem_public(key.pem)
+        if raw_b64u(public) == info["signer"]:
+            return info, key_fingerprint(public)
+    raise _refuse("unknown_signer", "投标文件的签名密钥不是本单位登记且有效的签名公钥，请先在“我的密钥”中登记。")
+
+
+def lock_for_submission(project_id: int) -> Project:
+    """Take the project row's write lock (a conditional UPDATE: PostgreSQL row lock, SQLite
+    writer lock) and check, under it, that bids are still accepted by the server clock."""
+    changed = db.session.execute(
+        update(Project).where(Project.id == project_id, Project.status == ProjectStatus.BIDDING)
+        .values(lock_version=Project.lock_version + 1), execution_options={"synchronize_session": False},
+    ).rowcount
+    project = get_project(project_id, lock=True)
+    db.session.refresh(project)
+    if changed != 1 or clock.now() >= project.deadline:
+        raise Conflict(f"投标截止时间（{clock.format_local(project.deadline)}，北京时间）已过，"
+                       "不再接受投标文件的递交、修改或撤回。", code="deadline_passed")
+    return project
+
+
+def _precheck(user: User, project: Project, lot: Lot) -> None:
+    if registration_of(user, project) is None:
+        raise Forbidden("请先报名本项目，再递交投标文件。", code="not_registered")
+    if project.status != ProjectStatus.BIDDING or clock.now() >= project.deadline:
+        if project.status == ProjectStatus.PUBLISHED:
+            raise Conflict("本项目尚未开始接受投标文件。", code="bidding_not_open")
+        raise Conflict("投标截止时间已过，不再接受投标文件。", code="deadline_passed")
+    if lot.status != LotStatus.OPEN:
+        raise Conflict("本标项不接受投标。", code="lot_closed")
+
+
+def current_bid(lot_id: int, org_id: int) -> Bid | None:
+    return db.session.scalar(select(Bid).where(Bid.lot_id == lot_id, Bid.org_id == org_id,
+                                               Bid.status == BidStatus.SUBMITTED))
+
+
+def submit_bid(user: User, project_id: int, lot_id: int, stream: BinaryIO) -> Bid:
+    """Stream a sealed bid to the store, check it, and record it as the supplier's current bid.
+
+    The caller commits; on any failure after this returns it must call `discard(bid)`."""
+    project = get_project(project_id)
+    lot = lot_of(project, lot_id)
+    _precheck(user, project, lot)
+    with filestore.temp_upload(stream) as upload:
+        if upload.size == 0:
+            raise _refuse("empty", "没有收到文件内容，请重新上传。")
+        info, fingerprint = check_container(upload.path, lot, user.org)
+        project = lock_for_submission(project_id)
+        previous = current_bid(lot.id, user.org_id)
+        now = clock.now()
+        if previous is not None:
+            move(previous, BidStatus.SUPERSEDED)
+            previous.closed_at = now
+            db.session.flush()  # the partial unique index allows one current bid
+        path = filestore.keep(upload, f"bids/{project.id}/{lot.id}", ".sealed")
+    try:
+        bid = Bid(project_id=project.id, lot_id=lot.id, org_id=user.org_id, user_id=user.id,
+                  bidder_id=info["bidder_id"], path=path, size=upload.size, sha256=upload.sha256,
+                  signed_digest=info["signed_digest"], signer_fingerprint=fingerprint,
+                  commitment=info["commitment"], submitted_at=now)
+        db.session.add(bid)
+        db.session.flush()
+        event = record("tender.bid_submitted", bid, {
+            "project": project.code, "lot": lot.number, "org": user.org_id, "sha256": upload.sha256,
+            "size": upload.size, "replaces": previous.id if previous else None})
+        bid.audit_seq = event.seq
+        db.session.flush()
+    except BaseException:
+        filestore.remove(path)
+        raise
+    return bid
+
+
+def discard(bid: Bid | None) -> None:
+    """Undo the file of a bid whose transaction did not commit."""
+    if bid is not None:
+        filestore.remove(bid.path)
+
+
+def withdraw_bid(user: User, bid_id: int) -> Bid:
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or bid.org_id != user.org_id:
+        raise NotFound("投标文件不存在。", code="bid_not_found")
+    lock_for_submission(bid.project_id)
+    db.session.refresh(bid)
+    if bid.status != BidStatus.SUBMITTED:
+        raise Conflict("只能撤回当前有效的投标文件。", code="bid_not_current")
+    move(bid, BidStatus.WITHDRAWN)
+    bid.closed_at = clock.now()
+    record("tender.bid_withdrawn", bid, {"org": bid.org_id, "lot_id": bid.lot_id})
+    return bid
+
+
+# ---------------------------------------------------------------- receipts
+
+def receipt_body(bid: Bid) -> dict[str, Any]:
+    project = db.session.get(Project, bid.project_id)
+    return {"format": RECEIPT_FORMAT, "bid_id": bid.id, "project": project.code, "lot": bid.lot.number,
+            "policy_hash": bid.lot.policy_hash, "bidder_id": bid.bidder_id, "sha256": bid.sha256,
+            "size": bid.size, "received_at": bid.submitted_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "audit_seq": bid.audit_seq}
+
+
+def issue_receipt(bid: Bid) -> dict[str, Any]:
+    """Sign the receipt with the platform's audit key and attach the audit inclusion proof."""
+    body = receipt_body(bid)
+    signature = audit_service.signing_key().sign(canonical(body).encode())
+    receipt = {"receipt": body, "signature": base64.b64encode(signature).decode(),
+               "signature_alg": "Ed25519 over the canonical JSON of `receipt`",
+               "verifier_key": audit_service.verifier_key(),
+               "inclusion_proof": audit_service.prove(bid.audit_seq)}
+    bid.receipt = json.dumps(receipt, ensure_ascii=False)
+    db.session.flush()
+    return receipt
+
+
+# ---------------------------------------------------------------- what each party may see
+
+def my_bids(user: User, project: Project) -> list[Bid]:
+    """A supplier sees its own bids only, never another's."""
+    if user.org_id is None:
+        return []
+    return list(db.session.scalars(select(Bid).where(Bid.project_id == project.id, Bid.org_id == user.org_id)
+                                   .order_by(Bid.submitted_at.desc(), Bid.id.desc())))
+
+
+def bid_counts(user: User | None, project: Project) -> dict[int, int] | None:
+    """Bids per lot, shown only after the deadline (before it nobody learns whether others bid)."""
+    if clock.now() < project.deadline or project.status in (ProjectStatus.DRAFT, ProjectStatus.PUBLISHED,
+                                                            ProjectStatus.BIDDING):
+        return None
+    rows = db.session.execute(select(Bid.lot_id, func.count()).where(
+        Bid.project_id == project.id, Bid.status.in_(LIVE)).group_by(Bid.lot_id)).all()
+    counts = {lot.id: 0 for lot in project.lots}
+    counts.update({lot_id: n for lot_id, n in rows})
+    return counts
+
+
+def can_see_all_bids(user: User, project: Project) -> bool:
+    return (is_project_staff(user, project) or is_overseer(user)) and clock.now() >= project.deadline

@@ -1,0 +1,1 @@
+"""Demo data of the tender (filled in below)."""

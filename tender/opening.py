@@ -1,0 +1,418 @@
+"""The opening: closing submission at the deadline, the time vault's shares, custodians'
+shares, bidders' own keys, opening each bid once it can be opened, the Art 31 outcomes.
+
+Everything here is idempotent and driven by stored state (statuses, share rows, the clock),
+so the sweep resumes after a crash of the web or worker process: a half-done opening of
+one bid is rolled back with its transaction and its partial output directory is cleaned up.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+import crypto
+from accounts.service import verify_totp
+from audit.service import record
+from core import clock
+from core.db import db
+from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from tender import filestore, vault
+from tender.cryptoext import open_with_file_key
+from tender.models import Bid, Lot, Notice, OpeningRecord, Project, ShareSubmission
+from tender.rules import rule
+from tender.service import get_project
+from tender.transitions import BidStatus, LotStatus, NoticeKind, OpeningMode, ProjectStatus, move
+
+log = logging.getLogger(__name__)
+SWEEP_ACTOR = "system:sweep"
+
+
+class TooEarly(Conflict):
+    """A share offered before the opening time: refused, and the refusal stays audited."""
+
+    code = "too_early"
+    keep_changes = True
+
+
+# ---------------------------------------------------------------- timing
+
+def window_end(project: Project) -> datetime:
+    """When shares (custodian mode) or bidders' keys (bidder mode) stop being waited for."""
+    if project.opening_mode == OpeningMode.BIDDER:
+        return project.deadline + timedelta(minutes=project.decrypt_window_minutes)
+    return project.deadline + timedelta(minutes=rule(project.region_code, "opening_window_minutes"))
+
+
+def current_bids(lot: Lot) -> list[Bid]:
+    return list(db.session.scalars(select(Bid).where(Bid.lot_id == lot.id, Bid.status == BidStatus.SUBMITTED)
+                                   .order_by(Bid.id)))
+
+
+def header_of(bid: Bid) -> crypto.Header:
+    with open(filestore.absolute(bid.path), "rb") as handle:
+        return crypto.read_header(handle)
+
+
+def header_bytes(bid: Bid) -> bytes:
+    """The container's header and header MAC: all a custodian needs to unwrap its share."""
+    header = header_of(bid)
+    return header.prefix + header.mac
+
+
+# ---------------------------------------------------------------- closing at the deadline
+
+def close_submission(project_id: int) -> bool:
+    """bidding -> opening once the deadline has passed; lots with too few bids fail."""
+    now = clock.now()
+    changed = db.session.execute(
+        update(Project).where(Project.id == project_id, Project.status == ProjectStatus.BIDDING,
+                              Project.deadline <= now)
+        .values(status=ProjectStatus.OPENING, opening_started_at=now, lock_version=Project.lock_version + 1),
+        execution_options={"synchronize_session": False}).rowcount
+    if changed != 1:
+        return False
+    project = get_project(project_id, lock=True)
+    db.session.refresh(project)
+    minimum = rule(project.region_code, f"min_bids.{project.method.value}")
+    counts = {}
+    for lot in project.lots:
+        bids = current_bids(lot)
+        counts[str(lot.number)] = len(bids)
+        if len(bids) < minimum:
+            fail_lot(lot, f"投标截止时有效投标人 {len(bids)} 家，不足 {minimum} 家，本标项不予开标。",
+                     "too_few_bids", bids)
+        else:
+            move(lot, LotStatus.OPENING)
+    record("tender.submission_closed", project, {"code": project.code, "bids": counts, "minimum": minimum},
+           actor=SWEEP_ACTOR)
+    if project.opening_mode == OpeningMode.CUSTODIAN:
+        release_vault_shares(project)
+    finish_if_done(project)
+    return True
+
+
+def fail_lot(lot: Lot, reason: str, code: str, bids: list[Bid]) -> None:
+    project = lot.project
+    move(lot, LotStatus.FAILED)
+    lot.failure_reason = reason[:200]
+    now = clock.now()
+    for bid in bids:
+        move(bid, BidStatus.VOIDED)
+        bid.closed_at, bid.outcome_code, bid.outcome_note = now, code, "标项未开标，投标文件不予开启"
+    db.session.add(Notice(project_id=project.id, lot_id=lot.id, kind=NoticeKind.FAILURE,
+                          title=f"{project.title} 标项{lot.number} 废标公告", body=reason, published_at=now))
+    record("tender.lot_failed", lot, {"project": project.code, "lot": lot.number, "cause": code},
+           actor=SWEEP_ACTOR)
+
+
+def release_vault_shares(project: Project) -> int:
+    """The time vault unwraps its share of every current bid (only after the opening time)."""
+    member = next((c for c in project.custodians if c.is_vault), None)
+    if member is None:
+        return 0
+    released = 0
+    for lot in project.lots:
+        if lot.status != LotStatus.OPENING:
+            continue
+        for bid in current_bids(lot):
+            if db.session.scalar(select(ShareSubmission.id).where(ShareSubmission.bid_id == bid.id,
+                                                                  ShareSubmission.x == member.position + 1)):
+                continue
+            try:
+                share = vault.release_share(header_of(bid), project.deadline)
+            except crypto.SealedError as exc:
+                settle_failure(bid, exc)
+                continue
+            db.session.add(ShareSubmission(bid_id=bid.id, custodian_id=member.custodian_id, x=share.x,
+                                           share_json=share.to_bytes().decode(), submitted_at=clock.now()))
+            released += 1
+    if released:
+        record("tender.vault_shares_released", project, {"code": project.code, "shares": released},
+               actor=SWEEP_ACTOR)
+    db.session.flush()
+    return released
+
+
+# ---------------------------------------------------------------- custodians' shares
+
+def submit_shares(user, project_id: int, shares: list, totp_code: str, address: str = "-") -> int:
+    """A human custodian hands in its unwrapped shares (step-up TOTP); each is checked alone."""
+    project = get_project(project_id)
+    member = next((c for c in project.custodians if c.user_id == user.id), None)
+    if member is None:
+        raise Forbidden("您不是本项目的密钥保管人。", code="not_custodian")
+    if clock.now() < project.deadline or project.status in (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING):
+        record("tender.share_refused_early", project, {"code": project.code, "custodian": member.custodian_id})
+        raise TooEarly("未到开标时间，不接受密钥份额。此次提交已记入审计日志。")
+    if project.status != ProjectStatus.OPENING:
+        raise Conflict("本项目不在开标解密阶段。", code="not_opening")
+    verify_totp(user, totp_code, address, purpose="release_share")
+    if not isinstance(shares, list) or not shares:
+        raise ValidationError("没有收到密钥份额。", code="shares_missing")
+    by_commitment = {b.commitment: b for lot in project.lots for b in current_bids(lot)}
+    accepted = 0
+    for obj in shares:
+        try:
+            share = crypto.Share.from_json(obj)
+        except crypto.SealedError as exc:
+            raise ValidationError("密钥份额格式无效。", code="share_malformed") from exc
+        bid = by_commitment.get(share.commitment)
+        if bid is None:
+            continue  # a share of a bid that is no longer waiting (opened, failed, superseded)
+        if share.custodian != member.custodian_id:
+            raise ValidationError("密钥份额不属于您。", code="share_not_yours")
+        try:
+            crypto.verify_share(header_of(bid), share)
+        except crypto.SealedError as exc:
+            record("tender.share_rejected", bid, {"custodian": member.custodian_id, "error": exc.code})
+            raise ValidationError(f"投标文件 {bid.id} 的密钥份额校验失败（{exc.code}）。", code="share_invalid") from exc
+        exists = db.session.scalar(select(ShareSubmission.id).where(ShareSubmission.bid_id == bid.id,
+                                                                    ShareSubmission.x == share.x))
+        if exists is None:
+            db.session.add(ShareSubmission(bid_id=bid.id, custodian_id=member.custodian_id, x=share.x,
+                                           share_json=share.to_bytes().decode(), submitted_by_id=user.id,
+                                           submitted_at=clock.now()))
+            accepted += 1
+    db.session.flush()
+    record("tender.shares_submitted", project, {"code": project.code, "custodian": member.custodian_id,
+                                                "accepted": accepted})
+    return accepted
+
+
+def shares_of(bid: Bid) -> list[crypto.Share]:
+    rows = db.session.scalars(select(ShareSubmission).where(ShareSubmission.bid_id == bid.id))
+    return [crypto.Share.from_json(json.loads(r.share_json)) for r in rows]
+
+
+# ---------------------------------------------------------------- opening one bid
+
+def _claim(bid_id: int) -> Bid | None:
+    """Lock a still-unopened bid for this transaction (conditional UPDATE = row/writer lock)."""
+    changed = db.session.execute(
+        update(Bid).where(Bid.id == bid_id, Bid.status == BidStatus.SUBMITTED)
+        .values(attempts=Bid.attempts + 1), execution_options={"synchronize_session": False}).rowcount
+    if changed != 1:
+        return None
+    bid = db.session.get(Bid, bid_id)
+    db.session.refresh(bid)
+    return bid
+
+
+def _opened_dir(bid: Bid) -> str:
+    return f"opened/{bid.project_id}/{bid.id}"
+
+
+def open_bid(bid_id: int, *, shares: list[crypto.Share] | None = None, file_key: bytes | None = None) -> Bid | None:
+    """Open one bid into the store's opened area and write its opening record line.
+
+    The rebuilt file key lives only in this call. Returns None if the bid was no longer waiting."""
+    bid = _claim(bid_id)
+    if bid is None:
+        return None
+    out = _opened_dir(bid)
+    filestore.remove_tree(out)  # what a crashed earlier attempt may have left
+    try:
+        with open(filestore.absolute(bid.path), "rb") as handle:
+            if file_key is not None:
+                result = open_with_file_key(handle, file_key, filestore.absolute(out), bid.lot.policy)
+            else:
+                result = crypto.open_with_shares(handle, shares or [], crypto.DirectorySink(filestore.absolute(out)),
+                                                 policy=bid.lot.policy)
+    except crypto.SealedError as exc:
+        filestore.remove_tree(out)
+        settle_failure(bid, exc)
+        return bid
+    finally:
+        file_key = None
+    write_record(bid, result.summary)
+    return bid
+
+
+def write_record(bid: Bid, summary: dict) -> OpeningRecord:
+    now = clock.now()
+    move(bid, BidStatus.OPENED)
+    bid.closed_at = now
+    price = summary.get("price_fen")
+    delivery = summary.get("delivery_days")
+    line = OpeningRecord(
+        project_id=bid.project_id, lot_id=bid.lot_id, bid_id=bid.id, org_id=bid.org_id,
+        bidder_name=str(summary.get("bidder") or bid.org.name)[:200],
+        price_fen=price if isinstance(price, int) and not isinstance(price, bool) else None,
+        delivery=(f"{delivery} 日" if isinstance(delivery, int) else str(summary.get("delivery") or ""))[:200],
+        remarks=str(summary.get("remarks") or "")[:4000], opened_at=now)
+    db.session.add(line)
+    db.session.flush()
+    record("tender.bid_opened", bid, {"lot_id": bid.lot_id, "org": bid.org_id, "price_fen": line.price_fen},
+           actor=SWEEP_ACTOR)
+    return line
+
+
+def settle_failure(bid: Bid, exc: crypto.SealedError) -> None:
+    """Art 31: the bidder's fault -> revoked; anyone else's -> voided (counts as withdrawn), cause kept.
+
+    The file was accepted with a valid supplier signature and its digest is on the receipt: if
+    it is still intact, every failure to open it with the committed key is the bidder's doing."""
+    intact = filestore.absolute(bid.path).exists() and filestore.sha256_of(bid.path) == bid.sha256
+    if exc.code in ("not_enough_shares", "bad_share"):
+        fault, status = "custody", BidStatus.VOIDED
+    elif not intact:
+        fault, status = "platform", BidStatus.VOIDED
+    else:
+        fault, status = "bidder", BidStatus.REVOKED
+    move(bid, status)
+    bid.closed_at, bid.outcome_code, bid.fault = clock.now(), exc.code, fault
+    bid.outcome_note = {"bidder": "因投标人原因解密失败，视为撤销投标文件",
+                        "custody": "密钥份额不足，解密失败，视为撤回投标文件",
+                        "platform": "因平台原因解密失败，视为撤回投标文件"}[fault]
+    record("tender.bid_decrypt_failed", bid, {"error": exc.code, "fault": fault, "status": status.value},
+           actor=SWEEP_ACTOR)
+
+
+# ---------------------------------------------------------------- bidder mode
+
+def submit_file_key(user, bid_id: int, file_key_b64u: str) -> Bid:
+    """Bidder mode: the supplier hands in the file key it unwrapped from its own stanza."""
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or bid.org_id != user.org_id:
+        raise NotFound("投标文件不存在。", code="bid_not_found")
+    project = get_project(bid.project_id)
+    if project.opening_mode != OpeningMode.BIDDER:
+        raise Conflict("本项目由密钥保管人解密，无需投标人解密。", code="not_bidder_mode")
+    now = clock.now()
+    if now < project.deadline or project.status != ProjectStatus.OPENING:
+        raise Conflict("未到解密时间。", code="too_early")
+    if now >= window_end(project):
+        raise Conflict("解密时限已过。", code="window_closed")
+    if bid.status != BidStatus.SUBMITTED:
+        raise Conflict("此投标文件已解密或已处理。", code="bid_not_waiting")
+    try:
+        padded = file_key_b64u + "=" * (-len(file_key_b64u) % 4)
+        file_key = base64.urlsafe_b64decode(padded.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        file_key = b""
+    if len(file_key) != 32:
+        raise ValidationError("解密密钥格式无效。", code="file_key_malformed")
+    try:
+        header_of(bid).check_mac(file_key)
+    except crypto.SealedError as exc:
+        record("tender.file_key_refused", bid, {"error": exc.code})
+        raise WrongKey("解密密钥与投标文件不符，请确认使用的是本单位加密时的密钥文件。") from exc
+    opened = open_bid(bid.id, file_key=file_key)
+    del file_key
+    return opened or bid
+
+
+class WrongKey(ValidationError):
+    code = "wrong_file_key"
+    keep_changes = True
+
+
+# ---------------------------------------------------------------- the sweep
+
+def open_ready_bids(project_id: int) -> int:
+    """Custodian mode: open every waiting bid that has k valid shares."""
+    project = get_project(project_id)
+    if project.status != ProjectStatus.OPENING or project.opening_mode != OpeningMode.CUSTODIAN:
+        return 0
+    opened = 0
+    for lot in project.lots:
+        if lot.status != LotStatus.OPENING:
+            continue
+        for bid in current_bids(lot):
+            shares = shares_of(bid)
+            if len({s.x for s in shares}) >= project.k and open_bid(bid.id, shares=shares):
+                opened += 1
+    return opened
+
+
+def expire_window(project: Project) -> int:
+    """At the end of the window: custodian mode -> voided (quorum missing, not the bidder's fault);
+    bidder mode -> revoked (the bidder did not decrypt: its fault)."""
+    if clock.now() < window_end(project):
+        return 0
+    count = 0
+    for lot in project.lots:
+        if lot.status != LotStatus.OPENING:
+            continue
+        for bid in current_bids(lot):
+            if project.opening_mode == OpeningMode.BIDDER:
+                move(bid, BidStatus.REVOKED)
+                bid.fault, bid.outcome_code = "bidder", "not_decrypted"
+                bid.outcome_note = "投标人未在解密时限内解密，视为撤销投标文件"
+            else:
+                move(bid, BidStatus.VOIDED)
+                bid.fault, bid.outcome_code = "custody", "not_enough_shares"
+                bid.outcome_note = "解密时限内密钥份额不足，视为撤回投标文件"
+            bid.closed_at = clock.now()
+            record("tender.bid_decrypt_failed", bid, {"error": bid.outcome_code, "fault": bid.fault,
+                                                      "status": bid.status.value}, actor=SWEEP_ACTOR)
+            count += 1
+    return count
+
+
+def finish_if_done(project: Project) -> bool:
+    """opening -> opened when no lot waits for a bid any more (failed when every lot failed)."""
+    if project.status != ProjectStatus.OPENING:
+        return False
+    for lot in project.lots:
+        if lot.status == LotStatus.OPENING and current_bids(lot):
+            return False
+    for lot in project.lots:
+        if lot.status == LotStatus.OPENING:
+            move(lot, LotStatus.OPENED)
+    all_failed = all(lot.status == LotStatus.FAILED for lot in project.lots)
+    move(project, ProjectStatus.FAILED if all_failed else ProjectStatus.OPENED)
+    project.opened_at = clock.now()
+    record("tender.opening_finished", project, {"code": project.code, "status": project.status.value},
+           actor=SWEEP_ACTOR)
+    return True
+
+
+def progress_opening(project_id: int) -> bool:
+    """One idempotent step of an opening: open what can be opened, expire the window, finish.
+    Returns whether anything changed (the hall is told only then)."""
+    project = get_project(project_id)
+    if project.status != ProjectStatus.OPENING:
+        return False
+    changed = 0
+    if project.opening_mode == OpeningMode.CUSTODIAN:
+        changed += release_vault_shares(project)
+        changed += open_ready_bids(project_id)
+    changed += expire_window(project)
+    return finish_if_done(project) or changed > 0
+
+
+def sweep() -> dict[str, list[int]]:
+    """The chronograph: every timed step whose time has come, each project in its own transaction."""
+    from tender.service import open_for_bids
+
+    now = clock.now()
+    done: dict[str, list[int]] = {"bidding": [], "closed": [], "progressed": []}
+    due = db.session.scalars(select(Project.id).where(Project.status == ProjectStatus.PUBLISHED,
+                                                      Project.notice_at <= now)).all()
+    for pid in due:
+        _step(lambda p=pid: open_for_bids(get_project(p, lock=True)), pid, done["bidding"])
+    closing = db.session.scalars(select(Project.id).where(Project.status == ProjectStatus.BIDDING,
+                                                          Project.deadline <= now)).all()
+    for pid in closing:
+        _step(lambda p=pid: close_submission(p), pid, done["closed"])
+    opening = db.session.scalars(select(Project.id).where(Project.status == ProjectStatus.OPENING)).all()
+    for pid in opening:
+        _step(lambda p=pid: progress_opening(p), pid, done["progressed"])
+    return done
+
+
+def _step(fn, project_id: int, changed: list[int]) -> None:
+    try:
+        if fn():
+            changed.append(project_id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("tender sweep failed for project %s", project_id)

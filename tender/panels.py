@@ -1,0 +1,1 @@
+"""Dashboard panels and the next-deadline bar (filled in below)."""

@@ -1,0 +1,79 @@
+"""Region rules: legal values a finance bureau may set per region (table `tender_region_rule`).
+
+A value is looked up for the project's region, then its city and province, then the
+national row (region NULL). `DEFAULT_RULES` seeds the national rows (`seed_default_rules`)
+and answers for a key nobody has stored yet, so a fresh install behaves lawfully.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from accounts.models import Region
+from core.db import db
+from tender.models import RegionRule
+
+# key -> (value, note). Days are calendar days; weights are percent.
+DEFAULT_RULES: dict[str, tuple[int, str]] = {
+    "price_weight_min.goods": (30, "货物项目价格分值占总分值比重不得低于30%"),
+    "price_weight_min.services": (10, "服务项目价格分值占总分值比重不得低于10%"),
+    "price_weight_min.works": (10, "工程项目价格分值比重下限"),
+    "price_weight_max.goods": (60, "货物项目价格分值比重上限"),
+    "price_weight_max.services": (30, "服务项目价格分值比重上限"),
+    "price_weight_max.works": (60, "工程项目价格分值比重上限"),
+    "min_notice_days.public_tender": (20, "公开招标自招标文件发出之日起至投标截止不得少于20日"),
+    "min_notice_days.invited_tender": (20, "邀请招标自招标文件发出之日起至投标截止不得少于20日"),
+    "min_notice_days.competitive_consultation": (10, "竞争性磋商自磋商文件发出之日起不少于10日"),
+    "min_notice_days.competitive_negotiation": (3, "竞争性谈判自谈判文件发出之日起不少于3个工作日"),
+    "min_notice_days.inquiry": (3, "询价自询价通知书发出之日起不少于3个工作日"),
+    "min_notice_days.single_source": (5, "单一来源公示期不少于5个工作日"),
+    "min_doc_days": (5, "招标文件提供期限不得少于5个工作日"),
+    "clarification_min_days": (15, "澄清或修改距投标截止不足15日的，应顺延投标截止时间"),
+    "min_bids.public_tender": (3, "投标人不足3家的，不得开标"),
+    "min_bids.invited_tender": (3, "投标人不足3家的，不得开标"),
+    "min_bids.competitive_consultation": (3, "供应商不足3家"),
+    "min_bids.competitive_negotiation": (3, "供应商不足3家"),
+    "min_bids.inquiry": (3, "供应商不足3家"),
+    "min_bids.single_source": (1, "单一来源"),
+    "opening_window_minutes": (120, "开标后密钥份额/解密的时限（分钟）"),
+}
+
+
+def rule(region_code: str | None, key: str) -> int:
+    """The value of `key` for a region: nearest region row, else the national row, else the default."""
+    codes: list[str] = []
+    region = db.session.get(Region, region_code) if region_code else None
+    if region is not None:
+        codes = [r.code for r in region.lineage()]
+    rows = {row.region_code: row.value for row in db.session.scalars(
+        select(RegionRule).where(RegionRule.key == key))}
+    for code in [*codes, None]:
+        if code in rows:
+            return rows[code]
+    if key not in DEFAULT_RULES:
+        raise KeyError(f"unknown region rule {key!r}")
+    return DEFAULT_RULES[key][0]
+
+
+def set_rule(region_code: str | None, key: str, value: int, note: str = "") -> RegionRule:
+    if key not in DEFAULT_RULES:
+        raise KeyError(f"unknown region rule {key!r}")
+    row = db.session.scalar(select(RegionRule).where(RegionRule.key == key, RegionRule.region_code.is_(None)
+                                                     if region_code is None else
+                                                     RegionRule.region_code == region_code))
+    if row is None:
+        row = RegionRule(region_code=region_code, key=key, value=value, note=note)
+        db.session.add(row)
+    else:
+        row.value = value
+    db.session.flush()
+    return row
+
+
+def seed_default_rules() -> None:
+    """Write the national rows, so the finance bureau sees and edits them as data."""
+    for key, (value, note) in DEFAULT_RULES.items():
+        if db.session.scalar(select(RegionRule.id).where(RegionRule.key == key,
+                                                         RegionRule.region_code.is_(None))) is None:
+            db.session.add(RegionRule(region_code=None, key=key, value=value, note=note))
+    db.session.flush()

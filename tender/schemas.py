@@ -1,0 +1,123 @@
+"""API schemas of the tender: separate shapes for what comes in and what goes out."""
+
+from marshmallow import Schema, fields, validate
+
+from core import money
+
+
+class LotIn(Schema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    budget_fen = fields.Int(required=True, strict=True)
+    max_price_fen = fields.Int(required=True, strict=True)
+
+
+class CriterionIn(Schema):
+    name = fields.Str(required=True)
+    weight = fields.Int(required=True, strict=True)
+    price = fields.Bool(load_default=False)
+
+
+class ProjectIn(Schema):
+    title = fields.Str(required=True)
+    purchaser_org_id = fields.Int(required=True)
+    catalogue_code = fields.Str(required=True)
+    category = fields.Str(required=True, validate=validate.OneOf(["goods", "services", "works"]))
+    method = fields.Str(load_default="public_tender")
+    eval_method = fields.Str(required=True, validate=validate.OneOf(["scoring", "lowest_price"]))
+    criteria = fields.List(fields.Nested(CriterionIn), load_default=list)
+    price_fixed = fields.Bool(load_default=False)
+    same_brand_counts_once = fields.Bool(load_default=False)
+    lots = fields.List(fields.Nested(LotIn), required=True)
+    notice_at = fields.Str(required=True, metadata={"description": "ISO 8601 with offset"})
+    doc_start_at = fields.Str(required=True)
+    doc_end_at = fields.Str(required=True)
+    clarify_deadline = fields.Str(required=True)
+    deadline = fields.Str(required=True, metadata={"description": "bid deadline = opening time"})
+    opening_mode = fields.Str(required=True, validate=validate.OneOf(["custodian", "bidder"]))
+    decrypt_window_minutes = fields.Int(load_default=30)
+    custodian_user_ids = fields.List(fields.Int(), load_default=list)
+    include_vault = fields.Bool(load_default=True)
+    k = fields.Int(required=True)
+
+
+class TextIn(Schema):
+    text = fields.Str(required=True)
+
+
+class NoticeIn(Schema):
+    title = fields.Str(required=True)
+    body = fields.Str(required=True)
+
+
+class ReasonIn(Schema):
+    reason = fields.Str(required=True)
+
+
+class SharesIn(Schema):
+    shares = fields.List(fields.Dict(), required=True)
+    totp = fields.Str(required=True)
+
+
+class FileKeyIn(Schema):
+    file_key = fields.Str(required=True, metadata={"description": "b64u of the 32-byte file key"})
+
+
+class LotOut(Schema):
+    id = fields.Int()
+    number = fields.Int()
+    name = fields.Str()
+    budget_fen = fields.Int()
+    max_price_fen = fields.Int()
+    status = fields.Function(lambda lot: lot.status.value)
+    policy_hash = fields.Str(allow_none=True)
+    failure_reason = fields.Str(allow_none=True)
+
+
+class ProjectOut(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    title = fields.Str()
+    status = fields.Function(lambda p: p.status.value)
+    purchaser = fields.Function(lambda p: p.purchaser.name)
+    agency = fields.Function(lambda p: p.agency.name)
+    catalogue_code = fields.Str()
+    category = fields.Function(lambda p: p.category.value)
+    method = fields.Function(lambda p: p.method.value)
+    eval_method = fields.Function(lambda p: p.eval_method.value)
+    criteria = fields.Raw()
+    budget_fen = fields.Int()
+    budget = fields.Function(lambda p: money.format_yuan(p.budget_fen))
+    notice_at = fields.DateTime()
+    doc_start_at = fields.DateTime()
+    doc_end_at = fields.DateTime()
+    clarify_deadline = fields.DateTime()
+    deadline = fields.DateTime()
+    opening_mode = fields.Function(lambda p: p.opening_mode.value)
+    k = fields.Int()
+    n = fields.Function(lambda p: len(p.custodians))
+    custodians = fields.Function(lambda p: [{"id": c.custodian_id, "label": c.label, "x": c.position + 1}
+                                            for c in p.custodians])
+    lots = fields.List(fields.Nested(LotOut))
+    documents = fields.Function(lambda p: [{"id": d.id, "name": d.name, "size": d.size, "sha256": d.sha256}
+                                           for d in p.documents])
+    published_at = fields.DateTime(allow_none=True)
+
+
+class BidOut(Schema):
+    id = fields.Int()
+    lot_id = fields.Int()
+    status = fields.Function(lambda b: b.status.value)
+    sha256 = fields.Str()
+    size = fields.Int()
+    submitted_at = fields.DateTime()
+    outcome_code = fields.Str(allow_none=True)
+    outcome_note = fields.Str(allow_none=True)
+    fault = fields.Str(allow_none=True)
+
+
+class ClarificationOut(Schema):
+    id = fields.Int()
+    question = fields.Str()
+    asked_at = fields.DateTime()
+    answer = fields.Str(allow_none=True)
+    answered_at = fields.DateTime(allow_none=True)

@@ -1,0 +1,542 @@
+"""Projects: create, publish (custody policy frozen), correction notices, clarifications,
+supplier registration and document access.
+
+Every function checks role, status and clock, changes state, writes its audit event and
+flushes; the view or task commits once.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+import crypto
+from accounts.models import KeyPurpose, Org, OrgKind, PublicKey, Role, User
+from audit.service import record
+from core import clock
+from core.db import db
+from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from tender import filestore, vault
+from tender.keys import load_pem_public
+from tender.models import (
+    Clarification,
+    Lot,
+    Notice,
+    Project,
+    ProjectCustodian,
+    Registration,
+    TenderDocument,
+)
+from tender.rules import rule
+from tender.transitions import (
+    Category,
+    EvalMethod,
+    Method,
+    NoticeKind,
+    OpeningMode,
+    ProjectStatus,
+    move,
+)
+
+OPEN_FOR_SUPPLIERS = (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING)
+CATEGORY_ZH = {"goods": "货物", "services": "服务", "works": "工程"}
+
+
+# ---------------------------------------------------------------- who may do what
+
+def is_project_staff(user: User, project: Project) -> bool:
+    """Agency staff of the agency running the project."""
+    return bool(user and user.is_authenticated and user.has_role(Role.AGENCY_STAFF)
+                and user.org_id == project.agency_org_id)
+
+
+def is_supplier(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.SUPPLIER) and user.org is not None
+                and user.org.kind == OrgKind.SUPPLIER and user.active)
+
+
+def is_overseer(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.SUPERVISOR, Role.ADMIN))
+
+
+def is_custodian(user: User, project: Project) -> bool:
+    return bool(user and user.is_authenticated and any(c.user_id == user.id for c in project.custodians))
+
+
+def registration_of(user: User, project: Project) -> Registration | None:
+    if not is_supplier(user):
+        return None
+    return db.session.scalar(select(Registration).where(Registration.project_id == project.id,
+                                                        Registration.org_id == user.org_id))
+
+
+def require_staff(user: User, project: Project) -> None:
+    if not is_project_staff(user, project):
+        raise Forbidden("只有本项目代理机构的经办人可以执行此操作。", code="not_project_staff")
+
+
+def get_project(project_id: int, lock: bool = False) -> Project:
+    stmt = select(Project).where(Project.id == project_id)
+    project = db.session.scalar(stmt.with_for_update() if lock else stmt)
+    if project is None:
+        raise NotFound("项目不存在。", code="project_not_found")
+    return project
+
+
+def can_view(user: User | None, project: Project) -> bool:
+    """Drafts are seen by the agency (and overseers); everything published is public."""
+    if project.status != ProjectStatus.DRAFT:
+        return True
+    return bool(user is not None and (is_project_staff(user, project) or is_overseer(user)))
+
+
+# ---------------------------------------------------------------- validation
+
+def _err(errors: dict[str, str], field: str, message: str) -> None:
+    errors.setdefault(field, message)
+
+
+def _enum(errors: dict[str, str], data: dict, field: str, enum_cls, label: str):
+    try:
+        return enum_cls(data.get(field))
+    except ValueError:
+        _err(errors, field, f"{label}无效。")
+        return None
+
+
+def _time(errors: dict[str, str], data: dict, field: str, label: str) -> datetime | None:
+    value = data.get(field)
+    if value is None or value == "":
+        _err(errors, field, f"请填写{label}。")
+        return None
+    try:
+        return clock.parse_iso_utc(value, field) if not isinstance(value, datetime) else clock.as_utc(value)
+    except (ValueError, TypeError):
+        _err(errors, field, f"{label}格式无效（需带时区，例如 2026-12-01T09:30:00+08:00）。")
+        return None
+
+
+def check_criteria(errors: dict[str, str], region_code: str, category: Category | None,
+                   eval_method: EvalMethod | None, criteria: Any, price_fixed: bool) -> list[dict]:
+    """Weights sum to 100; the price weight respects the region's floor (and cap) for the category."""
+    clean: list[dict] = []
+    if not isinstance(criteria, list):
+        _err(errors, "criteria", "评分标准格式无效。")
+        return clean
+    for i, item in enumerate(criteria, start=1):
+        name = str((item or {}).get("name", "")).strip()
+        weight = (item or {}).get("weight")
+        if not name or isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
+            _err(errors, "criteria", f"第 {i} 项评分因素需要名称和非负整数分值。")
+            return clean
+        clean.append({"name": name, "weight": weight, "price": bool(item.get("price"))})
+    if eval_method != EvalMethod.SCORING or category is None:
+        return clean
+    total = sum(c["weight"] for c in clean)
+    if total != 100:
+        _err(errors, "criteria", f"各评分因素分值之和必须为 100，当前为 {total}。")
+    price = sum(c["weight"] for c in clean if c["price"])
+    if price_fixed:
+        if price:
+            _err(errors, "criteria", "价格固定的项目不得设置价格分。")
+        return clean
+    low = rule(region_code, f"price_weight_min.{category.value}")
+    high = rule(region_code, f"price_weight_max.{category.value}")
+    if not low <= price <= high:
+        _err(errors, "criteria", f"{CATEGORY_ZH[category.value]}项目的价格分值比重应在 {low}%–{high}% 之间，"
+                                 f"当前为 {price}%。")
+    return clean
+
+
+def check_lots(errors: dict[str, str], lots: Any) -> list[dict]:
+    clean: list[dict] = []
+    if not isinstance(lots, list) or not lots:
+        _err(errors, "lots", "至少需要一个标项。")
+        return clean
+    for i, lot in enumerate(lots, start=1):
+        name = str((lot or {}).get("name", "")).strip()
+        budget, ceiling = (lot or {}).get("budget_fen"), (lot or {}).get("max_price_fen")
+        if not name:
+            _err(errors, "lots", f"标项 {i} 缺少名称。")
+        elif not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (budget, ceiling)):
+            _err(errors, "lots", f"标项 {i} 的预算金额和最高限价必须是正数。")
+        elif ceiling > budget:
+            _err(errors, "lots", f"标项 {i} 的最高限价不得高于预算金额。")
+        else:
+            clean.append({"name": name[:200], "budget_fen": budget, "max_price_fen": ceiling})
+    return clean
+
+
+def check_timeline(errors: dict[str, str], project: Project, at: datetime) -> None:
+    """Order of the dates, and the legal minimum from the notice (or now) to the deadline."""
+    p = project
+    if not (p.notice_at <= p.doc_start_at <= p.doc_end_at <= p.deadline):
+        _err(errors, "timeline", "时间顺序应为：公告时间 ≤ 文件发售开始 ≤ 文件发售结束 ≤ 投标截止时间。")
+    if p.clarify_deadline > p.deadline:
+        _err(errors, "clarify_deadline", "澄清截止时间不得晚于投标截止时间。")
+    start = max(p.notice_at, at)
+    days = rule(p.region_code, f"min_notice_days.{p.method.value}")
+    if p.deadline - start < timedelta(days=days):
+        _err(errors, "deadline", f"自公告（或发布时刻）至投标截止不得少于 {days} 日；"
+                                 f"当前只有 {(p.deadline - start).days} 日。")
+    doc_days = rule(p.region_code, "min_doc_days")
+    if p.doc_end_at - p.doc_start_at < timedelta(days=doc_days):
+        _err(errors, "doc_end_at", f"招标文件提供期限不得少于 {doc_days} 日。")
+    if p.deadline <= at:
+        _err(errors, "deadline", "投标截止时间已过。")
+
+
+def raise_if(errors: dict[str, str]) -> None:
+    if errors:
+        raise ValidationError("；".join(errors.values()), code="project_invalid", details={"fields": errors})
+
+
+# ---------------------------------------------------------------- create
+
+def _custodian_users(errors: dict[str, str], user_ids: Any) -> list[User]:
+    users: list[User] = []
+    if not isinstance(user_ids, list):
+        _err(errors, "custodians", "密钥保管人格式无效。")
+        return users
+    for uid in dict.fromkeys(user_ids):
+        custodian = db.session.get(User, uid) if isinstance(uid, int) else None
+        if custodian is None or not custodian.active:
+            _err(errors, "custodians", f"密钥保管人 {uid} 不存在。")
+        elif latest_encrypt_key(custodian) is None:
+            _err(errors, "custodians", f"{custodian.name} 尚未登记加密公钥，不能担任密钥保管人。")
+        else:
+            users.append(custodian)
+    return users
+
+
+def latest_encrypt_key(user: User) -> PublicKey | None:
+    return db.session.scalar(select(PublicKey).where(
+        PublicKey.user_id == user.id, PublicKey.purpose == KeyPurpose.ENCRYPT, PublicKey.revoked_at.is_(None))
+        .order_by(PublicKey.created_at.desc(), PublicKey.id.desc()).limit(1))
+
+
+def _next_code(region_code: str, at: datetime) -> str:
+    prefix = f"BY-{region_code}-{clock.to_local(at).year}-"
+    count = db.session.scalar(select(func.count()).select_from(Project).where(Project.code.like(prefix + "%")))
+    return f"{prefix}{(count or 0) + 1:04d}"
+
+
+def create_project(user: User, data: dict[str, Any]) -> Project:
+    """An agency creates a draft project from the form (purchaser, lots, methods, timeline, custody)."""
+    if not (user.has_role(Role.AGENCY_STAFF) and user.org is not None
+            and user.org.kind in (OrgKind.AGENCY, OrgKind.CENTRAL_AGENCY)):
+        raise Forbidden("只有采购代理机构或采购中心的经办人可以创建项目。", code="not_agency")
+    errors: dict[str, str] = {}
+    title = str(data.get("title") or "").strip()
+    if not title:
+        _err(errors, "title", "请填写项目名称。")
+    purchaser = db.session.get(Org, data.get("purchaser_org_id")) if isinstance(
+        data.get("purchaser_org_id"), int) else None
+    if purchaser is None or purchaser.kind != OrgKind.PURCHASER:
+        _err(errors, "purchaser_org_id", "请选择采购单位。")
+    catalogue = str(data.get("catalogue_code") or "").strip().upper()
+    if not (2 <= len(catalogue) <= 20 and catalogue[0] in "ABC" and catalogue[1:].isalnum()):
+        _err(errors, "catalogue_code", "采购目录编码无效（如 A02010104）。")
+    category = _enum(errors, data, "category", Category, "采购类型")
+    method = _enum(errors, data, "method", Method, "采购方式")
+    eval_method = _enum(errors, data, "eval_method", EvalMethod, "评审方法")
+    opening_mode = _enum(errors, data, "opening_mode", OpeningMode, "开标解密方式")
+    price_fixed = bool(data.get("price_fixed"))
+    region_code = user.org.region_code
+    criteria = check_criteria(errors, region_code, category, eval_method, data.get("criteria") or [], price_fixed)
+    lots = check_lots(errors, data.get("lots"))
+    times = {f: _time(errors, data, f, label) for f, label in (
+        ("notice_at", "公告时间"), ("doc_start_at", "文件发售开始时间"), ("doc_end_at", "文件发售结束时间"),
+        ("clarify_deadline", "澄清截止时间"), ("deadline", "投标截止（开标）时间"))}
+    custodians = _custodian_users(errors, data.get("custodian_user_ids") or [])
+    include_vault = data.get("include_vault", True) is not False
+    n = len(custodians) + (1 if include_vault else 0)
+    k = data.get("k")
+    if n == 0:
+        _err(errors, "custodians", "至少需要一个密钥保管人（可包括平台时间保险库）。")
+    elif isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n:
+        _err(errors, "k", f"开启门限 k 必须在 1 到 {n} 之间。")
+    window = data.get("decrypt_window_minutes", 30)
+    if isinstance(window, bool) or not isinstance(window, int) or not 5 <= window <= 24 * 60:
+        _err(errors, "decrypt_window_minutes", "解密时限应在 5 分钟到 24 小时之间。")
+    raise_if(errors)
+    now = clock.now()
+    project = Project(code=_next_code(region_code, now), title=title[:200], region_code=region_code,
+                      purchaser_org_id=purchaser.id, agency_org_id=user.org_id, created_by_id=user.id,
+                      catalogue_code=catalogue, category=category, method=method, eval_method=eval_method,
+                      criteria=criteria, price_fixed=price_fixed,
+                      same_brand_counts_once=bool(data.get("same_brand_counts_once")),
+                      opening_mode=opening_mode, decrypt_window_minutes=window, k=k, created_at=now, **times)
+    project.lots = [Lot(number=i, **lot) for i, lot in enumerate(lots, start=1)]
+    members = [ProjectCustodian(custodian_id=f"u{c.id}", user_id=c.id, label=c.name[:120], public_key_pem="")
+               for c in custodians]
+    if include_vault:
+        members.append(ProjectCustodian(custodian_id=vault.VAULT_ID, label=vault.VAULT_LABEL, public_key_pem=""))
+    for position, member in enumerate(members):
+        member.position = position
+    project.custodians = members
+    errors = {}
+    check_timeline(errors, project, now)
+    raise_if(errors)
+    db.session.add(project)
+    db.session.flush()
+    record("tender.project_created", project, {
+        "code": project.code, "lots": len(lots), "budget_fen": project.budget_fen, "method": method.value,
+        "opening_mode": opening_mode.value, "k": k, "n": n})
+    return project
+
+
+# ---------------------------------------------------------------- documents
+
+def add_document(user: User, project: Project, name: str, stream) -> TenderDocument:
+    require_staff(user, project)
+    if project.status != ProjectStatus.DRAFT:
+        raise Conflict("项目发布后，招标文件只能通过更正公告修改。", code="project_not_draft")
+    name = (name or "").strip().replace("/", "_").replace("\\", "_")[:255]
+    if not name:
+        raise ValidationError("请选择要上传的文件。", code="document_missing")
+    with filestore.temp_upload(stream, max_bytes=200 * 1024 * 1024) as upload:
+        if upload.size == 0:
+            raise ValidationError("上传的文件是空的。", code="document_empty")
+        path = filestore.keep(upload, f"docs/{project.id}")
+    doc = TenderDocument(project_id=project.id, name=name, path=path, size=upload.size, sha256=upload.sha256,
+                         uploaded_at=clock.now())
+    db.session.add(doc)
+    db.session.flush()
+    record("tender.document_added", doc, {"project": project.code, "name": name, "sha256": upload.sha256})
+    return doc
+
+
+def can_download(user: User, project: Project) -> bool:
+    if is_project_staff(user, project) or is_overseer(user):
+        return True
+    return project.status != ProjectStatus.DRAFT and registration_of(user, project) is not None
+
+
+def document_for(user: User, project: Project, doc_id: int) -> TenderDocument:
+    doc = db.session.get(TenderDocument, doc_id)
+    if doc is None or doc.project_id != project.id:
+        raise NotFound("文件不存在。", code="document_not_found")
+    if not can_download(user, project):
+        raise Forbidden("请先报名本项目，再下载招标文件。", code="not_registered")
+    if is_supplier(user):
+        record("tender.document_downloaded", doc, {"project": project.code, "org": user.org_id})
+    return doc
+
+
+# ---------------------------------------------------------------- publication
+
+def policy_for(project: Project, lot: Lot) -> dict[str, Any]:
+    members = [crypto.Custodian(c.custodian_id, load_pem_public(c.public_key_pem), c.label)
+               for c in project.custodians]
+    return crypto.make_policy(project.code, str(lot.number), project.k, members)
+
+
+def canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def publish_project(user: User, project_id: int) -> Project:
+    """Validate, freeze each lot's custody policy, publish the tender notice with the policy hashes."""
+    project = get_project(project_id, lock=True)
+    require_staff(user, project)
+    now = clock.now()
+    errors: dict[str, str] = {}
+    check_timeline(errors, project, now)
+    if not project.documents:
+        _err(errors, "documents", "发布前请上传招标文件。")
+    for member in project.custodians:
+        if member.is_vault:
+            member.public_key_pem = vault.public_key_pem()
+            continue
+        key = latest_encrypt_key(member.user)
+        if key is None:
+            _err(errors, "custodians", f"密钥保管人 {member.label} 的加密公钥已吊销，请重新登记或更换保管人。")
+        else:
+            member.public_key_id, member.public_key_pem = key.id, key.pem
+    raise_if(errors)
+    move(project, ProjectStatus.PUBLISHED)
+    project.published_at = now
+    hashes = {}
+    for lot in project.lots:
+        policy = policy_for(project, lot)
+        lot.policy_json = canonical(policy)
+        lot.policy_hash = crypto.policy_hash(policy).hex()
+        hashes[str(lot.number)] = lot.policy_hash
+    body = "\n".join([
+        f"项目编号：{project.code}", f"采购单位：{project.purchaser.name}", f"采购代理机构：{project.agency.name}",
+        f"采购目录：{project.catalogue_code}", f"投标截止（开标）时间：{clock.format_local(project.deadline)}（北京时间）",
+        f"开标方式：网上开标，{'保管人联合解密' if project.opening_mode == OpeningMode.CUSTODIAN else '投标人自行解密'}"
+        f"（{project.k}/{len(project.custodians)} 门限）",
+        *[f"标项 {lot.number}《{lot.name}》托管策略哈希：{lot.policy_hash}" for lot in project.lots]])
+    db.session.add(Notice(project_id=project.id, kind=NoticeKind.TENDER, title=f"{project.title} 采购公告",
+                          body=body, published_at=now))
+    if project.notice_at <= now:
+        move(project, ProjectStatus.BIDDING)
+    db.session.flush()
+    record("tender.project_published", project, {"code": project.code, "policy_hashes": hashes,
+                                                  "deadline": project.deadline.isoformat(),
+                                                  "status": project.status.value})
+    return project
+
+
+def open_for_bids(project: Project) -> bool:
+    """published -> bidding once the notice time has come (the sweep calls this)."""
+    if project.status != ProjectStatus.PUBLISHED or project.notice_at > clock.now():
+        return False
+    move(project, ProjectStatus.BIDDING)
+    record("tender.bidding_opened", project, {"code": project.code}, actor="system:sweep")
+    return True
+
+
+def cancel_project(user: User, project_id: int, reason: str) -> Project:
+    project = get_project(project_id, lock=True)
+    require_staff(user, project)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("请填写终止原因。", code="reason_missing")
+    move(project, ProjectStatus.CANCELLED)
+    if project.published_at:
+        db.session.add(Notice(project_id=project.id, kind=NoticeKind.FAILURE, title=f"{project.title} 终止公告",
+                              body=reason, published_at=clock.now()))
+    record("tender.project_cancelled", project, {"code": project.code, "reason": reason})
+    return project
+
+
+def _move_deadline_if_needed(project: Project, now: datetime) -> datetime | None:
+    """A clarification or correction less than N days (rule) before the deadline moves it."""
+    days = rule(project.region_code, "clarification_min_days")
+    if project.deadline - now >= timedelta(days=days):
+        return None
+    old = project.deadline
+    project.deadline = now + timedelta(days=days)
+    record("tender.deadline_moved", project, {"code": project.code, "from": old.isoformat(),
+                                              "to": project.deadline.isoformat(), "rule_days": days})
+    return project.deadline
+
+
+def publish_correction(user: User, project_id: int, title: str, body: str) -> Notice:
+    project = get_project(project_id, lock=True)
+    require_staff(user, project)
+    if project.status not in OPEN_FOR_SUPPLIERS:
+        raise Conflict("只有公告期或投标期的项目可以发布更正公告。", code="project_not_open")
+    title, body = (title or "").strip(), (body or "").strip()
+    if not title or not body:
+        raise ValidationError("请填写更正公告的标题和内容。", code="notice_invalid")
+    now = clock.now()
+    moved = _move_deadline_if_needed(project, now)
+    if moved:
+        body += f"\n\n因更正内容距投标截止不足法定期限，投标截止（开标）时间顺延至 {clock.format_local(moved)}（北京时间）。"
+    notice = Notice(project_id=project.id, kind=NoticeKind.CORRECTION, title=title[:200], body=body,
+                    published_at=now)
+    db.session.add(notice)
+    db.session.flush()
+    record("tender.correction_published", notice, {"project": project.code, "title": notice.title})
+    return notice
+
+
+# ---------------------------------------------------------------- suppliers
+
+def register_supplier(user: User, project_id: int) -> Registration:
+    project = get_project(project_id)
+    if not is_supplier(user):
+        raise Forbidden("只有已入库的供应商可以报名。", code="not_supplier")
+    if project.status not in OPEN_FOR_SUPPLIERS or clock.now() >= project.deadline:
+        raise Conflict("本项目当前不接受报名。", code="registration_closed")
+    existing = registration_of(user, project)
+    if existing is not None:
+        return existing
+    reg = Registration(project_id=project.id, org_id=user.org_id, user_id=user.id, registered_at=clock.now())
+    db.session.add(reg)
+    db.session.flush()
+    record("tender.supplier_registered", reg, {"project": project.code, "org": user.org_id})
+    return reg
+
+
+def ask_question(user: User, project_id: int, question: str) -> Clarification:
+    project = get_project(project_id)
+    if registration_of(user, project) is None:
+        raise Forbidden("请先报名本项目，再提出疑问。", code="not_registered")
+    if project.status not in OPEN_FOR_SUPPLIERS or clock.now() > project.clarify_deadline:
+        raise Conflict("澄清（提问）截止时间已过。", code="questions_closed")
+    question = (question or "").strip()
+    if not question or len(question) > 4000:
+        raise ValidationError("请填写问题（不超过 4000 字）。", code="question_invalid")
+    item = Clarification(project_id=project.id, asked_by_org_id=user.org_id, question=question,
+                         asked_at=clock.now())
+    db.session.add(item)
+    db.session.flush()
+    record("tender.question_asked", item, {"project": project.code})
+    return item
+
+
+def answer_question(user: User, clarification_id: int, answer: str) -> Clarification:
+    """Publish the answer to every registered supplier, without naming who asked."""
+    item = db.session.get(Clarification, clarification_id)
+    if item is None:
+        raise NotFound("问题不存在。", code="clarification_not_found")
+    project = get_project(item.project_id, lock=True)
+    require_staff(user, project)
+    if item.answer is not None:
+        raise Conflict("此问题已答复。", code="already_answered")
+    if project.status not in OPEN_FOR_SUPPLIERS:
+        raise Conflict("项目已截止，不能再发布澄清。", code="project_not_open")
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError("请填写答复内容。", code="answer_invalid")
+    now = clock.now()
+    item.answer, item.answered_at = answer, now
+    moved = _move_deadline_if_needed(project, now)
+    body = f"问：{item.question}\n答：{answer}"
+    if moved:
+        body += f"\n\n投标截止（开标）时间顺延至 {clock.format_local(moved)}（北京时间）。"
+    db.session.add(Notice(project_id=project.id, kind=NoticeKind.CLARIFICATION, title=f"{project.title} 澄清",
+                          body=body, published_at=now))
+    db.session.flush()
+    record("tender.question_answered", item, {"project": project.code, "deadline_moved": moved is not None})
+    return item
+
+
+def clarifications_for(user: User, project: Project) -> list[Clarification]:
+    """Staff see every question; registered suppliers see the answered ones and their own."""
+    rows = list(db.session.scalars(select(Clarification).where(Clarification.project_id == project.id)
+                                   .order_by(Clarification.asked_at)))
+    if is_project_staff(user, project) or is_overseer(user):
+        return rows
+    if registration_of(user, project) is None:
+        return []
+    return [c for c in rows if c.answer is not None or c.asked_by_org_id == user.org_id]
+
+
+def notices_for(user: User | None, project: Project) -> list[Notice]:
+    """Public notices for all; clarification notices for registered suppliers and staff only."""
+    rows = list(db.session.scalars(select(Notice).where(Notice.project_id == project.id)
+                                   .order_by(Notice.published_at)))
+    private_ok = user is not None and user.is_authenticated and (
+        is_project_staff(user, project) or is_overseer(user) or registration_of(user, project) is not None)
+    return [n for n in rows if n.kind != NoticeKind.CLARIFICATION or private_ok]
+
+
+def public_projects(limit: int = 50) -> list[Project]:
+    return list(db.session.scalars(select(Project).where(Project.status != ProjectStatus.DRAFT)
+                                   .order_by(Project.published_at.desc()).limit(limit)))
+
+
+def projects_of_agency(user: User) -> list[Project]:
+    return list(db.session.scalars(select(Project).where(Project.agency_org_id == user.org_id)
+                                   .order_by(Project.created_at.desc())))
+
+
+def projects_of_supplier(user: User) -> list[Project]:
+    return list(db.session.scalars(select(Project).join(Registration, Registration.project_id == Project.id)
+                                   .where(Registration.org_id == user.org_id)
+                                   .order_by(Project.deadline.desc())))
+
+
+def projects_of_custodian(user: User) -> list[Project]:
+    return list(db.session.scalars(select(Project).join(ProjectCustodian, ProjectCustodian.project_id == Project.id)
+                                   .where(ProjectCustodian.user_id == user.id, Project.status != ProjectStatus.DRAFT)
+                                   .order_by(Project.deadline.desc())))

@@ -1,0 +1,106 @@
+"""Statuses and the one transition table of each tender lifecycle (project, lot, bid).
+
+`move(obj, to)` is the only way a status changes: an unknown (from, to) pair raises
+`Conflict` with a stable code, whatever the caller.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from core.errors import Conflict
+
+
+class Category(enum.StrEnum):
+    GOODS = "goods"
+    SERVICES = "services"
+    WORKS = "works"
+
+
+class Method(enum.StrEnum):
+    PUBLIC_TENDER = "public_tender"
+    INVITED_TENDER = "invited_tender"
+    COMPETITIVE_NEGOTIATION = "competitive_negotiation"
+    COMPETITIVE_CONSULTATION = "competitive_consultation"
+    INQUIRY = "inquiry"
+    SINGLE_SOURCE = "single_source"
+
+
+class EvalMethod(enum.StrEnum):
+    SCORING = "scoring"
+    LOWEST_PRICE = "lowest_price"
+
+
+class OpeningMode(enum.StrEnum):
+    CUSTODIAN = "custodian"
+    BIDDER = "bidder"
+
+
+class NoticeKind(enum.StrEnum):
+    TENDER = "tender"
+    CORRECTION = "correction"
+    CLARIFICATION = "clarification"
+    FAILURE = "failure"
+    RESULT = "result"
+    CONTRACT = "contract"
+
+
+class ProjectStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"    # notice out, bids not yet accepted (notice time in the future)
+    BIDDING = "bidding"        # open for sealed bids until the deadline
+    OPENING = "opening"        # deadline passed: shares / keys are coming in, bids being opened
+    OPENED = "opened"          # every lot's opening is finished; the record stands
+    EVALUATING = "evaluating"  # evaluation/ takes over
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class LotStatus(enum.StrEnum):
+    OPEN = "open"
+    OPENING = "opening"
+    OPENED = "opened"
+    FAILED = "failed"
+
+
+class BidStatus(enum.StrEnum):
+    SUBMITTED = "submitted"    # the current, valid submission of its supplier for the lot
+    SUPERSEDED = "superseded"  # replaced by a later submission
+    WITHDRAWN = "withdrawn"    # withdrawn by the supplier before the deadline
+    OPENED = "opened"
+    REVOKED = "revoked"        # decryption failed by the bidder's fault (Art 31): counts as revoked
+    VOIDED = "voided"          # decryption failed by anyone else's fault: counts as withdrawn, cause kept
+
+
+P, L, B = ProjectStatus, LotStatus, BidStatus
+
+TRANSITIONS: dict[type[enum.Enum], frozenset[tuple[enum.Enum, enum.Enum]]] = {
+    ProjectStatus: frozenset({
+        (P.DRAFT, P.PUBLISHED), (P.DRAFT, P.CANCELLED),
+        (P.PUBLISHED, P.BIDDING), (P.PUBLISHED, P.CANCELLED),
+        (P.BIDDING, P.OPENING), (P.BIDDING, P.CANCELLED),
+        (P.OPENING, P.OPENED), (P.OPENING, P.FAILED),
+        (P.OPENED, P.EVALUATING), (P.OPENED, P.FAILED),
+    }),
+    LotStatus: frozenset({
+        (L.OPEN, L.OPENING), (L.OPEN, L.FAILED), (L.OPENING, L.OPENED), (L.OPENING, L.FAILED),
+    }),
+    BidStatus: frozenset({
+        (B.SUBMITTED, B.SUPERSEDED), (B.SUBMITTED, B.WITHDRAWN), (B.SUBMITTED, B.OPENED),
+        (B.SUBMITTED, B.REVOKED), (B.SUBMITTED, B.VOIDED),
+    }),
+}
+
+
+def can_move(current: enum.Enum, to: enum.Enum) -> bool:
+    return (current, to) in TRANSITIONS[type(to)]
+
+
+def move(obj: object, to: enum.Enum) -> None:
+    """Change `obj.status` to `to`, or raise Conflict for a move the table does not allow."""
+    current = obj.status  # type: ignore[attr-defined]
+    if not can_move(current, to):
+        name = type(obj).__name__.lower()
+        raise Conflict(f"当前状态（{current.value}）不允许变为 {to.value}。",
+                       code=f"{name}_transition_refused", details={"from": current.value, "to": to.value})
+    obj.status = to  # type: ignore[attr-defined]
