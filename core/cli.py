@@ -35,6 +35,8 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
     # Under `flask …` Flask turns app.run() into a no-op (FLASK_RUN_FROM_CLI); this command is the server.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"\n标云 Biaoyun 已启动: http://{host}:{port}/   (Ctrl-C 停止 / to stop)\n")
+    # A service manager stops us with SIGTERM: unwind the same way as Ctrl-C, so the worker goes too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
     finally:
