@@ -48,6 +48,21 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
                 os.killpg(worker.pid, signal.SIGKILL)
 
 
+@click.command("check-calendar")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def check_calendar_command(path: str) -> None:
+    """Validate a holiday calendar file before pointing WORKDAY_CALENDAR at it."""
+    from core.workdays import CalendarDataError, WorkdayCalendar
+
+    try:
+        calendar = WorkdayCalendar.load(path)
+    except CalendarDataError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"OK: years {', '.join(str(y) for y in sorted(calendar.years))}; "
+               f"{len(calendar.holidays)} holidays, {len(calendar.makeup_workdays)} make-up working days")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(serve_command)
+    app.cli.add_command(check_calendar_command)
     app.cli.add_command(demo_cli)

@@ -77,3 +77,13 @@ def test_vendor_assets_come_from_npm(client):
     assert response.status_code == 200
     response.close()
     assert client.get("/vendor/nothing/x.js").status_code == 404
+
+
+def test_check_calendar_command(app, tmp_path):
+    runner = app.test_cli_runner()
+    good = runner.invoke(args=["check-calendar", "core/data/holidays_cn.json"])
+    assert good.exit_code == 0 and "2025" in good.output
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"years": {"2025": {"holidays": ["2025-02-30"], "workdays": []}}}', encoding="utf-8")
+    refused = runner.invoke(args=["check-calendar", str(bad)])
+    assert refused.exit_code != 0 and "2025" in refused.output
