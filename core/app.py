@@ -11,7 +11,7 @@ from core import config as cfg
 from core.extensions import api, babel, csrf, db, init_celery, login_manager, migrate, socketio
 
 # Feature packages, in dependency order. Each exposes `register(app)` in its __init__.
-FEATURES = ("audit", "accounts", "core.notify", "portal", "tender")
+FEATURES = ("audit", "accounts", "core.notify", "portal", "tender", "registry", "expert_draw")
 
 
 def create_app(config: dict | str | None = None) -> Flask:

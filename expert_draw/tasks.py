@@ -1,0 +1,54 @@
+"""Celery tasks: notify drawn experts, and the sweep that times out replies and unseals names."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from flask import current_app, g, url_for
+
+from core import clock
+from core.db import db
+
+
+@shared_task(name="expert_draw.tasks.notify")
+def notify(invitation_ids: list[int]) -> int:
+    """Send each invitation on every configured channel; a failing channel does not stop the others."""
+    from expert_draw.models import Invitation, InvitationStatus
+    from expert_draw.notify import Message, channels
+
+    sent = 0
+    for inv_id in invitation_ids:
+        inv = db.session.get(Invitation, inv_id)
+        if inv is None or inv.status != InvitationStatus.INVITED:
+            continue
+        req = inv.request
+        with current_app.test_request_context():
+            link = url_for("expert_draw.reply", code=inv.reply_code, _external=True)
+        where = "远程评审" if req.is_remote else req.place
+        text = (f"【标云】您被抽取为评审专家：评审时间 {clock.format_local(req.evaluation_start_at)}，"
+                f"地点 {where}。请于 {clock.format_local(inv.deadline_at)} 前登录确认或拒绝：{link}"
+                f"（答复码 {inv.reply_code}）")
+        message = Message(phone=inv.expert.phone, email=inv.expert.email, subject="评审邀请", text=text)
+        for channel in channels(current_app.config):
+            try:
+                channel.send(message)
+                sent += 1
+            except OSError:
+                current_app.logger.exception("expert notification failed on %s", channel.name)
+    return sent
+
+
+@shared_task(name="expert_draw.tasks.sweep")
+def sweep() -> dict:
+    """Time out unanswered invitations (and replace them), unseal names at the evaluation start,
+    end timed suspensions. Idempotent: each step only touches rows still in the old state."""
+    from expert_draw import service
+    from registry.experts.service import end_due_suspensions
+
+    g.audit_actor = "system:expert_draw.sweep"
+    to_notify = service.time_out_invitations()
+    published = service.publish_due()
+    reinstated = end_due_suspensions(clock.to_local(clock.now()).date())
+    db.session.commit()
+    if to_notify:
+        notify.delay(to_notify)
+    return {"replaced": len(to_notify), "published": published, "reinstated": reinstated}

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("expert_draw", __name__)

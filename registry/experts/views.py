@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("registry_experts", __name__)
