@@ -3,11 +3,25 @@
 import logging
 
 import pytest
+from socketio import PubSubManager
 from tests_helpers import login
 
 from core.extensions import socketio
 from core.notify import EVENT, NAMESPACE, build_notice, send_notice
 from core.tasks import notify
+
+
+@pytest.fixture(autouse=True)
+def _test_app_socketio_and_celery(app, monkeypatch):
+    """Use the test app's own Socket.IO server (no message queue) and its eager Celery app: a
+    create_app() elsewhere in the suite rebinds the `socketio` and Celery singletons to its app."""
+    own_server = app.wsgi_app.engineio_app  # Flask-SocketIO's middleware holds the app's server
+    monkeypatch.setattr(socketio, "server", own_server)
+    assert not isinstance(own_server.manager, PubSubManager)
+    celery_app = app.extensions["celery"]
+    celery_app.set_current()
+    celery_app.set_default()
+    assert celery_app.conf.task_always_eager
 
 
 def notices(sio_client) -> list[dict]:
@@ -20,10 +34,13 @@ def connect(app):
     made = []
 
     def do(user=None):
-        flask_client = app.test_client()
-        if user is not None:
-            assert login(flask_client, user).status_code == 302
-        sio = socketio.test_client(app, namespace=NAMESPACE, flask_test_client=flask_client)
+        # Each connection in its own app context, as in production (flask_login caches the user in `g`).
+        with app.app_context():
+            flask_client = app.test_client()
+            if user is not None:
+                assert login(flask_client, user).status_code == 302
+        with app.app_context():
+            sio = socketio.test_client(app, namespace=NAMESPACE, flask_test_client=flask_client)
         made.append(sio)
         return sio
 
@@ -91,7 +108,9 @@ def test_long_text_is_cut(clock):
     assert len(build_notice({"title": "标" * 2000})["title"]) == 500
 
 
-def test_worker_without_message_queue_drops_the_notice_with_a_warning(app_ctx, caplog):
+def test_worker_without_message_queue_drops_the_notice_with_a_warning(app_ctx, caplog, monkeypatch):
+    # alembic's logging.config.fileConfig (tests/core/test_migrations.py) disables existing loggers
+    monkeypatch.setattr(logging.getLogger("core.notify"), "disabled", False)
     with caplog.at_level(logging.WARNING, logger="core.notify"):
         assert send_notice({"title": "x"}, user_ids=[1], external=True) is None
     assert "no Socket.IO message queue" in caplog.text
