@@ -1,0 +1,143 @@
+// Test harness for headless chromium (tests/e2e/test_crypto_browser.py, bench/crypto_browser_bench.py).
+// Exposes window.harness; every function takes and returns JSON-friendly values (bytes as b64u).
+
+import {
+  b64uDecode, b64uEncode, generateKeyFile, inspect, open, seal, toHex, unlockKeyFile, unwrapShare,
+} from "../index.js";
+import { allChecks } from "./checks.js";
+
+function log(text) {
+  document.getElementById("log").textContent += `${text}\n`;
+}
+
+/** Deterministic pseudo-random payload of `size` bytes, made chunk by chunk into a Blob. */
+function makePayload(size, seed = 1) {
+  const parts = [];
+  let x = seed >>> 0 || 1;
+  const step = 1 << 20;
+  for (let off = 0; off < size; off += step) {
+    const n = Math.min(step, size - off);
+    const words = new Uint32Array(Math.ceil(n / 4));
+    for (let i = 0; i < words.length; i++) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+      words[i] = x;
+    }
+    parts.push(new Uint8Array(words.buffer, 0, n));
+  }
+  return new Blob(parts);
+}
+
+async function sha256Hex(blob) {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer())));
+}
+
+window.harness = {
+  /** Run every shared check; returns [{name, ok, error}]. */
+  async runChecks(vectors) {
+    const results = [];
+    for (const check of allChecks(vectors)) {
+      try {
+        await check.fn();
+        results.push({ name: check.name, ok: true });
+        log(`ok ${check.name}`);
+      } catch (err) {
+        results.push({ name: check.name, ok: false, error: `${err && err.stack ? err.stack : err}` });
+        log(`FAIL ${check.name}: ${err}`);
+      }
+    }
+    return results;
+  },
+
+  /** Seal a generated payload with an unlocked supplier key file; returns the container as b64u. */
+  async sealGenerated({ policy, keyFile, passphrase, bidderId, summary, sizes, chunkSize }) {
+    const keys = await unlockKeyFile(keyFile, passphrase);
+    const files = sizes.map((size, i) => ({ name: `附件-${i}.bin`, blob: makePayload(size, i + 7) }));
+    const progress = [];
+    const sealed = await seal({
+      policy, signingKey: keys.signing, encryptionKey: keys.encryption, bidderId, summary, files, chunkSize,
+      onProgress: (p) => progress.push(p.done),
+    });
+    const contents = [];
+    for (const f of files) contents.push(b64uEncode(new Uint8Array(await f.blob.arrayBuffer())));
+    return {
+      container: b64uEncode(new Uint8Array(await sealed.blob.arrayBuffer())),
+      sha256: sealed.sha256,
+      files: files.map((f, i) => ({ name: f.name, content: contents[i] })),
+      progress,
+    };
+  },
+
+  /** A custodian unwraps its share of a container in the browser. */
+  async unwrapShareOf({ container, keyFile, passphrase }) {
+    const keys = await unlockKeyFile(keyFile, passphrase);
+    return unwrapShare(new Blob([b64uDecode(container)]), keys);
+  },
+
+  /** Inspect and open a container here (with shares or a supplier key file). */
+  async openHere({ container, shares, keyFile, passphrase }) {
+    const blob = new Blob([b64uDecode(container)]);
+    const how = shares ? { shares } : { supplierKey: await unlockKeyFile(keyFile, passphrase) };
+    const result = await open(blob, how);
+    const files = [];
+    for (const f of result.files) files.push({ name: f.name, content: b64uEncode(new Uint8Array(await f.blob.arrayBuffer())) });
+    return { summary: result.summary, files, info: await inspect(blob) };
+  },
+
+  /** Make keys in the browser (what the key-generation page does). */
+  async keygen({ kind, passphrase, iterations }) {
+    return generateKeyFile(kind, passphrase, { iterations });
+  },
+
+  /** Try something and return the error code (or "ok"). */
+  async errorCode(fnName, args) {
+    try {
+      await this[fnName](args);
+      return "ok";
+    } catch (err) {
+      return err.code || String(err);
+    }
+  },
+
+  /** Seal a generated payload of sizeMiB and time it; the container stays in the page. */
+  async bench({ policy, keyFile, passphrase, sizeMiB, chunkSize = 1 << 20, concurrency = 4 }) {
+    const keys = await unlockKeyFile(keyFile, passphrase);
+    const payload = makePayload(sizeMiB << 20, 3);
+    await payload.slice(0, 1).arrayBuffer();
+    const t0 = performance.now();
+    const sealed = await seal({
+      policy, signingKey: keys.signing, encryptionKey: keys.encryption, bidderId: "BENCH",
+      summary: { bidder: "bench", price_fen: 1 }, files: [{ name: "payload.bin", blob: payload }],
+      chunkSize, concurrency,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    // raw pipeline on the same data: AES-256-GCM per chunk + WebCrypto SHA-256 per chunk, no framing
+    const key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt"]);
+    const t1 = performance.now();
+    for (let off = 0; off < payload.size; off += chunkSize) {
+      const chunk = await payload.slice(off, off + chunkSize).arrayBuffer();
+      const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv: new Uint8Array(12) }, key, chunk);
+      await crypto.subtle.digest("SHA-256", ct);
+    }
+    const rawSeconds = (performance.now() - t1) / 1000;
+    const t2 = performance.now();
+    const info = await inspect(sealed.blob);
+    const inspectSeconds = (performance.now() - t2) / 1000;
+    const mb = (sizeMiB * 1048576) / 1e6;
+    return {
+      size_mib: sizeMiB,
+      chunk_size: chunkSize,
+      concurrency,
+      seal_seconds: Number(seconds.toFixed(3)),
+      seal_mb_s: Number((mb / seconds).toFixed(1)),
+      raw_aesgcm_sha256_mb_s: Number((mb / rawSeconds).toFixed(1)),
+      inspect_mb_s: Number((mb / inspectSeconds).toFixed(1)),
+      container_bytes: sealed.size,
+      signature_valid: info.signature_valid,
+    };
+  },
+
+  makePayloadSha256: async (size, seed) => sha256Hex(makePayload(size, seed)),
+};
+
+document.body.dataset.ready = "1";
+log("harness ready");
