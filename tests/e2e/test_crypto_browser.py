@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -49,8 +50,9 @@ PASS = "测试口令 pass"
 
 
 class _StaticHandler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
-                      ".mjs": "text/javascript"}
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript", ".mjs": "text/javascript"
+    }
 
     def end_headers(self) -> None:
         self.send_header("Content-Security-Policy", CSP)
@@ -87,7 +89,9 @@ def harness(static_server, browser_page, console_errors):
 class _Parties:
     def __init__(self) -> None:
         self.custodian_files = [generate_key_file("custodian", f"{PASS}{i}", 1000) for i in range(3)]
-        self.custodians = [load_key_file(kf, f"{PASS}{i}").encryption for i, (kf, _) in enumerate(self.custodian_files)]
+        self.custodians = [
+            load_key_file(kf, f"{PASS}{i}").encryption for i, (kf, _) in enumerate(self.custodian_files)
+        ]
         self.supplier_file, self.supplier_pub = generate_key_file("supplier", PASS, 1000)
         self.supplier = load_key_file(self.supplier_file, PASS)
         self.policy = make_policy(
@@ -134,8 +138,11 @@ def test_browser_sealed_bid_opens_in_python(harness, parties):
     assert info["signer"] == public_key_b64u(parties.supplier.signing.public_key())
 
     shares = [unwrap_share(io.BytesIO(data), parties.custodians[i]) for i in (2, 0)]
-    for how, opener in (("shares", lambda src, sink: open_with_shares(src, shares, sink, policy=parties.policy)),
-                        ("supplier key", lambda src, sink: open_with_key(src, parties.supplier.encryption, sink))):
+    openers = (
+        ("shares", lambda src, sink: open_with_shares(src, shares, sink, policy=parties.policy)),
+        ("supplier key", lambda src, sink: open_with_key(src, parties.supplier.encryption, sink)),
+    )
+    for how, opener in openers:
         sink = MemorySink()
         result = opener(io.BytesIO(data), sink)
         assert result.summary == summary, how
@@ -144,7 +151,8 @@ def test_browser_sealed_bid_opens_in_python(harness, parties):
 
 
 def test_python_sealed_bid_yields_shares_in_browser(harness, parties):
-    summary = {"bidder": "宁波某某建设集团", "price_fen": 5_000_000_00, "delivery_days": 90, "remarks": "含税"}
+    summary = {"bidder": "宁波某某建设集团", "price_fen": 500_000_000, "delivery_days": 90,
+               "remarks": "含税"}
     files = [("投标文件.pdf", bytes(range(256)) * 1000 + b"\x00end"), ("空.txt", b"")]
     out = io.BytesIO()
     seal(parties.policy, parties.supplier.signing, parties.supplier.encryption.public_key(), summary,
@@ -192,7 +200,8 @@ def test_keys_generated_in_browser_load_in_python(harness):
         assert public_key_b64u(keys.encryption.public_key()) == made["publicKeys"]["encrypt"]
         if kind == "supplier":
             assert public_key_b64u(keys.signing.public_key()) == made["publicKeys"]["sign"]
-            assert [public_key_b64u(k) for k in pems] == [made["publicKeys"]["sign"], made["publicKeys"]["encrypt"]]
+            expected = [made["publicKeys"]["sign"], made["publicKeys"]["encrypt"]]
+            assert [public_key_b64u(k) for k in pems] == expected
         else:
             assert keys.signing is None
             assert [public_key_b64u(k) for k in pems] == [made["publicKeys"]["encrypt"]]
