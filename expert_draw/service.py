@@ -677,8 +677,8 @@ def confirm_invitation(user: User, inv: Invitation) -> Invitation:
     inv = _lock_invitation(inv)
     if inv.status == InvitationStatus.INVITED and clock.now() >= inv.deadline_at:
         raise Conflict("答复期限已过。", code="reply_deadline_passed")
-    _move_invitation(inv, InvitationStatus.CONFIRMED, "")
     inv.responded_at = clock.now()
+    _move_invitation(inv, InvitationStatus.CONFIRMED, "")
     req = _lock_request(inv.request_id)
     if req.status in (RequestStatus.DRAWN, RequestStatus.SHORT) and _is_full(req):
         _move_request(req, RequestStatus.COMPLETE)
@@ -700,8 +700,8 @@ def decline_invitation(user: User, inv: Invitation, reason: str) -> list[int]:
     inv = _lock_invitation(inv)
     if inv.status == InvitationStatus.INVITED and clock.now() >= inv.deadline_at:
         raise Conflict("答复期限已过。", code="reply_deadline_passed")
-    _move_invitation(inv, InvitationStatus.DECLINED, reason.strip())
     inv.responded_at, inv.decline_reason = clock.now(), reason.strip()[:300]
+    _move_invitation(inv, InvitationStatus.DECLINED, reason.strip())
     rule = rule_for(inv.request.region_code)
     if clock.now() >= inv.request.evaluation_start_at - timedelta(hours=rule.late_decline_hours):
         record_credit(inv.expert, CreditKind.LATE_DECLINE, "临近评审拒绝参加", f"invitation:{inv.id}")

@@ -16,6 +16,16 @@ class World:
     counter: int = 0
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch):
+    """Argon2 at its cheapest: these tests make dozens of accounts and test no passwords."""
+    from argon2 import PasswordHasher
+
+    from accounts import service
+
+    monkeypatch.setattr(service, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
 @pytest.fixture
 def world(app_ctx, region, clock, make_user):
     from accounts import service as accounts
