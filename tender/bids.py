@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import datetime
 from typing import Any, BinaryIO
 
 from sqlalchemy import func, select, update
@@ -77,19 +78,21 @@ def check_container(path, lot: Lot, org: Org) -> tuple[dict[str, Any], str]:
     raise _refuse("unknown_signer", "投标文件的签名密钥不是本单位登记且有效的签名公钥，请先在“我的密钥”中登记。")
 
 
-def lock_for_submission(project_id: int) -> Project:
+def lock_for_submission(project_id: int) -> tuple[Project, datetime]:
     """Take the project row's write lock (a conditional UPDATE: PostgreSQL row lock, SQLite
-    writer lock) and check, under it, that bids are still accepted by the server clock."""
+    writer lock) and check, under it, that bids are still accepted by the server clock.
+    Returns the project and the time of that check (the submission's official time)."""
     changed = db.session.execute(
         update(Project).where(Project.id == project_id, Project.status == ProjectStatus.BIDDING)
         .values(lock_version=Project.lock_version + 1), execution_options={"synchronize_session": False},
     ).rowcount
     project = get_project(project_id, lock=True)
     db.session.refresh(project)
-    if changed != 1 or clock.now() >= project.deadline:
+    now = clock.now()
+    if changed != 1 or now >= project.deadline:
         raise Conflict(f"投标截止时间（{clock.format_local(project.deadline)}，北京时间）已过，"
                        "不再接受投标文件的递交、修改或撤回。", code="deadline_passed")
-    return project
+    return project, now
 
 
 def _precheck(user: User, project: Project, lot: Lot) -> None:
@@ -119,9 +122,8 @@ def submit_bid(user: User, project_id: int, lot_id: int, stream: BinaryIO) -> Bi
         if upload.size == 0:
             raise _refuse("empty", "没有收到文件内容，请重新上传。")
         info, fingerprint = check_container(upload.path, lot, user.org)
-        project = lock_for_submission(project_id)
+        project, now = lock_for_submission(project_id)
         previous = current_bid(lot.id, user.org_id)
-        now = clock.now()
         if previous is not None:
             move(previous, BidStatus.SUPERSEDED)
             previous.closed_at = now
@@ -155,12 +157,12 @@ def withdraw_bid(user: User, bid_id: int) -> Bid:
     bid = db.session.get(Bid, bid_id)
     if bid is None or bid.org_id != user.org_id:
         raise NotFound("投标文件不存在。", code="bid_not_found")
-    lock_for_submission(bid.project_id)
+    _, now = lock_for_submission(bid.project_id)
     db.session.refresh(bid)
     if bid.status != BidStatus.SUBMITTED:
         raise Conflict("只能撤回当前有效的投标文件。", code="bid_not_current")
     move(bid, BidStatus.WITHDRAWN)
-    bid.closed_at = clock.now()
+    bid.closed_at = now
     record("tender.bid_withdrawn", bid, {"org": bid.org_id, "lot_id": bid.lot_id})
     return bid
 

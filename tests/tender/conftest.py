@@ -4,6 +4,8 @@ factory for projects (draft or published)."""
 from __future__ import annotations
 
 import io
+import shutil
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -27,6 +29,8 @@ def world(app, app_ctx, make_user, clock, tmp_path):
     from core.db import db
 
     app.config["TIME_VAULT_KEY_PATH"] = str(tmp_path / "vault.pem")
+    store = Path(app.config["FILE_STORE"]) / "tender"
+    shutil.rmtree(store, ignore_errors=True)
     agency = make_user("agency_staff", org_kind="agency", username="agent")
     purchaser_org = accounts.create_org("测试采购单位", OrgKind.PURCHASER, "330329")
     w = World(agency=agency, purchaser_org=purchaser_org)
@@ -44,6 +48,7 @@ def world(app, app_ctx, make_user, clock, tmp_path):
     db.session.commit()
     yield w
     app.config["TIME_VAULT_KEY_PATH"] = None
+    shutil.rmtree(store, ignore_errors=True)
 
 
 @pytest.fixture
