@@ -207,3 +207,53 @@ def test_keys_generated_in_browser_load_in_python(harness):
             assert [public_key_b64u(k) for k in pems] == [made["publicKeys"]["encrypt"]]
         assert isinstance(keys.encryption, ec.EllipticCurvePrivateKey)
         assert json.loads(made["keyFile"])["kdf"]["iterations"] == 1000
+
+
+def test_seal_form_ui_seals_and_offers_the_download(harness, parties, tmp_path):
+    """seal-page.js: pick files and a key file, type the passphrase, seal, download; Python opens it."""
+    page = harness
+    summary = {"bidder": "界面测试供应商", "price_fen": 1234500, "delivery_days": 10}
+    page.evaluate("a => window.harness.mountUi(a)",
+                  {"widget": "seal", "policy": parties.policy, "bidderId": "UI-BIDDER", "summary": summary})
+    content = bytes(range(256)) * 600
+    pdf = {"name": "报价.pdf", "mimeType": "application/pdf", "buffer": content}
+    page.set_input_files(".js-files", files=[pdf])
+    page.set_input_files(".js-keyfile", files=[{"name": "supplier.key", "mimeType": "application/json",
+                                                "buffer": parties.supplier_file}])
+    page.fill(".js-passphrase", "wrong passphrase")
+    page.click(".js-seal")
+    page.wait_for_selector(".js-error:not(.d-none)")
+    assert "口令错误" in page.inner_text(".js-error")
+    page.fill(".js-passphrase", PASS)
+    page.click(".js-seal")
+    link = page.wait_for_selector(".js-download")
+    assert page.get_attribute(".progress-bar", "aria-valuenow") == "100"
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == "ZJ-E2E-1-3-UI-BIDDER.sealed"
+    path = tmp_path / "bid.sealed"
+    download.save_as(path)
+    data = path.read_bytes()
+    assert page.inner_text(".js-digest") == hashlib.sha256(data).hexdigest()
+    shares = [unwrap_share(io.BytesIO(data), parties.custodians[i]) for i in (0, 1)]
+    sink = MemorySink()
+    assert open_with_shares(io.BytesIO(data), shares, sink, policy=parties.policy).summary == summary
+    assert sink.files == {"报价.pdf": content}
+
+
+def test_share_unwrap_ui_hands_shares_to_the_page(harness, parties):
+    out = io.BytesIO()
+    seal(parties.policy, parties.supplier.signing, parties.supplier.encryption.public_key(), {"price_fen": 1},
+         [("a.txt", io.BytesIO(b"a"))], out, "UI-BIDDER-2", chunk_size=65536)
+    data = out.getvalue()
+    page = harness
+    page.evaluate("a => window.harness.mountUi(a)", {"widget": "shares", "containers": [b64u_encode(data)]})
+    kf, _ = parties.custodian_files[1]
+    key_file = {"name": "notary.key", "mimeType": "application/json", "buffer": kf}
+    page.set_input_files(".js-keyfile", files=[key_file])
+    page.fill(".js-passphrase", f"{PASS}1")
+    page.click(".js-unwrap")
+    page.wait_for_selector(".js-result .text-bg-success")
+    shares = page.evaluate("() => window.uiEvents")
+    assert shares == [unwrap_share(io.BytesIO(data), parties.custodians[1]).to_json()]

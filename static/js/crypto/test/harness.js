@@ -4,6 +4,7 @@
 import {
   b64uDecode, b64uEncode, generateKeyFile, inspect, open, seal, toHex, unlockKeyFile, unwrapShare,
 } from "../index.js";
+import { mountKeygenForm, mountSealForm, mountShareUnwrap } from "../seal-page.js";
 import { allChecks } from "./checks.js";
 
 function log(text) {
@@ -134,6 +135,20 @@ window.harness = {
       container_bytes: sealed.size,
       signature_valid: info.signature_valid,
     };
+  },
+
+  /** Mount one of the seal-page.js widgets into #ui (for the UI tests). */
+  mountUi({ widget, policy, bidderId, summary, containers, iterations }) {
+    const root = document.getElementById("ui");
+    window.uiEvents = [];
+    if (widget === "seal") {
+      mountSealForm(root, { policy, bidderId, summary, chunkSize: 65536, onSealed: (r) => window.uiEvents.push(r.sha256) });
+    } else if (widget === "keygen") {
+      mountKeygenForm(root, { kind: "custodian", iterations, onGenerated: (m) => window.uiEvents.push(m.publicKeys) });
+    } else {
+      const bids = containers.map((c, i) => ({ id: `bid-${i}`, label: `投标 ${i}`, header: new Blob([b64uDecode(c)]) }));
+      mountShareUnwrap(root, { bids, onShare: (bid, share) => window.uiEvents.push(share) });
+    }
   },
 
   makePayloadSha256: async (size, seed) => sha256Hex(makePayload(size, seed)),
