@@ -1,5 +1,7 @@
 // Test harness for headless chromium (tests/e2e/test_crypto_browser.py, bench/crypto_browser_bench.py).
 // Exposes window.harness; every function takes and returns JSON-friendly values (bytes as b64u).
+// (`node --test static/js/crypto/test/` also loads this file, as it lives in test/: without a
+// document it does nothing.)
 
 import {
   b64uDecode, b64uEncode, generateKeyFile, inspect, open, seal, toHex, unlockKeyFile, unwrapShare,
@@ -32,7 +34,7 @@ async function sha256Hex(blob) {
   return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer())));
 }
 
-window.harness = {
+const harness = {
   /** Run every shared check; returns [{name, ok, error}]. */
   async runChecks(vectors) {
     const results = [];
@@ -154,5 +156,8 @@ window.harness = {
   makePayloadSha256: async (size, seed) => sha256Hex(makePayload(size, seed)),
 };
 
-document.body.dataset.ready = "1";
-log("harness ready");
+if (typeof document !== "undefined") {
+  window.harness = harness;
+  document.body.dataset.ready = "1";
+  log("harness ready");
+}
