@@ -150,6 +150,10 @@ def _move_request(req: DrawRequest, to: RequestStatus) -> None:
     record("expert_draw.request_status", req, {"from": before.value, "to": to.value})
 
 
+def _invitations(req: DrawRequest) -> list[Invitation]:
+    return list(db.session.scalars(select(Invitation).where(Invitation.request_id == req.id).order_by(Invitation.id)))
+
+
 def _lock_request(request_id: int) -> DrawRequest:
     req = db.session.execute(select(DrawRequest).where(DrawRequest.id == request_id).with_for_update()
                              ).scalar_one_or_none()
@@ -327,7 +331,7 @@ def add_manual_exclusion(user: User, req: DrawRequest, expert_id: int, reason: s
         raise Conflict("已申请过这位专家的回避。", code="exclusion_exists")
     exclusion = ManualExclusion(request_id=req.id, expert_id=expert_id, reason=reason.strip(),
                                 created_by_id=user.id, created_at=clock.now())
-    db.session.add(exclusion)
+    req.exclusions.append(exclusion)
     db.session.flush()
     record("expert_draw.manual_exclusion", req, {"request_id": req.id, "expert_id": expert_id,
                                                  "reason": exclusion.reason})
@@ -347,7 +351,7 @@ def cancel_request(user: User, req: DrawRequest, reason: str) -> DrawRequest:
     if not reason.strip():
         raise ValidationError("请填写取消理由。", code="reason_required")
     _move_request(req, RequestStatus.CANCELLED)
-    for inv in req.invitations:
+    for inv in _invitations(req):
         if inv.status in (InvitationStatus.STANDBY, InvitationStatus.INVITED, InvitationStatus.CONFIRMED):
             _move_invitation(inv, InvitationStatus.WITHDRAWN if inv.status != InvitationStatus.STANDBY
                              else InvitationStatus.RELEASED, "request_cancelled")
@@ -815,13 +819,12 @@ def publish_salts(req: DrawRequest) -> None:
         return
     if clock.now() < req.evaluation_start_at:
         raise Conflict("评审开始前不能公开专家名单。", code="names_sealed")
-    for draw in req.draws:
-        if draw.status != DrawStatus.DRAWN:
-            continue
+    for draw in db.session.scalars(select(Draw).where(Draw.request_id == req.id, Draw.status == DrawStatus.DRAWN)
+                                   .order_by(Draw.id)):
         salts = db.session.execute(select(DrawCandidate.expert_id, DrawCandidate.salt).where(
             DrawCandidate.draw_id == draw.id).order_by(DrawCandidate.expert_id)).all()
         record(ACTION_SALTS, draw, {"draw_id": draw.id, "salts": [[e, s.hex()] for e, s in salts]})
-    for inv in req.invitations:
+    for inv in _invitations(req):
         if inv.status == InvitationStatus.STANDBY:
             _move_invitation(inv, InvitationStatus.RELEASED, "evaluation started")
     req.salts_published_at = clock.now()
