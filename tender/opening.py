@@ -208,6 +208,15 @@ def _opened_dir(bid: Bid) -> str:
     return f"opened/{bid.project_id}/{bid.id}"
 
 
+def _clean_leftovers(out: str) -> None:
+    """Remove what a crashed earlier attempt may have left: the output and the sink's temp dirs."""
+    filestore.remove_tree(out)
+    target = filestore.absolute(out)
+    if target.parent.is_dir():
+        for partial in target.parent.glob(f".{target.name}.*.partial"):
+            filestore.remove_tree(str(partial.relative_to(filestore.root())))
+
+
 def open_bid(bid_id: int, *, shares: list[crypto.Share] | None = None, file_key: bytes | None = None) -> Bid | None:
     """Open one bid into the store's opened area and write its opening record line.
 
@@ -216,7 +225,7 @@ def open_bid(bid_id: int, *, shares: list[crypto.Share] | None = None, file_key:
     if bid is None:
         return None
     out = _opened_dir(bid)
-    filestore.remove_tree(out)  # what a crashed earlier attempt may have left
+    _clean_leftovers(out)
     try:
         with open(filestore.absolute(bid.path), "rb") as handle:
             if file_key is not None:
@@ -225,7 +234,7 @@ def open_bid(bid_id: int, *, shares: list[crypto.Share] | None = None, file_key:
                 result = crypto.open_with_shares(handle, shares or [], crypto.DirectorySink(filestore.absolute(out)),
                                                  policy=bid.lot.policy)
     except crypto.SealedError as exc:
-        filestore.remove_tree(out)
+        _clean_leftovers(out)
         settle_failure(bid, exc)
         return bid
     finally:
