@@ -1,6 +1,7 @@
 """Browser tests: a real server with the demo data, and headless chromium driven by Playwright.
 
 Fixtures:
+- `live_server_env` (session): the environment the server runs with (DATABASE_URL, …).
 - `live_server` (session): base URL of `flask serve --no-worker` on a free port, with its own
   instance folder and SQLite database (migrated with `flask db upgrade`, seeded with
   `flask demo seed`), whatever DATABASE_URL says: the suite's database stays the suite's.
@@ -81,14 +82,14 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """Base URL of a running demo server (embedded mode: SQLite, no Redis, no worker)."""
-    import requests
+def live_server_env(tmp_path_factory) -> dict:
+    """The environment of the demo server: its own instance folder, SQLite database and secret.
 
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed")
-    tmp = tmp_path_factory.mktemp("live_server")
-    instance = tmp / "instance"
+    With REDIS_URL set (CI's second run) the server also listens on Redis as its Socket.IO
+    message queue (BIAOYUN_SOCKETIO_MESSAGE_QUEUE), so a test can send it a notice as a worker
+    would; its Celery broker stays the embedded SQLite one.
+    """
+    instance = tmp_path_factory.mktemp("live_server") / "instance"
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "FILE_STORE") and not k.startswith("BIAOYUN_")}
     env.update({"DATABASE_URL": f"sqlite:///{instance / 'biaoyun.sqlite'}",
@@ -96,6 +97,20 @@ def live_server(tmp_path_factory):
                 "FILE_STORE": str(instance / "files"),
                 "BIAOYUN_AUDIT_KEY_PATH": str(instance / "keys" / "audit_ed25519.pem"),
                 "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"})
+    if os.environ.get("REDIS_URL"):
+        env["BIAOYUN_SOCKETIO_MESSAGE_QUEUE"] = os.environ["REDIS_URL"]
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server_env):
+    """Base URL of a running demo server (embedded mode: SQLite, no worker)."""
+    import requests
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    env = live_server_env
+    tmp = Path(env["BIAOYUN_INSTANCE_PATH"]).parent
     _flask(env, "db", "upgrade")
     _flask(env, "demo", "seed")
     port = _free_port()

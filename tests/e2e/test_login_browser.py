@@ -1,6 +1,10 @@
 """In a real browser, a demo agency user signs in with password and TOTP and sees the dashboard,
 with no console error (the strict Content-Security-Policy reports violations there)."""
 
+import sqlite3
+import uuid
+from contextlib import closing
+
 import pyotp
 import pytest
 
@@ -49,4 +53,35 @@ def test_wrong_totp_code_keeps_the_user_out(live_server, browser_page, console_e
 def test_demo_login_fixture_signs_in_a_supervisor(demo_login, console_errors):
     page = demo_login("caijian")
     assert "采监科 陈科长" in page.inner_text("#dashboard-title")
+    assert console_errors == []
+
+
+def test_a_notice_shows_as_a_toast_once(live_server, live_server_env, demo_login, console_errors):
+    """A notice published on the message queue, as a Celery worker does, appears on the page."""
+    queue = live_server_env.get("BIAOYUN_SOCKETIO_MESSAGE_QUEUE")
+    if not queue:
+        pytest.skip("needs REDIS_URL: the notice reaches the demo server through its message queue")
+    from core.notify import EVENT, NAMESPACE, build_notice, external_emitter, user_room
+
+    page = demo_login("guikou")  # finance reviewer, no TOTP
+    page.wait_for_selector("#notify-area[data-notify-state=connected]")
+    database = live_server_env["DATABASE_URL"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(database)) as conn:
+        [(user_id,)] = conn.execute("SELECT id FROM user_account WHERE username = 'guikou'").fetchall()
+
+    emitter = external_emitter(queue)
+    first = build_notice({"id": f"e2e-{uuid.uuid4().hex}", "title": "投标文件已接收",
+                          "body": "<b>回执</b> 已生成", "level": "success", "url": "/dashboard"})
+    second = build_notice({"id": f"e2e-{uuid.uuid4().hex}", "title": "开标即将开始"})
+    for notice in (first, first, second):  # a re-delivered task repeats its id
+        emitter.emit(EVENT, notice, to=[user_room(user_id)], namespace=NAMESPACE)
+    page.wait_for_selector(f'[data-notice-id="{second["id"]}"]')
+
+    toast = page.locator(f'[data-notice-id="{first["id"]}"]')
+    assert toast.count() == 1
+    assert "投标文件已接收" in toast.inner_text()
+    assert "<b>回执</b> 已生成" in toast.inner_text()  # text, never HTML
+    assert toast.locator("a").get_attribute("href") == "/dashboard"
+    toast.locator(".btn-close").click()
+    assert page.locator(f'[data-notice-id="{first["id"]}"]').count() == 0
     assert console_errors == []
