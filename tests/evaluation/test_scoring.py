@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 
-from evaluation.rules import Category, RuleSet, RulesError
+from evaluation.rules import DEFAULT_RULES, Category, RulesError, RuleSet
 from evaluation.scoring import (
     Criterion,
     CriterionKind,
@@ -29,7 +29,8 @@ YUAN = 100  # fen
 GOODS = TenderTerms(Category.GOODS)
 
 
-def prices_of(*bids: PricedBid, terms: TenderTerms = GOODS, rules: RuleSet = RuleSet()) -> list[EvaluatedPrice]:
+def prices_of(*bids: PricedBid, terms: TenderTerms = GOODS,
+              rules: RuleSet = DEFAULT_RULES) -> list[EvaluatedPrice]:
     return [evaluated_price(bid, terms, rules) for bid in bids]
 
 
@@ -56,7 +57,7 @@ def test_price_score_with_sme_deductions():
     bids = [PricedBid("A", 1_000_000 * YUAN, SmeClass.SMALL_MICRO), PricedBid("B", 950_000 * YUAN),
             PricedBid("C", 880_000 * YUAN, SmeClass.CONSORTIUM, D(30)), PricedBid("D", 870_000 * YUAN)]
     evaluated = prices_of(*bids)
-    assert [p.evaluated for p in evaluated] == [900_000 * YUAN, 950_000 * YUAN, 844_800 * YUAN, 870_000 * YUAN]
+    assert [p.evaluated / YUAN for p in evaluated] == [900_000, 950_000, 844_800, 870_000]
     assert [p.deduction_percent for p in evaluated] == [D(10), 0, D(4), 0]
     result = price_scores(evaluated, D(30))
     assert result.benchmark == 844_800 * YUAN
@@ -67,8 +68,8 @@ def test_tender_chooses_the_deduction_within_the_range():
     # The tender grants 20 %: A 1,000,000 → 800,000, now the benchmark; B 950,000 → 800000/950000 × 30
     # = 25.263… → 25.26.
     terms = TenderTerms(Category.GOODS, small_micro_percent=D(20))
-    evaluated = prices_of(PricedBid("A", 1_000_000 * YUAN, SmeClass.SMALL_MICRO), PricedBid("B", 950_000 * YUAN),
-                          terms=terms)
+    evaluated = prices_of(PricedBid("A", 1_000_000 * YUAN, SmeClass.SMALL_MICRO),
+                          PricedBid("B", 950_000 * YUAN), terms=terms)
     assert price_scores(evaluated, D(30)).scores == {"A": D("30.00"), "B": D("25.26")}
 
 
@@ -108,7 +109,8 @@ def test_evaluated_price_is_exact_and_rounds_only_for_display():
 
 
 def test_price_score_rounds_half_up_not_to_even():
-    # 10 points; benchmark 7,300 fen, price 8,000 fen: 7300/8000 × 10 = 9.125 → 9.13 (banker's would give 9.12).
+    # 10 points; benchmark 7,300 fen, price 8,000 fen: 7300/8000 × 10 = 9.125 → 9.13
+    # (banker's rounding would give 9.12).
     scores = price_scores(prices_of(PricedBid("A", 7_300), PricedBid("B", 8_000)), D(10)).scores
     assert scores["B"] == D("9.13")
 
@@ -246,8 +248,9 @@ def test_rank_by_score_needs_the_same_bidders():
 def test_lowest_price_method():
     # Art 56 with deductions (46号: the deducted price takes part in the evaluation):
     # A 1,000,000 small/micro → 900,000; B 900,000 → 900,000 (tied with A); C 950,000.
-    evaluated = {p.bidder: p for p in prices_of(PricedBid("A", 1_000_000 * YUAN, SmeClass.SMALL_MICRO),
-                                                PricedBid("B", 900_000 * YUAN), PricedBid("C", 950_000 * YUAN))}
+    bids = (PricedBid("A", 1_000_000 * YUAN, SmeClass.SMALL_MICRO), PricedBid("B", 900_000 * YUAN),
+            PricedBid("C", 950_000 * YUAN))
+    evaluated = {p.bidder: p for p in prices_of(*bids)}
     ranking = rank_by_price(evaluated)
     assert [(r.bidder, r.rank, r.tied, r.total) for r in ranking] == [
         ("A", 1, True, None), ("B", 1, True, None), ("C", 3, False, None)]
