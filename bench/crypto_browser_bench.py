@@ -42,6 +42,7 @@ def main() -> int:
     parser.add_argument("--size-mib", type=int, default=100)
     parser.add_argument("--chunk-size", type=int, default=1 << 20)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--no-hash-worker", action="store_true", help="hash on the page's main thread")
     args = parser.parse_args()
 
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -65,7 +66,8 @@ def main() -> int:
             result = page.evaluate(
                 "a => window.harness.bench(a)",
                 {"policy": policy, "keyFile": key_file.decode(), "passphrase": "bench",
-                 "sizeMiB": args.size_mib, "chunkSize": args.chunk_size, "concurrency": args.concurrency},
+                 "sizeMiB": args.size_mib, "chunkSize": args.chunk_size, "concurrency": args.concurrency,
+                 "hashWorker": not args.no_hash_worker},
             )
             result["browser"] = f"chromium {browser.version} (headless)"
             browser.close()

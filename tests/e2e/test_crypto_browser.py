@@ -125,6 +125,7 @@ def test_browser_sealed_bid_opens_in_python(harness, parties):
          "bidderId": "91330100MA2BROWSER", "summary": summary, "sizes": [0, 65536 - 7, 200_001],
          "chunkSize": 65536},
     )
+    assert sealed["hashedIn"] == "worker"  # the hash worker starts under the strict CSP
     data = b64u_decode(sealed["container"])
     expected = {f["name"]: b64u_decode(f["content"]) for f in sealed["files"]}
     assert sealed["progress"][-1] == 4 + sum(len(v) for v in expected.values()) + len(

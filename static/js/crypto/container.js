@@ -11,7 +11,7 @@ import {
   aesGcmDecrypt, aesGcmEncrypt, aesKey, hkdf, hmacSha256, importPrivateScalar, importPublicKey,
   randomBytes, sha256Async, subtle,
 } from "./primitives.js";
-import { Sha256 } from "./sha256.js";
+import { createHasher } from "./hasher.js";
 import * as shamir from "./shamir.js";
 
 export const MAGIC = utf8("BYSEALED");
@@ -373,7 +373,7 @@ function publicB64(key) {
  */
 export async function seal({
   policy, signingKey, encryptionKey, bidderId, summary, files, chunkSize = DEFAULT_CHUNK_SIZE,
-  concurrency = 4, onProgress, writer, rand, signal,
+  concurrency = 4, onProgress, writer, rand, signal, hashWorker = true,
 }) {
   if (!signingKey || !signingKey.privateKey) throw new TypeError("signingKey must be an unlocked signing key");
   const ph = await policyHash(policy);
@@ -432,12 +432,27 @@ export async function seal({
   const mac = await hmacSha256(keys.headerMacKey, prefix);
 
   const out = writer || new BlobCollector("application/octet-stream");
-  const hasher = new Sha256();
+  const hasher = await createHasher({ useWorker: hashWorker });
+  try {
+    return await sealPayload({
+      out, hasher, prefix, mac, manifestBytes, items, chunkSize, keys, concurrency, onProgress, signal, signingKey,
+      fields, writer,
+    });
+  } finally {
+    hasher.close();
+  }
+}
+
+async function sealPayload({
+  out, hasher, prefix, mac, manifestBytes, items, chunkSize, keys, concurrency, onProgress, signal, signingKey,
+  fields, writer,
+}) {
   let size = 0;
   const emit = async (bytes) => {
-    hasher.update(bytes);
+    const wait = hasher.update(bytes);
     size += bytes.length;
     await out.write(bytes);
+    if (wait) await wait;
   };
   await emit(prefix);
   await emit(mac);
@@ -488,11 +503,11 @@ export async function seal({
     done += n;
     if (onProgress) onProgress({ phase: "encrypt", done, total, chunk: i + 1, chunks });
   }
-  const signedDigest = hasher.copy().digest();
+  const signedDigest = await hasher.snapshot();
   const signature = new Uint8Array(await subtle.sign({ name: "ECDSA", hash: "SHA-256" }, signingKey.privateKey,
     concat(SIG_LABEL, signedDigest)));
   await emit(concat(new Uint8Array([REC_SIG]), signature));
-  const digest = hasher.digest();
+  const digest = await hasher.digest();
   if (onProgress) onProgress({ phase: "done", done: total, total, chunk: chunks, chunks });
   const header = { fields, prefix, mac, end: prefix.length + 32 };
   return {
@@ -501,6 +516,7 @@ export async function seal({
     sha256: toHex(digest),
     signedDigest: toHex(signedDigest),
     size,
+    hashedIn: hasher.kind,
   };
 }
 
@@ -511,11 +527,19 @@ export async function seal({
  * `onChunk(index, last, ciphertext)` in order (it may return a promise, awaited in order
  * with up to `concurrency` in flight). Returns the digests and the trailer signature.
  */
-async function walkRecords(blob, header, onChunk, { concurrency = 4, onProgress } = {}) {
+async function walkRecords(blob, header, onChunk, options = {}) {
+  const hasher = await createHasher({ useWorker: options.hashWorker ?? true });
+  try {
+    return await walk(blob, header, onChunk, hasher, options);
+  } finally {
+    hasher.close();
+  }
+}
+
+async function walk(blob, header, onChunk, hasher, { concurrency = 4, onProgress } = {}) {
   const cs = header.fields.chunk_size;
-  const hasher = new Sha256();
-  hasher.update(header.prefix);
-  hasher.update(header.mac);
+  await hasher.update(header.prefix);
+  await hasher.update(header.mac);
   let pos = header.end;
   let count = 0;
   let plaintextBytes = 0;
@@ -551,7 +575,8 @@ async function walkRecords(blob, header, onChunk, { concurrency = 4, onProgress 
       } else {
         throw fail("malformed", `unknown record tag 0x${tag.toString(16).padStart(2, "0")} before chunk ${count}`);
       }
-      hasher.update(rec.subarray(0, headLen + ct.length));
+      const wait = hasher.update(rec.subarray(0, headLen + ct.length));
+      if (wait) await wait;
       pos += headLen + ct.length;
       const index = count;
       count += 1;
@@ -569,15 +594,15 @@ async function walkRecords(blob, header, onChunk, { concurrency = 4, onProgress 
     await Promise.allSettled(inflight);
     throw err;
   }
-  const digest = hasher.copy().digest();
+  const digest = await hasher.snapshot();
   const trailer = await readSlice(blob, pos, pos + 66);
   if (!trailer.length) throw fail("truncated", "container ends before the signature trailer");
   if (trailer[0] !== REC_SIG) throw fail("trailing_data", "data follows the final chunk");
   if (trailer.length < 65) throw fail("truncated", "container ends inside the signature trailer");
   if (trailer.length > 65) throw fail("trailing_data", "data follows the signature trailer");
-  hasher.update(trailer);
+  await hasher.update(trailer);
   return {
-    count, plaintextBytes, ciphertextBytes, digest, signature: trailer.subarray(1), fileDigest: hasher.digest(),
+    count, plaintextBytes, ciphertextBytes, digest, signature: trailer.subarray(1), fileDigest: await hasher.digest(),
   };
 }
 

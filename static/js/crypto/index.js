@@ -26,8 +26,8 @@
  * Sealing (supplier)
  * ------------------
  *   seal({policy, signingKey, encryptionKey, bidderId, summary, files,
- *         chunkSize = 1 MiB, concurrency = 4, onProgress, writer, signal}) ->
- *       {blob, sha256, signedDigest, size, header}
+ *         chunkSize = 1 MiB, concurrency = 4, onProgress, writer, signal, hashWorker}) ->
+ *       {blob, sha256, signedDigest, size, header, hashedIn}
  *     policy        the tender lot's custody policy object (FORMAT.md §2)
  *     signingKey    keys.signing of an unlocked supplier key file
  *     encryptionKey keys.encryption (or its b64u public key): the supplier's own stanza
@@ -43,6 +43,8 @@
  *   output Blob's pending parts), AES-256-GCM runs `concurrency` chunks in parallel, the
  *   container is hashed as it goes and signed (ECDSA P-256, raw r||s) in the trailer.
  *   `sha256` is the container digest for receipts (hex), `signedDigest` what was signed.
+ *   The streaming SHA-256 runs in a module Worker (hash-worker.js; `hashedIn` "worker") so
+ *   the page stays responsive; option `hashWorker: false`, or no Worker (Node), hashes inline.
  *   The plaintext never leaves the browser.
  *
  * Checking (anyone)

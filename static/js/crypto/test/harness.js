@@ -7,6 +7,7 @@ import {
   b64uDecode, b64uEncode, generateKeyFile, inspect, open, seal, toHex, unlockKeyFile, unwrapShare,
 } from "../index.js";
 import { mountKeygenForm, mountSealForm, mountShareUnwrap } from "../seal-page.js";
+import { Sha256 } from "../sha256.js";
 import { allChecks } from "./checks.js";
 
 function log(text) {
@@ -65,6 +66,7 @@ const harness = {
     return {
       container: b64uEncode(new Uint8Array(await sealed.blob.arrayBuffer())),
       sha256: sealed.sha256,
+      hashedIn: sealed.hashedIn,
       files: files.map((f, i) => ({ name: f.name, content: contents[i] })),
       progress,
     };
@@ -102,7 +104,7 @@ const harness = {
   },
 
   /** Seal a generated payload of sizeMiB and time it; the container stays in the page. */
-  async bench({ policy, keyFile, passphrase, sizeMiB, chunkSize = 1 << 20, concurrency = 4 }) {
+  async bench({ policy, keyFile, passphrase, sizeMiB, chunkSize = 1 << 20, concurrency = 4, hashWorker = true }) {
     const keys = await unlockKeyFile(keyFile, passphrase);
     const payload = makePayload(sizeMiB << 20, 3);
     await payload.slice(0, 1).arrayBuffer();
@@ -110,7 +112,7 @@ const harness = {
     const sealed = await seal({
       policy, signingKey: keys.signing, encryptionKey: keys.encryption, bidderId: "BENCH",
       summary: { bidder: "bench", price_fen: 1 }, files: [{ name: "payload.bin", blob: payload }],
-      chunkSize, concurrency,
+      chunkSize, concurrency, hashWorker,
     });
     const seconds = (performance.now() - t0) / 1000;
     // raw pipeline on the same data: AES-256-GCM per chunk + WebCrypto SHA-256 per chunk, no framing
@@ -122,6 +124,14 @@ const harness = {
       await crypto.subtle.digest("SHA-256", ct);
     }
     const rawSeconds = (performance.now() - t1) / 1000;
+    // the streaming JS SHA-256 alone over the same bytes
+    const t3 = performance.now();
+    const h = new Sha256();
+    for (let off = 0; off < payload.size; off += chunkSize) {
+      h.update(new Uint8Array(await payload.slice(off, off + chunkSize).arrayBuffer()));
+    }
+    h.digest();
+    const hashSeconds = (performance.now() - t3) / 1000;
     const t2 = performance.now();
     const info = await inspect(sealed.blob);
     const inspectSeconds = (performance.now() - t2) / 1000;
@@ -133,6 +143,8 @@ const harness = {
       seal_seconds: Number(seconds.toFixed(3)),
       seal_mb_s: Number((mb / seconds).toFixed(1)),
       raw_aesgcm_sha256_mb_s: Number((mb / rawSeconds).toFixed(1)),
+      js_sha256_mb_s: Number((mb / hashSeconds).toFixed(1)),
+      hash_worker: hashWorker,
       inspect_mb_s: Number((mb / inspectSeconds).toFixed(1)),
       container_bytes: sealed.size,
       signature_valid: info.signature_valid,
