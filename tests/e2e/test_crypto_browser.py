@@ -114,7 +114,7 @@ def test_shared_vectors_pass_in_browser(harness):
     assert not failed, "\n\n".join(f"{r['name']}: {r['error']}" for r in failed)
     names = " ".join(r["name"] for r in results)
     assert "RFC 9180 A.3.1" in names and "container-multichunk" in names and "forged" in names
-    assert len(results) >= 13
+    assert len(results) >= 14
 
 
 def test_browser_sealed_bid_opens_in_python(harness, parties):

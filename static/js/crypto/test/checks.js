@@ -365,7 +365,62 @@ export function roundTripChecks() {
   ];
 }
 
+/** Streaming to a writer, aborting, and refusing bad input before anything is written. */
+export function apiChecks() {
+  return [
+    {
+      name: "api: seal to a writer, abort with a signal, bad summary and names refused",
+      fn: async () => {
+        const made = await generateKeyFile("supplier", "p", { iterations: 1000 });
+        const supplier = await unlockKeyFile(made.keyFile, "p");
+        const custodian = await generateKeyFile("custodian", "q", { iterations: 1000 });
+        const policy = {
+          custodians: [{ id: "only", label: "", public_key: custodian.publicKeys.encrypt }],
+          format: "biaoyun-policy/1", k: 1, lot: "1", tender_id: "T",
+        };
+        const base = {
+          policy, signingKey: supplier.signing, encryptionKey: supplier.encryption, bidderId: "B", summary: {},
+          chunkSize: 65536,
+        };
+        const parts = [];
+        const data = new Uint8Array(200000).map((_, i) => i & 0xff);
+        const streamed = await seal({
+          ...base, files: [{ name: "x", blob: new Blob([data]) }],
+          writer: { write: async (bytes) => { parts.push(bytes.slice()); } },
+        });
+        eq(streamed.blob, null, "no blob when a writer is given");
+        const blob = new Blob(parts);
+        eq(blob.size, streamed.size, "bytes written");
+        const info = await inspect(blob, { policy, requireSignature: true });
+        eq(info.sha256, streamed.sha256, "digest of the written bytes");
+        const opened = await open(blob, { supplierKey: supplier });
+        eq(await blobBytes(opened.files[0].blob), data, "written bytes open");
+
+        const controller = new AbortController();
+        controller.abort(new Error("stop"));
+        let aborted = false;
+        await seal({ ...base, files: [{ name: "x", blob: new Blob([data]) }], signal: controller.signal })
+          .catch((err) => { aborted = err.message === "stop"; });
+        assert(aborted, "abort signal stops sealing");
+
+        await rejects(seal({ ...base, summary: { price_fen: 1.5 }, files: [] }), "payload_invalid", "float price");
+        await rejects(seal({ ...base, summary: { price_fen: -1 }, files: [] }), "payload_invalid", "negative price");
+        await rejects(seal({ ...base, summary: { note: 0.5 }, files: [] }), "payload_invalid", "float anywhere");
+        for (const name of ["a/b", "..", "", "a\\b", "x\u0001"]) {
+          await rejects(seal({ ...base, files: [{ name, blob: new Blob([]) }] }), "payload_invalid", `name ${name}`);
+        }
+        const twice = [{ name: "a", blob: new Blob([]) }, { name: "a", blob: new Blob([]) }];
+        await rejects(seal({ ...base, files: twice }), "payload_invalid", "duplicate names");
+        await rejects(seal({ ...base, policy: { ...policy, k: 2 }, files: [] }), "policy_mismatch", "k > n");
+        const empty = await seal({ ...base, files: [] });
+        const r = await open(empty.blob, { shares: [await unwrapShare(empty.blob, await unlockKeyFile(custodian.keyFile, "q"))] });
+        eq(r.files, [], "no files");
+      },
+    },
+  ];
+}
+
 /** All checks, in order. */
 export function allChecks(vectors) {
-  return [...rfcChecks(), ...vectorChecks(vectors), ...roundTripChecks()];
+  return [...rfcChecks(), ...vectorChecks(vectors), ...roundTripChecks(), ...apiChecks()];
 }
