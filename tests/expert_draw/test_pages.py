@@ -1,0 +1,118 @@
+"""Pages and the sealed-names permission table."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from tests_helpers import login, totp_code
+
+from audit.models import AuditEvent
+from core.db import db
+from expert_draw import service
+from expert_draw.models import InvitationStatus, RequestStatus
+
+
+@pytest.fixture
+def drawn(world, make_expert, make_request):
+    for _ in range(7):
+        make_expert(["B01"])
+    req = make_request(counts=(("B01", 5, 1),))
+    service.run_draw(service.commit_draw(world.users["agency"], req), world.users["supervisor"], "123456")
+    db.session.commit()
+    return req
+
+
+def names_looks() -> int:
+    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "expert_draw.names_viewed"))
+
+
+# (user key, before the evaluation: detail status, sees names; after the start: sees names)
+PERMISSIONS = [
+    ("supervisor", 200, True, True),
+    ("agency", 200, False, True),
+    ("purchaser", 200, False, True),
+    ("supplier", 200, False, True),
+    ("reviewer", 200, False, False),
+    ("outsider", 403, False, False),
+    ("other_agency", 403, False, False),
+]
+
+
+@pytest.mark.parametrize(("who", "status", "names_before", "names_after"), PERMISSIONS)
+def test_sealed_names_permission_table(world, drawn, client, clock, who, status, names_before, names_after):
+    user = world.users[who]
+    login(client, user)
+    detail = client.get(f"/expert-draw/{drawn.id}")
+    assert detail.status_code == status
+    first = drawn.invitations[0].expert.name
+    if status != 200:
+        assert client.get(f"/expert-draw/{drawn.id}/names").status_code in (403, 302)
+        return
+    assert first not in detail.get_data(as_text=True)
+    looks = names_looks()
+    page = client.get(f"/expert-draw/{drawn.id}/names")
+    assert (first in page.get_data(as_text=True)) == names_before
+    assert names_looks() == looks + (1 if names_before else 0)  # every look before the start is audited
+    clock.advance(timedelta(days=3, hours=1))
+    login(client, user)
+    page = client.get(f"/expert-draw/{drawn.id}/names")
+    assert (first in page.get_data(as_text=True)) == names_after
+
+
+def test_api_view_is_decided_by_the_same_serializer(world, drawn, client):
+    login(client, world.users["agency"])
+    body = client.get(f"/api/v1/draw-requests/{drawn.id}").get_json()
+    assert body["visibility"] == "counts" and "name" not in body["members"][0]
+    assert body["seats"][0]["states"] == {"invited": 5, "standby": 1}
+
+
+def test_expert_sees_time_and_place_not_suppliers_and_replies(world, drawn, client):
+    inv = next(i for i in drawn.invitations if i.status == InvitationStatus.INVITED)
+    login(client, inv.expert.account)
+    page = client.get("/expert-draw/my").get_data(as_text=True)
+    assert "评标室" in page and "云帆" not in page and "新锐" not in page
+    assert client.get(f"/expert-draw/{drawn.id}").status_code == 403
+    reply = client.post(f"/expert-draw/reply/{inv.reply_code}", data={"answer": "confirm"})
+    assert reply.status_code == 302
+    db.session.refresh(inv)
+    assert inv.status == InvitationStatus.CONFIRMED
+    other = next(i for i in drawn.invitations if i.status == InvitationStatus.INVITED)
+    assert client.get(f"/expert-draw/reply/{other.reply_code}").status_code == 404  # not theirs
+
+
+def test_agency_requests_and_supervisor_draws_through_the_pages(world, make_expert, client):
+    for _ in range(6):
+        make_expert(["B01"])
+    login(client, world.users["agency"])
+    form = {"title": "罗阳镇道路照明设备采购", "purchaser_org_id": str(world.orgs["purchaser"].id),
+            "method": "public_tender", "budget": "800000.00", "supplier_org_ids": [str(world.orgs["s1"].id)],
+            "evaluation_start_at": "2026-11-30 09:00", "place": "交易中心 3 楼", "purchaser_reps": "0",
+            "specialty_0": "B01", "primary_0": "5", "backup_0": "1"}
+    created = client.post("/expert-draw/new", data=form)
+    assert created.status_code == 302, created.get_data(as_text=True)[:2000]
+    request_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    bad = client.post("/expert-draw/new", data=form | {"primary_0": "4"})
+    assert bad.status_code == 422 and "单数" in bad.get_data(as_text=True)
+    assert client.post(f"/expert-draw/{request_id}/commit").status_code == 302
+    req = service.get_request(request_id)
+    draw = req.draws[0]
+    supervisor = world.users["supervisor"]
+    ran = client.post(f"/expert-draw/draws/{draw.id}/run", data={
+        "supervisor_username": supervisor.username, "supervisor_code": totp_code(supervisor),
+        "supervisor_input": "98765432"})
+    assert ran.status_code == 302
+    db.session.refresh(req)
+    assert req.status == RequestStatus.DRAWN
+    result = client.get(f"/expert-draw/draws/{draw.id}/audit.json")
+    assert [e["action"] for e in result.get_json()][:2] == ["expert_draw.committed", "expert_draw.drawn"]
+
+
+def test_dashboard_panels_and_nav(world, drawn, client):
+    login(client, world.users["agency"])
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "专家抽取" in page and drawn.project_title in page
+    inv = next(i for i in drawn.invitations if i.status == InvitationStatus.INVITED)
+    login(client, inv.expert.account)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "评审邀请" in page and inv.reply_code in page
