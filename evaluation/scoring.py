@@ -12,6 +12,8 @@
   Lowest evaluated price method (Art 56): evaluated price ascending, then tied. Ranks are
   competition ranks (1, 2, 2, 4). Tied candidates are decided as the tender document says,
   or by lot (Art 68), outside these rules: `Candidates.needs_tie_break` says when.
+- Same brand (Art 31): bidders offering the same brand of the (core) product count as one;
+  only the best ranked of them keeps the right to be recommended (`apply_same_brand`).
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ __all__ = [
     "PriceScores",
     "PricedBid",
     "RankedBid",
+    "SameBrand",
     "ScoringScheme",
     "SmeClass",
     "TenderTerms",
+    "apply_same_brand",
     "bidder_totals",
     "choose_candidates",
     "deduction_percent",
@@ -313,3 +317,40 @@ def _unique(refs: Iterable[Ref], code: str) -> None:
         if ref in seen:
             raise RulesError(code, f"重复的投标人或评审因素: {ref}")
         seen.add(ref)
+
+
+@dataclass(frozen=True)
+class SameBrand:
+    ranking: tuple[RankedBid, ...]       # re-ranked, one bid per brand
+    set_aside: tuple[tuple[Ref, str, Ref], ...]  # (bidder, brand, the bidder kept for that brand)
+    undecided: tuple[str, ...]           # brands whose best bids are tied: the tender's method or lot decides
+
+
+def apply_same_brand(ranking: Sequence[RankedBid], brand_of: Mapping[Ref, str | None]) -> SameBrand:
+    """87号令 Art 31: bids of the same (core product) brand count as one; the best ranked one stays.
+
+    Under the scoring method the best is the highest scored (then cheapest), under the lowest
+    price method the cheapest, i.e. the best rank either way. Where several bids of a brand share
+    that rank, the first in the ranking is kept provisionally and the brand is listed in
+    `undecided`: the tender document's method, or a draw, picks the one that stays.
+    """
+    kept: list[RankedBid] = []
+    set_aside: list[tuple[Ref, str, Ref]] = []
+    best: dict[str, RankedBid] = {}
+    undecided: list[str] = []
+    for bid in sorted(ranking, key=lambda b: b.rank):
+        brand = (brand_of.get(bid.bidder) or "").strip()
+        if not brand:
+            kept.append(bid)
+        elif brand not in best:
+            best[brand] = bid
+            kept.append(bid)
+        else:
+            if bid.rank == best[brand].rank and brand not in undecided:
+                undecided.append(brand)
+            set_aside.append((bid.bidder, brand, best[brand].bidder))
+    keyed = [(bid.bidder, (bid.rank,)) for bid in kept]
+    by_bidder = {bid.bidder: bid for bid in kept}
+    reranked = tuple(RankedBid(bidder, rank, by_bidder[bidder].total, by_bidder[bidder].price, tied)
+                     for bidder, _, rank, tied in _ranks(keyed))
+    return SameBrand(reranked, tuple(set_aside), tuple(undecided))

@@ -15,6 +15,7 @@ from evaluation.scoring import (
     ScoringScheme,
     SmeClass,
     TenderTerms,
+    apply_same_brand,
     bidder_totals,
     choose_candidates,
     deduction_percent,
@@ -270,3 +271,25 @@ def test_candidates_keep_ties_at_the_boundary_and_at_the_top():
     assert [c.bidder for c in chosen.ranked] == ["A", "B", "C", "D"] and chosen.needs_tie_break
     top = choose_candidates(rank_by_price({b: _ep(b, 5) for b in "AB"}), RuleSet(candidates=1))
     assert [c.bidder for c in top.ranked] == ["A", "B"] and top.needs_tie_break
+
+
+# -- same brand (Art 31) -----------------------------------------------------------------------
+
+def test_same_brand_counts_once():
+    # Ranking A 90, B 88, C 85, D 80, E 80 (tied); A and C offer brand 华为, D and E brand 联想.
+    # A stays for 华为 (C set aside); D and E tie for 联想: D kept provisionally, brand undecided.
+    # Re-ranked: A 1, B 2, D 3.
+    totals = {"A": D(90), "B": D(88), "C": D(85), "D": D(80), "E": D(80)}
+    ranking = rank_by_score(totals, {b: _ep(b, 100) for b in totals})
+    result = apply_same_brand(ranking, {"A": "华为", "C": "华为", "D": "联想", "E": "联想", "B": None})
+    assert [(r.bidder, r.rank, r.tied) for r in result.ranking] == [("A", 1, False), ("B", 2, False),
+                                                                    ("D", 3, False)]
+    assert result.set_aside == (("C", "华为", "A"), ("E", "联想", "D"))
+    assert result.undecided == ("联想",)
+
+
+def test_same_brand_keeps_ties_between_brands():
+    ranking = rank_by_price({b: _ep(b, p) for b, p in [("A", 5), ("B", 5), ("C", 6)]})
+    result = apply_same_brand(ranking, {"A": "X", "B": "Y", "C": "X"})
+    assert [(r.bidder, r.rank, r.tied) for r in result.ranking] == [("A", 1, True), ("B", 1, True)]
+    assert result.undecided == ()
