@@ -425,7 +425,10 @@ export async function seal({
     tender_id: policy.tender_id,
   };
   await validateHeaderFields(fields);
-  fileKey.fill(0);
+  if (!rand) {
+    fileKey.fill(0); // only the derived keys and stanzas are needed from here on
+    ys.forEach((y) => y.fill(0));
+  }
   const body = canonicalJson(fields);
   if (body.length > MAX_HEADER) throw fail("header_tampered", "header larger than 1 MiB");
   const prefix = concat(MAGIC, new Uint8Array([VERSION]), u32be(body.length), body);
