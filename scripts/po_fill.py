@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             errors.append(f"not in catalog: {msgid!r}")
         elif placeholders(msgid) != placeholders(msgstr):
             errors.append(f"placeholders differ: {msgid!r} -> {msgstr!r}")
-        elif msgstr != msgstr.strip() and msgid == msgid.strip():
-            errors.append(f"stray whitespace: {msgstr!r}")
+        elif (msgstr[:1] == "\n") != (msgid[:1] == "\n") or (msgstr[-1:] == "\n") != (msgid[-1:] == "\n"):
+            errors.append(f"leading/trailing newline differs: {msgid!r} -> {msgstr!r}")
     if errors:
         print("\n".join(errors), file=sys.stderr)
         print("nothing written", file=sys.stderr)
