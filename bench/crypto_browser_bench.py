@@ -7,15 +7,21 @@ and times `seal()` of a SIZE MiB Blob built in the page (files are read with Blo
 chunk, encrypted with WebCrypto AES-256-GCM, hashed with the streaming JS SHA-256, signed with
 ECDSA). In the same page it also times the raw pipeline on the same data and chunk size
 (WebCrypto AES-256-GCM + WebCrypto SHA-256 per chunk, no framing, no streaming hash) and
-`inspect()` of the result. The last line is JSON.
+`inspect()` of the result. While sealing, a thread samples the resident memory (VmRSS) of
+this run's chromium renderer processes (where the page's JavaScript, the chunks in flight and the
+hash worker live) and of its other chromium processes (the browser process keeps Blob data, i.e.
+the sealed output, and spills it to disk when large). The last line is JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 import threading
+import time
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,6 +32,67 @@ sys.path.insert(0, str(ROOT))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def _descendants(root: int) -> dict[int, str]:
+    """pid -> cmdline of every process below ``root`` (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found: dict[int, str] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in found:
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        found[pid] = f.read().replace(b"\0", b" ").decode(errors="replace")
+                except OSError:
+                    found[pid] = ""
+                frontier.append(pid)
+    return found
+
+
+def _rss_mib(pids) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+class _MemorySampler(threading.Thread):
+    """Peak RSS of this run's chromium renderers and of its other chromium processes."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.peak = {"renderer": 0.0, "browser": 0.0}
+        self.start_rss = self.sample()
+
+    def sample(self) -> dict[str, float]:
+        procs = {pid: cmd for pid, cmd in _descendants(os.getpid()).items() if "chrom" in cmd}
+        renderers = [pid for pid, cmd in procs.items() if "--type=renderer" in cmd]
+        others = [pid for pid in procs if pid not in renderers]
+        return {"renderer": _rss_mib(renderers), "browser": _rss_mib(others)}
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            now = self.sample()
+            for key, value in now.items():
+                self.peak[key] = max(self.peak[key], value)
+            time.sleep(0.02)
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -57,20 +124,33 @@ def main() -> int:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page()
+        with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="bench-chromium-") as profile:
+            # a normal (persistent) profile, as a supplier's browser has: large Blobs may go to disk
+            context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM,
+                                                           args=CHROMIUM_ARGS)
+            page = context.new_page()
             page.set_default_timeout(600_000)
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/js/crypto/test/harness.html")
             page.wait_for_selector("body[data-ready='1']")
+            page.evaluate("a => window.harness.benchPrepare(a)",
+                          {"keyFile": key_file.decode(), "passphrase": "bench", "sizeMiB": args.size_mib})
+            sampler = _MemorySampler()
+            sampler.start()
             result = page.evaluate(
-                "a => window.harness.bench(a)",
-                {"policy": policy, "keyFile": key_file.decode(), "passphrase": "bench",
-                 "sizeMiB": args.size_mib, "chunkSize": args.chunk_size, "concurrency": args.concurrency,
+                "a => window.harness.benchSeal(a)",
+                {"policy": policy, "chunkSize": args.chunk_size, "concurrency": args.concurrency,
                  "hashWorker": not args.no_hash_worker},
             )
-            result["browser"] = f"chromium {browser.version} (headless)"
-            browser.close()
+            sampler.stop.set()
+            sampler.join()
+            compare = page.evaluate("a => window.harness.benchCompare(a)", {"chunkSize": args.chunk_size})
+            result.update(compare)
+            start = sampler.start_rss
+            result["renderer_rss_growth_mib"] = round(sampler.peak["renderer"] - start["renderer"], 1)
+            result["browser_rss_growth_mib"] = round(sampler.peak["browser"] - start["browser"], 1)
+            result.update(size_mib=args.size_mib, chunk_size=args.chunk_size, concurrency=args.concurrency,
+                          browser=f"chromium {context.browser.version if context.browser else ''} (headless)")
+            context.close()
     finally:
         server.shutdown()
         server.server_close()
