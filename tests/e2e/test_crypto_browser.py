@@ -258,3 +258,34 @@ def test_share_unwrap_ui_hands_shares_to_the_page(harness, parties):
     page.wait_for_selector(".js-result .text-bg-success")
     shares = page.evaluate("() => window.uiEvents")
     assert shares == [unwrap_share(io.BytesIO(data), parties.custodians[1]).to_json()]
+
+
+def test_seal_form_streams_large_bids_to_a_picked_file(harness, parties):
+    """Above pickerThreshold the sealed file goes to showSaveFilePicker's writable, chunk by chunk."""
+    page = harness
+    page.evaluate("() => window.harness.fakeSavePicker()")
+    page.evaluate("a => window.harness.mountUi(a)",
+                  {"widget": "seal", "policy": parties.policy, "bidderId": "BIG", "summary": {"price_fen": 7},
+                   "pickerThreshold": 0})
+    content = bytes(range(256)) * 1000
+    page.set_input_files(".js-files", files=[{"name": "big.bin", "mimeType": "application/octet-stream",
+                                              "buffer": content}])
+    page.set_input_files(".js-keyfile", files=[{"name": "s.key", "mimeType": "application/json",
+                                                "buffer": parties.supplier_file}])
+    page.fill(".js-passphrase", "not the passphrase")
+    page.click(".js-seal")
+    page.wait_for_selector(".js-error:not(.d-none)")
+    failed = page.evaluate("() => window.harness.savedFile()")
+    assert failed["aborted"] is True and failed["closed"] is False  # no partial file is kept
+
+    page.fill(".js-passphrase", PASS)
+    page.click(".js-seal")
+    page.wait_for_selector(".js-saved")
+    saved = page.evaluate("() => window.harness.savedFile()")
+    assert saved["closed"] is True and saved["picked"] == 2 and saved["name"] == "ZJ-E2E-1-3-BIG.sealed"
+    assert page.query_selector(".js-download") is None
+    data = b64u_decode(saved["content"])
+    sink = MemorySink()
+    open_with_key(io.BytesIO(data), parties.supplier.encryption, sink, policy=parties.policy)
+    assert sink.files == {"big.bin": content}
+    assert page.inner_text(".js-digest") == hashlib.sha256(data).hexdigest()

@@ -13,6 +13,11 @@
  *   options.upload     optional async (blob, result, {onProgress}) => void: hand the sealed file
  *                      to the server instead of (or after) offering the download
  *   options.download   offer the download link (default true when no upload, else false)
+ *   options.pickerThreshold  when the bid files total more than this many bytes (default 256 MiB)
+ *                      and the browser has the File System Access API (Chrome, Edge, 360, QQ…),
+ *                      the sealed file is streamed straight to a file the supplier picks, so a
+ *                      1 GiB bid never sits in memory; 0 = always, Infinity = never. Without
+ *                      an upload callback only; an aborted sealing leaves no partial file.
  *   options.chunkSize, options.concurrency   passed to seal()
  *   options.onSealed   optional (result) => void; result as from seal() plus {fileName}
  *   Returns {element, seal(): Promise<result>}. Errors are shown in the form (Chinese text)
@@ -126,13 +131,28 @@ export function mountSealForm(root, options) {
     error.classList.remove("d-none");
   };
 
+  const fileNameOf = () => options.fileName
+    || `${policy.tender_id}-${policy.lot}-${bidderId}.sealed`.replace(/[/\\:*?"<>|]/g, "_");
+
+  async function pickTarget() {
+    const total = [...files.files].reduce((n, f) => n + f.size, 0);
+    const threshold = options.pickerThreshold ?? 256 * 1024 * 1024;
+    if (options.upload || typeof window.showSaveFilePicker !== "function" || total <= threshold) return null;
+    const handle = await window.showSaveFilePicker({
+      suggestedName: fileNameOf(), types: [{ description: "标云加密投标文件", accept: { "application/octet-stream": [".sealed"] } }],
+    });
+    return handle.createWritable();
+  }
+
   async function run() {
     error.classList.add("d-none");
     result.replaceChildren();
     if (!files.files.length) throw Object.assign(new Error("no files"), { code: "no_files" });
     if (!key.keyInput.files.length || !key.pass.value) throw Object.assign(new Error("no key"), { code: "no_key" });
     button.disabled = true;
+    let target = null;
     try {
+      target = await pickTarget(); // first, while the click still counts as a user gesture
       bar.set(0, "正在解锁密钥…");
       const keys = await unlockKeyFile(key.keyInput.files[0], key.pass.value);
       if (!keys.signing) throw Object.assign(new Error("not a supplier key"), { code: "not_supplier" });
@@ -140,12 +160,17 @@ export function mountSealForm(root, options) {
       const sealed = await seal({
         policy, bidderId, summary, files: [...files.files], signingKey: keys.signing, encryptionKey: keys.encryption,
         chunkSize: options.chunkSize, concurrency: options.concurrency,
+        writer: target ? { write: (bytes) => target.write(bytes) } : undefined,
         onProgress: (p) => bar.set(p.total ? p.done / p.total : 1,
           `${formatBytes(p.done)} / ${formatBytes(p.total)}`),
       });
-      const fileName = options.fileName || `${policy.tender_id}-${policy.lot}-${bidderId}.sealed`.replace(/[/\\]/g, "_");
-      const out = { ...sealed, fileName };
-      const wantDownload = options.download ?? !options.upload;
+      if (target) {
+        await target.close();
+        target = null;
+      }
+      const fileName = fileNameOf();
+      const out = { ...sealed, fileName, savedToDisk: !sealed.blob };
+      const wantDownload = (options.download ?? !options.upload) && sealed.blob;
       if (options.upload) {
         bar.set(0, "正在上传…");
         await options.upload(sealed.blob, out, { onProgress: (f) => bar.set(f, `上传 ${Math.round(f * 100)}%`) });
@@ -156,9 +181,11 @@ export function mountSealForm(root, options) {
         el("code", { class: "d-block mb-2 text-break js-digest", text: sealed.sha256 }),
       );
       if (wantDownload) result.append(downloadLink(sealed.blob, fileName, "下载加密投标文件"));
+      if (out.savedToDisk) result.append(el("p", { class: "text-success js-saved", text: `已保存为 ${fileName}` }));
       if (options.onSealed) options.onSealed(out);
       return out;
     } finally {
+      if (target) await target.abort().catch(() => {}); // failed: no partial .sealed file is left
       button.disabled = false;
     }
   }

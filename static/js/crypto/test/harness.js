@@ -159,17 +159,45 @@ const harness = {
   },
 
   /** Mount one of the seal-page.js widgets into #ui (for the UI tests). */
-  mountUi({ widget, policy, bidderId, summary, containers, iterations }) {
+  mountUi({ widget, policy, bidderId, summary, containers, iterations, pickerThreshold }) {
     const root = document.getElementById("ui");
     window.uiEvents = [];
     if (widget === "seal") {
-      mountSealForm(root, { policy, bidderId, summary, chunkSize: 65536, onSealed: (r) => window.uiEvents.push(r.sha256) });
+      mountSealForm(root, {
+        policy, bidderId, summary, chunkSize: 65536, pickerThreshold,
+        onSealed: (r) => window.uiEvents.push(r.sha256),
+      });
     } else if (widget === "keygen") {
       mountKeygenForm(root, { kind: "custodian", iterations, onGenerated: (m) => window.uiEvents.push(m.publicKeys) });
     } else {
       const bids = containers.map((c, i) => ({ id: `bid-${i}`, label: `投标 ${i}`, header: new Blob([b64uDecode(c)]) }));
       mountShareUnwrap(root, { bids, onShare: (bid, share) => window.uiEvents.push(share) });
     }
+  },
+
+  /** A stand-in for the File System Access API's save picker, recording what is written. */
+  fakeSavePicker() {
+    const state = { chunks: [], closed: false, aborted: false, picked: 0 };
+    window.savePicker = state;
+    window.showSaveFilePicker = async ({ suggestedName }) => {
+      state.picked += 1;
+      state.name = suggestedName;
+      return {
+        createWritable: async () => ({
+          write: async (bytes) => { state.chunks.push(bytes.slice()); },
+          close: async () => { state.closed = true; },
+          abort: async () => { state.aborted = true; },
+        }),
+      };
+    };
+  },
+
+  async savedFile() {
+    const s = window.savePicker;
+    return {
+      name: s.name, closed: s.closed, aborted: s.aborted, picked: s.picked,
+      content: s.closed ? b64uEncode(new Uint8Array(await new Blob(s.chunks).arrayBuffer())) : null,
+    };
   },
 
   makePayloadSha256: async (size, seed) => sha256Hex(makePayload(size, seed)),
