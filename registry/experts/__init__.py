@@ -14,3 +14,16 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)
+    _navigation()
+
+
+def _navigation() -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from accounts.models import Role
+    from portal.dashboard import NAV, nav_item
+
+    if any(item.endpoint.startswith("registry_experts.") for item in NAV):
+        return
+    nav_item(_l("专家库"), "registry_experts.index", Role.FINANCE_REVIEWER, Role.SUPERVISOR, Role.ADMIN)
+    nav_item(_l("专家信息"), "registry_experts.me", Role.EXPERT)
