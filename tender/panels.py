@@ -1,1 +1,64 @@
-"""Dashboard panels and the next-deadline bar (filled in below)."""
+"""Dashboard panels, navigation and the next-deadline bar, fed by the tender services."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from accounts.models import Role, User
+from core import clock
+from portal.dashboard import DEADLINE_SOURCES, Panel, nav_item, panel
+from tender import hall, service
+from tender.transitions import ProjectStatus
+
+ACTIVE = (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING, ProjectStatus.OPENING)
+
+
+def _items(projects) -> list[dict]:
+    out = []
+    for p in projects[:8]:
+        event = hall.next_event(p)
+        note = f"{hall.STATUS_ZH[p.status.value]}" + (f" · {event['label']} {clock.format_local(event['at'])}"
+                                                       if event else "")
+        out.append({"title": p.title, "url": url_for("tender.project", project_id=p.id), "note": note})
+    return out
+
+
+@panel(Role.AGENCY_STAFF)
+def agency_projects(user: User) -> Panel:
+    return Panel(title=str(_l("我的采购项目")), empty=str(_l("还没有项目。新建项目后，会按阶段列在这里。")),
+                 items=_items(service.projects_of_agency(user)), link=url_for("tender.new_project"),
+                 link_text=str(_l("新建项目")))
+
+
+@panel(Role.SUPPLIER)
+def supplier_projects(user: User) -> Panel:
+    return Panel(title=str(_l("我参与的项目")), empty=str(_l("报名项目后，投标截止时间和投标状态会显示在这里。")),
+                 items=_items(service.projects_of_supplier(user)), link=url_for("tender.index"),
+                 link_text=str(_l("浏览正在招标的项目")))
+
+
+@panel(Role.AGENCY_STAFF)  # other roles keep their own panels; they find custody under 采购项目
+def custody_projects(user: User) -> Panel:
+    return Panel(title=str(_l("密钥保管")), empty=str(_l("您担任密钥保管人的项目会显示在这里；开标时请进入开标大厅提交份额。")),
+                 items=_items(service.projects_of_custodian(user)))
+
+
+def next_tender_deadline(user: User | None) -> dict | None:
+    """The nearest timed event of the user's active projects (agency, supplier or custodian)."""
+    if user is None:
+        return None
+    projects = service.projects_of_custodian(user)
+    if user.has_role(Role.AGENCY_STAFF):
+        projects += service.projects_of_agency(user)
+    elif service.is_supplier(user):
+        projects += service.projects_of_supplier(user)
+    events = [(e, p) for p in projects if p.status in ACTIVE and (e := hall.next_event(p))]
+    if not events:
+        return None
+    event, project = min(events, key=lambda pair: pair[0]["at"])
+    return {"label": f"{project.title}：{event['label']}", "at": event["at"]}
+
+
+DEADLINE_SOURCES.append(next_tender_deadline)
+nav_item(_l("采购项目"), "tender.index")

@@ -1,7 +1,300 @@
-"""Pages of the tender (thin: parse, authorise via the services, render)."""
+"""Pages of the tender (thin: parse the form, call the service, commit once, render).
+
+Public: the notice list and each notice. Everything else needs a login; what a viewer sees of
+bids is decided by the services (`bids.my_bids`, `hall.state_for`), never in templates.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from accounts.models import KeyPurpose, Org, OrgKind, PublicKey, Role, User
+from core import clock, money
+from core.auth import public
+from core.db import db
+from core.errors import DomainError, ValidationError
+from tender import bids as bid_service
+from tender import events, filestore, hall, service
+from tender.models import Notice
+from tender.transitions import Category, EvalMethod, Method, OpeningMode, ProjectStatus
 
 bp = Blueprint("tender", __name__)
+
+METHOD_ZH = {"public_tender": "公开招标", "invited_tender": "邀请招标", "competitive_negotiation": "竞争性谈判",
+             "competitive_consultation": "竞争性磋商", "inquiry": "询价", "single_source": "单一来源"}
+NOTICE_ZH = {"tender": "采购公告", "correction": "更正公告", "clarification": "澄清公告", "failure": "废标/终止公告",
+             "result": "结果公告", "contract": "合同公告"}
+
+
+@bp.app_context_processor
+def tender_labels() -> dict:
+    return {"METHOD_ZH": METHOD_ZH, "NOTICE_ZH": NOTICE_ZH, "CATEGORY_ZH": service.CATEGORY_ZH,
+            "STATUS_ZH": hall.STATUS_ZH, "BID_STATUS_ZH": hall.BID_STATUS_ZH}
+
+
+# ---------------------------------------------------------------- public notices
+
+@bp.get("/notices")
+@public
+def notices():
+    rows = db.session.scalars(select(Notice).where(Notice.kind != "clarification")
+                              .order_by(Notice.published_at.desc()).limit(100)).all()
+    return render_template("tender/notices.html", notices=rows)
+
+
+@bp.get("/notices/<int:notice_id>")
+@public
+def notice(notice_id: int):
+    row = db.session.get(Notice, notice_id)
+    if row is None or row.kind == "clarification":
+        abort(404)
+    project = row.project
+    return render_template("tender/notice.html", notice=row, project=project,
+                           next_event=hall.next_event(project))
+
+
+@bp.get("/notices/lots/<int:lot_id>/policy.json")
+@public
+def lot_policy_file(lot_id: int):
+    """A published lot's frozen custody policy: public, like the hash in the notice."""
+    from flask import Response
+
+    from tender.models import Lot
+
+    lot = db.session.get(Lot, lot_id)
+    if lot is None or lot.policy_json is None:
+        abort(404)
+    return Response(lot.policy_json, mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename=policy-{lot.project.code}-{lot.number}.json"})
+
+
+# ---------------------------------------------------------------- projects
+
+@bp.get("/tender/")
+def index():
+    user = current_user
+    mine = []
+    if user.has_role(Role.AGENCY_STAFF):
+        mine = service.projects_of_agency(user)
+    elif service.is_supplier(user):
+        mine = service.projects_of_supplier(user)
+    custody = service.projects_of_custodian(user)
+    return render_template("tender/index.html", mine=mine, custody=custody, open_projects=[
+        p for p in service.public_projects() if p.status in (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING)])
+
+
+def _custodian_candidates() -> list[User]:
+    """Users (not suppliers) who hold a registered encryption key."""
+    ids = db.session.scalars(select(PublicKey.user_id).where(PublicKey.purpose == KeyPurpose.ENCRYPT,
+                                                            PublicKey.revoked_at.is_(None))).all()
+    users = db.session.scalars(select(User).where(User.id.in_(set(ids)))).all()
+    return [u for u in users if not u.has_role(Role.SUPPLIER)]
+
+
+def _lines(text: str) -> list[list[str]]:
+    rows = []
+    for line in (text or "").splitlines():
+        parts = [p.strip() for p in line.replace("，", ",").replace("|", ",").split(",")]
+        if any(parts):
+            rows.append(parts)
+    return rows
+
+
+def _yuan(text: str, where: str) -> int:
+    try:
+        return money.parse_yuan(text)
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(f"{where}的金额“{text}”无效。", code="project_invalid") from exc
+
+
+def _local(name: str) -> str | None:
+    value = request.form.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return clock.parse_local(value).isoformat()
+    except ValueError:
+        return value  # the service reports it with its own message
+
+
+def form_data() -> dict:
+    """The create form as the service's input (lots and criteria one per line)."""
+    f = request.form
+    lots = []
+    for i, parts in enumerate(_lines(f.get("lots", "")), start=1):
+        if len(parts) < 3:
+            raise ValidationError(f"标项第 {i} 行应为：名称, 预算金额(元), 最高限价(元)。", code="project_invalid")
+        lots.append({"name": parts[0], "budget_fen": _yuan(parts[1], f"标项 {i} 预算"),
+                     "max_price_fen": _yuan(parts[2], f"标项 {i} 最高限价")})
+    criteria = []
+    for i, parts in enumerate(_lines(f.get("criteria", "")), start=1):
+        if len(parts) < 2 or not parts[1].isdigit():
+            raise ValidationError(f"评分因素第 {i} 行应为：名称, 分值[, 价格]。", code="project_invalid")
+        criteria.append({"name": parts[0], "weight": int(parts[1]), "price": len(parts) > 2 and parts[2] in
+                         ("价格", "price", "是", "1")})
+    def as_int(name: str, default: int | None = None) -> int | None:
+        value = f.get(name, "").strip()
+        return int(value) if value.isdigit() else default
+
+    return {"title": f.get("title", ""), "purchaser_org_id": as_int("purchaser_org_id"),
+            "catalogue_code": f.get("catalogue_code", ""), "category": f.get("category"),
+            "method": f.get("method"), "eval_method": f.get("eval_method"), "criteria": criteria,
+            "price_fixed": bool(f.get("price_fixed")), "same_brand_counts_once": bool(f.get("same_brand_counts_once")),
+            "lots": lots, "notice_at": _local("notice_at"), "doc_start_at": _local("doc_start_at"),
+            "doc_end_at": _local("doc_end_at"), "clarify_deadline": _local("clarify_deadline"),
+            "deadline": _local("deadline"), "opening_mode": f.get("opening_mode"),
+            "decrypt_window_minutes": as_int("decrypt_window_minutes", 30),
+            "custodian_user_ids": [int(v) for v in f.getlist("custodian_user_ids") if v.isdigit()],
+            "include_vault": bool(f.get("include_vault")), "k": as_int("k")}
+
+
+@bp.route("/tender/new", methods=["GET", "POST"])
+def new_project():
+    if not current_user.has_role(Role.AGENCY_STAFF):
+        abort(403)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            project = service.create_project(current_user, form_data())
+            db.session.commit()
+            flash(_("项目已创建（草稿）。请上传招标文件，核对后发布。"), "success")
+            return redirect(url_for("tender.project", project_id=project.id))
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.details.get("fields") or {"form": exc.message}
+    purchasers = db.session.scalars(select(Org).where(Org.kind == OrgKind.PURCHASER).order_by(Org.name)).all()
+    return render_template("tender/new.html", errors=errors, form=request.form, purchasers=purchasers,
+                           custodians=_custodian_candidates(), categories=list(Category), methods=list(Method),
+                           eval_methods=list(EvalMethod), modes=list(OpeningMode))
+
+
+def _project_or_404(project_id: int):
+    project = service.get_project(project_id)
+    if not service.can_view(current_user, project):
+        abort(404)
+    return project
+
+
+@bp.get("/tender/<int:project_id>")
+def project(project_id: int):
+    p = _project_or_404(project_id)
+    user = current_user
+    return render_template(
+        "tender/project.html", project=p, staff=service.is_project_staff(user, p),
+        supplier=service.is_supplier(user), registration=service.registration_of(user, p),
+        can_download=service.can_download(user, p), notices=service.notices_for(user, p),
+        clarifications=service.clarifications_for(user, p), my_bids=bid_service.my_bids(user, p),
+        counts=bid_service.bid_counts(user, p), next_event=hall.next_event(p),
+        can_enter_hall=hall.can_enter(user, p), now=clock.now(),
+        bidder_id=bid_service.bidder_id_of(user.org) if user.org else None)
+
+
+def _act(project_id: int, action, success: str, what: str = "changed"):
+    """Run a service call from a page form: commit, announce, flash; errors come back as a flash."""
+    try:
+        action()
+        db.session.commit()
+        events.announce(project_id, what)
+        flash(success, "success")
+    except DomainError as exc:
+        if exc.keep_changes:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        flash(exc.message, "danger")
+    return redirect(url_for("tender.project", project_id=project_id))
+
+
+@bp.post("/tender/<int:project_id>/documents")
+def upload_document(project_id: int):
+    upload = request.files.get("file")
+    doc = None
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationError("请选择要上传的文件。", code="document_missing")
+        doc = service.add_document(current_user, service.get_project(project_id), upload.filename, upload.stream)
+        db.session.commit()
+        flash(_("招标文件已上传。"), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        if doc is not None:
+            filestore.remove(doc.path)
+        flash(exc.message, "danger")
+    return redirect(url_for("tender.project", project_id=project_id))
+
+
+@bp.get("/tender/<int:project_id>/documents/<int:doc_id>")
+def download_document(project_id: int, doc_id: int):
+    from flask import send_file
+
+    p = _project_or_404(project_id)
+    doc = service.document_for(current_user, p, doc_id)
+    db.session.commit()
+    return send_file(filestore.absolute(doc.path), as_attachment=True, download_name=doc.name)
+
+
+@bp.post("/tender/<int:project_id>/publish")
+def publish(project_id: int):
+    return _act(project_id, lambda: service.publish_project(current_user, project_id),
+                _("项目已发布，采购公告和密钥托管策略哈希已公开。"), "published")
+
+
+@bp.post("/tender/<int:project_id>/cancel")
+def cancel(project_id: int):
+    return _act(project_id, lambda: service.cancel_project(current_user, project_id, request.form.get("reason", "")),
+                _("项目已终止。"), "cancelled")
+
+
+@bp.post("/tender/<int:project_id>/corrections")
+def correction(project_id: int):
+    return _act(project_id, lambda: service.publish_correction(current_user, project_id, request.form.get("title", ""),
+                                                               request.form.get("body", "")),
+                _("更正公告已发布。"), "correction")
+
+
+@bp.post("/tender/<int:project_id>/register")
+def register(project_id: int):
+    return _act(project_id, lambda: service.register_supplier(current_user, project_id),
+                _("报名成功，现在可以下载招标文件。"))
+
+
+@bp.post("/tender/<int:project_id>/questions")
+def ask(project_id: int):
+    return _act(project_id, lambda: service.ask_question(current_user, project_id, request.form.get("question", "")),
+                _("问题已提交，答复将发给所有报名供应商（不显示提问人）。"))
+
+
+@bp.post("/tender/<int:project_id>/questions/<int:question_id>/answer")
+def answer(project_id: int, question_id: int):
+    return _act(project_id, lambda: service.answer_question(current_user, question_id, request.form.get("answer", "")),
+                _("答复已发布给所有报名供应商。"), "clarification")
+
+
+@bp.post("/tender/<int:project_id>/bids/<int:bid_id>/withdraw")
+def withdraw(project_id: int, bid_id: int):
+    return _act(project_id, lambda: bid_service.withdraw_bid(current_user, bid_id), _("投标文件已撤回。"))
+
+
+@bp.get("/tender/<int:project_id>/lots/<int:lot_id>/bid")
+def bid_page(project_id: int, lot_id: int):
+    p = _project_or_404(project_id)
+    lot = bid_service.lot_of(p, lot_id)
+    if service.registration_of(current_user, p) is None:
+        flash(_("请先报名本项目，再递交投标文件。"), "warning")
+        return redirect(url_for("tender.project", project_id=p.id))
+    return render_template("tender/bid.html", project=p, lot=lot, bidder_id=bid_service.bidder_id_of(current_user.org),
+                           next_event=hall.next_event(p), my_bids=[b for b in bid_service.my_bids(current_user, p)
+                                                                   if b.lot_id == lot.id])
+
+
+@bp.get("/tender/<int:project_id>/hall")
+def hall_page(project_id: int):
+    p = _project_or_404(project_id)
+    hall.require_entry(current_user, p)
+    return render_template("tender/hall.html", project=p, next_event=hall.next_event(p),
+                           me_custodian=service.is_custodian(current_user, p),
+                           me_supplier=service.registration_of(current_user, p) is not None,
+                           staff=service.is_project_staff(current_user, p))

@@ -8,6 +8,7 @@ import pytest
 PUBLIC_RULES = {
     "/", "/login", "/login/totp", "/healthz", "/lang/<code>", "/static/<path:filename>",
     "/vendor/<package>/<path:filename>", "/api/v1/openapi.json",
+    "/notices", "/notices/<int:notice_id>", "/notices/lots/<int:lot_id>/policy.json",  # tender: public notices
 }
 
 

@@ -5,11 +5,9 @@ a platform fault, and the sweep's idempotence."""
 from __future__ import annotations
 
 import base64
-import json
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from tender_helpers import PLAINTEXT_MARK, seal_bid, submit
 from tests_helpers import login, totp_code
 

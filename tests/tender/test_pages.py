@@ -1,0 +1,172 @@
+"""Pages and the hall: who may reach what (a table), the agency's create-upload-publish flow
+through the forms, the public notice with the policy hash, and the Socket.IO hall."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from tender_helpers import seal_bid, submit
+from tests_helpers import login
+
+
+def _local(dt) -> str:
+    from core import clock
+
+    return clock.format_local(dt, "%Y-%m-%dT%H:%M")
+
+
+def test_agency_creates_uploads_and_publishes_through_pages(world, client, clock):
+    from tender.models import Notice, Project
+
+    now = clock.now()
+    login(client, world.agency)
+    assert "新建采购项目" in client.get("/tender/new").get_data(as_text=True)
+    form = {"title": "罗阳镇物业服务采购", "catalogue_code": "C21040000", "purchaser_org_id": str(world.purchaser_org.id),
+            "category": "services", "method": "public_tender", "eval_method": "scoring",
+            "lots": "物业服务, 500000, 480000", "criteria": "价格, 5, 价格\n服务方案, 95",
+            "notice_at": _local(now), "doc_start_at": _local(now), "doc_end_at": _local(now + timedelta(days=7)),
+            "clarify_deadline": _local(now + timedelta(days=10)), "deadline": _local(now + timedelta(days=21)),
+            "opening_mode": "custodian", "decrypt_window_minutes": "30",
+            "custodian_user_ids": [str(world.custodians[0][0].id)], "include_vault": "1", "k": "2"}
+    response = client.post("/tender/new", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "10%" in page  # services: price weight at least 10
+    form["criteria"] = "价格, 20, 价格\n服务方案, 80"
+    response = client.post("/tender/new", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    project = Project.query.one()
+    assert project.lots[0].budget_fen == 500_000_00 and project.k == 2
+    url = f"/tender/{project.id}"
+    client.post(f"{url}/publish")
+    assert Project.query.one().status.value == "draft"  # no document yet: refused with a message
+    assert "发布前请上传招标文件" in client.get(url).get_data(as_text=True)
+    client.post(f"{url}/documents", data={"file": (io.BytesIO(b"doc"), "招标文件.docx")},
+                content_type="multipart/form-data")
+    client.post(f"{url}/publish")
+    project = Project.query.one()
+    assert project.status.value == "bidding"
+    notice = Notice.query.filter_by(kind="tender").one()
+    client.post("/logout")
+    public = client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    assert project.lots[0].policy_hash in public and "罗阳镇物业服务采购" in public
+    assert client.get(f"/notices/lots/{project.lots[0].id}/policy.json").get_json()["k"] == 2
+    assert notice.title in client.get("/notices").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("who, path, expected", [
+    ("anonymous", "/notices", 200),
+    ("anonymous", "/tender/{p}", 302),
+    ("anonymous", "/tender/{p}/hall", 302),
+    ("supplier_registered", "/tender/{p}", 200),
+    ("supplier_registered", "/tender/{p}/hall", 200),
+    ("supplier_registered", "/tender/{p}/lots/{lot}/bid", 200),
+    ("supplier_unregistered", "/tender/{p}", 200),
+    ("supplier_unregistered", "/tender/{p}/hall", 403),
+    ("supplier_unregistered", "/tender/{p}/lots/{lot}/bid", 302),
+    ("supplier_registered", "/tender/new", 403),
+    ("agency", "/tender/new", 200),
+    ("agency", "/tender/{p}/hall", 200),
+    ("custodian", "/tender/{p}/hall", 200),
+    ("agency", "/tender/", 200),
+])
+def test_page_permissions(world, make_project, client, who, path, expected):
+    project = make_project(register=2)
+    users = {"supplier_registered": world.suppliers[0].user, "supplier_unregistered": world.suppliers[3].user,
+             "agency": world.agency, "custodian": world.custodians[0][0]}
+    if who != "anonymous":
+        login(client, users[who])
+    response = client.get(path.format(p=project.id, lot=project.lots[0].id))
+    assert response.status_code == expected
+
+
+def test_project_page_never_shows_other_suppliers_bids(world, make_project, client):
+    project = make_project()
+    lot = project.lots[0]
+    a, b = world.suppliers[0], world.suppliers[1]
+    assert submit(client, a.user, project, lot, seal_bid(project, lot, a)).status_code == 201
+    mine = client.get(f"/tender/{project.id}").get_data(as_text=True)
+    assert "待解密" in mine
+    login(client, b.user)
+    theirs = client.get(f"/tender/{project.id}").get_data(as_text=True)
+    assert "尚未递交投标文件" in theirs and "待解密" not in theirs
+
+
+@pytest.fixture
+def hall_client(app, monkeypatch):
+    """hall_client(user) -> a Socket.IO test client on /opening with that user's session, each made in
+    its own app context (flask_login caches the user in `g`), on the test app's own server."""
+    from core.extensions import socketio
+
+    monkeypatch.setattr(socketio, "server", app.wsgi_app.engineio_app)
+    made = []
+
+    def connect(user=None):
+        with app.app_context():
+            flask_client = app.test_client()
+            if user is not None:
+                login(flask_client, user)
+        with app.app_context():
+            sio = socketio.test_client(app, namespace="/opening", flask_test_client=flask_client)
+        made.append(sio)
+        return sio
+
+    yield connect
+    for sio in made:
+        if sio.is_connected("/opening"):
+            sio.disconnect(namespace="/opening")
+
+
+def test_hall_socket_requires_login_and_room_rights(app, world, make_project, hall_client, clock):
+    def emit(sio, event, data):  # each event in its own app context, as in production
+        with app.app_context():
+            return sio.emit(event, data, namespace="/opening", callback=True)
+
+    project = make_project(register=2)
+    assert not hall_client().is_connected("/opening")
+
+    outsider = hall_client(world.suppliers[3].user)  # not registered
+    assert outsider.is_connected("/opening")
+    reply = emit(outsider, "join", {"project_id": project.id})
+    assert reply["ok"] is False and reply["error"]["code"] == "hall_forbidden"
+
+    sio = hall_client(world.suppliers[0].user)
+    other = hall_client(world.suppliers[1].user)
+    reply = emit(sio, "join", {"project_id": project.id})
+    assert reply["ok"], reply
+    assert reply["state"]["counts"] is None and reply["state"]["next_event"]["label"] == "投标截止并开标"
+    assert emit(other, "join", {"project_id": project.id})["ok"]
+    early = emit(sio, "checkin", {"project_id": project.id})
+    assert early == {"ok": False, "error": {"code": "checkin_not_open", "message": "开标前 60 分钟开始签到。"}}
+    clock.set(project.deadline - timedelta(minutes=10))
+    other.get_received("/opening")
+    assert emit(sio, "checkin", {"project_id": project.id}) == {"ok": True}
+    assert [e["name"] for e in other.get_received("/opening")] == ["changed"]
+    assert outsider.get_received("/opening") == []  # not in the room
+
+
+def test_objection_and_answer_in_the_hall(world, make_project, client, clock):
+    from tender import opening
+
+    project = make_project(k=1, custodian_user_ids=[])
+    lot = project.lots[0]
+    for s in world.suppliers[:3]:
+        assert submit(client, s.user, project, lot, seal_bid(project, lot, s)).status_code == 201
+    clock.set(project.deadline)
+    opening.sweep()
+    login(client, world.suppliers[0].user)
+    assert client.post(f"/api/v1/tender/projects/{project.id}/checkin").status_code == 200
+    assert client.post(f"/api/v1/tender/projects/{project.id}/confirm").status_code == 200
+    made = client.post(f"/api/v1/tender/projects/{project.id}/objections", json={"text": "第2家报价读错"})
+    assert made.status_code == 201
+    login(client, world.suppliers[1].user)
+    state = client.get(f"/api/v1/tender/projects/{project.id}/hall").get_json()
+    assert state["objections"][0]["org"] is None  # other suppliers do not see who objected
+    assert len(state["record"]) == 3
+    login(client, world.agency)
+    answered = client.post(f"/api/v1/tender/objections/{made.get_json()['id']}/answer", json={"text": "已核对，无误。"})
+    assert answered.status_code == 200
+    state = client.get(f"/api/v1/tender/projects/{project.id}/hall").get_json()
+    assert state["objections"][0]["answer"] == "已核对，无误。"
+    assert state["checkin_list"][0]["confirmed"] is True
