@@ -68,6 +68,7 @@ function el(tag, attrs = {}, ...children) {
 }
 
 function messageOf(err) {
+  if (err && err.name === "AbortError") return "已取消。";
   if (err instanceof SealedError || (err && err.code)) return MESSAGES[err.code] || `${MESSAGES.default}${err.message}`;
   return `${MESSAGES.default}${err && err.message ? err.message : err}`;
 }
