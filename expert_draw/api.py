@@ -9,7 +9,7 @@ from accounts.models import Role
 from core import clock
 from core.auth import roles_required
 from core.db import db
-from core.errors import NotFound
+from core.errors import NotFound, ValidationError
 from expert_draw import present, service
 from expert_draw.models import Draw, Invitation
 from expert_draw.schemas import DeclineIn, ExclusionIn, RequestIn, RunIn
@@ -53,12 +53,15 @@ def create_request(data: dict):
                               agency_org_id=current_user.org_id or 0, method=data["method"],
                               budget_fen=data["budget_fen"], region_code=current_user.region_code,
                               supplier_org_ids=set(data.get("supplier_org_ids", [])))
+    try:
+        start = clock.parse_iso_utc(data["evaluation_start_at"])
+        end = clock.parse_iso_utc(data["evaluation_end_at"]) if data.get("evaluation_end_at") else None
+    except ValueError as exc:
+        raise ValidationError(f"时间格式不正确：{exc}", code="time_invalid") from None
     req = service.create_request(
         current_user, subject, [service.SpecialtyCount(s["code"], s["primary"], s.get("backup", 0))
                                 for s in data["specialties"]],
-        clock.parse_iso_utc(data["evaluation_start_at"]),
-        clock.parse_iso_utc(data["evaluation_end_at"]) if data.get("evaluation_end_at") else None,
-        data.get("place", ""), is_remote=data.get("is_remote", False), purchaser_reps=data.get("purchaser_reps", 0))
+        start, end, data.get("place", ""), is_remote=data.get("is_remote", False), purchaser_reps=data.get("purchaser_reps", 0))
     db.session.commit()
     return present.present_request(req, current_user)
 

@@ -73,8 +73,8 @@ def present_invitation_for_expert(inv: Invitation) -> dict:
 
 
 def exclusion_rows(draw) -> list[dict]:
-    from registry.experts.models import Expert
     from core.db import db
+    from registry.experts.models import Expert
 
     rows = service.exclusions_of(draw)
     names = {e.id: e.name for e in db.session.query(Expert).filter(Expert.id.in_({r.expert_id for r in rows}))}

@@ -70,7 +70,13 @@ from registry.experts.models import (
     ExpertSpecialty,
     ExpertStatus,
 )
-from registry.experts.service import credit_rule_for, credit_tier, leaf_specialties, record_credit, region_subtree
+from registry.experts.service import (
+    credit_rule_for,
+    credit_tier,
+    leaf_specialties,
+    record_credit,
+    region_subtree,
+)
 
 SEED_PURPOSE = "expert_draw.server_seed"
 SUPERVISOR_INPUT_RE = re.compile(r"^\d{6,32}$")

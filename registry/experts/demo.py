@@ -81,8 +81,8 @@ def _conflicts(experts: dict[int, Expert], orgs: dict) -> None:
     today = clock.to_local(clock.now()).date()
     purchasers, suppliers = orgs.get("purchasers", []), orgs.get("suppliers", [])
     if len(purchasers) > 1 and 2 in experts:
-        hospital = purchasers[1]  # 泰顺县人民医院
-        experts[2].employer_org_id, experts[2].employer_name = hospital.id, hospital.name
+        bureau = purchasers[0]  # 泰顺县教育局: excluded from its own teaching-equipment draw
+        experts[2].employer_org_id, experts[2].employer_name = bureau.id, bureau.name
     if suppliers and 3 in experts:
         service.add_relation(experts[3], RelationKind.PAST_EMPLOYER, suppliers[0].name, suppliers[0].id,
                              date(2018, 3, 1), today - timedelta(days=400))
@@ -91,6 +91,7 @@ def _conflicts(experts: dict[int, Expert], orgs: dict) -> None:
                              note="配偶任职")
     if "agency" in orgs and 17 in experts:
         experts[17].employer_org_id, experts[17].employer_name = orgs["agency"].id, orgs["agency"].name
+        experts[17].region_code = "330329"
     if "finance" in orgs and 25 in experts:
         experts[25].employer_org_id, experts[25].employer_name = orgs["finance"].id, orgs["finance"].name
     for i in (11, 19, 27):

@@ -2,7 +2,7 @@
 
 from core.db import db
 from expert_draw import service
-from expert_draw.models import InvitationStatus, RequestStatus
+from expert_draw.models import RequestStatus
 from expert_draw.verifier import verify_draw
 
 

@@ -116,3 +116,33 @@ def test_dashboard_panels_and_nav(world, drawn, client):
     login(client, inv.expert.account)
     page = client.get("/dashboard").get_data(as_text=True)
     assert "评审邀请" in page and inv.reply_code in page
+
+
+def test_api_request_draw_and_reply(world, make_expert, client, app):
+    from tests_helpers import PASSWORD  # noqa: F401  (login through the pages for the session)
+
+    for _ in range(6):
+        make_expert(["B01"])
+    login(client, world.users["agency"])
+    body = {"title": "API 项目", "purchaser_org_id": world.orgs["purchaser"].id, "budget_fen": 100_000_00,
+            "evaluation_start_at": "2026-11-30T09:00:00+08:00", "place": "评标室",
+            "specialties": [{"code": "B01", "primary": 5, "backup": 1}]}
+    created = client.post("/api/v1/draw-requests", json=body)
+    assert created.status_code == 201, created.get_json()
+    request_id = created.get_json()["id"]
+    assert client.post("/api/v1/draw-requests", json=body | {"evaluation_start_at": "tomorrow"}).get_json()[
+        "error"]["code"] == "time_invalid"
+    assert client.post("/api/v1/draw-requests", json=body | {"specialties": [{"code": "B01", "primary": 4}]}
+                       ).get_json()["error"]["code"] == "committee_even"
+    draw = client.post(f"/api/v1/draw-requests/{request_id}/draws").get_json()
+    refused = client.post(f"/api/v1/draws/{draw['draw_id']}/run", json={"supervisor_input": "123456"})
+    assert refused.status_code == 403
+    login(client, world.users["supervisor"])
+    ran = client.post(f"/api/v1/draws/{draw['draw_id']}/run", json={"supervisor_input": "123456"})
+    assert ran.status_code == 200 and ran.get_json()["status"] == "drawn"
+    inv = next(i for i in service.get_request(request_id).invitations if i.status == InvitationStatus.INVITED)
+    login(client, inv.expert.account)
+    mine = client.get("/api/v1/expert-invitations").get_json()
+    assert mine[0]["place"] == "评标室" and "title" not in mine[0]
+    declined = client.post(f"/api/v1/expert-invitations/{inv.id}/decline", json={"reason": "出差"})
+    assert declined.status_code == 200 and declined.get_json()["status"] == "declined"
