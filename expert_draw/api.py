@@ -16,7 +16,14 @@ from expert_draw.schemas import DeclineIn, ExclusionIn, RequestIn, RunIn
 from expert_draw.subject import DrawSubject, subject_for_project
 
 blp = Blueprint("expert_draw_api", __name__, url_prefix="/api/v1", description="Expert draws")
-VIEWERS = (Role.AGENCY_STAFF, Role.SUPERVISOR, Role.FINANCE_REVIEWER, Role.PURCHASER, Role.SUPPLIER, Role.ADMIN)
+VIEWERS = (
+    Role.AGENCY_STAFF,
+    Role.SUPERVISOR,
+    Role.FINANCE_REVIEWER,
+    Role.PURCHASER,
+    Role.SUPPLIER,
+    Role.ADMIN,
+)
 
 
 def _draw(draw_id: int) -> Draw:
@@ -49,19 +56,30 @@ def create_request(data: dict):
     if data.get("project_id"):
         subject = subject_for_project(data["project_id"], data.get("lot_id"))
     else:
-        subject = DrawSubject(title=data["title"], purchaser_org_id=data["purchaser_org_id"],
-                              agency_org_id=current_user.org_id or 0, method=data["method"],
-                              budget_fen=data["budget_fen"], region_code=current_user.region_code,
-                              supplier_org_ids=set(data.get("supplier_org_ids", [])))
+        subject = DrawSubject(
+            title=data["title"],
+            purchaser_org_id=data["purchaser_org_id"],
+            agency_org_id=current_user.org_id or 0,
+            method=data["method"],
+            budget_fen=data["budget_fen"],
+            region_code=current_user.region_code,
+            supplier_org_ids=set(data.get("supplier_org_ids", [])),
+        )
     try:
         start = clock.parse_iso_utc(data["evaluation_start_at"])
         end = clock.parse_iso_utc(data["evaluation_end_at"]) if data.get("evaluation_end_at") else None
     except ValueError as exc:
         raise ValidationError(f"时间格式不正确：{exc}", code="time_invalid") from None
     req = service.create_request(
-        current_user, subject, [service.SpecialtyCount(s["code"], s["primary"], s.get("backup", 0))
-                                for s in data["specialties"]],
-        start, end, data.get("place", ""), is_remote=data.get("is_remote", False), purchaser_reps=data.get("purchaser_reps", 0))
+        current_user,
+        subject,
+        [service.SpecialtyCount(s["code"], s["primary"], s.get("backup", 0)) for s in data["specialties"]],
+        start,
+        end,
+        data.get("place", ""),
+        is_remote=data.get("is_remote", False),
+        purchaser_reps=data.get("purchaser_reps", 0),
+    )
     db.session.commit()
     return present.present_request(req, current_user)
 

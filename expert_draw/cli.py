@@ -27,12 +27,19 @@ def verify_command(draw_id: int) -> None:
     except Difference as exc:
         click.echo(f"DIFFERENCE {exc}")
         raise SystemExit(1) from exc
-    stored = set(db.session.scalars(select(Invitation.leaf).where(
-        Invitation.draw_id == draw_id, Invitation.kind != InvitationKind.HAND_PICKED)))
+    stored = set(
+        db.session.scalars(
+            select(Invitation.leaf).where(
+                Invitation.draw_id == draw_id, Invitation.kind != InvitationKind.HAND_PICKED
+            )
+        )
+    )
     logged = _logged_leaves(events)
     if stored != logged:
-        click.echo(f"DIFFERENCE stored invitations of draw {draw_id} do not match the log: "
-                   f"only stored {sorted(stored - logged)[:3]}, only logged {sorted(logged - stored)[:3]}")
+        click.echo(
+            f"DIFFERENCE stored invitations of draw {draw_id} do not match the log: "
+            f"only stored {sorted(stored - logged)[:3]}, only logged {sorted(logged - stored)[:3]}"
+        )
         raise SystemExit(1)
     click.echo(check.summary())
 

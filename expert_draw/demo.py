@@ -20,12 +20,19 @@ def _evaluation_at(workdays_ahead: int, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=clock.LOCAL_TZ).astimezone(clock.now().tzinfo)
 
 
-def _subject(orgs: dict, title: str, purchaser_index: int, supplier_indexes: list[int], budget_fen: int) -> DrawSubject:
+def _subject(
+    orgs: dict, title: str, purchaser_index: int, supplier_indexes: list[int], budget_fen: int
+) -> DrawSubject:
     suppliers = orgs.get("suppliers", [])
-    return DrawSubject(title=title, purchaser_org_id=orgs["purchasers"][purchaser_index].id,
-                       agency_org_id=orgs["agency"].id, method="public_tender", budget_fen=budget_fen,
-                       region_code=orgs["agency"].region_code,
-                       supplier_org_ids={suppliers[i].id for i in supplier_indexes if i < len(suppliers)})
+    return DrawSubject(
+        title=title,
+        purchaser_org_id=orgs["purchasers"][purchaser_index].id,
+        agency_org_id=orgs["agency"].id,
+        method="public_tender",
+        budget_fen=budget_fen,
+        region_code=orgs["agency"].region_code,
+        supplier_org_ids={suppliers[i].id for i in supplier_indexes if i < len(suppliers)},
+    )
 
 
 @seeder("expert_draw")
@@ -37,9 +44,13 @@ def seed_draws(context: dict) -> None:
     agency, supervisor = users["daili"], users["caijian"]
     # 1. Completed: 人民医院 medical equipment, drawn and answered.
     done = service.create_request(
-        agency, _subject(orgs, "泰顺县人民医院医学影像设备采购", 1, [4, 0], 4_800_000_00),
+        agency,
+        _subject(orgs, "泰顺县人民医院医学影像设备采购", 1, [4, 0], 4_800_000_00),
         [service.SpecialtyCount("B03", 3, 1), service.SpecialtyCount("B01", 2, 1)],
-        _evaluation_at(2, 9), None, "泰顺县公共资源交易中心 3 楼第一评标室")
+        _evaluation_at(2, 9),
+        None,
+        "泰顺县公共资源交易中心 3 楼第一评标室",
+    )
     experts = context.get("experts", {})
     if 12 in experts:
         service.add_manual_exclusion(agency, done, experts[12].id, "曾参与本项目采购需求论证")
@@ -55,8 +66,12 @@ def seed_draws(context: dict) -> None:
     context["demo_draw_id"] = draw.id
     # 2. Waiting: 教育局 teaching equipment, for the agency to draw with the supervisor on site.
     waiting = service.create_request(
-        agency, _subject(orgs, "泰顺县教育局中小学教学仪器采购", 0, [3, 1], 2_600_000_00),
+        agency,
+        _subject(orgs, "泰顺县教育局中小学教学仪器采购", 0, [3, 1], 2_600_000_00),
         [service.SpecialtyCount("B04", 3, 1), service.SpecialtyCount("C01", 2, 1)],
-        _evaluation_at(3, 14), None, "泰顺县公共资源交易中心 3 楼第二评标室")
+        _evaluation_at(3, 14),
+        None,
+        "泰顺县公共资源交易中心 3 楼第二评标室",
+    )
     context["demo_draw_request_id"] = waiting.id
     db.session.flush()

@@ -16,27 +16,36 @@ from registry.experts.models import Expert
 class RequestStatus(enum.StrEnum):
     REQUESTED = "requested"  # filled in; exclusions may still be added
     COMMITTED = "committed"  # pool and seed hash committed, waiting for the supervisor's number
-    DRAWN = "drawn"          # invitations out, committee not yet full
-    SHORT = "short"          # the pool ran dry: the agency sees what is missing
-    COMPLETE = "complete"    # every seat confirmed
+    DRAWN = "drawn"  # invitations out, committee not yet full
+    SHORT = "short"  # the pool ran dry: the agency sees what is missing
+    COMPLETE = "complete"  # every seat confirmed
     CANCELLED = "cancelled"
 
 
-REQUEST_TRANSITIONS: frozenset[tuple[RequestStatus, RequestStatus]] = frozenset({
-    (RequestStatus.REQUESTED, RequestStatus.COMMITTED),
-    (RequestStatus.COMMITTED, RequestStatus.REQUESTED),   # a committed draw discarded (stays in the log)
-    (RequestStatus.COMMITTED, RequestStatus.DRAWN),
-    (RequestStatus.COMMITTED, RequestStatus.SHORT),
-    (RequestStatus.DRAWN, RequestStatus.COMPLETE),
-    (RequestStatus.DRAWN, RequestStatus.SHORT),
-    (RequestStatus.COMPLETE, RequestStatus.DRAWN),        # a confirmed expert withdrawn, a replacement runs
-    (RequestStatus.COMPLETE, RequestStatus.SHORT),
-    (RequestStatus.SHORT, RequestStatus.COMMITTED),       # supplementary draw over a wider scope
-    (RequestStatus.SHORT, RequestStatus.DRAWN),
-    (RequestStatus.SHORT, RequestStatus.COMPLETE),
-    *((s, RequestStatus.CANCELLED) for s in (RequestStatus.REQUESTED, RequestStatus.COMMITTED,
-                                             RequestStatus.DRAWN, RequestStatus.SHORT)),
-})
+REQUEST_TRANSITIONS: frozenset[tuple[RequestStatus, RequestStatus]] = frozenset(
+    {
+        (RequestStatus.REQUESTED, RequestStatus.COMMITTED),
+        (RequestStatus.COMMITTED, RequestStatus.REQUESTED),  # a committed draw discarded (stays in the log)
+        (RequestStatus.COMMITTED, RequestStatus.DRAWN),
+        (RequestStatus.COMMITTED, RequestStatus.SHORT),
+        (RequestStatus.DRAWN, RequestStatus.COMPLETE),
+        (RequestStatus.DRAWN, RequestStatus.SHORT),
+        (RequestStatus.COMPLETE, RequestStatus.DRAWN),  # a confirmed expert withdrawn, a replacement runs
+        (RequestStatus.COMPLETE, RequestStatus.SHORT),
+        (RequestStatus.SHORT, RequestStatus.COMMITTED),  # supplementary draw over a wider scope
+        (RequestStatus.SHORT, RequestStatus.DRAWN),
+        (RequestStatus.SHORT, RequestStatus.COMPLETE),
+        *(
+            (s, RequestStatus.CANCELLED)
+            for s in (
+                RequestStatus.REQUESTED,
+                RequestStatus.COMMITTED,
+                RequestStatus.DRAWN,
+                RequestStatus.SHORT,
+            )
+        ),
+    }
+)
 
 
 class DrawKind(enum.StrEnum):
@@ -50,10 +59,12 @@ class DrawStatus(enum.StrEnum):
     DISCARDED = "discarded"
 
 
-DRAW_TRANSITIONS: frozenset[tuple[DrawStatus, DrawStatus]] = frozenset({
-    (DrawStatus.COMMITTED, DrawStatus.DRAWN),
-    (DrawStatus.COMMITTED, DrawStatus.DISCARDED),
-})
+DRAW_TRANSITIONS: frozenset[tuple[DrawStatus, DrawStatus]] = frozenset(
+    {
+        (DrawStatus.COMMITTED, DrawStatus.DRAWN),
+        (DrawStatus.COMMITTED, DrawStatus.DISCARDED),
+    }
+)
 
 
 class InvitationKind(enum.StrEnum):
@@ -64,25 +75,27 @@ class InvitationKind(enum.StrEnum):
 
 
 class InvitationStatus(enum.StrEnum):
-    STANDBY = "standby"      # a backup, not called yet
-    INVITED = "invited"      # notified, reply pending
+    STANDBY = "standby"  # a backup, not called yet
+    INVITED = "invited"  # notified, reply pending
     CONFIRMED = "confirmed"
     DECLINED = "declined"
     TIMED_OUT = "timed_out"
     WITHDRAWN = "withdrawn"  # avoidance found later, or removed by finance
-    RELEASED = "released"    # a backup not needed once the evaluation started
+    RELEASED = "released"  # a backup not needed once the evaluation started
 
 
-INVITATION_TRANSITIONS: frozenset[tuple[InvitationStatus, InvitationStatus]] = frozenset({
-    (InvitationStatus.STANDBY, InvitationStatus.INVITED),
-    (InvitationStatus.STANDBY, InvitationStatus.WITHDRAWN),
-    (InvitationStatus.STANDBY, InvitationStatus.RELEASED),
-    (InvitationStatus.INVITED, InvitationStatus.CONFIRMED),
-    (InvitationStatus.INVITED, InvitationStatus.DECLINED),
-    (InvitationStatus.INVITED, InvitationStatus.TIMED_OUT),
-    (InvitationStatus.INVITED, InvitationStatus.WITHDRAWN),
-    (InvitationStatus.CONFIRMED, InvitationStatus.WITHDRAWN),
-})
+INVITATION_TRANSITIONS: frozenset[tuple[InvitationStatus, InvitationStatus]] = frozenset(
+    {
+        (InvitationStatus.STANDBY, InvitationStatus.INVITED),
+        (InvitationStatus.STANDBY, InvitationStatus.WITHDRAWN),
+        (InvitationStatus.STANDBY, InvitationStatus.RELEASED),
+        (InvitationStatus.INVITED, InvitationStatus.CONFIRMED),
+        (InvitationStatus.INVITED, InvitationStatus.DECLINED),
+        (InvitationStatus.INVITED, InvitationStatus.TIMED_OUT),
+        (InvitationStatus.INVITED, InvitationStatus.WITHDRAWN),
+        (InvitationStatus.CONFIRMED, InvitationStatus.WITHDRAWN),
+    }
+)
 SEATED = (InvitationStatus.INVITED, InvitationStatus.CONFIRMED)
 
 
@@ -98,38 +111,55 @@ class DrawRule(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
     version: Mapped[int] = mapped_column(default=1)
-    min_committee: Mapped[int]                 # odd, at least this many (5)
-    large_min_committee: Mapped[int]           # at least this many at or above the threshold (7)
+    min_committee: Mapped[int]  # odd, at least this many (5)
+    large_min_committee: Mapped[int]  # at least this many at or above the threshold (7)
     large_budget_fen: Mapped[int] = mapped_column(BigInteger)
-    expert_share_num: Mapped[int]              # experts ≥ num/den of the committee (2/3)
+    expert_share_num: Mapped[int]  # experts ≥ num/den of the committee (2/3)
     expert_share_den: Mapped[int]
-    opening_workdays: Mapped[int]              # the draw opens this many working days before
+    opening_workdays: Mapped[int]  # the draw opens this many working days before
     exempt_methods: Mapped[str] = mapped_column(String(200))  # comma separated method codes
-    age_limit: Mapped[int]                     # completed years (周岁)
-    employment_years: Mapped[int]              # past employment with a party counts this long
-    same_purchaser_days: Mapped[int]           # 0 = rule off
-    allow_fallback: Mapped[bool]               # county → city → province when short
-    confirm_hours: Mapped[int]                 # time an expert has to reply
-    late_decline_hours: Mapped[int]            # a decline this close to the start is a credit record
-    evaluation_hours: Mapped[int]              # assumed length when a request gives no end
+    age_limit: Mapped[int]  # completed years (周岁)
+    employment_years: Mapped[int]  # past employment with a party counts this long
+    same_purchaser_days: Mapped[int]  # 0 = rule off
+    allow_fallback: Mapped[bool]  # county → city → province when short
+    confirm_hours: Mapped[int]  # time an expert has to reply
+    late_decline_hours: Mapped[int]  # a decline this close to the start is a credit record
+    evaluation_hours: Mapped[int]  # assumed length when a request gives no end
     weighting: Mapped[str] = mapped_column(String(40), default="")  # e.g. "A:3,B:2,C:1"; "" = equal
 
     __table_args__ = (
         UniqueConstraint("region_code", name="uq_expert_draw_rule_region"),
         CheckConstraint("min_committee >= 3 AND min_committee % 2 = 1", name="min_odd"),
         CheckConstraint("large_min_committee >= min_committee", name="large_not_smaller"),
-        CheckConstraint("expert_share_den > 0 AND expert_share_num <= expert_share_den", name="share_fraction"),
+        CheckConstraint(
+            "expert_share_den > 0 AND expert_share_num <= expert_share_den", name="share_fraction"
+        ),
         CheckConstraint("opening_workdays >= 0 AND confirm_hours > 0", name="periods"),
     )
 
     def values(self) -> dict:
         """The rule set as the commitment logs it (ints, strings, bools only)."""
-        names = ("min_committee", "large_min_committee", "large_budget_fen", "expert_share_num",
-                 "expert_share_den", "opening_workdays", "exempt_methods", "age_limit", "employment_years",
-                 "same_purchaser_days", "allow_fallback", "confirm_hours", "late_decline_hours",
-                 "evaluation_hours", "weighting")
-        return {n: getattr(self, n) for n in names} | {"region": self.region_code or "*",
-                                                       "version": self.version}
+        names = (
+            "min_committee",
+            "large_min_committee",
+            "large_budget_fen",
+            "expert_share_num",
+            "expert_share_den",
+            "opening_workdays",
+            "exempt_methods",
+            "age_limit",
+            "employment_years",
+            "same_purchaser_days",
+            "allow_fallback",
+            "confirm_hours",
+            "late_decline_hours",
+            "evaluation_hours",
+            "weighting",
+        )
+        return {n: getattr(self, n) for n in names} | {
+            "region": self.region_code or "*",
+            "version": self.version,
+        }
 
     def weights(self) -> dict[str, int]:
         if not self.weighting.strip():
@@ -155,9 +185,10 @@ class DrawRequest(db.Model):
     is_remote: Mapped[bool] = mapped_column(default=False)
     purchaser_reps: Mapped[int] = mapped_column(default=0)
     is_complex: Mapped[bool] = mapped_column(default=False)  # allows hand-picked experts, with approval
-    opens_at: Mapped[datetime | None]                          # None: the method is exempt
-    status: Mapped[RequestStatus] = mapped_column(enum_column(RequestStatus, "expert_draw_request_status"),
-                                                  default=RequestStatus.REQUESTED, index=True)
+    opens_at: Mapped[datetime | None]  # None: the method is exempt
+    status: Mapped[RequestStatus] = mapped_column(
+        enum_column(RequestStatus, "expert_draw_request_status"), default=RequestStatus.REQUESTED, index=True
+    )
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime]
     salts_published_at: Mapped[datetime | None]
@@ -165,10 +196,12 @@ class DrawRequest(db.Model):
     purchaser: Mapped[Org] = relationship(foreign_keys=[purchaser_org_id])
     agency: Mapped[Org] = relationship(foreign_keys=[agency_org_id])
     specialties: Mapped[list[DrawRequestSpecialty]] = relationship(
-        cascade="all, delete-orphan", order_by="DrawRequestSpecialty.position", lazy="selectin")
+        cascade="all, delete-orphan", order_by="DrawRequestSpecialty.position", lazy="selectin"
+    )
     suppliers: Mapped[list[DrawRequestSupplier]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    exclusions: Mapped[list[ManualExclusion]] = relationship(cascade="all, delete-orphan",
-                                                             order_by="ManualExclusion.id")
+    exclusions: Mapped[list[ManualExclusion]] = relationship(
+        cascade="all, delete-orphan", order_by="ManualExclusion.id"
+    )
     hand_picks: Mapped[list[HandPick]] = relationship(cascade="all, delete-orphan", order_by="HandPick.id")
     draws: Mapped[list[Draw]] = relationship(order_by="Draw.id", back_populates="request")
     invitations: Mapped[list[Invitation]] = relationship(order_by="Invitation.id", back_populates="request")
@@ -190,8 +223,9 @@ class DrawRequest(db.Model):
 class DrawRequestSpecialty(db.Model):
     __tablename__ = "expert_draw_request_specialty"
 
-    request_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_request.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("expert_draw_request.id", ondelete="CASCADE"), primary_key=True
+    )
     position: Mapped[int] = mapped_column(primary_key=True)
     specialty_code: Mapped[str] = mapped_column(ForeignKey("registry_specialty.code"))
     primary_count: Mapped[int]
@@ -208,8 +242,9 @@ class DrawRequestSupplier(db.Model):
 
     __tablename__ = "expert_draw_request_supplier"
 
-    request_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_request.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("expert_draw_request.id", ondelete="CASCADE"), primary_key=True
+    )
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), primary_key=True)
 
 
@@ -217,8 +252,9 @@ class ManualExclusion(db.Model):
     __tablename__ = "expert_draw_manual_exclusion"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_request.id", ondelete="CASCADE"),
-                                            index=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("expert_draw_request.id", ondelete="CASCADE"), index=True
+    )
     expert_id: Mapped[int] = mapped_column(ForeignKey("registry_expert.id"))
     reason: Mapped[str] = mapped_column(String(300))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -226,8 +262,10 @@ class ManualExclusion(db.Model):
 
     expert: Mapped[Expert] = relationship()
 
-    __table_args__ = (UniqueConstraint("request_id", "expert_id", name="uq_expert_draw_manual_exclusion_pair"),
-                      CheckConstraint("length(reason) > 0", name="reason_given"))
+    __table_args__ = (
+        UniqueConstraint("request_id", "expert_id", name="uq_expert_draw_manual_exclusion_pair"),
+        CheckConstraint("length(reason) > 0", name="reason_given"),
+    )
 
 
 class HandPick(db.Model):
@@ -236,8 +274,9 @@ class HandPick(db.Model):
     __tablename__ = "expert_draw_hand_pick"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_request.id", ondelete="CASCADE"),
-                                            index=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("expert_draw_request.id", ondelete="CASCADE"), index=True
+    )
     expert_id: Mapped[int] = mapped_column(ForeignKey("registry_expert.id"))
     specialty_code: Mapped[str] = mapped_column(ForeignKey("registry_specialty.code"))
     approval_ref: Mapped[str] = mapped_column(String(100))
@@ -258,8 +297,9 @@ class Draw(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_request.id"), index=True)
     kind: Mapped[DrawKind] = mapped_column(enum_column(DrawKind, "expert_draw_kind"))
-    status: Mapped[DrawStatus] = mapped_column(enum_column(DrawStatus, "expert_draw_status"),
-                                               default=DrawStatus.COMMITTED)
+    status: Mapped[DrawStatus] = mapped_column(
+        enum_column(DrawStatus, "expert_draw_status"), default=DrawStatus.COMMITTED
+    )
     scope_region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
     rule_version: Mapped[int]
     sealed_seed: Mapped[bytes | None] = mapped_column(LargeBinary)  # server seed, sealed until the draw
@@ -277,7 +317,9 @@ class Draw(db.Model):
     request: Mapped[DrawRequest] = relationship(back_populates="draws")
 
     __table_args__ = (
-        CheckConstraint("status != 'drawn' OR (seed IS NOT NULL AND drawn_at IS NOT NULL)", name="drawn_has_seed"),
+        CheckConstraint(
+            "status != 'drawn' OR (seed IS NOT NULL AND drawn_at IS NOT NULL)", name="drawn_has_seed"
+        ),
     )
 
 
@@ -286,8 +328,9 @@ class DrawCandidate(db.Model):
 
     __tablename__ = "expert_draw_candidate"
 
-    draw_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_draw.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    draw_id: Mapped[int] = mapped_column(
+        ForeignKey("expert_draw_draw.id", ondelete="CASCADE"), primary_key=True
+    )
     expert_id: Mapped[int] = mapped_column(ForeignKey("registry_expert.id"), primary_key=True)
     salt: Mapped[bytes] = mapped_column(LargeBinary(16))
     leaf: Mapped[str] = mapped_column(String(64))
@@ -321,7 +364,8 @@ class Invitation(db.Model):
     kind: Mapped[InvitationKind] = mapped_column(enum_column(InvitationKind, "expert_draw_invitation_kind"))
     leaf: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[InvitationStatus] = mapped_column(
-        enum_column(InvitationStatus, "expert_draw_invitation_status"), index=True)
+        enum_column(InvitationStatus, "expert_draw_invitation_status"), index=True
+    )
     reply_code: Mapped[str] = mapped_column(String(16), unique=True)
     notified_at: Mapped[datetime | None]
     deadline_at: Mapped[datetime | None] = mapped_column(index=True)

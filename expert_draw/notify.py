@@ -13,7 +13,7 @@ import smtplib
 import urllib.request
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 log = logging.getLogger("biaoyun.expert_draw.notify")
 
@@ -34,7 +34,7 @@ class Channel(Protocol):
 
 class LogChannel:
     name = "log"
-    sent: list[Message] = []  # kept for tests and the development console
+    sent: ClassVar[list[Message]] = []  # kept for tests and the development console
 
     def send(self, message: Message) -> None:
         LogChannel.sent.append(message)
@@ -49,8 +49,12 @@ class HttpGatewayChannel:
 
     def send(self, message: Message) -> None:
         body = json.dumps({"to": message.phone, "text": message.text}, ensure_ascii=False).encode()
-        req = urllib.request.Request(self.url, data=body, method="POST", headers={
-            "Content-Type": "application/json", "Authorization": f"Bearer {self.token}"})
+        req = urllib.request.Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"},
+        )
         with urllib.request.urlopen(req, timeout=self.timeout) as resp:
             if resp.status >= 300:
                 raise OSError(f"{self.name} gateway answered {resp.status}")
@@ -59,7 +63,9 @@ class HttpGatewayChannel:
 class SmtpChannel:
     name = "email"
 
-    def __init__(self, host: str, port: int, sender: str, user: str | None = None, password: str | None = None):
+    def __init__(
+        self, host: str, port: int, sender: str, user: str | None = None, password: str | None = None
+    ):
         self.host, self.port, self.sender, self.user, self.password = host, port, sender, user, password
 
     def send(self, message: Message) -> None:
@@ -83,10 +89,21 @@ def channels(config) -> list[Channel]:
         if name == "log":
             found.append(LogChannel())
         elif name in ("sms", "voice") and config.get(f"EXPERT_DRAW_{name.upper()}_URL"):
-            found.append(HttpGatewayChannel(name, config[f"EXPERT_DRAW_{name.upper()}_URL"],
-                                            config.get(f"EXPERT_DRAW_{name.upper()}_TOKEN", "")))
+            found.append(
+                HttpGatewayChannel(
+                    name,
+                    config[f"EXPERT_DRAW_{name.upper()}_URL"],
+                    config.get(f"EXPERT_DRAW_{name.upper()}_TOKEN", ""),
+                )
+            )
         elif name == "email" and config.get("MAIL_SERVER"):
-            found.append(SmtpChannel(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)),
-                                     config.get("MAIL_SENDER", "noreply@biaoyun.local"),
-                                     config.get("MAIL_USERNAME"), config.get("MAIL_PASSWORD")))
+            found.append(
+                SmtpChannel(
+                    config["MAIL_SERVER"],
+                    int(config.get("MAIL_PORT", 25)),
+                    config.get("MAIL_SENDER", "noreply@biaoyun.local"),
+                    config.get("MAIL_USERNAME"),
+                    config.get("MAIL_PASSWORD"),
+                )
+            )
     return found

@@ -38,13 +38,16 @@ def normalise_name(name: str | None) -> str:
 
 # ---------------------------------------------------------------- committee size
 
+
 @dataclass
 class CommitteeProblem:
     code: str
     message: str
 
 
-def committee_problems(rule: dict, budget_fen: int, experts: int, purchaser_reps: int) -> list[CommitteeProblem]:
+def committee_problems(
+    rule: dict, budget_fen: int, experts: int, purchaser_reps: int
+) -> list[CommitteeProblem]:
     """Odd, at least the minimum (more at or above the budget threshold), experts ≥ the share."""
     total = experts + purchaser_reps
     problems = []
@@ -52,22 +55,29 @@ def committee_problems(rule: dict, budget_fen: int, experts: int, purchaser_reps
         problems.append(CommitteeProblem("committee_even", f"评审委员会人数须为单数，现为 {total} 人。"))
     minimum = rule["large_min_committee"] if budget_fen >= rule["large_budget_fen"] else rule["min_committee"]
     if total < minimum:
-        problems.append(CommitteeProblem("committee_too_small", f"评审委员会至少 {minimum} 人，现为 {total} 人。"))
+        problems.append(
+            CommitteeProblem("committee_too_small", f"评审委员会至少 {minimum} 人，现为 {total} 人。")
+        )
     num, den = rule["expert_share_num"], rule["expert_share_den"]
     if experts * den < total * num:
-        problems.append(CommitteeProblem("experts_share_too_low",
-                                         f"评审专家须不少于成员总数的 {num}/{den}，现为 {experts}/{total}。"))
+        problems.append(
+            CommitteeProblem(
+                "experts_share_too_low", f"评审专家须不少于成员总数的 {num}/{den}，现为 {experts}/{total}。"
+            )
+        )
     return problems
 
 
 # ---------------------------------------------------------------- when the draw opens
 
+
 def is_exempt(rule: dict, method: str) -> bool:
     return method in {m.strip() for m in rule["exempt_methods"].split(",") if m.strip()}
 
 
-def draw_opens_at(rule: dict, method: str, evaluation_start_at: datetime,
-                  calendar: WorkdayCalendar | None = None) -> datetime | None:
+def draw_opens_at(
+    rule: dict, method: str, evaluation_start_at: datetime, calendar: WorkdayCalendar | None = None
+) -> datetime | None:
     """The earliest draw time: 00:00 Beijing time of the n-th working day before the evaluation day.
 
     None when the method is exempt (competitive negotiation, consultation…): it may draw any time.
@@ -80,6 +90,7 @@ def draw_opens_at(rule: dict, method: str, evaluation_start_at: datetime,
 
 
 # ---------------------------------------------------------------- avoidance
+
 
 @dataclass
 class ExpertFacts:
@@ -104,12 +115,12 @@ class AvoidanceContext:
     purchaser_org_id: int
     agency_org_id: int
     supplier_org_ids: set[int]
-    party_names: set[str]            # normalised names of the purchaser and suppliers
+    party_names: set[str]  # normalised names of the purchaser and suppliers
     agency_name: str
     finance_org_ids: set[int]
     recent_same_purchaser: set[int] = field(default_factory=set)  # expert ids
-    busy: set[int] = field(default_factory=set)                    # expert ids
-    manual: dict[int, str] = field(default_factory=dict)           # expert id -> reason
+    busy: set[int] = field(default_factory=set)  # expert ids
+    manual: dict[int, str] = field(default_factory=dict)  # expert id -> reason
     hand_picked: set[int] = field(default_factory=set)
 
     @property
@@ -117,7 +128,9 @@ class AvoidanceContext:
         return {self.purchaser_org_id, *self.supplier_org_ids}
 
     def is_party(self, org_id: int | None, name: str) -> bool:
-        return (org_id is not None and org_id in self.party_org_ids) or normalise_name(name) in self.party_names
+        return (org_id is not None and org_id in self.party_org_ids) or normalise_name(
+            name
+        ) in self.party_names
 
 
 def _age(birth: date, day: date) -> int:
@@ -154,8 +167,9 @@ def avoidance_reasons(expert: ExpertFacts, ctx: AvoidanceContext) -> list[tuple[
                 found.append(("past_employer_party", f"{name}，{end_on.isoformat()} 离职"))
         else:
             found.append(("relation_party", f"{name}（{kind}）"))
-    if (expert.employer_org_id == ctx.agency_org_id
-            or normalise_name(expert.employer_name) == normalise_name(ctx.agency_name)):
+    if expert.employer_org_id == ctx.agency_org_id or normalise_name(expert.employer_name) == normalise_name(
+        ctx.agency_name
+    ):
         found.append(("agency_staff", expert.employer_name))
     if expert.employer_org_id in ctx.finance_org_ids:
         found.append(("finance_staff", expert.employer_name))

@@ -82,11 +82,21 @@ SEED_PURPOSE = "expert_draw.server_seed"
 SUPERVISOR_INPUT_RE = re.compile(r"^\d{6,32}$")
 # Values of the national default rule row, created once when none exists (see DrawRule).
 DEFAULT_RULE = {
-    "min_committee": 5, "large_min_committee": 7, "large_budget_fen": 10_000_000_00,  # 1000 万元
-    "expert_share_num": 2, "expert_share_den": 3, "opening_workdays": 2,
-    "exempt_methods": "competitive_negotiation,competitive_consultation", "age_limit": 70,
-    "employment_years": 3, "same_purchaser_days": 30, "allow_fallback": True, "confirm_hours": 24,
-    "late_decline_hours": 24, "evaluation_hours": 8, "weighting": "",
+    "min_committee": 5,
+    "large_min_committee": 7,
+    "large_budget_fen": 10_000_000_00,  # 1000 万元
+    "expert_share_num": 2,
+    "expert_share_den": 3,
+    "opening_workdays": 2,
+    "exempt_methods": "competitive_negotiation,competitive_consultation",
+    "age_limit": 70,
+    "employment_years": 3,
+    "same_purchaser_days": 30,
+    "allow_fallback": True,
+    "confirm_hours": 24,
+    "late_decline_hours": 24,
+    "evaluation_hours": 8,
+    "weighting": "",
 }
 AGENCY_ROLES = (Role.AGENCY_STAFF,)
 # Experts of the library considered for a pool; the not-active ones are excluded with their reason.
@@ -95,14 +105,17 @@ LISTED = (ExpertStatus.ACTIVE, ExpertStatus.SUSPENDED, ExpertStatus.REMOVED)
 
 # ---------------------------------------------------------------- the rule table
 
+
 def rule_for(region_code: str | None) -> DrawRule:
     """The rules in force for a region: its own row, else its city's or province's, else the default."""
     region = db.session.get(Region, region_code) if region_code else None
-    for node in (region.lineage() if region else []):
+    for node in region.lineage() if region else []:
         rule = db.session.scalar(select(DrawRule).where(DrawRule.region_code == node.code))
         if rule is not None:
             return rule
-    rule = db.session.scalar(select(DrawRule).where(DrawRule.region_code.is_(None)).order_by(DrawRule.id).limit(1))
+    rule = db.session.scalar(
+        select(DrawRule).where(DrawRule.region_code.is_(None)).order_by(DrawRule.id).limit(1)
+    )
     if rule is None:
         rule = DrawRule(region_code=None, **DEFAULT_RULE)
         db.session.add(rule)
@@ -117,8 +130,11 @@ def set_region_rule(actor: User, region_code: str | None, **values) -> DrawRule:
     unknown = set(values) - set(DEFAULT_RULE)
     if unknown:
         raise ValidationError(f"未知的规则项：{', '.join(sorted(unknown))}", code="rule_unknown")
-    rule = db.session.scalar(select(DrawRule).where(
-        DrawRule.region_code == region_code if region_code else DrawRule.region_code.is_(None)))
+    rule = db.session.scalar(
+        select(DrawRule).where(
+            DrawRule.region_code == region_code if region_code else DrawRule.region_code.is_(None)
+        )
+    )
     if rule is None:
         base = rule_for(region_code).values()
         rule = DrawRule(region_code=region_code, **{k: base[k] for k in DEFAULT_RULE}, version=0)
@@ -144,6 +160,7 @@ def _check_weighting(text: str) -> None:
 
 # ---------------------------------------------------------------- transitions
 
+
 def _move(obj, table, to, code: str) -> None:
     if (obj.status, to) not in table:
         raise Conflict(f"当前状态“{obj.status.value}”不能变为“{to.value}”。", code=code)
@@ -157,12 +174,15 @@ def _move_request(req: DrawRequest, to: RequestStatus) -> None:
 
 
 def _invitations(req: DrawRequest) -> list[Invitation]:
-    return list(db.session.scalars(select(Invitation).where(Invitation.request_id == req.id).order_by(Invitation.id)))
+    return list(
+        db.session.scalars(select(Invitation).where(Invitation.request_id == req.id).order_by(Invitation.id))
+    )
 
 
 def _lock_request(request_id: int) -> DrawRequest:
-    req = db.session.execute(select(DrawRequest).where(DrawRequest.id == request_id).with_for_update()
-                             ).scalar_one_or_none()
+    req = db.session.execute(
+        select(DrawRequest).where(DrawRequest.id == request_id).with_for_update()
+    ).scalar_one_or_none()
     if req is None:
         raise NotFound("没有这个抽取申请。", code="draw_request_not_found")
     return req
@@ -177,6 +197,7 @@ def get_request(request_id: int) -> DrawRequest:
 
 # ---------------------------------------------------------------- who sees what
 
+
 def visibility(user: User, req: DrawRequest) -> str:
     """'names', 'counts' or 'none': the one place that decides who sees the drawn experts.
 
@@ -186,9 +207,11 @@ def visibility(user: User, req: DrawRequest) -> str:
     if user.has_role(Role.SUPERVISOR):
         return "names"
     started = clock.now() >= req.evaluation_start_at
-    party = ((user.has_role(Role.AGENCY_STAFF) and user.org_id == req.agency_org_id)
-             or (user.has_role(Role.PURCHASER) and user.org_id == req.purchaser_org_id)
-             or (user.has_role(Role.SUPPLIER) and user.org_id in req.supplier_org_ids))
+    party = (
+        (user.has_role(Role.AGENCY_STAFF) and user.org_id == req.agency_org_id)
+        or (user.has_role(Role.PURCHASER) and user.org_id == req.purchaser_org_id)
+        or (user.has_role(Role.SUPPLIER) and user.org_id in req.supplier_org_ids)
+    )
     if party:
         return "names" if started else "counts"
     if user.has_role(Role.FINANCE_REVIEWER, Role.ADMIN):
@@ -229,12 +252,14 @@ def requests_for(user: User) -> list[DrawRequest]:
     if user.has_role(Role.SUPPLIER):
         query = query.join(DrawRequestSupplier).where(DrawRequestSupplier.org_id == user.org_id)
     else:
-        query = query.where(or_(DrawRequest.agency_org_id == user.org_id,
-                                DrawRequest.purchaser_org_id == user.org_id))
+        query = query.where(
+            or_(DrawRequest.agency_org_id == user.org_id, DrawRequest.purchaser_org_id == user.org_id)
+        )
     return list(db.session.scalars(query.limit(200)))
 
 
 # ---------------------------------------------------------------- the request
+
 
 @dataclass
 class SpecialtyCount:
@@ -251,10 +276,18 @@ class HandPickIn:
     reason: str
 
 
-def create_request(user: User, subject: DrawSubject, counts: list[SpecialtyCount], evaluation_start_at: datetime,
-                   evaluation_end_at: datetime | None, place: str, is_remote: bool = False,
-                   purchaser_reps: int = 0, is_complex: bool = False,
-                   hand_picks: Iterable[HandPickIn] = ()) -> DrawRequest:
+def create_request(
+    user: User,
+    subject: DrawSubject,
+    counts: list[SpecialtyCount],
+    evaluation_start_at: datetime,
+    evaluation_end_at: datetime | None,
+    place: str,
+    is_remote: bool = False,
+    purchaser_reps: int = 0,
+    is_complex: bool = False,
+    hand_picks: Iterable[HandPickIn] = (),
+) -> DrawRequest:
     """An agency asks for a committee for a project (or lot), checked against the committee rules."""
     if not user.has_role(*AGENCY_ROLES) or user.org_id != subject.agency_org_id:
         raise Forbidden("只有本项目的代理机构经办人可以申请抽取专家。", code="not_request_agency")
@@ -265,35 +298,81 @@ def create_request(user: User, subject: DrawSubject, counts: list[SpecialtyCount
     experts = sum(c.primary for c in counts) + len(hand_picks)
     problems = rules.committee_problems(rule.values(), subject.budget_fen, experts, purchaser_reps)
     if problems:
-        raise ValidationError("；".join(p.message for p in problems), code=problems[0].code,
-                              details={"problems": [p.code for p in problems]})
+        raise ValidationError(
+            "；".join(p.message for p in problems),
+            code=problems[0].code,
+            details={"problems": [p.code for p in problems]},
+        )
     now = clock.now()
     req = DrawRequest(
-        project_id=subject.project_id, lot_id=subject.lot_id, project_title=subject.title,
-        region_code=subject.region_code, purchaser_org_id=subject.purchaser_org_id,
-        agency_org_id=subject.agency_org_id, method=subject.method, budget_fen=subject.budget_fen,
-        evaluation_start_at=evaluation_start_at, evaluation_end_at=end, place=place.strip(), is_remote=is_remote,
-        purchaser_reps=purchaser_reps, is_complex=is_complex, created_by_id=user.id, created_at=now,
+        project_id=subject.project_id,
+        lot_id=subject.lot_id,
+        project_title=subject.title,
+        region_code=subject.region_code,
+        purchaser_org_id=subject.purchaser_org_id,
+        agency_org_id=subject.agency_org_id,
+        method=subject.method,
+        budget_fen=subject.budget_fen,
+        evaluation_start_at=evaluation_start_at,
+        evaluation_end_at=end,
+        place=place.strip(),
+        is_remote=is_remote,
+        purchaser_reps=purchaser_reps,
+        is_complex=is_complex,
+        created_by_id=user.id,
+        created_at=now,
         opens_at=rules.draw_opens_at(rule.values(), subject.method, evaluation_start_at),
-        status=RequestStatus.REQUESTED)
-    req.specialties = [DrawRequestSpecialty(position=i, specialty_code=c.code, primary_count=c.primary,
-                                            backup_count=c.backup) for i, c in enumerate(counts)]
+        status=RequestStatus.REQUESTED,
+    )
+    req.specialties = [
+        DrawRequestSpecialty(
+            position=i, specialty_code=c.code, primary_count=c.primary, backup_count=c.backup
+        )
+        for i, c in enumerate(counts)
+    ]
     req.suppliers = [DrawRequestSupplier(org_id=o) for o in sorted(subject.supplier_org_ids)]
-    req.hand_picks = [HandPick(expert_id=h.expert_id, specialty_code=h.specialty_code, approval_ref=h.approval_ref,
-                               reason=h.reason, created_by_id=user.id, created_at=now) for h in hand_picks]
+    req.hand_picks = [
+        HandPick(
+            expert_id=h.expert_id,
+            specialty_code=h.specialty_code,
+            approval_ref=h.approval_ref,
+            reason=h.reason,
+            created_by_id=user.id,
+            created_at=now,
+        )
+        for h in hand_picks
+    ]
     db.session.add(req)
     db.session.flush()
-    record("expert_draw.requested", req, {
-        "project_id": subject.project_id, "lot_id": subject.lot_id, "method": subject.method,
-        "budget_fen": subject.budget_fen, "evaluation_start_at": clock.as_utc(evaluation_start_at).isoformat(),
-        "counts": [[c.code, c.primary, c.backup] for c in counts], "purchaser_reps": purchaser_reps,
-        "hand_picked": len(hand_picks), "rule_version": rule.version,
-        "opens_at": req.opens_at.isoformat() if req.opens_at else None})
+    record(
+        "expert_draw.requested",
+        req,
+        {
+            "project_id": subject.project_id,
+            "lot_id": subject.lot_id,
+            "method": subject.method,
+            "budget_fen": subject.budget_fen,
+            "evaluation_start_at": clock.as_utc(evaluation_start_at).isoformat(),
+            "counts": [[c.code, c.primary, c.backup] for c in counts],
+            "purchaser_reps": purchaser_reps,
+            "hand_picked": len(hand_picks),
+            "rule_version": rule.version,
+            "opens_at": req.opens_at.isoformat() if req.opens_at else None,
+        },
+    )
     return req
 
 
-def _check_request_input(subject: DrawSubject, counts: list[SpecialtyCount], start: datetime, end: datetime,
-                         place: str, is_remote: bool, is_complex: bool, hand_picks: list[HandPickIn]) -> None:
+def _check_request_input(
+    subject: DrawSubject,
+    counts: list[SpecialtyCount],
+    start: datetime,
+    end: datetime,
+    place: str,
+    is_remote: bool,
+    is_complex: bool,
+    hand_picks: list[HandPickIn],
+) -> None:
     if start <= clock.now():
         raise ValidationError("评审开始时间须晚于当前时间。", code="evaluation_in_past")
     if end <= start:
@@ -314,7 +393,9 @@ def _check_request_input(subject: DrawSubject, counts: list[SpecialtyCount], sta
         if db.session.get(Org, org_id) is None:
             raise ValidationError(f"单位 {org_id} 不存在。", code="org_invalid")
     if hand_picks and not is_complex:
-        raise ValidationError("只有技术复杂、专业性强的项目经批准后才能自行选定专家。", code="hand_pick_not_allowed")
+        raise ValidationError(
+            "只有技术复杂、专业性强的项目经批准后才能自行选定专家。", code="hand_pick_not_allowed"
+        )
     for pick in hand_picks:
         if not pick.approval_ref.strip() or not pick.reason.strip():
             raise ValidationError("自行选定专家须填写批准文号和理由。", code="hand_pick_approval_required")
@@ -335,12 +416,20 @@ def add_manual_exclusion(user: User, req: DrawRequest, expert_id: int, reason: s
         raise ValidationError("没有这位专家。", code="expert_not_found")
     if any(e.expert_id == expert_id for e in req.exclusions):
         raise Conflict("已申请过这位专家的回避。", code="exclusion_exists")
-    exclusion = ManualExclusion(request_id=req.id, expert_id=expert_id, reason=reason.strip(),
-                                created_by_id=user.id, created_at=clock.now())
+    exclusion = ManualExclusion(
+        request_id=req.id,
+        expert_id=expert_id,
+        reason=reason.strip(),
+        created_by_id=user.id,
+        created_at=clock.now(),
+    )
     req.exclusions.append(exclusion)
     db.session.flush()
-    record("expert_draw.manual_exclusion", req, {"request_id": req.id, "expert_id": expert_id,
-                                                 "reason": exclusion.reason})
+    record(
+        "expert_draw.manual_exclusion",
+        req,
+        {"request_id": req.id, "expert_id": expert_id, "reason": exclusion.reason},
+    )
     return exclusion
 
 
@@ -359,13 +448,19 @@ def cancel_request(user: User, req: DrawRequest, reason: str) -> DrawRequest:
     _move_request(req, RequestStatus.CANCELLED)
     for inv in _invitations(req):
         if inv.status in (InvitationStatus.STANDBY, InvitationStatus.INVITED, InvitationStatus.CONFIRMED):
-            _move_invitation(inv, InvitationStatus.WITHDRAWN if inv.status != InvitationStatus.STANDBY
-                             else InvitationStatus.RELEASED, "request_cancelled")
+            _move_invitation(
+                inv,
+                InvitationStatus.WITHDRAWN
+                if inv.status != InvitationStatus.STANDBY
+                else InvitationStatus.RELEASED,
+                "request_cancelled",
+            )
     record("expert_draw.request_cancelled", req, {"reason": reason.strip()})
     return req
 
 
 # ---------------------------------------------------------------- the pool
+
 
 def _avoidance_context(req: DrawRequest, rule: dict) -> rules.AvoidanceContext:
     parties = {req.purchaser_org_id, *req.supplier_org_ids}
@@ -373,43 +468,77 @@ def _avoidance_context(req: DrawRequest, rule: dict) -> rules.AvoidanceContext:
     window = timedelta(days=rule["same_purchaser_days"])
     recent: set[int] = set()
     if rule["same_purchaser_days"] > 0:
-        recent = set(db.session.scalars(
-            select(Invitation.expert_id).join(DrawRequest, DrawRequest.id == Invitation.request_id).where(
-                DrawRequest.purchaser_org_id == req.purchaser_org_id, DrawRequest.id != req.id,
+        recent = set(
+            db.session.scalars(
+                select(Invitation.expert_id)
+                .join(DrawRequest, DrawRequest.id == Invitation.request_id)
+                .where(
+                    DrawRequest.purchaser_org_id == req.purchaser_org_id,
+                    DrawRequest.id != req.id,
+                    Invitation.status.in_(SEATED),
+                    DrawRequest.evaluation_start_at > req.evaluation_start_at - window,
+                    DrawRequest.evaluation_start_at < req.evaluation_start_at + window,
+                )
+            )
+        )
+    busy = set(
+        db.session.scalars(
+            select(Invitation.expert_id)
+            .join(DrawRequest, DrawRequest.id == Invitation.request_id)
+            .where(
+                DrawRequest.id != req.id,
                 Invitation.status.in_(SEATED),
-                DrawRequest.evaluation_start_at > req.evaluation_start_at - window,
-                DrawRequest.evaluation_start_at < req.evaluation_start_at + window)))
-    busy = set(db.session.scalars(
-        select(Invitation.expert_id).join(DrawRequest, DrawRequest.id == Invitation.request_id).where(
-            DrawRequest.id != req.id, Invitation.status.in_(SEATED),
-            DrawRequest.evaluation_start_at < req.evaluation_end_at,
-            DrawRequest.evaluation_end_at > req.evaluation_start_at)))
+                DrawRequest.evaluation_start_at < req.evaluation_end_at,
+                DrawRequest.evaluation_end_at > req.evaluation_start_at,
+            )
+        )
+    )
     return rules.AvoidanceContext(
-        rule=rule, evaluation_day=clock.to_local(req.evaluation_start_at).date(),
-        purchaser_org_id=req.purchaser_org_id, agency_org_id=req.agency_org_id,
-        supplier_org_ids=set(req.supplier_org_ids), party_names=names, agency_name=req.agency.name,
+        rule=rule,
+        evaluation_day=clock.to_local(req.evaluation_start_at).date(),
+        purchaser_org_id=req.purchaser_org_id,
+        agency_org_id=req.agency_org_id,
+        supplier_org_ids=set(req.supplier_org_ids),
+        party_names=names,
+        agency_name=req.agency.name,
         finance_org_ids=set(db.session.scalars(select(Org.id).where(Org.kind == OrgKind.FINANCE))),
-        recent_same_purchaser=recent, busy=busy, manual={e.expert_id: e.reason for e in req.exclusions},
-        hand_picked={h.expert_id for h in req.hand_picks})
+        recent_same_purchaser=recent,
+        busy=busy,
+        manual={e.expert_id: e.reason for e in req.exclusions},
+        hand_picked={h.expert_id for h in req.hand_picks},
+    )
 
 
 def _facts(req: DrawRequest, ctx: rules.AvoidanceContext, expert_filter) -> dict[int, rules.ExpertFacts]:
     """Bulk-load the facts of the experts matching `expert_filter` (a SQL condition on Expert)."""
-    rows = db.session.execute(select(Expert.id, Expert.status, Expert.birth_date, Expert.employer_org_id,
-                                     Expert.employer_name).where(expert_filter))
-    facts = {r.id: rules.ExpertFacts(r.id, r.status.value, r.birth_date, r.employer_org_id, r.employer_name)
-             for r in rows}
+    rows = db.session.execute(
+        select(
+            Expert.id, Expert.status, Expert.birth_date, Expert.employer_org_id, Expert.employer_name
+        ).where(expert_filter)
+    )
+    facts = {
+        r.id: rules.ExpertFacts(r.id, r.status.value, r.birth_date, r.employer_org_id, r.employer_name)
+        for r in rows
+    }
     first = ctx.evaluation_day
     last = clock.to_local(req.evaluation_end_at).date()
-    for expert_id in db.session.scalars(select(ExpertLeave.expert_id).where(
-            ExpertLeave.start_on <= last, ExpertLeave.end_on >= first)):
+    for expert_id in db.session.scalars(
+        select(ExpertLeave.expert_id).where(ExpertLeave.start_on <= last, ExpertLeave.end_on >= first)
+    ):
         if expert_id in facts:
             facts[expert_id].on_leave = True
-    party_names = {n for n in ctx.party_names} | set(db.session.scalars(
-        select(Org.name).where(Org.id.in_(ctx.party_org_ids))))
-    relations = db.session.execute(select(ExpertRelation.expert_id, ExpertRelation.kind, ExpertRelation.org_id,
-                                          ExpertRelation.org_name, ExpertRelation.end_on).where(
-        or_(ExpertRelation.org_id.in_(ctx.party_org_ids), ExpertRelation.org_name.in_(party_names))))
+    party_names = {n for n in ctx.party_names} | set(
+        db.session.scalars(select(Org.name).where(Org.id.in_(ctx.party_org_ids)))
+    )
+    relations = db.session.execute(
+        select(
+            ExpertRelation.expert_id,
+            ExpertRelation.kind,
+            ExpertRelation.org_id,
+            ExpertRelation.org_name,
+            ExpertRelation.end_on,
+        ).where(or_(ExpertRelation.org_id.in_(ctx.party_org_ids), ExpertRelation.org_name.in_(party_names)))
+    )
     for r in relations:
         if r.expert_id in facts:
             facts[r.expert_id].relations.append((r.kind.value, r.org_id, r.org_name, r.end_on))
@@ -422,8 +551,13 @@ def _weights(rule: DrawRule, region_code: str, expert_ids: Iterable[int]) -> dic
         return {}
     credit = credit_rule_for(region_code)
     since = clock.now() - timedelta(days=credit.window_days)
-    points = dict(db.session.execute(select(CreditRecord.expert_id, func.sum(CreditRecord.points)).where(
-        CreditRecord.occurred_at > since).group_by(CreditRecord.expert_id)).all())
+    points = dict(
+        db.session.execute(
+            select(CreditRecord.expert_id, func.sum(CreditRecord.points))
+            .where(CreditRecord.occurred_at > since)
+            .group_by(CreditRecord.expert_id)
+        ).all()
+    )
     return {e: weights.get(credit_tier(int(points.get(e, 0)), credit), 1) for e in expert_ids}
 
 
@@ -431,7 +565,7 @@ def _weights(rule: DrawRule, region_code: str, expert_ids: Iterable[int]) -> dic
 class Pool:
     scope: str
     tried: list[str]
-    members: dict[str, list[int]]        # specialty -> eligible expert ids
+    members: dict[str, list[int]]  # specialty -> eligible expert ids
     exclusions: list[tuple[int, str, str]]  # (expert id, rule, detail)
 
 
@@ -444,9 +578,15 @@ def _build_pool(req: DrawRequest, rule: DrawRule, counts: list[SpecialtyCount], 
         tried.append(scope_code)
         scope = region_subtree(scope_code)
         listed = aliased(Expert)
-        in_scope = Expert.id.in_(select(ExpertSpecialty.expert_id).join(listed, listed.id == ExpertSpecialty.expert_id)
-                                 .where(ExpertSpecialty.specialty_code.in_(codes), listed.region_code.in_(scope),
-                                        listed.status.in_(LISTED)))
+        in_scope = Expert.id.in_(
+            select(ExpertSpecialty.expert_id)
+            .join(listed, listed.id == ExpertSpecialty.expert_id)
+            .where(
+                ExpertSpecialty.specialty_code.in_(codes),
+                listed.region_code.in_(scope),
+                listed.status.in_(LISTED),
+            )
+        )
         facts = _facts(req, ctx, in_scope)
         excluded: list[tuple[int, str, str]] = []
         bad: set[int] = set()
@@ -458,8 +598,11 @@ def _build_pool(req: DrawRequest, rule: DrawRule, counts: list[SpecialtyCount], 
                 bad.add(f.id)
                 excluded.extend((f.id, code, detail[:200]) for code, detail in reasons)
         members: dict[str, list[int]] = {c: [] for c in codes}
-        for expert_id, code in db.session.execute(select(ExpertSpecialty.expert_id, ExpertSpecialty.specialty_code)
-                                                  .where(ExpertSpecialty.specialty_code.in_(codes))):
+        for expert_id, code in db.session.execute(
+            select(ExpertSpecialty.expert_id, ExpertSpecialty.specialty_code).where(
+                ExpertSpecialty.specialty_code.in_(codes)
+            )
+        ):
             if expert_id in facts and expert_id not in bad:
                 members[code].append(expert_id)
         enough = all(len(members[c.code]) >= c.primary + c.backup for c in counts)
@@ -469,16 +612,28 @@ def _build_pool(req: DrawRequest, rule: DrawRule, counts: list[SpecialtyCount], 
 
 
 def _committed(draw_id: int, action: str = ACTION_COMMITTED) -> list[dict]:
-    events = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.object_type == Draw.__tablename__, AuditEvent.object_id == str(draw_id),
-        AuditEvent.action == action).order_by(AuditEvent.seq))
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.object_type == Draw.__tablename__,
+            AuditEvent.object_id == str(draw_id),
+            AuditEvent.action == action,
+        )
+        .order_by(AuditEvent.seq)
+    )
     return [json.loads(e.payload) for e in events]
 
 
 def draw_events(draw_id: int) -> list[dict]:
     """The audit events of one draw, as the standalone verifier reads them."""
-    return [event_json(e) for e in db.session.scalars(select(AuditEvent).where(
-        AuditEvent.object_type == Draw.__tablename__, AuditEvent.object_id == str(draw_id)).order_by(AuditEvent.seq))]
+    return [
+        event_json(e)
+        for e in db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == Draw.__tablename__, AuditEvent.object_id == str(draw_id))
+            .order_by(AuditEvent.seq)
+        )
+    ]
 
 
 def commit_draw(user: User, req: DrawRequest, beacon: str | None = None) -> Draw:
@@ -490,11 +645,15 @@ def commit_draw(user: User, req: DrawRequest, beacon: str | None = None) -> Draw
     require_manage(user, req)
     req = _lock_request(req.id)
     if req.status == RequestStatus.REQUESTED:
-        kind, counts = DrawKind.INITIAL, [SpecialtyCount(s.specialty_code, s.primary_count, s.backup_count)
-                                          for s in req.specialties]
+        kind, counts = (
+            DrawKind.INITIAL,
+            [SpecialtyCount(s.specialty_code, s.primary_count, s.backup_count) for s in req.specialties],
+        )
     elif req.status == RequestStatus.SHORT:
-        kind, counts = DrawKind.SUPPLEMENT, [SpecialtyCount(code, n, 0) for code, n in missing_seats(req).items()
-                                             if n > 0]
+        kind, counts = (
+            DrawKind.SUPPLEMENT,
+            [SpecialtyCount(code, n, 0) for code, n in missing_seats(req).items() if n > 0],
+        )
         if not counts:
             raise Conflict("没有缺额，无需补充抽取。", code="nothing_missing")
     else:
@@ -506,38 +665,80 @@ def commit_draw(user: User, req: DrawRequest, beacon: str | None = None) -> Draw
     already = set(db.session.scalars(select(Invitation.expert_id).where(Invitation.request_id == req.id)))
     pool = _build_pool(req, rule, counts, already)
     server_seed = secrets.token_bytes(32)
-    draw = Draw(request_id=req.id, kind=kind, status=DrawStatus.COMMITTED, scope_region_code=pool.scope,
-                rule_version=rule.version, sealed_seed=secretbox.seal(server_seed, SEED_PURPOSE),
-                seed_hash=seed_hash(server_seed), beacon=beacon or None,
-                pool_size=len({e for ids in pool.members.values() for e in ids}), committed_at=now)
+    draw = Draw(
+        request_id=req.id,
+        kind=kind,
+        status=DrawStatus.COMMITTED,
+        scope_region_code=pool.scope,
+        rule_version=rule.version,
+        sealed_seed=secretbox.seal(server_seed, SEED_PURPOSE),
+        seed_hash=seed_hash(server_seed),
+        beacon=beacon or None,
+        pool_size=len({e for ids in pool.members.values() for e in ids}),
+        committed_at=now,
+    )
     db.session.add(draw)
     db.session.flush()
     specialties = _commit_candidates(draw, rule, req.region_code, counts, pool)
     if pool.exclusions:
-        db.session.execute(insert(DrawExclusion), [{"draw_id": draw.id, "expert_id": e, "rule": r, "detail": d}
-                                                   for e, r, d in pool.exclusions])
-    record(ACTION_COMMITTED, draw, {
-        "draw_id": draw.id, "request_id": req.id, "kind": kind.value, "version": VERSION,
-        "rule_set": rule.values(), "scope": pool.scope, "scopes_tried": pool.tried,
-        "specialties": specialties, "pool_digest": pool_digest(specialties), "seed_hash": draw.seed_hash,
-        "excluded": rules.reason_counts((e, r) for e, r, _ in pool.exclusions),
-        "hand_picked": len(req.hand_picks) if kind == DrawKind.INITIAL else 0, "beacon": draw.beacon})
+        db.session.execute(
+            insert(DrawExclusion),
+            [{"draw_id": draw.id, "expert_id": e, "rule": r, "detail": d} for e, r, d in pool.exclusions],
+        )
+    record(
+        ACTION_COMMITTED,
+        draw,
+        {
+            "draw_id": draw.id,
+            "request_id": req.id,
+            "kind": kind.value,
+            "version": VERSION,
+            "rule_set": rule.values(),
+            "scope": pool.scope,
+            "scopes_tried": pool.tried,
+            "specialties": specialties,
+            "pool_digest": pool_digest(specialties),
+            "seed_hash": draw.seed_hash,
+            "excluded": rules.reason_counts((e, r) for e, r, _ in pool.exclusions),
+            "hand_picked": len(req.hand_picks) if kind == DrawKind.INITIAL else 0,
+            "beacon": draw.beacon,
+        },
+    )
     _move_request(req, RequestStatus.COMMITTED)
     return draw
 
 
-def _commit_candidates(draw: Draw, rule: DrawRule, region_code: str, counts: list[SpecialtyCount],
-                       pool: Pool) -> list[dict]:
+def _commit_candidates(
+    draw: Draw, rule: DrawRule, region_code: str, counts: list[SpecialtyCount], pool: Pool
+) -> list[dict]:
     expert_ids = sorted({e for ids in pool.members.values() for e in ids})
     weights = _weights(rule, region_code, expert_ids)
     salts = {e: secrets.token_bytes(16) for e in expert_ids}
     leaves = {e: leaf_of(salts[e], e) for e in expert_ids}
     if expert_ids:
-        db.session.execute(insert(DrawCandidate), [
-            {"draw_id": draw.id, "expert_id": e, "salt": salts[e], "leaf": leaves[e], "weight": weights.get(e, 1)}
-            for e in expert_ids])
-    return [{"code": c.code, "primary": c.primary, "backup": c.backup, "size": len(pool.members[c.code]),
-             "pool": sorted([leaves[e], weights.get(e, 1)] for e in pool.members[c.code])} for c in counts]
+        db.session.execute(
+            insert(DrawCandidate),
+            [
+                {
+                    "draw_id": draw.id,
+                    "expert_id": e,
+                    "salt": salts[e],
+                    "leaf": leaves[e],
+                    "weight": weights.get(e, 1),
+                }
+                for e in expert_ids
+            ],
+        )
+    return [
+        {
+            "code": c.code,
+            "primary": c.primary,
+            "backup": c.backup,
+            "size": len(pool.members[c.code]),
+            "pool": sorted([leaves[e], weights.get(e, 1)] for e in pool.members[c.code]),
+        }
+        for c in counts
+    ]
 
 
 def discard_draw(user: User, draw: Draw, reason: str) -> Draw:
@@ -555,7 +756,10 @@ def discard_draw(user: User, draw: Draw, reason: str) -> Draw:
 
 # ---------------------------------------------------------------- the draw
 
-def run_draw(draw: Draw, supervisor: User, supervisor_input: str, beacon_value: str | None = None) -> list[int]:
+
+def run_draw(
+    draw: Draw, supervisor: User, supervisor_input: str, beacon_value: str | None = None
+) -> list[int]:
     """Join the supervisor's number (and the beacon) to the committed seed and draw; returns the
     invitation ids to notify once the caller has committed."""
     if not supervisor.has_role(Role.SUPERVISOR):
@@ -581,9 +785,19 @@ def run_draw(draw: Draw, supervisor: User, supervisor_input: str, beacon_value: 
     draw.status, draw.sealed_seed, draw.seed, draw.drawn_at = DrawStatus.DRAWN, None, seed.hex(), now
     draw.supervisor_id, draw.supervisor_input = supervisor.id, supervisor_input
     draw.beacon_value = beacon_value if draw.beacon else None
-    record(ACTION_DRAWN, draw, {"draw_id": draw.id, "server_seed": server_seed.hex(),
-                                "supervisor_input": supervisor_input, "beacon_value": draw.beacon_value,
-                                "seed": seed.hex(), "selection": result["selection"], "short": result["short"]})
+    record(
+        ACTION_DRAWN,
+        draw,
+        {
+            "draw_id": draw.id,
+            "server_seed": server_seed.hex(),
+            "supervisor_input": supervisor_input,
+            "beacon_value": draw.beacon_value,
+            "seed": seed.hex(),
+            "selection": result["selection"],
+            "short": result["short"],
+        },
+    )
     notify = _seat(req, draw, result["selection"])
     _move_request(req, RequestStatus.SHORT if any(missing_seats(req).values()) else RequestStatus.DRAWN)
     return notify
@@ -593,8 +807,13 @@ def _experts_by_leaf(draw_id: int, leaves: Iterable[str]) -> dict[str, int]:
     leaves = list(leaves)
     if not leaves:
         return {}
-    return dict(db.session.execute(select(DrawCandidate.leaf, DrawCandidate.expert_id).where(
-        DrawCandidate.draw_id == draw_id, DrawCandidate.leaf.in_(leaves))).all())
+    return dict(
+        db.session.execute(
+            select(DrawCandidate.leaf, DrawCandidate.expert_id).where(
+                DrawCandidate.draw_id == draw_id, DrawCandidate.leaf.in_(leaves)
+            )
+        ).all()
+    )
 
 
 def _seat(req: DrawRequest, draw: Draw, selection: list[dict]) -> list[int]:
@@ -602,23 +821,43 @@ def _seat(req: DrawRequest, draw: Draw, selection: list[dict]) -> list[int]:
     notify = []
     for spec in selection:
         for leaf in spec["primary"]:
-            notify.append(_invite(_new_invitation(req, draw, by_leaf[leaf], spec["code"], InvitationKind.PRIMARY,
-                                                  leaf)).id)
+            notify.append(
+                _invite(
+                    _new_invitation(req, draw, by_leaf[leaf], spec["code"], InvitationKind.PRIMARY, leaf)
+                ).id
+            )
         for leaf in spec["backup"]:
             _new_invitation(req, draw, by_leaf[leaf], spec["code"], InvitationKind.BACKUP, leaf)
     if draw.kind == DrawKind.INITIAL:
         for pick in req.hand_picks:
-            inv = _new_invitation(req, draw, pick.expert_id, pick.specialty_code, InvitationKind.HAND_PICKED, None)
+            inv = _new_invitation(
+                req, draw, pick.expert_id, pick.specialty_code, InvitationKind.HAND_PICKED, None
+            )
             notify.append(_invite(inv).id)
     db.session.flush()
     return notify
 
 
-def _new_invitation(req: DrawRequest, draw: Draw | None, expert_id: int, code: str, kind: InvitationKind,
-                    leaf: str | None, replaces: Invitation | None = None) -> Invitation:
-    inv = Invitation(request_id=req.id, draw_id=draw.id if draw else None, expert_id=expert_id,
-                     specialty_code=code, kind=kind, leaf=leaf, status=InvitationStatus.STANDBY,
-                     reply_code=secrets.token_urlsafe(9)[:12], replaces_id=replaces.id if replaces else None)
+def _new_invitation(
+    req: DrawRequest,
+    draw: Draw | None,
+    expert_id: int,
+    code: str,
+    kind: InvitationKind,
+    leaf: str | None,
+    replaces: Invitation | None = None,
+) -> Invitation:
+    inv = Invitation(
+        request_id=req.id,
+        draw_id=draw.id if draw else None,
+        expert_id=expert_id,
+        specialty_code=code,
+        kind=kind,
+        leaf=leaf,
+        status=InvitationStatus.STANDBY,
+        reply_code=secrets.token_urlsafe(9)[:12],
+        replaces_id=replaces.id if replaces else None,
+    )
     db.session.add(inv)
     db.session.flush()
     return inv
@@ -638,18 +877,30 @@ def _invite(inv: Invitation) -> Invitation:
 def _move_invitation(inv: Invitation, to: InvitationStatus, reason: str) -> None:
     before = inv.status
     _move(inv, INVITATION_TRANSITIONS, to, "invitation_transition_refused")
-    record("expert_draw.invitation_status", inv, {"request_id": inv.request_id, "invitation_id": inv.id,
-                                                  "from": before.value, "to": to.value, "reason": reason})
+    record(
+        "expert_draw.invitation_status",
+        inv,
+        {
+            "request_id": inv.request_id,
+            "invitation_id": inv.id,
+            "from": before.value,
+            "to": to.value,
+            "reason": reason,
+        },
+    )
 
 
 def missing_seats(req: DrawRequest) -> dict[str, int]:
     """Per specialty, the seats not held by an invited or confirmed expert (hand-picked count too)."""
     seated: dict[str, int] = {}
-    for inv in db.session.scalars(select(Invitation).where(Invitation.request_id == req.id,
-                                                           Invitation.status.in_(SEATED))):
+    for inv in db.session.scalars(
+        select(Invitation).where(Invitation.request_id == req.id, Invitation.status.in_(SEATED))
+    ):
         if inv.kind != InvitationKind.HAND_PICKED:
             seated[inv.specialty_code] = seated.get(inv.specialty_code, 0) + 1
-    return {s.specialty_code: max(0, s.primary_count - seated.get(s.specialty_code, 0)) for s in req.specialties}
+    return {
+        s.specialty_code: max(0, s.primary_count - seated.get(s.specialty_code, 0)) for s in req.specialties
+    }
 
 
 def seat_counts(req: DrawRequest) -> list[dict]:
@@ -662,12 +913,20 @@ def seat_counts(req: DrawRequest) -> list[dict]:
         for inv in invitations:
             if inv.specialty_code == spec.specialty_code:
                 states[inv.status.value] = states.get(inv.status.value, 0) + 1
-        rows.append({"specialty": spec.specialty_code, "primary": spec.primary_count, "backup": spec.backup_count,
-                     "states": states, "missing": missing.get(spec.specialty_code, 0)})
+        rows.append(
+            {
+                "specialty": spec.specialty_code,
+                "primary": spec.primary_count,
+                "backup": spec.backup_count,
+                "states": states,
+                "missing": missing.get(spec.specialty_code, 0),
+            }
+        )
     return rows
 
 
 # ---------------------------------------------------------------- replies and replacements
+
 
 def invitation_for_code(user: User, reply_code: str) -> Invitation:
     inv = db.session.scalar(select(Invitation).where(Invitation.reply_code == reply_code))
@@ -677,7 +936,9 @@ def invitation_for_code(user: User, reply_code: str) -> Invitation:
 
 
 def _lock_invitation(inv: Invitation) -> Invitation:
-    return db.session.execute(select(Invitation).where(Invitation.id == inv.id).with_for_update()).scalar_one()
+    return db.session.execute(
+        select(Invitation).where(Invitation.id == inv.id).with_for_update()
+    ).scalar_one()
 
 
 def confirm_invitation(user: User, inv: Invitation) -> Invitation:
@@ -696,8 +957,11 @@ def confirm_invitation(user: User, inv: Invitation) -> Invitation:
 
 
 def _is_full(req: DrawRequest) -> bool:
-    confirmed = db.session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.request_id == req.id, Invitation.status == InvitationStatus.CONFIRMED))
+    confirmed = db.session.scalar(
+        select(func.count())
+        .select_from(Invitation)
+        .where(Invitation.request_id == req.id, Invitation.status == InvitationStatus.CONFIRMED)
+    )
     return confirmed >= req.primary_total + len(req.hand_picks)
 
 
@@ -733,9 +997,14 @@ def withdraw_invitation(actor: User, inv: Invitation, reason: str) -> list[int]:
 
 def time_out_invitations() -> list[int]:
     """Invitations past their reply deadline become timed out and are replaced (idempotent)."""
-    due = list(db.session.scalars(select(Invitation).where(
-        Invitation.status == InvitationStatus.INVITED, Invitation.deadline_at <= clock.now())
-        .order_by(Invitation.id).with_for_update()))
+    due = list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.status == InvitationStatus.INVITED, Invitation.deadline_at <= clock.now())
+            .order_by(Invitation.id)
+            .with_for_update()
+        )
+    )
     notify: list[int] = []
     for inv in due:
         _move_invitation(inv, InvitationStatus.TIMED_OUT, "no reply before the deadline")
@@ -769,11 +1038,18 @@ def replace_seat(inv: Invitation, reason: str) -> list[int]:
         if event["chosen"]:
             consumed.add(event["chosen"])
     ctx = _avoidance_context(req, committed["rule_set"])
-    taken = {i.expert_id: i for i in db.session.scalars(select(Invitation).where(Invitation.request_id == req.id))}
-    by_leaf = dict(db.session.execute(select(DrawCandidate.leaf, DrawCandidate.expert_id).where(
-        DrawCandidate.draw_id == draw.id)).all())
+    taken = {
+        i.expert_id: i for i in db.session.scalars(select(Invitation).where(Invitation.request_id == req.id))
+    }
+    by_leaf = dict(
+        db.session.execute(
+            select(DrawCandidate.leaf, DrawCandidate.expert_id).where(DrawCandidate.draw_id == draw.id)
+        ).all()
+    )
     skipped, chosen = [], None
-    for leaf in replacement_walk(result["orders"][inv.specialty_code], inv.specialty_code, assigned, consumed):
+    for leaf in replacement_walk(
+        result["orders"][inv.specialty_code], inv.specialty_code, assigned, consumed
+    ):
         expert_id = by_leaf[leaf]
         reasons = _reasons_now(req, ctx, expert_id)
         held = taken.get(expert_id)
@@ -786,15 +1062,30 @@ def replace_seat(inv: Invitation, reason: str) -> list[int]:
         chosen = leaf
         break
     draw.replacement_count += 1
-    record(ACTION_REPLACED, draw, {"draw_id": draw.id, "n": draw.replacement_count,
-                                   "specialty": inv.specialty_code, "replaces": inv.leaf, "reason": reason,
-                                   "skipped": skipped, "chosen": chosen})
+    record(
+        ACTION_REPLACED,
+        draw,
+        {
+            "draw_id": draw.id,
+            "n": draw.replacement_count,
+            "specialty": inv.specialty_code,
+            "replaces": inv.leaf,
+            "reason": reason,
+            "skipped": skipped,
+            "chosen": chosen,
+        },
+    )
     if chosen is None:
         _mark_short(req)
         return []
     standby = taken.get(by_leaf[chosen])
-    new = standby if standby is not None else _new_invitation(req, draw, by_leaf[chosen], inv.specialty_code,
-                                                              InvitationKind.REPLACEMENT, chosen, inv)
+    new = (
+        standby
+        if standby is not None
+        else _new_invitation(
+            req, draw, by_leaf[chosen], inv.specialty_code, InvitationKind.REPLACEMENT, chosen, inv
+        )
+    )
     new.replaces_id = inv.id
     _invite(new)
     if req.status == RequestStatus.COMPLETE:
@@ -818,6 +1109,7 @@ def record_no_show(actor: User, inv: Invitation) -> CreditRecord:
 
 # ---------------------------------------------------------------- after the evaluation starts
 
+
 def publish_salts(req: DrawRequest) -> None:
     """At the evaluation start: publish every draw's salts, so anyone can map leaves to experts."""
     req = _lock_request(req.id)
@@ -825,10 +1117,14 @@ def publish_salts(req: DrawRequest) -> None:
         return
     if clock.now() < req.evaluation_start_at:
         raise Conflict("评审开始前不能公开专家名单。", code="names_sealed")
-    for draw in db.session.scalars(select(Draw).where(Draw.request_id == req.id, Draw.status == DrawStatus.DRAWN)
-                                   .order_by(Draw.id)):
-        salts = db.session.execute(select(DrawCandidate.expert_id, DrawCandidate.salt).where(
-            DrawCandidate.draw_id == draw.id).order_by(DrawCandidate.expert_id)).all()
+    for draw in db.session.scalars(
+        select(Draw).where(Draw.request_id == req.id, Draw.status == DrawStatus.DRAWN).order_by(Draw.id)
+    ):
+        salts = db.session.execute(
+            select(DrawCandidate.expert_id, DrawCandidate.salt)
+            .where(DrawCandidate.draw_id == draw.id)
+            .order_by(DrawCandidate.expert_id)
+        ).all()
         record(ACTION_SALTS, draw, {"draw_id": draw.id, "salts": [[e, s.hex()] for e, s in salts]})
     for inv in _invitations(req):
         if inv.status == InvitationStatus.STANDBY:
@@ -839,9 +1135,15 @@ def publish_salts(req: DrawRequest) -> None:
 
 def publish_due() -> int:
     """Publish the salts of every request whose evaluation has started (idempotent, for the sweep)."""
-    due = list(db.session.scalars(select(DrawRequest).where(
-        DrawRequest.evaluation_start_at <= clock.now(), DrawRequest.salts_published_at.is_(None),
-        DrawRequest.status.in_([RequestStatus.DRAWN, RequestStatus.SHORT, RequestStatus.COMPLETE]))))
+    due = list(
+        db.session.scalars(
+            select(DrawRequest).where(
+                DrawRequest.evaluation_start_at <= clock.now(),
+                DrawRequest.salts_published_at.is_(None),
+                DrawRequest.status.in_([RequestStatus.DRAWN, RequestStatus.SHORT, RequestStatus.COMPLETE]),
+            )
+        )
+    )
     for req in due:
         publish_salts(req)
     return len(due)
@@ -849,15 +1151,25 @@ def publish_due() -> int:
 
 # ---------------------------------------------------------------- expert side
 
+
 def invitations_of(user: User) -> list[Invitation]:
     expert = db.session.scalar(select(Expert).where(Expert.user_id == user.id))
     if expert is None:
         return []
-    return list(db.session.scalars(select(Invitation).where(
-        Invitation.expert_id == expert.id, Invitation.status != InvitationStatus.STANDBY)
-        .order_by(Invitation.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.expert_id == expert.id, Invitation.status != InvitationStatus.STANDBY)
+            .order_by(Invitation.id.desc())
+        )
+    )
 
 
 def exclusions_of(draw: Draw) -> list[DrawExclusion]:
-    return list(db.session.scalars(select(DrawExclusion).where(DrawExclusion.draw_id == draw.id)
-                                   .order_by(DrawExclusion.rule, DrawExclusion.expert_id)))
+    return list(
+        db.session.scalars(
+            select(DrawExclusion)
+            .where(DrawExclusion.draw_id == draw.id)
+            .order_by(DrawExclusion.rule, DrawExclusion.expert_id)
+        )
+    )

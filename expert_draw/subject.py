@@ -18,7 +18,7 @@ class DrawSubject:
     title: str
     purchaser_org_id: int
     agency_org_id: int
-    method: str                 # glossary codes: public_tender, competitive_negotiation, …
+    method: str  # glossary codes: public_tender, competitive_negotiation, …
     budget_fen: int
     region_code: str
     supplier_org_ids: set[int] = field(default_factory=set)  # registered or bid
@@ -41,13 +41,25 @@ def subject_for_project(project_id: int, lot_id: int | None = None) -> DrawSubje
     lot = db.session.get(Lot, lot_id) if lot_id is not None else None
     if lot_id is not None and (lot is None or lot.project_id != project.id):
         raise NotFound("项目中没有这个标项。", code="lot_not_found")
-    suppliers = set(db.session.scalars(select(Registration.org_id).where(Registration.project_id == project.id)))
-    bids = select(Bid.org_id).where(Bid.lot_id == lot.id) if lot else (
-        select(Bid.org_id).join(Lot, Lot.id == Bid.lot_id).where(Lot.project_id == project.id))
+    suppliers = set(
+        db.session.scalars(select(Registration.org_id).where(Registration.project_id == project.id))
+    )
+    bids = (
+        select(Bid.org_id).where(Bid.lot_id == lot.id)
+        if lot
+        else (select(Bid.org_id).join(Lot, Lot.id == Bid.lot_id).where(Lot.project_id == project.id))
+    )
     suppliers |= set(db.session.scalars(bids))
     budget = lot.budget_fen if lot else sum(x.budget_fen for x in project.lots)
     title = f"{project.title} {lot.name}" if lot else project.title
-    return DrawSubject(title=title, purchaser_org_id=project.purchaser_org_id,
-                       agency_org_id=project.agency_org_id, method=str(project.method.value),
-                       budget_fen=budget, region_code=project.region_code, supplier_org_ids=suppliers,
-                       project_id=project.id, lot_id=lot.id if lot else None)
+    return DrawSubject(
+        title=title,
+        purchaser_org_id=project.purchaser_org_id,
+        agency_org_id=project.agency_org_id,
+        method=str(project.method.value),
+        budget_fen=budget,
+        region_code=project.region_code,
+        supplier_org_ids=suppliers,
+        project_id=project.id,
+        lot_id=lot.id if lot else None,
+    )

@@ -24,15 +24,24 @@ def notify(invitation_ids: list[int]) -> int:
         with current_app.test_request_context():
             link = url_for("expert_draw.reply", code=inv.reply_code, _external=True)
         where = "远程评审" if req.is_remote else req.place
-        text = (f"【标云】您被抽取为评审专家：评审时间 {clock.format_local(req.evaluation_start_at)}，"
-                f"地点 {where}。请于 {clock.format_local(inv.deadline_at)} 前登录确认或拒绝：{link}"
-                f"（答复码 {inv.reply_code}）")
+        text = (
+            f"【标云】您被抽取为评审专家：评审时间 {clock.format_local(req.evaluation_start_at)}，"
+            f"地点 {where}。请于 {clock.format_local(inv.deadline_at)} 前登录确认或拒绝：{link}"
+            f"（答复码 {inv.reply_code}）"
+        )
         message = Message(phone=inv.expert.phone, email=inv.expert.email, subject="评审邀请", text=text)
         if inv.expert.user_id is not None:
             from core.tasks import notify as notice
 
-            notice.delay({"title": "评审邀请", "body": f"评审时间 {clock.format_local(req.evaluation_start_at)}，请及时答复。",
-                          "level": "info", "url": f"/expert-draw/reply/{inv.reply_code}"}, user_ids=[inv.expert.user_id])
+            notice.delay(
+                {
+                    "title": "评审邀请",
+                    "body": f"评审时间 {clock.format_local(req.evaluation_start_at)}，请及时答复。",
+                    "level": "info",
+                    "url": f"/expert-draw/reply/{inv.reply_code}",
+                },
+                user_ids=[inv.expert.user_id],
+            )
         for channel in channels(current_app.config):
             try:
                 channel.send(message)

@@ -53,6 +53,7 @@ DRAW_ACTIONS = (ACTION_COMMITTED, ACTION_DRAWN, ACTION_REPLACED, ACTION_SALTS, A
 
 # ---------------------------------------------------------------- the functions of a draw
 
+
 def _h(*parts: bytes) -> bytes:
     digest = hashlib.sha256()
     for part in parts:
@@ -77,13 +78,15 @@ def seed_hash(server_seed: bytes) -> str:
 
 def final_seed(server_seed: bytes, supervisor_input: str, beacon: str | None) -> bytes:
     """The draw seed: the committed server seed joined by values the operator cannot choose."""
-    return _h(DOMAIN + b"/seed\0", _lp(server_seed), _lp(supervisor_input.encode()),
-              _lp((beacon or "").encode()))
+    return _h(
+        DOMAIN + b"/seed\0", _lp(server_seed), _lp(supervisor_input.encode()), _lp((beacon or "").encode())
+    )
 
 
 def rank_hash(seed: bytes, draw_id: int, leaf: str) -> int:
-    return int.from_bytes(_h(DOMAIN + b"/rank\0", seed, int(draw_id).to_bytes(8, "big"),
-                             bytes.fromhex(leaf)), "big")
+    return int.from_bytes(
+        _h(DOMAIN + b"/rank\0", seed, int(draw_id).to_bytes(8, "big"), bytes.fromhex(leaf)), "big"
+    )
 
 
 def rank_order(seed: bytes, draw_id: int, pool: Sequence[Sequence]) -> list[str]:
@@ -104,8 +107,15 @@ def rank_order(seed: bytes, draw_id: int, pool: Sequence[Sequence]) -> list[str]
 
 def pool_digest(specialties: Sequence[Mapping]) -> str:
     """Digest of the committed pool and counts, exactly the fields the selection depends on."""
-    body = [{"code": s["code"], "primary": int(s["primary"]), "backup": int(s["backup"]),
-             "pool": [[str(leaf), int(w)] for leaf, w in s["pool"]]} for s in specialties]
+    body = [
+        {
+            "code": s["code"],
+            "primary": int(s["primary"]),
+            "backup": int(s["backup"]),
+            "pool": [[str(leaf), int(w)] for leaf, w in s["pool"]],
+        }
+        for s in specialties
+    ]
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
@@ -131,8 +141,9 @@ def assignment_of(selection: Sequence[Mapping]) -> dict[str, str]:
     return {leaf: s["code"] for s in selection for leaf in [*s["primary"], *s["backup"]]}
 
 
-def replacement_walk(order: Sequence[str], code: str, assigned: Mapping[str, str],
-                     consumed: set[str]) -> Iterator[str]:
+def replacement_walk(
+    order: Sequence[str], code: str, assigned: Mapping[str, str], consumed: set[str]
+) -> Iterator[str]:
     """The leaves a replacement in `code` may take, in order; the caller consumes what it passes."""
     for leaf in order:
         if leaf in consumed or assigned.get(leaf, code) != code:
@@ -145,6 +156,7 @@ def initial_consumed(selection: Sequence[Mapping]) -> set[str]:
 
 
 # ---------------------------------------------------------------- checking a draw from the log
+
 
 class Difference(Exception):
     """The first place where the log and the recomputation disagree."""
@@ -167,11 +179,14 @@ class DrawCheck:
             return f"MATCH draw {self.draw_id}: committed, then discarded (never drawn)"
         if not self.drawn:
             return f"MATCH draw {self.draw_id}: committed, not drawn yet"
-        text = (f"MATCH draw {self.draw_id}: {self.specialties} specialties, {self.primary} primary, "
-                f"{self.backup} backup, {self.replacements} replacements")
+        text = (
+            f"MATCH draw {self.draw_id}: {self.specialties} specialties, {self.primary} primary, "
+            f"{self.backup} backup, {self.replacements} replacements"
+        )
         if self.salts_published:
-            text += "; experts " + "; ".join(f"{c}: {', '.join(map(str, ids))}"
-                                             for c, ids in self.experts.items())
+            text += "; experts " + "; ".join(
+                f"{c}: {', '.join(map(str, ids))}" for c, ids in self.experts.items()
+            )
         return text
 
 
@@ -189,8 +204,10 @@ def _check_leaf_hash(event: Mapping) -> None:
     except (NotCanonicalError, KeyError, ValueError, TypeError) as exc:
         raise Difference(f"audit event {event.get('seq')} cannot be encoded: {exc}") from exc
     if "leaf_hash" in event and event["leaf_hash"] != computed:
-        raise Difference(f"audit event {event.get('seq')} ({event.get('action')}): content does not match "
-                         "its leaf hash (changed after it was logged)")
+        raise Difference(
+            f"audit event {event.get('seq')} ({event.get('action')}): content does not match "
+            "its leaf hash (changed after it was logged)"
+        )
 
 
 def _expect(what: str, recorded: object, computed: object) -> None:
@@ -259,14 +276,21 @@ def _check_replacements(replacements: Sequence[Mapping], result: dict) -> None:
             live.add(expected)
 
 
-def _check_salts(check: DrawCheck, salts: Mapping, specialties: Sequence[Mapping], result: dict | None,
-                 replacements: Sequence[Mapping]) -> None:
+def _check_salts(
+    check: DrawCheck,
+    salts: Mapping,
+    specialties: Sequence[Mapping],
+    result: dict | None,
+    replacements: Sequence[Mapping],
+) -> None:
     pool = {leaf for s in specialties for leaf, _ in s["pool"]}
     by_leaf = {}
     for expert_id, salt in salts["salts"]:
         leaf = leaf_of(bytes.fromhex(salt), int(expert_id))
         if leaf not in pool:
-            raise Difference(f"published salt of expert {expert_id} gives leaf {leaf}, which is not in the pool")
+            raise Difference(
+                f"published salt of expert {expert_id} gives leaf {leaf}, which is not in the pool"
+            )
         by_leaf[leaf] = int(expert_id)
     _expect("published salts cover the pool", len(by_leaf), len(pool))
     if result is None:
@@ -281,11 +305,18 @@ def _check_salts(check: DrawCheck, salts: Mapping, specialties: Sequence[Mapping
     check.experts = {code: [by_leaf[leaf] for leaf in leaves] for code, leaves in members.items()}
 
 
-def verify_draw(events: Sequence[Mapping] | Mapping, draw_id: int, *, check_leaf_hashes: bool = True) -> DrawCheck:
+def verify_draw(
+    events: Sequence[Mapping] | Mapping, draw_id: int, *, check_leaf_hashes: bool = True
+) -> DrawCheck:
     """Recompute draw `draw_id` from audit events; raise Difference at the first disagreement."""
     events = _events_of(events)
-    mine = [e for e in events if e.get("action") in DRAW_ACTIONS
-            and isinstance(e.get("payload"), Mapping) and e["payload"].get("draw_id") == draw_id]
+    mine = [
+        e
+        for e in events
+        if e.get("action") in DRAW_ACTIONS
+        and isinstance(e.get("payload"), Mapping)
+        and e["payload"].get("draw_id") == draw_id
+    ]
     mine.sort(key=lambda e: e.get("seq", 0))
     if check_leaf_hashes:
         for event in mine:
@@ -331,13 +362,19 @@ def verify_draw(events: Sequence[Mapping] | Mapping, draw_id: int, *, check_leaf
 
 # ---------------------------------------------------------------- command line
 
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m expert_draw.verifier",
-                                     description="Recompute expert draws from an audit log export.")
+    parser = argparse.ArgumentParser(
+        prog="python -m expert_draw.verifier", description="Recompute expert draws from an audit log export."
+    )
     parser.add_argument("export", type=Path, help="JSON from `flask audit export`")
     parser.add_argument("--draw", type=int, action="append", help="draw id (default: every draw in the log)")
-    parser.add_argument("--checkpoint", type=Path, action="append",
-                        help="also check the export against this signed checkpoint (needs --vkey)")
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        action="append",
+        help="also check the export against this signed checkpoint (needs --vkey)",
+    )
     parser.add_argument("--vkey", help="audit verifier key (string or file)")
     args = parser.parse_args(argv)
     try:
@@ -351,7 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.vkey:
             parser.error("--checkpoint needs --vkey")
         try:
-            verify_export(doc, [p.read_text(encoding="utf-8") for p in args.checkpoint], _read_vkey(args.vkey))
+            verify_export(
+                doc, [p.read_text(encoding="utf-8") for p in args.checkpoint], _read_vkey(args.vkey)
+            )
         except VerificationError as exc:
             print(f"DIFFERENCE audit log: {exc}")
             return 1

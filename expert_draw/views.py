@@ -21,7 +21,14 @@ from expert_draw.subject import DrawSubject, subject_for_project
 from registry.experts.service import leaf_specialties
 
 bp = Blueprint("expert_draw", __name__, url_prefix="/expert-draw")
-VIEW_ROLES = (Role.AGENCY_STAFF, Role.SUPERVISOR, Role.FINANCE_REVIEWER, Role.PURCHASER, Role.SUPPLIER, Role.ADMIN)
+VIEW_ROLES = (
+    Role.AGENCY_STAFF,
+    Role.SUPERVISOR,
+    Role.FINANCE_REVIEWER,
+    Role.PURCHASER,
+    Role.SUPPLIER,
+    Role.ADMIN,
+)
 
 
 def _address() -> str:
@@ -47,8 +54,12 @@ def _get_draw(draw_id: int) -> Draw:
 @roles_required(*VIEW_ROLES)
 def index():
     reqs = service.requests_for(current_user)
-    return render_template("expert_draw/index.html", requests=reqs, labels=present.STATUS_LABELS,
-                           can_request=current_user.has_role(Role.AGENCY_STAFF))
+    return render_template(
+        "expert_draw/index.html",
+        requests=reqs,
+        labels=present.STATUS_LABELS,
+        can_request=current_user.has_role(Role.AGENCY_STAFF),
+    )
 
 
 def _local(name: str, required: bool = True) -> datetime | None:
@@ -80,15 +91,21 @@ def _subject_from_form() -> DrawSubject:
     try:
         budget = money.parse_yuan(request.form.get("budget", ""))
     except (ValueError, AttributeError):
-        raise ValidationError(_("预算金额格式不正确，请填写元，例如 3000000.00。"), code="budget_invalid") from None
+        raise ValidationError(
+            _("预算金额格式不正确，请填写元，例如 3000000.00。"), code="budget_invalid"
+        ) from None
     purchaser = request.form.get("purchaser_org_id", "")
     if not purchaser.isdigit():
         raise ValidationError(_("请选择采购人。"), code="purchaser_required")
-    return DrawSubject(title=request.form.get("title", "").strip() or _("未命名项目"),
-                       purchaser_org_id=int(purchaser), agency_org_id=current_user.org_id or 0,
-                       method=request.form.get("method", "public_tender"), budget_fen=budget,
-                       region_code=current_user.region_code,
-                       supplier_org_ids={int(x) for x in request.form.getlist("supplier_org_ids") if x.isdigit()})
+    return DrawSubject(
+        title=request.form.get("title", "").strip() or _("未命名项目"),
+        purchaser_org_id=int(purchaser),
+        agency_org_id=current_user.org_id or 0,
+        method=request.form.get("method", "public_tender"),
+        budget_fen=budget,
+        region_code=current_user.region_code,
+        supplier_org_ids={int(x) for x in request.form.getlist("supplier_org_ids") if x.isdigit()},
+    )
 
 
 def _counts_from_form() -> list[service.SpecialtyCount]:
@@ -106,9 +123,15 @@ def new():
     if request.method == "POST":
         try:
             req = service.create_request(
-                current_user, _subject_from_form(), _counts_from_form(), _local("evaluation_start_at"),
-                _local("evaluation_end_at", required=False), request.form.get("place", ""),
-                is_remote=bool(request.form.get("is_remote")), purchaser_reps=_int("purchaser_reps"))
+                current_user,
+                _subject_from_form(),
+                _counts_from_form(),
+                _local("evaluation_start_at"),
+                _local("evaluation_end_at", required=False),
+                request.form.get("place", ""),
+                is_remote=bool(request.form.get("is_remote")),
+                purchaser_reps=_int("purchaser_reps"),
+            )
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
@@ -120,12 +143,17 @@ def new():
 
 
 def _new_form():
-    orgs = db.session.scalars(select(Org).where(Org.kind.in_([OrgKind.PURCHASER, OrgKind.SUPPLIER]))
-                              .order_by(Org.name)).all()
-    return render_template("expert_draw/new.html", form=request.form, specialties=leaf_specialties(),
-                           purchasers=[o for o in orgs if o.kind == OrgKind.PURCHASER],
-                           suppliers=[o for o in orgs if o.kind == OrgKind.SUPPLIER],
-                           methods=present.METHOD_LABELS)
+    orgs = db.session.scalars(
+        select(Org).where(Org.kind.in_([OrgKind.PURCHASER, OrgKind.SUPPLIER])).order_by(Org.name)
+    ).all()
+    return render_template(
+        "expert_draw/new.html",
+        form=request.form,
+        specialties=leaf_specialties(),
+        purchasers=[o for o in orgs if o.kind == OrgKind.PURCHASER],
+        suppliers=[o for o in orgs if o.kind == OrgKind.SUPPLIER],
+        methods=present.METHOD_LABELS,
+    )
 
 
 @bp.get("/<int:request_id>")
@@ -133,9 +161,14 @@ def _new_form():
 def detail(request_id: int):
     req = service.get_request(request_id)
     data = present.present_request(req, current_user)
-    return render_template("expert_draw/detail.html", req=req, data=data, can_manage=service.can_manage(
-        current_user, req), is_supervisor=current_user.has_role(Role.SUPERVISOR),
-        reasons=present.AVOIDANCE_RULES)
+    return render_template(
+        "expert_draw/detail.html",
+        req=req,
+        data=data,
+        can_manage=service.can_manage(current_user, req),
+        is_supervisor=current_user.has_role(Role.SUPERVISOR),
+        reasons=present.AVOIDANCE_RULES,
+    )
 
 
 @bp.get("/<int:request_id>/status.json")
@@ -202,8 +235,11 @@ def add_exclusion(request_id: int):
 def commit(request_id: int):
     req = service.get_request(request_id)
     beacon = request.form.get("beacon", "").strip() or None
-    return _act(req.id, lambda: service.commit_draw(current_user, req, beacon) and None,
-                _("候选池和服务器种子的哈希已写入审计日志，请监督人员输入随机数。"))
+    return _act(
+        req.id,
+        lambda: service.commit_draw(current_user, req, beacon) and None,
+        _("候选池和服务器种子的哈希已写入审计日志，请监督人员输入随机数。"),
+    )
 
 
 @bp.post("/draws/<int:draw_id>/run")
@@ -220,10 +256,15 @@ def run(draw_id: int):
             supervisor = db.session.scalar(select(User).where(User.username == username))
             if supervisor is None or not supervisor.has_role(Role.SUPERVISOR):
                 raise ValidationError(_("请填写现场监督人员的账号。"), code="supervisor_required")
-            verify_totp(supervisor, request.form.get("supervisor_code", "").strip(), _address(),
-                        purpose="expert_draw")
-        return service.run_draw(draw, supervisor, request.form.get("supervisor_input", ""),
-                                request.form.get("beacon_value") or None)
+            verify_totp(
+                supervisor, request.form.get("supervisor_code", "").strip(), _address(), purpose="expert_draw"
+            )
+        return service.run_draw(
+            draw,
+            supervisor,
+            request.form.get("supervisor_input", ""),
+            request.form.get("beacon_value") or None,
+        )
 
     return _act(draw.request_id, action, _("抽取完成，已通知被抽中的专家。"))
 
@@ -232,32 +273,44 @@ def run(draw_id: int):
 @roles_required(Role.AGENCY_STAFF)
 def discard(draw_id: int):
     draw = _get_draw(draw_id)
-    return _act(draw.request_id, lambda: service.discard_draw(current_user, draw, request.form.get("reason", ""))
-                and None, _("本次抽取已放弃，记录保留在审计日志中。"))
+    return _act(
+        draw.request_id,
+        lambda: service.discard_draw(current_user, draw, request.form.get("reason", "")) and None,
+        _("本次抽取已放弃，记录保留在审计日志中。"),
+    )
 
 
 @bp.post("/<int:request_id>/cancel")
 @roles_required(Role.AGENCY_STAFF)
 def cancel(request_id: int):
     req = service.get_request(request_id)
-    return _act(req.id, lambda: service.cancel_request(current_user, req, request.form.get("reason", "")) and None,
-                _("抽取申请已取消。"))
+    return _act(
+        req.id,
+        lambda: service.cancel_request(current_user, req, request.form.get("reason", "")) and None,
+        _("抽取申请已取消。"),
+    )
 
 
 @bp.post("/invitations/<int:invitation_id>/withdraw")
 @roles_required(Role.AGENCY_STAFF, Role.SUPERVISOR)
 def withdraw(invitation_id: int):
     inv = db.session.get(Invitation, invitation_id) or abort(404)
-    return _act(inv.request_id, lambda: service.withdraw_invitation(current_user, inv, request.form.get("reason", "")),
-                _("已撤换，并从备选顺序中补抽。"))
+    return _act(
+        inv.request_id,
+        lambda: service.withdraw_invitation(current_user, inv, request.form.get("reason", "")),
+        _("已撤换，并从备选顺序中补抽。"),
+    )
 
 
 @bp.post("/invitations/<int:invitation_id>/no-show")
 @roles_required(Role.AGENCY_STAFF)
 def no_show(invitation_id: int):
     inv = db.session.get(Invitation, invitation_id) or abort(404)
-    return _act(inv.request_id, lambda: service.record_no_show(current_user, inv) and None,
-                _("已登记缺席，计入专家信用记录。"))
+    return _act(
+        inv.request_id,
+        lambda: service.record_no_show(current_user, inv) and None,
+        _("已登记缺席，计入专家信用记录。"),
+    )
 
 
 @bp.get("/draws/<int:draw_id>/audit.json")
@@ -272,6 +325,7 @@ def audit_export(draw_id: int):
 
 
 # ---------------------------------------------------------------- experts
+
 
 @bp.get("/my")
 @roles_required(Role.EXPERT)

@@ -13,8 +13,15 @@ blp = Blueprint("registry_experts_api", __name__, url_prefix="/api/v1", descript
 
 
 def expert_out(expert) -> dict:
-    return {"id": expert.id, "name": expert.name, "status": expert.status.value, "region_code": expert.region_code,
-            "employer": expert.employer_name, "title": expert.title, "specialties": expert.specialty_codes}
+    return {
+        "id": expert.id,
+        "name": expert.name,
+        "status": expert.status.value,
+        "region_code": expert.region_code,
+        "employer": expert.employer_name,
+        "title": expert.title,
+        "specialties": expert.specialty_codes,
+    }
 
 
 @blp.get("/experts/me")
@@ -26,8 +33,12 @@ def me():
     expert = service.expert_of_user(current_user)
     if expert is None:
         raise NotFound("尚未登记入库。", code="expert_not_registered")
-    return expert_out(expert) | {"leaves": [{"id": x.id, "start_on": x.start_on.isoformat(),
-                                             "end_on": x.end_on.isoformat()} for x in expert.leaves]}
+    return expert_out(expert) | {
+        "leaves": [
+            {"id": x.id, "start_on": x.start_on.isoformat(), "end_on": x.end_on.isoformat()}
+            for x in expert.leaves
+        ]
+    }
 
 
 @blp.get("/experts")

@@ -16,18 +16,44 @@ from registry.experts.models import Expert, ExpertSpecialty, ExpertStatus, Relat
 
 # 评审专业: two levels, experts hold the leaves.
 SPECIALTIES = [
-    ("A", "工程类", None), ("A01", "房屋建筑工程", "A"), ("A02", "市政工程", "A"), ("A03", "水利工程", "A"),
-    ("B", "货物类", None), ("B01", "计算机及网络设备", "B"), ("B02", "办公设备", "B"),
-    ("B03", "医疗设备", "B"), ("B04", "教学仪器设备", "B"),
-    ("C", "服务类", None), ("C01", "信息技术服务", "C"), ("C02", "物业管理服务", "C"),
+    ("A", "工程类", None),
+    ("A01", "房屋建筑工程", "A"),
+    ("A02", "市政工程", "A"),
+    ("A03", "水利工程", "A"),
+    ("B", "货物类", None),
+    ("B01", "计算机及网络设备", "B"),
+    ("B02", "办公设备", "B"),
+    ("B03", "医疗设备", "B"),
+    ("B04", "教学仪器设备", "B"),
+    ("C", "服务类", None),
+    ("C01", "信息技术服务", "C"),
+    ("C02", "物业管理服务", "C"),
     ("C03", "工程造价咨询", "C"),
-    ("D", "经济与法律类", None), ("D01", "财务审计", "D"), ("D02", "法律", "D"),
+    ("D", "经济与法律类", None),
+    ("D01", "财务审计", "D"),
+    ("D02", "法律", "D"),
 ]
-EMPLOYERS = ["温州大学", "温州医科大学附属第一医院", "温州职业技术学院", "浙江省建筑设计研究院温州分院",
-             "泰顺县中医院", "温州市信息中心", "浙江瓯越律师事务所", "温州中衡会计师事务所"]
+EMPLOYERS = [
+    "温州大学",
+    "温州医科大学附属第一医院",
+    "温州职业技术学院",
+    "浙江省建筑设计研究院温州分院",
+    "泰顺县中医院",
+    "温州市信息中心",
+    "浙江瓯越律师事务所",
+    "温州中衡会计师事务所",
+]
 # Specialties of zj01…zj40, cycling so each of B01, B03, C01, B04 has enough experts.
-SPECIALTY_CYCLE = [["B01", "C01"], ["B03"], ["B04", "B02"], ["C01"], ["B01"], ["B03", "D01"], ["A01", "C03"],
-                   ["C02", "D02"]]
+SPECIALTY_CYCLE = [
+    ["B01", "C01"],
+    ["B03"],
+    ["B04", "B02"],
+    ["C01"],
+    ["B01"],
+    ["B03", "D01"],
+    ["A01", "C03"],
+    ["C02", "D02"],
+]
 REGIONS = ["330329", "330329", "330329", "330300", "330329", "330000"]
 
 
@@ -63,12 +89,22 @@ def seed_experts(context: dict) -> None:
         if user is None:
             continue
         birth = _birth(i)
-        expert = Expert(user_id=user.id, name=f"专家{i:02d}", id_number=demo_id_number(i, birth), birth_date=birth,
-                        phone=f"1380577{i:04d}", region_code=REGIONS[i % len(REGIONS)],
-                        employer_name=EMPLOYERS[i % len(EMPLOYERS)], title="高级工程师" if i % 2 else "副教授",
-                        status=ExpertStatus.ACTIVE, registered_at=now, admitted_at=now,
-                        specialty_rows=[ExpertSpecialty(specialty_code=c)
-                                        for c in SPECIALTY_CYCLE[i % len(SPECIALTY_CYCLE)]])
+        expert = Expert(
+            user_id=user.id,
+            name=f"专家{i:02d}",
+            id_number=demo_id_number(i, birth),
+            birth_date=birth,
+            phone=f"1380577{i:04d}",
+            region_code=REGIONS[i % len(REGIONS)],
+            employer_name=EMPLOYERS[i % len(EMPLOYERS)],
+            title="高级工程师" if i % 2 else "副教授",
+            status=ExpertStatus.ACTIVE,
+            registered_at=now,
+            admitted_at=now,
+            specialty_rows=[
+                ExpertSpecialty(specialty_code=c) for c in SPECIALTY_CYCLE[i % len(SPECIALTY_CYCLE)]
+            ],
+        )
         db.session.add(expert)
         experts[i] = expert
     db.session.flush()
@@ -84,11 +120,18 @@ def _conflicts(experts: dict[int, Expert], orgs: dict) -> None:
         bureau = purchasers[0]  # 泰顺县教育局: excluded from its own teaching-equipment draw
         experts[2].employer_org_id, experts[2].employer_name = bureau.id, bureau.name
     if suppliers and 3 in experts:
-        service.add_relation(experts[3], RelationKind.PAST_EMPLOYER, suppliers[0].name, suppliers[0].id,
-                             date(2018, 3, 1), today - timedelta(days=400))
+        service.add_relation(
+            experts[3],
+            RelationKind.PAST_EMPLOYER,
+            suppliers[0].name,
+            suppliers[0].id,
+            date(2018, 3, 1),
+            today - timedelta(days=400),
+        )
     if len(suppliers) > 4 and 9 in experts:
-        service.add_relation(experts[9], RelationKind.RELATIVE_EMPLOYER, suppliers[4].name, suppliers[4].id,
-                             note="配偶任职")
+        service.add_relation(
+            experts[9], RelationKind.RELATIVE_EMPLOYER, suppliers[4].name, suppliers[4].id, note="配偶任职"
+        )
     if "agency" in orgs and 17 in experts:
         experts[17].employer_org_id, experts[17].employer_name = orgs["agency"].id, orgs["agency"].name
         experts[17].region_code = "330329"

@@ -22,9 +22,16 @@ from registry.experts.models import Expert, ExpertSpecialty, ExpertStatus
 from registry.experts.service import birth_date_of, is_valid_phone, leaf_specialties
 
 COLUMNS = {  # English name -> Chinese header
-    "name": "姓名", "id_number": "身份证号码", "phone": "联系电话", "region_code": "区划代码",
-    "employer": "工作单位", "employer_uscc": "单位统一社会信用代码", "title": "职称",
-    "qualification": "执业资格", "specialties": "评审专业", "email": "电子邮箱",
+    "name": "姓名",
+    "id_number": "身份证号码",
+    "phone": "联系电话",
+    "region_code": "区划代码",
+    "employer": "工作单位",
+    "employer_uscc": "单位统一社会信用代码",
+    "title": "职称",
+    "qualification": "执业资格",
+    "specialties": "评审专业",
+    "email": "电子邮箱",
 }
 REQUIRED = ("name", "id_number", "phone", "region_code", "employer", "specialties")
 MAX_ROWS = 20000
@@ -122,12 +129,22 @@ def _expert_from(cells: dict[str, str], ctx: _Context, now) -> Expert:
     id_number = cells["id_number"].upper()
     codes = sorted({c.strip() for c in cells["specialties"].replace("；", ";").split(";") if c.strip()})
     uscc = cells.get("employer_uscc", "").upper()
-    return Expert(name=cells["name"], id_number=id_number, birth_date=birth_date_of(id_number),
-                  phone=cells["phone"], email=cells.get("email") or None, region_code=cells["region_code"],
-                  employer_name=cells["employer"], employer_org_id=ctx.orgs.get(uscc) if uscc else None,
-                  title=cells.get("title", ""), qualification=cells.get("qualification", ""),
-                  status=ExpertStatus.ACTIVE, registered_at=now, admitted_at=now,
-                  specialty_rows=[ExpertSpecialty(specialty_code=c) for c in codes])
+    return Expert(
+        name=cells["name"],
+        id_number=id_number,
+        birth_date=birth_date_of(id_number),
+        phone=cells["phone"],
+        email=cells.get("email") or None,
+        region_code=cells["region_code"],
+        employer_name=cells["employer"],
+        employer_org_id=ctx.orgs.get(uscc) if uscc else None,
+        title=cells.get("title", ""),
+        qualification=cells.get("qualification", ""),
+        status=ExpertStatus.ACTIVE,
+        registered_at=now,
+        admitted_at=now,
+        specialty_rows=[ExpertSpecialty(specialty_code=c) for c in codes],
+    )
 
 
 def import_experts_csv(data: bytes, actor: User) -> ImportReport:
@@ -163,9 +180,17 @@ def import_experts_csv(data: bytes, actor: User) -> ImportReport:
     db.session.add_all(experts)
     db.session.flush()
     report.created = len(experts)
-    record("registry.experts_imported", None, {"rows": len(experts), "sha256": hashlib.sha256(data).hexdigest(),
-                                               "first_id": experts[0].id if experts else 0},
-           actor=f"user:{actor.id}", object_type="registry_expert")
+    record(
+        "registry.experts_imported",
+        None,
+        {
+            "rows": len(experts),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "first_id": experts[0].id if experts else 0,
+        },
+        actor=f"user:{actor.id}",
+        object_type="registry_expert",
+    )
     return report
 
 

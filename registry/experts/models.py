@@ -17,35 +17,37 @@ from core.db import db
 
 
 class ExpertStatus(enum.StrEnum):
-    PENDING = "pending"        # registered, waiting for finance to review
-    ACTIVE = "active"          # admitted (入库)
-    REJECTED = "rejected"      # not admitted; the expert may correct and apply again
-    SUSPENDED = "suspended"    # temporarily barred (credit rule or finance decision)
-    REMOVED = "removed"        # out of the library for good
+    PENDING = "pending"  # registered, waiting for finance to review
+    ACTIVE = "active"  # admitted (入库)
+    REJECTED = "rejected"  # not admitted; the expert may correct and apply again
+    SUSPENDED = "suspended"  # temporarily barred (credit rule or finance decision)
+    REMOVED = "removed"  # out of the library for good
 
 
 # The one transition table of an expert's status.
-EXPERT_TRANSITIONS: frozenset[tuple[ExpertStatus, ExpertStatus]] = frozenset({
-    (ExpertStatus.PENDING, ExpertStatus.ACTIVE),
-    (ExpertStatus.PENDING, ExpertStatus.REJECTED),
-    (ExpertStatus.REJECTED, ExpertStatus.PENDING),
-    (ExpertStatus.ACTIVE, ExpertStatus.SUSPENDED),
-    (ExpertStatus.SUSPENDED, ExpertStatus.ACTIVE),
-    (ExpertStatus.ACTIVE, ExpertStatus.REMOVED),
-    (ExpertStatus.SUSPENDED, ExpertStatus.REMOVED),
-})
+EXPERT_TRANSITIONS: frozenset[tuple[ExpertStatus, ExpertStatus]] = frozenset(
+    {
+        (ExpertStatus.PENDING, ExpertStatus.ACTIVE),
+        (ExpertStatus.PENDING, ExpertStatus.REJECTED),
+        (ExpertStatus.REJECTED, ExpertStatus.PENDING),
+        (ExpertStatus.ACTIVE, ExpertStatus.SUSPENDED),
+        (ExpertStatus.SUSPENDED, ExpertStatus.ACTIVE),
+        (ExpertStatus.ACTIVE, ExpertStatus.REMOVED),
+        (ExpertStatus.SUSPENDED, ExpertStatus.REMOVED),
+    }
+)
 
 
 class RelationKind(enum.StrEnum):
-    PAST_EMPLOYER = "past_employer"          # 曾任职单位 (with dates)
+    PAST_EMPLOYER = "past_employer"  # 曾任职单位 (with dates)
     RELATIVE_EMPLOYER = "relative_employer"  # 近亲属任职单位
-    SHAREHOLDING = "shareholding"            # 持股 / 出资
+    SHAREHOLDING = "shareholding"  # 持股 / 出资
 
 
 class CreditKind(enum.StrEnum):
-    NO_SHOW = "no_show"            # 无故缺席
+    NO_SHOW = "no_show"  # 无故缺席
     LATE_DECLINE = "late_decline"  # 临近评审才拒绝 / 未按时答复
-    MISCONDUCT = "misconduct"      # 违规评审
+    MISCONDUCT = "misconduct"  # 违规评审
 
 
 class Specialty(db.Model):
@@ -73,10 +75,11 @@ class Expert(db.Model):
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
     employer_org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"), index=True)
     employer_name: Mapped[str] = mapped_column(String(120))
-    title: Mapped[str] = mapped_column(String(60), default="")           # 职称
+    title: Mapped[str] = mapped_column(String(60), default="")  # 职称
     qualification: Mapped[str] = mapped_column(String(120), default="")  # 执业资格
-    status: Mapped[ExpertStatus] = mapped_column(enum_column(ExpertStatus, "registry_expert_status"),
-                                                 default=ExpertStatus.PENDING, index=True)
+    status: Mapped[ExpertStatus] = mapped_column(
+        enum_column(ExpertStatus, "registry_expert_status"), default=ExpertStatus.PENDING, index=True
+    )
     status_reason: Mapped[str] = mapped_column(String(200), default="")
     suspended_until: Mapped[date | None]
     registered_at: Mapped[datetime]
@@ -86,17 +89,22 @@ class Expert(db.Model):
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     region: Mapped[Region] = relationship()
     employer: Mapped[Org | None] = relationship()
-    specialty_rows: Mapped[list[ExpertSpecialty]] = relationship(cascade="all, delete-orphan",
-                                                                 lazy="selectin")
-    relations: Mapped[list[ExpertRelation]] = relationship(cascade="all, delete-orphan",
-                                                           order_by="ExpertRelation.id")
-    leaves: Mapped[list[ExpertLeave]] = relationship(cascade="all, delete-orphan",
-                                                     order_by="ExpertLeave.start_on")
+    specialty_rows: Mapped[list[ExpertSpecialty]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+    relations: Mapped[list[ExpertRelation]] = relationship(
+        cascade="all, delete-orphan", order_by="ExpertRelation.id"
+    )
+    leaves: Mapped[list[ExpertLeave]] = relationship(
+        cascade="all, delete-orphan", order_by="ExpertLeave.start_on"
+    )
 
     __table_args__ = (
         CheckConstraint("status != 'active' OR admitted_at IS NOT NULL", name="active_is_admitted"),
-        CheckConstraint("status != 'suspended' OR suspended_until IS NOT NULL OR status_reason != ''",
-                        name="suspension_has_reason"),
+        CheckConstraint(
+            "status != 'suspended' OR suspended_until IS NOT NULL OR status_reason != ''",
+            name="suspension_has_reason",
+        ),
     )
 
     @property
@@ -115,10 +123,12 @@ class Expert(db.Model):
 class ExpertSpecialty(db.Model):
     __tablename__ = "registry_expert_specialty"
 
-    expert_id: Mapped[int] = mapped_column(ForeignKey("registry_expert.id", ondelete="CASCADE"),
-                                           primary_key=True)
-    specialty_code: Mapped[str] = mapped_column(ForeignKey("registry_specialty.code"), primary_key=True,
-                                                index=True)
+    expert_id: Mapped[int] = mapped_column(
+        ForeignKey("registry_expert.id", ondelete="CASCADE"), primary_key=True
+    )
+    specialty_code: Mapped[str] = mapped_column(
+        ForeignKey("registry_specialty.code"), primary_key=True, index=True
+    )
 
 
 class ExpertRelation(db.Model):
@@ -199,5 +209,8 @@ class CreditRule(db.Model):
     )
 
     def points_for(self, kind: CreditKind) -> int:
-        return {CreditKind.NO_SHOW: self.no_show_points, CreditKind.LATE_DECLINE: self.late_decline_points,
-                CreditKind.MISCONDUCT: self.misconduct_points}[CreditKind(kind)]
+        return {
+            CreditKind.NO_SHOW: self.no_show_points,
+            CreditKind.LATE_DECLINE: self.late_decline_points,
+            CreditKind.MISCONDUCT: self.misconduct_points,
+        }[CreditKind(kind)]

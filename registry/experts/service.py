@@ -38,12 +38,20 @@ REVIEWER_ROLES = (Role.FINANCE_REVIEWER, Role.SUPERVISOR, Role.ADMIN)
 
 # Values of the national default credit rule row, created once when no row exists; the rules in
 # force are always read from the table (regions override them with their own rows).
-DEFAULT_CREDIT_RULE = {"no_show_points": 6, "late_decline_points": 2, "misconduct_points": 12,
-                       "window_days": 365, "suspend_points": 12, "suspend_days": 180,
-                       "tier_b_points": 1, "tier_c_points": 6}
+DEFAULT_CREDIT_RULE = {
+    "no_show_points": 6,
+    "late_decline_points": 2,
+    "misconduct_points": 12,
+    "window_days": 365,
+    "suspend_points": 12,
+    "suspend_days": 180,
+    "tier_b_points": 1,
+    "tier_c_points": 6,
+}
 
 
 # ---------------------------------------------------------------- identity checks
+
 
 def birth_date_of(id_number: str) -> date | None:
     """The birth date in an 18-digit resident ID number whose check digit is right, else None."""
@@ -67,6 +75,7 @@ def is_valid_phone(phone: str) -> bool:
 
 
 # ---------------------------------------------------------------- reads
+
 
 def get_expert(expert_id: int) -> Expert:
     expert = db.session.get(Expert, expert_id)
@@ -110,10 +119,12 @@ def list_experts(status: ExpertStatus | None = None) -> list[Expert]:
 
 # ---------------------------------------------------------------- status transitions
 
+
 def _move(expert: Expert, to: ExpertStatus, reason: str = "") -> None:
     if (expert.status, to) not in EXPERT_TRANSITIONS:
-        raise Conflict(f"专家当前状态为“{expert.status.value}”，不能变为“{to.value}”。",
-                       code="expert_transition_refused")
+        raise Conflict(
+            f"专家当前状态为“{expert.status.value}”，不能变为“{to.value}”。", code="expert_transition_refused"
+        )
     before = expert.status
     expert.status = to
     expert.status_reason = reason
@@ -181,15 +192,24 @@ def remove_expert(actor: User, expert: Expert, reason: str) -> Expert:
 
 def end_due_suspensions(today: date) -> int:
     """Reinstate experts whose timed suspension has ended (idempotent, run by the beat sweep)."""
-    due = list(db.session.scalars(select(Expert).where(
-        Expert.status == ExpertStatus.SUSPENDED, Expert.suspended_until.is_not(None),
-        Expert.suspended_until < today).with_for_update()))
+    due = list(
+        db.session.scalars(
+            select(Expert)
+            .where(
+                Expert.status == ExpertStatus.SUSPENDED,
+                Expert.suspended_until.is_not(None),
+                Expert.suspended_until < today,
+            )
+            .with_for_update()
+        )
+    )
     for expert in due:
         reinstate_expert(None, expert)
     return len(due)
 
 
 # ---------------------------------------------------------------- registration
+
 
 @dataclass
 class Registration:
@@ -257,13 +277,23 @@ def register_expert(user: User, data: Registration) -> Expert:
     db.session.flush()
     if expert.status == ExpertStatus.REJECTED:
         _move(expert, ExpertStatus.PENDING, "")
-    record("registry.expert_registered", expert,
-           {"specialties": expert.specialty_codes, "region": expert.region_code})
+    record(
+        "registry.expert_registered",
+        expert,
+        {"specialties": expert.specialty_codes, "region": expert.region_code},
+    )
     return expert
 
 
-def add_relation(expert: Expert, kind: RelationKind | str, org_name: str, org_id: int | None = None,
-                 start_on: date | None = None, end_on: date | None = None, note: str = "") -> ExpertRelation:
+def add_relation(
+    expert: Expert,
+    kind: RelationKind | str,
+    org_name: str,
+    org_id: int | None = None,
+    start_on: date | None = None,
+    end_on: date | None = None,
+    note: str = "",
+) -> ExpertRelation:
     """Declare a relation (past employer, relative's employer, shareholding)."""
     kind = RelationKind(kind)
     if not org_name.strip():
@@ -272,8 +302,15 @@ def add_relation(expert: Expert, kind: RelationKind | str, org_name: str, org_id
         raise ValidationError("曾任职单位须填写离职日期。", code="end_date_required")
     if start_on and end_on and start_on > end_on:
         raise ValidationError("开始日期不能晚于结束日期。", code="dates_reversed")
-    relation = ExpertRelation(expert_id=expert.id, kind=kind, org_name=org_name.strip(), org_id=org_id,
-                              start_on=start_on, end_on=end_on, note=note)
+    relation = ExpertRelation(
+        expert_id=expert.id,
+        kind=kind,
+        org_name=org_name.strip(),
+        org_id=org_id,
+        start_on=start_on,
+        end_on=end_on,
+        note=note,
+    )
     db.session.add(relation)
     db.session.flush()
     record("registry.expert_relation_added", expert, {"relation_id": relation.id, "kind": kind.value})
@@ -286,12 +323,16 @@ def add_leave(expert: Expert, start_on: date, end_on: date, reason: str = "") ->
         raise ValidationError("请假开始日期不能晚于结束日期。", code="dates_reversed")
     if end_on < clock.to_local(clock.now()).date():
         raise ValidationError("不能登记已经过去的请假。", code="leave_in_past")
-    leave = ExpertLeave(expert_id=expert.id, start_on=start_on, end_on=end_on, reason=reason.strip(),
-                        created_at=clock.now())
+    leave = ExpertLeave(
+        expert_id=expert.id, start_on=start_on, end_on=end_on, reason=reason.strip(), created_at=clock.now()
+    )
     db.session.add(leave)
     db.session.flush()
-    record("registry.expert_leave_added", expert,
-           {"leave_id": leave.id, "start_on": start_on.isoformat(), "end_on": end_on.isoformat()})
+    record(
+        "registry.expert_leave_added",
+        expert,
+        {"leave_id": leave.id, "start_on": start_on.isoformat(), "end_on": end_on.isoformat()},
+    )
     return leave
 
 
@@ -306,15 +347,17 @@ def cancel_leave(expert: Expert, leave_id: int) -> None:
 
 # ---------------------------------------------------------------- credit
 
+
 def credit_rule_for(region_code: str | None) -> CreditRule:
     """The rule row of the nearest region (county, city, province), else the national default."""
     region = db.session.get(Region, region_code) if region_code else None
-    for node in (region.lineage() if region else []):
+    for node in region.lineage() if region else []:
         rule = db.session.scalar(select(CreditRule).where(CreditRule.region_code == node.code))
         if rule is not None:
             return rule
-    rule = db.session.scalar(select(CreditRule).where(CreditRule.region_code.is_(None))
-                             .order_by(CreditRule.id).limit(1))
+    rule = db.session.scalar(
+        select(CreditRule).where(CreditRule.region_code.is_(None)).order_by(CreditRule.id).limit(1)
+    )
     if rule is None:
         rule = CreditRule(region_code=None, **DEFAULT_CREDIT_RULE)
         db.session.add(rule)
@@ -325,9 +368,16 @@ def credit_rule_for(region_code: str | None) -> CreditRule:
 def credit_points(expert: Expert, at: datetime, rule: CreditRule | None = None) -> int:
     rule = rule or credit_rule_for(expert.region_code)
     since = at - timedelta(days=rule.window_days)
-    return int(db.session.scalar(select(func.coalesce(func.sum(CreditRecord.points), 0)).where(
-        CreditRecord.expert_id == expert.id, CreditRecord.occurred_at > since,
-        CreditRecord.occurred_at <= at)) or 0)
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(CreditRecord.points), 0)).where(
+                CreditRecord.expert_id == expert.id,
+                CreditRecord.occurred_at > since,
+                CreditRecord.occurred_at <= at,
+            )
+        )
+        or 0
+    )
 
 
 def credit_tier(points: int, rule: CreditRule) -> str:
@@ -337,20 +387,36 @@ def credit_tier(points: int, rule: CreditRule) -> str:
     return "B" if points < rule.tier_c_points else "C"
 
 
-def record_credit(expert: Expert, kind: CreditKind | str, note: str = "", source: str = "",
-                  actor: User | None = None) -> CreditRecord:
+def record_credit(
+    expert: Expert, kind: CreditKind | str, note: str = "", source: str = "", actor: User | None = None
+) -> CreditRecord:
     """Add a credit record; the region's rule may suspend the expert as a consequence."""
     kind = CreditKind(kind)
     rule = credit_rule_for(expert.region_code)
     now = clock.now()
-    entry = CreditRecord(expert_id=expert.id, kind=kind, points=rule.points_for(kind), occurred_at=now,
-                         note=note, source=source, recorded_by_id=actor.id if actor else None)
+    entry = CreditRecord(
+        expert_id=expert.id,
+        kind=kind,
+        points=rule.points_for(kind),
+        occurred_at=now,
+        note=note,
+        source=source,
+        recorded_by_id=actor.id if actor else None,
+    )
     db.session.add(entry)
     db.session.flush()
     points = credit_points(expert, now, rule)
-    record("registry.expert_credit_recorded", expert,
-           {"kind": kind.value, "points": entry.points, "window_points": points, "source": source,
-            "rule_version": rule.version})
+    record(
+        "registry.expert_credit_recorded",
+        expert,
+        {
+            "kind": kind.value,
+            "points": entry.points,
+            "window_points": points,
+            "source": source,
+            "rule_version": rule.version,
+        },
+    )
     if points >= rule.suspend_points and expert.status == ExpertStatus.ACTIVE:
         until = clock.to_local(now).date() + timedelta(days=rule.suspend_days)
         suspend_expert(None, expert, f"信用记分 {points} 分，达到暂停标准 {rule.suspend_points} 分", until)

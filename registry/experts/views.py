@@ -18,8 +18,18 @@ from registry.experts.models import ExpertStatus, RelationKind
 
 bp = Blueprint("registry_experts", __name__, url_prefix="/experts")
 REVIEWERS = (Role.FINANCE_REVIEWER, Role.SUPERVISOR, Role.ADMIN)
-STATUS_LABELS = {"pending": "待审核", "active": "在库", "rejected": "未通过", "suspended": "暂停", "removed": "已清退"}
-RELATION_LABELS = {"past_employer": "曾任职单位", "relative_employer": "近亲属任职单位", "shareholding": "持股或出资"}
+STATUS_LABELS = {
+    "pending": "待审核",
+    "active": "在库",
+    "rejected": "未通过",
+    "suspended": "暂停",
+    "removed": "已清退",
+}
+RELATION_LABELS = {
+    "past_employer": "曾任职单位",
+    "relative_employer": "近亲属任职单位",
+    "shareholding": "持股或出资",
+}
 
 
 def _date(name: str, required: bool = True) -> date | None:
@@ -50,11 +60,16 @@ def register():
     expert = service.expert_of_user(current_user)
     if request.method == "POST":
         data = service.Registration(
-            name=request.form.get("name", ""), id_number=request.form.get("id_number", ""),
-            phone=request.form.get("phone", ""), region_code=request.form.get("region_code", ""),
-            employer_name=request.form.get("employer_name", ""), title=request.form.get("title", ""),
-            qualification=request.form.get("qualification", ""), email=request.form.get("email") or None,
-            specialty_codes=request.form.getlist("specialties"))
+            name=request.form.get("name", ""),
+            id_number=request.form.get("id_number", ""),
+            phone=request.form.get("phone", ""),
+            region_code=request.form.get("region_code", ""),
+            employer_name=request.form.get("employer_name", ""),
+            title=request.form.get("title", ""),
+            qualification=request.form.get("qualification", ""),
+            email=request.form.get("email") or None,
+            specialty_codes=request.form.getlist("specialties"),
+        )
         try:
             service.register_expert(current_user, data)
         except DomainError as exc:
@@ -66,9 +81,13 @@ def register():
 
 
 def _register_form(expert):
-    return render_template("registry/experts/register.html", expert=expert, form=request.form,
-                           specialties=service.leaf_specialties(),
-                           regions=db.session.scalars(select(Region).order_by(Region.code)).all())
+    return render_template(
+        "registry/experts/register.html",
+        expert=expert,
+        form=request.form,
+        specialties=service.leaf_specialties(),
+        regions=db.session.scalars(select(Region).order_by(Region.code)).all(),
+    )
 
 
 @bp.get("/me")
@@ -77,8 +96,9 @@ def me():
     expert = service.expert_of_user(current_user)
     if expert is None:
         return redirect(url_for("registry_experts.register"))
-    return render_template("registry/experts/me.html", expert=expert, labels=STATUS_LABELS,
-                           relation_labels=RELATION_LABELS)
+    return render_template(
+        "registry/experts/me.html", expert=expert, labels=STATUS_LABELS, relation_labels=RELATION_LABELS
+    )
 
 
 @bp.post("/me/leave")
@@ -117,9 +137,14 @@ def add_relation():
         kind = request.form.get("kind", "")
         if kind not in RELATION_LABELS:
             raise ValidationError(_("请选择关系类型。"), code="relation_kind_invalid")
-        service.add_relation(expert, RelationKind(kind), request.form.get("org_name", ""),
-                             start_on=_date("start_on", required=False), end_on=_date("end_on", required=False),
-                             note=request.form.get("note", ""))
+        service.add_relation(
+            expert,
+            RelationKind(kind),
+            request.form.get("org_name", ""),
+            start_on=_date("start_on", required=False),
+            end_on=_date("end_on", required=False),
+            note=request.form.get("note", ""),
+        )
     except DomainError as exc:
         return _failed(exc, "registry_experts.me")
     return _done(_("关系已申报，抽取时将据此回避。"), "registry_experts.me")
@@ -132,7 +157,9 @@ def index():
     if status is not None and status not in STATUS_LABELS:
         status = None
     experts = service.list_experts(ExpertStatus(status) if status else None)
-    return render_template("registry/experts/index.html", experts=experts, labels=STATUS_LABELS, status=status)
+    return render_template(
+        "registry/experts/index.html", experts=experts, labels=STATUS_LABELS, status=status
+    )
 
 
 @bp.post("/<int:expert_id>/review")
@@ -173,9 +200,17 @@ def import_csv():
             flash(_("已导入 %(n)s 位专家。", n=report.created), "success")
         else:
             db.session.rollback()
-            flash(_("文件有 %(n)s 处问题，未导入任何数据。请按下表修改后重新导入。", n=len(report.problems)), "danger")
+            flash(
+                _("文件有 %(n)s 处问题，未导入任何数据。请按下表修改后重新导入。", n=len(report.problems)),
+                "danger",
+            )
             if request.form.get("format") == "csv":
-                return Response(importer.report_csv(report), mimetype="text/csv", headers={
-                    "Content-Disposition": "attachment; filename=import-report.csv"}), 422
-            return render_template("registry/experts/import.html", report=report, columns=importer.COLUMNS), 422
+                return Response(
+                    importer.report_csv(report),
+                    mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=import-report.csv"},
+                ), 422
+            return render_template(
+                "registry/experts/import.html", report=report, columns=importer.COLUMNS
+            ), 422
     return render_template("registry/experts/import.html", report=report, columns=importer.COLUMNS)

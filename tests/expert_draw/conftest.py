@@ -45,10 +45,15 @@ def world(app_ctx, region, clock, make_user):
     }
     db.session.commit()
     users = {}
-    for key, role, org in (("agency", "agency_staff", "agency"), ("supervisor", "supervisor", "finance"),
-                           ("reviewer", "finance_reviewer", "finance"), ("purchaser", "purchaser", "purchaser"),
-                           ("supplier", "supplier", "s1"), ("outsider", "supplier", "outsider"),
-                           ("other_agency", "agency_staff", None)):
+    for key, role, org in (
+        ("agency", "agency_staff", "agency"),
+        ("supervisor", "supervisor", "finance"),
+        ("reviewer", "finance_reviewer", "finance"),
+        ("purchaser", "purchaser", "purchaser"),
+        ("supplier", "supplier", "s1"),
+        ("outsider", "supplier", "outsider"),
+        ("other_agency", "agency_staff", None),
+    ):
         user = make_user(role, username=f"w_{key}")
         user.org_id = orgs[org].id if org else None
         users[key] = user
@@ -68,12 +73,23 @@ def make_expert(world, make_user):
         world.counter += 1
         n = world.counter
         account = make_user("expert", username=f"e{n:03d}", totp=True) if user else None
-        values = {"name": f"专家{n:03d}", "id_number": demo_id_number(n, birth), "birth_date": birth,
-                  "phone": f"1390000{n:04d}", "region_code": region_code, "employer_name": f"某大学{n}",
-                  "status": ExpertStatus.ACTIVE, "registered_at": clock.now(), "admitted_at": clock.now()}
+        values = {
+            "name": f"专家{n:03d}",
+            "id_number": demo_id_number(n, birth),
+            "birth_date": birth,
+            "phone": f"1390000{n:04d}",
+            "region_code": region_code,
+            "employer_name": f"某大学{n}",
+            "status": ExpertStatus.ACTIVE,
+            "registered_at": clock.now(),
+            "admitted_at": clock.now(),
+        }
         values.update(columns)
-        expert = Expert(user_id=account.id if account else None, **values,
-                        specialty_rows=[ExpertSpecialty(specialty_code=c) for c in specialties])
+        expert = Expert(
+            user_id=account.id if account else None,
+            **values,
+            specialty_rows=[ExpertSpecialty(specialty_code=c) for c in specialties],
+        )
         db.session.add(expert)
         db.session.commit()
         expert.account = account
@@ -90,9 +106,15 @@ MONDAY_9AM = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 09:00 Beijing; t
 def subject(world):
     from expert_draw.subject import DrawSubject
 
-    return DrawSubject(title="泰顺县人民医院医疗设备采购", purchaser_org_id=world.orgs["purchaser"].id,
-                       agency_org_id=world.orgs["agency"].id, method="public_tender", budget_fen=300_000_00,
-                       region_code="330329", supplier_org_ids={world.orgs["s1"].id, world.orgs["s2"].id})
+    return DrawSubject(
+        title="泰顺县人民医院医疗设备采购",
+        purchaser_org_id=world.orgs["purchaser"].id,
+        agency_org_id=world.orgs["agency"].id,
+        method="public_tender",
+        budget_fen=300_000_00,
+        region_code="330329",
+        supplier_org_ids={world.orgs["s1"].id, world.orgs["s2"].id},
+    )
 
 
 @pytest.fixture
@@ -102,9 +124,16 @@ def make_request(world, subject):
     from expert_draw.service import SpecialtyCount
 
     def make(counts=(("B01", 3, 1), ("C01", 2, 1)), start=MONDAY_9AM, reps=0, **kwargs):
-        req = service.create_request(world.users["agency"], kwargs.pop("subject", subject),
-                                     [SpecialtyCount(*c) for c in counts], start, None, "泰顺县公共资源交易中心 3 楼评标室",
-                                     purchaser_reps=reps, **kwargs)
+        req = service.create_request(
+            world.users["agency"],
+            kwargs.pop("subject", subject),
+            [SpecialtyCount(*c) for c in counts],
+            start,
+            None,
+            "泰顺县公共资源交易中心 3 楼评标室",
+            purchaser_reps=reps,
+            **kwargs,
+        )
         db.session.commit()
         return req
 

@@ -23,8 +23,9 @@ def drawn(world, make_expert, make_request):
 
 
 def names_looks() -> int:
-    return db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "expert_draw.names_viewed"))
+    return db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "expert_draw.names_viewed")
+    )
 
 
 # (user key, before the evaluation: detail status, sees names; after the start: sees names)
@@ -85,10 +86,19 @@ def test_agency_requests_and_supervisor_draws_through_the_pages(world, make_expe
     for _ in range(6):
         make_expert(["B01"])
     login(client, world.users["agency"])
-    form = {"title": "罗阳镇道路照明设备采购", "purchaser_org_id": str(world.orgs["purchaser"].id),
-            "method": "public_tender", "budget": "800000.00", "supplier_org_ids": [str(world.orgs["s1"].id)],
-            "evaluation_start_at": "2026-11-30 09:00", "place": "交易中心 3 楼", "purchaser_reps": "0",
-            "specialty_0": "B01", "primary_0": "5", "backup_0": "1"}
+    form = {
+        "title": "罗阳镇道路照明设备采购",
+        "purchaser_org_id": str(world.orgs["purchaser"].id),
+        "method": "public_tender",
+        "budget": "800000.00",
+        "supplier_org_ids": [str(world.orgs["s1"].id)],
+        "evaluation_start_at": "2026-11-30 09:00",
+        "place": "交易中心 3 楼",
+        "purchaser_reps": "0",
+        "specialty_0": "B01",
+        "primary_0": "5",
+        "backup_0": "1",
+    }
     created = client.post("/expert-draw/new", data=form)
     assert created.status_code == 302, created.get_data(as_text=True)[:2000]
     request_id = int(created.headers["Location"].rsplit("/", 1)[1])
@@ -98,9 +108,14 @@ def test_agency_requests_and_supervisor_draws_through_the_pages(world, make_expe
     req = service.get_request(request_id)
     draw = req.draws[0]
     supervisor = world.users["supervisor"]
-    ran = client.post(f"/expert-draw/draws/{draw.id}/run", data={
-        "supervisor_username": supervisor.username, "supervisor_code": totp_code(supervisor),
-        "supervisor_input": "98765432"})
+    ran = client.post(
+        f"/expert-draw/draws/{draw.id}/run",
+        data={
+            "supervisor_username": supervisor.username,
+            "supervisor_code": totp_code(supervisor),
+            "supervisor_input": "98765432",
+        },
+    )
     assert ran.status_code == 302
     db.session.refresh(req)
     assert req.status == RequestStatus.DRAWN
@@ -124,16 +139,29 @@ def test_api_request_draw_and_reply(world, make_expert, client, app):
     for _ in range(6):
         make_expert(["B01"])
     login(client, world.users["agency"])
-    body = {"title": "API 项目", "purchaser_org_id": world.orgs["purchaser"].id, "budget_fen": 100_000_00,
-            "evaluation_start_at": "2026-11-30T09:00:00+08:00", "place": "评标室",
-            "specialties": [{"code": "B01", "primary": 5, "backup": 1}]}
+    body = {
+        "title": "API 项目",
+        "purchaser_org_id": world.orgs["purchaser"].id,
+        "budget_fen": 100_000_00,
+        "evaluation_start_at": "2026-11-30T09:00:00+08:00",
+        "place": "评标室",
+        "specialties": [{"code": "B01", "primary": 5, "backup": 1}],
+    }
     created = client.post("/api/v1/draw-requests", json=body)
     assert created.status_code == 201, created.get_json()
     request_id = created.get_json()["id"]
-    assert client.post("/api/v1/draw-requests", json=body | {"evaluation_start_at": "tomorrow"}).get_json()[
-        "error"]["code"] == "time_invalid"
-    assert client.post("/api/v1/draw-requests", json=body | {"specialties": [{"code": "B01", "primary": 4}]}
-                       ).get_json()["error"]["code"] == "committee_even"
+    assert (
+        client.post("/api/v1/draw-requests", json=body | {"evaluation_start_at": "tomorrow"}).get_json()[
+            "error"
+        ]["code"]
+        == "time_invalid"
+    )
+    assert (
+        client.post(
+            "/api/v1/draw-requests", json=body | {"specialties": [{"code": "B01", "primary": 4}]}
+        ).get_json()["error"]["code"]
+        == "committee_even"
+    )
     draw = client.post(f"/api/v1/draw-requests/{request_id}/draws").get_json()
     refused = client.post(f"/api/v1/draws/{draw['draw_id']}/run", json={"supervisor_input": "123456"})
     assert refused.status_code == 403

@@ -20,7 +20,9 @@ def test_each_avoidance_rule_is_applied_from_the_library(world, make_expert, mak
     orgs = world.orgs
     fine = [make_expert(["B01"]) for _ in range(5)]
     cases = {
-        "employer_party": make_expert(["B01"], employer_org_id=orgs["purchaser"].id, employer_name="泰顺县人民医院"),
+        "employer_party": make_expert(
+            ["B01"], employer_org_id=orgs["purchaser"].id, employer_name="泰顺县人民医院"
+        ),
         "agency_staff": make_expert(["B01"], employer_org_id=orgs["agency"].id),
         "finance_staff": make_expert(["B01"], employer_org_id=orgs["finance"].id),
         "age_limit": make_expert(["B01"], birth=date(1950, 1, 1)),
@@ -31,13 +33,25 @@ def test_each_avoidance_rule_is_applied_from_the_library(world, make_expert, mak
         "manual": make_expert(["B01"]),
     }
     library.add_leave(cases["on_leave"], date(2026, 11, 29), date(2026, 12, 2))
-    library.add_relation(cases["past_employer_party"], RelationKind.PAST_EMPLOYER, "浙江云帆信息技术有限公司",
-                         orgs["s1"].id, date(2015, 1, 1), date(2025, 1, 1))
+    library.add_relation(
+        cases["past_employer_party"],
+        RelationKind.PAST_EMPLOYER,
+        "浙江云帆信息技术有限公司",
+        orgs["s1"].id,
+        date(2015, 1, 1),
+        date(2025, 1, 1),
+    )
     library.add_relation(cases["relation_party"], RelationKind.SHAREHOLDING, "温州新锐医疗器械有限公司")
     db.session.commit()
     old_employer = make_expert(["B01"])  # left the supplier more than 3 years ago: stays in the pool
-    library.add_relation(old_employer, RelationKind.PAST_EMPLOYER, "浙江云帆信息技术有限公司", orgs["s1"].id,
-                         date(2010, 1, 1), date(2022, 1, 1))
+    library.add_relation(
+        old_employer,
+        RelationKind.PAST_EMPLOYER,
+        "浙江云帆信息技术有限公司",
+        orgs["s1"].id,
+        date(2010, 1, 1),
+        date(2022, 1, 1),
+    )
     req = make_request(counts=(("B01", 5, 1),))
     service.add_manual_exclusion(world.users["agency"], req, cases["manual"].id, "曾参与该项目需求论证")
     draw = service.commit_draw(world.users["agency"], req)

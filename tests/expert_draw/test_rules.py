@@ -6,23 +6,41 @@ import pytest
 
 from expert_draw import rules
 
-RULE = {"min_committee": 5, "large_min_committee": 7, "large_budget_fen": 10_000_000_00, "expert_share_num": 2,
-        "expert_share_den": 3, "opening_workdays": 2, "exempt_methods": "competitive_negotiation,competitive_consultation",
-        "age_limit": 70, "employment_years": 3, "same_purchaser_days": 30}
+RULE = {
+    "min_committee": 5,
+    "large_min_committee": 7,
+    "large_budget_fen": 10_000_000_00,
+    "expert_share_num": 2,
+    "expert_share_den": 3,
+    "opening_workdays": 2,
+    "exempt_methods": "competitive_negotiation,competitive_consultation",
+    "age_limit": 70,
+    "employment_years": 3,
+    "same_purchaser_days": 30,
+}
 DAY = date(2026, 11, 30)
 PURCHASER, AGENCY, SUPPLIER, OTHER, FINANCE = 1, 2, 3, 9, 5
 
 
 def ctx(**kw):
-    base = dict(rule=RULE, evaluation_day=DAY, purchaser_org_id=PURCHASER, agency_org_id=AGENCY,
-                supplier_org_ids={SUPPLIER}, party_names={"泰顺县人民医院", "浙江云帆信息技术有限公司"},
-                agency_name="温州正信招标代理有限公司", finance_org_ids={FINANCE})
+    base = dict(
+        rule=RULE,
+        evaluation_day=DAY,
+        purchaser_org_id=PURCHASER,
+        agency_org_id=AGENCY,
+        supplier_org_ids={SUPPLIER},
+        party_names={"泰顺县人民医院", "浙江云帆信息技术有限公司"},
+        agency_name="温州正信招标代理有限公司",
+        finance_org_ids={FINANCE},
+    )
     base.update(kw)
     return rules.AvoidanceContext(**base)
 
 
 def facts(**kw):
-    base = dict(id=1, status="active", birth_date=date(1970, 1, 1), employer_org_id=OTHER, employer_name="温州大学")
+    base = dict(
+        id=1, status="active", birth_date=date(1970, 1, 1), employer_org_id=OTHER, employer_name="温州大学"
+    )
     base.update(kw)
     return rules.ExpertFacts(**base)
 
@@ -35,19 +53,43 @@ AVOIDANCE_TABLE = [
     ("on_leave", dict(on_leave=True), dict(on_leave=False), {}),
     ("employer_party", dict(employer_org_id=PURCHASER), dict(employer_org_id=OTHER), {}),
     ("employer_party", dict(employer_org_id=SUPPLIER), dict(employer_org_id=OTHER), {}),
-    ("employer_party", dict(employer_org_id=None, employer_name="浙江云帆信息技术有限公司 "),
-     dict(employer_org_id=None, employer_name="浙江云帆科技"), {}),
-    ("past_employer_party", dict(relations=[("past_employer", SUPPLIER, "云帆", date(2024, 1, 1))]),
-     dict(relations=[("past_employer", SUPPLIER, "云帆", date(2023, 11, 29))]), {}),
-    ("past_employer_party", dict(relations=[("past_employer", None, "泰顺县人民医院", date(2025, 6, 1))]),
-     dict(relations=[("past_employer", OTHER, "温州大学", date(2025, 6, 1))]), {}),
-    ("relation_party", dict(relations=[("relative_employer", SUPPLIER, "云帆", None)]),
-     dict(relations=[("relative_employer", OTHER, "温州大学", None)]), {}),
-    ("relation_party", dict(relations=[("shareholding", PURCHASER, "医院", None)]),
-     dict(relations=[("shareholding", OTHER, "某公司", None)]), {}),
+    (
+        "employer_party",
+        dict(employer_org_id=None, employer_name="浙江云帆信息技术有限公司 "),
+        dict(employer_org_id=None, employer_name="浙江云帆科技"),
+        {},
+    ),
+    (
+        "past_employer_party",
+        dict(relations=[("past_employer", SUPPLIER, "云帆", date(2024, 1, 1))]),
+        dict(relations=[("past_employer", SUPPLIER, "云帆", date(2023, 11, 29))]),
+        {},
+    ),
+    (
+        "past_employer_party",
+        dict(relations=[("past_employer", None, "泰顺县人民医院", date(2025, 6, 1))]),
+        dict(relations=[("past_employer", OTHER, "温州大学", date(2025, 6, 1))]),
+        {},
+    ),
+    (
+        "relation_party",
+        dict(relations=[("relative_employer", SUPPLIER, "云帆", None)]),
+        dict(relations=[("relative_employer", OTHER, "温州大学", None)]),
+        {},
+    ),
+    (
+        "relation_party",
+        dict(relations=[("shareholding", PURCHASER, "医院", None)]),
+        dict(relations=[("shareholding", OTHER, "某公司", None)]),
+        {},
+    ),
     ("agency_staff", dict(employer_org_id=AGENCY), dict(employer_org_id=OTHER), {}),
-    ("agency_staff", dict(employer_org_id=None, employer_name="温州正信招标代理有限公司"),
-     dict(employer_org_id=None, employer_name="温州正信会计"), {}),
+    (
+        "agency_staff",
+        dict(employer_org_id=None, employer_name="温州正信招标代理有限公司"),
+        dict(employer_org_id=None, employer_name="温州正信会计"),
+        {},
+    ),
     ("finance_staff", dict(employer_org_id=FINANCE), dict(employer_org_id=OTHER), {}),
     ("same_purchaser", dict(id=7), dict(id=8), {"recent_same_purchaser": {7}}),
     ("overlap", dict(id=7), dict(id=8), {"busy": {7}}),
@@ -56,8 +98,11 @@ AVOIDANCE_TABLE = [
 ]
 
 
-@pytest.mark.parametrize(("code", "excluded", "included", "overrides"), AVOIDANCE_TABLE,
-                         ids=[f"{row[0]}-{i}" for i, row in enumerate(AVOIDANCE_TABLE)])
+@pytest.mark.parametrize(
+    ("code", "excluded", "included", "overrides"),
+    AVOIDANCE_TABLE,
+    ids=[f"{row[0]}-{i}" for i, row in enumerate(AVOIDANCE_TABLE)],
+)
 def test_avoidance_rule_excludes_and_includes(code, excluded, included, overrides):
     context = ctx(**overrides)
     assert code in [c for c, _ in rules.avoidance_reasons(facts(**excluded), context)]
@@ -76,18 +121,21 @@ def test_age_limit_follows_the_rule_table():
     assert rules.avoidance_reasons(old, ctx()) == []
 
 
-@pytest.mark.parametrize(("budget", "experts", "reps", "codes"), [
-    (300_000_00, 5, 0, []),
-    (300_000_00, 4, 1, []),             # 4 experts + 1 rep: 4/5 ≥ 2/3
-    (300_000_00, 4, 0, ["committee_even", "committee_too_small"]),
-    (300_000_00, 3, 0, ["committee_too_small"]),
-    (300_000_00, 3, 2, ["experts_share_too_low"]),  # 3/5 < 2/3
-    (300_000_00, 6, 0, ["committee_even"]),
-    (10_000_000_00, 5, 0, ["committee_too_small"]),  # 1000 万元: at least 7
-    (10_000_000_00, 5, 2, []),
-    (10_000_000_00, 4, 3, ["experts_share_too_low"]),
-    (9_999_999_99, 5, 0, []),
-])
+@pytest.mark.parametrize(
+    ("budget", "experts", "reps", "codes"),
+    [
+        (300_000_00, 5, 0, []),
+        (300_000_00, 4, 1, []),  # 4 experts + 1 rep: 4/5 ≥ 2/3
+        (300_000_00, 4, 0, ["committee_even", "committee_too_small"]),
+        (300_000_00, 3, 0, ["committee_too_small"]),
+        (300_000_00, 3, 2, ["experts_share_too_low"]),  # 3/5 < 2/3
+        (300_000_00, 6, 0, ["committee_even"]),
+        (10_000_000_00, 5, 0, ["committee_too_small"]),  # 1000 万元: at least 7
+        (10_000_000_00, 5, 2, []),
+        (10_000_000_00, 4, 3, ["experts_share_too_low"]),
+        (9_999_999_99, 5, 0, []),
+    ],
+)
 def test_committee_size_rules(budget, experts, reps, codes):
     assert [p.code for p in rules.committee_problems(RULE, budget, experts, reps)] == codes
 
@@ -95,13 +143,20 @@ def test_committee_size_rules(budget, experts, reps, codes):
 LOCAL = timedelta(hours=8)
 
 
-@pytest.mark.parametrize(("evaluation_local", "method", "opens_local"), [
-    (datetime(2026, 11, 30, 9), "public_tender", datetime(2026, 11, 26)),   # Monday → Thursday
-    (datetime(2026, 11, 27, 9), "public_tender", datetime(2026, 11, 25)),   # Friday → Wednesday
-    (datetime(2026, 10, 9, 9), "public_tender", datetime(2026, 9, 30)),     # reaches back across National Day
-    (datetime(2026, 11, 30, 9), "competitive_negotiation", None),           # exempt
-    (datetime(2026, 11, 30, 9), "competitive_consultation", None),
-])
+@pytest.mark.parametrize(
+    ("evaluation_local", "method", "opens_local"),
+    [
+        (datetime(2026, 11, 30, 9), "public_tender", datetime(2026, 11, 26)),  # Monday → Thursday
+        (datetime(2026, 11, 27, 9), "public_tender", datetime(2026, 11, 25)),  # Friday → Wednesday
+        (
+            datetime(2026, 10, 9, 9),
+            "public_tender",
+            datetime(2026, 9, 30),
+        ),  # reaches back across National Day
+        (datetime(2026, 11, 30, 9), "competitive_negotiation", None),  # exempt
+        (datetime(2026, 11, 30, 9), "competitive_consultation", None),
+    ],
+)
 def test_draw_opening_time_counts_working_days(evaluation_local, method, opens_local):
     from core.workdays import get_calendar
 
@@ -116,4 +171,7 @@ def test_draw_opening_time_counts_working_days(evaluation_local, method, opens_l
     if evaluation_local.month != 10:
         assert expected_day == opens_local.date()
     else:  # across the National Day holiday the two working days reach back before 1 October
-        assert expected_day < date(2026, 10, 1) and calendar.workdays_between(expected_day, date(2026, 10, 9)) == 2
+        assert (
+            expected_day < date(2026, 10, 1)
+            and calendar.workdays_between(expected_day, date(2026, 10, 9)) == 2
+        )

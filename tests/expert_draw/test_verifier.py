@@ -33,14 +33,18 @@ def test_ranking_is_deterministic_and_depends_on_every_input():
     assert a == select_committee(seed, 7, specs)
     assert a["selection"] != select_committee(seed, 8, specs)["selection"]
     assert a["selection"] != select_committee(final_seed(b"s" * 32, "123457", None), 7, specs)["selection"]
-    assert a["selection"] != select_committee(final_seed(b"s" * 32, "123456", "beacon"), 7, specs)["selection"]
+    assert (
+        a["selection"] != select_committee(final_seed(b"s" * 32, "123456", "beacon"), 7, specs)["selection"]
+    )
     assert len(a["orders"]["B01"]) == 20 and a["orders"]["B01"][:3] == a["selection"][0]["primary"]
 
 
 def test_an_expert_in_two_specialties_is_drawn_once():
     shared = pool(6)
-    specs = [{"code": "B01", "primary": 3, "backup": 0, "pool": shared},
-             {"code": "C01", "primary": 3, "backup": 0, "pool": shared}]
+    specs = [
+        {"code": "B01", "primary": 3, "backup": 0, "pool": shared},
+        {"code": "C01", "primary": 3, "backup": 0, "pool": shared},
+    ]
     result = select_committee(final_seed(b"x" * 32, "999999", None), 1, specs)
     drawn = result["selection"][0]["primary"] + result["selection"][1]["primary"]
     assert len(set(drawn)) == 6
@@ -68,8 +72,9 @@ def test_credit_weighting_favours_higher_weights_proportionally():
     """First place, weights 3:1 for two groups of 5: the heavy group wins ~75% of the time."""
     entries = sorted(pool(5, 3, 1) + pool(5, 1, 2))
     heavy = {leaf for leaf, w in entries if w == 3}
-    wins = sum(rank_order(final_seed(t.to_bytes(32, "big"), "1", None), 2, entries)[0] in heavy
-               for t in range(2000))
+    wins = sum(
+        rank_order(final_seed(t.to_bytes(32, "big"), "1", None), 2, entries)[0] in heavy for t in range(2000)
+    )
     assert 0.71 < wins / 2000 < 0.79
 
 
@@ -79,6 +84,7 @@ def test_weights_outside_the_range_are_refused():
 
 
 # ---------------------------------------------------------------- verification of a logged draw
+
 
 @pytest.fixture
 def logged(world, make_expert, make_request):
@@ -113,15 +119,22 @@ def _tampered(events, action, change):
     return events
 
 
-@pytest.mark.parametrize(("action", "change", "message"), [
-    ("expert_draw.committed", lambda p: p["specialties"][0]["pool"].__setitem__(0, ["00" * 32, 1]), "pool digest"),
-    ("expert_draw.committed", lambda p: p["specialties"][0].__setitem__("primary", 2), "pool digest"),
-    ("expert_draw.committed", lambda p: p.__setitem__("seed_hash", "00" * 32), "hash of the server seed"),
-    ("expert_draw.drawn", lambda p: p.__setitem__("server_seed", "11" * 32), "hash of the server seed"),
-    ("expert_draw.drawn", lambda p: p.__setitem__("supervisor_input", "271828"), "draw seed"),
-    ("expert_draw.drawn", lambda p: p["selection"][0]["primary"].reverse(), "primary[0]"),
-    ("expert_draw.replaced", lambda p: p.__setitem__("chosen", p["replaces"]), "chosen"),
-])
+@pytest.mark.parametrize(
+    ("action", "change", "message"),
+    [
+        (
+            "expert_draw.committed",
+            lambda p: p["specialties"][0]["pool"].__setitem__(0, ["00" * 32, 1]),
+            "pool digest",
+        ),
+        ("expert_draw.committed", lambda p: p["specialties"][0].__setitem__("primary", 2), "pool digest"),
+        ("expert_draw.committed", lambda p: p.__setitem__("seed_hash", "00" * 32), "hash of the server seed"),
+        ("expert_draw.drawn", lambda p: p.__setitem__("server_seed", "11" * 32), "hash of the server seed"),
+        ("expert_draw.drawn", lambda p: p.__setitem__("supervisor_input", "271828"), "draw seed"),
+        ("expert_draw.drawn", lambda p: p["selection"][0]["primary"].reverse(), "primary[0]"),
+        ("expert_draw.replaced", lambda p: p.__setitem__("chosen", p["replaces"]), "chosen"),
+    ],
+)
 def test_tampering_is_reported_as_the_first_difference(logged, action, change, message):
     draw_id, events = logged
     bad = _tampered(events, action, change)
@@ -208,8 +221,10 @@ def test_cli_and_standalone_verifier_print_match(logged, app, tmp_path):
 
 
 def test_standalone_verifier_imports_neither_flask_nor_sqlalchemy(tmp_path):
-    code = ("import sys, expert_draw.verifier; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'flask_sqlalchemy')]; "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, expert_draw.verifier; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'flask_sqlalchemy')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
