@@ -1,1 +1,142 @@
-"""Demo data of the tender (filled in below)."""
+"""Demo tenders, one in each stage, with real keys and real sealed bids.
+
+- a draft (services), not yet published;
+- a tender open for bids for three weeks, with bids sealed by demo suppliers;
+- a tender whose opening is 30 minutes after the seed: watch it open in the hall (the 采监科
+  custodian `caijian` unwraps its shares there, with the key file below);
+- a tender past its deadline, opened, with its opening record.
+
+Demo suppliers' and custodians' key files are written to instance/demo-keys/ (passphrase
+DEMO_KEY_PASSPHRASE), so a newcomer can seal a bid or unwrap shares in the browser.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from pathlib import Path
+
+from flask import current_app
+
+import crypto
+from accounts import service as accounts
+from core import clock
+from core.db import db
+from core.demo import seeder
+from tender import bids, opening, rules, service
+from tender.keys import public_pem
+from tender.models import Bid, Project
+
+DEMO_KEY_PASSPHRASE = "demo-key-2026"
+KEY_ITERATIONS = 100_000  # lower than production's 600 000 so the demo seeds fast; still accepted
+
+
+def _key_dir() -> Path:
+    folder = Path(current_app.instance_path) / "demo-keys"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _make_keys(user, kind: str) -> crypto.KeyPair:
+    """Generate a key file for a demo user, write it, register its public keys."""
+    data, pub = crypto.generate_key_file(kind, DEMO_KEY_PASSPHRASE, iterations=KEY_ITERATIONS)
+    (_key_dir() / f"{user.username}.key").write_bytes(data)
+    (_key_dir() / f"{user.username}.pub").write_bytes(pub)
+    pair = crypto.load_key_file(data, DEMO_KEY_PASSPHRASE)
+    if pair.signing is not None:
+        accounts.register_public_key(user, public_pem(pair.signing.public_key()), "sign", "演示签名密钥")
+    accounts.register_public_key(user, public_pem(pair.encryption.public_key()), "encrypt", "演示加密密钥")
+    return pair
+
+
+def _data(context: dict, title: str, purchaser, start, *, days: int = 21, category: str = "goods",
+          lots: list[tuple[str, int, int]], mode: str = "custodian", custodians: list[int], k: int) -> dict:
+    criteria = ([{"name": "价格", "weight": 30, "price": True}, {"name": "技术", "weight": 55},
+                 {"name": "商务", "weight": 15}] if category == "goods" else
+                [{"name": "价格", "weight": 20, "price": True}, {"name": "服务方案", "weight": 65},
+                 {"name": "业绩与信誉", "weight": 15}])
+    return {"title": title, "purchaser_org_id": purchaser.id, "catalogue_code": "A02010104" if category == "goods"
+            else "C21040000", "category": category, "method": "public_tender", "eval_method": "scoring",
+            "criteria": criteria, "lots": [{"name": n, "budget_fen": b, "max_price_fen": m} for n, b, m in lots],
+            "notice_at": start.isoformat(), "doc_start_at": start.isoformat(),
+            "doc_end_at": (start + timedelta(days=7)).isoformat(),
+            "clarify_deadline": (start + timedelta(days=days - 15)).isoformat(),
+            "deadline": (start + timedelta(days=days)).isoformat(), "opening_mode": mode,
+            "custodian_user_ids": custodians, "include_vault": True, "k": k}
+
+
+def _create(agent, data: dict, publish: bool, suppliers) -> Project:
+    project = service.create_project(agent, data)
+    service.add_document(agent, project, "招标文件.txt", io.BytesIO(
+        f"{data['title']}\n招标文件（演示）\n评分办法：{data['criteria']}\n".encode()))
+    if publish:
+        service.publish_project(agent, project.id)
+        for user in suppliers:
+            service.register_supplier(user, project.id)
+    db.session.flush()
+    return project
+
+
+def _seal_and_store(project: Project, lot, user, pair: crypto.KeyPair, price_fen: int, days: int) -> Bid:
+    """Seal a bid with the Python library, as a supplier's CLI would, and submit it."""
+    out = io.BytesIO()
+    summary = {"bidder": user.org.name, "lot": str(lot.number), "price_fen": price_fen, "delivery_days": days,
+               "remarks": "演示投标"}
+    content = f"{user.org.name} 对《{lot.name}》的技术响应文件（演示）\n".encode() * 20
+    crypto.seal(lot.policy, pair.signing, pair.encryption.public_key(), summary,
+                [("技术响应文件.txt", io.BytesIO(content))], out, bids.bidder_id_of(user.org), chunk_size=65536)
+    out.seek(0)
+    return bids.submit_bid(user, project.id, lot.id, out)
+
+
+@seeder("tender")
+def seed_tender(context: dict) -> None:
+    rules.seed_default_rules()
+    users = context["users"]
+    agent, keeper = users["daili"], users["caijian"]
+    purchasers = context["orgs"]["purchasers"]
+    suppliers = [users[f"gys{i}"] for i in range(1, 7)]
+    pairs = {u.username: _make_keys(u, "supplier") for u in suppliers}
+    keeper_pair = _make_keys(keeper, "custodian")
+    now = clock.now()
+    custodians = [keeper.id]
+
+    _create(agent, _data(context, "泰顺县罗阳镇人民政府环卫保洁服务采购", purchasers[2], now + timedelta(days=1),
+                         category="services", lots=[("环卫保洁服务", 1_200_000_00, 1_150_000_00)],
+                         custodians=custodians, k=2), publish=False, suppliers=[])
+
+    far = _create(agent, _data(context, "泰顺县教育局多媒体教学设备采购", purchasers[0], now,
+                               lots=[("交互式智能平板", 960_000_00, 950_000_00), ("学生机房电脑", 1_500_000_00,
+                                                                               1_480_000_00)],
+                               custodians=custodians, k=2), publish=True, suppliers=suppliers[:4])
+    _seal_and_store(far, far.lots[0], suppliers[0], pairs["gys1"], 918_000_00, 30)
+    _seal_and_store(far, far.lots[0], suppliers[1], pairs["gys2"], 925_500_00, 25)
+    _seal_and_store(far, far.lots[1], suppliers[3], pairs["gys4"], 1_455_000_00, 45)
+
+    with clock.clock.frozen(now - timedelta(days=21) + timedelta(minutes=30)):
+        soon = _create(agent, _data(context, "泰顺县人民医院病房护理床采购", purchasers[1], clock.now(),
+                                    lots=[("电动护理床", 680_000_00, 660_000_00)], custodians=custodians, k=2),
+                       publish=True, suppliers=suppliers[:4])
+        for user, price in ((suppliers[0], 645_000_00), (suppliers[1], 652_800_00), (suppliers[3], 639_900_00)):
+            _seal_and_store(soon, soon.lots[0], user, pairs[user.username], price, 20)
+
+    with clock.clock.frozen(now - timedelta(days=23)):
+        done = _create(agent, _data(context, "泰顺县教育局校园安防监控设备采购", purchasers[0], clock.now(),
+                                    lots=[("高清监控摄像机及存储", 820_000_00, 800_000_00)], custodians=custodians,
+                                    k=2), publish=True, suppliers=suppliers[:5])
+        for user, price, days in ((suppliers[0], 768_000_00, 30), (suppliers[1], 779_500_00, 20),
+                                  (suppliers[2], 791_000_00, 25), (suppliers[4], 785_300_00, 28)):
+            _seal_and_store(done, done.lots[0], user, pairs[user.username], price, days)
+    db.session.flush()
+    opening.close_submission(done.id)  # the deadline has passed: the vault releases its shares
+    member = next(c for c in done.custodians if c.user_id == keeper.id)
+    for lot in done.lots:
+        for bid in opening.current_bids(lot):
+            share = crypto.unwrap_share(opening.header_of(bid), keeper_pair.encryption)
+            opening.store_share(bid, member.custodian_id, share, keeper.id)
+    db.session.flush()
+    opening.progress_opening(done.id)
+    db.session.flush()
+    for bid in db.session.scalars(db.select(Bid).where(Bid.receipt.is_(None))):
+        bids.issue_receipt(bid)
+    print(f"  演示密钥文件 Demo key files: {_key_dir()}/*.key  (口令 passphrase: {DEMO_KEY_PASSPHRASE})")

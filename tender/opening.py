@@ -129,9 +129,7 @@ def release_vault_shares(project: Project) -> int:
             except crypto.SealedError as exc:
                 settle_failure(bid, exc)
                 continue
-            db.session.add(ShareSubmission(bid_id=bid.id, custodian_id=member.custodian_id, x=share.x,
-                                           share_json=share.to_bytes().decode(), submitted_at=clock.now()))
-            released += 1
+            released += store_share(bid, member.custodian_id, share, None)
     if released:
         record("tender.vault_shares_released", project, {"code": project.code, "shares": released},
                actor=SWEEP_ACTOR)
@@ -172,17 +170,23 @@ def submit_shares(user, project_id: int, shares: list, totp_code: str, address: 
         except crypto.SealedError as exc:
             record("tender.share_rejected", bid, {"custodian": member.custodian_id, "error": exc.code})
             raise ValidationError(f"投标文件 {bid.id} 的密钥份额校验失败（{exc.code}）。", code="share_invalid") from exc
-        exists = db.session.scalar(select(ShareSubmission.id).where(ShareSubmission.bid_id == bid.id,
-                                                                    ShareSubmission.x == share.x))
-        if exists is None:
-            db.session.add(ShareSubmission(bid_id=bid.id, custodian_id=member.custodian_id, x=share.x,
-                                           share_json=share.to_bytes().decode(), submitted_by_id=user.id,
-                                           submitted_at=clock.now()))
-            accepted += 1
+        accepted += store_share(bid, member.custodian_id, share, user.id)
     db.session.flush()
     record("tender.shares_submitted", project, {"code": project.code, "custodian": member.custodian_id,
                                                 "accepted": accepted})
     return accepted
+
+
+def store_share(bid: Bid, custodian_id: str, share: crypto.Share, user_id: int | None) -> int:
+    """Keep one checked share (once per bid and index); returns 1 if it was new."""
+    exists = db.session.scalar(select(ShareSubmission.id).where(ShareSubmission.bid_id == bid.id,
+                                                                ShareSubmission.x == share.x))
+    if exists is not None:
+        return 0
+    db.session.add(ShareSubmission(bid_id=bid.id, custodian_id=custodian_id, x=share.x,
+                                   share_json=share.to_bytes().decode(), submitted_by_id=user_id,
+                                   submitted_at=clock.now()))
+    return 1
 
 
 def shares_of(bid: Bid) -> list[crypto.Share]:

@@ -1,0 +1,28 @@
+"""The demo seed: a tender in each stage, with real sealed bids and an opening record."""
+
+from __future__ import annotations
+
+
+def test_demo_seed_has_a_tender_in_each_stage(app, app_ctx, clock, tmp_path, monkeypatch):
+    from core.demo import SEEDERS, run_seed
+    from tender.models import Bid, OpeningRecord, Project
+
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    app.config["TIME_VAULT_KEY_PATH"] = str(tmp_path / "vault.pem")
+    try:
+        names = [n for n, _ in SEEDERS]
+        assert names.index("accounts") < names.index("tender")
+        run_seed()
+    finally:
+        app.config["TIME_VAULT_KEY_PATH"] = None
+    by_status = {}
+    for project in Project.query.all():
+        by_status.setdefault(project.status.value, []).append(project)
+    assert set(by_status) == {"draft", "bidding", "opened"}
+    assert len(by_status["bidding"]) == 2
+    soon = min(by_status["bidding"], key=lambda p: p.deadline)
+    assert (soon.deadline - clock.now()).total_seconds() == 30 * 60
+    assert Bid.query.filter_by(status="submitted").count() == 6
+    assert [r.price_fen for r in OpeningRecord.query.order_by(OpeningRecord.price_fen)] == [
+        768_000_00, 779_500_00, 785_300_00, 791_000_00]
+    assert (tmp_path / "demo-keys" / "gys1.key").exists() and (tmp_path / "demo-keys" / "caijian.key").exists()
