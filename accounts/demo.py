@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 
 from accounts import service
@@ -20,13 +21,19 @@ def demo_totp_secret(username: str) -> str:
     return base64.b32encode(hashlib.sha256(f"biaoyun-demo:{username}".encode()).digest()[:20]).decode()
 
 
+@functools.cache
+def demo_password_hash() -> str:
+    """Every demo account shares the demo password: hash it once (argon2 is slow on purpose)."""
+    return service.hash_password(DEMO_PASSWORD)
+
+
 def demo_uscc(n: int) -> str:
     body = f"91330329MA2{n:06d}"[:17]
     return body + service.uscc_check_char(body)
 
 
 def add_user(context: dict, username: str, name: str, roles: list[Role], org=None, totp: bool = True):
-    user = service.create_user(username, name, DEMO_PASSWORD, roles, COUNTY, org=org)
+    user = service.create_user(username, name, None, roles, COUNTY, org=org, password_hash=demo_password_hash())
     secret = None
     if totp:
         secret = demo_totp_secret(username)

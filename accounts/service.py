@@ -38,11 +38,15 @@ def hash_password(password: str) -> str:
     return password_hasher.hash(password)
 
 
-def create_user(username: str, name: str, password: str, roles: list[Role] | tuple[Role, ...],
-                region_code: str, org: Org | None = None, phone: str | None = None) -> User:
+def create_user(username: str, name: str, password: str | None, roles: list[Role] | tuple[Role, ...],
+                region_code: str, org: Org | None = None, phone: str | None = None,
+                password_hash: str | None = None) -> User:
+    """Create an account; `password_hash` lets bulk loaders (demo, tests) hash a shared password once."""
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"用户名 {username} 已被使用。", code="username_taken")
-    user = User(username=username, name=name, password_hash=hash_password(password), org=org,
+    if password_hash is None:
+        password_hash = hash_password(password or "")
+    user = User(username=username, name=name, password_hash=password_hash, org=org,
                 region_code=region_code, phone=phone, created_at=clock.now())
     user.role_rows = [UserRole(role=Role(r)) for r in roles]
     db.session.add(user)

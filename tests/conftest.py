@@ -6,6 +6,7 @@ the suite again on PostgreSQL). Tests that do not ask for `app` (pure libraries)
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -136,6 +137,13 @@ def region(app_ctx):
 
 
 
+@functools.cache
+def password_hash() -> str:
+    from accounts.service import hash_password
+
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
 def make_user(app_ctx, region):
     """make_user("agency_staff", totp=True) -> user with `.totp_seed` when TOTP is bound."""
@@ -151,8 +159,8 @@ def make_user(app_ctx, region):
         org = None
         if org_kind:
             org = service.create_org(f"测试单位{counter['n']}", OrgKind(org_kind), region)
-        user = service.create_user(username or f"u{counter['n']}", f"用户{counter['n']}", PASSWORD,
-                                   list(roles), region, org=org)
+        user = service.create_user(username or f"u{counter['n']}", f"用户{counter['n']}", None,
+                                   list(roles), region, org=org, password_hash=password_hash())
         seed = None
         if totp if totp is not None else user.totp_required:
             seed = pyotp.random_base32()
