@@ -8,10 +8,11 @@ from pathlib import Path
 from flask import Flask
 
 from core import config as cfg
+from core import socketio_queue
 from core.extensions import api, babel, csrf, db, init_celery, login_manager, migrate, socketio
 
 # Feature packages, in dependency order. Each exposes `register(app)` in its __init__.
-FEATURES = ("audit", "accounts", "core.notify", "portal", "tender", "registry", "expert_draw")
+FEATURES = ("audit", "accounts", "core.notify", "portal", "tender", "registry", "expert_draw", "evaluation")
 
 
 def create_app(config: dict | str | None = None) -> Flask:
@@ -42,7 +43,8 @@ def create_app(config: dict | str | None = None) -> Flask:
     from core import i18n
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
-    socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"], async_mode="threading",
+    socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"] or None, async_mode="threading",
+                      client_manager=socketio_queue.client_manager(app.config),
                       cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
                       manage_session=False)
     api.init_app(app)
@@ -63,13 +65,16 @@ def create_app(config: dict | str | None = None) -> Flask:
 
 
 def _derive_service_urls(app: Flask) -> None:
-    """Redis when configured; otherwise the embedded defaults (SQLite broker, no queue)."""
+    """Redis when configured; otherwise the embedded defaults: an SQLite Celery broker, and a
+    folder under instance/ as the Socket.IO message queue, so that what the worker emits (an
+    opening started by the beat sweep) still reaches the browsers of the web process.
+    SOCKETIO_MESSAGE_QUEUE="" means no queue at all (tests, a single process)."""
     redis_url = app.config.get("REDIS_URL")
     if not app.config.get("CELERY_BROKER_URL"):
         app.config["CELERY_BROKER_URL"] = redis_url or f"sqla+sqlite:///{Path(app.instance_path) / 'broker.sqlite'}"
-    app.config.setdefault("SOCKETIO_MESSAGE_QUEUE", redis_url)
     if app.config.get("SOCKETIO_MESSAGE_QUEUE") is None:
-        app.config["SOCKETIO_MESSAGE_QUEUE"] = redis_url
+        app.config["SOCKETIO_MESSAGE_QUEUE"] = redis_url or socketio_queue.EMBEDDED_URL
+    app.config.setdefault("SOCKETIO_QUEUE_FOLDER", str(Path(app.instance_path) / "socketio-queue"))
 
 
 def _ensure_dirs(app: Flask) -> None:

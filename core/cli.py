@@ -24,6 +24,9 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
     from core.extensions import socketio
 
     app = current_app._get_current_object()
+    from core import socketio_queue
+
+    socketio_queue.reset_embedded_queue(app.config)
     worker = None
     if not no_worker:
         schedule = os.path.join(app.instance_path, "celerybeat-schedule")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask, current_app, jsonify
 from sqlalchemy import text
 
@@ -30,9 +32,14 @@ def check_broker() -> dict:
 
 
 def check_message_queue() -> dict:
+    from core import socketio_queue
+
     url = current_app.config.get("SOCKETIO_MESSAGE_QUEUE")
     if not url:
         return {"ok": True, "mode": "single-process"}
+    if socketio_queue.is_embedded(current_app.config):
+        folder = current_app.config["SOCKETIO_QUEUE_FOLDER"]
+        return {"ok": os.access(folder, os.W_OK), "mode": "embedded-folder"}
     try:
         import redis
 

@@ -87,7 +87,11 @@ def external_emitter(url: str) -> SocketIO:
     """A write-only Socket.IO client of the message queue, for processes that serve no clients."""
     emitter = _external_emitters.get(url)
     if emitter is None:
-        emitter = _external_emitters[url] = SocketIO(message_queue=url)
+        from core import socketio_queue
+
+        manager = socketio_queue.client_manager(current_app.config, write_only=True)
+        emitter = SocketIO(message_queue=url, client_manager=manager) if manager else SocketIO(message_queue=url)
+        _external_emitters[url] = emitter
     return emitter
 
 

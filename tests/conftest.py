@@ -44,7 +44,7 @@ def app(tmp_path_factory):
         "ENV_NAME": "testing", "TESTING": True, "SECRET_KEY": "test-secret-key", "WTF_CSRF_ENABLED": False,
         "CELERY_ALWAYS_EAGER": True, "SQLALCHEMY_DATABASE_URI": url, "FILE_STORE": str(tmp / "files"),
         "AUDIT_KEY_PATH": str(tmp / "keys" / "audit.pem"), "CELERY_BROKER_URL": "memory://",
-        "SOCKETIO_MESSAGE_QUEUE": None, "REDIS_URL": None,
+        "SOCKETIO_MESSAGE_QUEUE": "", "REDIS_URL": None,
     })
     with app.app_context():
         # Tables come from the models so a feature in progress needs no migration yet;

@@ -28,6 +28,6 @@ def make_test_app(tmp_path, **overrides):
 
     config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'app.sqlite'}",
               "FILE_STORE": str(tmp_path / "f"), "AUDIT_KEY_PATH": str(tmp_path / "k" / "a.pem"),
-              "REDIS_URL": None, "SOCKETIO_MESSAGE_QUEUE": None, "CELERY_BROKER_URL": "memory://"}
+              "REDIS_URL": None, "SOCKETIO_MESSAGE_QUEUE": "", "CELERY_BROKER_URL": "memory://"}
     config.update(overrides)
     return create_app(config)
