@@ -73,7 +73,8 @@ def check_rate_limit(username: str, address: str) -> None:
     limit = current_app.config["LOGIN_MAX_FAILURES"]
     if (_recent_failures(LoginFailure.username, username) >= limit
             or _recent_failures(LoginFailure.address, address) >= limit * 4):
-        raise TooManyRequests("尝试次数过多，请稍后再试。", details={"retry_after": current_app.config["LOGIN_LOCKOUT_S"]})
+        raise TooManyRequests("尝试次数过多，请稍后再试。",
+                              details={"retry_after": current_app.config["LOGIN_LOCKOUT_S"]})
 
 
 def record_failure(username: str, address: str, kind: str) -> None:

@@ -19,7 +19,6 @@ class Config:
     ENV_NAME = "development"
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'biaoyun.sqlite'}"
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     FILE_STORE = str(INSTANCE / "files")
     AUDIT_KEY_PATH = str(INSTANCE / "keys" / "audit_ed25519.pem")
     AUDIT_ORIGIN = "biaoyun.local/audit"

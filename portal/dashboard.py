@@ -38,7 +38,8 @@ def panel(*roles: Role) -> Callable[[PanelSource], PanelSource]:
 
 # Until the feature packages land, each role still sees what its dashboard is for.
 EMPTY_STATES: dict[Role, list[tuple[str, str]]] = {
-    Role.AGENCY_STAFF: [(_l("我的采购项目"), _l("您经办的项目会按阶段列在这里：公告期、投标中、待开标、评审中、待签约。")),
+    Role.AGENCY_STAFF: [(_l("我的采购项目"),
+                         _l("您经办的项目会按阶段列在这里：公告期、投标中、待开标、评审中、待签约。")),
                         (_l("今日开标"), _l("今天到开标时间的项目会出现在这里，并可进入网上开标大厅。"))],
     Role.SUPPLIER: [(_l("我参与的项目"), _l("您报名的项目、投标截止时间和投标状态会显示在这里。")),
                     (_l("待处理"), _l("澄清答复、开标解密、评审澄清等待您处理的事项会显示在这里。"))],

@@ -42,7 +42,7 @@ def test_inclusion_proof_checks_without_database(app_ctx):
     db.session.commit()
     assert verify_inclusion_file(json.loads(json.dumps(proof)), trusted_vkey=service.verifier_key()).size == 13
     proof["leaf_data"]["payload"]["i"] = 99
-    with pytest.raises(Exception, match="MISMATCH|inclusion|proof"):
+    with pytest.raises(Exception, match=r"MISMATCH|inclusion|proof"):
         verify_inclusion_file(proof, trusted_vkey=service.verifier_key())
 
 

@@ -1,5 +1,6 @@
 """The embedded Socket.IO message queue: what one process publishes, every listener receives."""
 
+import contextlib
 import queue
 import threading
 
@@ -29,10 +30,8 @@ def test_folder_queue_fans_out_to_every_listener(tmp_path):
         worker._publish({"method": "emit", "event": "notice", "data": {"n": 1}})
         for i, inbox in enumerate(received):
             if got[i] is None:
-                try:
+                with contextlib.suppress(queue.Empty):
                     got[i] = inbox.get(timeout=0.2)
-                except queue.Empty:
-                    pass
         if all(got):
             break
     assert all(got), got
