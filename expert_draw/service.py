@@ -578,8 +578,8 @@ def _build_pool(req: DrawRequest, rule: DrawRule, counts: list[SpecialtyCount], 
         tried.append(scope_code)
         scope = region_subtree(scope_code)
         listed = aliased(Expert)
-        in_scope = Expert.id.in_(
-            select(ExpertSpecialty.expert_id)
+        pairs = (
+            select(ExpertSpecialty.expert_id, ExpertSpecialty.specialty_code)
             .join(listed, listed.id == ExpertSpecialty.expert_id)
             .where(
                 ExpertSpecialty.specialty_code.in_(codes),
@@ -587,7 +587,7 @@ def _build_pool(req: DrawRequest, rule: DrawRule, counts: list[SpecialtyCount], 
                 listed.status.in_(LISTED),
             )
         )
-        facts = _facts(req, ctx, in_scope)
+        facts = _facts(req, ctx, Expert.id.in_(pairs.with_only_columns(ExpertSpecialty.expert_id)))
         excluded: list[tuple[int, str, str]] = []
         bad: set[int] = set()
         for f in facts.values():
@@ -598,11 +598,7 @@ def _build_pool(req: DrawRequest, rule: DrawRule, counts: list[SpecialtyCount], 
                 bad.add(f.id)
                 excluded.extend((f.id, code, detail[:200]) for code, detail in reasons)
         members: dict[str, list[int]] = {c: [] for c in codes}
-        for expert_id, code in db.session.execute(
-            select(ExpertSpecialty.expert_id, ExpertSpecialty.specialty_code).where(
-                ExpertSpecialty.specialty_code.in_(codes)
-            )
-        ):
+        for expert_id, code in db.session.execute(pairs):
             if expert_id in facts and expert_id not in bad:
                 members[code].append(expert_id)
         enough = all(len(members[c.code]) >= c.primary + c.backup for c in counts)
