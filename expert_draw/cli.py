@@ -29,9 +29,7 @@ def verify_command(draw_id: int) -> None:
         raise SystemExit(1) from exc
     stored = set(
         db.session.scalars(
-            select(Invitation.leaf).where(
-                Invitation.draw_id == draw_id, Invitation.kind != InvitationKind.HAND_PICKED
-            )
+            select(Invitation.leaf).where(Invitation.draw_id == draw_id, Invitation.kind != InvitationKind.HAND_PICKED)
         )
     )
     logged = _logged_leaves(events)

@@ -20,9 +20,7 @@ def _evaluation_at(workdays_ahead: int, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=clock.LOCAL_TZ).astimezone(clock.now().tzinfo)
 
 
-def _subject(
-    orgs: dict, title: str, purchaser_index: int, supplier_indexes: list[int], budget_fen: int
-) -> DrawSubject:
+def _subject(orgs: dict, title: str, purchaser_index: int, supplier_indexes: list[int], budget_fen: int) -> DrawSubject:
     suppliers = orgs.get("suppliers", [])
     return DrawSubject(
         title=title,

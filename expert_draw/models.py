@@ -131,9 +131,7 @@ class DrawRule(db.Model):
         UniqueConstraint("region_code", name="uq_expert_draw_rule_region"),
         CheckConstraint("min_committee >= 3 AND min_committee % 2 = 1", name="min_odd"),
         CheckConstraint("large_min_committee >= min_committee", name="large_not_smaller"),
-        CheckConstraint(
-            "expert_share_den > 0 AND expert_share_num <= expert_share_den", name="share_fraction"
-        ),
+        CheckConstraint("expert_share_den > 0 AND expert_share_num <= expert_share_den", name="share_fraction"),
         CheckConstraint("opening_workdays >= 0 AND confirm_hours > 0", name="periods"),
     )
 
@@ -223,9 +221,7 @@ class DrawRequest(db.Model):
 class DrawRequestSpecialty(db.Model):
     __tablename__ = "expert_draw_request_specialty"
 
-    request_id: Mapped[int] = mapped_column(
-        ForeignKey("expert_draw_request.id", ondelete="CASCADE"), primary_key=True
-    )
+    request_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_request.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(primary_key=True)
     specialty_code: Mapped[str] = mapped_column(ForeignKey("registry_specialty.code"))
     primary_count: Mapped[int]
@@ -242,9 +238,7 @@ class DrawRequestSupplier(db.Model):
 
     __tablename__ = "expert_draw_request_supplier"
 
-    request_id: Mapped[int] = mapped_column(
-        ForeignKey("expert_draw_request.id", ondelete="CASCADE"), primary_key=True
-    )
+    request_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_request.id", ondelete="CASCADE"), primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), primary_key=True)
 
 
@@ -252,9 +246,7 @@ class ManualExclusion(db.Model):
     __tablename__ = "expert_draw_manual_exclusion"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(
-        ForeignKey("expert_draw_request.id", ondelete="CASCADE"), index=True
-    )
+    request_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_request.id", ondelete="CASCADE"), index=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("registry_expert.id"))
     reason: Mapped[str] = mapped_column(String(300))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -274,9 +266,7 @@ class HandPick(db.Model):
     __tablename__ = "expert_draw_hand_pick"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(
-        ForeignKey("expert_draw_request.id", ondelete="CASCADE"), index=True
-    )
+    request_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_request.id", ondelete="CASCADE"), index=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("registry_expert.id"))
     specialty_code: Mapped[str] = mapped_column(ForeignKey("registry_specialty.code"))
     approval_ref: Mapped[str] = mapped_column(String(100))
@@ -317,9 +307,7 @@ class Draw(db.Model):
     request: Mapped[DrawRequest] = relationship(back_populates="draws")
 
     __table_args__ = (
-        CheckConstraint(
-            "status != 'drawn' OR (seed IS NOT NULL AND drawn_at IS NOT NULL)", name="drawn_has_seed"
-        ),
+        CheckConstraint("status != 'drawn' OR (seed IS NOT NULL AND drawn_at IS NOT NULL)", name="drawn_has_seed"),
     )
 
 
@@ -328,9 +316,7 @@ class DrawCandidate(db.Model):
 
     __tablename__ = "expert_draw_candidate"
 
-    draw_id: Mapped[int] = mapped_column(
-        ForeignKey("expert_draw_draw.id", ondelete="CASCADE"), primary_key=True
-    )
+    draw_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_draw.id", ondelete="CASCADE"), primary_key=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("registry_expert.id"), primary_key=True)
     salt: Mapped[bytes] = mapped_column(LargeBinary(16))
     leaf: Mapped[str] = mapped_column(String(64))

@@ -63,9 +63,7 @@ class HttpGatewayChannel:
 class SmtpChannel:
     name = "email"
 
-    def __init__(
-        self, host: str, port: int, sender: str, user: str | None = None, password: str | None = None
-    ):
+    def __init__(self, host: str, port: int, sender: str, user: str | None = None, password: str | None = None):
         self.host, self.port, self.sender, self.user, self.password = host, port, sender, user, password
 
     def send(self, message: Message) -> None:

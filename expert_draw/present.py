@@ -144,9 +144,7 @@ def exclusion_rows(draw) -> list[dict]:
     from registry.experts.models import Expert
 
     rows = service.exclusions_of(draw)
-    names = {
-        e.id: e.name for e in db.session.query(Expert).filter(Expert.id.in_({r.expert_id for r in rows}))
-    }
+    names = {e.id: e.name for e in db.session.query(Expert).filter(Expert.id.in_({r.expert_id for r in rows}))}
     return [
         {
             "expert_id": r.expert_id,

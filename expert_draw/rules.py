@@ -45,9 +45,7 @@ class CommitteeProblem:
     message: str
 
 
-def committee_problems(
-    rule: dict, budget_fen: int, experts: int, purchaser_reps: int
-) -> list[CommitteeProblem]:
+def committee_problems(rule: dict, budget_fen: int, experts: int, purchaser_reps: int) -> list[CommitteeProblem]:
     """Odd, at least the minimum (more at or above the budget threshold), experts ≥ the share."""
     total = experts + purchaser_reps
     problems = []
@@ -55,9 +53,7 @@ def committee_problems(
         problems.append(CommitteeProblem("committee_even", f"评审委员会人数须为单数，现为 {total} 人。"))
     minimum = rule["large_min_committee"] if budget_fen >= rule["large_budget_fen"] else rule["min_committee"]
     if total < minimum:
-        problems.append(
-            CommitteeProblem("committee_too_small", f"评审委员会至少 {minimum} 人，现为 {total} 人。")
-        )
+        problems.append(CommitteeProblem("committee_too_small", f"评审委员会至少 {minimum} 人，现为 {total} 人。"))
     num, den = rule["expert_share_num"], rule["expert_share_den"]
     if experts * den < total * num:
         problems.append(
@@ -128,9 +124,7 @@ class AvoidanceContext:
         return {self.purchaser_org_id, *self.supplier_org_ids}
 
     def is_party(self, org_id: int | None, name: str) -> bool:
-        return (org_id is not None and org_id in self.party_org_ids) or normalise_name(
-            name
-        ) in self.party_names
+        return (org_id is not None and org_id in self.party_org_ids) or normalise_name(name) in self.party_names
 
 
 def _age(birth: date, day: date) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from accounts.models import Org, OrgKind, Region, Role, User
@@ -53,6 +53,7 @@ from expert_draw.verifier import (
     ACTION_SALTS,
     VERSION,
     assignment_of,
+    encode_pool,
     final_seed,
     initial_consumed,
     leaf_of,
@@ -113,9 +114,7 @@ def rule_for(region_code: str | None) -> DrawRule:
         rule = db.session.scalar(select(DrawRule).where(DrawRule.region_code == node.code))
         if rule is not None:
             return rule
-    rule = db.session.scalar(
-        select(DrawRule).where(DrawRule.region_code.is_(None)).order_by(DrawRule.id).limit(1)
-    )
+    rule = db.session.scalar(select(DrawRule).where(DrawRule.region_code.is_(None)).order_by(DrawRule.id).limit(1))
     if rule is None:
         rule = DrawRule(region_code=None, **DEFAULT_RULE)
         db.session.add(rule)
@@ -131,9 +130,7 @@ def set_region_rule(actor: User, region_code: str | None, **values) -> DrawRule:
     if unknown:
         raise ValidationError(f"未知的规则项：{', '.join(sorted(unknown))}", code="rule_unknown")
     rule = db.session.scalar(
-        select(DrawRule).where(
-            DrawRule.region_code == region_code if region_code else DrawRule.region_code.is_(None)
-        )
+        select(DrawRule).where(DrawRule.region_code == region_code if region_code else DrawRule.region_code.is_(None))
     )
     if rule is None:
         base = rule_for(region_code).values()
@@ -174,9 +171,7 @@ def _move_request(req: DrawRequest, to: RequestStatus) -> None:
 
 
 def _invitations(req: DrawRequest) -> list[Invitation]:
-    return list(
-        db.session.scalars(select(Invitation).where(Invitation.request_id == req.id).order_by(Invitation.id))
-    )
+    return list(db.session.scalars(select(Invitation).where(Invitation.request_id == req.id).order_by(Invitation.id)))
 
 
 def _lock_request(request_id: int) -> DrawRequest:
@@ -252,9 +247,7 @@ def requests_for(user: User) -> list[DrawRequest]:
     if user.has_role(Role.SUPPLIER):
         query = query.join(DrawRequestSupplier).where(DrawRequestSupplier.org_id == user.org_id)
     else:
-        query = query.where(
-            or_(DrawRequest.agency_org_id == user.org_id, DrawRequest.purchaser_org_id == user.org_id)
-        )
+        query = query.where(or_(DrawRequest.agency_org_id == user.org_id, DrawRequest.purchaser_org_id == user.org_id))
     return list(db.session.scalars(query.limit(200)))
 
 
@@ -325,9 +318,7 @@ def create_request(
         status=RequestStatus.REQUESTED,
     )
     req.specialties = [
-        DrawRequestSpecialty(
-            position=i, specialty_code=c.code, primary_count=c.primary, backup_count=c.backup
-        )
+        DrawRequestSpecialty(position=i, specialty_code=c.code, primary_count=c.primary, backup_count=c.backup)
         for i, c in enumerate(counts)
     ]
     req.suppliers = [DrawRequestSupplier(org_id=o) for o in sorted(subject.supplier_org_ids)]
@@ -393,9 +384,7 @@ def _check_request_input(
         if db.session.get(Org, org_id) is None:
             raise ValidationError(f"单位 {org_id} 不存在。", code="org_invalid")
     if hand_picks and not is_complex:
-        raise ValidationError(
-            "只有技术复杂、专业性强的项目经批准后才能自行选定专家。", code="hand_pick_not_allowed"
-        )
+        raise ValidationError("只有技术复杂、专业性强的项目经批准后才能自行选定专家。", code="hand_pick_not_allowed")
     for pick in hand_picks:
         if not pick.approval_ref.strip() or not pick.reason.strip():
             raise ValidationError("自行选定专家须填写批准文号和理由。", code="hand_pick_approval_required")
@@ -450,9 +439,7 @@ def cancel_request(user: User, req: DrawRequest, reason: str) -> DrawRequest:
         if inv.status in (InvitationStatus.STANDBY, InvitationStatus.INVITED, InvitationStatus.CONFIRMED):
             _move_invitation(
                 inv,
-                InvitationStatus.WITHDRAWN
-                if inv.status != InvitationStatus.STANDBY
-                else InvitationStatus.RELEASED,
+                InvitationStatus.WITHDRAWN if inv.status != InvitationStatus.STANDBY else InvitationStatus.RELEASED,
                 "request_cancelled",
             )
     record("expert_draw.request_cancelled", req, {"reason": reason.strip()})
@@ -512,13 +499,12 @@ def _avoidance_context(req: DrawRequest, rule: dict) -> rules.AvoidanceContext:
 def _facts(req: DrawRequest, ctx: rules.AvoidanceContext, expert_filter) -> dict[int, rules.ExpertFacts]:
     """Bulk-load the facts of the experts matching `expert_filter` (a SQL condition on Expert)."""
     rows = db.session.execute(
-        select(
-            Expert.id, Expert.status, Expert.birth_date, Expert.employer_org_id, Expert.employer_name
-        ).where(expert_filter)
+        select(Expert.id, Expert.status, Expert.birth_date, Expert.employer_org_id, Expert.employer_name).where(
+            expert_filter
+        )
     )
     facts = {
-        r.id: rules.ExpertFacts(r.id, r.status.value, r.birth_date, r.employer_org_id, r.employer_name)
-        for r in rows
+        r.id: rules.ExpertFacts(r.id, r.status.value, r.birth_date, r.employer_org_id, r.employer_name) for r in rows
     }
     first = ctx.evaluation_day
     last = clock.to_local(req.evaluation_end_at).date()
@@ -655,8 +641,7 @@ def commit_draw(user: User, req: DrawRequest, beacon: str | None = None) -> Draw
     else:
         raise Conflict("当前状态不能发起抽取。", code="draw_request_transition_refused")
     now = clock.now()
-    if now >= req.evaluation_start_at:
-        raise Conflict("评审已经开始，不能再抽取。", code="evaluation_started")
+    _check_draw_window(req, now)
     rule = rule_for(req.region_code)
     already = set(db.session.scalars(select(Invitation.expert_id).where(Invitation.request_id == req.id)))
     pool = _build_pool(req, rule, counts, already)
@@ -678,7 +663,7 @@ def commit_draw(user: User, req: DrawRequest, beacon: str | None = None) -> Draw
     specialties = _commit_candidates(draw, rule, req.region_code, counts, pool)
     if pool.exclusions:
         db.session.execute(
-            insert(DrawExclusion),
+            DrawExclusion.__table__.insert(),
             [{"draw_id": draw.id, "expert_id": e, "rule": r, "detail": d} for e, r, d in pool.exclusions],
         )
     record(
@@ -704,6 +689,14 @@ def commit_draw(user: User, req: DrawRequest, beacon: str | None = None) -> Draw
     return draw
 
 
+def _check_draw_window(req: DrawRequest, now: datetime) -> None:
+    """The draw (commitment and drawing) happens between its opening time and the evaluation start."""
+    if req.opens_at is not None and now < req.opens_at:
+        raise Conflict(f"尚未到可抽取时间（{clock.format_local(req.opens_at)} 起）。", code="draw_not_open")
+    if now >= req.evaluation_start_at:
+        raise Conflict("评审已经开始，不能再抽取。", code="evaluation_started")
+
+
 def _commit_candidates(
     draw: Draw, rule: DrawRule, region_code: str, counts: list[SpecialtyCount], pool: Pool
 ) -> list[dict]:
@@ -713,7 +706,7 @@ def _commit_candidates(
     leaves = {e: leaf_of(salts[e], e) for e in expert_ids}
     if expert_ids:
         db.session.execute(
-            insert(DrawCandidate),
+            DrawCandidate.__table__.insert(),
             [
                 {
                     "draw_id": draw.id,
@@ -731,7 +724,7 @@ def _commit_candidates(
             "primary": c.primary,
             "backup": c.backup,
             "size": len(pool.members[c.code]),
-            "pool": sorted([leaves[e], weights.get(e, 1)] for e in pool.members[c.code]),
+            **encode_pool([leaves[e], weights.get(e, 1)] for e in pool.members[c.code]),
         }
         for c in counts
     ]
@@ -753,9 +746,7 @@ def discard_draw(user: User, draw: Draw, reason: str) -> Draw:
 # ---------------------------------------------------------------- the draw
 
 
-def run_draw(
-    draw: Draw, supervisor: User, supervisor_input: str, beacon_value: str | None = None
-) -> list[int]:
+def run_draw(draw: Draw, supervisor: User, supervisor_input: str, beacon_value: str | None = None) -> list[int]:
     """Join the supervisor's number (and the beacon) to the committed seed and draw; returns the
     invitation ids to notify once the caller has committed."""
     if not supervisor.has_role(Role.SUPERVISOR):
@@ -765,10 +756,7 @@ def run_draw(
     if draw.status != DrawStatus.COMMITTED or req.status != RequestStatus.COMMITTED:
         raise Conflict("这次抽取不在待抽取状态。", code="draw_transition_refused")
     now = clock.now()
-    if req.opens_at is not None and now < req.opens_at:
-        raise Conflict(f"尚未到可抽取时间（{clock.format_local(req.opens_at)} 起）。", code="draw_not_open")
-    if now >= req.evaluation_start_at:
-        raise Conflict("评审已经开始，不能再抽取。", code="evaluation_started")
+    _check_draw_window(req, now)
     supervisor_input = (supervisor_input or "").strip()
     if not SUPERVISOR_INPUT_RE.match(supervisor_input):
         raise ValidationError("监督人员随机数须为 6 到 32 位数字。", code="supervisor_input_invalid")
@@ -818,17 +806,13 @@ def _seat(req: DrawRequest, draw: Draw, selection: list[dict]) -> list[int]:
     for spec in selection:
         for leaf in spec["primary"]:
             notify.append(
-                _invite(
-                    _new_invitation(req, draw, by_leaf[leaf], spec["code"], InvitationKind.PRIMARY, leaf)
-                ).id
+                _invite(_new_invitation(req, draw, by_leaf[leaf], spec["code"], InvitationKind.PRIMARY, leaf)).id
             )
         for leaf in spec["backup"]:
             _new_invitation(req, draw, by_leaf[leaf], spec["code"], InvitationKind.BACKUP, leaf)
     if draw.kind == DrawKind.INITIAL:
         for pick in req.hand_picks:
-            inv = _new_invitation(
-                req, draw, pick.expert_id, pick.specialty_code, InvitationKind.HAND_PICKED, None
-            )
+            inv = _new_invitation(req, draw, pick.expert_id, pick.specialty_code, InvitationKind.HAND_PICKED, None)
             notify.append(_invite(inv).id)
     db.session.flush()
     return notify
@@ -894,9 +878,7 @@ def missing_seats(req: DrawRequest) -> dict[str, int]:
     ):
         if inv.kind != InvitationKind.HAND_PICKED:
             seated[inv.specialty_code] = seated.get(inv.specialty_code, 0) + 1
-    return {
-        s.specialty_code: max(0, s.primary_count - seated.get(s.specialty_code, 0)) for s in req.specialties
-    }
+    return {s.specialty_code: max(0, s.primary_count - seated.get(s.specialty_code, 0)) for s in req.specialties}
 
 
 def seat_counts(req: DrawRequest) -> list[dict]:
@@ -932,9 +914,7 @@ def invitation_for_code(user: User, reply_code: str) -> Invitation:
 
 
 def _lock_invitation(inv: Invitation) -> Invitation:
-    return db.session.execute(
-        select(Invitation).where(Invitation.id == inv.id).with_for_update()
-    ).scalar_one()
+    return db.session.execute(select(Invitation).where(Invitation.id == inv.id).with_for_update()).scalar_one()
 
 
 def confirm_invitation(user: User, inv: Invitation) -> Invitation:
@@ -1034,18 +1014,14 @@ def replace_seat(inv: Invitation, reason: str) -> list[int]:
         if event["chosen"]:
             consumed.add(event["chosen"])
     ctx = _avoidance_context(req, committed["rule_set"])
-    taken = {
-        i.expert_id: i for i in db.session.scalars(select(Invitation).where(Invitation.request_id == req.id))
-    }
+    taken = {i.expert_id: i for i in db.session.scalars(select(Invitation).where(Invitation.request_id == req.id))}
     by_leaf = dict(
         db.session.execute(
             select(DrawCandidate.leaf, DrawCandidate.expert_id).where(DrawCandidate.draw_id == draw.id)
         ).all()
     )
     skipped, chosen = [], None
-    for leaf in replacement_walk(
-        result["orders"][inv.specialty_code], inv.specialty_code, assigned, consumed
-    ):
+    for leaf in replacement_walk(result["orders"][inv.specialty_code], inv.specialty_code, assigned, consumed):
         expert_id = by_leaf[leaf]
         reasons = _reasons_now(req, ctx, expert_id)
         held = taken.get(expert_id)
@@ -1078,9 +1054,7 @@ def replace_seat(inv: Invitation, reason: str) -> list[int]:
     new = (
         standby
         if standby is not None
-        else _new_invitation(
-            req, draw, by_leaf[chosen], inv.specialty_code, InvitationKind.REPLACEMENT, chosen, inv
-        )
+        else _new_invitation(req, draw, by_leaf[chosen], inv.specialty_code, InvitationKind.REPLACEMENT, chosen, inv)
     )
     new.replaces_id = inv.id
     _invite(new)

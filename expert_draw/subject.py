@@ -41,9 +41,7 @@ def subject_for_project(project_id: int, lot_id: int | None = None) -> DrawSubje
     lot = db.session.get(Lot, lot_id) if lot_id is not None else None
     if lot_id is not None and (lot is None or lot.project_id != project.id):
         raise NotFound("项目中没有这个标项。", code="lot_not_found")
-    suppliers = set(
-        db.session.scalars(select(Registration.org_id).where(Registration.project_id == project.id))
-    )
+    suppliers = set(db.session.scalars(select(Registration.org_id).where(Registration.project_id == project.id)))
     bids = (
         select(Bid.org_id).where(Bid.lot_id == lot.id)
         if lot

@@ -22,7 +22,10 @@ Definitions (v1), all hashes SHA-256, byte strings concatenated:
 - replacement n (1, 2, …) in specialty S: walk S's order, skipping leaves already consumed
   (primaries, earlier replacements, earlier skips) and leaves assigned to another specialty;
   each leaf passed over for a reason found now is listed in `skipped`; `chosen` is the next one.
-- pool_digest = H(canonical JSON of the committed specialties: code, primary, backup, pool).
+- pool      : per specialty, "leaves" = the sorted leaves (hex) concatenated, and "weights" = one
+  digit per leaf in the same order ("" when every weight is 1) — compact, so a province-wide pool
+  of tens of thousands stays a few strings.
+- pool_digest = H(canonical JSON of the committed specialties: code, primary, backup, leaves, weights).
 """
 
 from __future__ import annotations
@@ -78,15 +81,11 @@ def seed_hash(server_seed: bytes) -> str:
 
 def final_seed(server_seed: bytes, supervisor_input: str, beacon: str | None) -> bytes:
     """The draw seed: the committed server seed joined by values the operator cannot choose."""
-    return _h(
-        DOMAIN + b"/seed\0", _lp(server_seed), _lp(supervisor_input.encode()), _lp((beacon or "").encode())
-    )
+    return _h(DOMAIN + b"/seed\0", _lp(server_seed), _lp(supervisor_input.encode()), _lp((beacon or "").encode()))
 
 
 def rank_hash(seed: bytes, draw_id: int, leaf: str) -> int:
-    return int.from_bytes(
-        _h(DOMAIN + b"/rank\0", seed, int(draw_id).to_bytes(8, "big"), bytes.fromhex(leaf)), "big"
-    )
+    return int.from_bytes(_h(DOMAIN + b"/rank\0", seed, int(draw_id).to_bytes(8, "big"), bytes.fromhex(leaf)), "big")
 
 
 def rank_order(seed: bytes, draw_id: int, pool: Sequence[Sequence]) -> list[str]:
@@ -105,6 +104,24 @@ def rank_order(seed: bytes, draw_id: int, pool: Sequence[Sequence]) -> list[str]
     return [leaf for _, leaf in keyed]
 
 
+def encode_pool(entries: Sequence[Sequence]) -> dict:
+    """The committed form of a specialty's pool [[leaf, weight], …]: sorted, concatenated strings."""
+    ordered = sorted((str(leaf), int(w)) for leaf, w in entries)
+    weights = "".join(str(w) for _, w in ordered)
+    return {"leaves": "".join(leaf for leaf, _ in ordered), "weights": "" if set(weights) <= {"1"} else weights}
+
+
+def pool_entries(spec: Mapping) -> list[tuple[str, int]]:
+    """The [(leaf, weight), …] of a committed specialty (the inverse of encode_pool)."""
+    text, weights = spec["leaves"], spec["weights"]
+    if len(text) % 64:
+        raise ValueError("leaves is not a whole number of 32-byte hex hashes")
+    leaves = [text[i : i + 64] for i in range(0, len(text), 64)]
+    if weights and len(weights) != len(leaves):
+        raise ValueError("weights and leaves differ in length")
+    return [(leaf, int(weights[i]) if weights else 1) for i, leaf in enumerate(leaves)]
+
+
 def pool_digest(specialties: Sequence[Mapping]) -> str:
     """Digest of the committed pool and counts, exactly the fields the selection depends on."""
     body = [
@@ -112,7 +129,8 @@ def pool_digest(specialties: Sequence[Mapping]) -> str:
             "code": s["code"],
             "primary": int(s["primary"]),
             "backup": int(s["backup"]),
-            "pool": [[str(leaf), int(w)] for leaf, w in s["pool"]],
+            "leaves": str(s["leaves"]),
+            "weights": str(s["weights"]),
         }
         for s in specialties
     ]
@@ -124,7 +142,7 @@ def select_committee(seed: bytes, draw_id: int, specialties: Sequence[Mapping]) 
     taken: set[str] = set()
     selection, orders, short = [], {}, []
     for spec in specialties:
-        order = rank_order(seed, draw_id, spec["pool"])
+        order = rank_order(seed, draw_id, pool_entries(spec))
         orders[spec["code"]] = order
         free = (leaf for leaf in order if leaf not in taken)
         primary = [leaf for _, leaf in zip(range(int(spec["primary"])), free, strict=False)]
@@ -141,9 +159,7 @@ def assignment_of(selection: Sequence[Mapping]) -> dict[str, str]:
     return {leaf: s["code"] for s in selection for leaf in [*s["primary"], *s["backup"]]}
 
 
-def replacement_walk(
-    order: Sequence[str], code: str, assigned: Mapping[str, str], consumed: set[str]
-) -> Iterator[str]:
+def replacement_walk(order: Sequence[str], code: str, assigned: Mapping[str, str], consumed: set[str]) -> Iterator[str]:
     """The leaves a replacement in `code` may take, in order; the caller consumes what it passes."""
     for leaf in order:
         if leaf in consumed or assigned.get(leaf, code) != code:
@@ -184,9 +200,7 @@ class DrawCheck:
             f"{self.backup} backup, {self.replacements} replacements"
         )
         if self.salts_published:
-            text += "; experts " + "; ".join(
-                f"{c}: {', '.join(map(str, ids))}" for c, ids in self.experts.items()
-            )
+            text += "; experts " + "; ".join(f"{c}: {', '.join(map(str, ids))}" for c, ids in self.experts.items())
         return text
 
 
@@ -223,7 +237,7 @@ def _check_commitment(committed: Mapping) -> list[Mapping]:
     specialties = committed["specialties"]
     _expect("pool digest", committed["pool_digest"], pool_digest(specialties))
     for spec in specialties:
-        leaves = [leaf for leaf, _ in spec["pool"]]
+        leaves = [leaf for leaf, _ in pool_entries(spec)]
         if leaves != sorted(set(leaves)):
             raise Difference(f"specialty {spec['code']}: pool leaves are not sorted and distinct")
         _expect(f"specialty {spec['code']} pool size", spec.get("size", len(leaves)), len(leaves))
@@ -283,14 +297,12 @@ def _check_salts(
     result: dict | None,
     replacements: Sequence[Mapping],
 ) -> None:
-    pool = {leaf for s in specialties for leaf, _ in s["pool"]}
+    pool = {leaf for s in specialties for leaf, _ in pool_entries(s)}
     by_leaf = {}
     for expert_id, salt in salts["salts"]:
         leaf = leaf_of(bytes.fromhex(salt), int(expert_id))
         if leaf not in pool:
-            raise Difference(
-                f"published salt of expert {expert_id} gives leaf {leaf}, which is not in the pool"
-            )
+            raise Difference(f"published salt of expert {expert_id} gives leaf {leaf}, which is not in the pool")
         by_leaf[leaf] = int(expert_id)
     _expect("published salts cover the pool", len(by_leaf), len(pool))
     if result is None:
@@ -305,9 +317,7 @@ def _check_salts(
     check.experts = {code: [by_leaf[leaf] for leaf in leaves] for code, leaves in members.items()}
 
 
-def verify_draw(
-    events: Sequence[Mapping] | Mapping, draw_id: int, *, check_leaf_hashes: bool = True
-) -> DrawCheck:
+def verify_draw(events: Sequence[Mapping] | Mapping, draw_id: int, *, check_leaf_hashes: bool = True) -> DrawCheck:
     """Recompute draw `draw_id` from audit events; raise Difference at the first disagreement."""
     events = _events_of(events)
     mine = [
@@ -388,9 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.vkey:
             parser.error("--checkpoint needs --vkey")
         try:
-            verify_export(
-                doc, [p.read_text(encoding="utf-8") for p in args.checkpoint], _read_vkey(args.vkey)
-            )
+            verify_export(doc, [p.read_text(encoding="utf-8") for p in args.checkpoint], _read_vkey(args.vkey))
         except VerificationError as exc:
             print(f"DIFFERENCE audit log: {exc}")
             return 1

@@ -91,9 +91,7 @@ def _subject_from_form() -> DrawSubject:
     try:
         budget = money.parse_yuan(request.form.get("budget", ""))
     except (ValueError, AttributeError):
-        raise ValidationError(
-            _("预算金额格式不正确，请填写元，例如 3000000.00。"), code="budget_invalid"
-        ) from None
+        raise ValidationError(_("预算金额格式不正确，请填写元，例如 3000000.00。"), code="budget_invalid") from None
     purchaser = request.form.get("purchaser_org_id", "")
     if not purchaser.isdigit():
         raise ValidationError(_("请选择采购人。"), code="purchaser_required")
@@ -256,9 +254,7 @@ def run(draw_id: int):
             supervisor = db.session.scalar(select(User).where(User.username == username))
             if supervisor is None or not supervisor.has_role(Role.SUPERVISOR):
                 raise ValidationError(_("请填写现场监督人员的账号。"), code="supervisor_required")
-            verify_totp(
-                supervisor, request.form.get("supervisor_code", "").strip(), _address(), purpose="expert_draw"
-            )
+            verify_totp(supervisor, request.form.get("supervisor_code", "").strip(), _address(), purpose="expert_draw")
         return service.run_draw(
             draw,
             supervisor,

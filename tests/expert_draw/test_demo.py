@@ -13,9 +13,7 @@ def test_demo_seed_makes_a_verifiable_draw(app_ctx, clock, monkeypatch):
     from expert_draw.verifier import verify_draw
     from registry.experts.models import Expert, ExpertStatus
 
-    monkeypatch.setattr(
-        accounts, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+    monkeypatch.setattr(accounts, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     context: dict = {"logins": []}
     seeders = dict(SEEDERS)  # in the app they run in FEATURES order; here imports may have reordered them
     for name in ("accounts", "registry", "expert_draw"):

@@ -151,15 +151,15 @@ def test_api_request_draw_and_reply(world, make_expert, client, app):
     assert created.status_code == 201, created.get_json()
     request_id = created.get_json()["id"]
     assert (
-        client.post("/api/v1/draw-requests", json=body | {"evaluation_start_at": "tomorrow"}).get_json()[
-            "error"
-        ]["code"]
+        client.post("/api/v1/draw-requests", json=body | {"evaluation_start_at": "tomorrow"}).get_json()["error"][
+            "code"
+        ]
         == "time_invalid"
     )
     assert (
-        client.post(
-            "/api/v1/draw-requests", json=body | {"specialties": [{"code": "B01", "primary": 4}]}
-        ).get_json()["error"]["code"]
+        client.post("/api/v1/draw-requests", json=body | {"specialties": [{"code": "B01", "primary": 4}]}).get_json()[
+            "error"
+        ]["code"]
         == "committee_even"
     )
     draw = client.post(f"/api/v1/draw-requests/{request_id}/draws").get_json()

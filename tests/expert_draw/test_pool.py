@@ -4,7 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from core.clock import to_local
 from core.db import db
+from core.errors import DomainError
 from expert_draw import service
 from expert_draw.models import DrawExclusion, InvitationStatus, RequestStatus
 from expert_draw.verifier import verify_draw
@@ -20,9 +22,7 @@ def test_each_avoidance_rule_is_applied_from_the_library(world, make_expert, mak
     orgs = world.orgs
     fine = [make_expert(["B01"]) for _ in range(5)]
     cases = {
-        "employer_party": make_expert(
-            ["B01"], employer_org_id=orgs["purchaser"].id, employer_name="泰顺县人民医院"
-        ),
+        "employer_party": make_expert(["B01"], employer_org_id=orgs["purchaser"].id, employer_name="泰顺县人民医院"),
         "agency_staff": make_expert(["B01"], employer_org_id=orgs["agency"].id),
         "finance_staff": make_expert(["B01"], employer_org_id=orgs["finance"].id),
         "age_limit": make_expert(["B01"], birth=date(1950, 1, 1)),
@@ -64,21 +64,23 @@ def test_each_avoidance_rule_is_applied_from_the_library(world, make_expert, mak
     assert draw.pool_size == 6
 
 
-def test_same_purchaser_and_overlap_come_from_other_draws(world, make_expert, make_request, subject):
+def test_same_purchaser_and_overlap_come_from_other_draws(world, make_expert, make_request, subject, clock):
     experts = [make_expert(["B01"]) for _ in range(6)]
     first = make_request(counts=(("B01", 5, 0),))
     service.run_draw(service.commit_draw(world.users["agency"], first), world.users["supervisor"], "111111")
     db.session.commit()
     seated = {i.expert_id for i in first.invitations}
-    # Same purchaser, a week later, no time overlap: the five seated are excluded for same_purchaser.
-    later = make_request(counts=(("B01", 5, 0),), start=first.evaluation_start_at + timedelta(days=7))
-    draw = service.commit_draw(world.users["agency"], later)
-    assert {e for e, r in exclusions(draw) if r == "same_purchaser"} == seated
     # Another purchaser at the same time: overlap.
     subject.purchaser_org_id = world.orgs["other_purchaser"].id
     same_time = make_request(counts=(("B01", 5, 0),), subject=subject)
     draw = service.commit_draw(world.users["agency"], same_time)
     assert {e for e, r in exclusions(draw) if r == "overlap"} == seated
+    # Same purchaser, a week later, no time overlap: the five seated are excluded for same_purchaser.
+    subject.purchaser_org_id = world.orgs["purchaser"].id
+    later = make_request(counts=(("B01", 5, 0),), start=first.evaluation_start_at + timedelta(days=7), subject=subject)
+    clock.advance(timedelta(days=6))
+    draw = service.commit_draw(world.users["agency"], later)
+    assert {e for e, r in exclusions(draw) if r == "same_purchaser"} == seated
     assert len(experts) == 6
 
 
@@ -148,19 +150,24 @@ def test_supplement_draw_after_the_pool_ran_dry(world, make_expert, make_request
 def test_draw_refused_before_it_opens_and_without_a_proper_number(world, make_expert, make_request, clock):
     for _ in range(6):
         make_expert(["B01"])
-    req = make_request(counts=(("B01", 5, 0),), start=clock.now() + timedelta(days=10))
-    draw = service.commit_draw(world.users["agency"], req)
-    with pytest.raises(Exception, match="尚未到可抽取时间") as exc:
-        service.run_draw(draw, world.users["supervisor"], "123456")
+    req = make_request(counts=(("B01", 5, 0),), start=clock.now() + timedelta(days=10))  # Monday 7 December
+    assert to_local(req.opens_at).date() == date(2026, 12, 3)  # two working days before: Thursday
+    with pytest.raises(DomainError) as exc:
+        service.commit_draw(world.users["agency"], req)
     assert exc.value.code == "draw_not_open"
-    clock.advance(timedelta(days=9))
-    with pytest.raises(Exception) as exc:
+    clock.advance(timedelta(days=6))  # Thursday 10:00
+    draw = service.commit_draw(world.users["agency"], req)
+    with pytest.raises(DomainError) as exc:
         service.run_draw(draw, world.users["supervisor"], "12ab")
     assert exc.value.code == "supervisor_input_invalid"
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(DomainError) as exc:
         service.run_draw(draw, world.users["agency"], "123456")
     assert exc.value.code == "not_supervisor"
     service.run_draw(draw, world.users["supervisor"], "123456")
+    clock.advance(timedelta(days=5))
+    with pytest.raises(DomainError) as exc:
+        service.commit_draw(world.users["agency"], req)
+    assert exc.value.code in ("evaluation_started", "draw_request_transition_refused")
 
 
 def test_committee_rules_refuse_a_bad_request(world, make_request):

@@ -38,9 +38,7 @@ def ctx(**kw):
 
 
 def facts(**kw):
-    base = dict(
-        id=1, status="active", birth_date=date(1970, 1, 1), employer_org_id=OTHER, employer_name="温州大学"
-    )
+    base = dict(id=1, status="active", birth_date=date(1970, 1, 1), employer_org_id=OTHER, employer_name="温州大学")
     base.update(kw)
     return rules.ExpertFacts(**base)
 
@@ -171,7 +169,4 @@ def test_draw_opening_time_counts_working_days(evaluation_local, method, opens_l
     if evaluation_local.month != 10:
         assert expected_day == opens_local.date()
     else:  # across the National Day holiday the two working days reach back before 1 October
-        assert (
-            expected_day < date(2026, 10, 1)
-            and calendar.workdays_between(expected_day, date(2026, 10, 9)) == 2
-        )
+        assert expected_day < date(2026, 10, 1) and calendar.workdays_between(expected_day, date(2026, 10, 9)) == 2

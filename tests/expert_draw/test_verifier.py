@@ -10,6 +10,7 @@ import pytest
 
 from expert_draw.verifier import (
     Difference,
+    encode_pool,
     final_seed,
     leaf_of,
     main,
@@ -26,24 +27,26 @@ def pool(n, weight=1, salt_byte=1):
     return sorted([leaf_of(bytes([salt_byte]) * 16, i), weight] for i in range(1, n + 1))
 
 
+def spec(code, primary, backup, entries):
+    return {"code": code, "primary": primary, "backup": backup, **encode_pool(entries)}
+
+
 def test_ranking_is_deterministic_and_depends_on_every_input():
-    specs = [{"code": "B01", "primary": 3, "backup": 1, "pool": pool(20)}]
+    specs = [spec("B01", 3, 1, pool(20))]
     seed = final_seed(b"s" * 32, "123456", None)
     a = select_committee(seed, 7, specs)
     assert a == select_committee(seed, 7, specs)
     assert a["selection"] != select_committee(seed, 8, specs)["selection"]
     assert a["selection"] != select_committee(final_seed(b"s" * 32, "123457", None), 7, specs)["selection"]
-    assert (
-        a["selection"] != select_committee(final_seed(b"s" * 32, "123456", "beacon"), 7, specs)["selection"]
-    )
+    assert a["selection"] != select_committee(final_seed(b"s" * 32, "123456", "beacon"), 7, specs)["selection"]
     assert len(a["orders"]["B01"]) == 20 and a["orders"]["B01"][:3] == a["selection"][0]["primary"]
 
 
 def test_an_expert_in_two_specialties_is_drawn_once():
     shared = pool(6)
     specs = [
-        {"code": "B01", "primary": 3, "backup": 0, "pool": shared},
-        {"code": "C01", "primary": 3, "backup": 0, "pool": shared},
+        spec("B01", 3, 0, shared),
+        spec("C01", 3, 0, shared),
     ]
     result = select_committee(final_seed(b"x" * 32, "999999", None), 1, specs)
     drawn = result["selection"][0]["primary"] + result["selection"][1]["primary"]
@@ -51,7 +54,7 @@ def test_an_expert_in_two_specialties_is_drawn_once():
 
 
 def test_short_pool_reports_what_is_missing():
-    result = select_committee(b"k" * 32, 1, [{"code": "B01", "primary": 5, "backup": 2, "pool": pool(3)}])
+    result = select_committee(b"k" * 32, 1, [spec("B01", 5, 2, pool(3))])
     assert result["short"] == [{"code": "B01", "missing": 2}]
 
 
@@ -72,9 +75,7 @@ def test_credit_weighting_favours_higher_weights_proportionally():
     """First place, weights 3:1 for two groups of 5: the heavy group wins ~75% of the time."""
     entries = sorted(pool(5, 3, 1) + pool(5, 1, 2))
     heavy = {leaf for leaf, w in entries if w == 3}
-    wins = sum(
-        rank_order(final_seed(t.to_bytes(32, "big"), "1", None), 2, entries)[0] in heavy for t in range(2000)
-    )
+    wins = sum(rank_order(final_seed(t.to_bytes(32, "big"), "1", None), 2, entries)[0] in heavy for t in range(2000))
     assert 0.71 < wins / 2000 < 0.79
 
 
@@ -124,7 +125,7 @@ def _tampered(events, action, change):
     [
         (
             "expert_draw.committed",
-            lambda p: p["specialties"][0]["pool"].__setitem__(0, ["00" * 32, 1]),
+            lambda p: p["specialties"][0].__setitem__("leaves", "00" * 32 + p["specialties"][0]["leaves"][64:]),
             "pool digest",
         ),
         ("expert_draw.committed", lambda p: p["specialties"][0].__setitem__("primary", 2), "pool digest"),
