@@ -35,8 +35,7 @@ def me():
         raise NotFound("尚未登记入库。", code="expert_not_registered")
     return expert_out(expert) | {
         "leaves": [
-            {"id": x.id, "start_on": x.start_on.isoformat(), "end_on": x.end_on.isoformat()}
-            for x in expert.leaves
+            {"id": x.id, "start_on": x.start_on.isoformat(), "end_on": x.end_on.isoformat()} for x in expert.leaves
         ]
     }
 

@@ -101,9 +101,7 @@ def seed_experts(context: dict) -> None:
             status=ExpertStatus.ACTIVE,
             registered_at=now,
             admitted_at=now,
-            specialty_rows=[
-                ExpertSpecialty(specialty_code=c) for c in SPECIALTY_CYCLE[i % len(SPECIALTY_CYCLE)]
-            ],
+            specialty_rows=[ExpertSpecialty(specialty_code=c) for c in SPECIALTY_CYCLE[i % len(SPECIALTY_CYCLE)]],
         )
         db.session.add(expert)
         experts[i] = expert

@@ -1,4 +1,4 @@
-"""Import an existing expert library from CSV: every row checked first, then all rows or none.
+"""Import an existing expert library from CSV or XLSX: every row checked first, then all rows or none.
 
 The header may use the English column names or the Chinese ones below. The report lists each
 problem as (row, column, reason); row 1 is the header, so data rows start at 2 as in a
@@ -149,20 +149,56 @@ def _expert_from(cells: dict[str, str], ctx: _Context, now) -> Expert:
 
 def import_experts_csv(data: bytes, actor: User) -> ImportReport:
     """Check every row; write all experts (admitted, as an existing library) only if none failed."""
-    report = ImportReport()
     try:
         text = _decode(data)
     except UnicodeDecodeError:
-        report.problems.append(ImportProblem(0, "", "文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV"))
-        return report
-    rows = list(csv.reader(io.StringIO(text)))
+        return _failed("文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV")
+    return _import_rows(list(csv.reader(io.StringIO(text))), data, actor)
+
+
+def import_experts_xlsx(data: bytes, actor: User) -> ImportReport:
+    """The same import from the first sheet of an .xlsx workbook (needs openpyxl)."""
+    try:
+        from openpyxl import load_workbook
+    except ImportError:
+        return _failed("服务器未安装 XLSX 支持，请另存为 CSV 后导入")
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
+        return _failed("无法读取该 XLSX 文件，请确认文件未损坏")
+    rows = [[_cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+    book.close()
+    return _import_rows(rows, data, actor)
+
+
+def import_experts_file(data: bytes, filename: str, actor: User) -> ImportReport:
+    """CSV or XLSX by the file name."""
+    if filename.lower().endswith(".xlsx"):
+        return import_experts_xlsx(data, actor)
+    return import_experts_csv(data, actor)
+
+
+def _cell_text(value: object) -> str:
+    """Spreadsheets store ID and phone numbers as numbers: write them back as digits."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _failed(reason: str) -> ImportReport:
+    return ImportReport(problems=[ImportProblem(0, "", reason)])
+
+
+def _import_rows(rows: list[list[str]], data: bytes, actor: User) -> ImportReport:
+    report = ImportReport()
     if not rows:
-        report.problems.append(ImportProblem(0, "", "文件为空"))
-        return report
-    index, report.problems = _header_map(rows[0])
+        return _failed("文件为空")
+    index, report.problems = _header_map([str(c) for c in rows[0]])
     if report.problems:
         return report
-    body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
+    body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(str(c).strip() for c in r)]
     report.rows = len(body)
     if len(body) > MAX_ROWS:
         report.problems.append(ImportProblem(0, "", f"一次最多导入 {MAX_ROWS} 行"))
@@ -170,7 +206,7 @@ def import_experts_csv(data: bytes, actor: User) -> ImportReport:
     ctx = _Context()
     parsed = []
     for line, row in body:
-        cells = {k: (row[i].strip() if i < len(row) else "") for k, i in index.items()}
+        cells = {k: (str(row[i]).strip() if i < len(row) else "") for k, i in index.items()}
         report.problems += _check_row(line, cells, ctx)
         parsed.append(cells)
     if report.problems:
@@ -183,11 +219,7 @@ def import_experts_csv(data: bytes, actor: User) -> ImportReport:
     record(
         "registry.experts_imported",
         None,
-        {
-            "rows": len(experts),
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "first_id": experts[0].id if experts else 0,
-        },
+        {"rows": len(experts), "sha256": hashlib.sha256(data).hexdigest(), "first_id": experts[0].id if experts else 0},
         actor=f"user:{actor.id}",
         object_type="registry_expert",
     )

@@ -89,15 +89,9 @@ class Expert(db.Model):
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     region: Mapped[Region] = relationship()
     employer: Mapped[Org | None] = relationship()
-    specialty_rows: Mapped[list[ExpertSpecialty]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
-    relations: Mapped[list[ExpertRelation]] = relationship(
-        cascade="all, delete-orphan", order_by="ExpertRelation.id"
-    )
-    leaves: Mapped[list[ExpertLeave]] = relationship(
-        cascade="all, delete-orphan", order_by="ExpertLeave.start_on"
-    )
+    specialty_rows: Mapped[list[ExpertSpecialty]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    relations: Mapped[list[ExpertRelation]] = relationship(cascade="all, delete-orphan", order_by="ExpertRelation.id")
+    leaves: Mapped[list[ExpertLeave]] = relationship(cascade="all, delete-orphan", order_by="ExpertLeave.start_on")
 
     __table_args__ = (
         CheckConstraint("status != 'active' OR admitted_at IS NOT NULL", name="active_is_admitted"),
@@ -123,12 +117,8 @@ class Expert(db.Model):
 class ExpertSpecialty(db.Model):
     __tablename__ = "registry_expert_specialty"
 
-    expert_id: Mapped[int] = mapped_column(
-        ForeignKey("registry_expert.id", ondelete="CASCADE"), primary_key=True
-    )
-    specialty_code: Mapped[str] = mapped_column(
-        ForeignKey("registry_specialty.code"), primary_key=True, index=True
-    )
+    expert_id: Mapped[int] = mapped_column(ForeignKey("registry_expert.id", ondelete="CASCADE"), primary_key=True)
+    specialty_code: Mapped[str] = mapped_column(ForeignKey("registry_specialty.code"), primary_key=True, index=True)
 
 
 class ExpertRelation(db.Model):

@@ -157,9 +157,7 @@ def index():
     if status is not None and status not in STATUS_LABELS:
         status = None
     experts = service.list_experts(ExpertStatus(status) if status else None)
-    return render_template(
-        "registry/experts/index.html", experts=experts, labels=STATUS_LABELS, status=status
-    )
+    return render_template("registry/experts/index.html", experts=experts, labels=STATUS_LABELS, status=status)
 
 
 @bp.post("/<int:expert_id>/review")
@@ -192,9 +190,9 @@ def import_csv():
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            flash(_("请选择要导入的 CSV 文件。"), "danger")
+            flash(_("请选择要导入的 CSV 或 XLSX 文件。"), "danger")
             return render_template("registry/experts/import.html", report=None, columns=importer.COLUMNS), 422
-        report = importer.import_experts_csv(upload.read(), current_user)
+        report = importer.import_experts_file(upload.read(), upload.filename, current_user)
         if report.ok:
             db.session.commit()
             flash(_("已导入 %(n)s 位专家。", n=report.created), "success")
@@ -210,7 +208,5 @@ def import_csv():
                     mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=import-report.csv"},
                 ), 422
-            return render_template(
-                "registry/experts/import.html", report=report, columns=importer.COLUMNS
-            ), 422
+            return render_template("registry/experts/import.html", report=report, columns=importer.COLUMNS), 422
     return render_template("registry/experts/import.html", report=report, columns=importer.COLUMNS)

@@ -251,3 +251,19 @@ def test_pages_register_review_and_import(client, expert_user, reviewer, clock):
         content_type="multipart/form-data",
     )
     assert upload.status_code == 422 and "import-report" in upload.get_data(as_text=True)
+
+
+def test_import_xlsx_with_numbers_as_cells(reviewer):
+    openpyxl = pytest.importorskip("openpyxl")
+    import io
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "身份证号码", "联系电话", "区划代码", "工作单位", "评审专业"])
+    sheet.append(["表格一", demo_id_number(201, date(1970, 1, 1)), 13805770201, 330329, "温州大学", "B01"])
+    sheet.append(["表格二", "123", 13805770202, 330329, "温州大学", "B01"])
+    out = io.BytesIO()
+    book.save(out)
+    report = importer.import_experts_file(out.getvalue(), "library.xlsx", reviewer)
+    assert [(p.row, p.column) for p in report.problems] == [(3, "身份证号码")]
+    assert importer.import_experts_file(b"not a zip", "x.xlsx", reviewer).problems[0].reason.startswith("无法读取")
