@@ -1,8 +1,22 @@
-"""evaluation/: remote evaluation rooms, reviews, scoring, report, award and contract.
+"""Evaluation (评标 / 评审): committee, reviews, scoring, report, award and contract.
 
-So far only the rules engine, pure Python and not registered in core/app.py FEATURES:
-`rules` (the region's rule set), `review` (qualification and compliance review),
-`price_correction` (87号令 Art 59), `low_price` (Art 60), `scoring` (SME deductions, price
-score, totals, ranking, candidates), `consistency` (flags before the summary, the Art 64
-guard on later changes) and `opinions` (minority opinions).
+The rules engine is pure Python (no Flask, no database) so it can be tested exhaustively and
+rechecked by anyone: `rules` (the region's rule set), `review` (qualification and compliance
+review), `price_correction` (87号令 Art 59), `low_price` (Art 60), `scoring` (SME deductions,
+price score, totals, ranking, same brand, candidates), `consistency` (flags before the summary,
+the Art 64 guard on later changes) and `opinions` (minority opinions). Nothing here may import
+Flask at module level. `models` and `transitions` hold the tables and status tables; the room,
+services, pages and report come next.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """So far only the tables: importing the models puts them in the metadata."""
+    from evaluation import models  # noqa: F401

@@ -1,0 +1,397 @@
+"""Evaluation tables: committee and members, reviews, scores and flags, price corrections, per-bid
+results, the report with its signatures and dissents, candidates and the award.
+
+Money is integer fen (BIGINT: a lot may exceed the 21 million yuan an INTEGER of fen holds).
+Scores are integer hundredths of a point (`*_h`), percentages integer hundredths of a percent
+(`*_bp`): exact on every backend, where a NUMERIC column on SQLite would pass through a float.
+The rules that turn these rows into results live in the pure modules (`evaluation.rules` …);
+status moves go through `evaluation.transitions.move`.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from accounts.models import enum_column
+from core.db import db
+from evaluation.consistency import ChangeReason, FlagCode
+from evaluation.price_correction import CorrectionRule
+from evaluation.review import ReviewStage
+from evaluation.scoring import SmeClass
+from evaluation.transitions import AwardStatus, CommitteeStatus, MemberStatus, ReportStatus
+from tender.transitions import EvalMethod
+
+__all__ = [
+    "Award",
+    "BidEvaluation",
+    "Candidate",
+    "Committee",
+    "CommitteeMember",
+    "EvaluationReport",
+    "FlagResolution",
+    "PriceCorrectionRecord",
+    "ReportSignature",
+    "Review",
+    "Score",
+    "ScoreFlag",
+    "from_hundredths",
+    "to_hundredths",
+]
+
+
+def _long_enum(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """`enum_column` for values longer than its 24 characters (the Art 59 rule codes)."""
+    return Enum(enum_cls, name=name, values_callable=lambda e: [m.value for m in e],
+                native_enum=False, create_constraint=True, validate_strings=True, length=48)
+
+
+def to_hundredths(value: Decimal) -> int:
+    """A score with at most two decimals as integer hundredths; more decimals are refused."""
+    scaled = Decimal(value).scaleb(2)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"a score keeps two decimals at most: {value}")
+    return int(scaled)
+
+
+def from_hundredths(value: int) -> Decimal:
+    return Decimal(value).scaleb(-2).quantize(Decimal("0.01"))
+
+
+class Committee(db.Model):
+    """评标委员会 / 评审小组 of one lot."""
+
+    __tablename__ = "evaluation_committee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("tender_project.id", ondelete="CASCADE"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("tender_lot.id", ondelete="CASCADE"), unique=True)
+    draw_request_id: Mapped[int | None] = mapped_column(ForeignKey("expert_draw_request.id"))
+    eval_method: Mapped[EvalMethod] = mapped_column(enum_column(EvalMethod, "evaluation_committee_method"))
+    status: Mapped[CommitteeStatus] = mapped_column(
+        enum_column(CommitteeStatus, "evaluation_committee_status"), default=CommitteeStatus.FORMING,
+        index=True)
+    suspended_from: Mapped[CommitteeStatus | None] = mapped_column(
+        enum_column(CommitteeStatus, "evaluation_committee_suspended_from"))
+    rules_json: Mapped[str] = mapped_column(Text)  # the RuleSet values in force, frozen when the room opens
+    opens_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    summary_locked_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+
+    members: Mapped[list[CommitteeMember]] = relationship(
+        back_populates="committee", foreign_keys="CommitteeMember.committee_id",
+        order_by="CommitteeMember.id", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        CheckConstraint("status NOT IN ('reporting', 'completed') OR summary_locked_at IS NOT NULL",
+                        name="locked_before_report"),
+        CheckConstraint("status <> 'completed' OR completed_at IS NOT NULL", name="completed_has_time"),
+        CheckConstraint("(status = 'suspended') = (suspended_from IS NOT NULL)", name="suspended_from_set"),
+    )
+
+    @property
+    def chair(self) -> CommitteeMember | None:
+        """The elected chair (组长): the member marked `is_chair` (a foreign key from the committee
+        to a member would make the two tables a cycle that neither inserts nor deletes cleanly)."""
+        return next((x for x in self.members if x.is_chair), None)
+
+    @property
+    def active_members(self) -> list[CommitteeMember]:
+        return [m for m in self.members if m.status is MemberStatus.DECLARED]
+
+
+class CommitteeMember(db.Model):
+    """An expert drawn for the committee, or the purchaser's representative (采购人代表)."""
+
+    __tablename__ = "evaluation_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("registry_expert.id"))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("expert_draw_invitation.id"))
+    is_purchaser_rep: Mapped[bool] = mapped_column(default=False)
+    hand_picked: Mapped[bool] = mapped_column(default=False)  # marked in the result notice
+    is_chair: Mapped[bool] = mapped_column(default=False)     # elected by vote in the room
+    status: Mapped[MemberStatus] = mapped_column(enum_column(MemberStatus, "evaluation_member_status"),
+                                                 default=MemberStatus.SEATED)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_member.id"))
+    declared_at: Mapped[datetime | None]  # avoidance declaration signed
+    conflict_note: Mapped[str | None] = mapped_column(String(300))
+    left_at: Mapped[datetime | None]
+
+    committee: Mapped[Committee] = relationship(back_populates="members", foreign_keys=[committee_id])
+
+    __table_args__ = (
+        UniqueConstraint("committee_id", "user_id", name="uq_evaluation_member_committee_user"),
+        Index("ix_evaluation_member_one_chair", "committee_id", unique=True,
+              sqlite_where=text("is_chair"), postgresql_where=text("is_chair")),
+        CheckConstraint("NOT is_chair OR status = 'declared'", name="chair_takes_part"),
+        CheckConstraint("is_purchaser_rep OR expert_id IS NOT NULL", name="expert_or_rep"),
+        CheckConstraint("NOT (is_purchaser_rep AND hand_picked)", name="rep_not_hand_picked"),
+        CheckConstraint("status = 'seated' OR declared_at IS NOT NULL", name="declared_has_time"),
+        CheckConstraint("status <> 'conflict' OR conflict_note IS NOT NULL", name="conflict_has_note"),
+        CheckConstraint("status <> 'left' OR left_at IS NOT NULL", name="left_has_time"),
+    )
+
+
+class Review(db.Model):
+    """One member's pass/fail on one requirement of one bid (资格审查 · 符合性审查)."""
+
+    __tablename__ = "evaluation_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"))
+    bid_id: Mapped[int] = mapped_column(ForeignKey("tender_bid.id"), index=True)
+    stage: Mapped[ReviewStage] = mapped_column(enum_column(ReviewStage, "evaluation_review_stage"))
+    requirement: Mapped[str] = mapped_column(String(100))
+    passed: Mapped[bool]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "bid_id", "stage", "requirement", name="uq_evaluation_review_vote"),
+        CheckConstraint("passed OR reason <> ''", name="fail_has_reason"),
+    )
+
+
+class Score(db.Model):
+    """One member's score for one bid on one criterion, in hundredths of a point."""
+
+    __tablename__ = "evaluation_score"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"))
+    bid_id: Mapped[int] = mapped_column(ForeignKey("tender_bid.id"), index=True)
+    criterion: Mapped[str] = mapped_column(String(100))
+    score_h: Mapped[int]
+    submitted_at: Mapped[datetime]
+    changed_at: Mapped[datetime | None]  # after the summary: only for an Art 64 reason
+    change_reason: Mapped[ChangeReason | None] = mapped_column(
+        enum_column(ChangeReason, "evaluation_score_reason"))
+    change_note: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "bid_id", "criterion", name="uq_evaluation_score_entry"),
+        CheckConstraint("score_h >= 0", name="non_negative"),
+        CheckConstraint("change_reason IS NULL OR (changed_at IS NOT NULL AND change_note IS NOT NULL)",
+                        name="change_explained"),
+    )
+
+    @property
+    def score(self) -> Decimal:
+        return from_hundredths(self.score_h)
+
+
+class FlagResolution(enum.StrEnum):
+    OPEN = "open"
+    CONFIRMED = "confirmed"    # the member keeps the score, with a reason
+    CORRECTED = "corrected"    # the member changed it, with a reason
+
+
+class ScoreFlag(db.Model):
+    """A consistency flag (`evaluation.consistency.FlagCode`) to a member and the chair; 评分畸高畸低
+    (the glossary's ScoreOutlier) is a flag with code `score.outlier` or `score.total_outlier`."""
+
+    __tablename__ = "evaluation_score_flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"))
+    bid_id: Mapped[int] = mapped_column(ForeignKey("tender_bid.id"))
+    criterion: Mapped[str | None] = mapped_column(String(100))
+    code: Mapped[FlagCode] = mapped_column(enum_column(FlagCode, "evaluation_flag_code"))
+    message: Mapped[str] = mapped_column(String(300))
+    raised_at: Mapped[datetime]
+    resolution: Mapped[FlagResolution] = mapped_column(
+        enum_column(FlagResolution, "evaluation_flag_resolution"), default=FlagResolution.OPEN)
+    resolved_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (
+        CheckConstraint("resolution = 'open' OR "
+                        "(resolved_at IS NOT NULL AND note IS NOT NULL AND note <> '')",
+                        name="resolution_explained"),
+    )
+
+
+ScoreOutlier = ScoreFlag  # the glossary's name for 评分畸高畸低
+
+
+class BidEvaluation(db.Model):
+    """What the committee concluded about one bid: price, deduction, exclusion, scores, rank."""
+
+    __tablename__ = "evaluation_bid"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              index=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("tender_bid.id"))
+    read_price_fen: Mapped[int] = mapped_column(BigInteger)       # as read at the opening
+    corrected_price_fen: Mapped[int] = mapped_column(BigInteger)  # after Art 59 corrections
+    correction_confirmed: Mapped[bool | None]                     # None: nothing to confirm, or not yet
+    sme_class: Mapped[SmeClass] = mapped_column(enum_column(SmeClass, "evaluation_bid_sme"),
+                                                default=SmeClass.NONE)
+    deduction_bp: Mapped[int] = mapped_column(default=0)          # hundredths of a percent
+    low_price_due_at: Mapped[datetime | None]                     # explanation requested, due then
+    price_score_h: Mapped[int | None]
+    total_h: Mapped[int | None]
+    rank: Mapped[int | None]
+    excluded: Mapped[bool] = mapped_column(default=False)
+    exclusion_code: Mapped[str | None] = mapped_column(String(60))
+    exclusion_reason: Mapped[str | None] = mapped_column(Text)
+
+    corrections: Mapped[list[PriceCorrectionRecord]] = relationship(
+        order_by="PriceCorrectionRecord.position", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        UniqueConstraint("committee_id", "bid_id", name="uq_evaluation_bid_committee_bid"),
+        CheckConstraint("read_price_fen > 0 AND corrected_price_fen > 0", name="prices_positive"),
+        CheckConstraint("deduction_bp >= 0 AND deduction_bp < 10000", name="deduction_range"),
+        CheckConstraint("NOT excluded OR (exclusion_code IS NOT NULL AND exclusion_reason IS NOT NULL)",
+                        name="exclusion_explained"),
+        CheckConstraint("rank IS NULL OR (rank >= 1 AND NOT excluded)", name="rank_only_if_valid"),
+    )
+
+    @property
+    def deduction_percent(self) -> Decimal:
+        return from_hundredths(self.deduction_bp)
+
+
+class PriceCorrectionRecord(db.Model):
+    """One Art 59 correction shown to the committee (`evaluation.price_correction.Correction`)."""
+
+    __tablename__ = "evaluation_price_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluation_bid.id", ondelete="CASCADE"),
+                                                   index=True)
+    position: Mapped[int]
+    rule: Mapped[CorrectionRule] = mapped_column(_long_enum(CorrectionRule, "evaluation_correction_rule"))
+    field: Mapped[str] = mapped_column(String(120))
+    from_fen: Mapped[int] = mapped_column(BigInteger)
+    to_fen: Mapped[int] = mapped_column(BigInteger)
+    recorded_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("bid_evaluation_id", "position", name="uq_evaluation_price_correction_position"),
+    )
+
+
+class EvaluationReport(db.Model):
+    """评审报告: generated from the locked summary, signed by every member."""
+
+    __tablename__ = "evaluation_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    status: Mapped[ReportStatus] = mapped_column(enum_column(ReportStatus, "evaluation_report_status"),
+                                                 default=ReportStatus.DRAFT)
+    pdf_path: Mapped[str | None] = mapped_column(String(300))  # relative to FILE_STORE
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    generated_at: Mapped[datetime]
+    signed_at: Mapped[datetime | None]
+
+    signatures: Mapped[list[ReportSignature]] = relationship(cascade="all, delete-orphan",
+                                                             order_by="ReportSignature.signed_at")
+    candidates: Mapped[list[Candidate]] = relationship(cascade="all, delete-orphan",
+                                                       order_by="Candidate.position")
+
+    __table_args__ = (
+        UniqueConstraint("committee_id", "version", name="uq_evaluation_report_committee_version"),
+        CheckConstraint("status = 'draft' OR pdf_sha256 IS NOT NULL", name="pdf_before_signing"),
+        CheckConstraint("status <> 'signed' OR signed_at IS NOT NULL", name="signed_has_time"),
+    )
+
+
+class ReportSignature(db.Model):
+    """A member's signature on the report; `dissent` holds a minority opinion (NULL = agreement)."""
+
+    __tablename__ = "evaluation_report_signature"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("evaluation_report.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id"), primary_key=True)
+    signed_at: Mapped[datetime]
+    audit_seq: Mapped[int | None] = mapped_column(BigInteger)
+    dissent: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (CheckConstraint("dissent IS NULL OR dissent <> ''", name="dissent_has_reasons"),)
+
+
+class Candidate(db.Model):
+    """中标(成交)候选人: a recommended bid, in the report's order (ties share a rank)."""
+
+    __tablename__ = "evaluation_candidate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("evaluation_report.id", ondelete="CASCADE"), index=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("tender_bid.id"))
+    position: Mapped[int]
+    rank: Mapped[int]
+    total_h: Mapped[int | None]  # None under the lowest-price method
+    price_fen: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        UniqueConstraint("report_id", "position", name="uq_evaluation_candidate_report_position"),
+        UniqueConstraint("report_id", "bid_id", name="uq_evaluation_candidate_report_bid"),
+        CheckConstraint("position >= 1 AND rank >= 1 AND rank <= position", name="order_sane"),
+    )
+
+
+class Award(db.Model):
+    """The purchaser's choice among the candidates, then notices and contract. One live award per lot."""
+
+    __tablename__ = "evaluation_award"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("tender_lot.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("evaluation_candidate.id"))
+    status: Mapped[AwardStatus] = mapped_column(enum_column(AwardStatus, "evaluation_award_status"),
+                                                default=AwardStatus.PENDING, index=True)
+    confirm_due_at: Mapped[datetime]   # working days after the report reached the purchaser
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    notified_at: Mapped[datetime | None]
+    contracted_at: Mapped[datetime | None]
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(300))
+
+    candidate: Mapped[Candidate] = relationship()
+
+    __table_args__ = (
+        Index("ix_evaluation_award_one_live", "lot_id", unique=True,
+              sqlite_where=text("status <> 'voided'"), postgresql_where=text("status <> 'voided'")),
+        CheckConstraint("status = 'pending' OR status = 'voided' OR "
+                        "(confirmed_at IS NOT NULL AND confirmed_by_id IS NOT NULL)",
+                        name="confirmed_has_who"),
+        CheckConstraint("status NOT IN ('notified', 'contracted') OR notified_at IS NOT NULL",
+                        name="notified_has_time"),
+        CheckConstraint("status <> 'contracted' OR contracted_at IS NOT NULL", name="contracted_has_time"),
+        CheckConstraint("status <> 'voided' OR (voided_at IS NOT NULL AND void_reason IS NOT NULL)",
+                        name="voided_explained"),
+    )
