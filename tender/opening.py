@@ -169,7 +169,8 @@ def submit_shares(user, project_id: int, shares: list, totp_code: str, address: 
             crypto.verify_share(header_of(bid), share)
         except crypto.SealedError as exc:
             record("tender.share_rejected", bid, {"custodian": member.custodian_id, "error": exc.code})
-            raise ValidationError(f"投标文件 {bid.id} 的密钥份额校验失败（{exc.code}）。", code="share_invalid") from exc
+            message = f"投标文件 {bid.id} 的密钥份额校验失败（{exc.code}）。"
+            raise ValidationError(message, code="share_invalid") from exc
         accepted += store_share(bid, member.custodian_id, share, user.id)
     db.session.flush()
     record("tender.shares_submitted", project, {"code": project.code, "custodian": member.custodian_id,

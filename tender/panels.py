@@ -40,7 +40,8 @@ def supplier_projects(user: User) -> Panel:
 
 @panel(Role.AGENCY_STAFF)  # other roles keep their own panels; they find custody under 采购项目
 def custody_projects(user: User) -> Panel:
-    return Panel(title=str(_l("密钥保管")), empty=str(_l("您担任密钥保管人的项目会显示在这里；开标时请进入开标大厅提交份额。")),
+    return Panel(title=str(_l("密钥保管")),
+                 empty=str(_l("您担任密钥保管人的项目会显示在这里；开标时请进入开标大厅提交份额。")),
                  items=_items(service.projects_of_custodian(user)))
 
 

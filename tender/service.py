@@ -368,7 +368,8 @@ def publish_project(user: User, project_id: int) -> Project:
         hashes[str(lot.number)] = lot.policy_hash
     body = "\n".join([
         f"项目编号：{project.code}", f"采购单位：{project.purchaser.name}", f"采购代理机构：{project.agency.name}",
-        f"采购目录：{project.catalogue_code}", f"投标截止（开标）时间：{clock.format_local(project.deadline)}（北京时间）",
+        f"采购目录：{project.catalogue_code}",
+        f"投标截止（开标）时间：{clock.format_local(project.deadline)}（北京时间）",
         f"开标方式：网上开标，{'保管人联合解密' if project.opening_mode == OpeningMode.CUSTODIAN else '投标人自行解密'}"
         f"（{project.k}/{len(project.custodians)} 门限）",
         *[f"标项 {lot.number}《{lot.name}》托管策略哈希：{lot.policy_hash}" for lot in project.lots]])
@@ -429,7 +430,8 @@ def publish_correction(user: User, project_id: int, title: str, body: str) -> No
     now = clock.now()
     moved = _move_deadline_if_needed(project, now)
     if moved:
-        body += f"\n\n因更正内容距投标截止不足法定期限，投标截止（开标）时间顺延至 {clock.format_local(moved)}（北京时间）。"
+        body += (f"\n\n因更正内容距投标截止不足法定期限，投标截止（开标）时间顺延至 "
+                 f"{clock.format_local(moved)}（北京时间）。")
     notice = Notice(project_id=project.id, kind=NoticeKind.CORRECTION, title=title[:200], body=body,
                     published_at=now)
     db.session.add(notice)

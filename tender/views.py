@@ -67,8 +67,9 @@ def lot_policy_file(lot_id: int):
     lot = db.session.get(Lot, lot_id)
     if lot is None or lot.policy_json is None:
         abort(404)
+    name = f"policy-{lot.project.code}-{lot.number}.json"
     return Response(lot.policy_json, mimetype="application/json",
-                    headers={"Content-Disposition": f"attachment; filename=policy-{lot.project.code}-{lot.number}.json"})
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 # ---------------------------------------------------------------- projects

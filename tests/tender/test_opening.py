@@ -117,7 +117,8 @@ def test_too_few_bids_fail_the_whole_project(world, make_project, client, clock)
 
     project = make_project()
     lot = project.lots[0]
-    assert submit(client, world.suppliers[0].user, project, lot, seal_bid(project, lot, world.suppliers[0])).status_code == 201
+    only = world.suppliers[0]
+    assert submit(client, only.user, project, lot, seal_bid(project, lot, only)).status_code == 201
     clock.set(project.deadline)
     opening.sweep()
     db.session.expire_all()

@@ -23,7 +23,8 @@ def test_agency_creates_uploads_and_publishes_through_pages(world, client, clock
     now = clock.now()
     login(client, world.agency)
     assert "新建采购项目" in client.get("/tender/new").get_data(as_text=True)
-    form = {"title": "罗阳镇物业服务采购", "catalogue_code": "C21040000", "purchaser_org_id": str(world.purchaser_org.id),
+    form = {"title": "罗阳镇物业服务采购", "catalogue_code": "C21040000",
+            "purchaser_org_id": str(world.purchaser_org.id),
             "category": "services", "method": "public_tender", "eval_method": "scoring",
             "lots": "物业服务, 500000, 480000", "criteria": "价格, 5, 价格\n服务方案, 95",
             "notice_at": _local(now), "doc_start_at": _local(now), "doc_end_at": _local(now + timedelta(days=7)),
