@@ -37,6 +37,7 @@ from evaluation.scoring import CriterionKind, MemberScore, PriceScores, ScoringS
 
 __all__ = [
     "CHAIR",
+    "CONFIRMABLE",
     "ChangeReason",
     "Flag",
     "FlagCode",
@@ -55,6 +56,11 @@ class FlagCode(enum.StrEnum):
     OBJECTIVE_MISMATCH = "score.objective_mismatch"
     OUTLIER = "score.outlier"
     TOTAL_OUTLIER = "score.total_outlier"
+
+
+# A member may keep a flagged score, with a reason, only where it is a judgement: an outlier. A
+# missing or out-of-range score, a wrong sum or an inconsistent objective score must be corrected.
+CONFIRMABLE = frozenset({FlagCode.OUTLIER, FlagCode.TOTAL_OUTLIER})
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,8 @@ class RuleSet:
     # that was scored is the evaluated one (Art 55: "以调整后的价格计算"), so that is the default.
     tie_break_on_evaluated_price: bool = True
     candidates: int = 3  # recommended candidates in order (the tender document may say otherwise)
+    # 政府采购法 Art 36 (一): fewer than three suppliers meeting the requirements → the tender fails.
+    min_valid_bids: int = 3
     # Abnormally low price (87号令 Art 60 leaves "明显低于" to the committee). The triggers
     # below follow the Ministry of Finance's 2024 guidance on reviewing abnormally low bids as
     # remembered here (below 50 % of the average of the compliant bids when there are at least
@@ -172,6 +174,8 @@ class RuleSet:
             raise RulesError("rules.bad_places", f"得分小数位数不正确: {self.score_places}")
         if self.candidates < 1:
             raise RulesError("rules.bad_candidates", "中标候选人数量至少为1")
+        if self.min_valid_bids < 1:
+            raise RulesError("rules.bad_min_bids", "有效投标数量下限至少为1")
 
     @property
     def quantum(self) -> Decimal:
@@ -200,7 +204,7 @@ def round_score(value: Fraction | Decimal | int, places: int = 2) -> Decimal:
 
 
 # Keys a region may store (tender.rules stores integers; percentages here are whole percent).
-_INT_KEYS = {"score_places", "candidates", "low_average_min_bids", "explanation_deadline_minutes",
+_INT_KEYS = {"score_places", "candidates", "min_valid_bids", "low_average_min_bids", "explanation_deadline_minutes",
              "outlier_min_members", "max_decimal_shift"}
 _PERCENT_KEYS = {"low_vs_average_percent", "low_vs_next_percent", "low_vs_ceiling_percent",
                  "low_vs_budget_percent", "outlier_percent"}
