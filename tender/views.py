@@ -291,6 +291,23 @@ def bid_page(project_id: int, lot_id: int):
                                                                    if b.lot_id == lot.id])
 
 
+@bp.get("/tender/<int:project_id>/record.pdf")
+def record_pdf(project_id: int):
+    """The opening record as a PDF, for everyone admitted to the hall, once bids have been opened."""
+    from flask import Response
+
+    from tender import record_pdf as pdf
+
+    p = _project_or_404(project_id)
+    hall.require_entry(current_user, p)
+    if p.status not in (ProjectStatus.OPENING, ProjectStatus.OPENED, ProjectStatus.EVALUATING, ProjectStatus.FAILED):
+        abort(404)
+    if not pdf.available():
+        abort(501)
+    return Response(pdf.render(p), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename=opening-record-{p.code}.pdf"})
+
+
 @bp.get("/tender/<int:project_id>/hall")
 def hall_page(project_id: int):
     p = _project_or_404(project_id)

@@ -171,3 +171,19 @@ def test_objection_and_answer_in_the_hall(world, make_project, client, clock):
     state = client.get(f"/api/v1/tender/projects/{project.id}/hall").get_json()
     assert state["objections"][0]["answer"] == "已核对，无误。"
     assert state["checkin_list"][0]["confirmed"] is True
+
+
+def test_opening_record_pdf(world, make_project, client, clock):
+    pytest.importorskip("reportlab")
+    from tender import opening
+
+    project = make_project(k=1, custodian_user_ids=[])
+    lot = project.lots[0]
+    for s in world.suppliers[:3]:
+        assert submit(client, s.user, project, lot, seal_bid(project, lot, s)).status_code == 201
+    assert client.get(f"/tender/{project.id}/record.pdf").status_code == 404  # nothing opened yet
+    clock.set(project.deadline)
+    opening.sweep()
+    response = client.get(f"/tender/{project.id}/record.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF") and b"STSong-Light" in response.data
