@@ -44,7 +44,8 @@ def render(project: Project) -> bytes:
     story = [Paragraph(f"{project.title} 开标记录表", title), Spacer(1, 4 * mm),
              Paragraph(f"项目编号：{project.code}　采购单位：{project.purchaser.name}　"
                        f"代理机构：{project.agency.name}", body),
-             Paragraph(f"投标截止（开标）时间：{clock.format_local(project.deadline)}　开标完成：{opened}（北京时间）", body),
+             Paragraph(f"投标截止（开标）时间：{clock.format_local(project.deadline)}　"
+                       f"开标完成：{opened}（北京时间）", body),
              Spacer(1, 4 * mm)]
     rows = [["标项", "投标人", "投标报价（元）", "大写金额", "交货期", "备注"]]
     lines = db.session.scalars(select(OpeningRecord).where(OpeningRecord.project_id == project.id)
