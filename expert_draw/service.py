@@ -802,18 +802,19 @@ def _experts_by_leaf(draw_id: int, leaves: Iterable[str]) -> dict[str, int]:
 
 def _seat(req: DrawRequest, draw: Draw, selection: list[dict]) -> list[int]:
     by_leaf = _experts_by_leaf(draw.id, [leaf for s in selection for leaf in s["primary"] + s["backup"]])
+    rule = rule_for(req.region_code)
     notify = []
     for spec in selection:
         for leaf in spec["primary"]:
             notify.append(
-                _invite(_new_invitation(req, draw, by_leaf[leaf], spec["code"], InvitationKind.PRIMARY, leaf)).id
+                _invite(_new_invitation(req, draw, by_leaf[leaf], spec["code"], InvitationKind.PRIMARY, leaf), rule).id
             )
         for leaf in spec["backup"]:
             _new_invitation(req, draw, by_leaf[leaf], spec["code"], InvitationKind.BACKUP, leaf)
     if draw.kind == DrawKind.INITIAL:
         for pick in req.hand_picks:
             inv = _new_invitation(req, draw, pick.expert_id, pick.specialty_code, InvitationKind.HAND_PICKED, None)
-            notify.append(_invite(inv).id)
+            notify.append(_invite(inv, rule).id)
     db.session.flush()
     return notify
 
@@ -843,9 +844,9 @@ def _new_invitation(
     return inv
 
 
-def _invite(inv: Invitation) -> Invitation:
+def _invite(inv: Invitation, rule: DrawRule | None = None) -> Invitation:
     req = inv.request
-    rule = rule_for(req.region_code)
+    rule = rule or rule_for(req.region_code)
     now = clock.now()
     inv.notified_at = now
     inv.deadline_at = min(now + timedelta(hours=rule.confirm_hours), req.evaluation_start_at)
