@@ -153,9 +153,10 @@ def correct_price(statement: PriceStatement, rules: RuleSet = DEFAULT_RULES) -> 
                                       statement.body_total, statement.summary_total))
     summary_words = _read_words(statement.summary_total_words, "summary", problems)
     body_words = _read_words(statement.body_total_words, "body", problems)
-    if summary_words is not None and body_words is not None and body_words != summary_words:
+    summary_says = summary_words if summary_words is not None else statement.summary_total
+    if body_words is not None and body_words != summary_says:
         corrections.append(Correction(CorrectionRule.SUMMARY_OVER_BODY, "body_total_words",
-                                      body_words, summary_words))
+                                      body_words, summary_says))
     # 2. Words prevail over figures (in the summary, which now speaks for the whole bid).
     if summary_words is not None and summary_words != total:
         corrections.append(Correction(CorrectionRule.WORDS_OVER_FIGURES, "summary_total",

@@ -50,6 +50,7 @@ __all__ = [
     "price_scores",
     "rank_by_price",
     "rank_by_score",
+    "scheme_from_tender",
 ]
 
 
@@ -185,6 +186,29 @@ class ScoringScheme:
         for criterion in self.criteria:
             if not Decimal(0) <= criterion.min_score <= criterion.max_score:
                 raise RulesError("scoring.bad_range", f"评审因素{criterion.code}的分值范围不正确")
+
+
+def scheme_from_tender(criteria: Sequence[Mapping[str, object]], *, price_fixed: bool = False,
+                       objective: Iterable[str] = ()) -> ScoringScheme:
+    """The scheme from tender's stored criteria (`Project.criteria`: name, integer weight, price flag).
+
+    The weights are points out of 100; the one criterion marked `price` is the price score. Tender
+    does not yet say which criteria are objective: name them in `objective`.
+    """
+    objective = set(objective)
+    prices = [c for c in criteria if c.get("price")]
+    if len(prices) > 1:
+        raise RulesError("scoring.several_price_criteria", "评分标准中只能有一项价格分")
+    if price_fixed and prices and Decimal(str(prices[0].get("weight", 0))) != 0:
+        raise RulesError("scoring.fixed_price_scored", "价格固定的项目不得设置价格分")
+    unknown = objective - {str(c.get("name")) for c in criteria if not c.get("price")}
+    if unknown:
+        raise RulesError("scoring.unknown_criterion", f"评分标准中没有该评审因素: {sorted(unknown)[0]}")
+    items = tuple(Criterion(str(c["name"]), Decimal(str(c["weight"])),
+                            CriterionKind.OBJECTIVE if str(c["name"]) in objective else CriterionKind.SUBJECTIVE,
+                            name=str(c["name"])) for c in criteria if not c.get("price"))
+    price_points = Decimal(str(prices[0]["weight"])) if prices else Decimal(0)
+    return ScoringScheme(items, price_points)
 
 
 @dataclass(frozen=True)

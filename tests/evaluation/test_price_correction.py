@@ -46,6 +46,14 @@ def test_summary_words_prevail_over_body_words():
     assert summary(result) == [(R.SUMMARY_OVER_BODY, "body_total_words", 10_000 * Y, 100_000 * Y)]
 
 
+def test_body_words_follow_the_summary_figures_when_the_summary_has_no_words():
+    # Summary 100,000.00 (figures only); body 100,000.00 in figures but 壹拾万零壹仟元整 in words:
+    # the body's words are body content, so the summary prevails (rule 1), not the words (rule 2).
+    result = correct_price(PriceStatement(100_000 * Y, body_total=100_000 * Y, body_total_words="壹拾万零壹仟元整"))
+    assert summary(result) == [(R.SUMMARY_OVER_BODY, "body_total_words", 101_000 * Y, 100_000 * Y)]
+    assert result.price == 100_000 * Y
+
+
 def test_words_prevail_over_figures():
     # Figures 100,000.00, words 壹拾万零壹仟元整 = 101,000.00 → price 101,000.00.
     result = correct_price(PriceStatement(100_000 * Y, "壹拾万零壹仟元整"))

@@ -24,6 +24,7 @@ from evaluation.scoring import (
     price_scores,
     rank_by_price,
     rank_by_score,
+    scheme_from_tender,
 )
 
 YUAN = 100  # fen
@@ -293,3 +294,30 @@ def test_same_brand_keeps_ties_between_brands():
     result = apply_same_brand(ranking, {"A": "X", "B": "Y", "C": "X"})
     assert [(r.bidder, r.rank, r.tied) for r in result.ranking] == [("A", 1, True), ("B", 1, True)]
     assert result.undecided == ()
+
+
+# -- tender's stored criteria ------------------------------------------------------------------
+
+TENDER_CRITERIA = [{"name": "价格", "weight": 40, "price": True}, {"name": "技术", "weight": 45},
+                   {"name": "商务", "weight": 15, "price": False}]
+
+
+def test_scheme_from_tender_criteria():
+    scheme = scheme_from_tender(TENDER_CRITERIA, objective=["商务"])
+    assert scheme.price_points == 40
+    assert [(c.code, c.max_score, c.kind) for c in scheme.criteria] == [
+        ("技术", 45, CriterionKind.SUBJECTIVE), ("商务", 15, CriterionKind.OBJECTIVE)]
+    scheme.check(Category.GOODS)
+    fixed = scheme_from_tender([{"name": "技术", "weight": 100}], price_fixed=True)
+    assert fixed.price_points == 0
+
+
+@pytest.mark.parametrize(("criteria", "kwargs", "code"), [
+    ([*TENDER_CRITERIA, {"name": "价格2", "weight": 0, "price": True}], {}, "scoring.several_price_criteria"),
+    (TENDER_CRITERIA, {"price_fixed": True}, "scoring.fixed_price_scored"),
+    (TENDER_CRITERIA, {"objective": ["价格"]}, "scoring.unknown_criterion"),
+])
+def test_scheme_from_tender_refusals(criteria, kwargs, code):
+    with pytest.raises(RulesError) as error:
+        scheme_from_tender(criteria, **kwargs)
+    assert error.value.code == code
