@@ -44,7 +44,7 @@ from expert_draw.models import (
     ManualExclusion,
     RequestStatus,
 )
-from expert_draw.subject import DrawSubject
+from expert_draw.subject import DrawSubject, subject_for_project
 from expert_draw.verifier import (
     ACTION_COMMITTED,
     ACTION_DISCARDED,
@@ -642,6 +642,7 @@ def commit_draw(user: User, req: DrawRequest, beacon: str | None = None) -> Draw
         raise Conflict("当前状态不能发起抽取。", code="draw_request_transition_refused")
     now = clock.now()
     _check_draw_window(req, now)
+    _refresh_suppliers(req)
     rule = rule_for(req.region_code)
     already = set(db.session.scalars(select(Invitation.expert_id).where(Invitation.request_id == req.id)))
     pool = _build_pool(req, rule, counts, already)
@@ -687,6 +688,21 @@ def commit_draw(user: User, req: DrawRequest, beacon: str | None = None) -> Draw
     )
     _move_request(req, RequestStatus.COMMITTED)
     return draw
+
+
+def _refresh_suppliers(req: DrawRequest) -> None:
+    """Suppliers that registered or bid after the request was made are avoided too (tender's data)."""
+    if req.project_id is None:
+        return
+    try:
+        current = subject_for_project(req.project_id, req.lot_id).supplier_org_ids
+    except NotFound:
+        return
+    added = sorted(current - req.supplier_org_ids)
+    if added:
+        req.suppliers.extend(DrawRequestSupplier(org_id=o) for o in added)
+        db.session.flush()
+        record("expert_draw.suppliers_refreshed", req, {"request_id": req.id, "added": added})
 
 
 def _check_draw_window(req: DrawRequest, now: datetime) -> None:

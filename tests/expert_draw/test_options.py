@@ -116,3 +116,19 @@ def test_only_the_agency_of_the_project_manages_it(world, make_request, make_exp
         with pytest.raises(DomainError) as exc:
             service.commit_draw(world.users[who], req)
         assert exc.value.code == "not_request_agency"
+
+
+def test_suppliers_that_register_late_are_avoided_at_the_commitment(
+    world, make_expert, make_request, subject, monkeypatch
+):
+    for _ in range(6):
+        make_expert(["B01"])
+    late = make_expert(["B01"], employer_org_id=world.orgs["outsider"].id, employer_name="杭州博远教学装备有限公司")
+    subject.project_id = 42
+    req = make_request(counts=(("B01", 5, 0),), subject=subject)
+    fresh = copy.copy(subject)
+    fresh.supplier_org_ids = subject.supplier_org_ids | {world.orgs["outsider"].id}
+    monkeypatch.setattr(service, "subject_for_project", lambda project_id, lot_id=None: fresh)
+    draw = service.commit_draw(world.users["agency"], req)
+    assert world.orgs["outsider"].id in req.supplier_org_ids
+    assert (late.id, "employer_party") in {(e.expert_id, e.rule) for e in service.exclusions_of(draw)}
