@@ -41,3 +41,4 @@ def reset_embedded_queue(config: Mapping[str, Any]) -> None:
     """Forget the queues of web processes that are gone (their messages would pile up unread)."""
     if is_embedded(config):
         shutil.rmtree(config["SOCKETIO_QUEUE_FOLDER"], ignore_errors=True)
+        connection_options(config)  # recreate the empty folders
