@@ -269,6 +269,8 @@ def register_expert(user: User, data: Registration) -> Expert:
     expert = expert_of_user(user)
     if expert is not None and expert.status not in (ExpertStatus.PENDING, ExpertStatus.REJECTED):
         raise Conflict("您已入库，资料变更请联系财政部门。", code="already_registered")
+    if expert is None and (imported := _imported_match(data)) is not None:
+        return _claim(user, imported)
     birth = _check_registration(data, exclude_id=expert.id if expert else None)
     if expert is None:
         expert = Expert(user_id=user.id, registered_at=clock.now(), status=ExpertStatus.PENDING)
@@ -282,6 +284,24 @@ def register_expert(user: User, data: Registration) -> Expert:
         expert,
         {"specialties": expert.specialty_codes, "region": expert.region_code},
     )
+    return expert
+
+
+def _imported_match(data: Registration) -> Expert | None:
+    """An imported expert (no account yet) with the same ID number, name and phone: the same person."""
+    found = db.session.scalar(
+        select(Expert).where(Expert.id_number == data.id_number.strip().upper(), Expert.user_id.is_(None))
+    )
+    if found is not None and found.name == data.name.strip() and found.phone == data.phone.strip():
+        return found
+    return None
+
+
+def _claim(user: User, expert: Expert) -> Expert:
+    """Link an imported library record to the expert's own account; the status stays as imported."""
+    expert.user_id = user.id
+    db.session.flush()
+    record("registry.expert_claimed", expert, {"user_id": user.id})
     return expert
 
 

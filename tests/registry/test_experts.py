@@ -267,3 +267,18 @@ def test_import_xlsx_with_numbers_as_cells(reviewer):
     report = importer.import_experts_file(out.getvalue(), "library.xlsx", reviewer)
     assert [(p.row, p.column) for p in report.problems] == [(3, "身份证号码")]
     assert importer.import_experts_file(b"not a zip", "x.xlsx", reviewer).problems[0].reason.startswith("无法读取")
+
+
+def test_an_imported_expert_claims_the_record_with_their_account(reviewer, expert_user):
+    report = importer.import_experts_csv(csv_rows(row(1)), reviewer)
+    assert report.ok
+    imported = db.session.query(Expert).one()
+    stranger = registration(name="别人", id_number=imported.id_number, phone=imported.phone)
+    with pytest.raises(DomainError) as exc:
+        service.register_expert(expert_user, stranger)
+    assert exc.value.code == "id_number_taken"
+    claimed = service.register_expert(
+        expert_user, registration(name=imported.name, id_number=imported.id_number, phone=imported.phone)
+    )
+    assert claimed.id == imported.id and claimed.user_id == expert_user.id
+    assert claimed.status == ExpertStatus.ACTIVE
