@@ -174,3 +174,46 @@ def test_api_request_draw_and_reply(world, make_expert, client, app):
     assert mine[0]["place"] == "评标室" and "title" not in mine[0]
     declined = client.post(f"/api/v1/expert-invitations/{inv.id}/decline", json={"reason": "出差"})
     assert declined.status_code == 200 and declined.get_json()["status"] == "declined"
+
+
+@pytest.mark.parametrize(
+    ("who", "paths"),
+    [
+        ("agency", ["/expert-draw/", "/expert-draw/new", "/expert-draw/{rid}", "/expert-draw/{rid}/status.json"]),
+        (
+            "supervisor",
+            [
+                "/expert-draw/",
+                "/expert-draw/{rid}",
+                "/expert-draw/draws/{did}/exclusions",
+                "/expert-draw/draws/{did}/audit.json",
+                "/experts/",
+                "/api/v1/experts",
+            ],
+        ),
+        ("reviewer", ["/expert-draw/", "/experts/", "/experts/import"]),
+        ("purchaser", ["/expert-draw/", "/expert-draw/{rid}"]),
+    ],
+)
+def test_pages_render_without_inline_script_or_style(world, drawn, client, who, paths):
+    login(client, world.users[who])
+    for path in paths:
+        response = client.get(path.format(rid=drawn.id, did=drawn.draws[0].id))
+        assert response.status_code == 200, path
+        text = response.get_data(as_text=True)
+        assert "<script>" not in text and " style=" not in text and "onclick" not in text, path
+
+
+def test_expert_pages_render(world, drawn, client):
+    inv = next(i for i in drawn.invitations if i.status == InvitationStatus.INVITED)
+    login(client, inv.expert.account)
+    for path in (
+        "/expert-draw/my",
+        f"/expert-draw/reply/{inv.reply_code}",
+        "/experts/me",
+        "/experts/register",
+        "/api/v1/experts/me",
+        "/api/v1/expert-invitations",
+    ):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/expert-draw/").status_code == 403
