@@ -1,13 +1,19 @@
-"""A whole lot through every rule in order: reviews, Art 59, Art 60, deductions, scores, ranking, candidates."""
+"""A whole lot through every rule in order (reviews, Art 59, Art 60, deductions, scores, ranking,
+candidates), and the report's contents built from it as canonical data."""
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal as D
+from fractions import Fraction
 
 import pytest
 
+from audit.canonical import canonical_json
 from evaluation.low_price import ExplanationOutcome, Trigger
+from evaluation.opinions import Dissent, report_positions
 from evaluation.price_correction import CorrectionRule, PriceStatement
+from evaluation.report_data import MemberInfo, _fen, report_payload
 from evaluation.review import BidderReview, FailedRequirement, ReviewStage
 from evaluation.rules import Category, RulesError, RuleSet
 from evaluation.scoring import Criterion, CriterionKind, MemberScore, ScoringScheme, SmeClass, TenderTerms
@@ -153,3 +159,57 @@ def test_refusals(kwargs, code):
     with pytest.raises(RulesError) as error:
         run(**kwargs)
     assert error.value.code == code
+
+
+# -- the report's contents ----------------------------------------------------------------------
+
+REPORT_MEMBERS = [MemberInfo("M1", "张三", is_chair=True), MemberInfo("M2", "李四", hand_picked=True),
+                  MemberInfo("M3", "王五", is_purchaser_rep=True)]
+
+
+def payload(**kwargs):
+    outcome = run(**kwargs)
+    positions = report_positions(("M1", "M2", "M3"), [Dissent("M2", "C的技术方案不满足★条款")])
+    return report_payload(outcome, members=REPORT_MEMBERS, reviews=REVIEWS, scores=SCORES, positions=positions,
+                          clarifications=[{"bidder": "E", "question": "请说明报价构成", "answer": "见附件"}])
+
+
+def test_report_payload_of_the_worked_lot():
+    data = payload()
+    canonical_json(data)  # no float, no Decimal, string keys: the audit log can hash it as is
+    assert json.loads(json.dumps(data, ensure_ascii=False)) == data
+    assert [m["role"] for m in data["members"]] == ["chair", "member", "purchaser_rep"]
+    assert data["members"][1]["hand_picked"] is True
+    assert [(e["bidder"], e["code"]) for e in data["exclusions"]] == [
+        ("D", "review.failed"), ("F", "price.correction_declined"), ("E", "low_price.explanation_rejected")]
+    assert [r["bidder"] for r in data["reviews"] if not r["passed"]] == ["D"]
+    assert [(c["bidder"], c["rule"], c["from_fen"], c["to_fen"]) for c in data["price_corrections"]] == [
+        ("C", "price.words_over_figures", 88_000_000, 88_500_000), ("F", "price.summary_over_body", 70_000_000,
+                                                                    72_000_000)]
+    [low] = data["low_prices"]
+    # 50 % of the average 783,750.00 = 391,875.00 yuan
+    assert low["triggers"][0] == {"code": "low_price.below_average", "percent": "50",
+                                  "threshold": {"fen": 39_187_500, "exact": None}}
+    assert {p["bidder"]: p["price_score"] for p in data["prices"]} == {"A": "28.32", "B": "26.83", "C": "30.00"}
+    assert data["benchmark"] == {"fen": 84_960_000, "exact": None}
+    assert {t["bidder"]: t["total"] for t in data["totals"]} == {"A": "88.49", "B": "91.50", "C": "80.00"}
+    assert data["totals"][0]["member_totals"] == {"M1": "88.32", "M2": "88.32", "M3": "88.82"}
+    assert {s["bidder"] for s in data["scores"]} == {"A", "B", "C"}  # the excluded D's scores are left out
+    assert [c["bidder"] for c in data["candidates"]] == ["B", "A", "C"]
+    assert data["positions"][1] == {"member": "M2", "position": "dissent",
+                                    "dissents": [{"subject": "report", "reasons": "C的技术方案不满足★条款"}]}
+    assert data["positions"][0]["position"] == "agree"
+    assert data["failed"] is None and data["needs_tie_break"] is False
+
+
+def test_report_payload_of_a_failed_lot_and_of_the_lowest_price_method():
+    failed = payload(reviews=REVIEWS | {"A": REVIEWS["D"]})
+    canonical_json(failed)
+    assert failed["failed"] == "evaluation.too_few_valid_bids" and failed["candidates"] == []
+    lowest = payload(scheme=None, scores=())
+    canonical_json(lowest)
+    assert lowest["ranking"][0]["total"] is None and lowest["prices"][0]["price_score"] is None
+
+
+def test_fractional_evaluated_prices_show_the_exact_value():
+    assert _fen(Fraction(22221, 2)) == {"fen": 11111, "exact": "22221/2"}
