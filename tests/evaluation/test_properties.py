@@ -7,8 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evaluation.consistency import FlagCode, check_scores
+from evaluation.low_price import ExplanationOutcome
 from evaluation.price_correction import LineItem, PriceStatement, correct_price, line_total
-from evaluation.rules import Category, round_score
+from evaluation.review import BidderReview, FailedRequirement, ReviewStage
+from evaluation.rules import Category, RuleSet, round_score
 from evaluation.scoring import (
     Criterion,
     EvaluatedPrice,
@@ -22,6 +24,7 @@ from evaluation.scoring import (
     rank_by_price,
     rank_by_score,
 )
+from evaluation.summary import BidInput, summarise_lot
 
 fen = st.integers(min_value=1, max_value=10**12)
 points = st.decimals(min_value=0, max_value=100, places=2)
@@ -145,3 +148,45 @@ def test_scores_within_range_raise_no_range_flags(rows):
     same = [MemberScore(m, "A", code, value) for m in members
             for code, value in zip("TS", rows[0], strict=True)]
     assert check_scores(same, scheme, members, ("A",)) == []
+
+
+@st.composite
+def lots(draw):
+    n = draw(st.integers(1, 8))
+    prices = draw(st.lists(st.integers(10_000, 10**9), min_size=n, max_size=n))
+    passed = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    smes = draw(st.lists(sme, min_size=n, max_size=n))
+    bids = [BidInput(f"B{i}", PriceStatement(p), sme=s, small_micro_share_percent=Decimal(50),
+                     explanation=ExplanationOutcome(f"B{i}", draw(st.booleans()), "low_price.decided", "理由"))
+            for i, (p, s) in enumerate(zip(prices, smes, strict=True))]
+    fail = FailedRequirement(ReviewStage.COMPLIANCE, "R", 0, 1, (("M1", "不满足"),))
+    reviews = {b.bidder: BidderReview(b.bidder, ok, () if ok else (fail,), frozenset())
+               for b, ok in zip(bids, passed, strict=True)}
+    marks = {b.bidder: draw(st.decimals(min_value=0, max_value=70, places=2)) for b in bids}
+    return bids, reviews, marks
+
+
+@settings(max_examples=150, deadline=None)
+@given(lots(), st.booleans(), st.integers(1, 3))
+def test_a_lot_ranks_only_valid_bids(lot, scoring, min_valid):
+    bids, reviews, marks = lot
+    scheme = ScoringScheme((Criterion("T", Decimal(70)),), Decimal(30)) if scoring else None
+    scores = [MemberScore(m, b, "T", mark) for b, mark in marks.items() for m in ("M1", "M2", "M3")]
+    outcome = summarise_lot(bids, reviews, TenderTerms(Category.GOODS), scheme=scheme, members=("M1", "M2", "M3"),
+                            scores=scores, rules=RuleSet(min_valid_bids=min_valid))
+    excluded = {e.bidder for e in outcome.exclusions}
+    assert excluded.isdisjoint(outcome.valid) and set(outcome.valid) | excluded == {b.bidder for b in bids}
+    failed_review = {b for b, review in reviews.items() if not review.passed}
+    assert failed_review == {e.bidder for e in outcome.exclusions if e.code == "review.failed"}
+    assert outcome.complete
+    if len(outcome.valid) < min_valid:
+        assert outcome.failed_code == "evaluation.too_few_valid_bids" and outcome.ranking == ()
+        return
+    assert {r.bidder for r in outcome.ranking} == set(outcome.valid)
+    assert {c.bidder for c in outcome.candidates.ranked} <= set(outcome.valid)
+    assert outcome.candidates.ranked[0].rank == 1
+    if scoring:
+        best = max(outcome.totals.values(), key=lambda t: t.total).total
+        assert outcome.ranking[0].total == best
+    else:
+        assert outcome.ranking[0].price == min(p.evaluated for p in outcome.evaluated.values())
