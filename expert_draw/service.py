@@ -139,11 +139,22 @@ def set_region_rule(actor: User, region_code: str | None, **values) -> DrawRule:
     for key, value in values.items():
         setattr(rule, key, value)
     rule.version = (rule.version or 0) + 1
-    if rule.weighting.strip():
-        _check_weighting(rule.weighting)
+    _check_rule(rule)
     db.session.flush()
     record("expert_draw.rule_changed", rule, rule.values())
     return rule
+
+
+def _check_rule(rule: DrawRule) -> None:
+    """The rule table's CHECK constraints, with a message a supervisor can act on."""
+    if rule.min_committee < 3 or rule.min_committee % 2 == 0 or rule.large_min_committee < rule.min_committee:
+        raise ValidationError("最少人数须为不小于 3 的单数，大额项目最少人数不能更少。", code="rule_invalid")
+    if rule.expert_share_den <= 0 or not 0 <= rule.expert_share_num <= rule.expert_share_den:
+        raise ValidationError("专家占比须为不大于 1 的分数。", code="rule_invalid")
+    if rule.opening_workdays < 0 or rule.confirm_hours <= 0 or rule.evaluation_hours <= 0:
+        raise ValidationError("时限须为正数。", code="rule_invalid")
+    if rule.weighting.strip():
+        _check_weighting(rule.weighting)
 
 
 def _check_weighting(text: str) -> None:

@@ -217,3 +217,26 @@ def test_expert_pages_render(world, drawn, client):
     ):
         assert client.get(path).status_code == 200, path
     assert client.get("/expert-draw/").status_code == 403
+
+
+def test_rules_page_shows_and_changes_the_rule_table(world, client):
+    login(client, world.users["supervisor"])
+    assert "评审委员会最少人数" in client.get("/expert-draw/rules").get_data(as_text=True)
+    saved = client.post(
+        "/expert-draw/rules",
+        data={
+            "region_code": "330329",
+            "age_limit": "65",
+            "allow_fallback": "on",
+            "weighting": "A:2,B:1,C:1",
+            "exempt_methods": "competitive_negotiation",
+        },
+    )
+    assert saved.status_code == 302
+    rule = service.rule_for("330329")
+    assert rule.region_code == "330329" and rule.age_limit == 65 and rule.version == 1 and rule.weights()["A"] == 2
+    bad = client.post("/expert-draw/rules", data={"region_code": "330329", "min_committee": "4"}, follow_redirects=True)
+    assert "单数" in bad.get_data(as_text=True)
+    login(client, world.users["reviewer"])
+    assert client.get("/expert-draw/rules").status_code == 200
+    assert client.post("/expert-draw/rules", data={"age_limit": "60"}).status_code == 403
