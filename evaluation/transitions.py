@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import enum
 
-from core.errors import Conflict
-
 
 class CommitteeStatus(enum.StrEnum):
     FORMING = "forming"        # seated from the draw, the room not yet open
@@ -101,6 +99,8 @@ def move(obj: object, to: enum.Enum) -> None:
 
     A committee resumed from `suspended` may only go back to the stage it was suspended from.
     """
+    from core.errors import Conflict  # here, not at the top: the tables stay importable without Flask
+
     current = obj.status  # type: ignore[attr-defined]
     name = type(to).__name__.removesuffix("Status").lower()  # committee, member, report, award
     allowed = can_move(current, to)

@@ -82,3 +82,15 @@ def test_round_score_half_up(value, expected):
 def test_floats_are_refused():
     with pytest.raises(TypeError):
         round_score(0.1)  # type: ignore[arg-type]
+
+
+def test_the_rules_engine_imports_neither_flask_nor_the_database():
+    import subprocess
+    import sys
+
+    modules = ["rules", "review", "price_correction", "low_price", "scoring", "consistency", "opinions", "summary",
+               "report_data", "deadlines", "visibility", "transitions"]
+    code = ("import sys\n" + "".join(f"import evaluation.{m}\n" for m in modules)
+            + "print(sorted(m for m in ('flask', 'sqlalchemy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
