@@ -92,5 +92,6 @@ def test_the_rules_engine_imports_neither_flask_nor_the_database():
                "report_data", "deadlines", "visibility", "transitions"]
     code = ("import sys\n" + "".join(f"import evaluation.{m}\n" for m in modules)
             + "print(sorted(m for m in ('flask', 'sqlalchemy') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     assert out.stdout.strip() == "[]"
