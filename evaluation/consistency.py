@@ -33,7 +33,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from evaluation.rules import DEFAULT_RULES, OutlierBasis, Ref, RulesError, RuleSet, as_fraction, round_score
-from evaluation.scoring import CriterionKind, MemberScore, PriceScores, ScoringScheme, score_table
+from evaluation.scoring import Criterion, CriterionKind, MemberScore, PriceScores, ScoringScheme, score_table
 
 __all__ = [
     "CHAIR",
@@ -100,23 +100,23 @@ def check_scores(scores: Iterable[MemberScore], scheme: ScoringScheme, members: 
     return flags
 
 
-def _name(criterion) -> str:
+def _name(criterion: Criterion) -> str:
     return criterion.name or str(criterion.code)
 
 
-def _range_flags(given: Mapping[Ref, Decimal], bidder: Ref, criterion, rules: RuleSet) -> list[Flag]:
+def _range_flags(given: Mapping[Ref, Decimal], bidder: Ref, criterion: Criterion, rules: RuleSet) -> list[Flag]:
     flags = []
     for member, score in given.items():
         if not criterion.min_score <= score <= criterion.max_score:
             flags.append(Flag(FlagCode.OUT_OF_RANGE, member, bidder, criterion.code,
                               f"“{_name(criterion)}”得分{score}超出{criterion.min_score}–{criterion.max_score}分的范围"))
-        if not score.is_finite() or score != score.quantize(rules.quantum):
+        if score != score.quantize(rules.quantum):
             flags.append(Flag(FlagCode.BAD_PRECISION, member, bidder, criterion.code,
                               f"“{_name(criterion)}”得分{score}超过{rules.score_places}位小数"))
     return flags
 
 
-def _objective_flags(given: Mapping[Ref, Decimal], bidder: Ref, criterion) -> list[Flag]:
+def _objective_flags(given: Mapping[Ref, Decimal], bidder: Ref, criterion: Criterion) -> list[Flag]:
     if len(set(given.values())) <= 1:
         return []
     counts = Counter(given.values()).most_common()
@@ -136,6 +136,7 @@ def _outlier_flags(given: Mapping[Ref, Decimal], bidder: Ref, criterion: Ref | N
     for member, score in given.items():
         others = [as_fraction(s) for m, s in given.items() if m != member]
         mean = sum(others, Fraction(0)) / len(others)
+        # Against a mean of zero any score would be "infinitely" far: measure on the range then.
         basis = as_fraction(span) if rules.outlier_basis is OutlierBasis.RANGE or mean == 0 else mean
         deviation = abs(as_fraction(score) - mean)
         if deviation > basis * limit_percent:

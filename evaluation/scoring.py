@@ -268,7 +268,8 @@ def score_table(scores: Iterable[MemberScore], scheme: ScoringScheme, members: S
         if score.member not in members or score.bidder not in bidders or score.criterion not in codes:
             raise RulesError("scoring.unknown_score",
                              f"评分对象不在本次评审范围内: {score.member}, {score.bidder}, {score.criterion}")
-        if not isinstance(score.score, Decimal | int) or isinstance(score.score, bool):
+        if (not isinstance(score.score, Decimal | int) or isinstance(score.score, bool)
+                or not Decimal(score.score).is_finite()):
             raise RulesError("scoring.bad_score", f"分数必须是十进制数: {score.score!r}")
         key = (score.member, score.bidder, score.criterion)
         if key in table:

@@ -211,6 +211,9 @@ def test_totals_refuse_incomplete_or_foreign_scores():
         bidder_totals([*WORKED[1:], MemberScore("M1", "A", "T1", 35.0)], SCHEME, MEMBERS, ("A", "B"))
     assert error.value.code == "scoring.bad_score"
     with pytest.raises(RulesError) as error:
+        bidder_totals([*WORKED[1:], MemberScore("M1", "A", "T1", D("NaN"))], SCHEME, MEMBERS, ("A", "B"))
+    assert error.value.code == "scoring.bad_score"
+    with pytest.raises(RulesError) as error:
         bidder_totals([], SCHEME, (), ("A",))
     assert error.value.code == "scoring.no_members"
 
