@@ -240,3 +240,19 @@ def test_rules_page_shows_and_changes_the_rule_table(world, client):
     login(client, world.users["reviewer"])
     assert client.get("/expert-draw/rules").status_code == 200
     assert client.post("/expert-draw/rules", data={"age_limit": "60"}).status_code == 403
+
+
+def test_agency_records_a_no_show_after_the_start(world, drawn, client, clock):
+    from registry.experts.service import credit_points
+
+    inv = next(i for i in drawn.invitations if i.status == InvitationStatus.INVITED)
+    service.confirm_invitation(inv.expert.account, inv)
+    db.session.commit()
+    login(client, world.users["agency"])
+    early = client.post(f"/expert-draw/invitations/{inv.id}/no-show", follow_redirects=True)
+    assert "只能在评审开始后" in early.get_data(as_text=True)
+    clock.advance(timedelta(days=3))
+    login(client, world.users["agency"])
+    assert "登记缺席" in client.get(f"/expert-draw/{drawn.id}").get_data(as_text=True)
+    assert client.post(f"/expert-draw/invitations/{inv.id}/no-show").status_code == 302
+    assert credit_points(inv.expert, clock.now()) == 6
