@@ -7,9 +7,10 @@ SWEEP_SECONDS = 10.0
 
 def register(app: Flask) -> None:
     from core.extensions import api as rest_api
-    from tender import api, demo, events, models, panels, tasks, views  # noqa: F401  (register side effects)
+    from tender import api, cli, demo, events, models, panels, tasks, views  # noqa: F401  (register side effects)
 
     app.register_blueprint(views.bp)
+    app.cli.add_command(cli.tender_cli)
     rest_api.register_blueprint(api.blp)
     events.register_handlers()
     app.config.setdefault("TIME_VAULT_KEY_PATH", None)

@@ -1,0 +1,22 @@
+"""`flask tender sweep`: run the chronograph once now (what Celery beat does every 10 s)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import AppGroup
+
+tender_cli = AppGroup("tender", help="Tenders: timed steps.")
+
+
+@tender_cli.command("sweep")
+def sweep_command() -> None:
+    """Open bidding, close submission at deadlines and progress openings, once."""
+    from tender import events, opening
+
+    done = opening.sweep()
+    for key, ids in done.items():
+        for project_id in ids:
+            events.announce(project_id, key)
+    click.echo(json.dumps(done))

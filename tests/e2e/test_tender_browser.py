@@ -1,0 +1,206 @@
+"""End to end in headless chromium: two suppliers seal their bids in the browser and submit
+them; the deadline passes (by the server's real clock); the sweep closes submission and the
+time vault releases its shares; the 采监科 custodian unwraps its shares in the hall and submits
+them with its TOTP; the bids open and the opening record appears in both suppliers' halls
+without a reload.
+
+The server is the demo (`run_seed`) on its own instance, with the tables made from the models
+(so this test does not wait for a migration) and the "opens in 30 minutes" demo tender moved
+to open 75 seconds after the start.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from core.config import ROOT
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+STARTUP_S = 60
+
+SETUP = """
+from datetime import timedelta
+from core.app import create_app
+from core import clock
+app = create_app()
+with app.app_context():
+    from audit.service import ensure_head
+    from core.db import db
+    from core.demo import run_seed
+    from tender.models import Project
+    db.create_all(); ensure_head(); db.session.commit()
+    run_seed()
+    soon = min((p for p in Project.query.filter_by(status="bidding")), key=lambda p: p.deadline)
+    soon.deadline = clock.now() + timedelta(seconds={seconds})
+    db.session.commit()
+    print("PROJECT", soon.id, soon.lots[0].id, soon.deadline.isoformat())
+"""
+OPEN_AFTER_S = 75
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            continue
+
+
+def _tail(path: Path) -> str:
+    return path.read_text(errors="replace")[-4000:]
+
+
+def _totp(username: str, steps_ahead: int = 0) -> str:
+    """A code of the demo user for the current 30 s step (+ steps_ahead: the server accepts +1)."""
+    import pyotp
+
+    from accounts.demo import demo_totp_secret
+
+    totp = pyotp.TOTP(demo_totp_secret(username))
+    return totp.generate_otp(int(time.time()) // totp.interval + steps_ahead)
+
+
+@pytest.fixture(scope="module")
+def tender_server(live_server_env, tmp_path_factory):
+    import requests
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    instance = tmp_path_factory.mktemp("tender_server") / "instance"
+    env = dict(live_server_env, BIAOYUN_INSTANCE_PATH=str(instance), FILE_STORE=str(instance / "files"),
+               DATABASE_URL=f"sqlite:///{instance / 'biaoyun.sqlite'}",
+               BIAOYUN_AUDIT_KEY_PATH=str(instance / "keys" / "audit_ed25519.pem"))
+    done = subprocess.run([sys.executable, "-c", SETUP.replace("{seconds}", str(OPEN_AFTER_S))], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = next(x for x in done.stdout.splitlines() if x.startswith("PROJECT"))
+    _, project_id, lot_id, deadline = line.split()
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = instance.parent / "server.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--no-worker", "--port",
+                                 str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        limit = time.monotonic() + STARTUP_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"server exited with {proc.returncode}:\n{_tail(log_path)}")
+            try:
+                if requests.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > limit:
+                body = requests.get(f"{base_url}/healthz", timeout=2).text
+                pytest.fail(f"server not healthy after {STARTUP_S}s: {body}\n{_tail(log_path)[-1500:]}")
+            time.sleep(0.2)
+        yield {"url": base_url, "env": env, "project": int(project_id), "lot": int(lot_id),
+               "deadline": datetime.fromisoformat(deadline), "keys": instance / "demo-keys"}
+    finally:
+        _stop(proc)
+
+
+def _sweep(server) -> str:
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "tender", "sweep"], cwd=ROOT,
+                          env=server["env"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def _login(page, base: str, username: str, code: str | None = None) -> None:
+    from accounts.demo import DEMO_PASSWORD
+
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    if code:
+        page.fill("input[name=code]", code)
+        page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def _seal_in_browser(page, server, tmp_path: Path, username: str, price: str) -> str:
+    from tender.demo import DEMO_KEY_PASSPHRASE
+
+    base = server["url"]
+    page.goto(f"{base}/tender/{server['project']}/lots/{server['lot']}/bid")
+    page.wait_for_selector("#seal-form .js-files")
+    bid_file = tmp_path / f"{username}-技术响应.txt"
+    bid_file.write_text(f"{username} 浏览器加密的投标文件\n" * 2000, encoding="utf-8")
+    page.set_input_files("#seal-form .js-files", str(bid_file))
+    page.set_input_files("#seal-form .js-keyfile", str(server["keys"] / f"{username}.key"))
+    page.fill("#seal-form .js-passphrase", DEMO_KEY_PASSPHRASE)
+    page.fill("#price", price)
+    page.click("#seal-form .js-seal")
+    page.wait_for_selector("#bid-result.alert-success", timeout=60_000)
+    return page.locator("#bid-result").inner_text()
+
+
+def test_two_suppliers_seal_in_browser_and_the_hall_shows_the_record(tender_server, _browser, tmp_path,
+                                                                      browser_page, console_errors):
+    server, base = tender_server, tender_server["url"]
+    pages = {}
+    for username, price in (("gys1", "641000.00"), ("gys2", "650000.50")):
+        context = _browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: console_errors.append(f"uncaught: {exc}"))
+        _login(page, base, username)
+        assert "已递交" in _seal_in_browser(page, server, tmp_path, username, price)
+        page.goto(f"{base}/tender/{server['project']}/hall")
+        page.wait_for_selector("#hall[data-status=bidding]")
+        assert page.locator(".js-record-row").count() == 0
+        assert "投标截止前不显示任何投标信息" in page.locator("#progress-area").inner_text()
+        pages[username] = page
+
+    wait = (server["deadline"] - datetime.now(UTC)).total_seconds() + 1
+    if wait > 0:
+        time.sleep(wait)  # the real server clock must pass the deadline
+    assert '"closed": [' + str(server["project"]) + "]" in _sweep(server)
+
+    keeper = browser_page
+    _login(keeper, base, "caijian", _totp("caijian"))
+    keeper.goto(f"{base}/tender/{server['project']}/hall")
+    keeper.wait_for_selector("#custody-card:not(.d-none) .js-keyfile")
+    from tender.demo import DEMO_KEY_PASSPHRASE
+
+    keeper.set_input_files("#share-form .js-keyfile", str(server["keys"] / "caijian.key"))
+    keeper.fill("#share-form .js-passphrase", DEMO_KEY_PASSPHRASE)
+    keeper.click("#share-form .js-unwrap")
+    keeper.wait_for_selector("#share-submit:not([disabled])")
+    keeper.wait_for_selector("#share-form li:nth-child(3) .badge")  # (the page's CSP forbids eval-based waits)
+    assert keeper.locator("#share-form .badge.text-bg-success").count() == 3
+    keeper.fill("#share-totp", _totp("caijian", 1))  # a later step than the login's: a code is used once
+    keeper.click("#share-submit")
+    keeper.wait_for_selector("#share-count:has-text('已提交 3')")
+    _sweep(server)  # no worker in this server: the sweep opens the bids that have k shares
+
+    for username, page in pages.items():
+        page.wait_for_selector("#hall[data-status=opened]", timeout=30_000)
+        rows = page.locator(".js-record-row")
+        assert rows.count() == 3, username
+        text = page.locator("#record-table").inner_text()
+        assert "641,000.00" in text and "650,000.50" in text, text
+    assert console_errors == []
