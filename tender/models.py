@@ -90,7 +90,7 @@ class Project(db.Model):
         CheckConstraint("k >= 1", name="k_positive"),
         CheckConstraint("doc_start_at <= doc_end_at", name="doc_period_ordered"),
         CheckConstraint("notice_at <= deadline", name="notice_before_deadline"),
-        CheckConstraint("status = 'draft' OR published_at IS NOT NULL", name="published_has_time"),
+        CheckConstraint("status IN ('draft', 'cancelled') OR published_at IS NOT NULL", name="published_has_time"),
     )
 
     @property

@@ -329,19 +329,24 @@ class WrongKey(ValidationError):
 
 # ---------------------------------------------------------------- the sweep
 
-def open_ready_bids(project_id: int) -> int:
-    """Custodian mode: open every waiting bid that has k valid shares."""
-    project = get_project(project_id)
+def ready_bids(project: Project) -> list[int]:
+    """Custodian mode: the waiting bids that have k valid shares."""
     if project.status != ProjectStatus.OPENING or project.opening_mode != OpeningMode.CUSTODIAN:
-        return 0
+        return []
+    return [bid.id for lot in project.lots if lot.status == LotStatus.OPENING for bid in current_bids(lot)
+            if len({s.x for s in shares_of(bid)}) >= project.k]
+
+
+def open_ready_bids(project_id: int, after_each=None) -> int:
+    """Open every bid that has k valid shares; `after_each()` (the orchestrator's commit) runs after
+    each one, so a crash loses at most the bid being opened."""
     opened = 0
-    for lot in project.lots:
-        if lot.status != LotStatus.OPENING:
-            continue
-        for bid in current_bids(lot):
-            shares = shares_of(bid)
-            if len({s.x for s in shares}) >= project.k and open_bid(bid.id, shares=shares):
-                opened += 1
+    for bid_id in ready_bids(get_project(project_id)):
+        bid = db.session.get(Bid, bid_id)
+        if open_bid(bid_id, shares=shares_of(bid)):
+            opened += 1
+        if after_each is not None:
+            after_each()
     return opened
 
 
@@ -388,16 +393,19 @@ def finish_if_done(project: Project) -> bool:
     return True
 
 
-def progress_opening(project_id: int) -> bool:
+def progress_opening(project_id: int, after_each=None) -> bool:
     """One idempotent step of an opening: open what can be opened, expire the window, finish.
-    Returns whether anything changed (the hall is told only then)."""
+    Returns whether anything changed (the hall is told only then). `after_each` commits."""
     project = get_project(project_id)
     if project.status != ProjectStatus.OPENING:
         return False
     changed = 0
     if project.opening_mode == OpeningMode.CUSTODIAN:
         changed += release_vault_shares(project)
-        changed += open_ready_bids(project_id)
+        if after_each is not None:
+            after_each()
+        changed += open_ready_bids(project_id, after_each)
+    project = get_project(project_id)
     changed += expire_window(project)
     return finish_if_done(project) or changed > 0
 
@@ -418,7 +426,7 @@ def sweep() -> dict[str, list[int]]:
         _step(lambda p=pid: close_submission(p), pid, done["closed"])
     opening = db.session.scalars(select(Project.id).where(Project.status == ProjectStatus.OPENING)).all()
     for pid in opening:
-        _step(lambda p=pid: progress_opening(p), pid, done["progressed"])
+        _step(lambda p=pid: progress_opening(p, after_each=db.session.commit), pid, done["progressed"])
     return done
 
 

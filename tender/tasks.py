@@ -23,7 +23,7 @@ def sweep() -> dict:
 def progress(project_id: int) -> bool:
     """Open whatever bids of one project can be opened now (after a custodian's shares came in)."""
     try:
-        changed = opening.progress_opening(project_id)
+        changed = opening.progress_opening(project_id, after_each=db.session.commit)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -176,3 +176,51 @@ def test_create_through_api(world, clock, client):
     assert body["status"] == "draft" and body["n"] == 3 and len(body["lots"]) == 2
     bad = client.post("/api/v1/tender/projects", json=project_data(world, clock.now(), k=0))
     assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "project_invalid"
+
+
+ALL_PROJECT = ["draft", "published", "bidding", "opening", "opened", "evaluating", "failed", "cancelled"]
+ALLOWED_PROJECT = {("draft", "published"), ("draft", "cancelled"), ("published", "bidding"), ("published", "cancelled"),
+                   ("bidding", "opening"), ("bidding", "cancelled"), ("opening", "opened"), ("opening", "failed"),
+                   ("opened", "evaluating"), ("opened", "failed")}
+
+
+@pytest.mark.parametrize("frm", ALL_PROJECT)
+@pytest.mark.parametrize("to", ALL_PROJECT)
+def test_project_transition_table(frm, to):
+    from types import SimpleNamespace
+
+    from tender.transitions import ProjectStatus, move
+
+    obj = SimpleNamespace(status=ProjectStatus(frm))
+    if (frm, to) in ALLOWED_PROJECT:
+        move(obj, ProjectStatus(to))
+        assert obj.status == ProjectStatus(to)
+    else:
+        with pytest.raises(Conflict) as exc:
+            move(obj, ProjectStatus(to))
+        assert exc.value.code == "simplenamespace_transition_refused" and obj.status == ProjectStatus(frm)
+
+
+@pytest.mark.parametrize("frm, to, ok", [
+    ("submitted", "superseded", True), ("submitted", "withdrawn", True), ("submitted", "opened", True),
+    ("submitted", "revoked", True), ("submitted", "voided", True), ("withdrawn", "submitted", False),
+    ("opened", "revoked", False), ("superseded", "submitted", False), ("revoked", "opened", False),
+])
+def test_bid_transition_table(frm, to, ok):
+    from tender.transitions import BidStatus, can_move
+
+    assert can_move(BidStatus(frm), BidStatus(to)) is ok
+
+
+@pytest.mark.parametrize("status", ["draft", "bidding"])
+def test_cancel_from_draft_and_bidding(world, make_project, status):
+    from tender import service
+    from tender.models import Notice
+
+    project = make_project(publish=status != "draft")
+    service.cancel_project(world.agency, project.id, "采购需求变更")
+    service.db.session.commit()
+    assert project.status.value == "cancelled"
+    assert Notice.query.filter_by(project_id=project.id, kind="failure").count() == (status != "draft")
+    with pytest.raises(Conflict):
+        service.cancel_project(world.agency, project.id, "再次终止")
