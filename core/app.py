@@ -43,10 +43,11 @@ def create_app(config: dict | str | None = None) -> Flask:
     from core import i18n
 
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    manager = socketio_queue.client_manager(app.config)  # the embedded queue; else Flask-SocketIO's own
+    socketio.server_options.pop("client_manager", None)  # never inherit the queue of an earlier app
     socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"] or None, async_mode="threading",
-                      client_manager=socketio_queue.client_manager(app.config),
-                      cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []),
-                      manage_session=False)
+                      cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []), manage_session=False,
+                      **({"client_manager": manager} if manager else {}))
     api.init_app(app)
     init_celery(app)
 

@@ -89,8 +89,11 @@ def external_emitter(url: str) -> SocketIO:
     if emitter is None:
         from core import socketio_queue
 
-        manager = socketio_queue.client_manager(current_app.config, write_only=True)
-        emitter = SocketIO(message_queue=url, client_manager=manager) if manager else SocketIO(message_queue=url)
+        if url == socketio_queue.EMBEDDED_URL:
+            manager = socketio_queue.client_manager(current_app.config, write_only=True)
+            emitter = SocketIO(message_queue=url, client_manager=manager)
+        else:
+            emitter = SocketIO(message_queue=url)
         _external_emitters[url] = emitter
     return emitter
 
