@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import enum
 
+from core import transitions
+
 
 class CommitteeStatus(enum.StrEnum):
     FORMING = "forming"        # seated from the draw, the room not yet open
@@ -91,7 +93,7 @@ TRANSITIONS: dict[type[enum.Enum], frozenset[tuple[enum.Enum, enum.Enum]]] = {
 
 
 def can_move(current: enum.Enum, to: enum.Enum) -> bool:
-    return (current, to) in TRANSITIONS[type(to)]
+    return transitions.can_move(TRANSITIONS[type(to)], current, to)
 
 
 def move(obj: object, to: enum.Enum) -> None:
@@ -99,16 +101,13 @@ def move(obj: object, to: enum.Enum) -> None:
 
     A committee resumed from `suspended` may only go back to the stage it was suspended from.
     """
-    from core.errors import Conflict  # here, not at the top: the tables stay importable without Flask
-
     current = obj.status  # type: ignore[attr-defined]
     name = type(to).__name__.removesuffix("Status").lower()  # committee, member, report, award
     allowed = can_move(current, to)
     if allowed and current is C.SUSPENDED and to is not C.FAILED:
         allowed = getattr(obj, "suspended_from", None) == to
     if not allowed:
-        raise Conflict(f"当前状态（{current.value}）不允许变为 {to.value}。",
-                       code=f"{name}_transition_refused", details={"from": current.value, "to": to.value})
+        raise transitions.refuse(current, to, f"{name}_transition_refused")
     if to is C.SUSPENDED:
         obj.suspended_from = current  # type: ignore[attr-defined]
     elif current is C.SUSPENDED:

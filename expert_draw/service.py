@@ -22,6 +22,7 @@ from audit.service import event_json, record
 from core import clock, secretbox
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.transitions import move_status
 from expert_draw import rules
 from expert_draw.models import (
     DRAW_TRANSITIONS,
@@ -170,9 +171,7 @@ def _check_weighting(text: str) -> None:
 
 
 def _move(obj, table, to, code: str) -> None:
-    if (obj.status, to) not in table:
-        raise Conflict(f"当前状态“{obj.status.value}”不能变为“{to.value}”。", code=code)
-    obj.status = to
+    move_status(obj, table, to, code)
 
 
 def _move_request(req: DrawRequest, to: RequestStatus) -> None:

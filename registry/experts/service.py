@@ -17,6 +17,7 @@ from audit.service import record
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.transitions import move_status
 from registry.experts.models import (
     EXPERT_TRANSITIONS,
     CreditKind,
@@ -121,12 +122,7 @@ def list_experts(status: ExpertStatus | None = None) -> list[Expert]:
 
 
 def _move(expert: Expert, to: ExpertStatus, reason: str = "") -> None:
-    if (expert.status, to) not in EXPERT_TRANSITIONS:
-        raise Conflict(
-            f"专家当前状态为“{expert.status.value}”，不能变为“{to.value}”。", code="expert_transition_refused"
-        )
-    before = expert.status
-    expert.status = to
+    before = move_status(expert, EXPERT_TRANSITIONS, to, "expert_transition_refused")
     expert.status_reason = reason
     db.session.flush()
     record("registry.expert_status", expert, {"from": before.value, "to": to.value, "reason": reason})
