@@ -109,7 +109,7 @@ def state_for(user: User, project: Project) -> dict:
     state["record"] = [{"lot": line.lot.number, "bidder": line.bidder_name, "price_fen": line.price_fen,
                         "price": money.format_yuan(line.price_fen) if line.price_fen is not None else "",
                         "price_upper": money.to_chinese_upper(line.price_fen) if line.price_fen is not None else "",
-                        "delivery": line.delivery, "remarks": line.remarks} for line in lines]
+                        "delivery": line.delivery, "brand": line.brand, "remarks": line.remarks} for line in lines]
     objections = db.session.scalars(select(Objection).where(Objection.project_id == project.id)
                                     .order_by(Objection.raised_at))
     state["objections"] = [{"id": o.id, "text": o.text, "answer": o.answer, "mine": o.org_id == user.org_id,

@@ -271,6 +271,7 @@ class OpeningRecord(db.Model):
     bidder_name: Mapped[str] = mapped_column(String(200))
     price_fen: Mapped[int | None]
     delivery: Mapped[str] = mapped_column(String(200), default="")
+    brand: Mapped[str] = mapped_column(String(200), default="")  # for "same brand counts as one bidder"
     remarks: Mapped[str] = mapped_column(Text, default="")
     opened_at: Mapped[datetime]
 

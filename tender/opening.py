@@ -259,6 +259,7 @@ def write_record(bid: Bid, summary: dict) -> OpeningRecord:
         bidder_name=str(summary.get("bidder") or bid.org.name)[:200],
         price_fen=price if isinstance(price, int) and not isinstance(price, bool) else None,
         delivery=(f"{delivery} 日" if isinstance(delivery, int) else str(summary.get("delivery") or ""))[:200],
+        brand=str(summary.get("brand") or "").strip()[:200],
         remarks=str(summary.get("remarks") or "")[:4000], opened_at=now)
     db.session.add(line)
     db.session.flush()
@@ -382,8 +383,15 @@ def finish_if_done(project: Project) -> bool:
     for lot in project.lots:
         if lot.status == LotStatus.OPENING and current_bids(lot):
             return False
+    minimum = rule(project.region_code, f"min_bids.{project.method.value}")
     for lot in project.lots:
-        if lot.status == LotStatus.OPENING:
+        if lot.status != LotStatus.OPENING:
+            continue
+        effective = effective_bidders(lot) if project.same_brand_counts_once else None
+        if effective is not None and effective < minimum:
+            fail_lot(lot, f"同一品牌产品的投标按一家计算后，有效投标人 {effective} 家，不足 {minimum} 家。",
+                     "too_few_after_brand", [])
+        else:
             move(lot, LotStatus.OPENED)
     all_failed = all(lot.status == LotStatus.FAILED for lot in project.lots)
     move(project, ProjectStatus.FAILED if all_failed else ProjectStatus.OPENED)
@@ -391,6 +399,13 @@ def finish_if_done(project: Project) -> bool:
     record("tender.opening_finished", project, {"code": project.code, "status": project.status.value},
            actor=SWEEP_ACTOR)
     return True
+
+
+def effective_bidders(lot: Lot) -> int:
+    """Opened bids of a lot, counting bidders offering the same brand as one (87号令 Art 31)."""
+    lines = db.session.scalars(select(OpeningRecord).where(OpeningRecord.lot_id == lot.id)).all()
+    brands = {line.brand.casefold() for line in lines if line.brand}
+    return len(brands) + sum(1 for line in lines if not line.brand)
 
 
 def progress_opening(project_id: int, after_each=None) -> bool:

@@ -260,3 +260,30 @@ def test_forged_container_with_inconsistent_keys_is_the_bidders_fault(world, mak
     lot_bids = Bid.query.filter_by(lot_id=project.lots[0].id).all()
     assert {(b.status.value, b.fault, b.outcome_code) for b in lot_bids} == {
         ("revoked", "bidder", "key_commitment_mismatch")}
+
+
+def test_same_brand_counts_as_one_bidder(world, make_project, client, clock):
+    """Where the tender says so, bidders offering the same brand count as one: three bids, two of
+    one brand -> two bidders, under the minimum of three: the lot fails after the opening."""
+    import io
+
+    import crypto
+    from core.db import db
+    from tender import opening
+    from tender.bids import bidder_id_of
+    from tender.models import Notice, Project
+
+    project = make_project(k=1, custodian_user_ids=[], same_brand_counts_once=True)
+    lot = project.lots[0]
+    for supplier, brand in zip(world.suppliers[:3], ["希沃", "希沃 ", "鸿合"], strict=True):
+        out = io.BytesIO()
+        crypto.seal(lot.policy, supplier.sign_key, supplier.enc_key.public_key(),
+                    {"bidder": supplier.user.org.name, "price_fen": 90_000_00, "brand": brand}, [], out,
+                    bidder_id_of(supplier.user.org), chunk_size=65536)
+        assert submit(client, supplier.user, project, lot, out.getvalue()).status_code == 201
+    clock.set(project.deadline)
+    opening.sweep()
+    db.session.expire_all()
+    project = db.session.get(Project, project.id)
+    assert project.lots[0].status.value == "failed" and "按一家计算" in project.lots[0].failure_reason
+    assert Notice.query.filter_by(project_id=project.id, kind="failure", lot_id=lot.id).count() == 1
