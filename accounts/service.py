@@ -292,3 +292,26 @@ def create_org(name: str, kind: str, region_code: str, uscc: str | None = None, 
     db.session.flush()
     record("accounts.org_created", org, {"name": name, "kind": str(kind), "uscc": org.uscc})
     return org
+
+
+# ---------------------------------------------------------------- regions
+
+def regions_under(code: str) -> set[str]:
+    """A region and every region below it (a city's supervisors oversee its counties too)."""
+    from accounts.models import Region
+
+    children: dict[str | None, list[str]] = {}
+    for child, parent in db.session.execute(select(Region.code, Region.parent_code)):
+        children.setdefault(parent, []).append(child)
+    found, stack = set(), [code]
+    while stack:
+        node = stack.pop()
+        if node not in found:
+            found.add(node)
+            stack.extend(children.get(node, ()))
+    return found
+
+
+def oversees(user: User, region_code: str) -> bool:
+    """Whether a supervisor (or finance reviewer) of `user.region_code` oversees this region."""
+    return region_code in regions_under(user.region_code)

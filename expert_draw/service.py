@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from accounts.models import Org, OrgKind, Region, Role, User
+from accounts.service import oversees, regions_under
 from audit.models import AuditEvent
 from audit.service import event_json, record
 from core import clock, secretbox
@@ -209,7 +210,7 @@ def visibility(user: User, req: DrawRequest) -> str:
     Until the evaluation starts only a finance supervisor sees names (each look audited);
     the agency, the purchaser and the suppliers of the project see counts and states.
     """
-    if user.has_role(Role.SUPERVISOR):
+    if user.has_role(Role.SUPERVISOR) and oversees(user, req.region_code):
         return "names"
     started = clock.now() >= req.evaluation_start_at
     party = (
@@ -219,7 +220,7 @@ def visibility(user: User, req: DrawRequest) -> str:
     )
     if party:
         return "names" if started else "counts"
-    if user.has_role(Role.FINANCE_REVIEWER, Role.ADMIN):
+    if user.has_role(Role.ADMIN) or (user.has_role(Role.FINANCE_REVIEWER) and oversees(user, req.region_code)):
         return "counts"
     return "none"
 
@@ -250,7 +251,10 @@ def look_at_names(user: User, req: DrawRequest) -> bool:
 
 def requests_for(user: User) -> list[DrawRequest]:
     query = select(DrawRequest).order_by(DrawRequest.evaluation_start_at.desc())
-    if user.has_role(Role.SUPERVISOR, Role.FINANCE_REVIEWER, Role.ADMIN):
+    if user.has_role(Role.ADMIN):
+        return list(db.session.scalars(query.limit(200)))
+    if user.has_role(Role.SUPERVISOR, Role.FINANCE_REVIEWER):
+        query = query.where(DrawRequest.region_code.in_(regions_under(user.region_code)))
         return list(db.session.scalars(query.limit(200)))
     if user.org_id is None:
         return []
@@ -775,9 +779,9 @@ def discard_draw(user: User, draw: Draw, reason: str) -> Draw:
 def run_draw(draw: Draw, supervisor: User, supervisor_input: str, beacon_value: str | None = None) -> list[int]:
     """Join the supervisor's number (and the beacon) to the committed seed and draw; returns the
     invitation ids to notify once the caller has committed."""
-    if not supervisor.has_role(Role.SUPERVISOR):
-        raise Forbidden("随机数须由现场监督人员输入。", code="not_supervisor")
     req = _lock_request(draw.request_id)
+    if not (supervisor.has_role(Role.SUPERVISOR) and oversees(supervisor, req.region_code)):
+        raise Forbidden("随机数须由本地区的监督人员输入。", code="not_supervisor")
     draw = db.session.execute(select(Draw).where(Draw.id == draw.id).with_for_update()).scalar_one()
     if draw.status != DrawStatus.COMMITTED or req.status != RequestStatus.COMMITTED:
         raise Conflict("这次抽取不在待抽取状态。", code="draw_transition_refused")
@@ -988,7 +992,7 @@ def decline_invitation(user: User, inv: Invitation, reason: str) -> list[int]:
 def withdraw_invitation(actor: User, inv: Invitation, reason: str) -> list[int]:
     """An avoidance found later (or finance's decision): the expert leaves, a replacement is drawn."""
     req = inv.request
-    if not (actor.has_role(Role.SUPERVISOR) or can_manage(actor, req)):
+    if not ((actor.has_role(Role.SUPERVISOR) and oversees(actor, req.region_code)) or can_manage(actor, req)):
         raise Forbidden("只有代理机构经办人或监督人员可以撤换专家。", code="not_request_agency")
     if not reason.strip():
         raise ValidationError("请填写撤换的理由（如发现回避情形）。", code="reason_required")

@@ -34,6 +34,9 @@ def world(app_ctx, region, clock, make_user):
     from registry.experts.demo import ensure_specialties
 
     ensure_specialties()
+    from accounts.models import Region, RegionLevel
+
+    db.session.add(Region(code="330326", name="平阳县", level=RegionLevel.COUNTY, parent_code="330300"))
     orgs = {
         "finance": accounts.create_org("泰顺县财政局", OrgKind.FINANCE, region),
         "agency": accounts.create_org("温州正信招标代理有限公司", OrgKind.AGENCY, region),
@@ -53,9 +56,12 @@ def world(app_ctx, region, clock, make_user):
         ("supplier", "supplier", "s1"),
         ("outsider", "supplier", "outsider"),
         ("other_agency", "agency_staff", None),
+        ("other_supervisor", "supervisor", None),  # a neighbouring county's (平阳县)
+        ("city_supervisor", "supervisor", None),  # the city's (温州市), above the county
     ):
         user = make_user(role, username=f"w_{key}")
         user.org_id = orgs[org].id if org else None
+        user.region_code = {"other_supervisor": "330326", "city_supervisor": "330300"}.get(key, user.region_code)
         users[key] = user
     db.session.commit()
     return World(orgs=orgs, users=users)

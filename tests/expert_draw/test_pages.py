@@ -37,6 +37,8 @@ PERMISSIONS = [
     ("reviewer", 200, False, False),
     ("outsider", 403, False, False),
     ("other_agency", 403, False, False),
+    ("other_supervisor", 403, False, False),  # supervisors oversee their own region only
+    ("city_supervisor", 200, True, True),  # and the regions below it
 ]
 
 
@@ -256,3 +258,15 @@ def test_agency_records_a_no_show_after_the_start(world, drawn, client, clock):
     assert "登记缺席" in client.get(f"/expert-draw/{drawn.id}").get_data(as_text=True)
     assert client.post(f"/expert-draw/invitations/{inv.id}/no-show").status_code == 302
     assert credit_points(inv.expert, clock.now()) == 6
+
+
+def test_only_a_supervisor_of_the_region_types_the_number(world, make_expert, make_request):
+    from core.errors import Forbidden
+
+    for _ in range(7):
+        make_expert(["B01"])
+    req = make_request(counts=(("B01", 5, 1),))
+    draw = service.commit_draw(world.users["agency"], req)
+    with pytest.raises(Forbidden):
+        service.run_draw(draw, world.users["other_supervisor"], "123456")
+    db.session.rollback()
