@@ -308,6 +308,12 @@ def record_pdf(project_id: int):
                     headers={"Content-Disposition": f"attachment; filename=opening-record-{p.code}.pdf"})
 
 
+@bp.get("/tender/keys")
+def keys():
+    """Make keys in the browser and register their public halves (suppliers: sign + encrypt)."""
+    return render_template("tender/keys.html", kind="supplier" if service.is_supplier(current_user) else "custodian")
+
+
 @bp.get("/tender/<int:project_id>/hall")
 def hall_page(project_id: int):
     p = _project_or_404(project_id)

@@ -1,0 +1,44 @@
+// Make a supplier's or a custodian's keys in this browser (static/js/crypto) and register the
+// public halves on the platform (POST /api/v1/keys); the private keys stay in the key file.
+import { mountKeygenForm } from "/static/js/crypto/seal-page.js";
+
+const app = document.getElementById("keygen-app");
+const d = app.dataset;
+const status = document.getElementById("keygen-status");
+
+function show(kind, text) {
+  status.className = `alert alert-${kind} mt-2`;
+  status.textContent = text;
+}
+
+/** The PEM blocks of a .pub file, in order (a supplier's: signing, then encryption). */
+export function pemBlocks(text) {
+  return text.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) || [];
+}
+
+async function register(pem, purpose, label) {
+  const response = await fetch(d.keysUrl, {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": d.csrf },
+    body: JSON.stringify({ pem, purpose, label }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error((body.error && body.error.message) || `登记失败（${response.status}）`);
+}
+
+mountKeygenForm(document.getElementById("keygen-form"), {
+  kind: d.kind, name: d.name,
+  onGenerated: async ({ publicPem }) => {
+    try {
+      const blocks = pemBlocks(publicPem);
+      const purposes = d.kind === "supplier" ? ["sign", "encrypt"] : ["encrypt"];
+      if (blocks.length !== purposes.length) throw new Error("公钥文件格式不符。");
+      for (const [i, purpose] of purposes.entries()) {
+        await register(blocks[i], purpose, purpose === "sign" ? "浏览器生成的签名密钥" : "浏览器生成的加密密钥");
+      }
+      show("success", "公钥已登记。请保存好下载的密钥文件（.key）并牢记口令。");
+    } catch (err) {
+      show("danger", err.message);
+    }
+  },
+});
