@@ -301,3 +301,33 @@ def test_no_bids_before_bidding_opens(world, make_project, client, clock, when):
     lot = project.lots[0]
     response = submit(client, world.suppliers[0].user, project, lot, seal_bid(project, lot, world.suppliers[0]))
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "bidding_not_open"
+
+
+def test_interrupted_upload_leaves_nothing_and_can_be_retried(app, world, make_project, client):
+    from werkzeug.exceptions import ClientDisconnected
+
+    from tender import bids
+
+    project = make_project()
+    lot = project.lots[0]
+    supplier = world.suppliers[0]
+    data = seal_bid(project, lot, supplier)
+
+    class Broken:
+        def __init__(self):
+            self.sent = 0
+
+        def read(self, n):
+            if self.sent >= len(data) // 2:
+                raise ClientDisconnected()
+            chunk = data[self.sent:self.sent + min(n, 4096)]
+            self.sent += len(chunk)
+            return chunk
+
+    with pytest.raises(ClientDisconnected):
+        bids.submit_bid(supplier.user, project.id, lot.id, Broken())
+    from core.db import db
+
+    db.session.rollback()
+    assert bid_rows() == 0 and stored_bid_files(app) == []
+    assert submit(client, supplier.user, project, lot, data).status_code == 201  # the retry goes through

@@ -71,6 +71,8 @@ def test_agency_creates_uploads_and_publishes_through_pages(world, client, clock
     ("agency", "/tender/{p}/hall", 200),
     ("custodian", "/tender/{p}/hall", 200),
     ("agency", "/tender/", 200),
+    ("supplier_registered", "/tender/keys", 200),
+    ("custodian", "/tender/keys", 200),
 ])
 def test_page_permissions(world, make_project, client, who, path, expected):
     project = make_project(register=2)
