@@ -7,7 +7,6 @@ leaf hash for the same event, so everything that hashes an event goes through ev
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -113,13 +112,10 @@ def stored_event_leaf_data(seq: int, time_iso: str, actor: str | None, action: s
             ).encode()
 
 
-_PLAIN = re.compile(r'[^"\\\x00-\x1f\x7f-\uffff]*\Z')  # printable ASCII without quote or backslash
-
-
 def _json_string(value: str | None) -> str:
     """json.dumps(value, ensure_ascii=False), with a shortcut for the common plain-ASCII case."""
     if value is None:
         return "null"
-    if _PLAIN.match(value):
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
         return f'"{value}"'
     return json.dumps(value, ensure_ascii=False)
