@@ -128,6 +128,7 @@ def cancel(data: dict, project_id: int):
 def correction(data: dict, project_id: int):
     notice = service.publish_correction(current_user, project_id, data["title"], data["body"])
     _commit_and_announce(project_id, "correction")
+    service.notify_registered(project_id, f"更正公告：{notice.title}", notice.body)
     return {"id": notice.id, "deadline": service.get_project(project_id).deadline.isoformat()}
 
 
@@ -174,6 +175,7 @@ def ask(data: dict, project_id: int):
 def answer(data: dict, clarification_id: int):
     item = service.answer_question(current_user, clarification_id, data["text"])
     db.session.commit()
+    service.notify_registered(item.project_id, "澄清答复已发布", item.answer or "")
     return item
 
 

@@ -46,7 +46,8 @@ def _run(project_id, action, what: str) -> dict:
         else:
             db.session.rollback()
         return {"ok": False, "error": {"code": exc.code, "message": exc.message}}
-    announce(project_id, what)
+    if project_id is not None:
+        announce(project_id, what)
     return {"ok": True}
 
 
@@ -100,9 +101,16 @@ def register_handlers() -> None:
 
     @socketio.on("answer", namespace=NAMESPACE)
     def on_answer(data):
-        pid = _project_id(data)
         try:
             oid = int((data or {}).get("objection_id"))
         except (TypeError, ValueError):
             return {"ok": False, "error": {"code": "bad_request", "message": "缺少异议编号。"}}
-        return _run(pid, lambda: hall.answer_objection(current_user, oid, (data or {}).get("answer", "")), "answer")
+        holder: dict = {}
+
+        def answer():
+            holder["row"] = hall.answer_objection(current_user, oid, (data or {}).get("answer", ""))
+
+        reply = _run(None, answer, "answer")
+        if reply["ok"]:
+            announce(holder["row"].project_id, "answer")  # the objection's own room, whatever the client said
+        return reply

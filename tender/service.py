@@ -502,6 +502,23 @@ def answer_question(user: User, clarification_id: int, answer: str) -> Clarifica
     return item
 
 
+def registered_org_ids(project_id: int) -> list[int]:
+    return list(db.session.scalars(select(Registration.org_id).where(Registration.project_id == project_id)))
+
+
+def notify_registered(project_id: int, title: str, body: str) -> None:
+    """A real-time notice to every registered supplier (call after the commit; a courtesy only)."""
+    from core.tasks import notify
+
+    try:
+        notify.delay({"title": title, "body": body[:500], "level": "info", "url": f"/tender/{project_id}"},
+                     org_ids=registered_org_ids(project_id))
+    except Exception:
+        import logging
+
+        logging.getLogger(__name__).exception("notice to registered suppliers not sent")
+
+
 def clarifications_for(user: User, project: Project) -> list[Clarification]:
     """Staff see every question; registered suppliers see the answered ones and their own."""
     rows = list(db.session.scalars(select(Clarification).where(Clarification.project_id == project.id)

@@ -193,12 +193,14 @@ def project(project_id: int):
         bidder_id=bid_service.bidder_id_of(user.org) if user.org else None)
 
 
-def _act(project_id: int, action, success: str, what: str = "changed"):
-    """Run a service call from a page form: commit, announce, flash; errors come back as a flash."""
+def _act(project_id: int, action, success: str, what: str = "changed", after=None):
+    """Run a service call from a page form: commit, announce, `after()`, flash; errors come back as a flash."""
     try:
         action()
         db.session.commit()
         events.announce(project_id, what)
+        if after is not None:
+            after()
         flash(success, "success")
     except DomainError as exc:
         if exc.keep_changes:
@@ -251,9 +253,10 @@ def cancel(project_id: int):
 
 @bp.post("/tender/<int:project_id>/corrections")
 def correction(project_id: int):
-    return _act(project_id, lambda: service.publish_correction(current_user, project_id, request.form.get("title", ""),
-                                                               request.form.get("body", "")),
-                _("更正公告已发布。"), "correction")
+    title, body = request.form.get("title", ""), request.form.get("body", "")
+    return _act(project_id, lambda: service.publish_correction(current_user, project_id, title, body),
+                _("更正公告已发布。"), "correction",
+                after=lambda: service.notify_registered(project_id, f"更正公告：{title}", body))
 
 
 @bp.post("/tender/<int:project_id>/register")
@@ -270,8 +273,10 @@ def ask(project_id: int):
 
 @bp.post("/tender/<int:project_id>/questions/<int:question_id>/answer")
 def answer(project_id: int, question_id: int):
-    return _act(project_id, lambda: service.answer_question(current_user, question_id, request.form.get("answer", "")),
-                _("答复已发布给所有报名供应商。"), "clarification")
+    text = request.form.get("answer", "")
+    return _act(project_id, lambda: service.answer_question(current_user, question_id, text),
+                _("答复已发布给所有报名供应商。"), "clarification",
+                after=lambda: service.notify_registered(project_id, "澄清答复已发布", text))
 
 
 @bp.post("/tender/<int:project_id>/bids/<int:bid_id>/withdraw")
