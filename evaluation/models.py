@@ -40,8 +40,12 @@ __all__ = [
     "Award",
     "BidEvaluation",
     "Candidate",
+    "ChairVote",
+    "ClarificationKind",
     "Committee",
     "CommitteeMember",
+    "Contract",
+    "EvaluationClarification",
     "EvaluationReport",
     "FlagResolution",
     "PriceCorrectionRecord",
@@ -49,6 +53,7 @@ __all__ = [
     "Review",
     "Score",
     "ScoreFlag",
+    "StageDone",
     "from_hundredths",
     "to_hundredths",
 ]
@@ -395,3 +400,83 @@ class Award(db.Model):
         CheckConstraint("status <> 'voided' OR (voided_at IS NOT NULL AND void_reason IS NOT NULL)",
                         name="voided_explained"),
     )
+
+
+# -- the room: chair votes, stage progress, clarifications, contracts ---------------------------------
+
+class ChairVote(db.Model):
+    """One member's vote for the chair (组长); the first candidate with a majority of the members wins."""
+
+    __tablename__ = "evaluation_chair_vote"
+
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"), primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"))
+    voted_at: Mapped[datetime]
+
+
+class StageDone(db.Model):
+    """A member finished a stage of the room ("declaration", "qualification", "compliance", "scoring", "signing")."""
+
+    __tablename__ = "evaluation_stage_done"
+
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(20), primary_key=True)
+    done_at: Mapped[datetime]
+    audit_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ClarificationKind(enum.StrEnum):
+    CLARIFICATION = "clarification"  # 澄清: a question to one bidder
+    LOW_PRICE = "low_price"          # 87号令 Art 60: a written explanation of an abnormally low price
+
+
+class EvaluationClarification(db.Model):
+    """A question of the committee to one bidder, its answer from the bidder's own pages, the decision."""
+
+    __tablename__ = "evaluation_clarification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              index=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("tender_bid.id"), index=True)
+    kind: Mapped[ClarificationKind] = mapped_column(enum_column(ClarificationKind, "evaluation_clarification_kind"))
+    question: Mapped[str] = mapped_column(Text)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id"))
+    asked_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answer_sha256: Mapped[str | None] = mapped_column(String(64))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    answered_at: Mapped[datetime | None]
+    accepted: Mapped[bool | None]        # the committee's decision (low-price explanations)
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
+    decided_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("(answer IS NULL) = (answered_at IS NULL)", name="answer_has_time"),
+        CheckConstraint("(accepted IS NULL) = (decided_at IS NULL)", name="decision_has_time"),
+        CheckConstraint("question <> ''", name="question_not_empty"),
+    )
+
+
+class Contract(db.Model):
+    """The signed contract of an award (uploaded), and when its notice was published."""
+
+    __tablename__ = "evaluation_contract"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("evaluation_award.id", ondelete="CASCADE"), unique=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    path: Mapped[str] = mapped_column(String(300))  # relative to FILE_STORE/evaluation
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    signed_on: Mapped[datetime]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime]
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("tender_notice.id"))
+
+    __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)

@@ -1,0 +1,351 @@
+"""The evaluation room end to end through the service functions: open, declarations (a conflict is
+replaced through the draw), chair vote, reviews, independent scores (secret until submitted, TOTP
+step-up), flags confirmed with reasons, summary lock, report PDF, signatures, award, notice, contract."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from tests_helpers import totp_code
+
+from core.errors import Conflict, DomainError, Forbidden
+
+
+def _tick(clock, seconds: int = 31) -> None:
+    clock.advance(timedelta(seconds=seconds))
+
+
+def _open(room, clock):
+    from core.db import db
+    from evaluation import service
+
+    clock.advance(timedelta(minutes=31))
+    committee = service.open_evaluation(room.agency, room.lot.id)
+    db.session.commit()
+    return committee
+
+
+def _declared(room, clock, *, conflict_last: bool = True):
+    """Open, every expert declares (the fourth declares a conflict), chair elected (the first)."""
+    from core.db import db
+    from evaluation import service
+
+    committee = _open(room, clock)
+    for i, user in enumerate(room.experts):
+        conflict = conflict_last and i == 3
+        service.sign_declaration(user, committee.id, conflict=conflict, note="曾在投标人处任职" if conflict else "")
+    db.session.commit()
+    members = {m.user_id: m for m in committee.members}
+    chair = members[room.experts[0].id]
+    assert service.vote_chair(room.experts[0], committee.id, chair.id) is None
+    assert service.vote_chair(room.experts[1], committee.id, chair.id).id == chair.id
+    db.session.commit()
+    return committee
+
+
+def _all_pass(room, committee, stage):
+    from evaluation import service
+
+    reqs = service.requirements_of(committee)[stage]
+    return [{"bid_id": b.id, "requirement": r, "passed": True} for b in room.bids for r in reqs]
+
+
+def _reviewed(room, clock):
+    from core.db import db
+    from evaluation import service
+
+    committee = _declared(room, clock)
+    service.start_review(room.experts[0], committee.id)
+    for user in room.experts[:3]:
+        for stage in ("qualification", "compliance"):
+            service.submit_review(user, committee.id, stage, _all_pass(room, committee, stage))
+    db.session.commit()
+    service.finish_review(room.experts[0], committee.id)
+    db.session.commit()
+    return committee
+
+
+SHEETS = [  # per expert: bid index -> (技术, 商务)
+    {0: ("40", "12"), 1: ("38", "13"), 2: ("35", "10")},
+    {0: ("41", "12"), 1: ("37", "14"), 2: ("36", "11")},
+    {0: ("39", "11"), 1: ("20", "13"), 2: ("34", "10")},  # 20 for bid 2's 技术 is an outlier
+]
+
+
+def _sheet(room, i):
+    return {b.id: {"技术": SHEETS[i][k][0], "商务": SHEETS[i][k][1]} for k, b in enumerate(room.bids)}
+
+
+def test_open_needs_the_agency_and_the_evaluation_start(room, clock):
+    from core.db import db
+    from evaluation import service
+    from tender.transitions import ProjectStatus
+
+    with pytest.raises(Forbidden):
+        service.open_evaluation(room.purchaser, room.lot.id)
+    with pytest.raises(Conflict) as exc:
+        service.open_evaluation(room.agency, room.lot.id)
+    assert exc.value.code == "evaluation_not_started"
+    db.session.rollback()
+    committee = _open(room, clock)
+    assert committee.status.value == "declaring"
+    assert len(committee.members) == 4 and sum(m.hand_picked for m in committee.members) == 1
+    assert room.project.status is ProjectStatus.EVALUATING
+    with pytest.raises(Conflict):
+        service.open_evaluation(room.agency, room.lot.id)
+
+
+def test_conflict_leaves_and_is_replaced_through_the_draw(room, clock):
+    from core.db import db
+    from evaluation import service
+    from expert_draw.models import Invitation, InvitationStatus
+
+    committee = _declared(room, clock)
+    gone = next(m for m in committee.members if m.user_id == room.experts[3].id)
+    assert gone.status.value == "conflict" and gone.left_at is not None
+    with pytest.raises(Forbidden):
+        service.replace_conflicted(room.experts[0], gone.id)
+    service.replace_conflicted(room.agency, gone.id)
+    db.session.commit()
+    assert db.session.get(Invitation, gone.invitation_id).status is InvitationStatus.WITHDRAWN
+    # A conflicted member cannot vote, review or read bids.
+    assert service.actor_of(room.experts[3], committee) is None
+    with pytest.raises(Forbidden):
+        service.vote_chair(room.experts[3], committee.id, gone.id)
+
+
+def test_chair_needs_a_majority_and_only_the_chair_starts_the_review(room, clock):
+    from evaluation import service
+
+    committee = _declared(room, clock)
+    assert committee.chair.user_id == room.experts[0].id
+    with pytest.raises(Forbidden):
+        service.start_review(room.experts[1], committee.id)
+    service.start_review(room.experts[0], committee.id)
+    assert committee.status.value == "reviewing"
+
+
+def test_bids_readable_only_by_members_during_the_evaluation_and_every_view_audited(room, clock):
+    from audit.models import AuditEvent
+    from core.db import db
+    from evaluation import service
+
+    committee = _declared(room, clock)
+    with pytest.raises(Forbidden):  # declaring: not yet
+        service.bid_documents(room.experts[0], committee.id, room.bids[0].id)
+    service.start_review(room.experts[0], committee.id)
+    db.session.commit()
+    files = service.bid_documents(room.experts[1], committee.id, room.bids[0].id)
+    assert files == [{"name": "技术响应.txt", "size": len("供应商1的技术响应文件".encode())}]
+    path = service.open_bid_document(room.experts[1], committee.id, room.bids[0].id, "技术响应.txt")
+    assert path.read_text(encoding="utf-8") == "供应商1的技术响应文件"
+    views = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "evaluation.bid_viewed")).all()
+    assert len(views) == 1 and '"viewer"' in views[0].payload
+    for outsider in (room.agency, room.purchaser, room.supervisor, room.suppliers[0], room.experts[3], room.outsider):
+        with pytest.raises(Forbidden):
+            service.open_bid_document(outsider, committee.id, room.bids[0].id, "技术响应.txt")
+    with pytest.raises(DomainError):
+        service.open_bid_document(room.experts[1], committee.id, room.bids[0].id, "../../../x")
+
+
+def test_a_fail_needs_a_reason_and_a_sheet_must_be_complete(room, clock):
+    from core.errors import ValidationError
+    from evaluation import service
+
+    committee = _declared(room, clock)
+    service.start_review(room.experts[0], committee.id)
+    marks = _all_pass(room, committee, "qualification")
+    marks[0] = {**marks[0], "passed": False}
+    with pytest.raises(ValidationError) as exc:
+        service.submit_review(room.experts[1], committee.id, "qualification", marks)
+    assert exc.value.code == "review_reason_required"
+    with pytest.raises(ValidationError) as exc:
+        service.submit_review(room.experts[1], committee.id, "qualification", marks[1:])
+    assert exc.value.code == "review_incomplete"
+    with pytest.raises(Conflict) as exc:
+        service.finish_review(room.experts[0], committee.id)
+    assert exc.value.code == "reviews_missing"
+
+
+def test_majority_fail_excludes_and_too_few_valid_bids_fail_the_lot(room, clock):
+    from core.db import db
+    from evaluation import service
+    from evaluation.models import BidEvaluation
+
+    committee = _declared(room, clock)
+    service.start_review(room.experts[0], committee.id)
+    for i, user in enumerate(room.experts[:3]):
+        for stage in ("qualification", "compliance"):
+            marks = _all_pass(room, committee, stage)
+            if stage == "compliance" and i < 2:  # two of three fail bid 3 on one requirement
+                marks[-1] = {**marks[-1], "passed": False, "reason": "报价超过最高限价"}
+            service.submit_review(user, committee.id, stage, marks)
+    service.finish_review(room.experts[0], committee.id)
+    db.session.commit()
+    assert committee.status.value == "failed"
+    row = db.session.scalar(select(BidEvaluation).where(BidEvaluation.bid_id == room.bids[2].id))
+    assert row.excluded and "最高限价" in row.exclusion_reason
+
+
+def test_scores_are_secret_until_submitted_and_need_the_step_up(room, clock):
+    from accounts.service import LoginFailed
+    from core.db import db
+    from core.errors import ValidationError
+    from evaluation import service
+
+    committee = _reviewed(room, clock)
+    assert committee.status.value == "scoring"
+    a, b = room.experts[0], room.experts[1]
+    with pytest.raises(LoginFailed):
+        service.submit_scores(a, committee.id, _sheet(room, 0), "000000")
+    db.session.rollback()
+    _tick(clock)
+    incomplete = _sheet(room, 0)
+    incomplete.pop(room.bids[0].id)
+    with pytest.raises(ValidationError):
+        service.submit_scores(a, committee.id, incomplete, totp_code(a))
+    too_high = _sheet(room, 0)
+    too_high[room.bids[0].id]["商务"] = "15.5"
+    with pytest.raises(ValidationError) as exc:
+        service.submit_scores(a, committee.id, too_high, totp_code(a))
+    assert exc.value.code == "score_out_of_range"
+    service.submit_scores(a, committee.id, _sheet(room, 0), totp_code(a))
+    db.session.commit()
+    committee = service.get_committee(committee.id)
+    # a sees his own and (having submitted) the others' — there are none yet; b sees nothing of a's
+    assert len(service.scores_visible_to(a, committee)) == 6
+    assert service.scores_visible_to(b, committee) == []
+    for observer in (room.agency, room.supervisor, room.purchaser, room.outsider):
+        assert service.scores_visible_to(observer, committee) == []
+    assert "scores" not in str(service.state_for(room.agency, committee).get("scores") or "")
+    _tick(clock)
+    with pytest.raises(Conflict):
+        service.submit_scores(a, committee.id, _sheet(room, 0), totp_code(a))
+    db.session.rollback()
+    service.submit_scores(b, committee.id, _sheet(room, 1), totp_code(b))
+    db.session.commit()
+    assert len(service.scores_visible_to(a, committee)) == 12
+    assert len(service.scores_visible_to(b, committee)) == 12
+    # the audit log carries the sheet's hash, not the scores
+    from audit.models import AuditEvent
+
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "evaluation.scores_submitted")).all()
+    assert all("技术" not in e.payload and "sheet_sha256" in e.payload for e in events)
+
+
+def _scored(room, clock):
+    from core.db import db
+    from evaluation import service
+
+    committee = _reviewed(room, clock)
+    _tick(clock)
+    for i, user in enumerate(room.experts[:3]):
+        service.submit_scores(user, committee.id, _sheet(room, i), totp_code(user))
+    db.session.commit()
+    return committee
+
+
+def test_full_lifecycle_to_signed_report_award_and_contract(room, clock):
+    from audit.models import AuditEvent
+    from core.db import db
+    from evaluation import report_pdf, service
+    from evaluation.models import Award, BidEvaluation, EvaluationReport
+    from tender.models import Notice
+
+    committee = _scored(room, clock)
+    chair, b, c = room.experts[:3]
+    flags = service.start_summary(chair, committee.id)
+    db.session.commit()
+    assert committee.status.value == "summary"
+    outliers = [f for f in flags if f.code.value == "score.outlier"]
+    assert outliers and all(f.member_id == next(m.id for m in committee.members if m.user_id == c.id)
+                            for f in outliers)
+    with pytest.raises(Conflict) as exc:
+        service.accept_summary(chair, committee.id)
+    assert exc.value.code == "open_flags"
+    db.session.rollback()
+    with pytest.raises(Forbidden):
+        service.resolve_flag(b, outliers[0].id, action="confirm", note="x")
+    flag = service.resolve_flag(c, outliers[0].id, action="correct", note="复核后修正", new_score="33")
+    db.session.commit()
+    assert flag.resolution.value == "corrected"
+    for left in service._raise_flags(committee):
+        assert left.member_id == flag.member_id
+        service.resolve_flag(c, left.id, action="confirm", note="坚持原评分，理由见评审记录")
+    db.session.commit()
+    report = service.accept_summary(chair, committee.id)
+    db.session.commit()
+    assert committee.status.value == "reporting" and committee.summary_locked_at is not None
+    assert [cand.bid_id for cand in report.candidates] == [room.bids[0].id, room.bids[1].id, room.bids[2].id]
+    pdf = report_pdf.absolute(report.pdf_path).read_bytes()
+    assert pdf.startswith(b"%PDF") and report.status.value == "signing"
+    rows = db.session.scalars(select(BidEvaluation).where(BidEvaluation.committee_id == committee.id)).all()
+    assert {r.rank for r in rows} == {1, 2, 3}
+    # signing: TOTP each, a dissent with reasons, the last signature completes
+    _tick(clock)
+    with pytest.raises(Forbidden):
+        service.sign_report(room.agency, report.id, "123456")
+    service.sign_report(chair, report.id, totp_code(chair))
+    service.sign_report(b, report.id, totp_code(b), dissent="对供应商3的技术评分有不同意见")
+    db.session.commit()
+    assert committee.status.value == "reporting"
+    with pytest.raises(Conflict):
+        service.send_report(room.agency, committee.id)
+    db.session.rollback()
+    service.sign_report(c, report.id, totp_code(c))
+    db.session.commit()
+    report = db.session.get(EvaluationReport, report.id)
+    assert report.status.value == "signed" and committee.status.value == "completed"
+    signed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "evaluation.report_signed")).all()
+    assert len(signed) == 3 and all(report.pdf_sha256 in e.payload for e in signed)
+    assert {s.audit_seq for s in report.signatures} == {e.seq for e in signed}
+    # the agency now sees the scores; the purchaser reads the report once it is sent
+    assert len(service.scores_visible_to(room.agency, committee)) == 18
+    assert not service.can_read_report(room.purchaser, committee)
+    award = service.send_report(room.agency, committee.id)
+    db.session.commit()
+    assert service.can_read_report(room.purchaser, committee)
+    assert award.status.value == "pending" and service.award_deadline_state(award) == "open"
+    with pytest.raises(DomainError):
+        service.confirm_winner(room.purchaser, award.id, report.candidates[1].id)
+    db.session.rollback()
+    with pytest.raises(Forbidden):
+        service.confirm_winner(room.agency, award.id, report.candidates[0].id)
+    service.confirm_winner(room.purchaser, award.id, report.candidates[0].id)
+    service.publish_result(room.agency, award.id)
+    db.session.commit()
+    notice = db.session.scalar(select(Notice).where(Notice.kind == "result"))
+    assert "供应商1有限公司" in notice.body and "评审委员会成员" in notice.body
+    assert service.award_recipients(award) == (room.suppliers[0].org_id,
+                                                sorted([room.suppliers[1].org_id, room.suppliers[2].org_id]))
+    contract = service.record_contract(room.purchaser, award.id, amount_fen=900_000_00, signed_on=clock.now(),
+                                       file_name="合同.pdf", stream=io.BytesIO(b"%PDF-contract"))
+    db.session.commit()
+    award = db.session.get(Award, award.id)
+    assert award.status.value == "contracted" and contract.notice_id is not None
+
+
+def test_award_deadline_moves_to_remind_and_overdue(room, clock):
+    from core.db import db
+    from evaluation import service
+    from evaluation.models import Award, Candidate, EvaluationReport
+
+    committee = _open(room, clock)
+    report = EvaluationReport(committee_id=committee.id, generated_at=clock.now(), status="signed",
+                              pdf_sha256="0" * 64, signed_at=clock.now())
+    report.candidates.append(Candidate(bid_id=room.bids[0].id, position=1, rank=1, price_fen=900_000_00))
+    db.session.add(report)
+    committee.status, committee.summary_locked_at, committee.completed_at = "completed", clock.now(), clock.now()
+    db.session.commit()
+    award = service.send_report(room.agency, committee.id)
+    db.session.commit()
+    # Friday 10:30 → five working days: the following Friday
+    assert service.clock.to_local(award.confirm_due_at).date().isoformat() == "2026-12-04"
+    assert service.award_deadline_state(award) == "open"
+    clock.advance(timedelta(days=6))
+    assert service.award_deadline_state(award) == "remind"
+    clock.advance(timedelta(days=2))
+    assert service.award_deadline_state(db.session.get(Award, award.id)) == "overdue"
