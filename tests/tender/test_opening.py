@@ -287,3 +287,14 @@ def test_same_brand_counts_as_one_bidder(world, make_project, client, clock):
     project = db.session.get(Project, project.id)
     assert project.lots[0].status.value == "failed" and "按一家计算" in project.lots[0].failure_reason
     assert Notice.query.filter_by(project_id=project.id, kind="failure", lot_id=lot.id).count() == 1
+
+
+def test_sweep_task_runs_once_at_a_time(app, world, make_project, client, clock):
+    from tender import tasks
+
+    project = make_project()
+    clock.set(project.deadline)
+    with tasks.sweep_lock() as first:
+        assert first
+        assert tasks.sweep() == {"skipped": True}  # a second sweep while one runs does nothing
+    assert tasks.sweep()["closed"] == [project.id]
