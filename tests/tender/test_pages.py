@@ -189,3 +189,34 @@ def test_opening_record_pdf(world, make_project, client, clock):
     response = client.get(f"/tender/{project.id}/record.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF") and b"STSong-Light" in response.data
+
+
+def test_objection_answered_through_the_socket(app, world, make_project, client, clock, hall_client):
+    from tender import opening
+    from tender.models import Objection
+
+    project = make_project(k=1, custodian_user_ids=[])
+    lot = project.lots[0]
+    for s in world.suppliers[:3]:
+        assert submit(client, s.user, project, lot, seal_bid(project, lot, s)).status_code == 201
+    clock.set(project.deadline)
+    opening.sweep()
+    supplier, agent = hall_client(world.suppliers[0].user), hall_client(world.agency)
+
+    def emit(sio, event, data):
+        with app.app_context():
+            return sio.emit(event, data, namespace="/opening", callback=True)
+
+    assert emit(supplier, "join", {"project_id": project.id})["ok"]
+    assert emit(agent, "join", {"project_id": project.id})["ok"]
+    assert emit(supplier, "object", {"project_id": project.id, "text": "开标记录第1行报价有误"}) == {"ok": True}
+    objection = Objection.query.one()
+    assert emit(supplier, "answer", {"project_id": project.id, "objection_id": objection.id,
+                                     "answer": "自己答复"})["error"]["code"] == "not_project_staff"
+    supplier.get_received("/opening")
+    assert emit(agent, "answer", {"project_id": 999, "objection_id": objection.id, "answer": "已复核"}) == {"ok": True}
+    assert [e["args"][0]["project_id"] for e in supplier.get_received("/opening")] == [project.id]
+    from core.db import db
+
+    db.session.expire_all()
+    assert Objection.query.one().answer == "已复核"
