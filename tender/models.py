@@ -76,6 +76,7 @@ class Project(db.Model):
     # Bumped by every bid submission and by the deadline sweep: a conditional UPDATE of this row
     # is the lock that serialises a submission against the closing (PostgreSQL and SQLite alike).
     lock_version: Mapped[int] = mapped_column(default=0)
+    previous_project_id: Mapped[int | None] = mapped_column(ForeignKey("tender_project.id"))  # a failed one redone
 
     purchaser: Mapped[Org] = relationship(foreign_keys=[purchaser_org_id])
     agency: Mapped[Org] = relationship(foreign_keys=[agency_org_id])

@@ -113,7 +113,7 @@ def _time(errors: dict[str, str], data: dict, field: str, label: str) -> datetim
         _err(errors, field, f"请填写{label}。")
         return None
     try:
-        return clock.parse_iso_utc(value, field) if not isinstance(value, datetime) else clock.as_utc(value)
+        return clock.as_utc(value) if isinstance(value, datetime) else clock.parse_iso_utc(value, field)
     except (ValueError, TypeError):
         _err(errors, field, f"{label}格式无效（需带时区，例如 2026-12-01T09:30:00+08:00）。")
         return None
@@ -405,6 +405,52 @@ def cancel_project(user: User, project_id: int, reason: str) -> Project:
                               body=reason, published_at=clock.now()))
     record("tender.project_cancelled", project, {"code": project.code, "reason": reason})
     return project
+
+
+def redo_failed_lots(user: User, project_id: int, method: str, reason: str) -> Project:
+    """Start a new draft for the failed lots of a project, by another procurement method.
+
+    The new draft keeps purchaser, evaluation, custody and documents; its timeline starts now
+    and meets the new method's minimum periods (the agency can cancel and recreate to change it)."""
+    from tender.transitions import METHOD_SWITCHES, LotStatus
+
+    old = get_project(project_id)
+    require_staff(user, old)
+    failed = [lot for lot in old.lots if lot.status == LotStatus.FAILED]
+    if not failed or old.status not in (ProjectStatus.OPENING, ProjectStatus.OPENED, ProjectStatus.FAILED,
+                                        ProjectStatus.EVALUATING):
+        raise Conflict("只有开标后废标的标项可以变更采购方式重新采购。", code="nothing_failed")
+    if method not in METHOD_SWITCHES.get(old.method.value, ()):
+        raise ValidationError(f"{old.method.value} 废标后不能变更为 {method}。", code="method_switch_refused")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("请填写变更采购方式的理由（如财政部门的批复文号）。", code="reason_missing")
+    now = clock.now()
+    doc_days = rule(old.region_code, "min_doc_days")
+    days = max(rule(old.region_code, f"min_notice_days.{method}"), doc_days) + 1
+    deadline = now + timedelta(days=days)
+    data = {"title": f"{old.title}（{'、'.join(str(lot.number) for lot in failed)}标项重新采购）",
+            "purchaser_org_id": old.purchaser_org_id, "catalogue_code": old.catalogue_code,
+            "category": old.category.value, "method": method, "eval_method": old.eval_method.value,
+            "criteria": old.criteria, "price_fixed": old.price_fixed,
+            "same_brand_counts_once": old.same_brand_counts_once,
+            "lots": [{"name": lot.name, "budget_fen": lot.budget_fen, "max_price_fen": lot.max_price_fen}
+                     for lot in failed],
+            "notice_at": now, "doc_start_at": now, "doc_end_at": now + timedelta(days=doc_days),
+            "clarify_deadline": deadline - timedelta(days=1), "deadline": deadline,
+            "opening_mode": old.opening_mode.value, "decrypt_window_minutes": old.decrypt_window_minutes,
+            "custodian_user_ids": [c.user_id for c in old.custodians if c.user_id is not None],
+            "include_vault": any(c.is_vault for c in old.custodians), "k": old.k}
+    new = create_project(user, data)
+    new.previous_project_id = old.id
+    for doc in old.documents:
+        db.session.add(TenderDocument(project_id=new.id, name=doc.name, path=doc.path, size=doc.size,
+                                      sha256=doc.sha256, uploaded_at=now))
+    db.session.flush()
+    record("tender.method_switched", new, {"from_project": old.code, "from_method": old.method.value,
+                                           "to_method": method, "lots": [lot.number for lot in failed],
+                                           "reason": reason})
+    return new
 
 
 def _move_deadline_if_needed(project: Project, now: datetime) -> datetime | None:

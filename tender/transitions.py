@@ -72,6 +72,16 @@ class BidStatus(enum.StrEnum):
     VOIDED = "voided"          # decryption failed by anyone else's fault: counts as withdrawn, cause kept
 
 
+# After a failed tender the failed lots may be procured again by another method (财库〔2015〕124号:
+# competitive negotiation or consultation; single source when only one supplier can supply).
+METHOD_SWITCHES: dict[str, frozenset[str]] = {
+    "public_tender": frozenset({"competitive_negotiation", "competitive_consultation", "single_source"}),
+    "invited_tender": frozenset({"competitive_negotiation", "competitive_consultation", "single_source"}),
+    "competitive_consultation": frozenset({"competitive_negotiation", "single_source"}),
+    "competitive_negotiation": frozenset({"competitive_consultation", "single_source"}),
+    "inquiry": frozenset({"competitive_negotiation", "competitive_consultation"}),
+}
+
 P, L, B = ProjectStatus, LotStatus, BidStatus
 
 TRANSITIONS: dict[type[enum.Enum], frozenset[tuple[enum.Enum, enum.Enum]]] = {

@@ -19,7 +19,7 @@ from core.errors import DomainError, ValidationError
 from tender import bids as bid_service
 from tender import events, filestore, hall, service
 from tender.models import Notice
-from tender.transitions import Category, EvalMethod, Method, OpeningMode, ProjectStatus
+from tender.transitions import METHOD_SWITCHES, Category, EvalMethod, Method, OpeningMode, ProjectStatus
 
 bp = Blueprint("tender", __name__)
 
@@ -190,6 +190,7 @@ def project(project_id: int):
         clarifications=service.clarifications_for(user, p), my_bids=bid_service.my_bids(user, p),
         counts=bid_service.bid_counts(user, p), next_event=hall.next_event(p),
         can_enter_hall=hall.can_enter(user, p), now=clock.now(),
+        method_switches=sorted(METHOD_SWITCHES.get(p.method.value, ())),
         bidder_id=bid_service.bidder_id_of(user.org) if user.org else None)
 
 
@@ -257,6 +258,21 @@ def correction(project_id: int):
     return _act(project_id, lambda: service.publish_correction(current_user, project_id, title, body),
                 _("更正公告已发布。"), "correction",
                 after=lambda: service.notify_registered(project_id, f"更正公告：{title}", body))
+
+
+@bp.post("/tender/<int:project_id>/redo")
+def redo(project_id: int):
+    """Procure the failed lots again by another method: a new draft project."""
+    try:
+        new = service.redo_failed_lots(current_user, project_id, request.form.get("method", ""),
+                                       request.form.get("reason", ""))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("tender.project", project_id=project_id))
+    flash(_("已按新的采购方式生成项目草稿，请核对后发布。"), "success")
+    return redirect(url_for("tender.project", project_id=new.id))
 
 
 @bp.post("/tender/<int:project_id>/register")

@@ -8,6 +8,7 @@ import base64
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from tender_helpers import PLAINTEXT_MARK, seal_bid, submit
 from tests_helpers import login, totp_code
 
@@ -298,3 +299,24 @@ def test_sweep_task_runs_once_at_a_time(app, world, make_project, client, clock)
         assert first
         assert tasks.sweep() == {"skipped": True}  # a second sweep while one runs does nothing
     assert tasks.sweep()["closed"] == [project.id]
+
+
+def test_failed_lots_can_be_procured_again_by_another_method(world, make_project, client, clock):
+    from core.db import db
+    from core.errors import ValidationError
+    from tender import opening, service
+    from tender.models import Project
+
+    project = make_project()
+    _submit_all(client, world, project)  # lot 2 has a single bid: it fails
+    clock.set(project.deadline)
+    opening.sweep()
+    with pytest.raises(ValidationError):
+        service.redo_failed_lots(world.agency, project.id, "inquiry", "理由")
+    new = service.redo_failed_lots(world.agency, project.id, "competitive_negotiation", "财采批〔2026〕12号")
+    db.session.commit()
+    new = db.session.get(Project, new.id)
+    assert new.status.value == "draft" and new.method.value == "competitive_negotiation"
+    assert [lot.name for lot in new.lots] == [project.lots[1].name] and new.previous_project_id == project.id
+    assert len(new.documents) == 1
+    service.publish_project(world.agency, new.id)  # the timeline meets the new method's periods
