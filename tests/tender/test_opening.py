@@ -311,6 +311,8 @@ def test_failed_lots_can_be_procured_again_by_another_method(world, make_project
     _submit_all(client, world, project)  # lot 2 has a single bid: it fails
     clock.set(project.deadline)
     opening.sweep()
+    login(client, world.agency)
+    assert "生成新项目草稿" in client.get(f"/tender/{project.id}").get_data(as_text=True)
     with pytest.raises(ValidationError):
         service.redo_failed_lots(world.agency, project.id, "inquiry", "理由")
     new = service.redo_failed_lots(world.agency, project.id, "competitive_negotiation", "财采批〔2026〕12号")
