@@ -8,8 +8,10 @@ the Art 64 guard on later changes), `opinions` (minority opinions), `summary` (o
 all of them in order), `report_data` (the report's contents as canonical data), `deadlines`
 (award, notice, challenge and contract periods in working days) and `visibility` (who sees or
 does what at each stage). Nothing here may import Flask at module level.
-`models` and `transitions` hold the tables and the status tables; the room (Socket.IO),
-services, pages, PDF report, award and contract come next.
+`models` and `transitions` hold the tables and the status tables. On top of them: `service` (every
+state change of the room, the award and the contract: guarded, audited, flushed), `report_pdf`, `events`
+(Socket.IO namespace `/evaluation`), `api` (/api/v1/evaluation), `views` (pages), `panels`, `notices`
+and `demo`.
 """
 
 from __future__ import annotations
@@ -21,5 +23,9 @@ if TYPE_CHECKING:
 
 
 def register(app: Flask) -> None:
-    """So far only the tables: importing the models puts them in the metadata."""
-    from evaluation import models  # noqa: F401
+    from core.extensions import api as rest_api
+    from evaluation import api, demo, events, models, panels, views  # noqa: F401  (register side effects)
+
+    app.register_blueprint(views.bp)
+    rest_api.register_blueprint(api.blp)
+    events.register_handlers()

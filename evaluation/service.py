@@ -157,6 +157,14 @@ def can_enter(user: User, committee: Committee) -> bool:
     return actor is not None and can(actor, Action.SEE_PROGRESS, committee.status)
 
 
+def can_view_room(user: User, committee: Committee) -> bool:
+    """The room page and its state: those who may enter, former members (to see they left), and the
+    purchaser once the evaluation is complete (for the award)."""
+    if can_enter(user, committee) or member_of(user, committee) is not None:
+        return True
+    return is_purchaser(user, committee) and committee.status in (C.COMPLETED, C.FAILED)
+
+
 def _stage(committee: Committee) -> CommitteeStatus:
     """The stage rights are judged at: a suspended room keeps only what `suspended` allows."""
     return committee.status
@@ -374,6 +382,9 @@ def sign_declaration(user: User, committee_id: int, *, conflict: bool, note: str
     event = record("evaluation.declaration_signed", member, {"committee": committee.id, "conflict": conflict})
     if not conflict:
         _mark_done(committee, member, "declaration", event.seq)
+    elif committee.status is C.DECLARING:
+        db.session.flush()
+        _elect_if_majority(committee)
     db.session.flush()
     return member
 
@@ -422,14 +433,23 @@ def vote_chair(user: User, committee_id: int, candidate_id: int) -> CommitteeMem
         vote.candidate_id, vote.voted_at = candidate.id, clock.now()
     db.session.flush()
     record("evaluation.chair_vote", committee, {"voter": voter.id, "candidate": candidate.id})
+    return _elect_if_majority(committee)
+
+
+def _elect_if_majority(committee: Committee) -> CommitteeMember | None:
+    """The candidate with the votes of more than half of the members still taking part becomes chair."""
+    if committee.chair is not None:
+        return committee.chair
+    taking_part = {m.id for m in committee.members if m.status in (MemberStatus.SEATED, MemberStatus.DECLARED)}
     counts = dict(db.session.execute(select(ChairVote.candidate_id, func.count()).where(
-        ChairVote.committee_id == committee.id).group_by(ChairVote.candidate_id)).all())
-    seated = [m for m in committee.members if m.status in (MemberStatus.SEATED, MemberStatus.DECLARED)]
-    if counts.get(candidate.id, 0) * 2 > len(seated):
-        candidate.is_chair = True
-        db.session.flush()
-        record("evaluation.chair_elected", committee, {"chair": candidate.id, "votes": counts[candidate.id]})
-        return candidate
+        ChairVote.committee_id == committee.id, ChairVote.voter_id.in_(taking_part))
+        .group_by(ChairVote.candidate_id)).all())
+    for candidate in committee.active_members:
+        if counts.get(candidate.id, 0) * 2 > len(taking_part):
+            candidate.is_chair = True
+            db.session.flush()
+            record("evaluation.chair_elected", committee, {"chair": candidate.id, "votes": counts[candidate.id]})
+            return candidate
     return None
 
 
@@ -1024,7 +1044,8 @@ def accept_summary(user: User, committee_id: int) -> EvaluationReport | None:
 
 def _clarification_items(committee: Committee) -> list[dict]:
     names = _bid_names(committee)
-    return [{"bidder": c.bid_id, "bidder_name": names.get(c.bid_id, ""), "kind": c.kind.value, "question": c.question,
+    return [{"id": c.id, "bidder": c.bid_id, "bidder_name": names.get(c.bid_id, ""), "kind": c.kind.value,
+             "question": c.question,
              "answer": c.answer, "answer_sha256": c.answer_sha256,
              "decision": None if c.accepted is None else ("accepted" if c.accepted else "rejected"),
              "reason": c.decision_reason}
@@ -1352,7 +1373,7 @@ def state_for(user: User, committee: Committee, present: Iterable[int] = ()) -> 
         "me": {"actor": actor.value if actor else None, "member_id": member.id if member else None,
                "member_status": member.status.value if member else None,
                "is_chair": bool(member and member.is_chair)},
-        "members": [{"id": m.id, "name": users[m.user_id].name, "status": m.status.value,
+        "members": [{"id": m.id, "user_id": m.user_id, "name": users[m.user_id].name, "status": m.status.value,
                      "is_chair": m.is_chair, "purchaser_rep": m.is_purchaser_rep,
                      "present": m.user_id in present} for m in committee.members],
         "progress": progress(committee),

@@ -1,0 +1,1 @@
+"""Demo evaluations (filled in below)."""

@@ -1,0 +1,79 @@
+"""Dashboard panels, navigation and next-deadline entries of the evaluation room and the award."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from accounts.models import Role, User
+from core import clock
+from evaluation import service
+from evaluation.models import Award
+from evaluation.transitions import AwardStatus
+from portal.dashboard import DEADLINE_SOURCES, Panel, nav_item, panel
+
+
+def _items(user: User) -> list[dict]:
+    from evaluation.views import committees_for
+
+    out = []
+    for c in committees_for(user)[:8]:
+        project, lot = service._project(c), service._lot(c)
+        award = service.award_of(c)
+        note = service.STATUS_ZH[c.status.value] + (f" · {service.AWARD_ZH[award.status.value]}" if award else "")
+        out.append({"title": f"{project.title}（标项{lot.number}）", "note": note,
+                    "url": url_for("evaluation.room", committee_id=c.id)})
+    return out
+
+
+@panel(Role.EXPERT)
+def my_evaluations(user: User) -> Panel:
+    return Panel(title=str(_l("我的评审")), empty=str(_l("评审开始后，评审室会出现在这里；进入后先签署回避声明。")),
+                 items=_items(user), link=url_for("evaluation.index"), link_text=str(_l("全部评审")))
+
+
+@panel(Role.AGENCY_STAFF, Role.PURCHASER, Role.SUPERVISOR)
+def evaluations(user: User) -> Panel:
+    from evaluation.views import lots_ready
+
+    items = [{"title": f"{lot.project.title}（标项{lot.number}）", "note": str(_l("开标完成，待开启评审室")),
+              "url": url_for("evaluation.index")} for lot in lots_ready(user)[:4]]
+    return Panel(title=str(_l("评审与定标")), empty=str(_l("评审进度、待确定的中标人和合同会显示在这里。")),
+                 items=items + _items(user), link=url_for("evaluation.index"), link_text=str(_l("网上评审")))
+
+
+@panel(Role.SUPPLIER)
+def supplier_clarifications(user: User) -> Panel:
+    rows = [c for c in service.clarifications_of_supplier(user) if c.answered_at is None and c.due_at >= clock.now()]
+    return Panel(title=str(_l("评审澄清")), empty=str(_l("评标委员会要求澄清或说明报价时，会显示在这里。")),
+                 items=[{"title": c.question[:60], "note": f"答复期限 {clock.format_local(c.due_at)}",
+                         "url": url_for("evaluation.clarifications")} for c in rows[:8]],
+                 link=url_for("evaluation.clarifications"), link_text=str(_l("查看全部")))
+
+
+def next_evaluation_deadline(user: User | None) -> dict | None:
+    """A purchaser's winner confirmation, or a supplier's clarification answer, whichever is nearer."""
+    if user is None or not user.is_authenticated:
+        return None
+    found = []
+    if user.has_role(Role.SUPPLIER):
+        found += [{"label": "评标委员会澄清答复期限", "at": c.due_at}
+                  for c in service.clarifications_of_supplier(user)
+                  if c.answered_at is None and c.due_at >= clock.now()]
+    if user.has_role(Role.PURCHASER) and user.org_id is not None:
+        from sqlalchemy import select
+
+        from core.db import db
+        from tender.models import Lot, Project
+
+        rows = db.session.scalars(select(Award).join(Lot, Lot.id == Award.lot_id).join(Project, Project.id ==
+                                                                                      Lot.project_id)
+                                  .where(Project.purchaser_org_id == user.org_id,
+                                         Award.status == AwardStatus.PENDING))
+        found += [{"label": "确定中标（成交）供应商期限", "at": a.confirm_due_at} for a in rows]
+    return min(found, key=lambda d: d["at"]) if found else None
+
+
+DEADLINE_SOURCES.append(next_evaluation_deadline)
+nav_item(_l("网上评审"), "evaluation.index", Role.EXPERT, Role.AGENCY_STAFF, Role.PURCHASER, Role.SUPERVISOR)
+nav_item(_l("评审澄清"), "evaluation.clarifications", Role.SUPPLIER)

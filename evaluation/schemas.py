@@ -1,0 +1,69 @@
+"""API schemas of the evaluation room: what comes in (each action's body)."""
+
+from marshmallow import Schema, fields, validate
+
+
+class OpenIn(Schema):
+    purchaser_rep_id = fields.Int(load_default=None, allow_none=True)
+
+
+class DeclarationIn(Schema):
+    conflict = fields.Bool(required=True)
+    note = fields.Str(load_default="", validate=validate.Length(max=300))
+
+
+class ChairVoteIn(Schema):
+    candidate_id = fields.Int(required=True)
+
+
+class MarkIn(Schema):
+    bid_id = fields.Int(required=True)
+    requirement = fields.Str(required=True)
+    passed = fields.Bool(required=True)
+    reason = fields.Str(load_default="")
+
+
+class ReviewIn(Schema):
+    marks = fields.List(fields.Nested(MarkIn), required=True)
+
+
+class ClarificationIn(Schema):
+    bid_id = fields.Int(required=True)
+    question = fields.Str(required=True)
+    kind = fields.Str(load_default="clarification", validate=validate.OneOf(["clarification", "low_price"]))
+    minutes = fields.Int(load_default=60)
+
+
+class AnswerIn(Schema):
+    answer = fields.Str(required=True)
+
+
+class DecisionIn(Schema):
+    accepted = fields.Bool(required=True)
+    reason = fields.Str(load_default="")
+
+
+class ScoresIn(Schema):
+    scores = fields.Dict(keys=fields.Str(), values=fields.Dict(keys=fields.Str(), values=fields.Str()),
+                         required=True, metadata={"description": "{bid_id: {criterion: \"12.50\"}} (decimal text)"})
+    totp = fields.Str(required=True, metadata={"description": "the member's current TOTP code (step-up)"})
+
+
+class FlagIn(Schema):
+    action = fields.Str(required=True, validate=validate.OneOf(["confirm", "correct"]))
+    note = fields.Str(required=True)
+    new_score = fields.Str(load_default=None, allow_none=True)
+
+
+class SignIn(Schema):
+    totp = fields.Str(required=True)
+    dissent = fields.Str(load_default=None, allow_none=True)
+
+
+class EvalReasonIn(Schema):
+    reason = fields.Str(required=True)
+
+
+class ConfirmIn(Schema):
+    candidate_id = fields.Int(required=True)
+    reason = fields.Str(load_default="")

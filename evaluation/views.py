@@ -1,0 +1,276 @@
+"""Pages of the evaluation room (thin: parse the form, call the service, commit once, announce, redirect).
+
+One room page per committee shows each viewer what `service.state_for` lets him see; its forms post to
+`/evaluation/<id>/act/<action>`, which maps each action to one service function. The page's script
+(static/js/evaluation/room.js) keeps presence and progress live over Socket.IO and reloads the page
+when the stage changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from accounts.models import Role
+from core import clock, money
+from core.db import db
+from core.errors import DomainError, ValidationError
+from evaluation import events, notices, service
+from evaluation.models import Committee, CommitteeMember, EvaluationClarification
+from evaluation.visibility import Action, can
+
+bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
+
+
+@bp.app_context_processor
+def evaluation_labels() -> dict:
+    return {"EVAL_STATUS_ZH": service.STATUS_ZH, "EVAL_STAGE_ZH": service.STAGE_ZH, "AWARD_ZH": service.AWARD_ZH}
+
+
+def _address() -> str:
+    return request.remote_addr or "-"
+
+
+def committees_for(user) -> list[Committee]:
+    """The committees this user has something to do with, newest first."""
+    from tender.models import Project
+
+    stmt = select(Committee).order_by(Committee.id.desc()).limit(100)
+    if user.has_role(Role.ADMIN):
+        return list(db.session.scalars(stmt))
+    found: dict[int, Committee] = {}
+    mine = select(Committee).join(CommitteeMember, CommitteeMember.committee_id == Committee.id).where(
+        CommitteeMember.user_id == user.id)
+    found.update({c.id: c for c in db.session.scalars(mine)})
+    if user.org_id is not None and user.has_role(Role.AGENCY_STAFF, Role.PURCHASER):
+        column = Project.agency_org_id if user.has_role(Role.AGENCY_STAFF) else Project.purchaser_org_id
+        rows = db.session.scalars(select(Committee).join(Project, Project.id == Committee.project_id)
+                                  .where(column == user.org_id))
+        found.update({c.id: c for c in rows})
+    if user.has_role(Role.SUPERVISOR):
+        from accounts.service import regions_under
+
+        rows = db.session.scalars(select(Committee).join(Project, Project.id == Committee.project_id)
+                                  .where(Project.region_code.in_(regions_under(user.region_code))))
+        found.update({c.id: c for c in rows})
+    return sorted(found.values(), key=lambda c: -c.id)
+
+
+def lots_ready(user) -> list:
+    """Opened lots of the agency's projects whose evaluation is not open yet."""
+    from tender.models import Lot, Project
+    from tender.transitions import LotStatus, ProjectStatus
+
+    if not user.has_role(Role.AGENCY_STAFF) or user.org_id is None:
+        return []
+    rows = db.session.scalars(select(Lot).join(Project, Project.id == Lot.project_id).where(
+        Project.agency_org_id == user.org_id, Lot.status == LotStatus.OPENED,
+        Project.status.in_([ProjectStatus.OPENED, ProjectStatus.EVALUATING])).order_by(Lot.id))
+    return [lot for lot in rows if service.committee_for_lot(lot.id) is None]
+
+
+@bp.get("/")
+def index():
+    rows = committees_for(current_user)
+    return render_template("evaluation/index.html", committees=rows, lots=lots_ready(current_user),
+                           project_of=service._project, lot_of=service._lot, award_of=service.award_of)
+
+
+@bp.post("/lots/<int:lot_id>/open")
+def open_lot(lot_id: int):
+    try:
+        committee = service.open_evaluation(current_user, lot_id)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("evaluation.index"))
+    notices.room_opened(committee.id)
+    flash(_("评审室已开启，已通知评审委员会成员。"), "success")
+    return redirect(url_for("evaluation.room", committee_id=committee.id))
+
+
+def _room_access(committee: Committee) -> None:
+    if not service.can_view_room(current_user, committee):
+        abort(403)
+
+
+@bp.get("/<int:committee_id>")
+def room(committee_id: int):
+    committee = db.session.get(Committee, committee_id)
+    if committee is None:
+        abort(404)
+    _room_access(committee)
+    state = service.state_for(current_user, committee, events.present_users(committee_id))
+    member = service.member_of(current_user, committee)
+    my_scores = {}
+    if member is not None:
+        for row in state.get("scores", []):
+            if row["member"] == member.id:
+                my_scores.setdefault(row["bid"], {})[row["criterion"]] = row["score"]
+    award = service.award_of(committee)
+    report = service.current_report(committee)
+    files = {}
+    actor = service.actor_of(current_user, committee)
+    if actor is not None and can(actor, Action.READ_BIDS, committee.status):
+        files = {bid.id: service.bid_documents(current_user, committee_id, bid.id)
+                 for bid, _line in service.opened_bids(committee)}
+    return render_template(
+        "evaluation/room.html", committee=committee, state=state, member=member, my_scores=my_scores,
+        award=award, report=report, can_read_report=service.can_read_report(current_user, committee),
+        is_agency=service.is_agency(current_user, committee),
+        is_purchaser=service.is_purchaser(current_user, committee),
+        flags=[f for f in state.get("flags", []) if f["resolution"] == "open"],
+        names={m["id"]: m["name"] for m in state["members"]}, money=money, clock=clock,
+        bids={b["id"]: b["bidder"] for b in state.get("bids", [])},
+        deadline_state=service.award_deadline_state(award) if award else None, files=files)
+
+
+# ---------------------------------------------------------------- actions (forms)
+
+def _marks(committee: Committee, stage: str) -> list[dict]:
+    reqs = service.requirements_of(committee).get(stage, [])
+    marks = []
+    for bid, _line in service.opened_bids(committee):
+        for i, req in enumerate(reqs):
+            key = f"m-{bid.id}-{i}"
+            marks.append({"bid_id": bid.id, "requirement": req, "passed": request.form.get(key, "pass") == "pass",
+                          "reason": request.form.get(f"r-{bid.id}-{i}", "")})
+    return marks
+
+
+def _scores(committee: Committee) -> dict:
+    scheme = service.scheme_of(committee)
+    return {bid_id: {str(c.code): request.form.get(f"s-{bid_id}-{i}", "").strip()
+                     for i, c in enumerate(scheme.criteria)} for bid_id in service.valid_bid_ids(committee)}
+
+
+def _int(name: str) -> int:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        raise ValidationError(_("表单内容不完整。"), code="bad_form") from None
+
+
+ACTIONS = {
+    "declare": lambda c, f: service.sign_declaration(current_user, c.id, conflict=f.get("conflict") == "1",
+                                                     note=f.get("note", "")),
+    "vote": lambda c, f: service.vote_chair(current_user, c.id, _int("candidate_id")),
+    "start_review": lambda c, f: service.start_review(current_user, c.id),
+    "review": lambda c, f: service.submit_review(current_user, c.id, f.get("stage", ""), _marks(c, f.get("stage", ""))),
+    "low_price": lambda c, f: service.request_low_price_explanations(current_user, c.id),
+    "ask": lambda c, f: service.ask_clarification(current_user, c.id, _int("bid_id"), f.get("question", ""),
+                                                  minutes=_int("minutes") if f.get("minutes") else 60),
+    "decide": lambda c, f: service.decide_explanation(current_user, _int("clarification_id"),
+                                                      f.get("accepted") == "1", f.get("reason", "")),
+    "finish_review": lambda c, f: service.finish_review(current_user, c.id),
+    "scores": lambda c, f: service.submit_scores(current_user, c.id, _scores(c), f.get("totp", ""), _address()),
+    "summary": lambda c, f: service.start_summary(current_user, c.id),
+    "flag": lambda c, f: service.resolve_flag(current_user, _int("flag_id"), action=f.get("flag_action", ""),
+                                              note=f.get("note", ""), new_score=f.get("new_score") or None),
+    "accept": lambda c, f: service.accept_summary(current_user, c.id),
+    "sign": lambda c, f: service.sign_report(current_user, _int("report_id"), f.get("totp", ""), _address(),
+                                             dissent=f.get("dissent") or None),
+    "suspend": lambda c, f: service.suspend(current_user, c.id, f.get("reason", "")),
+    "resume": lambda c, f: service.resume(current_user, c.id),
+    "replace": lambda c, f: service.replace_conflicted(current_user, _int("member_id")),
+    "refresh": lambda c, f: service.refresh_members(current_user, c.id),
+    "send_report": lambda c, f: service.send_report(current_user, c.id),
+    "confirm": lambda c, f: service.confirm_winner(current_user, _int("award_id"), _int("candidate_id"),
+                                                   f.get("reason", "")),
+    "publish": lambda c, f: service.publish_result(current_user, _int("award_id")),
+    "void": lambda c, f: service.void_award(current_user, _int("award_id"), f.get("reason", "")),
+}
+DONE_TEXT = {"declare": "回避声明已签署。", "vote": "已投票。", "review": "审查意见已提交。", "scores": "评分已提交。",
+             "sign": "已签署评审报告。", "send_report": "评审报告已送交采购人。", "confirm": "已确定中标人。",
+             "publish": "结果公告已发布。"}
+
+
+@bp.post("/<int:committee_id>/act/<action>")
+def act(committee_id: int, action: str):
+    committee = db.session.get(Committee, committee_id)
+    if committee is None or action not in ACTIONS:
+        abort(404)
+    try:
+        result = ACTIONS[action](committee, request.form)
+        db.session.commit()
+    except DomainError as exc:
+        if exc.keep_changes:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("evaluation.room", committee_id=committee_id))
+    events.announce(committee_id, action)
+    _after(action, committee_id, result)
+    flash(_(DONE_TEXT.get(action, "操作已完成。")), "success")
+    return redirect(url_for("evaluation.room", committee_id=committee_id))
+
+
+def _after(action: str, committee_id: int, result) -> None:
+    if action == "declare" and getattr(result, "status", None) is not None and result.status.value == "conflict":
+        notices.conflict_declared(committee_id, result.id)
+    elif action == "replace":
+        notices.invitations(result or [])
+    elif action in ("ask", "low_price"):
+        for item in result if isinstance(result, list) else [result]:
+            notices.clarification_asked(item.id)
+    elif action == "send_report":
+        notices.report_sent(result.id)
+    elif action == "publish":
+        notices.award_published(result.id)
+
+
+@bp.post("/<int:committee_id>/contract")
+def contract(committee_id: int):
+    award = service.award_of(db.session.get(Committee, committee_id) or abort(404))
+    if award is None:
+        abort(404)
+    upload = request.files.get("file")
+    try:
+        try:
+            amount = money.parse_yuan(request.form.get("amount", ""))
+            signed_on = datetime.fromisoformat(request.form.get("signed_on", "")).replace(tzinfo=clock.LOCAL_TZ)
+        except ValueError:
+            raise ValidationError(_("请填写合同金额（元）和签订日期。"), code="bad_contract_form") from None
+        if upload is None or not upload.filename:
+            raise ValidationError(_("请上传合同文件。"), code="contract_file_required")
+        service.record_contract(current_user, award.id, amount_fen=amount, signed_on=signed_on,
+                                file_name=upload.filename, stream=upload.stream)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("evaluation.room", committee_id=committee_id))
+    flash(_("合同已登记，合同公告已发布。"), "success")
+    return redirect(url_for("evaluation.room", committee_id=committee_id))
+
+
+# ---------------------------------------------------------------- the bidder's side
+
+@bp.get("/clarifications")
+def clarifications():
+    rows = service.clarifications_of_supplier(current_user)
+    return render_template("evaluation/clarifications.html", rows=rows, clock=clock)
+
+
+@bp.post("/clarifications/<int:clarification_id>")
+def answer(clarification_id: int):
+    item = db.session.get(EvaluationClarification, clarification_id)
+    if item is None:
+        abort(404)
+    try:
+        service.answer_clarification(current_user, clarification_id, request.form.get("answer", ""))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("evaluation.clarifications"))
+    events.announce(item.committee_id, "clarification")
+    flash(_("答复已提交评标委员会。"), "success")
+    return redirect(url_for("evaluation.clarifications"))
+

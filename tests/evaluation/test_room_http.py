@@ -1,0 +1,217 @@
+"""The room over HTTP: pages render for each role with no inline script or style, the JSON API applies
+the permission table (who sees what when), scores stay secret until submitted, the step-up is required,
+and the Socket.IO namespace refuses strangers and tells the room about changes after the commit."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from tests_helpers import login, totp_code
+
+
+def _open(room, clock):
+    from core.db import db
+    from evaluation import service
+
+    clock.advance(timedelta(minutes=31))
+    committee = service.open_evaluation(room.agency, room.lot.id)
+    db.session.commit()
+    return committee.id
+
+
+def _as(client, user, clock):
+    clock.advance(timedelta(seconds=31))
+    client.get("/logout")
+    response = login(client, user)
+    assert response.status_code == 302
+
+
+def _no_inline(html: str) -> None:
+    assert "<style" not in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
+    assert " style=" not in html and " onclick=" not in html
+
+
+def _to_scoring(room, clock, cid):
+    from core.db import db
+    from evaluation import service
+
+    for user in room.experts[:3]:
+        service.sign_declaration(user, cid, conflict=False)
+    service.sign_declaration(room.experts[3], cid, conflict=True, note="近三年曾在投标人处任职")
+    committee = service.get_committee(cid)
+    chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
+    service.vote_chair(room.experts[0], cid, chair.id)
+    service.vote_chair(room.experts[1], cid, chair.id)
+    service.start_review(room.experts[0], cid)
+    for user in room.experts[:3]:
+        for stage, reqs in service.requirements_of(committee).items():
+            service.submit_review(user, cid, stage, [{"bid_id": b.id, "requirement": r, "passed": True}
+                                                     for b in room.bids for r in reqs])
+    service.finish_review(room.experts[0], cid)
+    db.session.commit()
+
+
+def _sheet(room, tech="40", biz="12"):
+    return {str(b.id): {"技术": tech, "商务": biz} for b in room.bids}
+
+
+def test_room_pages_render_for_each_role_without_inline_code(room, client, clock):
+    cid = _open(room, clock)
+    for user in (room.agency, room.experts[0], room.supervisor):
+        _as(client, user, clock)
+        page = client.get(f"/evaluation/{cid}")
+        assert page.status_code == 200, user
+        html = page.get_data(as_text=True)
+        assert "网上评审室" in html and "js/evaluation/room.js" in html
+        _no_inline(html)
+        index = client.get("/evaluation/")
+        assert index.status_code == 200 and "评审室" in index.get_data(as_text=True)
+        dashboard = client.get("/dashboard")
+        assert dashboard.status_code == 200
+        assert "评审" in dashboard.get_data(as_text=True)
+    _as(client, room.suppliers[0], clock)
+    assert client.get(f"/evaluation/{cid}").status_code == 403
+    assert client.get("/evaluation/clarifications").status_code == 200
+    _as(client, room.outsider, clock)
+    assert client.get(f"/evaluation/{cid}").status_code == 403
+
+
+def test_declaration_vote_and_review_through_the_forms(room, client, clock):
+    from core.db import db
+    from evaluation import service
+
+    cid = _open(room, clock)
+    for user in room.experts[:3]:
+        _as(client, user, clock)
+        r = client.post(f"/evaluation/{cid}/act/declare", data={"conflict": "0"})
+        assert r.status_code == 302
+    committee = service.get_committee(cid)
+    chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
+    for user in room.experts[:2]:
+        _as(client, user, clock)
+        client.post(f"/evaluation/{cid}/act/vote", data={"candidate_id": str(chair.id)})
+    _as(client, room.experts[3], clock)
+    client.post(f"/evaluation/{cid}/act/declare", data={"conflict": "1", "note": "配偶在投标人处任职"})
+    _as(client, room.experts[0], clock)
+    client.post(f"/evaluation/{cid}/act/start_review")
+    db.session.expire_all()
+    committee = service.get_committee(cid)
+    assert committee.status.value == "reviewing" and committee.chair.id == chair.id
+    page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
+    assert "资格审查" in page and "技术响应.txt" in page
+    r = client.post(f"/evaluation/{cid}/act/review", data={"stage": "qualification"}, follow_redirects=True)
+    assert "审查意见已提交" in r.get_data(as_text=True)
+    r = client.post(f"/evaluation/{cid}/act/review", data={"stage": "compliance", f"m-{room.bids[0].id}-0": "fail"},
+                    follow_redirects=True)
+    assert "不通过须填写理由" in r.get_data(as_text=True)
+
+
+PERMISSIONS = [  # (who, stage reached, bid file readable?, state readable?)
+    ("agency", "scoring", False, True),
+    ("supervisor", "scoring", False, True),
+    ("purchaser", "scoring", False, False),
+    ("supplier", "scoring", False, False),
+    ("outsider", "scoring", False, False),
+    ("member", "scoring", True, True),
+    ("conflicted", "scoring", False, True),
+]
+
+
+@pytest.mark.parametrize(("who", "stage", "reads_bids", "reads_state"), PERMISSIONS)
+def test_permission_table_over_the_api(room, client, clock, who, stage, reads_bids, reads_state):
+    cid = _open(room, clock)
+    _to_scoring(room, clock, cid)
+    user = {"agency": room.agency, "supervisor": room.supervisor, "purchaser": room.purchaser,
+            "supplier": room.suppliers[0], "outsider": room.outsider, "member": room.experts[1],
+            "conflicted": room.experts[3]}[who]
+    _as(client, user, clock)
+    bid = room.bids[0].id
+    r = client.get(f"/api/v1/evaluation/committees/{cid}/bids/{bid}/files/技术响应.txt")
+    assert (r.status_code == 200) is reads_bids, r.get_data(as_text=True)[:200]
+    r.close()
+    if not reads_bids:
+        assert r.get_json()["error"]["code"] in ("evaluation_read_bids_forbidden",)
+    r = client.get(f"/api/v1/evaluation/committees/{cid}/state")
+    assert (r.status_code == 200) is reads_state
+    if reads_state:
+        assert r.get_json()["committee"]["status"] == stage
+        assert r.get_json().get("scores", []) == []
+
+
+def test_scores_secret_over_the_api_and_step_up_required(room, client, clock):
+    cid = _open(room, clock)
+    _to_scoring(room, clock, cid)
+    a, b = room.experts[0], room.experts[1]
+    _as(client, a, clock)
+    r = client.post(f"/api/v1/evaluation/committees/{cid}/scores", json={"scores": _sheet(room), "totp": "000000"})
+    assert r.status_code == 401 and r.get_json()["error"]["code"] == "totp_invalid"
+    r = client.post(f"/api/v1/evaluation/committees/{cid}/scores", json={"scores": _sheet(room)})
+    assert r.status_code == 422
+    clock.advance(timedelta(seconds=31))
+    r = client.post(f"/api/v1/evaluation/committees/{cid}/scores",
+                    json={"scores": _sheet(room), "totp": totp_code(a)})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert len(r.get_json()["scores"]) == 6
+    _as(client, b, clock)
+    state = client.get(f"/api/v1/evaluation/committees/{cid}/state").get_json()
+    assert (state["scores"] == [] and state["progress"]["scoring"] == [state["members"][0]["id"]]) or \
+        len(state["progress"]["scoring"]) == 1
+    _as(client, room.agency, clock)
+    state = client.get(f"/api/v1/evaluation/committees/{cid}/state").get_json()
+    assert state["scores"] == []
+    r = client.post(f"/api/v1/evaluation/committees/{cid}/scores",
+                    json={"scores": _sheet(room), "totp": totp_code(room.agency)})
+    assert r.status_code == 403
+
+
+@pytest.fixture
+def room_client(app, monkeypatch, clock):
+    """room_client(user) -> a Socket.IO test client on /evaluation with that user's session."""
+    from core.extensions import socketio
+
+    monkeypatch.setattr(socketio, "server", app.wsgi_app.engineio_app)
+    made = []
+
+    def connect(user=None):
+        with app.app_context():
+            flask_client = app.test_client()
+            if user is not None:
+                clock.advance(timedelta(seconds=31))
+                login(flask_client, user)
+        with app.app_context():
+            sio = socketio.test_client(app, namespace="/evaluation", flask_test_client=flask_client)
+        made.append(sio)
+        return sio, flask_client
+
+    yield connect
+    for sio in made:
+        if sio.is_connected("/evaluation"):
+            sio.disconnect(namespace="/evaluation")
+
+
+def test_socket_namespace_refuses_strangers_and_announces_after_commit(room, app, room_client, clock):
+    def emit(sio, event, data):
+        with app.app_context():
+            return sio.emit(event, data, namespace="/evaluation", callback=True)
+
+    cid = _open(room, clock)
+    anonymous, _ = room_client()
+    assert not anonymous.is_connected("/evaluation")
+    stranger, _ = room_client(room.outsider)
+    assert emit(stranger, "join", {"committee_id": cid})["ok"] is False
+    member, http = room_client(room.experts[0])
+    reply = emit(member, "join", {"committee_id": cid})
+    assert reply["ok"] and reply["state"]["committee"]["status"] == "declaring"
+    other, _ = room_client(room.experts[1])
+    assert emit(other, "join", {"committee_id": cid})["ok"]
+    presence = [m for m in member.get_received("/evaluation") if m["name"] == "presence"]
+    assert sorted(presence[-1]["args"][0]["present"]) == sorted([room.experts[0].id, room.experts[1].id])
+    with app.app_context():
+        r = http.post(f"/api/v1/evaluation/committees/{cid}/declaration", json={"conflict": False})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    received = [m for m in other.get_received("/evaluation") if m["name"] == "changed"]
+    assert received and len(received[-1]["args"][0]["progress"]["declaration"]) == 1
+    assert "scores" not in received[-1]["args"][0]
