@@ -62,6 +62,8 @@ def create_app(config: dict | str | None = None) -> Flask:
     cli.register(app)
     for name in FEATURES:
         importlib.import_module(name).register(app)
+    # Features add their periodic sweeps while registering; beat reads the schedule from here.
+    app.extensions["celery"].conf.beat_schedule = app.config.get("CELERY_BEAT_SCHEDULE", {})
     return app
 
 

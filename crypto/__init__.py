@@ -26,6 +26,7 @@ Custodians and the opening::
     verify_share(fileobj_or_header, share)             # raises BadShareError; no opening
     open_with_shares(fileobj, shares, out_dir_or_sink, policy=None) -> OpenResult
     open_with_key(fileobj, supplier_enc_private_key, out_dir_or_sink, policy=None) -> OpenResult
+    open_with_file_key(fileobj, file_key, out_dir_or_sink, policy=None) -> OpenResult   # bidder mode
         # OpenResult.summary, .files [(name, size)], .info (the inspect dict)
         # out: a directory path (DIR/summary.json, DIR/files/...) created only on success,
         # or a Sink (open_file/commit/abort), e.g. MemorySink()
@@ -57,7 +58,15 @@ from crypto.container import (
 )
 from crypto.errors import SealedError
 from crypto.keyfile import KeyPair, generate_key_file, load_key_file, load_public_keys
-from crypto.opening import DirectorySink, MemorySink, OpenResult, Sink, open_with_key, open_with_shares
+from crypto.opening import (
+    DirectorySink,
+    MemorySink,
+    OpenResult,
+    Sink,
+    open_with_file_key,
+    open_with_key,
+    open_with_shares,
+)
 from crypto.policy import Custodian, make_policy, policy_hash, validate_policy
 
 __all__ = [
@@ -79,6 +88,7 @@ __all__ = [
     "load_key_file",
     "load_public_keys",
     "make_policy",
+    "open_with_file_key",
     "open_with_key",
     "open_with_shares",
     "policy_hash",

@@ -186,7 +186,7 @@ class OpenResult:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def open_with_file_key(
+def _open_after_header(
     source: BinaryIO,
     header: Header,
     file_key: bytes,
@@ -235,7 +235,7 @@ def open_with_shares(
 ) -> OpenResult:
     """Open a bid with k custodian shares (the ``custodian`` opening mode)."""
     header = read_header(source)
-    return open_with_file_key(source, header, combine_shares(header, shares), out, policy)
+    return _open_after_header(source, header, combine_shares(header, shares), out, policy)
 
 
 def open_with_key(
@@ -247,4 +247,20 @@ def open_with_key(
 ) -> OpenResult:
     """Open a bid with the supplier's own encryption key (the ``bidder`` opening mode)."""
     header = read_header(source)
-    return open_with_file_key(source, header, unwrap_self(header, supplier_enc_key), out, policy)
+    return _open_after_header(source, header, unwrap_self(header, supplier_enc_key), out, policy)
+
+
+def open_with_file_key(
+    source: BinaryIO,
+    file_key: bytes,
+    out: str | os.PathLike[str] | Sink,
+    *,
+    policy: dict[str, Any] | None = None,
+) -> OpenResult:
+    """Open a bid with its file key, unwrapped by the supplier in its browser (``bidder`` mode).
+
+    The key is checked against the header's key commitment first, so a supplier who hands in
+    another key than the one its shares carry is refused with the commitment error.
+    """
+    header = read_header(source)
+    return _open_after_header(source, header, file_key, out, policy)

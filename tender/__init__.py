@@ -16,6 +16,3 @@ def register(app: Flask) -> None:
     app.config.setdefault("TIME_VAULT_KEY_PATH", None)
     schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
     schedule.setdefault("tender-sweep", {"task": "tender.tasks.sweep", "schedule": SWEEP_SECONDS})
-    celery_app = app.extensions.get("celery")
-    if celery_app is not None:  # the beat schedule is read when Celery is configured, before features
-        celery_app.conf.beat_schedule = schedule

@@ -23,7 +23,6 @@ from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from tender import filestore, vault
-from tender.cryptoext import open_with_file_key
 from tender.models import Bid, Lot, Notice, OpeningRecord, Project, ShareSubmission
 from tender.rules import rule
 from tender.service import get_project
@@ -234,7 +233,7 @@ def open_bid(bid_id: int, *, shares: list[crypto.Share] | None = None, file_key:
     try:
         with open(filestore.absolute(bid.path), "rb") as handle:
             if file_key is not None:
-                result = open_with_file_key(handle, file_key, filestore.absolute(out), bid.lot.policy)
+                result = crypto.open_with_file_key(handle, file_key, filestore.absolute(out), policy=bid.lot.policy)
             else:
                 result = crypto.open_with_shares(handle, shares or [], crypto.DirectorySink(filestore.absolute(out)),
                                                  policy=bid.lot.policy)

@@ -74,6 +74,21 @@ def empty_database() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _session_app_singletons(request) -> None:
+    """Socket.IO and Celery are process-wide singletons that every create_app() rebinds; tests of
+    the factory make other apps, so each test that uses the session app gets its own back."""
+    if "app" not in request.fixturenames:
+        return
+    from core.extensions import socketio
+
+    app = request.getfixturevalue("app")
+    socketio.server = app.wsgi_app.engineio_app  # Flask-SocketIO's middleware holds the app's server
+    celery_app = app.extensions["celery"]
+    celery_app.set_current()
+    celery_app.set_default()
+
+
+@pytest.fixture(autouse=True)
 def _clean_database(request) -> Iterator[None]:
     """After every test that used the app, empty every table (works on SQLite and PostgreSQL,
     and with tests that commit from several threads, which a rolled-back outer transaction would not)."""

@@ -87,3 +87,9 @@ def test_check_calendar_command(app, tmp_path):
     bad.write_text('{"years": {"2025": {"holidays": ["2025-02-30"], "workdays": []}}}', encoding="utf-8")
     refused = runner.invoke(args=["check-calendar", str(bad)])
     assert refused.exit_code != 0 and "2025" in refused.output
+
+
+def test_every_feature_sweep_reaches_celery_beat(app):
+    schedule = app.extensions["celery"].conf.beat_schedule
+    assert {"audit-checkpoint", "tender-sweep"} <= set(schedule)
+    assert all(entry["task"] in app.extensions["celery"].tasks for entry in schedule.values())

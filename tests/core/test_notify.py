@@ -12,16 +12,10 @@ from core.tasks import notify
 
 
 @pytest.fixture(autouse=True)
-def _test_app_socketio_and_celery(app, monkeypatch):
-    """Use the test app's own Socket.IO server (no message queue) and its eager Celery app: a
-    create_app() elsewhere in the suite rebinds the `socketio` and Celery singletons to its app."""
-    own_server = app.wsgi_app.engineio_app  # Flask-SocketIO's middleware holds the app's server
-    monkeypatch.setattr(socketio, "server", own_server)
-    assert not isinstance(own_server.manager, PubSubManager)
-    celery_app = app.extensions["celery"]
-    celery_app.set_current()
-    celery_app.set_default()
-    assert celery_app.conf.task_always_eager
+def _no_message_queue(app):
+    """The session app's own Socket.IO server (restored by conftest) relays nothing: no queue."""
+    assert not isinstance(socketio.server.manager, PubSubManager)
+    assert app.extensions["celery"].conf.task_always_eager
 
 
 def notices(sio_client) -> list[dict]:

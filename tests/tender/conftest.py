@@ -22,17 +22,6 @@ def _cheap_password_hashing(monkeypatch):
     monkeypatch.setattr(service, "password_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
 
-@pytest.fixture(autouse=True)
-def _own_celery_app(request):
-    """Tasks run eagerly on the session app's Celery (another create_app() may have rebound the default)."""
-    if "app" not in request.fixturenames:
-        return
-    celery_app = request.getfixturevalue("app").extensions["celery"]
-    celery_app.set_current()
-    celery_app.set_default()
-    assert celery_app.conf.task_always_eager
-
-
 @pytest.fixture
 def world(app, app_ctx, make_user, clock, tmp_path):
     from accounts import service as accounts

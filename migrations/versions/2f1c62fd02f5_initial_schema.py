@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: c2cf50331e93
+Revision ID: 2f1c62fd02f5
 Revises: 
-Create Date: 2026-11-27 07:44:11.177542
+Create Date: 2026-11-27 08:17:24.072830
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = 'c2cf50331e93'
+revision = '2f1c62fd02f5'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -310,12 +310,14 @@ def upgrade():
     sa.Column('opening_started_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('opened_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('lock_version', sa.Integer(), nullable=False),
-    sa.CheckConstraint("status = 'draft' OR published_at IS NOT NULL", name=op.f('ck_tender_project_published_has_time')),
+    sa.Column('previous_project_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("status IN ('draft', 'cancelled') OR published_at IS NOT NULL", name=op.f('ck_tender_project_published_has_time')),
     sa.CheckConstraint('doc_start_at <= doc_end_at', name=op.f('ck_tender_project_doc_period_ordered')),
     sa.CheckConstraint('k >= 1', name=op.f('ck_tender_project_k_positive')),
     sa.CheckConstraint('notice_at <= deadline', name=op.f('ck_tender_project_notice_before_deadline')),
     sa.ForeignKeyConstraint(['agency_org_id'], ['org.id'], name=op.f('fk_tender_project_agency_org_id_org')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_tender_project_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['previous_project_id'], ['tender_project.id'], name=op.f('fk_tender_project_previous_project_id_tender_project')),
     sa.ForeignKeyConstraint(['purchaser_org_id'], ['org.id'], name=op.f('fk_tender_project_purchaser_org_id_org')),
     sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_tender_project_region_code_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tender_project')),
@@ -818,6 +820,7 @@ def upgrade():
     sa.Column('bidder_name', sa.String(length=200), nullable=False),
     sa.Column('price_fen', sa.Integer(), nullable=True),
     sa.Column('delivery', sa.String(length=200), nullable=False),
+    sa.Column('brand', sa.String(length=200), nullable=False),
     sa.Column('remarks', sa.Text(), nullable=False),
     sa.Column('opened_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['bid_id'], ['tender_bid.id'], name=op.f('fk_tender_opening_record_bid_id_tender_bid')),
@@ -863,6 +866,45 @@ def upgrade():
     )
     with op.batch_alter_table('evaluation_candidate', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_evaluation_candidate_report_id'), ['report_id'], unique=False)
+
+    op.create_table('evaluation_chair_vote',
+    sa.Column('committee_id', sa.Integer(), nullable=False),
+    sa.Column('voter_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_id', sa.Integer(), nullable=False),
+    sa.Column('voted_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['candidate_id'], ['evaluation_member.id'], name=op.f('fk_evaluation_chair_vote_candidate_id_evaluation_member'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['committee_id'], ['evaluation_committee.id'], name=op.f('fk_evaluation_chair_vote_committee_id_evaluation_committee'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['voter_id'], ['evaluation_member.id'], name=op.f('fk_evaluation_chair_vote_voter_id_evaluation_member'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('committee_id', 'voter_id', name=op.f('pk_evaluation_chair_vote'))
+    )
+    op.create_table('evaluation_clarification',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('committee_id', sa.Integer(), nullable=False),
+    sa.Column('bid_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('clarification', 'low_price', name='evaluation_clarification_kind', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('question', sa.Text(), nullable=False),
+    sa.Column('asked_by_id', sa.Integer(), nullable=False),
+    sa.Column('asked_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('answer_sha256', sa.String(length=64), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('accepted', sa.Boolean(), nullable=True),
+    sa.Column('decision_reason', sa.String(length=500), nullable=True),
+    sa.Column('decided_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("question <> ''", name=op.f('ck_evaluation_clarification_question_not_empty')),
+    sa.CheckConstraint('(accepted IS NULL) = (decided_at IS NULL)', name=op.f('ck_evaluation_clarification_decision_has_time')),
+    sa.CheckConstraint('(answer IS NULL) = (answered_at IS NULL)', name=op.f('ck_evaluation_clarification_answer_has_time')),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['user_account.id'], name=op.f('fk_evaluation_clarification_answered_by_id_user_account')),
+    sa.ForeignKeyConstraint(['asked_by_id'], ['evaluation_member.id'], name=op.f('fk_evaluation_clarification_asked_by_id_evaluation_member')),
+    sa.ForeignKeyConstraint(['bid_id'], ['tender_bid.id'], name=op.f('fk_evaluation_clarification_bid_id_tender_bid')),
+    sa.ForeignKeyConstraint(['committee_id'], ['evaluation_committee.id'], name=op.f('fk_evaluation_clarification_committee_id_evaluation_committee'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_clarification'))
+    )
+    with op.batch_alter_table('evaluation_clarification', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_clarification_bid_id'), ['bid_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_clarification_committee_id'), ['committee_id'], unique=False)
 
     op.create_table('evaluation_price_correction',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -956,6 +998,16 @@ def upgrade():
     with op.batch_alter_table('evaluation_score_flag', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_evaluation_score_flag_committee_id'), ['committee_id'], unique=False)
 
+    op.create_table('evaluation_stage_done',
+    sa.Column('committee_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.String(length=20), nullable=False),
+    sa.Column('done_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('audit_seq', sa.BigInteger(), nullable=True),
+    sa.ForeignKeyConstraint(['committee_id'], ['evaluation_committee.id'], name=op.f('fk_evaluation_stage_done_committee_id_evaluation_committee'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['evaluation_member.id'], name=op.f('fk_evaluation_stage_done_member_id_evaluation_member'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('committee_id', 'member_id', 'stage', name=op.f('pk_evaluation_stage_done'))
+    )
     op.create_table('evaluation_award',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('lot_id', sa.Integer(), nullable=False),
@@ -983,6 +1035,24 @@ def upgrade():
         batch_op.create_index('ix_evaluation_award_one_live', ['lot_id'], unique=True, sqlite_where=sa.text("status <> 'voided'"), postgresql_where=sa.text("status <> 'voided'"))
         batch_op.create_index(batch_op.f('ix_evaluation_award_status'), ['status'], unique=False)
 
+    op.create_table('evaluation_contract',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('award_id', sa.Integer(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('path', sa.String(length=300), nullable=False),
+    sa.Column('file_name', sa.String(length=255), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('signed_on', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('notice_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('amount_fen > 0', name=op.f('ck_evaluation_contract_amount_positive')),
+    sa.ForeignKeyConstraint(['award_id'], ['evaluation_award.id'], name=op.f('fk_evaluation_contract_award_id_evaluation_award'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['notice_id'], ['tender_notice.id'], name=op.f('fk_evaluation_contract_notice_id_tender_notice')),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_evaluation_contract_recorded_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_contract')),
+    sa.UniqueConstraint('award_id', name=op.f('uq_evaluation_contract_award_id'))
+    )
     # ### end Alembic commands ###
     # The audit log's single head row (see audit.models.AuditHead).
     from audit.models import EMPTY_FRONTIER
@@ -993,12 +1063,14 @@ def upgrade():
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('evaluation_contract')
     with op.batch_alter_table('evaluation_award', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_award_status'))
         batch_op.drop_index('ix_evaluation_award_one_live', sqlite_where=sa.text("status <> 'voided'"), postgresql_where=sa.text("status <> 'voided'"))
         batch_op.drop_index(batch_op.f('ix_evaluation_award_lot_id'))
 
     op.drop_table('evaluation_award')
+    op.drop_table('evaluation_stage_done')
     with op.batch_alter_table('evaluation_score_flag', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_score_flag_committee_id'))
 
@@ -1018,6 +1090,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_evaluation_price_correction_bid_evaluation_id'))
 
     op.drop_table('evaluation_price_correction')
+    with op.batch_alter_table('evaluation_clarification', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_clarification_committee_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_clarification_bid_id'))
+
+    op.drop_table('evaluation_clarification')
+    op.drop_table('evaluation_chair_vote')
     with op.batch_alter_table('evaluation_candidate', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_candidate_report_id'))
 
