@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import Org, User, enum_column
@@ -106,8 +106,8 @@ class Lot(db.Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("tender_project.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
-    budget_fen: Mapped[int]
-    max_price_fen: Mapped[int]
+    budget_fen: Mapped[int] = mapped_column(BigInteger)  # integer fen: INTEGER would stop at 21 million yuan
+    max_price_fen: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[LotStatus] = mapped_column(enum_column(LotStatus, "tender_lot_status"), default=LotStatus.OPEN)
     policy_json: Mapped[str | None] = mapped_column(Text)  # frozen at publication
     policy_hash: Mapped[str | None] = mapped_column(String(64))
@@ -270,7 +270,7 @@ class OpeningRecord(db.Model):
     bid_id: Mapped[int] = mapped_column(ForeignKey("tender_bid.id"), unique=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
     bidder_name: Mapped[str] = mapped_column(String(200))
-    price_fen: Mapped[int | None]
+    price_fen: Mapped[int | None] = mapped_column(BigInteger)
     delivery: Mapped[str] = mapped_column(String(200), default="")
     brand: Mapped[str] = mapped_column(String(200), default="")  # for "same brand counts as one bidder"
     remarks: Mapped[str] = mapped_column(Text, default="")

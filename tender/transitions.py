@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 
-from core.errors import Conflict
+from core import transitions
 
 
 class Category(enum.StrEnum):
@@ -103,14 +103,9 @@ TRANSITIONS: dict[type[enum.Enum], frozenset[tuple[enum.Enum, enum.Enum]]] = {
 
 
 def can_move(current: enum.Enum, to: enum.Enum) -> bool:
-    return (current, to) in TRANSITIONS[type(to)]
+    return transitions.can_move(TRANSITIONS[type(to)], current, to)
 
 
 def move(obj: object, to: enum.Enum) -> None:
     """Change `obj.status` to `to`, or raise Conflict for a move the table does not allow."""
-    current = obj.status  # type: ignore[attr-defined]
-    if not can_move(current, to):
-        name = type(obj).__name__.lower()
-        raise Conflict(f"当前状态（{current.value}）不允许变为 {to.value}。",
-                       code=f"{name}_transition_refused", details={"from": current.value, "to": to.value})
-    obj.status = to  # type: ignore[attr-defined]
+    transitions.move_status(obj, TRANSITIONS[type(to)], to, f"{type(obj).__name__.lower()}_transition_refused")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2f1c62fd02f5
+Revision ID: b910927958ea
 Revises: 
-Create Date: 2026-11-27 08:17:24.072830
+Create Date: 2026-11-27 08:17:40.782573
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '2f1c62fd02f5'
+revision = 'b910927958ea'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -546,8 +546,8 @@ def upgrade():
     sa.Column('project_id', sa.Integer(), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('budget_fen', sa.Integer(), nullable=False),
-    sa.Column('max_price_fen', sa.Integer(), nullable=False),
+    sa.Column('budget_fen', sa.BigInteger(), nullable=False),
+    sa.Column('max_price_fen', sa.BigInteger(), nullable=False),
     sa.Column('status', sa.Enum('open', 'opening', 'opened', 'failed', name='tender_lot_status', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('policy_json', sa.Text(), nullable=True),
     sa.Column('policy_hash', sa.String(length=64), nullable=True),
@@ -818,7 +818,7 @@ def upgrade():
     sa.Column('bid_id', sa.Integer(), nullable=False),
     sa.Column('org_id', sa.Integer(), nullable=False),
     sa.Column('bidder_name', sa.String(length=200), nullable=False),
-    sa.Column('price_fen', sa.Integer(), nullable=True),
+    sa.Column('price_fen', sa.BigInteger(), nullable=True),
     sa.Column('delivery', sa.String(length=200), nullable=False),
     sa.Column('brand', sa.String(length=200), nullable=False),
     sa.Column('remarks', sa.Text(), nullable=False),
