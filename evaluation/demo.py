@@ -1,1 +1,222 @@
-"""Demo evaluations (filled in below)."""
+"""Demo evaluations, run through the real service functions (TOTP step-ups included, with the demo
+users' known TOTP secrets at moved clocks):
+
+- 泰顺县中医院全自动生化分析仪采购: the room is in the scoring stage; zj05 (chair) and zj04 have
+  submitted their scores, zj01, zj06 and zj07 have not — log in as zj01 to score;
+- 泰顺县罗阳镇中心小学课桌椅采购: finished ten days ago — report signed by all five (one dissent),
+  sent to the purchaser (caigou1), winner confirmed, result notice published; the contract is still
+  to be recorded;
+- the tender demo's opened 校园安防监控设备 tender gets a confirmed committee from the draw, so the
+  agency (daili) can open its evaluation room live from 网上评审.
+
+The two evaluated projects are written as rows (opened bids, opening record, opened files), as
+tender's own tests do; their bids are not real sealed containers.
+
+The seed skips itself in the test app unless `DEMO_SEED_EVALUATION` is set: tender's demo test
+counts every project and opening record of the whole seed (see the report to the lead).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+from flask import current_app
+from sqlalchemy import select
+
+from accounts.demo import demo_totp_secret
+from core import clock
+from core.db import db
+from core.demo import seeder
+from evaluation import service
+
+A_EXPERTS = (5, 4, 1, 6, 7)       # the first is elected chair
+B_EXPERTS = (13, 14, 15, 16, 18)
+
+
+def _code(user) -> str:
+    return pyotp.TOTP(demo_totp_secret(user.username)).at(clock.now())
+
+
+def _tick(seconds: int = 40) -> None:
+    clock.clock.set(clock.now() + timedelta(seconds=seconds))
+
+
+def _project(context: dict, code: str, title: str, purchaser, lot_name: str, bids: list[tuple[int, int]],
+             start, criteria=None):
+    """An opened project (rows), with its lot, opened bids, opening record and opened files."""
+    from tender import filestore
+    from tender.models import Bid, Lot, OpeningRecord, Project
+    from tender.transitions import BidStatus, Category, EvalMethod, LotStatus, Method, OpeningMode, ProjectStatus
+
+    agent = context["users"]["daili"]
+    suppliers = context["orgs"]["suppliers"]
+    project = Project(code=code, title=title, region_code=agent.region_code, purchaser_org_id=purchaser.id,
+                      agency_org_id=agent.org_id, created_by_id=agent.id, catalogue_code="A02010104",
+                      category=Category.GOODS, method=Method.PUBLIC_TENDER, eval_method=EvalMethod.SCORING,
+                      criteria=criteria or [{"name": "价格", "weight": 30, "price": True},
+                                            {"name": "技术", "weight": 55}, {"name": "商务", "weight": 15}],
+                      notice_at=start - timedelta(days=21), doc_start_at=start - timedelta(days=21),
+                      doc_end_at=start - timedelta(days=14), clarify_deadline=start - timedelta(days=6),
+                      deadline=start, opening_mode=OpeningMode.CUSTODIAN, status=ProjectStatus.OPENED,
+                      created_at=start - timedelta(days=22), published_at=start - timedelta(days=21),
+                      opening_started_at=start, opened_at=start + timedelta(minutes=20))
+    budget = max(p for _, p in bids) + 50_000_00
+    lot = Lot(project=project, number=1, name=lot_name, budget_fen=budget, max_price_fen=budget,
+              status=LotStatus.OPENED)
+    db.session.add_all([project, lot])
+    db.session.flush()
+    for index, price in bids:
+        org = suppliers[index]
+        user = context["users"][f"gys{index + 1}"]
+        bid = Bid(project_id=project.id, lot_id=lot.id, org_id=org.id, user_id=user.id, status=BidStatus.OPENED,
+                  bidder_id=f"demo-{org.id}", path=f"demo/{project.id}/{org.id}.sealed", size=0, sha256="0" * 64,
+                  signed_digest="0" * 64, signer_fingerprint="0" * 64, commitment="demo",
+                  submitted_at=start - timedelta(days=2), closed_at=start + timedelta(minutes=10))
+        db.session.add(bid)
+        db.session.flush()
+        db.session.add(OpeningRecord(project_id=project.id, lot_id=lot.id, bid_id=bid.id, org_id=org.id,
+                                     bidder_name=org.name, price_fen=price, delivery="30日", remarks="演示投标",
+                                     opened_at=start + timedelta(minutes=10)))
+        folder = filestore.absolute(f"opened/{project.id}/{bid.id}")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "技术响应文件.txt").write_text(f"{org.name} 对《{lot_name}》的技术响应文件（演示）\n" * 20,
+                                                 encoding="utf-8")
+        (folder / "商务响应文件.txt").write_text(f"{org.name} 商务响应、业绩与售后服务承诺（演示）\n" * 10,
+                                                 encoding="utf-8")
+    db.session.flush()
+    return project, lot
+
+
+def _committee_draw(context: dict, project, numbers, start):
+    """A completed draw request for the project with these experts confirmed (hand-picked rows: the
+    demo's verifiable draw is expert_draw's own)."""
+    from expert_draw.models import DrawRequest, Invitation, InvitationKind, InvitationStatus, RequestStatus
+
+    agent = context["users"]["daili"]
+    req = DrawRequest(project_id=project.id, lot_id=None, project_title=project.title,
+                      region_code=project.region_code, purchaser_org_id=project.purchaser_org_id,
+                      agency_org_id=project.agency_org_id, method="public_tender", budget_fen=project.budget_fen,
+                      evaluation_start_at=start, evaluation_end_at=start + timedelta(hours=6),
+                      place="网上远程评审室", is_remote=True, status=RequestStatus.COMPLETE, created_by_id=agent.id,
+                      created_at=start - timedelta(days=3))
+    db.session.add(req)
+    db.session.flush()
+    experts = context["experts"]
+    for n in numbers:
+        expert = experts[n]
+        code = expert.specialty_rows[0].specialty_code if expert.specialty_rows else "B01"
+        db.session.add(Invitation(request_id=req.id, expert_id=expert.id, specialty_code=code,
+                                  kind=InvitationKind.HAND_PICKED, status=InvitationStatus.CONFIRMED,
+                                  reply_code=f"EV{req.id:04d}{n:03d}", notified_at=start - timedelta(days=2),
+                                  responded_at=start - timedelta(days=2)))
+    db.session.flush()
+    return req
+
+
+def _run_to_scoring(context: dict, lot, numbers) -> int:
+    users = context["users"]
+    agent = users["daili"]
+    members = [users[f"zj{n:02d}"] for n in numbers]
+    committee = service.open_evaluation(agent, lot.id)
+    _tick()
+    for user in members:
+        service.sign_declaration(user, committee.id, conflict=False)
+    chair = next(m for m in committee.members if m.user_id == members[0].id)
+    for user in members[:3]:
+        service.vote_chair(user, committee.id, chair.id)
+    service.start_review(members[0], committee.id)
+    _tick(600)
+    for user in members:
+        for stage, reqs in service.requirements_of(committee).items():
+            marks = [{"bid_id": bid.id, "requirement": r, "passed": True}
+                     for bid, _ in service.opened_bids(committee) for r in reqs]
+            service.submit_review(user, committee.id, stage, marks)
+        _tick(120)
+    service.finish_review(members[0], committee.id)
+    return committee.id
+
+
+def _sheet(committee_id: int, member_index: int) -> dict:
+    committee = service.get_committee(committee_id)
+    scheme = service.scheme_of(committee)
+    sheet = {}
+    for rank, bid_id in enumerate(service.valid_bid_ids(committee)):
+        sheet[bid_id] = {}
+        for criterion in scheme.criteria:
+            base = criterion.max_score * (90 - 7 * rank - (member_index % 3)) / 100
+            sheet[bid_id][str(criterion.code)] = str(base.quantize(criterion.max_score.__class__("0.5")))
+    return sheet
+
+
+@seeder("evaluation")
+def seed_evaluation(context: dict) -> None:
+    if current_app.testing and not current_app.config.get("DEMO_SEED_EVALUATION"):
+        return
+    users, orgs = context.get("users", {}), context.get("orgs", {})
+    if "daili" not in users or not orgs.get("suppliers") or "experts" not in context:
+        return
+    real_now = clock.now()
+    with clock.clock.frozen(real_now):  # moved below; the mode before the seed comes back after
+        _seed_rooms(context, users, orgs, real_now)
+
+    # The tender demo's opened tender: a committee confirmed, its room for the agency to open live.
+    from tender.models import Project
+    from tender.transitions import ProjectStatus
+
+    opened = db.session.scalars(select(Project).where(Project.status == ProjectStatus.OPENED,
+                                                      Project.code.not_like("TS-DEMO-EV-%"))).all()
+    for project in opened[:1]:
+        _committee_draw(context, project, (8, 10, 11, 12, 20), real_now - timedelta(minutes=5))
+    db.session.flush()
+    print("  演示评审 Demo evaluations: 评分中（zj01 待评分）, 已完成并发布结果公告; daili 可开启校园安防项目的评审室")
+
+
+def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> None:
+    real_now = now
+    # B: finished ten days ago, signed, awarded, result notice out.
+    start_b = now - timedelta(days=10, hours=2)
+    clock.clock.set(start_b - timedelta(days=1))
+    _project_b, lot_b = _project(context, "TS-DEMO-EV-02", "泰顺县罗阳镇中心小学课桌椅采购",
+                                 orgs["purchasers"][0], "学生课桌椅及教师办公桌椅",
+                                 [(0, 386_000_00), (1, 372_500_00), (3, 399_800_00), (5, 381_200_00)], start_b)
+    _committee_draw(context, _project_b, B_EXPERTS, start_b + timedelta(hours=1))
+    clock.clock.set(start_b + timedelta(hours=1, minutes=5))
+    cid = _run_to_scoring(context, lot_b, B_EXPERTS)
+    members = [users[f"zj{n:02d}"] for n in B_EXPERTS]
+    _tick(900)
+    for i, user in enumerate(members):
+        service.submit_scores(user, cid, _sheet(cid, i), _code(user))
+        _tick(300)
+    service.start_summary(members[0], cid)
+    for flag in service._raise_flags(service.get_committee(cid)):
+        member = db.session.get(service.CommitteeMember, flag.member_id)
+        user = db.session.get(service.User, member.user_id)
+        service.resolve_flag(user, flag.id, action="confirm", note="经复核，坚持原评分")
+    report = service.accept_summary(members[0], cid)
+    _tick(600)
+    for i, user in enumerate(members):
+        dissent = "认为第二名投标人的售后服务方案优于第一名，技术分应更高" if i == 4 else None
+        service.sign_report(user, report.id, _code(user), dissent=dissent)
+        _tick(120)
+    clock.clock.set(start_b + timedelta(days=1))
+    award = service.send_report(users["daili"], cid)
+    clock.clock.set(start_b + timedelta(days=2))
+    service.confirm_winner(users["caigou1"], award.id, report.candidates[0].id)
+    clock.clock.set(start_b + timedelta(days=3))
+    service.publish_result(users["daili"], award.id)
+
+    # A: in progress, scoring; two of five have submitted.
+    start_a = real_now - timedelta(hours=3)
+    clock.clock.set(start_a - timedelta(days=1))
+    _project_a, lot_a = _project(context, "TS-DEMO-EV-01", "泰顺县中医院全自动生化分析仪采购",
+                                 orgs["purchasers"][1], "全自动生化分析仪",
+                                 [(0, 1_268_000_00), (1, 1_245_000_00), (4, 1_289_500_00)], start_a)
+    _committee_draw(context, _project_a, A_EXPERTS, start_a + timedelta(hours=1))
+    clock.clock.set(start_a + timedelta(hours=1, minutes=5))
+    cid = _run_to_scoring(context, lot_a, A_EXPERTS)
+    _tick(900)
+    for i, n in enumerate(A_EXPERTS[:2]):
+        user = users[f"zj{n:02d}"]
+        service.submit_scores(user, cid, _sheet(cid, i), _code(user))
+        _tick(300)

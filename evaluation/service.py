@@ -158,10 +158,10 @@ def can_enter(user: User, committee: Committee) -> bool:
 
 
 def can_view_room(user: User, committee: Committee) -> bool:
-    """The room page and its state: those who may enter, former members (to see they left), and the
-    purchaser once the evaluation is complete (for the award)."""
-    if can_enter(user, committee) or member_of(user, committee) is not None:
-        return True
+    """The room page and its state: those who may enter, former members (to see they left), the agency,
+    and the purchaser once the evaluation is complete (for the award). What each sees is `state_for`'s."""
+    if can_enter(user, committee) or member_of(user, committee) is not None or is_agency(user, committee):
+        return True  # the agency also after the evaluation: it sends the report and publishes the result
     return is_purchaser(user, committee) and committee.status in (C.COMPLETED, C.FAILED)
 
 

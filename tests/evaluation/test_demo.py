@@ -1,0 +1,38 @@
+"""The evaluation demo seed: one room in the scoring stage, one finished with a signed report and a
+published result, and a committee ready for the agency to open live."""
+
+from __future__ import annotations
+
+
+def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock, tmp_path, monkeypatch):
+    from argon2 import PasswordHasher
+    from sqlalchemy import select
+
+    from accounts import service as accounts
+    from core.db import db
+    from core.demo import SEEDERS
+    from evaluation import report_pdf, service
+    from evaluation.models import Award, Committee
+    from tender.models import Notice
+
+    monkeypatch.setattr(accounts, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setitem(app.config, "DEMO_SEED_EVALUATION", True)
+    seeders = dict(SEEDERS)
+    context: dict = {"logins": []}
+    for name in ("accounts", "registry", "expert_draw", "evaluation"):
+        seeders[name](context)
+    db.session.commit()
+    rooms = {service._project(c).code: c for c in db.session.scalars(select(Committee))}
+    going, done = rooms["TS-DEMO-EV-01"], rooms["TS-DEMO-EV-02"]
+    assert going.status.value == "scoring" and len(service.done(going, "scoring")) == 2
+    zj01 = context["users"]["zj01"]
+    assert service.scores_visible_to(zj01, going) == []  # not submitted: sees nothing of the others'
+    assert done.status.value == "completed"
+    report = service.current_report(done)
+    assert report.status.value == "signed" and len(report.signatures) == 5
+    assert sum(1 for s in report.signatures if s.dissent) == 1
+    assert report_pdf.absolute(report.pdf_path).read_bytes().startswith(b"%PDF")
+    award = db.session.scalar(select(Award).where(Award.lot_id == done.lot_id))
+    assert award.status.value == "notified"
+    assert db.session.scalar(select(Notice).where(Notice.kind == "result")) is not None
+    assert clock.now() == clock.now()  # the seed left the test clock as it was
