@@ -78,6 +78,7 @@ def _project(context: dict, code: str, title: str, purchaser, lot_name: str, bid
         db.session.add(OpeningRecord(project_id=project.id, lot_id=lot.id, bid_id=bid.id, org_id=org.id,
                                      bidder_name=org.name, price_fen=price, delivery="30日", remarks="演示投标",
                                      opened_at=start + timedelta(minutes=10)))
+        filestore.remove_tree(f"opened/{project.id}/{bid.id}")
         folder = filestore.absolute(f"opened/{project.id}/{bid.id}")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "技术响应文件.txt").write_text(f"{org.name} 对《{lot_name}》的技术响应文件（演示）\n" * 20,

@@ -77,6 +77,7 @@ def room(app_ctx, region, clock, make_user, app):
         db.session.add(OpeningRecord(project_id=project.id, lot_id=lot.id, bid_id=bid.id, org_id=supplier.org_id,
                                      bidder_name=f"供应商{i + 1}有限公司", price_fen=price,
                                      opened_at=now - timedelta(hours=1)))
+        filestore.remove_tree(f"opened/{project.id}/{bid.id}")  # ids are reused once the tables are emptied
         folder = filestore.absolute(f"opened/{project.id}/{bid.id}")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "技术响应.txt").write_text(f"供应商{i + 1}的技术响应文件", encoding="utf-8")
