@@ -349,3 +349,106 @@ def test_award_deadline_moves_to_remind_and_overdue(room, clock):
     assert service.award_deadline_state(award) == "remind"
     clock.advance(timedelta(days=2))
     assert service.award_deadline_state(db.session.get(Award, award.id)) == "overdue"
+
+
+def _low_priced_room(room, clock):
+    """The third bid's price cut to 40 % of the others': the rules call it abnormally low."""
+    from core.db import db
+    from tender.models import OpeningRecord
+
+    line = db.session.scalar(select(OpeningRecord).where(OpeningRecord.bid_id == room.bids[2].id))
+    line.price_fen = 400_000_00
+    db.session.commit()
+    committee = _declared(room, clock)
+    from evaluation import service
+
+    service.start_review(room.experts[0], committee.id)
+    for user in room.experts[:3]:
+        for stage in ("qualification", "compliance"):
+            service.submit_review(user, committee.id, stage, _all_pass(room, committee, stage))
+    db.session.commit()
+    return committee
+
+
+def test_low_price_needs_an_explanation_answered_by_the_bidder_and_decided(room, clock):
+    from core.db import db
+    from evaluation import service
+
+    committee = _low_priced_room(room, clock)
+    with pytest.raises(Conflict) as exc:
+        service.finish_review(room.experts[0], committee.id)
+    assert exc.value.code == "evaluation_pending"
+    db.session.rollback()
+    made = service.request_low_price_explanations(room.experts[0], committee.id)
+    db.session.commit()
+    assert [m.bid_id for m in made] == [room.bids[2].id] and made[0].due_at == clock.now() + timedelta(minutes=60)
+    assert service.request_low_price_explanations(room.experts[0], committee.id) == []  # asked once
+    with pytest.raises(Forbidden):
+        service.answer_clarification(room.suppliers[0], made[0].id, "我们不是被询问的投标人")
+    with pytest.raises(Conflict):  # not answered, not yet due
+        service.decide_explanation(room.experts[0], made[0].id, True)
+    db.session.rollback()
+    assert [c.id for c in service.clarifications_of_supplier(room.suppliers[2])] == [made[0].id]
+    assert service.clarifications_of_supplier(room.suppliers[0]) == []
+    service.answer_clarification(room.suppliers[2], made[0].id, "本公司为生产厂家，直供无中间环节，附成本构成表。")
+    service.decide_explanation(room.experts[0], made[0].id, True, "成本构成合理")
+    db.session.commit()
+    service.finish_review(room.experts[0], committee.id)
+    assert committee.status.value == "scoring" and len(service.valid_bid_ids(committee)) == 3
+
+
+def test_an_explanation_not_given_in_time_excludes_the_bid(room, clock):
+    from core.db import db
+    from evaluation import service
+    from evaluation.models import BidEvaluation
+
+    committee = _low_priced_room(room, clock)
+    made = service.request_low_price_explanations(room.experts[0], committee.id)
+    db.session.commit()
+    clock.advance(timedelta(minutes=61))
+    with pytest.raises(Conflict) as exc:
+        service.answer_clarification(room.suppliers[2], made[0].id, "迟到的说明")
+    assert exc.value.code == "clarification_overdue"
+    db.session.rollback()
+    service.decide_explanation(room.experts[0], made[0].id, True)
+    service.finish_review(room.experts[0], committee.id)
+    db.session.commit()
+    row = db.session.scalar(select(BidEvaluation).where(BidEvaluation.bid_id == room.bids[2].id))
+    assert row.excluded and row.exclusion_code == "low_price.no_explanation"
+    assert committee.status.value == "failed"  # two valid bids are too few
+
+
+def test_lowest_price_method_skips_scoring_and_ranks_by_price(room, clock):
+    from core.db import db
+    from evaluation import service
+    from tender.transitions import EvalMethod
+
+    room.project.eval_method = EvalMethod.LOWEST_PRICE
+    db.session.commit()
+    committee = _reviewed(room, clock)
+    assert committee.status.value == "summary"
+    report = service.accept_summary(room.experts[0], committee.id)
+    db.session.commit()
+    assert [c.bid_id for c in report.candidates] == [b.id for b in room.bids]
+    assert all(c.total_h is None for c in report.candidates)
+
+
+def test_agency_suspends_and_resumes_the_room_at_the_same_stage(room, clock):
+    from core.db import db
+    from core.errors import ValidationError
+    from evaluation import service
+
+    committee = _reviewed(room, clock)
+    with pytest.raises(Forbidden):
+        service.suspend(room.experts[0], committee.id, "网络故障")
+    with pytest.raises(ValidationError):
+        service.suspend(room.agency, committee.id, "")
+    service.suspend(room.agency, committee.id, "一名专家网络中断")
+    db.session.commit()
+    _tick(clock)
+    with pytest.raises(Conflict):  # nothing is scored while suspended
+        service.submit_scores(room.experts[0], committee.id, _sheet(room, 0), totp_code(room.experts[0]))
+    db.session.rollback()
+    service.resume(room.agency, committee.id)
+    db.session.commit()
+    assert committee.status.value == "scoring"
