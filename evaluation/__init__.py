@@ -24,8 +24,13 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     from core.extensions import api as rest_api
-    from evaluation import api, demo, events, models, panels, views  # noqa: F401  (register side effects)
+    from evaluation import api, demo, events, models, panels, tasks, views  # noqa: F401  (register side effects)
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)
     events.register_handlers()
+    schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
+    schedule.setdefault("evaluation-award-deadlines", {"task": "evaluation.tasks.sweep_awards", "schedule": 3600.0})
+    celery_app = app.extensions.get("celery")
+    if celery_app is not None:  # the beat schedule is read when Celery is configured, before features
+        celery_app.conf.beat_schedule = schedule

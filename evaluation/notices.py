@@ -78,3 +78,29 @@ def award_published(award_id: int) -> None:
     if others:
         _send({"title": "采购结果通知", "body": "本项目评审结果已公告，详见结果公告。", "level": "info",
                "url": "/notices"}, org_ids=others)
+
+
+def award_due(award_id: int, *, overdue: bool) -> None:
+    """The purchaser is reminded; when overdue the finance bureau of the region is warned as well."""
+    import json
+
+    from sqlalchemy import select
+
+    from audit.models import AuditEvent
+    from evaluation.models import Award
+    from evaluation.service import _project, committee_for_lot
+
+    award = db.session.get(Award, award_id)
+    committee = committee_for_lot(award.lot_id)
+    project = _project(committee)
+    _send({"title": "确定中标人期限" + ("已过" if overdue else "将至"),
+           "body": f"{project.title}：请按评审报告推荐的候选人顺序确定中标（成交）供应商。",
+           "level": "danger" if overdue else "warning", "url": f"/evaluation/{committee.id}"},
+          org_ids=[project.purchaser_org_id])
+    if overdue:
+        payload = db.session.scalar(select(AuditEvent.payload).where(
+            AuditEvent.action == "evaluation.award_overdue", AuditEvent.object_id == str(award_id)))
+        finance = json.loads(payload or "{}").get("finance_orgs", [])
+        if finance:
+            _send({"title": "采购人逾期未确定中标人", "body": f"{project.code} {project.title}",
+                   "level": "danger", "url": f"/evaluation/{committee.id}"}, org_ids=finance)

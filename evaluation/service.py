@@ -1417,3 +1417,35 @@ def state_for(user: User, committee: Committee, present: Iterable[int] = ()) -> 
                            "pdf_sha256": report.pdf_sha256,
                            "signed": [s.member_id for s in report.signatures]}
     return state
+
+
+def sweep_award_deadlines() -> dict[str, list[int]]:
+    """Pending awards near their confirmation deadline get a reminder (once a day) to the purchaser;
+    overdue ones a warning (once) to the region's finance bureau. Idempotent: each notice is an audit
+    event, and what was sent is looked up there. Returns what to notify after the commit."""
+    from accounts.models import Org, OrgKind
+    from audit.models import AuditEvent
+    from tender.models import Lot, Project
+
+    today = clock.to_local(clock.now()).date().isoformat()
+    out: dict[str, list[int]] = {"remind": [], "overdue": []}
+    pending = db.session.scalars(select(Award).where(Award.status == AwardStatus.PENDING).order_by(Award.id))
+    for award in pending:
+        state = award_deadline_state(award)
+        if state == "open":
+            continue
+        action = "evaluation.award_overdue" if state == "overdue" else "evaluation.award_reminded"
+        sent = db.session.scalars(select(AuditEvent.payload).where(AuditEvent.action == action,
+                                                                   AuditEvent.object_type == Award.__tablename__,
+                                                                   AuditEvent.object_id == str(award.id))).all()
+        if (state == "overdue" and sent) or (state == "remind" and any(f'"{today}"' in p for p in sent)):
+            continue
+        project = db.session.scalar(select(Project).join(Lot, Lot.project_id == Project.id)
+                                    .where(Lot.id == award.lot_id))
+        finance = [o.id for o in db.session.scalars(select(Org).where(Org.kind == OrgKind.FINANCE,
+                                                                      Org.region_code == project.region_code))]
+        record(action, award, {"day": today, "due": award.confirm_due_at.isoformat(), "project": project.code,
+                               "finance_orgs": finance if state == "overdue" else []},
+               actor="system:evaluation-sweep")
+        out["overdue" if state == "overdue" else "remind"].append(award.id)
+    return out

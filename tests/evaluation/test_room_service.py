@@ -345,10 +345,21 @@ def test_award_deadline_moves_to_remind_and_overdue(room, clock):
     # Friday 10:30 → five working days: the following Friday
     assert service.clock.to_local(award.confirm_due_at).date().isoformat() == "2026-12-04"
     assert service.award_deadline_state(award) == "open"
+    from evaluation.tasks import sweep_awards
+
+    assert sweep_awards() == {"remind": [], "overdue": []}
     clock.advance(timedelta(days=6))
     assert service.award_deadline_state(award) == "remind"
+    assert sweep_awards() == {"remind": [award.id], "overdue": []}
+    assert sweep_awards() == {"remind": [], "overdue": []}  # once a day
     clock.advance(timedelta(days=2))
     assert service.award_deadline_state(db.session.get(Award, award.id)) == "overdue"
+    assert sweep_awards() == {"remind": [], "overdue": [award.id]}
+    assert sweep_awards() == {"remind": [], "overdue": []}  # the finance bureau is warned once
+    from audit.models import AuditEvent
+
+    warning = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "evaluation.award_overdue"))
+    assert str(room.supervisor.org_id) in warning.payload
 
 
 def _low_priced_room(room, clock):
