@@ -691,6 +691,44 @@ def decide_explanation(user: User, clarification_id: int, accepted: bool, reason
     return item
 
 
+def set_sme_class(user: User, committee_id: int, bid_id: int, sme_class: str) -> BidEvaluation:
+    """The chair records what the bid's SME declaration (中小企业声明函) says, for the price deduction."""
+    from evaluation.scoring import SmeClass
+
+    committee = get_committee(committee_id, lock=True)
+    _status(committee, C.REVIEWING)
+    _chair(user, committee)
+    bid = _bid_of(committee, bid_id)
+    try:
+        value = SmeClass(sme_class)
+    except ValueError:
+        raise ValidationError("未知的企业类型。", code="bad_sme_class") from None
+    row = _bid_rows(committee)[bid.id]
+    row.sme_class = value
+    record("evaluation.sme_recorded", committee, {"bid": bid.id, "sme": value.value})
+    return row
+
+
+def reopen_summary(user: User, committee_id: int, reason: str) -> Committee:
+    """Before every member has signed, the chair takes the report back to the summary for an error the
+    rules allow correcting (87号令 Art 64); the unsigned report is superseded and the summary unlocked."""
+    committee = get_committee(committee_id, lock=True)
+    _status(committee, C.REPORTING)
+    _chair(user, committee)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("请写明退回汇总的理由。", code="reason_required")
+    report = current_report(committee)
+    if report is not None:
+        move(report, ReportStatus.SUPERSEDED)
+    db.session.execute(delete(StageDone).where(StageDone.committee_id == committee.id, StageDone.stage == "signing"))
+    committee.summary_locked_at = None
+    move(committee, C.SUMMARY)
+    record("evaluation.summary_reopened", committee, {"reason": reason[:300],
+                                                      "report": report.id if report else None})
+    return committee
+
+
 # ---------------------------------------------------------------- the rules over the rows
 
 def _lot_inputs(committee: Committee) -> dict[str, Any]:

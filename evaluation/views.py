@@ -167,6 +167,8 @@ ACTIONS = {
                                                   minutes=_int("minutes") if f.get("minutes") else 60),
     "decide": lambda c, f: service.decide_explanation(current_user, _int("clarification_id"),
                                                       f.get("accepted") == "1", f.get("reason", "")),
+    "sme": lambda c, f: service.set_sme_class(current_user, c.id, _int("bid_id"), f.get("sme_class", "")),
+    "reopen": lambda c, f: service.reopen_summary(current_user, c.id, f.get("reason", "")),
     "finish_review": lambda c, f: service.finish_review(current_user, c.id),
     "scores": lambda c, f: service.submit_scores(current_user, c.id, _scores(c), f.get("totp", ""), _address()),
     "summary": lambda c, f: service.start_summary(current_user, c.id),

@@ -463,3 +463,57 @@ def test_agency_suspends_and_resumes_the_room_at_the_same_stage(room, clock):
     service.resume(room.agency, committee.id)
     db.session.commit()
     assert committee.status.value == "scoring"
+
+
+def test_sme_deduction_changes_the_evaluated_price_and_the_price_score(room, clock):
+    from core.db import db
+    from evaluation import service
+    from evaluation.models import BidEvaluation
+
+    committee = _declared(room, clock)
+    service.start_review(room.experts[0], committee.id)
+    with pytest.raises(Forbidden):
+        service.set_sme_class(room.experts[1], committee.id, room.bids[2].id, "small_micro")
+    service.set_sme_class(room.experts[0], committee.id, room.bids[2].id, "small_micro")
+    for user in room.experts[:3]:
+        for stage in ("qualification", "compliance"):
+            service.submit_review(user, committee.id, stage, _all_pass(room, committee, stage))
+    service.finish_review(room.experts[0], committee.id)
+    _tick(clock)
+    for i, user in enumerate(room.experts[:3]):
+        sheet = {b.id: {"技术": "40", "商务": "12"} for b in room.bids}
+        service.submit_scores(user, committee.id, sheet, totp_code(user))
+    service.start_summary(room.experts[0], committee.id)
+    report = service.accept_summary(room.experts[0], committee.id)
+    db.session.commit()
+    rows = {r.bid_id: r for r in db.session.scalars(select(BidEvaluation).where(
+        BidEvaluation.committee_id == committee.id))}
+    # 950,000 less 10 % = 855,000 < 900,000: the small enterprise becomes the benchmark and wins
+    assert rows[room.bids[2].id].deduction_bp == 1000 and rows[room.bids[2].id].price_score_h == 4000
+    assert rows[room.bids[0].id].price_score_h == 3800  # 855000 / 900000 × 40
+    assert report.candidates[0].bid_id == room.bids[2].id
+    assert report.candidates[0].price_fen == 950_000_00  # the contract price stays the bid price
+
+
+def test_chair_takes_an_unsigned_report_back_to_the_summary(room, clock):
+    from core.db import db
+    from evaluation import service
+    from evaluation.models import EvaluationReport
+
+    committee = _scored(room, clock)
+    chair, b, c = room.experts[:3]
+    for flag in service.start_summary(chair, committee.id):
+        service.resolve_flag(c, flag.id, action="confirm", note="坚持原评分")
+    first = service.accept_summary(chair, committee.id)
+    _tick(clock)
+    service.sign_report(b, first.id, totp_code(b))
+    db.session.commit()
+    with pytest.raises(Forbidden):
+        service.reopen_summary(b, committee.id, "合计错误")
+    service.reopen_summary(chair, committee.id, "发现分值汇总计算错误")
+    db.session.commit()
+    assert committee.status.value == "summary" and committee.summary_locked_at is None
+    assert db.session.get(EvaluationReport, first.id).status.value == "superseded"
+    second = service.accept_summary(chair, committee.id)
+    db.session.commit()
+    assert second.version == 2 and second.signatures == [] and service.done(committee, "signing") == set()
