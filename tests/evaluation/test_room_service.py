@@ -480,7 +480,7 @@ def test_sme_deduction_changes_the_evaluated_price_and_the_price_score(room, clo
             service.submit_review(user, committee.id, stage, _all_pass(room, committee, stage))
     service.finish_review(room.experts[0], committee.id)
     _tick(clock)
-    for i, user in enumerate(room.experts[:3]):
+    for user in room.experts[:3]:
         sheet = {b.id: {"技术": "40", "商务": "12"} for b in room.bids}
         service.submit_scores(user, committee.id, sheet, totp_code(user))
     service.start_summary(room.experts[0], committee.id)
