@@ -178,7 +178,12 @@ def receipt_body(bid: Bid) -> dict[str, Any]:
 
 
 def issue_receipt(bid: Bid) -> dict[str, Any]:
-    """Sign the receipt with the platform's audit key and attach the audit inclusion proof."""
+    """Sign the receipt with the platform's audit key and attach the audit inclusion proof.
+
+    The bid's row is locked before the proof signs a checkpoint (which locks the audit head):
+    the closing sweep takes the same two locks in the same order, so the two cannot deadlock.
+    """
+    db.session.execute(select(Bid.id).where(Bid.id == bid.id).with_for_update())
     body = receipt_body(bid)
     signature = audit_service.signing_key().sign(canonical(body).encode())
     receipt = {"receipt": body, "signature": base64.b64encode(signature).decode(),
