@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _present: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))  # committee → user → sids
 _joined: dict[str, set[int]] = defaultdict(set)  # sid → committees
+_members: dict[int, set[int]] = {}  # committee → its members' user ids, as of the last join
 
 
 def room(committee_id: int) -> str:
@@ -45,9 +46,10 @@ def _snapshot(committee_id: int) -> dict:
     from evaluation import service
 
     committee = service.get_committee(committee_id)
+    members = {m.user_id for m in committee.members}
     return {"committee_id": committee_id, "status": committee.status.value,
             "status_text": service.STATUS_ZH[committee.status.value],
-            "progress": service.progress(committee), "present": sorted(present_users(committee_id))}
+            "progress": service.progress(committee), "present": sorted(present_users(committee_id) & members)}
 
 
 def announce(committee_id: int, what: str) -> None:
@@ -60,9 +62,11 @@ def announce(committee_id: int, what: str) -> None:
         log.exception("could not announce %s for committee %s", what, committee_id)
 
 
-def _presence(committee_id: int) -> None:
+def _presence(committee_id: int, members: set[int]) -> None:
+    """Who of the committee's members is in the room (observers coming and going change nothing)."""
     try:
-        socketio.emit("presence", {"committee_id": committee_id, "present": sorted(present_users(committee_id))},
+        socketio.emit("presence", {"committee_id": committee_id,
+                                   "present": sorted(present_users(committee_id) & members)},
                       to=room(committee_id), namespace=NAMESPACE)
     except Exception:
         log.exception("could not send presence for committee %s", committee_id)
@@ -106,8 +110,12 @@ def register_handlers() -> None:
             _present[cid][current_user.id].add(request.sid)
             _joined[request.sid].add(cid)
         state = service.state_for(current_user, committee, present_users(cid))
+        members = {m.user_id for m in committee.members}
+        with _lock:
+            _members[cid] = members
         db.session.rollback()
-        _presence(cid)
+        if current_user.id in members:
+            _presence(cid, members)
         return {"ok": True, "state": state}
 
     @socketio.on("leave", namespace=NAMESPACE)
@@ -134,4 +142,6 @@ def _forget(sid: str, user_id: int | None, only: int | None = None) -> None:
             for uid in ([user_id] if user_id is not None else list(users)):
                 users.get(uid, set()).discard(sid)
     for cid in committees:
-        _presence(cid)
+        members = _members.get(cid, set())
+        if user_id is None or user_id in members:
+            _presence(cid, members)
