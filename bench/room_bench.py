@@ -98,8 +98,8 @@ with app.app_context():
                                            password_hash=pw) for i, o in enumerate(suppliers)]
     n = 0
     for r in range(rounds):
-        lot = Lot(project=project, number=r + 1, name=f"标项{r + 1}", budget_fen=1_000_000_00, max_price_fen=1_000_000_00,
-                  status=LotStatus.OPENED)
+        lot = Lot(project=project, number=r + 1, name=f"标项{r + 1}", budget_fen=1_000_000_00,
+                  max_price_fen=1_000_000_00, status=LotStatus.OPENED)
         db.session.add(lot)
         db.session.flush()
         for i, (org, su) in enumerate(zip(suppliers, supplier_users)):
@@ -238,7 +238,7 @@ def _connect_all(base: str, specs: list[tuple[str | None, list[int]]], parallel:
         with limit:
             try:
                 watchers[i] = Watcher(base, *specs[i])
-            except Exception as exc:  # noqa: BLE001 - reported below
+            except Exception as exc:  # reported below
                 errors.append(repr(exc))
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(len(specs))]
@@ -265,7 +265,7 @@ def _measure(base: str, setup: dict, observers: list[str | None], members_token:
             sent: dict[int, float] = {}
             statuses: list[int] = []
 
-            def go(m: dict) -> None:
+            def go(m: dict, room: dict = room, sent: dict = sent, statuses: list = statuses) -> None:
                 sent[m["member_id"]] = time.perf_counter()
                 statuses.append(submit(room, m))
 
@@ -287,17 +287,24 @@ def _measure(base: str, setup: dict, observers: list[str | None], members_token:
                 if any(t is None for t in times):
                     raise RuntimeError(f"a client never saw member {mid} of committee {cid}")
                 latencies.append((max(times) - t0) * 1000)
-            for w in members:
-                w.close()
+            _close_all(members)
     finally:
-        for w in watchers_obs:
-            w.close()
+        _close_all(watchers_obs)
     return latencies
+
+
+def _close_all(watchers: list[Watcher]) -> None:
+    """Disconnect in parallel: each close waits for the server's side of the websocket close."""
+    threads = [threading.Thread(target=w.close) for w in watchers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:

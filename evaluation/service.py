@@ -1387,7 +1387,10 @@ def award_deadline_state(award: Award) -> str:
 
 def progress(committee: Committee) -> dict:
     """Who has finished which stage (names of members, never their scores)."""
-    finished = {stage: sorted(done(committee, stage)) for stage in STAGES}
+    finished: dict[str, list[int]] = {stage: [] for stage in STAGES}
+    for member_id, stage in db.session.execute(select(StageDone.member_id, StageDone.stage).where(
+            StageDone.committee_id == committee.id).order_by(StageDone.member_id)):
+        finished.setdefault(stage, []).append(member_id)
     return finished
 
 
