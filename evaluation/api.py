@@ -153,9 +153,13 @@ def finish_review(committee_id: int):
 @blp.post("/committees/<int:committee_id>/scores")
 @blp.arguments(ScoresIn)
 def scores(data: dict, committee_id: int):
-    """Submit the member's whole score sheet, confirmed with his TOTP code (step-up)."""
-    service.submit_scores(current_user, committee_id, data["scores"], data["totp"], _address())
-    return _done(committee_id, "scores")
+    """Submit the member's whole score sheet, confirmed with his TOTP code (step-up). The answer is short
+    (the count and the room's progress): seven members submit at once, and each then reloads its view."""
+    entries = service.submit_scores(current_user, committee_id, data["scores"], data["totp"], _address())
+    db.session.commit()
+    events.announce(committee_id, "scores")
+    committee = service.get_committee(committee_id)
+    return {"entries": entries, "status": committee.status.value, "progress": service.progress(committee)}
 
 
 @blp.post("/committees/<int:committee_id>/summary")

@@ -154,7 +154,8 @@ def test_scores_secret_over_the_api_and_step_up_required(room, client, clock):
     r = client.post(f"/api/v1/evaluation/committees/{cid}/scores",
                     json={"scores": _sheet(room), "totp": totp_code(a)})
     assert r.status_code == 200, r.get_data(as_text=True)
-    assert len(r.get_json()["scores"]) == 6
+    assert r.get_json()["entries"] == 6 and len(r.get_json()["progress"]["scoring"]) == 1
+    assert len(client.get(f"/api/v1/evaluation/committees/{cid}/state").get_json()["scores"]) == 6
     _as(client, b, clock)
     state = client.get(f"/api/v1/evaluation/committees/{cid}/state").get_json()
     assert (state["scores"] == [] and state["progress"]["scoring"] == [state["members"][0]["id"]]) or \
