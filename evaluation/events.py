@@ -82,10 +82,8 @@ def _committee_id(data) -> int | None:
 def register_handlers() -> None:
     from evaluation import service
 
-    if getattr(register_handlers, "_done", False):
-        return
-    register_handlers._done = True  # type: ignore[attr-defined]
-
+    # Called by every create_app(): once Flask-SocketIO has a server, `socketio.on` registers on
+    # that server only, so each app's server needs its own handlers.
     @socketio.on("connect", namespace=NAMESPACE)
     def on_connect(auth=None):
         if not current_user.is_authenticated:
