@@ -1425,16 +1425,18 @@ def state_for(user: User, committee: Committee, present: Iterable[int] = ()) -> 
         state["chair_votes"] = {str(cid): n for cid, n in db.session.execute(
             select(ChairVote.candidate_id, func.count()).where(ChairVote.committee_id == committee.id)
             .group_by(ChairVote.candidate_id)).all()}
+    if actor is None and not (is_purchaser(user, committee) and stage in (C.COMPLETED, C.FAILED)):
+        return state
+    # The bidders and prices are the public opening record; exclusions are shown once decided.
+    rows = {r.bid_id: r for r in db.session.scalars(select(BidEvaluation).where(
+        BidEvaluation.committee_id == committee.id))}
+    state["bids"] = [{"id": b.id, "bidder": line.bidder_name, "price_fen": line.price_fen,
+                      "price": money.format_yuan(line.price_fen) if line.price_fen else "",
+                      "excluded": bool(rows.get(b.id) and rows[b.id].excluded),
+                      "exclusion_reason": rows[b.id].exclusion_reason if b.id in rows else None}
+                     for b, line in opened_bids(committee)]
     if actor is None:
         return state
-    if can(actor, Action.READ_BIDS, stage) or can(actor, Action.SEE_PROGRESS, stage):
-        rows = {r.bid_id: r for r in db.session.scalars(select(BidEvaluation).where(
-            BidEvaluation.committee_id == committee.id))}
-        state["bids"] = [{"id": b.id, "bidder": line.bidder_name, "price_fen": line.price_fen,
-                          "price": money.format_yuan(line.price_fen) if line.price_fen else "",
-                          "excluded": bool(rows.get(b.id) and rows[b.id].excluded),
-                          "exclusion_reason": rows[b.id].exclusion_reason if b.id in rows else None}
-                         for b, line in opened_bids(committee)]
     state["requirements"] = requirements_of(committee)
     scheme = scheme_of(committee)
     state["criteria"] = [{"code": str(c.code), "max": str(c.max_score), "kind": c.kind.value}

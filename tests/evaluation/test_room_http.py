@@ -216,3 +216,92 @@ def test_socket_namespace_refuses_strangers_and_announces_after_commit(room, app
     received = [m for m in other.get_received("/evaluation") if m["name"] == "changed"]
     assert received and len(received[-1]["args"][0]["progress"]["declaration"]) == 1
     assert "scores" not in received[-1]["args"][0]
+
+
+def _completed(room, clock, cid):
+    from core.db import db
+    from evaluation import service
+
+    _to_scoring(room, clock, cid)
+    clock.advance(timedelta(seconds=31))
+    for user in room.experts[:3]:
+        service.submit_scores(user, cid, _sheet(room), totp_code(user))
+    service.start_summary(room.experts[0], cid)
+    report = service.accept_summary(room.experts[0], cid)
+    clock.advance(timedelta(seconds=31))
+    for user in room.experts[:3]:
+        service.sign_report(user, report.id, totp_code(user))
+    db.session.commit()
+    return report
+
+
+def test_award_and_contract_through_the_pages(room, client, clock):
+    import io
+
+    from core.db import db
+    from evaluation import service
+    from tender.models import Notice
+
+    cid = _open(room, clock)
+    report = _completed(room, clock, cid)
+    _as(client, room.purchaser, clock)
+    assert client.get(f"/evaluation/{cid}").status_code == 200  # completed: the purchaser may look
+    _as(client, room.agency, clock)
+    page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
+    assert "将评审报告送交采购人" in page
+    _no_inline(page)
+    client.post(f"/evaluation/{cid}/act/send_report")
+    award = service.award_of(service.get_committee(cid))
+    assert award.status.value == "pending"
+    _as(client, room.purchaser, clock)
+    page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
+    assert "确定中标（成交）供应商" in page and "供应商1有限公司" in page
+    pdf = client.get(f"/api/v1/evaluation/committees/{cid}/report.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    pdf.close()
+    r = client.post(f"/evaluation/{cid}/act/confirm", data={"award_id": award.id,
+                                                            "candidate_id": report.candidates[1].id},
+                    follow_redirects=True)
+    assert "须说明理由" in r.get_data(as_text=True)
+    client.post(f"/evaluation/{cid}/act/confirm", data={"award_id": award.id, "candidate_id": report.candidates[0].id})
+    _as(client, room.agency, clock)
+    client.post(f"/evaluation/{cid}/act/publish", data={"award_id": award.id})
+    assert client.get("/notices").status_code == 200
+    _as(client, room.purchaser, clock)
+    r = client.post(f"/evaluation/{cid}/contract", data={"amount": "900000.00", "signed_on": "2026-12-01",
+                                                         "file": (io.BytesIO(b"%PDF-contract"), "合同.pdf")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert "合同已登记" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert service.award_of(service.get_committee(cid)).status.value == "contracted"
+    kinds = sorted(n.kind.value for n in db.session.query(Notice).all())
+    assert kinds == ["contract", "result"]
+
+
+def test_bidder_answers_a_clarification_from_its_own_page(room, client, clock):
+    from core.db import db
+    from evaluation import service
+
+    cid = _open(room, clock)
+    for user in room.experts[:3]:
+        service.sign_declaration(user, cid, conflict=False)
+    service.sign_declaration(room.experts[3], cid, conflict=True, note="回避")
+    committee = service.get_committee(cid)
+    chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
+    service.vote_chair(room.experts[0], cid, chair.id)
+    service.vote_chair(room.experts[1], cid, chair.id)
+    service.start_review(room.experts[0], cid)
+    item = service.ask_clarification(room.experts[0], cid, room.bids[1].id, "请说明交货期是否包含安装调试。")
+    db.session.commit()
+    _as(client, room.suppliers[0], clock)
+    assert "交货期" not in client.get("/evaluation/clarifications").get_data(as_text=True)
+    assert client.post(f"/evaluation/clarifications/{item.id}", data={"answer": "x"}).status_code == 302
+    _as(client, room.suppliers[1], clock)
+    page = client.get("/evaluation/clarifications").get_data(as_text=True)
+    assert "交货期" in page
+    _no_inline(page)
+    r = client.post(f"/evaluation/clarifications/{item.id}", data={"answer": "包含安装调试，交货期30日。"},
+                    follow_redirects=True)
+    assert "答复已提交" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert service.get_committee(cid) and db.session.get(type(item), item.id).answer.startswith("包含")
