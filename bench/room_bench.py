@@ -354,6 +354,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--processes", type=int, default=4, help="processes sharing the observers' clients")
+    parser.add_argument("--only", choices=["ours", "bare"], default=None, help="measure one server only")
     args = parser.parse_args()
     import pyotp
     import requests
@@ -379,6 +380,7 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--no-worker", "--port",
                                str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
+    ours: list[float] = []
     try:
         _wait_up(base)
 
@@ -391,12 +393,14 @@ def main() -> None:
                 print(r.status_code, r.text[:300], file=sys.stderr)
             return r.status_code
 
-        ours = _measure(base, setup, setup["observers"], True, submit_real, args.processes)
+        if args.only != "bare":
+            ours = _measure(base, setup, setup["observers"], True, submit_real, args.processes)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
         log.close()
 
+    baseline: list[float] = []
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     bare = subprocess.Popen([sys.executable, "-c", BARE, str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
@@ -407,20 +411,25 @@ def main() -> None:
         def submit_bare(room: dict, m: dict) -> int:
             return requests.post(f"{base}/submit/{room['committee']}/{m['member_id']}", timeout=60).status_code
 
-        baseline = _measure(base, setup, [None] * len(setup["observers"]), False, submit_bare, args.processes)
+        baseline = (_measure(base, setup, [None] * len(setup["observers"]), False, submit_bare, args.processes)
+                    if args.only != "ours" else [])
     finally:
         os.killpg(bare.pid, signal.SIGTERM)
         bare.wait(timeout=20)
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)
+    def ms(values: list[float], q: float) -> float | None:
+        return round(_pct(values, q), 1) if values else None
+
     result = {
         "observers": args.observers, "members": args.members, "rounds": args.rounds, "submissions": len(ours),
         "clients_per_room": args.observers + args.members,
-        "p50_ms": round(_pct(ours, 0.5), 1), "p99_ms": round(_pct(ours, 0.99), 1),
-        "mean_ms": round(statistics.fmean(ours), 1),
-        "bare_p50_ms": round(_pct(baseline, 0.5), 1), "bare_p99_ms": round(_pct(baseline, 0.99), 1),
-        "ratio": round(_pct(ours, 0.99) / _pct(baseline, 0.99), 2), "cpus": os.cpu_count(),
+        "p50_ms": ms(ours, 0.5), "p99_ms": ms(ours, 0.99),
+        "mean_ms": round(statistics.fmean(ours), 1) if ours else None,
+        "bare_p50_ms": ms(baseline, 0.5), "bare_p99_ms": ms(baseline, 0.99),
+        "ratio": round(_pct(ours, 0.99) / _pct(baseline, 0.99), 2) if ours and baseline else None,
+        "cpus": os.cpu_count(),
         "client_processes": args.processes,
     }
     print(json.dumps(result))
