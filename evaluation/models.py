@@ -37,6 +37,7 @@ from evaluation.transitions import AwardStatus, CommitteeStatus, MemberStatus, R
 from tender.transitions import EvalMethod
 
 __all__ = [
+    "AgencyRating",
     "Award",
     "BidEvaluation",
     "Candidate",
@@ -47,6 +48,7 @@ __all__ = [
     "Contract",
     "EvaluationClarification",
     "EvaluationReport",
+    "ExpertRating",
     "FlagResolution",
     "PriceCorrectionRecord",
     "ReportSignature",
@@ -480,3 +482,44 @@ class Contract(db.Model):
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("tender_notice.id"))
 
     __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
+
+
+class ExpertRating(db.Model):
+    """The agency's or the purchaser's record of an expert's performance in one evaluation (feeds credit)."""
+
+    __tablename__ = "evaluation_expert_rating"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"))
+    rater_kind: Mapped[str] = mapped_column(String(12))  # "agency" | "purchaser"
+    rated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    score: Mapped[int]
+    misconduct: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    rated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "rater_kind", name="uq_evaluation_expert_rating_member_rater"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        CheckConstraint("rater_kind IN ('agency', 'purchaser')", name="rater_kind_known"),
+        CheckConstraint("NOT misconduct OR note <> ''", name="misconduct_explained"),
+    )
+
+
+class AgencyRating(db.Model):
+    """An expert's rating of the agency that ran the evaluation."""
+
+    __tablename__ = "evaluation_agency_rating"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"), unique=True)
+    agency_org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    score: Mapped[int]
+    note: Mapped[str] = mapped_column(String(500), default="")
+    rated_at: Mapped[datetime]
+
+    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)

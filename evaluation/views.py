@@ -127,7 +127,8 @@ def room(committee_id: int):
         flags=[f for f in state.get("flags", []) if f["resolution"] == "open"],
         names={m["id"]: m["name"] for m in state["members"]}, money=money, clock=clock,
         bids={b["id"]: b["bidder"] for b in state.get("bids", [])},
-        deadline_state=service.award_deadline_state(award) if award else None, files=files)
+        deadline_state=service.award_deadline_state(award) if award else None, files=files,
+        ratings=service.ratings_of(committee) if committee.status.value in ("completed", "failed") else None)
 
 
 # ---------------------------------------------------------------- actions (forms)
@@ -169,6 +170,9 @@ ACTIONS = {
                                                       f.get("accepted") == "1", f.get("reason", "")),
     "sme": lambda c, f: service.set_sme_class(current_user, c.id, _int("bid_id"), f.get("sme_class", "")),
     "reopen": lambda c, f: service.reopen_summary(current_user, c.id, f.get("reason", "")),
+    "rate_expert": lambda c, f: service.rate_expert(current_user, c.id, _int("member_id"), f.get("score"),
+                                                    f.get("note", ""), misconduct=f.get("misconduct") == "1"),
+    "rate_agency": lambda c, f: service.rate_agency(current_user, c.id, f.get("score"), f.get("note", "")),
     "finish_review": lambda c, f: service.finish_review(current_user, c.id),
     "scores": lambda c, f: service.submit_scores(current_user, c.id, _scores(c), f.get("totp", ""), _address()),
     "summary": lambda c, f: service.start_summary(current_user, c.id),
@@ -187,7 +191,7 @@ ACTIONS = {
     "publish": lambda c, f: service.publish_result(current_user, _int("award_id")),
     "void": lambda c, f: service.void_award(current_user, _int("award_id"), f.get("reason", "")),
 }
-DONE_TEXT = {"declare": "回避声明已签署。", "vote": "已投票。", "review": "审查意见已提交。", "scores": "评分已提交。",
+DONE_TEXT = {"rate_expert": "评价已记录。", "rate_agency": "评价已记录。", "declare": "回避声明已签署。", "vote": "已投票。", "review": "审查意见已提交。", "scores": "评分已提交。",
              "sign": "已签署评审报告。", "send_report": "评审报告已送交采购人。", "confirm": "已确定中标人。",
              "publish": "结果公告已发布。"}
 

@@ -305,3 +305,37 @@ def test_bidder_answers_a_clarification_from_its_own_page(room, client, clock):
     assert "答复已提交" in r.get_data(as_text=True)
     db.session.expire_all()
     assert service.get_committee(cid) and db.session.get(type(item), item.id).answer.startswith("包含")
+
+
+def test_ratings_after_the_evaluation_feed_the_expert_credit(room, client, clock):
+    from sqlalchemy import select
+
+    from core.db import db
+    from evaluation import service
+    from registry.experts.models import CreditRecord
+
+    cid = _open(room, clock)
+    _completed(room, clock, cid)
+    committee = service.get_committee(cid)
+    member = next(m for m in committee.members if m.user_id == room.experts[1].id)
+    _as(client, room.agency, clock)
+    page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
+    assert "评价" in page
+    _no_inline(page)
+    r = client.post(f"/evaluation/{cid}/act/rate_expert", data={"member_id": member.id, "score": "2",
+                                                                "misconduct": "1"}, follow_redirects=True)
+    assert "须写明事实" in r.get_data(as_text=True)
+    client.post(f"/evaluation/{cid}/act/rate_expert", data={"member_id": member.id, "score": "2", "misconduct": "1",
+                                                            "note": "评审中多次离开且未说明"})
+    r = client.post(f"/evaluation/{cid}/act/rate_expert", data={"member_id": member.id, "score": "5"},
+                    follow_redirects=True)
+    assert "已评价过" in r.get_data(as_text=True)
+    credit = db.session.scalars(select(CreditRecord)).all()
+    assert len(credit) == 1 and credit[0].kind.value == "misconduct"
+    _as(client, room.experts[1], clock)
+    client.post(f"/evaluation/{cid}/act/rate_agency", data={"score": "4", "note": "组织有序"})
+    assert len(service.ratings_of(committee)["agency"]) == 1
+    clock.advance(timedelta(days=10))  # past the five working days
+    _as(client, room.experts[2], clock)
+    r = client.post(f"/evaluation/{cid}/act/rate_agency", data={"score": "4"}, follow_redirects=True)
+    assert "评价期限" in r.get_data(as_text=True)
