@@ -191,7 +191,8 @@ ACTIONS = {
     "publish": lambda c, f: service.publish_result(current_user, _int("award_id")),
     "void": lambda c, f: service.void_award(current_user, _int("award_id"), f.get("reason", "")),
 }
-DONE_TEXT = {"rate_expert": "评价已记录。", "rate_agency": "评价已记录。", "declare": "回避声明已签署。", "vote": "已投票。", "review": "审查意见已提交。", "scores": "评分已提交。",
+DONE_TEXT = {"rate_expert": "评价已记录。", "rate_agency": "评价已记录。",
+             "declare": "回避声明已签署。", "vote": "已投票。", "review": "审查意见已提交。", "scores": "评分已提交。",
              "sign": "已签署评审报告。", "send_report": "评审报告已送交采购人。", "confirm": "已确定中标人。",
              "publish": "结果公告已发布。"}
 
