@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b910927958ea
+Revision ID: 30e5006c6c90
 Revises: 
-Create Date: 2026-11-27 08:17:40.782573
+Create Date: 2026-11-27 08:58:47.124278
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = 'b910927958ea'
+revision = '30e5006c6c90'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -849,6 +849,25 @@ def upgrade():
     with op.batch_alter_table('tender_share', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tender_share_bid_id'), ['bid_id'], unique=False)
 
+    op.create_table('evaluation_agency_rating',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('committee_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('agency_org_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('rated_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('score BETWEEN 1 AND 5', name=op.f('ck_evaluation_agency_rating_score_range')),
+    sa.ForeignKeyConstraint(['agency_org_id'], ['org.id'], name=op.f('fk_evaluation_agency_rating_agency_org_id_org')),
+    sa.ForeignKeyConstraint(['committee_id'], ['evaluation_committee.id'], name=op.f('fk_evaluation_agency_rating_committee_id_evaluation_committee'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['evaluation_member.id'], name=op.f('fk_evaluation_agency_rating_member_id_evaluation_member'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_agency_rating')),
+    sa.UniqueConstraint('member_id', name=op.f('uq_evaluation_agency_rating_member_id'))
+    )
+    with op.batch_alter_table('evaluation_agency_rating', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_agency_rating_agency_org_id'), ['agency_org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_agency_rating_committee_id'), ['committee_id'], unique=False)
+
     op.create_table('evaluation_candidate',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('report_id', sa.Integer(), nullable=False),
@@ -905,6 +924,28 @@ def upgrade():
     with op.batch_alter_table('evaluation_clarification', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_evaluation_clarification_bid_id'), ['bid_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_evaluation_clarification_committee_id'), ['committee_id'], unique=False)
+
+    op.create_table('evaluation_expert_rating',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('committee_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('rater_kind', sa.String(length=12), nullable=False),
+    sa.Column('rated_by_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=False),
+    sa.Column('misconduct', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('rated_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("NOT misconduct OR note <> ''", name=op.f('ck_evaluation_expert_rating_misconduct_explained')),
+    sa.CheckConstraint("rater_kind IN ('agency', 'purchaser')", name=op.f('ck_evaluation_expert_rating_rater_kind_known')),
+    sa.CheckConstraint('score BETWEEN 1 AND 5', name=op.f('ck_evaluation_expert_rating_score_range')),
+    sa.ForeignKeyConstraint(['committee_id'], ['evaluation_committee.id'], name=op.f('fk_evaluation_expert_rating_committee_id_evaluation_committee'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['evaluation_member.id'], name=op.f('fk_evaluation_expert_rating_member_id_evaluation_member'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['rated_by_id'], ['user_account.id'], name=op.f('fk_evaluation_expert_rating_rated_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_expert_rating')),
+    sa.UniqueConstraint('member_id', 'rater_kind', name='uq_evaluation_expert_rating_member_rater')
+    )
+    with op.batch_alter_table('evaluation_expert_rating', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_expert_rating_committee_id'), ['committee_id'], unique=False)
 
     op.create_table('evaluation_price_correction',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1035,6 +1076,33 @@ def upgrade():
         batch_op.create_index('ix_evaluation_award_one_live', ['lot_id'], unique=True, sqlite_where=sa.text("status <> 'voided'"), postgresql_where=sa.text("status <> 'voided'"))
         batch_op.create_index(batch_op.f('ix_evaluation_award_status'), ['status'], unique=False)
 
+    op.create_table('evaluation_challenge',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('award_id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('evidence_sha256', sa.String(length=64), nullable=True),
+    sa.Column('filed_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answer_due_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('upheld', sa.Boolean(), nullable=True),
+    sa.Column('remedy', sa.String(length=20), nullable=True),
+    sa.Column('answered_by_id', sa.Integer(), nullable=True),
+    sa.Column('answered_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("remedy IS NULL OR (upheld AND remedy IN ('void_award', 'reevaluate'))", name=op.f('ck_evaluation_challenge_remedy_only_if_upheld')),
+    sa.CheckConstraint("text <> ''", name=op.f('ck_evaluation_challenge_text_not_empty')),
+    sa.CheckConstraint('(answer IS NULL) = (answered_at IS NULL) AND (answer IS NULL) = (upheld IS NULL)', name=op.f('ck_evaluation_challenge_answer_complete')),
+    sa.ForeignKeyConstraint(['answered_by_id'], ['user_account.id'], name=op.f('fk_evaluation_challenge_answered_by_id_user_account')),
+    sa.ForeignKeyConstraint(['award_id'], ['evaluation_award.id'], name=op.f('fk_evaluation_challenge_award_id_evaluation_award'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_evaluation_challenge_org_id_org')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_evaluation_challenge_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_challenge'))
+    )
+    with op.batch_alter_table('evaluation_challenge', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_challenge_award_id'), ['award_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_challenge_org_id'), ['org_id'], unique=False)
+
     op.create_table('evaluation_contract',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('award_id', sa.Integer(), nullable=False),
@@ -1064,6 +1132,11 @@ def upgrade():
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table('evaluation_contract')
+    with op.batch_alter_table('evaluation_challenge', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_challenge_org_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_challenge_award_id'))
+
+    op.drop_table('evaluation_challenge')
     with op.batch_alter_table('evaluation_award', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_award_status'))
         batch_op.drop_index('ix_evaluation_award_one_live', sqlite_where=sa.text("status <> 'voided'"), postgresql_where=sa.text("status <> 'voided'"))
@@ -1090,6 +1163,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_evaluation_price_correction_bid_evaluation_id'))
 
     op.drop_table('evaluation_price_correction')
+    with op.batch_alter_table('evaluation_expert_rating', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_expert_rating_committee_id'))
+
+    op.drop_table('evaluation_expert_rating')
     with op.batch_alter_table('evaluation_clarification', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_clarification_committee_id'))
         batch_op.drop_index(batch_op.f('ix_evaluation_clarification_bid_id'))
@@ -1100,6 +1177,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_evaluation_candidate_report_id'))
 
     op.drop_table('evaluation_candidate')
+    with op.batch_alter_table('evaluation_agency_rating', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_agency_rating_committee_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_agency_rating_agency_org_id'))
+
+    op.drop_table('evaluation_agency_rating')
     with op.batch_alter_table('tender_share', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tender_share_bid_id'))
 
