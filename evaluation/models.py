@@ -42,6 +42,7 @@ __all__ = [
     "BidEvaluation",
     "Candidate",
     "ChairVote",
+    "Challenge",
     "ClarificationKind",
     "Committee",
     "CommitteeMember",
@@ -523,3 +524,31 @@ class AgencyRating(db.Model):
     rated_at: Mapped[datetime]
 
     __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
+
+
+class Challenge(db.Model):
+    """质疑: a bidder's challenge to the result, within the period, and the agency's answer."""
+
+    __tablename__ = "evaluation_challenge"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("evaluation_award.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    text: Mapped[str] = mapped_column(Text)
+    evidence_sha256: Mapped[str | None] = mapped_column(String(64))  # of the evidence text/file the bidder gives
+    filed_at: Mapped[datetime]
+    answer_due_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    upheld: Mapped[bool | None]
+    remedy: Mapped[str | None] = mapped_column(String(20))  # "void_award" | "reevaluate"
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    answered_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("text <> ''", name="text_not_empty"),
+        CheckConstraint("(answer IS NULL) = (answered_at IS NULL) AND (answer IS NULL) = (upheld IS NULL)",
+                        name="answer_complete"),
+        CheckConstraint("remedy IS NULL OR (upheld AND remedy IN ('void_award', 'reevaluate'))",
+                        name="remedy_only_if_upheld"),
+    )

@@ -1383,6 +1383,102 @@ def award_deadline_state(award: Award) -> str:
                                     clock.to_local(clock.now()).date()).value
 
 
+# ---------------------------------------------------------------- challenges (质疑)
+
+def challenge_due(award: Award):
+    """The last day a bidder may challenge a published result (a local date), or None before publication."""
+    if award.notified_at is None:
+        return None
+    return deadlines.due_date(deadlines.Step.CHALLENGE, clock.to_local(award.notified_at).date())
+
+
+def file_challenge(user: User, award_id: int, text: str, evidence: str = ""):
+    """A bidder of the lot challenges the published result within the period (working days)."""
+    from evaluation.models import Challenge
+
+    award, committee = _get_award(award_id)
+    orgs = {b.org_id for b, _ in opened_bids(committee)}
+    if not (user.has_role(Role.SUPPLIER) and user.org_id in orgs):
+        raise Forbidden("只有本标项的投标人可以提出质疑。", code="not_a_bidder")
+    if award.status not in (AwardStatus.NOTIFIED, AwardStatus.CONTRACTED):
+        raise Conflict("结果公告发布后才能对结果提出质疑。", code="challenge_not_open")
+    due = challenge_due(award)
+    today = clock.to_local(clock.now()).date()
+    if today > due:
+        raise Conflict(f"质疑期限（{due.isoformat()}）已过。", code="challenge_period_over")
+    text = (text or "").strip()
+    if not text or len(text) > 10000:
+        raise ValidationError("请写明质疑事项、理由和请求（不超过 10000 字）。", code="challenge_invalid")
+    evidence = (evidence or "").strip()
+    answer_due = deadlines.due_date(deadlines.Step.CHALLENGE_ANSWER, today)
+    row = Challenge(award_id=award.id, org_id=user.org_id, user_id=user.id, text=text,
+                    evidence_sha256=hashlib.sha256(evidence.encode()).hexdigest() if evidence else None,
+                    filed_at=clock.now(), answer_due_at=_end_of_local_day(answer_due))
+    db.session.add(row)
+    db.session.flush()
+    record("evaluation.challenge_filed", row, {"award": award.id, "org": user.org_id,
+                                               "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                                               "evidence_sha256": row.evidence_sha256,
+                                               "answer_due": answer_due.isoformat()})
+    return row
+
+
+def answer_challenge(user: User, challenge_id: int, answer: str, *, upheld: bool, remedy: str | None = None):
+    """The agency answers; an upheld challenge voids the award, or sends the committee back to its
+    summary for a re-evaluation (87号令 Art 64 (2)): the report is superseded and signed again."""
+    from evaluation.models import Challenge
+
+    row = db.session.scalar(select(Challenge).where(Challenge.id == challenge_id).with_for_update())
+    if row is None:
+        raise NotFound("质疑不存在。", code="challenge_not_found")
+    award, committee = _get_award(row.award_id)
+    _require_agency(user, committee)
+    if row.answered_at is not None:
+        raise Conflict("此质疑已答复。", code="already_answered")
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError("请填写答复内容。", code="answer_invalid")
+    if upheld and remedy not in ("void_award", "reevaluate"):
+        raise ValidationError("质疑成立时须选择处理方式：作废中标结果或重新评审。", code="remedy_required")
+    row.answer, row.upheld, row.remedy = answer, upheld, remedy if upheld else None
+    row.answered_by_id, row.answered_at = user.id, clock.now()
+    if upheld:
+        void_award(user, award.id, f"质疑成立（质疑编号 {row.id}）")
+        if remedy == "reevaluate":
+            report = current_report(committee)
+            if report is not None:
+                move(report, ReportStatus.SUPERSEDED)
+            db.session.execute(delete(StageDone).where(StageDone.committee_id == committee.id,
+                                                       StageDone.stage == "signing"))
+            committee.summary_locked_at = None
+            committee.completed_at = None
+            move(committee, C.SUMMARY)
+    record("evaluation.challenge_answered", row, {"award": award.id, "upheld": upheld, "remedy": row.remedy,
+                                                  "late": clock.now() > row.answer_due_at})
+    return row
+
+
+def challenges_of(award: Award) -> list:
+    from evaluation.models import Challenge
+
+    return list(db.session.scalars(select(Challenge).where(Challenge.award_id == award.id).order_by(Challenge.id)))
+
+
+def awards_open_to_challenge(user: User) -> list[tuple[Award, Committee]]:
+    """Published results of lots this supplier bid on, still within the challenge period."""
+    from tender.models import Bid
+
+    if user is None or user.org_id is None or not user.has_role(Role.SUPPLIER):
+        return []
+    lots = set(db.session.scalars(select(Bid.lot_id).where(Bid.org_id == user.org_id)))
+    out = []
+    for award in db.session.scalars(select(Award).where(Award.lot_id.in_(lots), Award.status.in_(
+            [AwardStatus.NOTIFIED, AwardStatus.CONTRACTED]))):
+        if clock.to_local(clock.now()).date() <= challenge_due(award):
+            out.append((award, committee_for_lot(award.lot_id)))
+    return out
+
+
 # ---------------------------------------------------------------- ratings after the evaluation
 
 def _rating_open(committee: Committee) -> None:

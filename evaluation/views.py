@@ -128,7 +128,8 @@ def room(committee_id: int):
         names={m["id"]: m["name"] for m in state["members"]}, money=money, clock=clock,
         bids={b["id"]: b["bidder"] for b in state.get("bids", [])},
         deadline_state=service.award_deadline_state(award) if award else None, files=files,
-        ratings=service.ratings_of(committee) if committee.status.value in ("completed", "failed") else None)
+        ratings=service.ratings_of(committee) if committee.status.value in ("completed", "failed") else None,
+        challenges=service.challenges_of(award) if award else [])
 
 
 # ---------------------------------------------------------------- actions (forms)
@@ -173,6 +174,9 @@ ACTIONS = {
     "rate_expert": lambda c, f: service.rate_expert(current_user, c.id, _int("member_id"), f.get("score"),
                                                     f.get("note", ""), misconduct=f.get("misconduct") == "1"),
     "rate_agency": lambda c, f: service.rate_agency(current_user, c.id, f.get("score"), f.get("note", "")),
+    "answer_challenge": lambda c, f: service.answer_challenge(
+        current_user, _int("challenge_id"), f.get("answer", ""), upheld=f.get("upheld") == "1",
+        remedy=f.get("remedy") or None),
     "finish_review": lambda c, f: service.finish_review(current_user, c.id),
     "scores": lambda c, f: service.submit_scores(current_user, c.id, _scores(c), f.get("totp", ""), _address()),
     "summary": lambda c, f: service.start_summary(current_user, c.id),
@@ -262,7 +266,22 @@ def contract(committee_id: int):
 @bp.get("/clarifications")
 def clarifications():
     rows = service.clarifications_of_supplier(current_user)
-    return render_template("evaluation/clarifications.html", rows=rows, clock=clock)
+    open_awards = [(a, service._project(c), service._lot(c), service.challenge_due(a))
+                   for a, c in service.awards_open_to_challenge(current_user)]
+    return render_template("evaluation/clarifications.html", rows=rows, clock=clock, open_awards=open_awards)
+
+
+@bp.post("/awards/<int:award_id>/challenge")
+def challenge(award_id: int):
+    try:
+        service.file_challenge(current_user, award_id, request.form.get("text", ""), request.form.get("evidence", ""))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("evaluation.clarifications"))
+    flash(_("质疑已提交，代理机构将在规定期限内答复。"), "success")
+    return redirect(url_for("evaluation.clarifications"))
 
 
 @bp.post("/clarifications/<int:clarification_id>")

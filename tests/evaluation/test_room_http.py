@@ -339,3 +339,71 @@ def test_ratings_after_the_evaluation_feed_the_expert_credit(room, client, clock
     _as(client, room.experts[2], clock)
     r = client.post(f"/evaluation/{cid}/act/rate_agency", data={"score": "4"}, follow_redirects=True)
     assert "评价期限" in r.get_data(as_text=True)
+
+
+def _published(room, clock, cid):
+    from core.db import db
+    from evaluation import service
+
+    report = _completed(room, clock, cid)
+    award = service.send_report(room.agency, cid)
+    service.confirm_winner(room.purchaser, award.id, report.candidates[0].id)
+    service.publish_result(room.agency, award.id)
+    db.session.commit()
+    return award
+
+
+def test_a_challenge_in_time_upheld_voids_the_award(room, client, clock):
+    from core.db import db
+    from evaluation import service
+    from evaluation.models import Award
+
+    cid = _open(room, clock)
+    award = _published(room, clock, cid)
+    _as(client, room.outsider, clock)
+    r = client.post(f"/evaluation/awards/{award.id}/challenge", data={"text": "x"}, follow_redirects=True)
+    assert "只有本标项的投标人" in r.get_data(as_text=True)
+    _as(client, room.suppliers[1], clock)
+    page = client.get("/evaluation/clarifications").get_data(as_text=True)
+    assert "对采购结果提出质疑" in page
+    _no_inline(page)
+    r = client.post(f"/evaluation/awards/{award.id}/challenge",
+                    data={"text": "中标人的业绩证明与事实不符", "evidence": "合同编号 HT-2025-01"},
+                    follow_redirects=True)
+    assert "质疑已提交" in r.get_data(as_text=True)
+    challenge = service.challenges_of(award)[0]
+    _as(client, room.agency, clock)
+    page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
+    assert "中标人的业绩证明与事实不符" in page
+    r = client.post(f"/evaluation/{cid}/act/answer_challenge",
+                    data={"challenge_id": challenge.id, "answer": "经核实，质疑成立。", "upheld": "1"},
+                    follow_redirects=True)
+    assert "须选择处理方式" in r.get_data(as_text=True)
+    client.post(f"/evaluation/{cid}/act/answer_challenge",
+                data={"challenge_id": challenge.id, "answer": "经核实，质疑成立。", "upheld": "1",
+                      "remedy": "void_award"})
+    db.session.expire_all()
+    assert db.session.get(Award, award.id).status.value == "voided"
+    assert service.award_of(service.get_committee(cid)) is None  # the agency may send the report again
+
+
+def test_a_challenge_after_the_period_is_refused_and_reevaluation_reopens_the_summary(room, clock):
+    from core.db import db
+    from core.errors import Conflict
+    from evaluation import service
+
+    cid = _open(room, clock)
+    award = _published(room, clock, cid)
+    # Friday publication: the notice ends Monday 30th, then 7 working days → Wednesday 9 December
+    assert service.challenge_due(award).isoformat() == "2026-12-09"
+    row = service.file_challenge(room.suppliers[2], award.id, "评分畸高畸低未复核")
+    db.session.commit()
+    service.answer_challenge(room.agency, row.id, "质疑成立，由原评审委员会重新评审。", upheld=True,
+                             remedy="reevaluate")
+    db.session.commit()
+    committee = service.get_committee(cid)
+    assert committee.status.value == "summary" and service.current_report(committee) is None
+    clock.advance(timedelta(days=12))
+    with pytest.raises(Conflict) as exc:
+        service.file_challenge(room.suppliers[1], award.id, "太迟")
+    assert exc.value.code in ("challenge_period_over", "challenge_not_open")
