@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from accounts.models import Role
+from accounts.models import Role, User
 from core import clock, money
 from core.db import db
 from core.errors import DomainError, ValidationError
@@ -76,14 +76,20 @@ def lots_ready(user) -> list:
 @bp.get("/")
 def index():
     rows = committees_for(current_user)
-    return render_template("evaluation/index.html", committees=rows, lots=lots_ready(current_user),
+    lots = lots_ready(current_user)
+    reps = {lot.id: list(db.session.scalars(select(User).where(User.org_id == lot.project.purchaser_org_id,
+                                                               User.active.is_(True)).order_by(User.id)))
+            for lot in lots}
+    reps = {lot_id: [u for u in users if u.has_role(Role.PURCHASER)] for lot_id, users in reps.items()}
+    return render_template("evaluation/index.html", committees=rows, lots=lots, reps=reps,
                            project_of=service._project, lot_of=service._lot, award_of=service.award_of)
 
 
 @bp.post("/lots/<int:lot_id>/open")
 def open_lot(lot_id: int):
+    rep = request.form.get("purchaser_rep_id") or None
     try:
-        committee = service.open_evaluation(current_user, lot_id)
+        committee = service.open_evaluation(current_user, lot_id, purchaser_rep_id=int(rep) if rep else None)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

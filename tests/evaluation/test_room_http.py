@@ -407,3 +407,22 @@ def test_a_challenge_after_the_period_is_refused_and_reevaluation_reopens_the_su
     with pytest.raises(Conflict) as exc:
         service.file_challenge(room.suppliers[1], award.id, "太迟")
     assert exc.value.code in ("challenge_period_over", "challenge_not_open")
+
+
+def test_agency_opens_the_room_from_the_index_with_a_purchaser_rep(room, client, clock):
+    from core.db import db
+    from evaluation import service
+
+    clock.advance(timedelta(minutes=31))
+    _as(client, room.agency, clock)
+    page = client.get("/evaluation/").get_data(as_text=True)
+    assert "开启评审室" in page and room.purchaser.name in page
+    _no_inline(page)
+    r = client.post(f"/evaluation/lots/{room.lot.id}/open", data={"purchaser_rep_id": str(room.purchaser.id)})
+    assert r.status_code == 302
+    db.session.expire_all()
+    committee = service.committee_for_lot(room.lot.id)
+    rep = next(m for m in committee.members if m.is_purchaser_rep)
+    assert rep.user_id == room.purchaser.id and len(committee.members) == 5
+    r = client.post(f"/evaluation/lots/{room.lot.id}/open", follow_redirects=True)
+    assert "已经开启" in r.get_data(as_text=True)
