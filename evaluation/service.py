@@ -976,6 +976,31 @@ def _raise_flags(committee: Committee) -> list[ScoreFlag]:
                                                                   ScoreFlag.resolution == FlagResolution.OPEN))]
 
 
+def flag_outlier(user: User, committee_id: int, member_id: int, bid_id: int, criterion: str,
+                 note: str) -> ScoreFlag:
+    """The chair records the committee's finding that a score is abnormally high or low (87号令 Art 64 (4))
+    though the thresholds did not flag it; the member then confirms it or corrects it with a reason."""
+    committee = get_committee(committee_id, lock=True)
+    _status(committee, C.SUMMARY)
+    require(user, committee, Action.AMEND_SCORE)
+    _chair(user, committee)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError("请写明评审委员会认定评分畸高、畸低的理由。", code="flag_note_required")
+    score = db.session.scalar(select(Score).where(Score.committee_id == committee.id, Score.member_id == member_id,
+                                                  Score.bid_id == bid_id, Score.criterion == criterion))
+    if score is None:
+        raise ValidationError("没有这项评分。", code="score_not_found")
+    row = ScoreFlag(committee_id=committee.id, member_id=member_id, bid_id=bid_id, criterion=criterion,
+                    code=FlagCode.OUTLIER, message=f"评审委员会认定“{criterion}”评分畸高、畸低：{note}"[:300],
+                    raised_at=clock.now())
+    db.session.add(row)
+    db.session.flush()
+    record("evaluation.outlier_found", row, {"committee": committee.id, "member": member_id, "bid": bid_id,
+                                             "criterion": criterion})
+    return row
+
+
 _REASON_FOR = {FlagCode.ARITHMETIC: ChangeReason.ARITHMETIC_ERROR, FlagCode.OUT_OF_RANGE: ChangeReason.OUT_OF_RANGE,
                FlagCode.BAD_PRECISION: ChangeReason.OUT_OF_RANGE,
                FlagCode.OBJECTIVE_MISMATCH: ChangeReason.OBJECTIVE_INCONSISTENT,

@@ -188,6 +188,8 @@ ACTIONS = {
     "summary": lambda c, f: service.start_summary(current_user, c.id),
     "flag": lambda c, f: service.resolve_flag(current_user, _int("flag_id"), action=f.get("flag_action", ""),
                                               note=f.get("note", ""), new_score=f.get("new_score") or None),
+    "find_outlier": lambda c, f: service.flag_outlier(current_user, c.id, _int("member_id"), _int("bid_id"),
+                                                      f.get("criterion", ""), f.get("note", "")),
     "accept": lambda c, f: service.accept_summary(current_user, c.id),
     "sign": lambda c, f: service.sign_report(current_user, _int("report_id"), f.get("totp", ""), _address(),
                                              dissent=f.get("dissent") or None),

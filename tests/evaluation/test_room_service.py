@@ -517,3 +517,31 @@ def test_chair_takes_an_unsigned_report_back_to_the_summary(room, clock):
     second = service.accept_summary(chair, committee.id)
     db.session.commit()
     assert second.version == 2 and second.signatures == [] and service.done(committee, "signing") == set()
+
+
+def test_the_committee_finds_an_outlier_the_thresholds_missed_and_the_member_corrects_it(room, clock):
+    from core.db import db
+    from core.errors import ValidationError
+    from evaluation import service
+    from evaluation.models import Score
+
+    committee = _scored(room, clock)
+    chair, b, c = room.experts[:3]
+    for flag in service.start_summary(chair, committee.id):
+        service.resolve_flag(c, flag.id, action="confirm", note="坚持原评分")
+    member_b = next(m for m in committee.members if m.user_id == b.id)
+    with pytest.raises(Forbidden):
+        service.flag_outlier(b, committee.id, member_b.id, room.bids[0].id, "商务", "偏高")
+    with pytest.raises(ValidationError):
+        service.flag_outlier(chair, committee.id, member_b.id, room.bids[0].id, "商务", "")
+    flag = service.flag_outlier(chair, committee.id, member_b.id, room.bids[0].id, "商务", "与业绩证明材料不符")
+    db.session.commit()
+    with pytest.raises(Conflict):
+        service.accept_summary(chair, committee.id)
+    db.session.rollback()
+    service.resolve_flag(b, flag.id, action="correct", note="按业绩证明材料重新评分", new_score="10")
+    db.session.commit()
+    score = db.session.scalar(select(Score).where(Score.member_id == member_b.id, Score.bid_id == room.bids[0].id,
+                                                  Score.criterion == "商务"))
+    assert score.score_h == 1000 and score.change_reason.value == "outlier"
+    assert service.accept_summary(chair, committee.id) is not None
