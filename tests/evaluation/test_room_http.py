@@ -426,3 +426,37 @@ def test_agency_opens_the_room_from_the_index_with_a_purchaser_rep(room, client,
     assert rep.user_id == room.purchaser.id and len(committee.members) == 5
     r = client.post(f"/evaluation/lots/{room.lot.id}/open", follow_redirects=True)
     assert "已经开启" in r.get_data(as_text=True)
+
+
+def test_the_room_page_renders_at_every_stage_for_every_role(room, client, clock):
+    from core.db import db
+    from evaluation import service
+
+    cid = _open(room, clock)
+    viewers = [room.experts[0], room.experts[1], room.agency, room.supervisor]
+
+    def look(stage):
+        assert service.get_committee(cid).status.value == stage
+        for user in viewers:
+            _as(client, user, clock)
+            page = client.get(f"/evaluation/{cid}")
+            assert page.status_code == 200, (stage, user.username)
+            _no_inline(page.get_data(as_text=True))
+
+    look("declaring")
+    _to_scoring(room, clock, cid)
+    look("scoring")
+    clock.advance(timedelta(seconds=31))
+    for user in room.experts[:3]:
+        service.submit_scores(user, cid, _sheet(room), totp_code(user))
+    service.start_summary(room.experts[0], cid)
+    db.session.commit()
+    look("summary")
+    report = service.accept_summary(room.experts[0], cid)
+    db.session.commit()
+    look("reporting")
+    clock.advance(timedelta(seconds=31))
+    for user in room.experts[:3]:
+        service.sign_report(user, report.id, totp_code(user))
+    db.session.commit()
+    look("completed")
