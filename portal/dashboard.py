@@ -64,9 +64,19 @@ def panels_for(user: User) -> list[Panel]:
     return panels
 
 
+PUBLIC_SOURCES: list[Callable[[], list[Panel]]] = []
+
+
+def public_section(fn: Callable[[], list[Panel]]) -> Callable[[], list[Panel]]:
+    """Feature packages add the sections of the public home page (notices, results…)."""
+    PUBLIC_SOURCES.append(fn)
+    return fn
+
+
 def public_sections() -> list[Panel]:
-    return [Panel(title=str(_l("采购公告")), empty=str(_l("正在公告的采购项目会列在这里。"))),
-            Panel(title=str(_l("结果公告")), empty=str(_l("中标（成交）结果公告会列在这里。")))]
+    sections = [panel for source in PUBLIC_SOURCES for panel in source()]
+    return sections or [Panel(title=str(_l("采购公告")), empty=str(_l("正在公告的采购项目会列在这里。"))),
+                        Panel(title=str(_l("结果公告")), empty=str(_l("中标（成交）结果公告会列在这里。")))]
 
 
 @dataclass

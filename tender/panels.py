@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from accounts.models import Role, User
 from core import clock
-from portal.dashboard import DEADLINE_SOURCES, Panel, nav_item, panel
+from core.db import db
+from portal.dashboard import DEADLINE_SOURCES, Panel, nav_item, panel, public_section
 from tender import hall, service
+from tender.models import Notice
 from tender.transitions import ProjectStatus
 
 ACTIVE = (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING, ProjectStatus.OPENING)
@@ -63,3 +66,24 @@ def next_tender_deadline(user: User | None) -> dict | None:
 
 DEADLINE_SOURCES.append(next_tender_deadline)
 nav_item(_l("采购项目"), "tender.index")
+
+
+PUBLIC_KINDS = {"tender": ("tender", "correction"), "result": ("result", "failure", "contract")}
+
+
+def _notice_items(kinds: tuple[str, ...]) -> list[dict]:
+    rows = db.session.scalars(select(Notice).where(Notice.kind.in_(kinds))
+                              .order_by(Notice.published_at.desc()).limit(8)).all()
+    return [{"title": n.title, "url": url_for("tender.notice", notice_id=n.id),
+             "note": clock.format_local(n.published_at)} for n in rows]
+
+
+@public_section
+def public_notices() -> list[Panel]:
+    """The public home page: the newest procurement notices and result notices."""
+    return [Panel(title=str(_l("采购公告")), empty=str(_l("正在公告的采购项目会列在这里。")),
+                  items=_notice_items(PUBLIC_KINDS["tender"]), link=url_for("tender.notices"),
+                  link_text=str(_l("全部公告"))),
+            Panel(title=str(_l("结果公告")), empty=str(_l("中标（成交）结果公告会列在这里。")),
+                  items=_notice_items(PUBLIC_KINDS["result"]), link=url_for("tender.notices"),
+                  link_text=str(_l("全部公告")))]

@@ -220,3 +220,14 @@ def test_objection_answered_through_the_socket(app, world, make_project, client,
 
     db.session.expire_all()
     assert Objection.query.one().answer == "已复核"
+
+
+def test_public_home_page_lists_the_published_notices(world, make_project, client):
+    from tender.models import Notice
+
+    empty = client.get("/").get_data(as_text=True)
+    assert "正在公告的采购项目会列在这里" in empty
+    project = make_project()
+    notice = Notice.query.filter_by(project_id=project.id, kind="tender").one()
+    page = client.get("/").get_data(as_text=True)
+    assert notice.title in page and f"/notices/{notice.id}" in page
