@@ -12,8 +12,6 @@ users' known TOTP secrets at moved clocks):
 The two evaluated projects are written as rows (opened bids, opening record, opened files), as
 tender's own tests do; their bids are not real sealed containers.
 
-The seed skips itself in the test app unless `DEMO_SEED_EVALUATION` is set: tender's demo test
-counts every project and opening record of the whole seed (see the report to the lead).
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pyotp
-from flask import current_app
 from sqlalchemy import select
 
 from accounts.demo import demo_totp_secret
@@ -152,8 +149,6 @@ def _sheet(committee_id: int, member_index: int) -> dict:
 
 @seeder("evaluation")
 def seed_evaluation(context: dict) -> None:
-    if current_app.testing and not current_app.config.get("DEMO_SEED_EVALUATION"):
-        return
     users, orgs = context.get("users", {}), context.get("orgs", {})
     if "daili" not in users or not orgs.get("suppliers") or "experts" not in context:
         return

@@ -16,7 +16,6 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     from tender.models import Notice
 
     monkeypatch.setattr(accounts, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    monkeypatch.setitem(app.config, "DEMO_SEED_EVALUATION", True)
     seeders = dict(SEEDERS)
     context: dict = {"logins": []}
     for name in ("accounts", "registry", "expert_draw", "evaluation"):
