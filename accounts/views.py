@@ -12,7 +12,7 @@ from accounts.models import User
 from audit.service import record
 from core.auth import public
 from core.db import db
-from core.errors import DomainError
+from core.errors import DomainError, settle_refusal
 
 bp = Blueprint("accounts", __name__)
 
@@ -47,8 +47,7 @@ def login():
             user = service.authenticate_password(form.username.data.strip(), form.password.data,
                                                  client_address())
         except DomainError as exc:
-            if exc.keep_changes:
-                db.session.commit()
+            settle_refusal(exc)
             flash(exc.message, "danger")
             return render_template("accounts/login.html", form=form), exc.status
         next_url = request.args.get("next")
@@ -75,8 +74,7 @@ def login_totp():
         try:
             service.verify_totp(user, form.code.data, client_address())
         except DomainError as exc:
-            if exc.keep_changes:
-                db.session.commit()
+            settle_refusal(exc)
             flash(exc.message, "danger")
             return render_template("accounts/totp.html", form=form, user=user), exc.status
         return finish_login(user)

@@ -41,6 +41,13 @@ def is_public_endpoint(app: Flask, endpoint: str | None) -> bool:
     return bool(getattr(app.view_functions.get(endpoint), "_public", False))
 
 
+def may_connect() -> bool:
+    """Who may open a Socket.IO connection: the same rule as the pages (logged in, and a
+    TOTP-bound role has enrolled its second factor). Rooms add their own object checks."""
+    return bool(current_user.is_authenticated
+                and not (current_user.totp_required and not current_user.totp_enabled))
+
+
 def roles_required(*roles: str) -> Callable[[F], F]:
     """Coarse check on a view: the user holds at least one of these roles."""
 

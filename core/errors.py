@@ -70,6 +70,17 @@ HTTP_CODES = {
 }
 
 
+def settle_refusal(exc: DomainError) -> None:
+    """End the transaction of a refused operation: keep only what the refusal must record
+    (a counted, audited failed attempt), otherwise roll everything back."""
+    from core.db import db
+
+    if exc.keep_changes:
+        db.session.commit()
+    else:
+        db.session.rollback()
+
+
 def wants_json() -> bool:
     """API paths and clients that prefer JSON get JSON errors; browsers get pages."""
     if request.path.startswith("/api/") or request.path == "/healthz":
@@ -112,10 +123,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
-        if exc.keep_changes:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        settle_refusal(exc)
         return render_error(exc.status, exc.code, exc.message, exc.details)
 
     @app.errorhandler(HTTPException)

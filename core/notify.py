@@ -27,6 +27,7 @@ from flask_login import current_user
 from flask_socketio import Namespace, SocketIO, join_room
 
 from core import clock
+from core.auth import may_connect
 from core.extensions import socketio
 
 NAMESPACE = "/notify"
@@ -50,10 +51,8 @@ class NotifyNamespace(Namespace):
     """Connections of signed-in users; they only listen, they send nothing."""
 
     def on_connect(self, auth=None):
-        if not current_user.is_authenticated:
+        if not may_connect():
             return False
-        if current_user.totp_required and not current_user.totp_enabled:
-            return False  # same rule as the pages: enrol the second factor first
         join_room(user_room(current_user.id))
         if current_user.org_id is not None:
             join_room(org_room(current_user.org_id))

@@ -20,6 +20,7 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
+from core.auth import may_connect
 from core.db import db
 from core.errors import DomainError
 from core.extensions import socketio
@@ -86,10 +87,8 @@ def register_handlers() -> None:
     # that server only, so each app's server needs its own handlers.
     @socketio.on("connect", namespace=NAMESPACE)
     def on_connect(auth=None):
-        if not current_user.is_authenticated:
+        if not may_connect():
             raise ConnectionRefusedError("unauthorized")
-        if current_user.totp_required and not current_user.totp_enabled:
-            raise ConnectionRefusedError("totp_required")
         return True
 
     @socketio.on("join", namespace=NAMESPACE)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from accounts.models import Role, User
 from core import clock, money
 from core.db import db
-from core.errors import DomainError, ValidationError
+from core.errors import DomainError, ValidationError, settle_refusal
 from evaluation import events, notices, service
 from evaluation.models import Committee, CommitteeMember, EvaluationClarification
 from evaluation.visibility import Action, can
@@ -218,10 +218,7 @@ def act(committee_id: int, action: str):
         result = ACTIONS[action](committee, request.form)
         db.session.commit()
     except DomainError as exc:
-        if exc.keep_changes:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        settle_refusal(exc)
         flash(exc.message, "danger")
         return redirect(url_for("evaluation.room", committee_id=committee_id))
     events.announce(committee_id, action)

@@ -14,7 +14,7 @@ from accounts.models import Org, OrgKind, Role, User
 from core import clock, money
 from core.auth import roles_required
 from core.db import db
-from core.errors import DomainError, NotFound, ValidationError
+from core.errors import DomainError, NotFound, ValidationError, settle_refusal
 from expert_draw import present, service
 from expert_draw.models import Draw, Invitation
 from expert_draw.subject import DrawSubject, subject_for_project
@@ -205,9 +205,7 @@ def _act(request_id: int, action, success: str):
     try:
         notify = action()
     except DomainError as exc:
-        db.session.rollback()
-        if exc.keep_changes:
-            db.session.commit()
+        settle_refusal(exc)
         flash(exc.message, "danger")
         return redirect(url_for("expert_draw.detail", request_id=request_id))
     db.session.commit()

@@ -14,8 +14,9 @@ from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
+from core.auth import may_connect
 from core.db import db
-from core.errors import DomainError
+from core.errors import DomainError, settle_refusal
 from core.extensions import socketio
 
 NAMESPACE = "/opening"
@@ -41,10 +42,7 @@ def _run(project_id, action, what: str) -> dict:
         action()
         db.session.commit()
     except DomainError as exc:
-        if exc.keep_changes:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        settle_refusal(exc)
         return {"ok": False, "error": {"code": exc.code, "message": exc.message}}
     if project_id is not None:
         announce(project_id, what)
@@ -66,7 +64,7 @@ def register_handlers() -> None:
     # that server only, so each app's server needs its own handlers.
     @socketio.on("connect", namespace=NAMESPACE)
     def on_connect(auth=None):
-        if not current_user.is_authenticated:
+        if not may_connect():
             raise ConnectionRefusedError("unauthorized")
         return True
 

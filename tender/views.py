@@ -15,7 +15,7 @@ from accounts.models import KeyPurpose, Org, OrgKind, PublicKey, Role, User
 from core import clock, money
 from core.auth import public
 from core.db import db
-from core.errors import DomainError, ValidationError
+from core.errors import DomainError, ValidationError, settle_refusal
 from tender import bids as bid_service
 from tender import events, filestore, hall, service
 from tender.models import Notice
@@ -204,10 +204,7 @@ def _act(project_id: int, action, success: str, what: str = "changed", after=Non
             after()
         flash(success, "success")
     except DomainError as exc:
-        if exc.keep_changes:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        settle_refusal(exc)
         flash(exc.message, "danger")
     return redirect(url_for("tender.project", project_id=project_id))
 
