@@ -27,7 +27,7 @@ install-dev: $(VENV)/.installed-dev node_modules/.installed translations
 assets: node_modules/.installed
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -d translations -f 2>&1 | grep -v "^compiling" || true
+	$(BIN)/pybabel -q compile -d translations -f
 
 run: install
 	$(BIN)/flask db upgrade
