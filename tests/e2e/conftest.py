@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +26,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
+from tests_helpers import running_server
 
 from core.config import ROOT
 
@@ -47,12 +46,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)  # so `-m "not browser"` leaves all of them out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _flask(env: dict, *args: str, timeout: float = 180) -> str:
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
@@ -60,25 +53,6 @@ def _flask(env: dict, *args: str, timeout: float = 180) -> str:
         pytest.fail(f"flask {' '.join(args)} failed ({done.returncode}):\n{done.stdout[-2000:]}\n"
                     f"{done.stderr[-4000:]}")
     return done.stdout
-
-
-def _tail(path: Path, chars: int = 4000) -> str:
-    return path.read_text(errors="replace")[-chars:]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if proc.poll() is not None:
-            break
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            continue
-    proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -105,37 +79,14 @@ def live_server_env(tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def live_server(live_server_env):
     """Base URL of a running demo server (embedded mode: SQLite, no worker)."""
-    import requests
-
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed")
     env = live_server_env
     tmp = Path(env["BIAOYUN_INSTANCE_PATH"]).parent
     _flask(env, "db", "upgrade")
     _flask(env, "demo", "seed")
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = tmp / "server.log"
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--no-worker", "--port", str(port)]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{_tail(log_path)}")
-            try:
-                if requests.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not healthy after {STARTUP_S}s:\n{_tail(log_path)}")
-            time.sleep(0.2)
+    with running_server(env, tmp / "server.log", STARTUP_S) as base_url:
         yield base_url
-    finally:
-        _stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,6 @@ to open 75 seconds after the start.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from tests_helpers import running_server
 
 from core.config import ROOT
 
@@ -48,27 +47,6 @@ with app.app_context():
 OPEN_AFTER_S = 75
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            continue
-
-
-def _tail(path: Path) -> str:
-    return path.read_text(errors="replace")[-4000:]
-
-
 def _totp(username: str, steps_ahead: int = 0) -> str:
     """A code of the demo user for the current 30 s step (+ steps_ahead: the server accepts +1)."""
     import pyotp
@@ -81,8 +59,6 @@ def _totp(username: str, steps_ahead: int = 0) -> str:
 
 @pytest.fixture(scope="module")
 def tender_server(live_server_env, tmp_path_factory):
-    import requests
-
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is not installed")
     instance = tmp_path_factory.mktemp("tender_server") / "instance"
@@ -94,31 +70,9 @@ def tender_server(live_server_env, tmp_path_factory):
     assert done.returncode == 0, done.stderr[-3000:]
     line = next(x for x in done.stdout.splitlines() if x.startswith("PROJECT"))
     _, project_id, lot_id, deadline = line.split()
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = instance.parent / "server.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--no-worker", "--port",
-                                 str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        limit = time.monotonic() + STARTUP_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{_tail(log_path)}")
-            try:
-                if requests.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > limit:
-                body = requests.get(f"{base_url}/healthz", timeout=2).text
-                pytest.fail(f"server not healthy after {STARTUP_S}s: {body}\n{_tail(log_path)[-1500:]}")
-            time.sleep(0.2)
+    with running_server(env, instance.parent / "server.log", STARTUP_S) as base_url:
         yield {"url": base_url, "env": env, "project": int(project_id), "lot": int(lot_id),
                "deadline": datetime.fromisoformat(deadline), "keys": instance / "demo-keys"}
-    finally:
-        _stop(proc)
 
 
 def _sweep(server) -> str:
