@@ -37,6 +37,12 @@ Keys::
     load_key_file(data, passphrase) -> KeyPair         # .signing, .encryption (None if absent)
     load_public_keys(pem_bytes) -> list[EllipticCurvePublicKey]
 
+Document signatures (a contract both parties sign, FORMAT.md §14)::
+
+    document_digest(doc) -> bytes                      # SHA-256 of the canonical JSON
+    sign_document(signing_private_key, digest) -> bytes   # raw r||s
+    verify_document(public_key, digest, signature) -> bool
+
 Every failure raises a subclass of ``SealedError`` with a stable ``.code`` (FORMAT.md §13);
 ``.bidder_fault`` marks the codes that are the bidder's fault under Art 31 when the
 container's signature is valid (key commitment mismatch, invalid stanza, invalid payload).
@@ -56,6 +62,7 @@ from crypto.container import (
     unwrap_share,
     verify_share,
 )
+from crypto.document import document_digest, sign_document, verify_document
 from crypto.errors import SealedError
 from crypto.keyfile import KeyPair, generate_key_file, load_key_file, load_public_keys
 from crypto.opening import (
@@ -83,6 +90,7 @@ __all__ = [
     "Sink",
     "check_policy",
     "combine_shares",
+    "document_digest",
     "generate_key_file",
     "inspect",
     "load_key_file",
@@ -94,8 +102,10 @@ __all__ = [
     "policy_hash",
     "read_header",
     "seal",
+    "sign_document",
     "unwrap_self",
     "unwrap_share",
     "validate_policy",
+    "verify_document",
     "verify_share",
 ]

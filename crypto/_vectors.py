@@ -227,11 +227,29 @@ def build_vectors() -> dict[str, Any]:
             "sign_public_key": public_key_b64u(keys["supplier_sign"].public_key()),
             "encrypt_public_key": public_key_b64u(keys["supplier_enc"].public_key()),
         },
+        "document_signature": _document_vector(keys["supplier_sign"]),
         "forged_self_stanza": {
             "container_b64u": b64u_encode(forged),
             "open_with_supplier_key": "key_commitment_mismatch",
             "open_with_shares": "ok",
         },
+    }
+
+
+def _document_vector(key: ec.EllipticCurvePrivateKey) -> dict[str, Any]:
+    """A contract-like document signed with RFC 6979 (deterministic) nonces (FORMAT.md §14)."""
+    from crypto.document import document_digest, sign_document
+
+    doc = {"amount_fen": 128_800_00, "amount_words": "壹拾贰万捌仟捌佰元整", "format": "biaoyun-contract/1",
+           "number": "HT-2025-0001-1", "purchaser": {"name": "某某县教育局"},
+           "supplier": {"name": "浙江某某科技有限公司"}, "terms": {"payment": "验收合格后30日内支付"}}
+    digest = document_digest(doc)
+    return {
+        "document": doc,
+        "canonical": canonical_json(doc).decode("utf-8"),
+        "sha256": digest.hex(),
+        "signer_public_key": public_key_b64u(key.public_key()),
+        "signature": b64u_encode(sign_document(key, digest)),
     }
 
 

@@ -18,8 +18,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from crypto import container, keyfile, opening, policy
-from crypto.encoding import canonical_json, load_json
+from crypto import container, document, keyfile, opening, policy
+from crypto.encoding import b64u_decode, b64u_encode, canonical_json, load_json
 from crypto.errors import SealedError
 
 EXIT_USAGE, EXIT_VERIFY = 2, 3
@@ -60,9 +60,13 @@ def _load_policy(path: str) -> dict[str, Any]:
     return pol
 
 
-def _load_keys(path: str, args: argparse.Namespace) -> keyfile.KeyPair:
+def _load_keys(path: str, args: argparse.Namespace, need: str = "encrypt") -> keyfile.KeyPair:
+    """Unlock a key file that must hold a key for `need` ("sign" or "encrypt")."""
     data = Path(path).read_bytes()
-    return keyfile.load_key_file(data, _passphrase(args, f"Passphrase for {path}: "))
+    keys = keyfile.load_key_file(data, _passphrase(args, f"Passphrase for {path}: "))
+    if (keys.signing if need == "sign" else keys.encryption) is None:
+        raise UsageError(f"{path} is a {keys.kind} key file: it holds no {need} key")
+    return keys
 
 
 def cmd_keygen(args: argparse.Namespace) -> None:
@@ -99,9 +103,9 @@ def cmd_seal(args: argparse.Namespace) -> None:
     bidder_id = args.bidder_id or summary.get("bidder_id") or summary.get("bidder")
     if not isinstance(bidder_id, str) or not bidder_id:
         raise UsageError("give --bidder-id or a bidder_id/bidder field in the summary")
-    keys = _load_keys(args.signer, args)
-    if keys.signing is None:
-        raise UsageError(f"{args.signer} is not a supplier key file (no signing key)")
+    keys = _load_keys(args.signer, args, "sign")
+    if keys.encryption is None:
+        raise UsageError(f"{args.signer} is not a supplier key file (no encryption key)")
     with ExitStack() as stack:
         files = [(Path(p).name, stack.enter_context(open(p, "rb"))) for p in args.files]
         result = _atomic_write(
@@ -147,6 +151,35 @@ def cmd_open(args: argparse.Namespace) -> None:
             shares = [container.Share.from_json(load_json(Path(p).read_bytes())) for p in args.share]
             result = opening.open_with_shares(source, shares, args.out, policy=pol)
     print(json.dumps({"out": args.out, "summary": result.summary, "files": result.files}, ensure_ascii=False))
+
+
+def _document_digest(path: str) -> bytes:
+    doc = load_json(Path(path).read_bytes())
+    if not isinstance(doc, dict):
+        raise UsageError("the document must be a JSON object")
+    return document.document_digest(doc)
+
+
+def cmd_sign_document(args: argparse.Namespace) -> None:
+    digest = _document_digest(args.document)
+    keys = _load_keys(args.key, args, "sign")
+    signature = document.sign_document(keys.signing, digest)
+    public = keyfile.public_pem([keys.signing.public_key()]).decode()
+    print(json.dumps({"sha256": digest.hex(), "signature": b64u_encode(signature), "public_key": public}))
+
+
+def cmd_verify_document(args: argparse.Namespace) -> int:
+    digest = _document_digest(args.document)
+    keys = keyfile.load_public_keys(Path(args.pub).read_bytes())
+    try:
+        signature = b64u_decode(args.signature.strip(), 64)
+    except ValueError as exc:
+        raise UsageError(f"the signature is not 64 bytes of base64url: {exc}") from None
+    if not any(document.verify_document(key, digest, signature) for key in keys):
+        print("error: signature_invalid: the signature does not verify under the given key", file=sys.stderr)
+        return EXIT_VERIFY
+    print(json.dumps({"sha256": digest.hex(), "valid": True}))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,6 +240,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--policy")
     passphrase_option(p)
     p.set_defaults(func=cmd_open)
+
+    p = sub.add_parser("sign-document", help="sign a JSON document (a contract) with a signing key")
+    p.add_argument("--key", required=True, help="key file with a signing key (supplier or signer)")
+    p.add_argument("--document", required=True, help="the document's JSON, as downloaded")
+    passphrase_option(p)
+    p.set_defaults(func=cmd_sign_document)
+
+    p = sub.add_parser("verify-document", help="check a document signature against a .pub file")
+    p.add_argument("--document", required=True)
+    p.add_argument("--pub", required=True, help=".pub file (PEM public keys)")
+    p.add_argument("--signature", required=True, help="base64url raw r||s signature")
+    p.set_defaults(func=cmd_verify_document)
     return parser
 
 

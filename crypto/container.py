@@ -13,14 +13,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from crypto import errors, hpke, shamir
+from crypto.document import sign_raw, verify_raw
 from crypto.encoding import (
     b64u_decode,
     b64u_encode,
@@ -102,21 +101,12 @@ def signature_message(digest: bytes) -> bytes:
 
 def sign_digest(signer_key: ec.EllipticCurvePrivateKey, digest: bytes) -> bytes:
     """Raw r||s signature (WebCrypto's format) with RFC 6979 nonces."""
-    der = signer_key.sign(signature_message(digest), ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
-    r, s = decode_dss_signature(der)
-    return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return sign_raw(signer_key, signature_message(digest))
 
 
 def verify_digest(signer: ec.EllipticCurvePublicKey, digest: bytes, signature: bytes) -> bool:
     """Check a raw r||s signature over the container digest."""
-    if len(signature) != 64:
-        return False
-    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-    try:
-        signer.verify(der, signature_message(digest), ec.ECDSA(hashes.SHA256()))
-    except InvalidSignature:
-        return False
-    return True
+    return verify_raw(signer, signature_message(digest), signature)
 
 
 # --- header -----------------------------------------------------------------------------

@@ -24,15 +24,16 @@ from crypto.errors import BadKeyFileError, BadPassphraseError
 KEY_FORMAT = "biaoyun-key/1"
 DEFAULT_ITERATIONS = 600_000
 MIN_ITERATIONS, MAX_ITERATIONS = 1_000, 10_000_000
-KINDS = {"supplier": ("sign", "encrypt"), "custodian": ("encrypt",)}
+KINDS = {"supplier": ("sign", "encrypt"), "custodian": ("encrypt",), "signer": ("sign",)}
 
 
 @dataclass(frozen=True)
 class KeyPair:
-    """The private keys of one key file: a supplier has both, a custodian only encryption."""
+    """The private keys of one key file: a supplier has both, a custodian only encryption, a signer
+    (a purchaser signing contracts) only signing."""
 
     kind: str
-    encryption: ec.EllipticCurvePrivateKey
+    encryption: ec.EllipticCurvePrivateKey | None
     signing: ec.EllipticCurvePrivateKey | None = None
 
 
@@ -120,7 +121,7 @@ def load_key_file(data: bytes, passphrase: str) -> KeyPair:
         raise BadKeyFileError(f"not a valid key file: {exc}") from exc
     aead = AESGCM(_wrapping_key(passphrase, salt, iterations))
     keys = {entry["use"]: _unwrap_entry(aead, entry) for entry in entries}
-    return KeyPair(kind, keys["encrypt"], keys.get("sign"))
+    return KeyPair(kind, keys.get("encrypt"), keys.get("sign"))
 
 
 def _unwrap_entry(aead: AESGCM, entry: dict[str, Any]) -> ec.EllipticCurvePrivateKey:

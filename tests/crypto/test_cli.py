@@ -131,6 +131,30 @@ def test_usage_errors_exit_2(world: Path, args: list[str]) -> None:
     assert run(world, *args).returncode == 2
 
 
-@pytest.mark.parametrize("command", ["keygen", "policy", "seal", "inspect", "share", "open"])
+@pytest.mark.parametrize("command", ["keygen", "policy", "seal", "inspect", "share", "open", "sign-document",
+                                     "verify-document"])
 def test_every_command_has_help(world: Path, command: str) -> None:
     assert "usage:" in ok(world, command, "--help")
+
+
+def test_sign_and_verify_a_document(world: Path) -> None:
+    """A purchaser's signer key and a supplier's key sign the same contract JSON; a changed text fails."""
+    ok(world, "keygen", "--kind", "signer", "--out", "buyer.key", "--passphrase-file", "pp", "--iterations", "1000")
+    (world / "contract.json").write_text(json.dumps({"format": "biaoyun-contract/1", "amount_fen": 100}),
+                                         encoding="utf-8")
+    for key, pub in (("buyer.key", "buyer.pub"), ("supplier.key", "supplier.pub")):
+        signed = json.loads(ok(world, "sign-document", "--key", key, "--document", "contract.json",
+                               "--passphrase-file", "pp"))
+        verified = json.loads(ok(world, "verify-document", "--document", "contract.json", "--pub", pub,
+                                 "--signature", signed["signature"]))
+        assert verified == {"sha256": signed["sha256"], "valid": True}
+    (world / "changed.json").write_text(json.dumps({"format": "biaoyun-contract/1", "amount_fen": 101}),
+                                        encoding="utf-8")
+    bad = run(world, "verify-document", "--document", "changed.json", "--pub", "buyer.pub",
+              "--signature", signed["signature"])
+    assert bad.returncode == 3 and "signature_invalid" in bad.stderr
+    # a custodian key cannot sign; a signer key cannot seal or take a share
+    assert run(world, "sign-document", "--key", "c1.key", "--document", "contract.json",
+               "--passphrase-file", "pp").returncode == 2
+    assert run(world, "share", "bid.sealed", "--key", "buyer.key", "--out", "x.share",
+               "--passphrase-file", "pp").returncode == 2

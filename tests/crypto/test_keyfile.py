@@ -13,7 +13,7 @@ from crypto.encoding import public_key_b64u
 from crypto.errors import BadKeyFileError, BadPassphraseError
 
 
-@pytest.mark.parametrize("kind", ["supplier", "custodian"])
+@pytest.mark.parametrize("kind", ["supplier", "custodian", "signer"])
 def test_generate_and_load(kind: str) -> None:
     data, pub = generate_key_file(kind, "correct horse", iterations=1000)
     pair = load_key_file(data, "correct horse")
@@ -23,6 +23,9 @@ def test_generate_and_load(kind: str) -> None:
             public_key_b64u(pair.signing.public_key()),
             public_key_b64u(pair.encryption.public_key()),
         ]
+    elif kind == "signer":
+        assert pair.encryption is None and [public_key_b64u(k) for k in publics] == [
+            public_key_b64u(pair.signing.public_key())]
     else:
         assert pair.signing is None and len(publics) == 1
     assert json.loads(data)["kdf"]["iterations"] == 1000

@@ -143,3 +143,22 @@ def test_key_file_vector() -> None:
     pair = load_key_file(json.dumps(entry["file"]).encode(), entry["passphrase"])
     assert container.public_key_b64u(pair.signing.public_key()) == entry["sign_public_key"]
     assert container.public_key_b64u(pair.encryption.public_key()) == entry["encrypt_public_key"]
+
+
+def test_document_signature_vector() -> None:
+    from crypto import document_digest, sign_document, verify_document
+    from crypto.encoding import load_public_key
+
+    case = V["document_signature"]
+    digest = document_digest(case["document"])
+    assert canonical_json(case["document"]).decode() == case["canonical"]
+    assert digest.hex() == case["sha256"]
+    public = load_public_key(case["signer_public_key"])
+    signature = b64u_decode(case["signature"], 64)
+    assert verify_document(public, digest, signature)
+    assert sign_document(_key("supplier_sign"), digest) == signature  # RFC 6979: deterministic
+    changed = {**case["document"], "amount_fen": case["document"]["amount_fen"] + 1}
+    assert not verify_document(public, document_digest(changed), signature)
+    # a document signature is not a bid trailer signature, and the reverse
+    assert not container.verify_digest(public, digest, signature)
+    assert not verify_document(public, digest, container.sign_digest(_key("supplier_sign"), digest))

@@ -78,6 +78,7 @@ export {
   DEFAULT_CHUNK_SIZE, checkFileKey, checkPolicy, combineShares, deriveKeys, inspect, open, policyHash, readHeader,
   seal, shareCommitment, shareFileText, unwrapSelf, unwrapShare, validatePolicy, verifyShare,
 } from "./container.js";
+export { DOCUMENT_LABEL, documentDigest, signDocument } from "./document.js";
 export { DEFAULT_ITERATIONS, generateKeyFile, publicKeyPem, readPublicKeyPem, unlockKeyFile } from "./keyfile.js";
 export { Sha256 } from "./sha256.js";
 export * as hpke from "./hpke.js";

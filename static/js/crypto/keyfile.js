@@ -11,7 +11,7 @@ export const KEY_FORMAT = "biaoyun-key/1";
 export const DEFAULT_ITERATIONS = 600000;
 export const MIN_ITERATIONS = 1000;
 export const MAX_ITERATIONS = 10000000;
-const KINDS = { supplier: ["sign", "encrypt"], custodian: ["encrypt"] };
+const KINDS = { supplier: ["sign", "encrypt"], custodian: ["encrypt"], signer: ["sign"] };
 const KIND_OF_USE = { sign: "ecdsa", encrypt: "ecdh" };
 
 async function wrappingKey(passphrase, salt, iterations) {
@@ -32,7 +32,7 @@ const aad = (use) => utf8(`biaoyun/key/v1/${use}`);
 
 /**
  * @typedef {object} KeyPairs
- * @property {"supplier"|"custodian"} kind
+ * @property {"supplier"|"custodian"|"signer"} kind
  * @property {UnlockedKey} encryption
  * @property {UnlockedKey|null} signing null for a custodian
  */
@@ -146,7 +146,7 @@ export async function readPublicKeyPem(pem) {
 
 /**
  * Generate fresh keys in this browser and their passphrase-protected key file.
- * @param {"supplier"|"custodian"} kind
+ * @param {"supplier"|"custodian"|"signer"} kind
  * @param {string} passphrase
  * @param {{iterations?: number}} [options] iterations default 600 000 (lower only for tests)
  * @returns {Promise<{keyFile: string, publicPem: string, publicKeys: {sign?: string, encrypt: string}}>}

@@ -7,8 +7,10 @@ import {
   b64uDecode, b64uEncode, canonicalJsonText, combineShares, deriveKeys, fromHex, generateKeyFile, inspect, open,
   policyHash, seal, shareCommitment, toHex, unlockKeyFile, unwrapSelf, unwrapShare, verifyShare,
 } from "../index.js";
+import { concat } from "../bytes.js";
+import { DOCUMENT_LABEL, documentDigest, signDocument } from "../document.js";
 import * as hpke from "../hpke.js";
-import { importPrivatePkcs8, importPrivateScalar } from "../primitives.js";
+import { importPrivatePkcs8, importPrivateScalar, subtle } from "../primitives.js";
 import { Sha256 } from "../sha256.js";
 import * as shamir from "../shamir.js";
 
@@ -214,6 +216,23 @@ export function vectorChecks(v) {
         broken.keys[0].public_key = kf.encrypt_public_key;
         await rejects(unlockKeyFile(JSON.stringify(broken), kf.passphrase), "bad_key_file", "swapped public key");
         await rejects(unlockKeyFile("{}", kf.passphrase), "bad_key_file", "not a key file");
+      },
+    },
+    {
+      name: "vectors: document signature (FORMAT.md §14): digest, Python's signature verifies, ours too",
+      fn: async () => {
+        const d = v.document_signature;
+        eq(canonicalJsonText(d.document), d.canonical, "canonical JSON");
+        const digest = await documentDigest(d.document);
+        eq(toHex(digest), d.sha256, "digest");
+        const pub = await subtle.importKey("raw", b64uDecode(d.signer_public_key, 65),
+          { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+        const check = (sig, msg) => subtle.verify({ name: "ECDSA", hash: "SHA-256" }, pub, b64uDecode(sig, 64), msg);
+        if (!(await check(d.signature, concat(DOCUMENT_LABEL, digest)))) throw new Error("Python's signature");
+        const signing = await importPrivatePkcs8(b64uDecode(v.keys.supplier_sign.pkcs8), "ecdsa");
+        const ours = await signDocument(signing, digest);
+        if (!(await check(ours, concat(DOCUMENT_LABEL, digest)))) throw new Error("our signature");
+        if (await check(ours, digest)) throw new Error("a signature without the label must not verify");
       },
     },
     ...v.containers.map((vc) => ({
