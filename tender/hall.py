@@ -15,6 +15,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from tender import bids as bid_service
 from tender.models import Bid, Checkin, Objection, OpeningRecord, Project, ShareSubmission
 from tender.opening import window_end
+from tender.price_detail import items_for_display, shown_words
 from tender.service import (
     get_project,
     is_custodian,
@@ -106,16 +107,26 @@ def state_for(user: User, project: Project) -> dict:
                          for i, b in enumerate(live, start=1)]
     lines = db.session.scalars(select(OpeningRecord).where(OpeningRecord.project_id == project.id)
                                .order_by(OpeningRecord.lot_id, OpeningRecord.id))
-    state["record"] = [{"lot": line.lot.number, "bidder": line.bidder_name, "price_fen": line.price_fen,
-                        "price": money.format_yuan(line.price_fen) if line.price_fen is not None else "",
-                        "price_upper": money.to_chinese_upper(line.price_fen) if line.price_fen is not None else "",
-                        "delivery": line.delivery, "brand": line.brand, "remarks": line.remarks} for line in lines]
+    state["record"] = [_record_line(line) for line in lines]
     objections = db.session.scalars(select(Objection).where(Objection.project_id == project.id)
                                     .order_by(Objection.raised_at))
     state["objections"] = [{"id": o.id, "text": o.text, "answer": o.answer, "mine": o.org_id == user.org_id,
                             "org": o.org.name if staff or o.org_id == user.org_id else None,
                             "raised_at": _iso(o.raised_at)} for o in objections]
     return state
+
+
+def _record_line(line: OpeningRecord) -> dict:
+    """One line of the opening record: the summary as read, with its price breakdown when it has one."""
+    detail = line.price_detail or {}
+    body = detail.get("body_price_fen")
+    return {"lot": line.lot.number, "bidder": line.bidder_name, "price_fen": line.price_fen,
+            "price": money.format_yuan(line.price_fen) if line.price_fen is not None else "",
+            "price_upper": shown_words(line.price_fen, detail),
+            "body_price": money.format_yuan(body) if body is not None else "",
+            "body_price_upper": detail.get("body_price_words") or detail.get("body_price_words_unreadable") or "",
+            "items": items_for_display(detail),
+            "delivery": line.delivery, "brand": line.brand, "remarks": line.remarks}
 
 
 # ---------------------------------------------------------------- actions in the hall

@@ -274,6 +274,10 @@ class OpeningRecord(db.Model):
     delivery: Mapped[str] = mapped_column(String(200), default="")
     brand: Mapped[str] = mapped_column(String(200), default="")  # for "same brand counts as one bidder"
     remarks: Mapped[str] = mapped_column(Text, default="")
+    # The summary's price breakdown as read at the opening (`tender.price_detail`): price_words,
+    # body_price_fen, body_price_words, items [{ref, name, quantity, unit_price_fen, total_fen}],
+    # *_unreadable, notes. NULL: the summary gave none. The committee corrects the price from it (Art 59).
+    price_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     opened_at: Mapped[datetime]
 
     lot: Mapped[Lot] = relationship()

@@ -24,6 +24,7 @@ from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from tender import filestore, vault
 from tender.models import Bid, Lot, Notice, OpeningRecord, Project, ShareSubmission
+from tender.price_detail import read_price_detail, remarks_with_notes
 from tender.rules import rule
 from tender.service import get_project
 from tender.transitions import BidStatus, LotStatus, NoticeKind, OpeningMode, ProjectStatus, move
@@ -253,17 +254,23 @@ def write_record(bid: Bid, summary: dict) -> OpeningRecord:
     bid.closed_at = now
     price = summary.get("price_fen")
     delivery = summary.get("delivery_days")
+    breakdown = read_price_detail(summary)  # never fails the opening: what it cannot read, it notes
     line = OpeningRecord(
         project_id=bid.project_id, lot_id=bid.lot_id, bid_id=bid.id, org_id=bid.org_id,
         bidder_name=str(summary.get("bidder") or bid.org.name)[:200],
         price_fen=price if isinstance(price, int) and not isinstance(price, bool) else None,
         delivery=(f"{delivery} 日" if isinstance(delivery, int) else str(summary.get("delivery") or ""))[:200],
         brand=str(summary.get("brand") or "").strip()[:200],
-        remarks=str(summary.get("remarks") or "")[:4000], opened_at=now)
+        remarks=remarks_with_notes(str(summary.get("remarks") or ""), breakdown.notes),
+        price_detail=breakdown.stored(), opened_at=now)
     db.session.add(line)
     db.session.flush()
-    record("tender.bid_opened", bid, {"lot_id": bid.lot_id, "org": bid.org_id, "price_fen": line.price_fen},
-           actor=SWEEP_ACTOR)
+    payload = {"lot_id": bid.lot_id, "org": bid.org_id, "price_fen": line.price_fen}
+    if line.price_detail is not None:
+        payload["price_detail"] = {"words": "price_words" in line.price_detail,
+                                   "items": len(line.price_detail.get("items", [])),
+                                   "notes": len(breakdown.notes)}
+    record("tender.bid_opened", bid, payload, actor=SWEEP_ACTOR)
     return line
 
 

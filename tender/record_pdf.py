@@ -11,6 +11,7 @@ from core import clock, money
 from core.db import db
 from tender.hall import BID_STATUS_ZH
 from tender.models import Bid, OpeningRecord, Project
+from tender.price_detail import items_for_display, shown_words
 
 FONT = "STSong-Light"
 
@@ -21,6 +22,11 @@ def available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def _escape(text: str) -> str:
+    """Text a supplier wrote, safe inside a reportlab Paragraph (which reads a little XML)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
 
 
 def render(project: Project) -> bytes:
@@ -48,14 +54,20 @@ def render(project: Project) -> bytes:
                        f"开标完成：{opened}（北京时间）", body),
              Spacer(1, 4 * mm)]
     rows = [["标项", "投标人", "投标报价（元）", "大写金额", "交货期", "备注"]]
-    lines = db.session.scalars(select(OpeningRecord).where(OpeningRecord.project_id == project.id)
-                               .order_by(OpeningRecord.lot_id, OpeningRecord.id))
+    lines = list(db.session.scalars(select(OpeningRecord).where(OpeningRecord.project_id == project.id)
+                                    .order_by(OpeningRecord.lot_id, OpeningRecord.id)))
     for line in lines:
         price = line.price_fen
-        rows.append([str(line.lot.number), Paragraph(line.bidder_name, cell),
-                     money.format_yuan(price) if price is not None else "",
-                     Paragraph(money.to_chinese_upper(price), cell) if price is not None else "",
-                     Paragraph(line.delivery, cell), Paragraph(line.remarks, cell)])
+        detail = line.price_detail or {}
+        figures = money.format_yuan(price) if price is not None else ""
+        if detail.get("body_price_fen") is not None:
+            figures += f"<br/>投标函：{money.format_yuan(detail['body_price_fen'])}"
+        words = shown_words(price, detail)
+        if detail.get("body_price_words") or detail.get("body_price_words_unreadable"):
+            words += f"<br/>投标函：{detail.get('body_price_words') or detail['body_price_words_unreadable']}"
+        rows.append([str(line.lot.number), Paragraph(_escape(line.bidder_name), cell), Paragraph(figures, cell),
+                     Paragraph(_escape(words), cell),
+                     Paragraph(line.delivery, cell), Paragraph(_escape(line.remarks), cell)])
     failed = db.session.scalars(select(Bid).where(Bid.project_id == project.id,
                                                   Bid.status.in_(("revoked", "voided"))))
     for bid in failed:
@@ -69,7 +81,23 @@ def render(project: Project) -> bytes:
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
                                ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    story += [table, Spacer(1, 6 * mm),
+    story.append(table)
+    for line in lines:
+        items = items_for_display(line.price_detail)
+        if not items:
+            continue
+        title_line = f"分项报价表 · 标项{line.lot.number} · {_escape(line.bidder_name)}"
+        story += [Spacer(1, 4 * mm), Paragraph(title_line, body)]
+        sub = Table([["序号", "名称", "数量", "单价（元）", "合价（元）"]]
+                    + [[Paragraph(_escape(i["ref"]), cell), Paragraph(_escape(i["name"]), cell), i["quantity"],
+                        i["unit_price"], i["total"]] for i in items],
+                    colWidths=[20 * mm, 110 * mm, 30 * mm, 40 * mm, 40 * mm], repeatRows=1)
+        sub.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9),
+                                 ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
+                                 ("ALIGN", (2, 1), (-1, -1), "RIGHT")]))
+        story.append(sub)
+    story += [Spacer(1, 6 * mm),
               Paragraph("本记录由标云平台根据各投标文件解密后的开标一览表自动生成；"
                         "每份投标文件的摘要、回执与审计日志可供核验。", body)]
     doc.build(story)

@@ -43,6 +43,23 @@ async function api(url, options = {}) {
   return body;
 }
 
+/** The price cell: the figures, the total stated in the 投标函 when given, and the itemised list. */
+function priceCell(r) {
+  const cell = el("td", { text: r.price });
+  if (r.body_price || r.body_price_upper) {
+    cell.append(el("div", { class: "small text-muted js-body-price",
+      text: `投标函：${r.body_price}${r.body_price_upper ? `（${r.body_price_upper}）` : ""}` }));
+  }
+  if (r.items && r.items.length) {
+    const rows = r.items.map((i) => el("tr", {}, el("td", { text: i.ref }), el("td", { text: i.name }),
+      el("td", { text: i.quantity }), el("td", { text: i.unit_price }), el("td", { text: i.total })));
+    const head = el("tr", {}, ...["序号", "名称", "数量", "单价（元）", "合价（元）"].map((t) => el("th", { text: t })));
+    cell.append(el("details", { class: "small js-items" }, el("summary", { text: `分项报价 ${r.items.length} 项` }),
+      el("table", { class: "table table-sm table-bordered mb-0" }, el("thead", {}, head), el("tbody", {}, ...rows))));
+  }
+  return cell;
+}
+
 function render(s) {
   state = s;
   offset = Date.parse(s.now) - Date.now();
@@ -75,7 +92,7 @@ function render(s) {
 
   const tbody = $("record-table").querySelector("tbody");
   tbody.replaceChildren(...s.record.map((r) => el("tr", { class: "js-record-row" },
-    el("td", { text: String(r.lot) }), el("td", { text: r.bidder }), el("td", { text: r.price }),
+    el("td", { text: String(r.lot) }), el("td", { text: r.bidder }), priceCell(r),
     el("td", { text: r.price_upper }), el("td", { text: r.delivery }), el("td", { text: r.remarks }))));
   $("record-empty").classList.toggle("d-none", s.record.length > 0);
 
