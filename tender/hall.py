@@ -27,7 +27,8 @@ from tender.transitions import OpeningMode, ProjectStatus
 
 CHECKIN_BEFORE_MINUTES = 60
 STATUS_ZH = {"draft": "草稿", "published": "已公告", "bidding": "投标中", "opening": "开标解密中",
-             "opened": "开标完成", "evaluating": "评审中", "failed": "废标", "cancelled": "已终止"}
+             "opened": "开标完成", "evaluating": "评审中", "closed": "已结束（合同已签订）", "failed": "废标",
+             "cancelled": "已终止"}
 BID_STATUS_ZH = {"submitted": "待解密", "superseded": "已被替换", "withdrawn": "已撤回", "opened": "已解密",
                  "revoked": "解密失败（视为撤销）", "voided": "未开启（视为撤回）"}
 
@@ -151,7 +152,7 @@ def checkin(user: User, project_id: int) -> Checkin:
 
 def confirm_record(user: User, project_id: int) -> Checkin:
     project = get_project(project_id)
-    if project.status not in (ProjectStatus.OPENED, ProjectStatus.EVALUATING):
+    if project.status not in (ProjectStatus.OPENED, ProjectStatus.EVALUATING, ProjectStatus.CLOSED):
         raise Conflict("开标记录尚未完成，暂不能确认。", code="record_not_ready")
     row = checkin(user, project_id)
     if row.confirmed_at is None:

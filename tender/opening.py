@@ -23,10 +23,10 @@ from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from tender import filestore, vault
-from tender.models import Bid, Lot, Notice, OpeningRecord, Project, ShareSubmission
+from tender.models import Bid, Lot, OpeningRecord, Project, ShareSubmission
 from tender.price_detail import read_price_detail, remarks_with_notes
 from tender.rules import rule
-from tender.service import get_project
+from tender.service import get_project, publish_notice
 from tender.transitions import BidStatus, LotStatus, NoticeKind, OpeningMode, ProjectStatus, move
 
 log = logging.getLogger(__name__)
@@ -105,8 +105,7 @@ def fail_lot(lot: Lot, reason: str, code: str, bids: list[Bid]) -> None:
     for bid in bids:
         move(bid, BidStatus.VOIDED)
         bid.closed_at, bid.outcome_code, bid.outcome_note = now, code, "标项未开标，投标文件不予开启"
-    db.session.add(Notice(project_id=project.id, lot_id=lot.id, kind=NoticeKind.FAILURE,
-                          title=f"{project.title} 标项{lot.number} 废标公告", body=reason, published_at=now))
+    publish_notice(project, NoticeKind.FAILURE, f"{project.title} 标项{lot.number} 废标公告", reason, lot)
     record("tender.lot_failed", lot, {"project": project.code, "lot": lot.number, "cause": code},
            actor=SWEEP_ACTOR)
 

@@ -34,6 +34,7 @@ from tender.rules import rule
 from tender.transitions import (
     Category,
     EvalMethod,
+    LotStatus,
     Method,
     NoticeKind,
     OpeningMode,
@@ -373,8 +374,7 @@ def publish_project(user: User, project_id: int) -> Project:
         f"开标方式：网上开标，{'保管人联合解密' if project.opening_mode == OpeningMode.CUSTODIAN else '投标人自行解密'}"
         f"（{project.k}/{len(project.custodians)} 门限）",
         *[f"标项 {lot.number}《{lot.name}》托管策略哈希：{lot.policy_hash}" for lot in project.lots]])
-    db.session.add(Notice(project_id=project.id, kind=NoticeKind.TENDER, title=f"{project.title} 采购公告",
-                          body=body, published_at=now))
+    publish_notice(project, NoticeKind.TENDER, f"{project.title} 采购公告", body)
     if project.notice_at <= now:
         move(project, ProjectStatus.BIDDING)
     db.session.flush()
@@ -393,6 +393,33 @@ def open_for_bids(project: Project) -> bool:
     return True
 
 
+def publish_notice(project: Project, kind: NoticeKind, title: str, body: str, lot: Lot | None = None) -> Notice:
+    """Every public notice goes out here (tender, evaluation): published now, on the project's page
+    and the portal; flushed so the caller's audit event can name it."""
+    notice = Notice(project_id=project.id, lot_id=lot.id if lot is not None else None, kind=kind, title=title[:200],
+                    body=body, published_at=clock.now())
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def settle_lot(lot: Lot, outcome: LotStatus, reason: str = "") -> None:
+    """The end of an evaluated lot: its contract signed (CONTRACTED), or the lot failed in the
+    evaluation (FAILED, with its 废标 notice). Once every lot of the project is settled the project
+    closes: CLOSED when at least one contract was signed, FAILED when none. The caller audits."""
+    project = get_project(lot.project_id, lock=True)
+    move(lot, outcome)
+    if outcome is LotStatus.FAILED:
+        lot.failure_reason = reason[:200]
+        publish_notice(project, NoticeKind.FAILURE, f"{project.title} 标项{lot.number} 废标公告", reason, lot)
+    settled = (LotStatus.CONTRACTED, LotStatus.FAILED)
+    if project.status is ProjectStatus.EVALUATING and all(x.status in settled for x in project.lots):
+        closed = any(x.status is LotStatus.CONTRACTED for x in project.lots)
+        move(project, ProjectStatus.CLOSED if closed else ProjectStatus.FAILED)
+        record("tender.project_closed", project, {"code": project.code, "status": project.status.value,
+                                                  "lots": {str(x.number): x.status.value for x in project.lots}})
+
+
 def cancel_project(user: User, project_id: int, reason: str) -> Project:
     project = get_project(project_id, lock=True)
     require_staff(user, project)
@@ -401,8 +428,7 @@ def cancel_project(user: User, project_id: int, reason: str) -> Project:
         raise ValidationError("请填写终止原因。", code="reason_missing")
     move(project, ProjectStatus.CANCELLED)
     if project.published_at:
-        db.session.add(Notice(project_id=project.id, kind=NoticeKind.FAILURE, title=f"{project.title} 终止公告",
-                              body=reason, published_at=clock.now()))
+        publish_notice(project, NoticeKind.FAILURE, f"{project.title} 终止公告", reason)
     record("tender.project_cancelled", project, {"code": project.code, "reason": reason})
     return project
 
@@ -412,13 +438,13 @@ def redo_failed_lots(user: User, project_id: int, method: str, reason: str) -> P
 
     The new draft keeps purchaser, evaluation, custody and documents; its timeline starts now
     and meets the new method's minimum periods (the agency can cancel and recreate to change it)."""
-    from tender.transitions import METHOD_SWITCHES, LotStatus
+    from tender.transitions import METHOD_SWITCHES
 
     old = get_project(project_id)
     require_staff(user, old)
     failed = [lot for lot in old.lots if lot.status == LotStatus.FAILED]
     if not failed or old.status not in (ProjectStatus.OPENING, ProjectStatus.OPENED, ProjectStatus.FAILED,
-                                        ProjectStatus.EVALUATING):
+                                        ProjectStatus.EVALUATING, ProjectStatus.CLOSED):
         raise Conflict("只有开标后废标的标项可以变更采购方式重新采购。", code="nothing_failed")
     if method not in METHOD_SWITCHES.get(old.method.value, ()):
         raise ValidationError(f"{old.method.value} 废标后不能变更为 {method}。", code="method_switch_refused")
@@ -478,10 +504,7 @@ def publish_correction(user: User, project_id: int, title: str, body: str) -> No
     if moved:
         body += (f"\n\n因更正内容距投标截止不足法定期限，投标截止（开标）时间顺延至 "
                  f"{clock.format_local(moved)}（北京时间）。")
-    notice = Notice(project_id=project.id, kind=NoticeKind.CORRECTION, title=title[:200], body=body,
-                    published_at=now)
-    db.session.add(notice)
-    db.session.flush()
+    notice = publish_notice(project, NoticeKind.CORRECTION, title, body)
     record("tender.correction_published", notice, {"project": project.code, "title": notice.title})
     return notice
 
@@ -541,9 +564,7 @@ def answer_question(user: User, clarification_id: int, answer: str) -> Clarifica
     body = f"问：{item.question}\n答：{answer}"
     if moved:
         body += f"\n\n投标截止（开标）时间顺延至 {clock.format_local(moved)}（北京时间）。"
-    db.session.add(Notice(project_id=project.id, kind=NoticeKind.CLARIFICATION, title=f"{project.title} 澄清",
-                          body=body, published_at=now))
-    db.session.flush()
+    publish_notice(project, NoticeKind.CLARIFICATION, f"{project.title} 澄清", body)
     record("tender.question_answered", item, {"project": project.code, "deadline_moved": moved is not None})
     return item
 

@@ -52,6 +52,7 @@ class ProjectStatus(enum.StrEnum):
     OPENING = "opening"        # deadline passed: shares / keys are coming in, bids being opened
     OPENED = "opened"          # every lot's opening is finished; the record stands
     EVALUATING = "evaluating"  # evaluation/ takes over
+    CLOSED = "closed"          # every lot settled: contract signed or lot failed (at least one contract)
     FAILED = "failed"
     CANCELLED = "cancelled"
 
@@ -60,7 +61,8 @@ class LotStatus(enum.StrEnum):
     OPEN = "open"
     OPENING = "opening"
     OPENED = "opened"
-    FAILED = "failed"
+    CONTRACTED = "contracted"  # the award's contract is signed by both parties: the lot is done
+    FAILED = "failed"          # too few bids at the opening, or failed in the evaluation (废标)
 
 
 class BidStatus(enum.StrEnum):
@@ -91,9 +93,11 @@ TRANSITIONS: dict[type[enum.Enum], frozenset[tuple[enum.Enum, enum.Enum]]] = {
         (P.BIDDING, P.OPENING), (P.BIDDING, P.CANCELLED),
         (P.OPENING, P.OPENED), (P.OPENING, P.FAILED),
         (P.OPENED, P.EVALUATING), (P.OPENED, P.FAILED),
+        (P.EVALUATING, P.CLOSED), (P.EVALUATING, P.FAILED),
     }),
     LotStatus: frozenset({
         (L.OPEN, L.OPENING), (L.OPEN, L.FAILED), (L.OPENING, L.OPENED), (L.OPENING, L.FAILED),
+        (L.OPENED, L.CONTRACTED), (L.OPENED, L.FAILED),
     }),
     BidStatus: frozenset({
         (B.SUBMITTED, B.SUPERSEDED), (B.SUBMITTED, B.WITHDRAWN), (B.SUBMITTED, B.OPENED),

@@ -318,7 +318,8 @@ def record_pdf(project_id: int):
 
     p = _project_or_404(project_id)
     hall.require_entry(current_user, p)
-    if p.status not in (ProjectStatus.OPENING, ProjectStatus.OPENED, ProjectStatus.EVALUATING, ProjectStatus.FAILED):
+    if p.status not in (ProjectStatus.OPENING, ProjectStatus.OPENED, ProjectStatus.EVALUATING, ProjectStatus.CLOSED,
+                        ProjectStatus.FAILED):
         abort(404)
     if not pdf.available():
         abort(501)

@@ -178,10 +178,10 @@ def test_create_through_api(world, clock, client):
     assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "project_invalid"
 
 
-ALL_PROJECT = ["draft", "published", "bidding", "opening", "opened", "evaluating", "failed", "cancelled"]
+ALL_PROJECT = ["draft", "published", "bidding", "opening", "opened", "evaluating", "closed", "failed", "cancelled"]
 ALLOWED_PROJECT = {("draft", "published"), ("draft", "cancelled"), ("published", "bidding"), ("published", "cancelled"),
                    ("bidding", "opening"), ("bidding", "cancelled"), ("opening", "opened"), ("opening", "failed"),
-                   ("opened", "evaluating"), ("opened", "failed")}
+                   ("opened", "evaluating"), ("opened", "failed"), ("evaluating", "closed"), ("evaluating", "failed")}
 
 
 @pytest.mark.parametrize("frm", ALL_PROJECT)

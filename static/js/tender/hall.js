@@ -120,7 +120,7 @@ function renderMine(s) {
   if (!s.me.supplier) return;
   $("checkin-btn").disabled = s.me.checked_in;
   $("checkin-btn").textContent = s.me.checked_in ? "已签到" : "签到";
-  const done = ["opened", "evaluating"].includes(s.project.status);
+  const done = ["opened", "evaluating", "closed"].includes(s.project.status);
   $("confirm-btn").classList.toggle("d-none", !done);
   $("confirm-btn").disabled = s.me.confirmed;
   $("confirm-btn").textContent = s.me.confirmed ? "已确认开标记录" : "确认开标记录";
