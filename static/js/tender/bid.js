@@ -1,19 +1,17 @@
 // Sealed bid submission page: seal in the browser (static/js/crypto) or upload a CLI-sealed file.
 // The upload streams the sealed Blob as the raw request body with a progress bar; the server
-// answers with the signed receipt.
+// answers with the signed receipt. The opening summary (开标一览表 with its 大写 amount and the
+// 分项报价表) is built by ./price.js from the page's fields.
 import { mountSealForm } from "/static/js/crypto/seal-page.js";
+import { buildSummary, fenToUpper, formatYuan, lineTotal, parseQuantity, warnings, yuanToFen } from "./price.js";
+
+export { yuanToFen };
 
 const app = document.getElementById("bid-app");
 const d = app.dataset;
 const result = document.getElementById("bid-result");
 const progress = document.getElementById("upload-progress");
-
-/** "950000.5" yuan -> fen as an integer, with no floating point. */
-export function yuanToFen(text) {
-  const m = /^\s*(\d{1,13})(?:\.(\d{1,2}))?\s*$/.exec(String(text).replace(/[,，]/g, ""));
-  if (!m) return null;
-  return Number(m[1]) * 100 + Number((m[2] || "").padEnd(2, "0"));
-}
+const $ = (id) => document.getElementById(id);
 
 function show(kind, text) {
   result.className = `alert alert-${kind} mt-2`;
@@ -43,14 +41,109 @@ function receiptText(body) {
   return `已递交。回执：摘要 ${r.sha256.slice(0, 16)}…，服务器时间 ${r.received_at}，审计日志序号 ${r.audit_seq}。`;
 }
 
+// ---------------------------------------------------------------- the price fields
+
+/** A 大写 field follows its figures until the supplier edits it (then a link brings it back). */
+function wordsFollow(figuresId, wordsId, resetId) {
+  const figures = $(figuresId);
+  const words = $(wordsId);
+  const reset = resetId ? $(resetId) : null;
+  const fill = () => {
+    if (words.dataset.auto !== "1") return;
+    const fen = yuanToFen(figures.value);
+    words.value = fen === null ? "" : fenToUpper(fen);
+  };
+  figures.addEventListener("input", () => { fill(); checkPrice(); });
+  words.addEventListener("input", () => {
+    words.dataset.auto = "0";
+    if (reset) reset.classList.remove("d-none");
+    checkPrice();
+  });
+  if (reset) {
+    reset.addEventListener("click", (event) => {
+      event.preventDefault();
+      words.dataset.auto = "1";
+      reset.classList.add("d-none");
+      fill();
+      checkPrice();
+    });
+  }
+  fill();
+}
+
+function itemRow() {
+  const input = (cls, mode) => Object.assign(document.createElement("input"),
+    { className: `form-control form-control-sm ${cls}`, inputMode: mode || "text" });
+  const tr = document.createElement("tr");
+  tr.className = "js-item";
+  const cells = [document.createElement("span"), input("js-name"), input("js-quantity", "decimal"),
+    input("js-unit", "decimal"), input("js-total", "decimal")];
+  cells[0].className = "js-ref";
+  cells[4].dataset.auto = "1";
+  const remove = Object.assign(document.createElement("button"),
+    { className: "btn btn-sm btn-link text-danger js-remove", type: "button", textContent: "删除" });
+  for (const c of [...cells, remove]) {
+    const td = document.createElement("td");
+    td.append(c);
+    tr.append(td);
+  }
+  const [, , quantity, unit, total] = cells;
+  const recompute = () => {
+    if (total.dataset.auto !== "1") return;
+    const q = parseQuantity(quantity.value);
+    const u = yuanToFen(unit.value);
+    total.value = q !== null && u !== null ? formatYuan(lineTotal(u, q)).replace(/,/g, "") : "";
+  };
+  quantity.addEventListener("input", () => { recompute(); checkPrice(); });
+  unit.addEventListener("input", () => { recompute(); checkPrice(); });
+  total.addEventListener("input", () => { total.dataset.auto = total.value.trim() ? "0" : "1"; checkPrice(); });
+  tr.querySelector(".js-name").addEventListener("input", checkPrice);
+  remove.addEventListener("click", () => { tr.remove(); numberRows(); checkPrice(); });
+  return tr;
+}
+
+function numberRows() {
+  [...document.querySelectorAll("#items-table .js-item")].forEach((tr, i) => {
+    tr.querySelector(".js-ref").textContent = String(i + 1);
+  });
+}
+
+function formValues() {
+  return {
+    bidder: d.bidderName, lot: d.lot, price: $("price").value, priceWords: $("price-words").value,
+    bodyPrice: $("body-price").value, bodyPriceWords: $("body-price-words").value,
+    delivery: $("delivery").value, remarks: $("remarks").value,
+    items: [...document.querySelectorAll("#items-table .js-item")].map((tr) => ({
+      name: tr.querySelector(".js-name").value, quantity: tr.querySelector(".js-quantity").value,
+      unitPrice: tr.querySelector(".js-unit").value, total: tr.querySelector(".js-total").value,
+    })),
+  };
+}
+
+/** Show the items' sum and what the committee would have to correct, while the supplier types. */
+function checkPrice() {
+  const box = $("price-warnings");
+  let found = [];
+  try {
+    const s = buildSummary(formValues(), Number(d.maxPriceFen));
+    $("items-sum").textContent = s.items ? formatYuan(s.items.reduce((n, i) => n + i.total_fen, 0)) : "—";
+    found = warnings(s);
+  } catch {
+    $("items-sum").textContent = "—";
+  }
+  box.replaceChildren(...found.map((w) => Object.assign(document.createElement("div"), { textContent: w })));
+  box.classList.toggle("d-none", found.length === 0);
+}
+
+wordsFollow("price", "price-words", "price-words-reset");
+wordsFollow("body-price", "body-price-words");
+$("item-add").addEventListener("click", () => {
+  $("items-table").querySelector("tbody").append(itemRow());
+  numberRows();
+});
+
 function summary() {
-  const price = yuanToFen(document.getElementById("price").value);
-  if (price === null) throw Object.assign(new Error("请填写有效的投标报价（元，最多两位小数）。"), { code: "price" });
-  if (price > Number(d.maxPriceFen)) throw Object.assign(new Error("投标报价超过最高限价。"), { code: "price" });
-  const days = Number.parseInt(document.getElementById("delivery").value, 10);
-  const out = { bidder: d.bidderName, lot: d.lot, price_fen: price, remarks: document.getElementById("remarks").value };
-  if (Number.isInteger(days) && days >= 0) out.delivery_days = days;
-  return out;
+  return buildSummary(formValues(), Number(d.maxPriceFen));
 }
 
 async function loadPolicy() {
