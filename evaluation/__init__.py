@@ -31,6 +31,8 @@ def register(app: Flask) -> None:
     events.register_handlers()
     schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
     schedule.setdefault("evaluation-award-deadlines", {"task": "evaluation.tasks.sweep_awards", "schedule": 3600.0})
+    schedule.setdefault("evaluation-complaint-deadlines",
+                        {"task": "evaluation.tasks.sweep_complaints", "schedule": 3600.0})
     celery_app = app.extensions.get("celery")
     if celery_app is not None:  # the beat schedule is read when Celery is configured, before features
         celery_app.conf.beat_schedule = schedule

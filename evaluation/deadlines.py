@@ -13,6 +13,12 @@ counts (期间开始之日不计算在内). Defaults, each configurable per regi
   (政府采购法 Art 52; 实施条例 Art 53 (三): "公告期限届满之日"); we take the notice as expiring
   on the working day after publication — the later of the two readings, so no supplier loses a day;
 - the purchaser or agency answers a challenge within 7 working days of receiving it (Art 53);
+- a challenger unsatisfied with the answer, or left without one, complains to the finance department
+  within 15 working days after the answer period ends (政府采购法 Art 55; 94号令 Art 17); we count
+  from the later of the answer's deadline and the day of a late answer;
+- finance decides whether to accept a complaint within 5 working days of receiving it (94号令 Art 21)
+  and decides it within 30 working days of receiving it (Art 26); it may suspend the procurement for
+  at most 30 days (Art 28);
 - the contract is signed within 30 days of the award notice (政府采购法 Art 46; 87号令 Art 71),
   moved to the next working day if the 30th falls on a rest day;
 - the contract notice follows within 2 working days of signing (实施条例 Art 50);
@@ -39,6 +45,10 @@ class AwardPeriods:
     result_notice_period_workdays: int = 1
     challenge_workdays: int = 7
     challenge_answer_workdays: int = 7
+    complaint_workdays: int = 15
+    complaint_accept_workdays: int = 5
+    complaint_decision_workdays: int = 30
+    complaint_suspension_days: int = 30  # calendar days
     contract_days: int = 30  # calendar days
     contract_notice_workdays: int = 2
     expert_rating_workdays: int = 5
@@ -50,6 +60,9 @@ class Step(enum.StrEnum):
     RESULT_NOTICE = "result_notice"               # from the confirmation of the winner
     CHALLENGE = "challenge"                       # from the publication of the result
     CHALLENGE_ANSWER = "challenge_answer"         # from the receipt of the challenge
+    COMPLAINT = "complaint"                       # from the end of the answer period (or a late answer)
+    COMPLAINT_ACCEPT = "complaint_accept"         # from the receipt of the complaint
+    COMPLAINT_DECISION = "complaint_decision"     # from the receipt of the complaint
     CONTRACT = "contract"                         # from the award notice
     CONTRACT_NOTICE = "contract_notice"           # from the signing of the contract
     EXPERT_RATING = "expert_rating"               # from the end of the evaluation
@@ -70,6 +83,9 @@ def due_date(step: Step | str, start: date, periods: AwardPeriods = AwardPeriods
         Step.PURCHASER_CONFIRM: periods.purchaser_confirm_workdays,
         Step.RESULT_NOTICE: periods.result_notice_workdays,
         Step.CHALLENGE_ANSWER: periods.challenge_answer_workdays,
+        Step.COMPLAINT: periods.complaint_workdays,
+        Step.COMPLAINT_ACCEPT: periods.complaint_accept_workdays,
+        Step.COMPLAINT_DECISION: periods.complaint_decision_workdays,
         Step.CONTRACT_NOTICE: periods.contract_notice_workdays,
         Step.EXPERT_RATING: periods.expert_rating_workdays,
     }[step]

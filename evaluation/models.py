@@ -46,9 +46,11 @@ __all__ = [
     "ClarificationKind",
     "Committee",
     "CommitteeMember",
+    "Complaint",
     "Contract",
     "EvaluationClarification",
     "EvaluationReport",
+    "EvidenceFile",
     "ExpertRating",
     "FlagResolution",
     "PriceCorrectionRecord",
@@ -536,7 +538,6 @@ class Challenge(db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     text: Mapped[str] = mapped_column(Text)
-    evidence_sha256: Mapped[str | None] = mapped_column(String(64))  # of the evidence text/file the bidder gives
     filed_at: Mapped[datetime]
     answer_due_at: Mapped[datetime]
     answer: Mapped[str | None] = mapped_column(Text)
@@ -545,10 +546,83 @@ class Challenge(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     answered_at: Mapped[datetime | None]
 
+    files: Mapped[list[EvidenceFile]] = relationship(
+        primaryjoin="EvidenceFile.challenge_id == Challenge.id", order_by="EvidenceFile.id", viewonly=True)
+
     __table_args__ = (
         CheckConstraint("text <> ''", name="text_not_empty"),
         CheckConstraint("(answer IS NULL) = (answered_at IS NULL) AND (answer IS NULL) = (upheld IS NULL)",
                         name="answer_complete"),
         CheckConstraint("remedy IS NULL OR (upheld AND remedy IN ('void_award', 'reevaluate'))",
                         name="remedy_only_if_upheld"),
+    )
+
+
+class Complaint(db.Model):
+    """投诉: a challenger's complaint to the finance department of the project's region (94号令), after
+    the challenge was answered or its answer period ran out; finance accepts or refuses it, may suspend
+    the procurement while handling it, and decides it."""
+
+    __tablename__ = "evaluation_complaint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("evaluation_challenge.id", ondelete="CASCADE"),
+                                              unique=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("evaluation_award.id", ondelete="CASCADE"), index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)  # the project's
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    facts: Mapped[str] = mapped_column(Text)
+    requests: Mapped[str] = mapped_column(Text)
+    status: Mapped[ComplaintStatus] = mapped_column(enum_column(ComplaintStatus, "evaluation_complaint_status"),
+                                                    default=ComplaintStatus.FILED, index=True)
+    filed_at: Mapped[datetime]
+    accept_due_at: Mapped[datetime]     # finance accepts or refuses within 5 working days
+    decide_due_at: Mapped[datetime]     # and decides within 30 working days of receipt
+    accepted_at: Mapped[datetime | None]
+    suspended_until: Mapped[datetime | None]  # the procurement is suspended until then (at most 30 days)
+    refusal_code: Mapped[str | None] = mapped_column(String(24))
+    decision: Mapped[str | None] = mapped_column(Text)  # the refusal's or the decision's reasons
+    remedy: Mapped[str | None] = mapped_column(String(20))  # "void_award" | "reevaluate"
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+
+    files: Mapped[list[EvidenceFile]] = relationship(
+        primaryjoin="EvidenceFile.complaint_id == Complaint.id", order_by="EvidenceFile.id", viewonly=True)
+
+    __table_args__ = (
+        CheckConstraint("facts <> '' AND requests <> ''", name="facts_and_requests"),
+        CheckConstraint("status NOT IN ('accepted', 'dismissed', 'upheld') OR accepted_at IS NOT NULL",
+                        name="accepted_has_time"),
+        CheckConstraint("(status IN ('refused', 'dismissed', 'upheld')) = (decided_at IS NOT NULL)",
+                        name="decided_has_time"),
+        CheckConstraint("status NOT IN ('refused', 'dismissed', 'upheld') OR "
+                        "(decision IS NOT NULL AND handled_by_id IS NOT NULL)", name="decision_has_reasons"),
+        CheckConstraint("(status = 'refused') = (refusal_code IS NOT NULL)", name="refusal_has_code"),
+        CheckConstraint("(status = 'upheld') = (remedy IS NOT NULL) AND "
+                        "(remedy IS NULL OR remedy IN ('void_award', 'reevaluate'))", name="remedy_only_if_upheld"),
+        CheckConstraint("suspended_until IS NULL OR accepted_at IS NOT NULL", name="suspended_once_accepted"),
+    )
+
+
+class EvidenceFile(db.Model):
+    """An evidence file of a challenge or of a complaint, kept in the file store as uploaded."""
+
+    __tablename__ = "evaluation_evidence_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_challenge.id", ondelete="CASCADE"),
+                                                     index=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_complaint.id", ondelete="CASCADE"),
+                                                     index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(300))  # relative to FILE_STORE/tender (tender.filestore)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint("(challenge_id IS NULL) <> (complaint_id IS NULL)", name="one_owner"),
+        CheckConstraint("size > 0 AND name <> ''", name="not_empty"),
     )

@@ -104,3 +104,65 @@ def award_due(award_id: int, *, overdue: bool) -> None:
         if finance:
             _send({"title": "采购人逾期未确定中标人", "body": f"{project.code} {project.title}",
                    "level": "danger", "url": f"/evaluation/{committee.id}"}, org_ids=finance)
+
+
+def _complaint_parties(complaint_id: int):
+    from accounts.models import Org, OrgKind
+    from evaluation.models import Award, Complaint
+    from evaluation.service import _project, committee_for_lot
+
+    row = db.session.get(Complaint, complaint_id)
+    project = _project(committee_for_lot(db.session.get(Award, row.award_id).lot_id))
+    from sqlalchemy import select
+
+    finance = list(db.session.scalars(select(Org.id).where(Org.kind == OrgKind.FINANCE,
+                                                           Org.region_code == row.region_code)))
+    return row, project, finance
+
+
+def challenge_filed(challenge_id: int) -> None:
+    from evaluation.models import Award, Challenge
+    from evaluation.service import _project, committee_for_lot
+
+    row = db.session.get(Challenge, challenge_id)
+    committee = committee_for_lot(db.session.get(Award, row.award_id).lot_id)
+    project = _project(committee)
+    _send({"title": "收到质疑", "body": f"{project.title}：请在答复期限内答复质疑。", "level": "warning",
+           "url": f"/evaluation/{committee.id}"}, org_ids=[project.agency_org_id, project.purchaser_org_id])
+
+
+def challenge_answered(challenge_id: int) -> None:
+    from evaluation.models import Challenge
+
+    row = db.session.get(Challenge, challenge_id)
+    _send({"title": "质疑已答复", "body": "代理机构已答复您的质疑；对答复不满意的，可以在期限内向财政部门投诉。",
+           "level": "info", "url": f"/evaluation/awards/{row.award_id}/challenges"}, org_ids=[row.org_id])
+
+
+def complaint_filed(complaint_id: int) -> None:
+    row, project, finance = _complaint_parties(complaint_id)
+    _send({"title": "收到投诉", "body": f"{project.code} {project.title}：请在 5 个工作日内决定是否受理。",
+           "level": "warning", "url": "/evaluation/complaints"}, org_ids=finance)
+    _send({"title": "供应商已向财政部门投诉", "body": f"{project.title}：财政部门将依法处理。", "level": "info",
+           "url": f"/evaluation/awards/{row.award_id}/challenges"},
+          org_ids=[project.agency_org_id, project.purchaser_org_id])
+
+
+def complaint_handled(complaint_id: int) -> None:
+    """Accepted, suspended, refused or decided: the complainant, the agency and the purchaser are told."""
+    from evaluation.complaints import STATUS_ZH
+
+    row, project, _finance = _complaint_parties(complaint_id)
+    body = f"{project.title}：投诉{STATUS_ZH[row.status.value]}。"
+    if row.suspended_until is not None and row.status.value == "accepted":
+        body += "采购活动已暂停，暂停期间不得签订合同。"
+    _send({"title": "投诉处理进展", "body": body, "level": "warning",
+           "url": f"/evaluation/awards/{row.award_id}/challenges"},
+          org_ids=[row.org_id, project.agency_org_id, project.purchaser_org_id])
+
+
+def complaint_due(complaint_id: int, *, overdue: bool) -> None:
+    row, project, finance = _complaint_parties(complaint_id)
+    step = "受理" if row.status.value == "filed" else "作出处理决定"
+    _send({"title": f"投诉{step}期限" + ("已过" if overdue else "将至"), "body": f"{project.code} {project.title}",
+           "level": "danger" if overdue else "warning", "url": "/evaluation/complaints"}, org_ids=finance)

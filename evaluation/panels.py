@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from accounts.models import Role, User
 from core import clock
-from evaluation import service
+from evaluation import challenges, complaints, service
 from evaluation.models import Award
 from evaluation.transitions import AwardStatus
 from portal.dashboard import DEADLINE_SOURCES, Panel, nav_item, panel
@@ -51,8 +51,28 @@ def supplier_clarifications(user: User) -> Panel:
                  link=url_for("evaluation.clarifications"), link_text=str(_l("查看全部")))
 
 
+@panel(Role.SUPERVISOR)
+def open_complaints(user: User) -> Panel:
+    rows = complaints.complaints_for_finance(user, open_only=True)
+    items = [{"title": f"投诉 #{c.id}：{c.facts[:40]}", "note": f"{complaints.STATUS_ZH[c.status.value]} · 期限 "
+              f"{clock.format_local(complaints.next_due(c), '%Y-%m-%d')}",
+              "url": url_for("evaluation.complaint_list")} for c in rows[:8]]
+    return Panel(title=str(_l("投诉处理")), empty=str(_l("供应商向本地区财政部门提起的投诉会显示在这里。")),
+                 items=items, link=url_for("evaluation.complaint_list"), link_text=str(_l("全部投诉")))
+
+
+@panel(Role.AGENCY_STAFF)
+def challenges_to_answer(user: User) -> Panel:
+    items = [{"title": c.text[:60], "note": f"答复期限 {clock.format_local(c.answer_due_at, '%Y-%m-%d')}",
+              "url": url_for("evaluation.award_challenges", award_id=c.award_id)}
+             for c in challenges.pending_answers(user)[:8]]
+    return Panel(title=str(_l("待答复的质疑")),
+                 empty=str(_l("供应商对采购结果提出的质疑会显示在这里，请在 7 个工作日内答复。")), items=items)
+
+
 def next_evaluation_deadline(user: User | None) -> dict | None:
-    """A purchaser's winner confirmation, or a supplier's clarification answer, whichever is nearer."""
+    """A purchaser's winner confirmation, a supplier's clarification answer, the agency's answer to a
+    challenge, or finance's acceptance or decision of a complaint, whichever is nearest."""
     if user is None or not user.is_authenticated:
         return None
     found = []
@@ -71,9 +91,14 @@ def next_evaluation_deadline(user: User | None) -> dict | None:
                                   .where(Project.purchaser_org_id == user.org_id,
                                          Award.status == AwardStatus.PENDING))
         found += [{"label": "确定中标（成交）供应商期限", "at": a.confirm_due_at} for a in rows]
+    found += [{"label": "质疑答复期限", "at": c.answer_due_at} for c in challenges.pending_answers(user)]
+    if user.has_role(Role.SUPERVISOR):
+        found += [{"label": "投诉受理期限" if c.status.value == "filed" else "投诉处理期限",
+                   "at": complaints.next_due(c)} for c in complaints.complaints_for_finance(user, open_only=True)]
     return min(found, key=lambda d: d["at"]) if found else None
 
 
 DEADLINE_SOURCES.append(next_evaluation_deadline)
 nav_item(_l("网上评审"), "evaluation.index", Role.EXPERT, Role.AGENCY_STAFF, Role.PURCHASER, Role.SUPERVISOR)
 nav_item(_l("评审澄清"), "evaluation.clarifications", Role.SUPPLIER)
+nav_item(_l("投诉处理"), "evaluation.complaint_list", Role.SUPERVISOR)

@@ -354,8 +354,10 @@ def _published(room, clock, cid):
 
 
 def test_a_challenge_in_time_upheld_voids_the_award(room, client, clock):
+    import io
+
     from core.db import db
-    from evaluation import service
+    from evaluation import challenges, service
     from evaluation.models import Award
 
     cid = _open(room, clock)
@@ -368,10 +370,11 @@ def test_a_challenge_in_time_upheld_voids_the_award(room, client, clock):
     assert "对采购结果提出质疑" in page
     _no_inline(page)
     r = client.post(f"/evaluation/awards/{award.id}/challenge",
-                    data={"text": "中标人的业绩证明与事实不符", "evidence": "合同编号 HT-2025-01"},
-                    follow_redirects=True)
+                    data={"text": "中标人的业绩证明与事实不符",
+                          "files": [(io.BytesIO("合同编号 HT-2025-01".encode()), "合同.txt")]},
+                    content_type="multipart/form-data", follow_redirects=True)
     assert "质疑已提交" in r.get_data(as_text=True)
-    challenge = service.challenges_of(award)[0]
+    challenge = challenges.challenges_of(award)[0]
     _as(client, room.agency, clock)
     page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
     assert "中标人的业绩证明与事实不符" in page
@@ -390,22 +393,22 @@ def test_a_challenge_in_time_upheld_voids_the_award(room, client, clock):
 def test_a_challenge_after_the_period_is_refused_and_reevaluation_reopens_the_summary(room, clock):
     from core.db import db
     from core.errors import Conflict
-    from evaluation import service
+    from evaluation import challenges, service
 
     cid = _open(room, clock)
     award = _published(room, clock, cid)
     # Friday publication: the notice ends Monday 30th, then 7 working days → Wednesday 9 December
-    assert service.challenge_due(award).isoformat() == "2026-12-09"
-    row = service.file_challenge(room.suppliers[2], award.id, "评分畸高畸低未复核")
+    assert challenges.challenge_due(award).isoformat() == "2026-12-09"
+    row = challenges.file_challenge(room.suppliers[2], award.id, "评分畸高畸低未复核")
     db.session.commit()
-    service.answer_challenge(room.agency, row.id, "质疑成立，由原评审委员会重新评审。", upheld=True,
+    challenges.answer_challenge(room.agency, row.id, "质疑成立，由原评审委员会重新评审。", upheld=True,
                              remedy="reevaluate")
     db.session.commit()
     committee = service.get_committee(cid)
     assert committee.status.value == "summary" and service.current_report(committee) is None
     clock.advance(timedelta(days=12))
     with pytest.raises(Conflict) as exc:
-        service.file_challenge(room.suppliers[1], award.id, "太迟")
+        challenges.file_challenge(room.suppliers[1], award.id, "太迟")
     assert exc.value.code in ("challenge_period_over", "challenge_not_open")
 
 
