@@ -25,6 +25,7 @@ from evaluation.schemas import (
     EvalReasonIn,
     FlagIn,
     OpenIn,
+    PriceConfirmIn,
     ReviewIn,
     ScoresIn,
     SignIn,
@@ -128,10 +129,35 @@ def my_clarifications():
 @blp.post("/clarifications/<int:clarification_id>/answer")
 @blp.arguments(AnswerIn)
 def answer(data: dict, clarification_id: int):
+    asked = db.session.get(EvaluationClarification, clarification_id)
+    if asked is not None and asked.kind.value == "price_correction":
+        raise ValidationError("价格修正请以确认或不确认答复。", code="answer_by_confirming")
     item = service.answer_clarification(current_user, clarification_id, data["answer"])
     db.session.commit()
     events.announce(item.committee_id, "clarification")
     return {"id": item.id, "answered_at": item.answered_at.isoformat(), "sha256": item.answer_sha256}
+
+
+@blp.post("/clarifications/<int:clarification_id>/price-confirmation")
+@blp.arguments(PriceConfirmIn)
+def confirm_price(data: dict, clarification_id: int):
+    """The bidder confirms (or refuses) its price as the committee corrected it (87号令 Art 59): refused or
+    not confirmed by the deadline, the bid is invalid."""
+    item = service.answer_price_correction(current_user, clarification_id, data["confirmed"])
+    db.session.commit()
+    events.announce(item.committee_id, "clarification")
+    return {"id": item.id, "answered_at": item.answered_at.isoformat(), "confirmed": data["confirmed"],
+            "sha256": item.answer_sha256}
+
+
+@blp.post("/committees/<int:committee_id>/price-corrections")
+def price_corrections(committee_id: int):
+    """The chair sends the Art 59 corrections to each bidder concerned, to confirm within 60 minutes."""
+    made = service.request_price_confirmations(current_user, committee_id)
+    result = _done(committee_id, "clarification")
+    for item in made:
+        notices.clarification_asked(item.id)
+    return result
 
 
 @blp.post("/clarifications/<int:clarification_id>/decision")

@@ -437,6 +437,7 @@ class StageDone(db.Model):
 class ClarificationKind(enum.StrEnum):
     CLARIFICATION = "clarification"  # 澄清: a question to one bidder
     LOW_PRICE = "low_price"          # 87号令 Art 60: a written explanation of an abnormally low price
+    PRICE_CORRECTION = "price_correction"  # 87号令 Art 59: the bidder confirms (or refuses) its corrected price
 
 
 class EvaluationClarification(db.Model):

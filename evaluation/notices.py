@@ -42,7 +42,8 @@ def clarification_asked(clarification_id: int) -> None:
 
     item = db.session.get(EvaluationClarification, clarification_id)
     bid = db.session.get(Bid, item.bid_id)
-    title = "评标委员会要求说明报价" if item.kind.value == "low_price" else "评标委员会澄清问题"
+    title = {"low_price": "评标委员会要求说明报价",
+             "price_correction": "评标委员会修正了报价，请确认"}.get(item.kind.value, "评标委员会澄清问题")
     _send({"title": title, "body": "请在规定时间内在“评审澄清”页面答复。", "level": "warning",
            "url": "/evaluation/clarifications"}, org_ids=[bid.org_id])
 

@@ -38,6 +38,10 @@ class AnswerIn(Schema):
     answer = fields.Str(required=True)
 
 
+class PriceConfirmIn(Schema):
+    confirmed = fields.Bool(required=True)
+
+
 class DecisionIn(Schema):
     accepted = fields.Bool(required=True)
     reason = fields.Str(load_default="")

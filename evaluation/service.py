@@ -729,6 +729,149 @@ def reopen_summary(user: User, committee_id: int, reason: str) -> Committee:
     return committee
 
 
+# ---------------------------------------------------------------- price corrections (87号令 Art 59)
+
+def price_statement(price_fen: int, detail: dict | None) -> PriceStatement:
+    """The bid's price as the opening read it (`OpeningRecord.price_fen` + `price_detail`), for the engine.
+
+    Only what the opening could read is there (`tender.price_detail`): unreadable words and malformed
+    lines were left out and noted in the record's remarks, so the figures stand for them."""
+    from evaluation.price_correction import LineItem
+
+    detail = detail or {}
+    items = tuple(LineItem(i["ref"], Decimal(i["quantity"]), i["unit_price_fen"], i["total_fen"])
+                  for i in detail.get("items", []))
+    return PriceStatement(summary_total=price_fen, summary_total_words=detail.get("price_words"),
+                          body_total=detail.get("body_price_fen"), body_total_words=detail.get("body_price_words"),
+                          items=items)
+
+
+def _price_requests(committee: Committee) -> dict[int, EvaluationClarification]:
+    """Each bid's request to confirm its corrected price (the latest, if asked again)."""
+    return {c.bid_id: c for c in db.session.scalars(select(EvaluationClarification).where(
+        EvaluationClarification.committee_id == committee.id,
+        EvaluationClarification.kind == ClarificationKind.PRICE_CORRECTION).order_by(EvaluationClarification.id))}
+
+
+def _confirmation(row: BidEvaluation, request: EvaluationClarification | None) -> bool | None:
+    """The bidder's answer; no answer by the deadline counts as not confirmed (the bid is invalid)."""
+    if row.correction_confirmed is not None:
+        return row.correction_confirmed
+    if request is not None and request.answered_at is None and clock.now() > request.due_at:
+        return False
+    return None
+
+
+PRICE_PROBLEMS_ZH = {"price.summary_words_unreadable": "开标一览表大写金额无法识别，须向投标人澄清",
+                     "price.body_words_unreadable": "投标函大写金额无法识别，须向投标人澄清"}
+
+
+def price_review(committee: Committee) -> list[dict]:
+    """What the committee sees of each bid's price: as read, the corrections by rule, the corrected
+    price, what the opening could not read, and whether the bidder has confirmed."""
+    from evaluation.price_correction import correct_price
+
+    rules = rules_of(committee)
+    rows = {r.bid_id: r for r in db.session.scalars(select(BidEvaluation).where(
+        BidEvaluation.committee_id == committee.id))}  # read only: the page does not make rows
+    requests = _price_requests(committee)
+    out = []
+    for bid, line in opened_bids(committee):
+        if not line.price_fen:
+            continue
+        result = correct_price(price_statement(line.price_fen, line.price_detail), rules)
+        request = requests.get(bid.id)
+        confirmed = _confirmation(rows[bid.id], request) if bid.id in rows else None
+        out.append({"bid": bid.id, "bidder": line.bidder_name, "read_price_fen": result.read_price,
+                    "price_fen": result.price, "corrections": [c.message for c in result.corrections],
+                    "problems": list((line.price_detail or {}).get("notes", []))
+                    + [PRICE_PROBLEMS_ZH.get(code, code) for code in result.problems],
+                    "needs_confirmation": result.needs_confirmation,
+                    "requested": request is not None, "due_at": request.due_at if request else None,
+                    "confirmed": confirmed if result.needs_confirmation else None,
+                    "items": len((line.price_detail or {}).get("items", []))})
+    return out
+
+
+def request_price_confirmations(user: User, committee_id: int, minutes: int = 60) -> list[EvaluationClarification]:
+    """The chair sends each bid whose price the rules correct its corrections, for the bidder to confirm
+    or refuse from its own pages before the deadline (Art 59 last paragraph; refusing makes it invalid)."""
+    from core.money import format_fen_cny
+    from evaluation.models import PriceCorrectionRecord
+    from evaluation.price_correction import correct_price
+
+    committee = get_committee(committee_id, lock=True)
+    _status(committee, C.REVIEWING)
+    chair = _chair(user, committee)
+    rules = rules_of(committee)
+    rows = _bid_rows(committee)
+    asked = _price_requests(committee)
+    now = clock.now()
+    due = now + timedelta(minutes=max(10, min(int(minutes or 60), 24 * 60)))
+    made = []
+    for bid, line in opened_bids(committee):
+        if not line.price_fen or bid.id in asked:
+            continue
+        result = correct_price(price_statement(line.price_fen, line.price_detail), rules)
+        if not result.needs_confirmation or result.price <= 0:
+            continue
+        row = rows[bid.id]
+        row.corrections.clear()
+        db.session.flush()
+        for position, c in enumerate(result.corrections, start=1):
+            row.corrections.append(PriceCorrectionRecord(position=position, rule=c.rule, field=c.field,
+                                                         from_fen=c.from_fen, to_fen=c.to_fen, recorded_at=now))
+        row.corrected_price_fen, row.correction_confirmed = result.price, None
+        lines = "\n".join(f"{i}. {c.message}" for i, c in enumerate(result.corrections, start=1))
+        question = ("评标委员会按《政府采购货物和服务招标投标管理办法》第五十九条对贵单位的投标报价作如下修正：\n"
+                    f"{lines}\n修正后的投标报价为{format_fen_cny(result.price)}"
+                    f"（开标时读出{format_fen_cny(result.read_price)}）。请在期限内确认；不确认或逾期未确认的，投标无效。")
+        item = EvaluationClarification(committee_id=committee.id, bid_id=bid.id, question=question,
+                                       kind=ClarificationKind.PRICE_CORRECTION, asked_by_id=chair.id, asked_at=now,
+                                       due_at=due)
+        db.session.add(item)
+        db.session.flush()
+        record("evaluation.price_correction_sent", item, {
+            "committee": committee.id, "bid": bid.id, "read_price_fen": result.read_price,
+            "corrected_price_fen": result.price,
+            "corrections": [[c.rule.value, c.field, c.from_fen, c.to_fen] for c in result.corrections]})
+        made.append(item)
+    if not made:
+        raise Conflict("没有需要投标人确认的价格修正（或已发送）。", code="no_price_corrections")
+    return made
+
+
+def answer_price_correction(user: User, clarification_id: int, confirmed: bool) -> EvaluationClarification:
+    """The bidder confirms or refuses its corrected price from its own pages, before the deadline."""
+    from core.money import format_fen_cny
+    from tender.models import Bid
+
+    item = db.session.scalar(select(EvaluationClarification).where(
+        EvaluationClarification.id == clarification_id).with_for_update())
+    if item is None or item.kind is not ClarificationKind.PRICE_CORRECTION:
+        raise NotFound("价格修正确认请求不存在。", code="price_correction_not_found")
+    bid = db.session.get(Bid, item.bid_id)
+    if not (user.has_role(Role.SUPPLIER) and user.org_id == bid.org_id):
+        raise Forbidden("只有被修正报价的投标人可以确认。", code="not_the_bidder")
+    committee = get_committee(item.committee_id)
+    if not can(Actor.BIDDER, Action.ANSWER_CLARIFICATION, committee.status):
+        raise Conflict("评标委员会已不接受确认。", code="clarification_closed")
+    if item.answered_at is not None:
+        raise Conflict("已答复，不能更改。", code="already_answered")
+    if clock.now() > item.due_at:
+        raise Conflict("确认期限已过，视为不确认。", code="clarification_overdue")
+    row = _bid_rows(committee)[bid.id]
+    price = format_fen_cny(row.corrected_price_fen)
+    item.answer = f"确认修正后的投标报价{price}。" if confirmed else f"不确认修正后的投标报价{price}。"
+    item.answered_at, item.answered_by_id = clock.now(), user.id
+    item.answer_sha256 = hashlib.sha256(item.answer.encode()).hexdigest()
+    row.correction_confirmed = bool(confirmed)
+    record("evaluation.price_correction_answered", item, {"committee": committee.id, "bid": bid.id,
+                                                          "confirmed": bool(confirmed),
+                                                          "corrected_price_fen": row.corrected_price_fen})
+    return item
+
+
 # ---------------------------------------------------------------- the rules over the rows
 
 def _lot_inputs(committee: Committee) -> dict[str, Any]:
@@ -740,6 +883,7 @@ def _lot_inputs(committee: Committee) -> dict[str, Any]:
     explanations = {c.bid_id: c for c in db.session.scalars(select(EvaluationClarification).where(
         EvaluationClarification.committee_id == committee.id,
         EvaluationClarification.kind == ClarificationKind.LOW_PRICE).order_by(EvaluationClarification.id))}
+    price_requests = _price_requests(committee)
     bids = []
     for bid, line in opened_bids(committee):
         if not line.price_fen:
@@ -751,8 +895,8 @@ def _lot_inputs(committee: Committee) -> dict[str, Any]:
             decision = decide_low_price(bid.id, accepted=item.accepted if item.answered_at else None,
                                         answered_at=item.answered_at, deadline=item.due_at,
                                         reason=item.decision_reason or "")
-        bids.append(BidInput(bid.id, PriceStatement(summary_total=line.price_fen),
-                             correction_confirmed=row.correction_confirmed, sme=row.sme_class,
+        bids.append(BidInput(bid.id, price_statement(line.price_fen, line.price_detail),
+                             correction_confirmed=_confirmation(row, price_requests.get(bid.id)), sme=row.sme_class,
                              brand=line.brand or None, explanation=decision))
     members = [m.id for m in committee.active_members]
     scores = [MemberScore(s.member_id, s.bid_id, s.criterion, from_hundredths(s.score_h))

@@ -120,11 +120,12 @@ def room(committee_id: int):
                 my_scores.setdefault(row["bid"], {})[row["criterion"]] = row["score"]
     award = service.award_of(committee)
     report = service.current_report(committee)
-    files = {}
+    files, prices = {}, []
     actor = service.actor_of(current_user, committee)
     if actor is not None and can(actor, Action.READ_BIDS, committee.status):
         files = {bid.id: service.bid_documents(current_user, committee_id, bid.id)
                  for bid, _line in service.opened_bids(committee)}
+        prices = service.price_review(committee)  # Art 59 corrections, for the committee
     return render_template(
         "evaluation/room.html", committee=committee, state=state, member=member, my_scores=my_scores,
         award=award, report=report, can_read_report=service.can_read_report(current_user, committee),
@@ -133,7 +134,7 @@ def room(committee_id: int):
         flags=[f for f in state.get("flags", []) if f["resolution"] == "open"],
         names={m["id"]: m["name"] for m in state["members"]}, money=money, clock=clock,
         bids={b["id"]: b["bidder"] for b in state.get("bids", [])},
-        deadline_state=service.award_deadline_state(award) if award else None, files=files,
+        deadline_state=service.award_deadline_state(award) if award else None, files=files, prices=prices,
         ratings=service.ratings_of(committee) if committee.status.value in ("completed", "failed") else None,
         challenges=service.challenges_of(award) if award else [])
 
@@ -171,6 +172,8 @@ ACTIONS = {
     "start_review": lambda c, f: service.start_review(current_user, c.id),
     "review": lambda c, f: service.submit_review(current_user, c.id, f.get("stage", ""), _marks(c, f.get("stage", ""))),
     "low_price": lambda c, f: service.request_low_price_explanations(current_user, c.id),
+    "price_corrections": lambda c, f: service.request_price_confirmations(
+        current_user, c.id, minutes=_int("minutes") if f.get("minutes") else 60),
     "ask": lambda c, f: service.ask_clarification(current_user, c.id, _int("bid_id"), f.get("question", ""),
                                                   minutes=_int("minutes") if f.get("minutes") else 60),
     "decide": lambda c, f: service.decide_explanation(current_user, _int("clarification_id"),
@@ -232,7 +235,7 @@ def _after(action: str, committee_id: int, result) -> None:
         notices.conflict_declared(committee_id, result.id)
     elif action == "replace":
         notices.invitations(result or [])
-    elif action in ("ask", "low_price"):
+    elif action in ("ask", "low_price", "price_corrections"):
         for item in result if isinstance(result, list) else [result]:
             notices.clarification_asked(item.id)
     elif action == "send_report":
@@ -292,7 +295,7 @@ def challenge(award_id: int):
 @bp.post("/clarifications/<int:clarification_id>")
 def answer(clarification_id: int):
     item = db.session.get(EvaluationClarification, clarification_id)
-    if item is None:
+    if item is None or item.kind.value == "price_correction":  # answered by confirming, below
         abort(404)
     try:
         service.answer_clarification(current_user, clarification_id, request.form.get("answer", ""))
@@ -305,3 +308,21 @@ def answer(clarification_id: int):
     flash(_("答复已提交评标委员会。"), "success")
     return redirect(url_for("evaluation.clarifications"))
 
+
+@bp.post("/clarifications/<int:clarification_id>/price")
+def confirm_price(clarification_id: int):
+    """The bidder confirms (confirmed=1) or refuses (confirmed=0) its price as corrected (87号令 Art 59)."""
+    item = db.session.get(EvaluationClarification, clarification_id)
+    if item is None:
+        abort(404)
+    confirmed = request.form.get("confirmed") == "1"
+    try:
+        service.answer_price_correction(current_user, clarification_id, confirmed)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("evaluation.clarifications"))
+    events.announce(item.committee_id, "clarification")
+    flash(_("已确认修正后的报价。") if confirmed else _("已答复不确认修正后的报价，按规定其投标无效。"), "success")
+    return redirect(url_for("evaluation.clarifications"))
