@@ -7,7 +7,12 @@ users' known TOTP secrets at moved clocks):
   sent to the purchaser (caigou1), winner confirmed, result notice published; the contract is still
   to be recorded;
 - the tender demo's opened 校园安防监控设备 tender gets a confirmed committee from the draw, so the
-  agency (daili) can open its evaluation room live from 网上评审.
+  agency (daili) can open its evaluation room live from 网上评审; gys2's bid there has a unit price
+  with its decimal point misplaced, so the room shows an Art 59 correction for the chair to send.
+
+Price corrections (87号令 Art 59): in the scoring room, gys2's 开标一览表 reads ¥1,254,000.00 in figures
+but 壹佰贰拾肆万伍仟元整 in words; the committee corrected it to ¥1,245,000.00 and gys2 confirmed it
+during the review (its 评审澄清 page shows the request and the answer).
 
 The two evaluated projects are written as rows (opened bids, opening record, opened files), as
 tender's own tests do; their bids are not real sealed containers.
@@ -39,9 +44,10 @@ def _tick(seconds: int = 40) -> None:
     clock.clock.set(clock.now() + timedelta(seconds=seconds))
 
 
-def _project(context: dict, code: str, title: str, purchaser, lot_name: str, bids: list[tuple[int, int]],
+def _project(context: dict, code: str, title: str, purchaser, lot_name: str, bids: list[tuple],
              start, criteria=None):
-    """An opened project (rows), with its lot, opened bids, opening record and opened files."""
+    """An opened project (rows), with its lot, opened bids, opening record and opened files; a bid is
+    (supplier index, price in fen) or (supplier index, price, price breakdown as the opening reads it)."""
     from tender import filestore
     from tender.models import Bid, Lot, OpeningRecord, Project
     from tender.transitions import BidStatus, Category, EvalMethod, LotStatus, Method, OpeningMode, ProjectStatus
@@ -58,12 +64,12 @@ def _project(context: dict, code: str, title: str, purchaser, lot_name: str, bid
                       deadline=start, opening_mode=OpeningMode.CUSTODIAN, status=ProjectStatus.OPENED,
                       created_at=start - timedelta(days=22), published_at=start - timedelta(days=21),
                       opening_started_at=start, opened_at=start + timedelta(minutes=20))
-    budget = max(p for _, p in bids) + 50_000_00
+    budget = max(b[1] for b in bids) + 50_000_00
     lot = Lot(project=project, number=1, name=lot_name, budget_fen=budget, max_price_fen=budget,
               status=LotStatus.OPENED)
     db.session.add_all([project, lot])
     db.session.flush()
-    for index, price in bids:
+    for index, price, *detail in bids:
         org = suppliers[index]
         user = context["users"][f"gys{index + 1}"]
         bid = Bid(project_id=project.id, lot_id=lot.id, org_id=org.id, user_id=user.id, status=BidStatus.OPENED,
@@ -74,6 +80,7 @@ def _project(context: dict, code: str, title: str, purchaser, lot_name: str, bid
         db.session.flush()
         db.session.add(OpeningRecord(project_id=project.id, lot_id=lot.id, bid_id=bid.id, org_id=org.id,
                                      bidder_name=org.name, price_fen=price, delivery="30日", remarks="演示投标",
+                                     price_detail=detail[0] if detail else None,
                                      opened_at=start + timedelta(minutes=10)))
         filestore.remove_tree(f"opened/{project.id}/{bid.id}")
         folder = filestore.absolute(f"opened/{project.id}/{bid.id}")
@@ -131,8 +138,31 @@ def _run_to_scoring(context: dict, lot, numbers) -> int:
                      for bid, _ in service.opened_bids(committee) for r in reqs]
             service.submit_review(user, committee.id, stage, marks)
         _tick(120)
+    _confirm_price_corrections(committee, members[0])
     service.finish_review(members[0], committee.id)
     return committee.id
+
+
+def _confirm_price_corrections(committee, chair) -> None:
+    """The chair sends the Art 59 corrections; each bidder concerned confirms from its own page."""
+    from accounts.models import User
+    from tender.models import Bid
+
+    if not any(p["needs_confirmation"] for p in service.price_review(committee)):
+        return
+    for item in service.request_price_confirmations(chair, committee.id):
+        _tick(600)
+        bid = db.session.get(Bid, item.bid_id)
+        service.answer_price_correction(db.session.get(User, bid.user_id), item.id, True)
+    _tick(120)
+
+
+# The scoring room's gys2: figures ¥1,254,000.00 (two digits swapped), words and lines ¥1,245,000.00.
+WORDS_OVER_FIGURES = {"price_words": "壹佰贰拾肆万伍仟元整", "items": [
+    {"ref": "1", "name": "全自动生化分析仪（含配套软件）", "quantity": "1", "unit_price_fen": 1_180_000_00,
+     "total_fen": 1_180_000_00},
+    {"ref": "2", "name": "配套试剂及耗材（首年）", "quantity": "1", "unit_price_fen": 65_000_00,
+     "total_fen": 65_000_00}]}
 
 
 def _sheet(committee_id: int, member_index: int) -> dict:
@@ -207,7 +237,8 @@ def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> None:
     clock.clock.set(start_a - timedelta(days=1))
     _project_a, lot_a = _project(context, "TS-DEMO-EV-01", "泰顺县中医院全自动生化分析仪采购",
                                  orgs["purchasers"][1], "全自动生化分析仪",
-                                 [(0, 1_268_000_00), (1, 1_245_000_00), (4, 1_289_500_00)], start_a)
+                                 [(0, 1_268_000_00), (1, 1_254_000_00, WORDS_OVER_FIGURES), (4, 1_289_500_00)],
+                                 start_a)
     _committee_draw(context, _project_a, A_EXPERTS, start_a + timedelta(hours=1))
     clock.clock.set(start_a + timedelta(hours=1, minutes=5))
     cid = _run_to_scoring(context, lot_a, A_EXPERTS)

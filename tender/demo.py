@@ -77,16 +77,34 @@ def _create(agent, data: dict, publish: bool, suppliers) -> Project:
     return project
 
 
-def _seal_and_store(project: Project, lot, user, pair: crypto.KeyPair, price_fen: int, days: int) -> Bid:
+def _seal_and_store(project: Project, lot, user, pair: crypto.KeyPair, price_fen: int, days: int,
+                    breakdown: dict | None = None) -> Bid:
     """Seal a bid with the Python library, as a supplier's CLI would, and submit it."""
     out = io.BytesIO()
     summary = {"bidder": user.org.name, "lot": str(lot.number), "price_fen": price_fen, "delivery_days": days,
-               "remarks": "演示投标"}
+               "remarks": "演示投标", **(breakdown or {})}
     content = f"{user.org.name} 对《{lot.name}》的技术响应文件（演示）\n".encode() * 20
     crypto.seal(lot.policy, pair.signing, pair.encryption.public_key(), summary,
                 [("技术响应文件.txt", io.BytesIO(content))], out, bids.bidder_id_of(user.org), chunk_size=65536)
     out.seek(0)
     return bids.submit_bid(user, project.id, lot.id, out)
+
+
+# Price breakdowns (开标一览表 大写 + 分项报价表) of two bids of the opened tender. gys2's NVR line has its
+# unit price's decimal point one place off (4,487.50 for 44,875.00): the committee's Art 59 correction
+# shows up once daili opens the evaluation room, and gys2 confirms it on its 评审澄清 page.
+BREAKDOWNS = {
+    768_000_00: {"price_words": "柒拾陆万捌仟元整", "items": [
+        {"ref": "1", "name": "400万像素网络摄像机", "quantity": "120", "unit_price_fen": 4_900_00,
+         "total_fen": 588_000_00},
+        {"ref": "2", "name": "网络硬盘录像机及存储", "quantity": "4", "unit_price_fen": 45_000_00,
+         "total_fen": 180_000_00}]},
+    779_500_00: {"price_words": "柒拾柒万玖仟伍佰元整", "items": [
+        {"ref": "1", "name": "400万像素网络摄像机", "quantity": "120", "unit_price_fen": 5_000_00,
+         "total_fen": 600_000_00},
+        {"ref": "2", "name": "网络硬盘录像机及存储", "quantity": "4", "unit_price_fen": 4_487_50,
+         "total_fen": 179_500_00}]},
+}
 
 
 @seeder("tender")
@@ -126,7 +144,7 @@ def seed_tender(context: dict) -> None:
                                     k=2), publish=True, suppliers=suppliers[:5])
         for user, price, days in ((suppliers[0], 768_000_00, 30), (suppliers[1], 779_500_00, 20),
                                   (suppliers[2], 791_000_00, 25), (suppliers[4], 785_300_00, 28)):
-            _seal_and_store(done, done.lots[0], user, pairs[user.username], price, days)
+            _seal_and_store(done, done.lots[0], user, pairs[user.username], price, days, BREAKDOWNS.get(price))
     db.session.flush()
     opening.close_submission(done.id)  # the deadline has passed: the vault releases its shares
     member = next(c for c in done.custodians if c.user_id == keeper.id)

@@ -24,6 +24,9 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     rooms = {service._project(c).code: c for c in db.session.scalars(select(Committee))}
     going, done = rooms["TS-DEMO-EV-01"], rooms["TS-DEMO-EV-02"]
     assert going.status.value == "scoring" and len(service.done(going, "scoring")) == 2
+    prices = [p for p in service.price_review(going) if p["needs_confirmation"]]  # Art 59, confirmed by gys2
+    assert [(p["read_price_fen"], p["price_fen"], p["confirmed"]) for p in prices] == [
+        (1_254_000_00, 1_245_000_00, True)]
     zj01 = context["users"]["zj01"]
     assert service.scores_visible_to(zj01, going) == []  # not submitted: sees nothing of the others'
     assert done.status.value == "completed"

@@ -30,4 +30,6 @@ def test_demo_seed_has_a_tender_in_each_stage(app, app_ctx, clock, tmp_path, mon
     assert Bid.query.filter_by(status="submitted").count() == 6
     assert [r.price_fen for r in OpeningRecord.query.order_by(OpeningRecord.price_fen)] == [
         768_000_00, 779_500_00, 785_300_00, 791_000_00]
+    misplaced = OpeningRecord.query.filter_by(price_fen=779_500_00).one()  # gys2's NVR unit price: Art 59
+    assert [i["unit_price_fen"] for i in misplaced.price_detail["items"]] == [5_000_00, 4_487_50]
     assert (tmp_path / "demo-keys" / "gys1.key").exists() and (tmp_path / "demo-keys" / "caijian.key").exists()
