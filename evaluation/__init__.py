@@ -9,7 +9,10 @@ all of them in order), `report_data` (the report's contents as canonical data), 
 (award, notice, challenge and contract periods in working days) and `visibility` (who sees or
 does what at each stage). Nothing here may import Flask at module level.
 `models` and `transitions` hold the tables and the status tables. On top of them: `service` (every
-state change of the room, the award and the contract: guarded, audited, flushed), `report_pdf`, `events`
+state change of the room and the award: guarded, audited, flushed), `challenges` (质疑 and the
+remedies of an upheld one), `complaints` (投诉 to finance), `evidence` (their files), `contracts` (the
+contract drafted from the records, signed by both parties with their keys, published; `contract_pdf`,
+`contract_views`), `report_pdf`, `events`
 (Socket.IO namespace `/evaluation`), `api` (/api/v1/evaluation), `views` (pages), `panels`, `notices`
 and `demo`.
 """
@@ -24,9 +27,10 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     from core.extensions import api as rest_api
-    from evaluation import api, demo, events, models, panels, tasks, views  # noqa: F401  (register side effects)
+    from evaluation import api, contract_views, demo, events, models, panels, tasks, views  # noqa: F401
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(contract_views.bp)
     rest_api.register_blueprint(api.blp)
     events.register_handlers()
     schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})

@@ -13,13 +13,19 @@ from flask_smorest import Blueprint
 from core import clock
 from core.db import db
 from core.errors import Forbidden, NotFound, ValidationError
-from evaluation import events, notices, report_pdf, service
+from evaluation import challenges, complaints, contracts, events, evidence, notices, report_pdf, service
 from evaluation.models import Award, EvaluationClarification, EvaluationReport, ScoreFlag
 from evaluation.schemas import (
     AnswerIn,
     ChairVoteIn,
+    ChallengeAnswerIn,
     ClarificationIn,
+    ComplaintAcceptIn,
+    ComplaintDecideIn,
+    ComplaintRefuseIn,
     ConfirmIn,
+    ContractDraftIn,
+    ContractSignIn,
     DecisionIn,
     DeclarationIn,
     EvalReasonIn,
@@ -333,18 +339,187 @@ def void(data: dict, award_id: int):
     return _award_out(award)
 
 
+def _contract_out(contract) -> dict:
+    return {"id": contract.id, "number": contract.number, "status": contract.status.value,
+            "status_text": contracts.STATUS_ZH[contract.status.value], "award_id": contract.award_id,
+            "revision": contract.revision, "sha256": contract.sha256, "amount_fen": contract.amount_fen,
+            "due_at": contract.due_at.isoformat(), "notice_id": contract.notice_id,
+            "signed_at": contract.signed_at.isoformat() if contract.signed_at else None,
+            "signatures": [{"party": s.party, "signed_at": s.signed_at.isoformat(), "signature": s.signature}
+                           for s in contract.signatures],
+            "document": contracts.document_of(contract)}
+
+
 @blp.post("/awards/<int:award_id>/contract")
-def contract(award_id: int):
-    """Record the signed contract (multipart: `file`, `amount_fen`, `signed_on` YYYY-MM-DD)."""
-    upload = request.files.get("file")
-    try:
-        amount = int(request.form.get("amount_fen", ""))
-        signed_on = datetime.fromisoformat(request.form.get("signed_on", "")).replace(tzinfo=clock.LOCAL_TZ)
-    except ValueError:
-        raise ValidationError("请填写合同金额（分）和签订日期。", code="bad_contract_form") from None
-    if upload is None:
-        raise ValidationError("请上传合同文件。", code="contract_file_required")
-    row = service.record_contract(current_user, award_id, amount_fen=amount, signed_on=signed_on,
-                                  file_name=upload.filename or "contract", stream=upload.stream)
+@blp.arguments(ContractDraftIn)
+def draft_contract(data: dict, award_id: int):
+    """Draft the contract of a published award, or revise the draft while nobody has signed (purchaser or
+    agency). Only the open terms are given; subject, price and delivery come from the tender and the bid."""
+    contract = contracts.draft_contract(current_user, award_id, data["terms"])
     db.session.commit()
-    return {"id": row.id, "sha256": row.sha256, "notice_id": row.notice_id}, 201
+    return _contract_out(contract), 201
+
+
+@blp.get("/contracts/<int:contract_id>")
+def get_contract(contract_id: int):
+    """The contract with its canonical document: what the parties sign is SHA-256 of `document` (FORMAT.md §14)."""
+    contract = contracts.get_contract(contract_id)
+    if not contracts.can_read(current_user, contract):
+        raise NotFound("合同不存在。", code="contract_not_found")
+    return _contract_out(contract)
+
+
+@blp.post("/contracts/<int:contract_id>/signatures")
+@blp.arguments(ContractSignIn)
+def sign_contract(data: dict, contract_id: int):
+    """A party signs the contract's digest with its registered signing key (raw r||s, base64url)."""
+    contract = contracts.sign_contract(current_user, contract_id, data["sha256"], data["signature"])
+    db.session.commit()
+    if contract.status.value == "signed":
+        notices.contract_signed(contract.id)
+    return _contract_out(contract), 201
+
+
+@blp.get("/contracts")
+def signed_contracts():
+    """Signed contracts of the supervisor's regions, for the finance intranet's payments; `since` (ISO time)."""
+    from accounts.models import Role
+    from accounts.service import regions_under
+
+    if not current_user.has_role(Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("只有财政监管人员可以导出合同。", code="not_supervisor")
+    since = request.args.get("since")
+    try:
+        since_at = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        raise ValidationError("since 须为 ISO 8601 时间。", code="bad_since") from None
+    if since_at is not None and since_at.tzinfo is None:
+        since_at = since_at.replace(tzinfo=clock.LOCAL_TZ)
+    rows = contracts.signed_contracts(regions_under(current_user.region_code), since_at)
+    return {"contracts": [_contract_out(c) for c in rows]}
+
+
+# ---------------------------------------------------------------- challenges and complaints
+
+def _files_out(files) -> list[dict]:
+    return [{"id": f.id, "name": f.name, "size": f.size, "sha256": f.sha256,
+             "url": f"/api/v1/evaluation/evidence/{f.id}"} for f in files]
+
+
+def _complaint_out(row) -> dict:
+    return {"id": row.id, "challenge_id": row.challenge_id, "award_id": row.award_id, "region": row.region_code,
+            "status": row.status.value, "status_text": complaints.STATUS_ZH[row.status.value],
+            "facts": row.facts, "requests": row.requests, "filed_at": row.filed_at.isoformat(),
+            "accept_due_at": row.accept_due_at.isoformat(), "decide_due_at": row.decide_due_at.isoformat(),
+            "accepted_at": row.accepted_at.isoformat() if row.accepted_at else None,
+            "suspended_until": row.suspended_until.isoformat() if row.suspended_until else None,
+            "refusal_code": row.refusal_code, "decision": row.decision, "remedy": row.remedy,
+            "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+            "deadline_state": complaints.deadline_state(row), "files": _files_out(row.files)}
+
+
+def _challenge_out(row) -> dict:
+    due = complaints.complaint_due(row)
+    complaint = complaints.complaint_of(row)
+    return {"id": row.id, "award_id": row.award_id, "org_id": row.org_id, "text": row.text,
+            "filed_at": row.filed_at.isoformat(), "answer_due_at": row.answer_due_at.isoformat(),
+            "answer": row.answer, "upheld": row.upheld, "remedy": row.remedy,
+            "answered_at": row.answered_at.isoformat() if row.answered_at else None,
+            "complaint_due": due.isoformat() if due else None, "files": _files_out(row.files),
+            "complaint": _complaint_out(complaint) if complaint else None}
+
+
+def _form_files() -> list:
+    return [(f.filename or "", f.stream) for f in request.files.getlist("files")]
+
+
+@blp.get("/awards/<int:award_id>/challenges")
+def award_challenges(award_id: int):
+    """The award's challenges this user may see (a bidder: its own), with answers and complaints."""
+    award = db.session.get(Award, award_id)
+    if award is None or not challenges.can_view(current_user, award):
+        raise NotFound("定标记录不存在。", code="award_not_found")
+    due = challenges.challenge_due(award)
+    return {"award_id": award.id, "challenge_due": due.isoformat() if due else None,
+            "blocked": complaints.award_blocked(award),
+            "challenges": [_challenge_out(c) for c in challenges.visible_challenges(current_user, award)]}
+
+
+@blp.post("/awards/<int:award_id>/challenges")
+def file_challenge(award_id: int):
+    """A bidder challenges the published result (multipart: `text`, any number of `files`)."""
+    row = challenges.file_challenge(current_user, award_id, request.form.get("text", ""), _form_files())
+    evidence.commit()
+    notices.challenge_filed(row.id)
+    return _challenge_out(row), 201
+
+
+@blp.post("/challenges/<int:challenge_id>/answer")
+@blp.arguments(ChallengeAnswerIn)
+def answer_challenge(data: dict, challenge_id: int):
+    """The agency answers; upheld, the award is void or the committee re-evaluates (`remedy`)."""
+    row = challenges.answer_challenge(current_user, challenge_id, data["answer"], upheld=data["upheld"],
+                                      remedy=data["remedy"])
+    db.session.commit()
+    notices.challenge_answered(row.id)
+    return _challenge_out(row)
+
+
+@blp.post("/challenges/<int:challenge_id>/complaint")
+def file_complaint(challenge_id: int):
+    """The challenger complains to finance (multipart: `facts`, `requests`, any number of `files`)."""
+    row = complaints.file_complaint(current_user, challenge_id, request.form.get("facts", ""),
+                                    request.form.get("requests", ""), _form_files())
+    evidence.commit()
+    notices.complaint_filed(row.id)
+    return _complaint_out(row), 201
+
+
+@blp.get("/complaints")
+def complaint_list():
+    """Finance: the complaints of the regions this supervisor oversees, newest first."""
+    return {"complaints": [_complaint_out(c) for c in complaints.complaints_for_finance(current_user)]}
+
+
+@blp.get("/complaints/<int:complaint_id>")
+def get_complaint(complaint_id: int):
+    return _complaint_out(complaints.get_complaint(current_user, complaint_id))
+
+
+def _handled(row) -> dict:
+    db.session.commit()
+    notices.complaint_handled(row.id)
+    return _complaint_out(row)
+
+
+@blp.post("/complaints/<int:complaint_id>/accept")
+@blp.arguments(ComplaintAcceptIn)
+def accept_complaint(data: dict, complaint_id: int):
+    return _handled(complaints.accept_complaint(current_user, complaint_id, suspend=data["suspend"]))
+
+
+@blp.post("/complaints/<int:complaint_id>/suspend")
+def suspend_procurement(complaint_id: int):
+    return _handled(complaints.suspend_procurement(current_user, complaint_id))
+
+
+@blp.post("/complaints/<int:complaint_id>/refuse")
+@blp.arguments(ComplaintRefuseIn)
+def refuse_complaint(data: dict, complaint_id: int):
+    return _handled(complaints.refuse_complaint(current_user, complaint_id, data["reason"], data["note"]))
+
+
+@blp.post("/complaints/<int:complaint_id>/decide")
+@blp.arguments(ComplaintDecideIn)
+def decide_complaint(data: dict, complaint_id: int):
+    return _handled(complaints.decide_complaint(current_user, complaint_id, data["decision"],
+                                                upheld=data["upheld"], remedy=data["remedy"]))
+
+
+@blp.get("/evidence/<int:file_id>")
+def evidence_file(file_id: int):
+    """One evidence file: the filer, the agency, the purchaser and the region's supervisors only."""
+    item = evidence.file_for(current_user, file_id)
+    response = send_file(evidence.absolute(item), as_attachment=True, download_name=item.name)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -81,6 +81,27 @@ def award_published(award_id: int) -> None:
                "url": "/notices"}, org_ids=others)
 
 
+def contract_drafted(contract_id: int) -> None:
+    """The winner is asked to check and sign the drafted contract."""
+    from evaluation.contracts import context_of, get_contract, winner_org_id
+
+    contract = get_contract(contract_id)
+    award, _committee, project, _lot = context_of(contract)
+    _send({"title": "合同待签署", "body": f"{project.title}：采购人已起草合同，请核对后用签名密钥签署。",
+           "level": "info", "url": f"/contracts/{contract.id}"}, org_ids=[winner_org_id(award)])
+
+
+def contract_signed(contract_id: int) -> None:
+    """Both parties and the agency learn that the contract is signed and published."""
+    from evaluation.contracts import context_of, get_contract, winner_org_id
+
+    contract = get_contract(contract_id)
+    award, _committee, project, _lot = context_of(contract)
+    _send({"title": "合同已签订并公告", "body": f"{project.title}：合同编号 {contract.number}。", "level": "success",
+           "url": f"/contracts/{contract.id}"},
+          org_ids=[winner_org_id(award), project.purchaser_org_id, project.agency_org_id])
+
+
 def award_due(award_id: int, *, overdue: bool) -> None:
     """The purchaser is reminded; when overdue the finance bureau of the region is warned as well."""
     import json

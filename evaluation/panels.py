@@ -102,3 +102,44 @@ DEADLINE_SOURCES.append(next_evaluation_deadline)
 nav_item(_l("网上评审"), "evaluation.index", Role.EXPERT, Role.AGENCY_STAFF, Role.PURCHASER, Role.SUPERVISOR)
 nav_item(_l("评审澄清"), "evaluation.clarifications", Role.SUPPLIER)
 nav_item(_l("投诉处理"), "evaluation.complaint_list", Role.SUPERVISOR)
+
+
+# ---------------------------------------------------------------- contracts
+
+def _open_contract_items(user: User) -> list[dict]:
+    """Contracts waiting for this user's side: to draft (purchaser, agency) or to sign (both parties)."""
+    from evaluation import contracts
+
+    items = [{"title": f"{project.title}（标项{lot.number}）", "note": str(_l("待起草合同")),
+              "at": service._end_of_local_day(contracts.contract_due(award)),
+              "url": url_for("contracts.draft", award_id=award.id)}
+             for award, project, lot in ((a, *contracts.context_of(a)[2:]) for a in contracts.awards_to_draft(user))]
+    for contract in contracts.contracts_for(user):
+        party = contracts.party_of(user, contract)
+        if contract.status.value in ("draft", "signing") and party and party not in {s.party for s in
+                                                                                   contract.signatures}:
+            items.append({"title": contract.number, "note": str(_l("待本方签署")), "at": contract.due_at,
+                          "url": url_for("contracts.detail", contract_id=contract.id)})
+    return items
+
+
+@panel(Role.PURCHASER, Role.SUPPLIER, Role.AGENCY_STAFF)
+def contracts_to_do(user: User) -> Panel:
+    items = [{k: v for k, v in i.items() if k != "at"} | {"note": f"{i['note']} · 期限 "
+                                                               f"{clock.format_local(i['at'], '%Y-%m-%d')}"}
+             for i in _open_contract_items(user)]
+    return Panel(title=str(_l("合同签订")), empty=str(_l("中标结果公告后，待起草和待签署的合同会显示在这里。")),
+                 items=items[:8], link=url_for("contracts.index"), link_text=str(_l("全部合同")))
+
+
+def next_contract_deadline(user: User | None) -> dict | None:
+    """The last day to sign the nearest contract this user must still draft or sign (Art 46: 30 days)."""
+    if user is None or not user.is_authenticated or not user.has_role(Role.PURCHASER, Role.SUPPLIER,
+                                                                       Role.AGENCY_STAFF):
+        return None
+    found = [{"label": "合同签订期限", "at": i["at"]} for i in _open_contract_items(user)]
+    return min(found, key=lambda d: d["at"]) if found else None
+
+
+DEADLINE_SOURCES.append(next_contract_deadline)
+nav_item(_l("合同"), "contracts.index", Role.PURCHASER, Role.SUPPLIER, Role.AGENCY_STAFF, Role.SUPERVISOR)

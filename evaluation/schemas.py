@@ -71,3 +71,35 @@ class EvalReasonIn(Schema):
 class ConfirmIn(Schema):
     candidate_id = fields.Int(required=True)
     reason = fields.Str(load_default="")
+
+
+class ContractDraftIn(Schema):
+    """The open terms of the contract (see evaluation.contracts.TERMS); everything else comes from the records."""
+
+    terms = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True)
+
+
+class ContractSignIn(Schema):
+    sha256 = fields.Str(required=True, validate=validate.Length(equal=64))
+    signature = fields.Str(required=True, validate=validate.Length(min=80, max=100))
+
+
+class ChallengeAnswerIn(Schema):
+    answer = fields.Str(required=True)
+    upheld = fields.Bool(required=True)
+    remedy = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(["void_award", "reevaluate"]))
+
+
+class ComplaintAcceptIn(Schema):
+    suspend = fields.Bool(load_default=False)
+
+
+class ComplaintRefuseIn(Schema):
+    reason = fields.Str(required=True)
+    note = fields.Str(load_default="")
+
+
+class ComplaintDecideIn(Schema):
+    decision = fields.Str(required=True)
+    upheld = fields.Bool(required=True)
+    remedy = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(["void_award", "reevaluate"]))

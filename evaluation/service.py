@@ -43,7 +43,6 @@ from evaluation.models import (
     ClarificationKind,
     Committee,
     CommitteeMember,
-    Contract,
     EvaluationClarification,
     EvaluationReport,
     FlagResolution,
@@ -993,9 +992,20 @@ def finish_review(user: User, committee_id: int) -> Committee:
     return committee
 
 
+FAILURE_REASONS = {
+    "evaluation.too_few_valid_bids": "符合资格条件或对招标文件作实质响应的供应商不足三家"
+                                     "（《政府采购法》第三十六条第一款第（一）项），本标项废标。",
+}
+
+
 def _fail(committee: Committee, code: str) -> None:
+    """The lot fails in the evaluation: the committee ends, the lot is settled as failed with its notice."""
+    from tender.service import settle_lot
+    from tender.transitions import LotStatus
+
     move(committee, C.FAILED)
     committee.completed_at = clock.now()
+    settle_lot(_lot(committee), LotStatus.FAILED, FAILURE_REASONS.get(code, "评标委员会认定本标项废标。"))
     record("evaluation.failed", committee, {"code": code})
 
 
@@ -1434,13 +1444,9 @@ def confirm_winner(user: User, award_id: int, candidate_id: int, reason: str = "
 
 
 def _notice(committee: Committee, kind, title: str, body: str):
-    from tender.models import Notice
+    from tender.service import publish_notice
 
-    notice = Notice(project_id=committee.project_id, lot_id=committee.lot_id, kind=kind, title=title[:200],
-                    body=body, published_at=clock.now())
-    db.session.add(notice)
-    db.session.flush()
-    return notice
+    return publish_notice(_project(committee), kind, title, body, _lot(committee))
 
 
 def result_notice_body(committee: Committee, award: Award) -> str:
@@ -1494,44 +1500,6 @@ def award_recipients(award: Award) -> tuple[int, list[int]]:
     return winner, sorted({o for o in orgs.values() if o != winner})
 
 
-def record_contract(user: User, award_id: int, *, amount_fen: int, signed_on: datetime, file_name: str,
-                    stream) -> Contract:
-    """The purchaser (or agency) records the signed contract; its notice is published at once."""
-    from tender import filestore
-    from tender.transitions import NoticeKind
-
-    award, committee = _get_award(award_id)
-    if not (is_purchaser(user, committee) or is_agency(user, committee)):
-        raise Forbidden("只有采购人或代理机构可以登记合同。", code="not_project_party")
-    if award.status is not AwardStatus.NOTIFIED:
-        raise Conflict("发布中标结果公告后才能登记合同。", code="award_not_notified")
-    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
-        raise ValidationError("合同金额须为正数。", code="bad_amount")
-    file_name = (file_name or "").strip()[:255]
-    if not file_name:
-        raise ValidationError("请上传合同文件。", code="contract_file_required")
-    with filestore.temp_upload(stream, max_bytes=50 * 1024 * 1024) as upload:
-        if upload.size == 0:
-            raise ValidationError("合同文件为空。", code="contract_file_required")
-        relative = filestore.keep(upload, f"contracts/{committee.project_id}", ".bin")
-    contract = Contract(award_id=award.id, amount_fen=amount_fen, path=relative, file_name=file_name,
-                        sha256=upload.sha256, signed_on=signed_on, recorded_by_id=user.id, recorded_at=clock.now())
-    db.session.add(contract)
-    project = _project(committee)
-    from core import money
-
-    notice = _notice(committee, NoticeKind.CONTRACT, f"{project.title}（标项{_lot(committee).number}）合同公告",
-                     f"项目编号：{project.code}\n合同金额：{money.format_yuan(amount_fen)}元\n"
-                     f"签订日期：{clock.format_local(signed_on, '%Y-%m-%d')}\n合同文件摘要（SHA-256）：{upload.sha256}")
-    contract.notice_id = notice.id
-    award.contracted_at = clock.now()
-    move(award, AwardStatus.CONTRACTED)
-    db.session.flush()
-    record("evaluation.contract_recorded", contract, {"award": award.id, "amount_fen": amount_fen,
-                                                      "sha256": upload.sha256, "notice": notice.id})
-    return contract
-
-
 def void_award(user: User, award_id: int, reason: str) -> Award:
     """An upheld challenge, or the winner disqualified or declining: the award is void (the agency)."""
     award, committee = _get_award(award_id)
@@ -1539,6 +1507,9 @@ def void_award(user: User, award_id: int, reason: str) -> Award:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("请填写作废的理由。", code="reason_required")
+    from evaluation.contracts import void_contract
+
+    void_contract(award)
     move(award, AwardStatus.VOIDED)
     award.voided_at, award.void_reason = clock.now(), reason[:300]
     record("evaluation.award_voided", award, {"reason": reason[:300]})
@@ -1550,102 +1521,6 @@ def award_deadline_state(award: Award) -> str:
         return "done"
     return deadlines.deadline_state(clock.to_local(award.confirm_due_at).date(),
                                     clock.to_local(clock.now()).date()).value
-
-
-# ---------------------------------------------------------------- challenges (质疑)
-
-def challenge_due(award: Award):
-    """The last day a bidder may challenge a published result (a local date), or None before publication."""
-    if award.notified_at is None:
-        return None
-    return deadlines.due_date(deadlines.Step.CHALLENGE, clock.to_local(award.notified_at).date())
-
-
-def file_challenge(user: User, award_id: int, text: str, evidence: str = ""):
-    """A bidder of the lot challenges the published result within the period (working days)."""
-    from evaluation.models import Challenge
-
-    award, committee = _get_award(award_id)
-    orgs = {b.org_id for b, _ in opened_bids(committee)}
-    if not (user.has_role(Role.SUPPLIER) and user.org_id in orgs):
-        raise Forbidden("只有本标项的投标人可以提出质疑。", code="not_a_bidder")
-    if award.status not in (AwardStatus.NOTIFIED, AwardStatus.CONTRACTED):
-        raise Conflict("结果公告发布后才能对结果提出质疑。", code="challenge_not_open")
-    due = challenge_due(award)
-    today = clock.to_local(clock.now()).date()
-    if today > due:
-        raise Conflict(f"质疑期限（{due.isoformat()}）已过。", code="challenge_period_over")
-    text = (text or "").strip()
-    if not text or len(text) > 10000:
-        raise ValidationError("请写明质疑事项、理由和请求（不超过 10000 字）。", code="challenge_invalid")
-    evidence = (evidence or "").strip()
-    answer_due = deadlines.due_date(deadlines.Step.CHALLENGE_ANSWER, today)
-    row = Challenge(award_id=award.id, org_id=user.org_id, user_id=user.id, text=text,
-                    evidence_sha256=hashlib.sha256(evidence.encode()).hexdigest() if evidence else None,
-                    filed_at=clock.now(), answer_due_at=_end_of_local_day(answer_due))
-    db.session.add(row)
-    db.session.flush()
-    record("evaluation.challenge_filed", row, {"award": award.id, "org": user.org_id,
-                                               "text_sha256": hashlib.sha256(text.encode()).hexdigest(),
-                                               "evidence_sha256": row.evidence_sha256,
-                                               "answer_due": answer_due.isoformat()})
-    return row
-
-
-def answer_challenge(user: User, challenge_id: int, answer: str, *, upheld: bool, remedy: str | None = None):
-    """The agency answers; an upheld challenge voids the award, or sends the committee back to its
-    summary for a re-evaluation (87号令 Art 64 (2)): the report is superseded and signed again."""
-    from evaluation.models import Challenge
-
-    row = db.session.scalar(select(Challenge).where(Challenge.id == challenge_id).with_for_update())
-    if row is None:
-        raise NotFound("质疑不存在。", code="challenge_not_found")
-    award, committee = _get_award(row.award_id)
-    _require_agency(user, committee)
-    if row.answered_at is not None:
-        raise Conflict("此质疑已答复。", code="already_answered")
-    answer = (answer or "").strip()
-    if not answer:
-        raise ValidationError("请填写答复内容。", code="answer_invalid")
-    if upheld and remedy not in ("void_award", "reevaluate"):
-        raise ValidationError("质疑成立时须选择处理方式：作废中标结果或重新评审。", code="remedy_required")
-    row.answer, row.upheld, row.remedy = answer, upheld, remedy if upheld else None
-    row.answered_by_id, row.answered_at = user.id, clock.now()
-    if upheld:
-        void_award(user, award.id, f"质疑成立（质疑编号 {row.id}）")
-        if remedy == "reevaluate":
-            report = current_report(committee)
-            if report is not None:
-                move(report, ReportStatus.SUPERSEDED)
-            db.session.execute(delete(StageDone).where(StageDone.committee_id == committee.id,
-                                                       StageDone.stage == "signing"))
-            committee.summary_locked_at = None
-            committee.completed_at = None
-            move(committee, C.SUMMARY)
-    record("evaluation.challenge_answered", row, {"award": award.id, "upheld": upheld, "remedy": row.remedy,
-                                                  "late": clock.now() > row.answer_due_at})
-    return row
-
-
-def challenges_of(award: Award) -> list:
-    from evaluation.models import Challenge
-
-    return list(db.session.scalars(select(Challenge).where(Challenge.award_id == award.id).order_by(Challenge.id)))
-
-
-def awards_open_to_challenge(user: User) -> list[tuple[Award, Committee]]:
-    """Published results of lots this supplier bid on, still within the challenge period."""
-    from tender.models import Bid
-
-    if user is None or user.org_id is None or not user.has_role(Role.SUPPLIER):
-        return []
-    lots = set(db.session.scalars(select(Bid.lot_id).where(Bid.org_id == user.org_id)))
-    out = []
-    for award in db.session.scalars(select(Award).where(Award.lot_id.in_(lots), Award.status.in_(
-            [AwardStatus.NOTIFIED, AwardStatus.CONTRACTED]))):
-        if clock.to_local(clock.now()).date() <= challenge_due(award):
-            out.append((award, committee_for_lot(award.lot_id)))
-    return out
 
 
 # ---------------------------------------------------------------- ratings after the evaluation

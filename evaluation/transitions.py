@@ -12,6 +12,9 @@ may suspend a session (a member lost, a replacement being drawn) and resume it a
 left (`Committee.suspended_from`). After signing, only a re-evaluation organised by the
 purchaser or agency (87号令 Art 64 (2)) or an upheld challenge reopens it, at `summary` or at
 `reviewing`. Too few valid bids make the lot fail (`failed`).
+
+A complaint to finance (投诉, 94号令) is filed, then accepted or refused by finance; an accepted one
+is dismissed or upheld.
 """
 
 from __future__ import annotations
@@ -55,7 +58,22 @@ class AwardStatus(enum.StrEnum):
     VOIDED = "voided"          # challenge upheld, winner disqualified, or winner declined
 
 
-C, M, R, A = CommitteeStatus, MemberStatus, ReportStatus, AwardStatus
+class ContractStatus(enum.StrEnum):
+    DRAFT = "draft"            # drafted from the tender document and the winning bid; terms still editable
+    SIGNING = "signing"        # one party signed: the text is frozen until the other signs
+    SIGNED = "signed"          # both parties signed with their keys: notice published, lot closed
+    VOIDED = "voided"          # the award was voided before both parties signed
+
+
+class ComplaintStatus(enum.StrEnum):
+    FILED = "filed"            # received by finance; accepted or refused within 5 working days
+    ACCEPTED = "accepted"      # being handled (the procurement may be suspended)
+    REFUSED = "refused"        # not accepted (out of time, no prior challenge…), with the reason
+    DISMISSED = "dismissed"    # decided: the complaint fails (驳回)
+    UPHELD = "upheld"          # decided: the complaint holds, with a remedy
+
+
+C, M, R, A, K = CommitteeStatus, MemberStatus, ReportStatus, AwardStatus, ComplaintStatus
 _ACTIVE = (C.DECLARING, C.REVIEWING, C.SCORING, C.SUMMARY, C.REPORTING)
 
 TRANSITIONS: dict[type[enum.Enum], frozenset[tuple[enum.Enum, enum.Enum]]] = {
@@ -85,9 +103,16 @@ TRANSITIONS: dict[type[enum.Enum], frozenset[tuple[enum.Enum, enum.Enum]]] = {
         (R.DRAFT, R.SIGNING), (R.DRAFT, R.SUPERSEDED), (R.SIGNING, R.SIGNED), (R.SIGNING, R.SUPERSEDED),
         (R.SIGNED, R.SUPERSEDED),
     }),
+    ContractStatus: frozenset({
+        (ContractStatus.DRAFT, ContractStatus.SIGNING), (ContractStatus.SIGNING, ContractStatus.SIGNED),
+        (ContractStatus.DRAFT, ContractStatus.VOIDED), (ContractStatus.SIGNING, ContractStatus.VOIDED),
+    }),
     AwardStatus: frozenset({
         (A.PENDING, A.CONFIRMED), (A.CONFIRMED, A.NOTIFIED), (A.NOTIFIED, A.CONTRACTED),
         (A.PENDING, A.VOIDED), (A.CONFIRMED, A.VOIDED), (A.NOTIFIED, A.VOIDED),
+    }),
+    ComplaintStatus: frozenset({
+        (K.FILED, K.ACCEPTED), (K.FILED, K.REFUSED), (K.ACCEPTED, K.DISMISSED), (K.ACCEPTED, K.UPHELD),
     }),
 }
 
@@ -102,7 +127,7 @@ def move(obj: object, to: enum.Enum) -> None:
     A committee resumed from `suspended` may only go back to the stage it was suspended from.
     """
     current = obj.status  # type: ignore[attr-defined]
-    name = type(to).__name__.removesuffix("Status").lower()  # committee, member, report, award
+    name = type(to).__name__.removesuffix("Status").lower()  # committee, member, report, award, contract…
     allowed = can_move(current, to)
     if allowed and current is C.SUSPENDED and to is not C.FAILED:
         allowed = getattr(obj, "suspended_from", None) == to

@@ -8,8 +8,6 @@ when the stage changes.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,8 +17,8 @@ from accounts.models import Role, User
 from core import clock, money
 from core.db import db
 from core.errors import DomainError, ValidationError, settle_refusal
-from evaluation import events, notices, service
-from evaluation.models import Committee, CommitteeMember, EvaluationClarification
+from evaluation import challenges, complaints, events, evidence, notices, service
+from evaluation.models import Award, Committee, CommitteeMember, EvaluationClarification
 from evaluation.visibility import Action, can
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
@@ -136,7 +134,8 @@ def room(committee_id: int):
         bids={b["id"]: b["bidder"] for b in state.get("bids", [])},
         deadline_state=service.award_deadline_state(award) if award else None, files=files, prices=prices,
         ratings=service.ratings_of(committee) if committee.status.value in ("completed", "failed") else None,
-        challenges=service.challenges_of(award) if award else [])
+        challenges=challenges.challenges_of_lot(committee.lot_id), complaint_of=complaints.complaint_of,
+        complaint_zh=complaints.STATUS_ZH, remedies=challenges.REMEDIES)
 
 
 # ---------------------------------------------------------------- actions (forms)
@@ -183,7 +182,7 @@ ACTIONS = {
     "rate_expert": lambda c, f: service.rate_expert(current_user, c.id, _int("member_id"), f.get("score"),
                                                     f.get("note", ""), misconduct=f.get("misconduct") == "1"),
     "rate_agency": lambda c, f: service.rate_agency(current_user, c.id, f.get("score"), f.get("note", "")),
-    "answer_challenge": lambda c, f: service.answer_challenge(
+    "answer_challenge": lambda c, f: challenges.answer_challenge(
         current_user, _int("challenge_id"), f.get("answer", ""), upheld=f.get("upheld") == "1",
         remedy=f.get("remedy") or None),
     "finish_review": lambda c, f: service.finish_review(current_user, c.id),
@@ -209,7 +208,7 @@ ACTIONS = {
 DONE_TEXT = {"rate_expert": "评价已记录。", "rate_agency": "评价已记录。",
              "declare": "回避声明已签署。", "vote": "已投票。", "review": "审查意见已提交。", "scores": "评分已提交。",
              "sign": "已签署评审报告。", "send_report": "评审报告已送交采购人。", "confirm": "已确定中标人。",
-             "publish": "结果公告已发布。"}
+             "publish": "结果公告已发布。", "answer_challenge": "质疑已答复。"}
 
 
 @bp.post("/<int:committee_id>/act/<action>")
@@ -242,31 +241,8 @@ def _after(action: str, committee_id: int, result) -> None:
         notices.report_sent(result.id)
     elif action == "publish":
         notices.award_published(result.id)
-
-
-@bp.post("/<int:committee_id>/contract")
-def contract(committee_id: int):
-    award = service.award_of(db.session.get(Committee, committee_id) or abort(404))
-    if award is None:
-        abort(404)
-    upload = request.files.get("file")
-    try:
-        try:
-            amount = money.parse_yuan(request.form.get("amount", ""))
-            signed_on = datetime.fromisoformat(request.form.get("signed_on", "")).replace(tzinfo=clock.LOCAL_TZ)
-        except ValueError:
-            raise ValidationError(_("请填写合同金额（元）和签订日期。"), code="bad_contract_form") from None
-        if upload is None or not upload.filename:
-            raise ValidationError(_("请上传合同文件。"), code="contract_file_required")
-        service.record_contract(current_user, award.id, amount_fen=amount, signed_on=signed_on,
-                                file_name=upload.filename, stream=upload.stream)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("evaluation.room", committee_id=committee_id))
-    flash(_("合同已登记，合同公告已发布。"), "success")
-    return redirect(url_for("evaluation.room", committee_id=committee_id))
+    elif action == "answer_challenge":
+        notices.challenge_answered(result.id)
 
 
 # ---------------------------------------------------------------- the bidder's side
@@ -274,22 +250,125 @@ def contract(committee_id: int):
 @bp.get("/clarifications")
 def clarifications():
     rows = service.clarifications_of_supplier(current_user)
-    open_awards = [(a, service._project(c), service._lot(c), service.challenge_due(a))
-                   for a, c in service.awards_open_to_challenge(current_user)]
-    return render_template("evaluation/clarifications.html", rows=rows, clock=clock, open_awards=open_awards)
+    open_awards = [(a, service._project(c), service._lot(c), challenges.challenge_due(a))
+                   for a, c in challenges.awards_open_to_challenge(current_user)]
+    mine = [(a, service._project(c), service._lot(c)) for a, c in challenges.awards_of_bidder(current_user)
+            if challenges.challenges_of(a, current_user.org_id)]
+    return render_template("evaluation/clarifications.html", rows=rows, clock=clock, open_awards=open_awards,
+                           challenged=mine)
+
+
+# ---------------------------------------------------------------- challenges and complaints
+
+def _files() -> list[tuple[str, object]]:
+    return [(f.filename or "", f.stream) for f in request.files.getlist("files")]
+
+
+def _refused(exc: DomainError, target: str):
+    evidence.rollback()
+    flash(exc.message, "danger")
+    return redirect(target)
+
+
+@bp.get("/awards/<int:award_id>/challenges")
+def award_challenges(award_id: int):
+    """One published result: the bidder files challenges and complaints; the parties follow them."""
+    award = db.session.get(Award, award_id)
+    if award is None or award.notified_at is None or not challenges.can_view(current_user, award):
+        abort(404)
+    committee = service.committee_for_lot(award.lot_id)
+    rows = challenges.visible_challenges(current_user, award)
+    return render_template(
+        "evaluation/award_challenges.html", award=award, committee=committee, project=service._project(committee),
+        lot=service._lot(committee), rows=rows, clock=clock, due=challenges.challenge_due(award),
+        is_bidder=challenges.is_bidder(current_user, committee), today=clock.to_local(clock.now()).date(),
+        complaint_of=complaints.complaint_of, complaint_due=complaints.complaint_due,
+        complaint_zh=complaints.STATUS_ZH, remedies=challenges.REMEDIES, max_files=evidence.MAX_FILES,
+        max_mb=evidence.MAX_FILE_BYTES // 1024 // 1024)
 
 
 @bp.post("/awards/<int:award_id>/challenge")
 def challenge(award_id: int):
+    target = url_for("evaluation.award_challenges", award_id=award_id)
     try:
-        service.file_challenge(current_user, award_id, request.form.get("text", ""), request.form.get("evidence", ""))
+        row = challenges.file_challenge(current_user, award_id, request.form.get("text", ""), _files())
+        evidence.commit()
+    except DomainError as exc:
+        award = db.session.get(Award, award_id)
+        visible = award is not None and award.notified_at is not None and challenges.can_view(current_user, award)
+        return _refused(exc, target if visible else url_for("evaluation.clarifications"))
+    notices.challenge_filed(row.id)
+    flash(_("质疑已提交，代理机构将在规定期限内答复。"), "success")
+    return redirect(target)
+
+
+@bp.post("/challenges/<int:challenge_id>/complaint")
+def complaint(challenge_id: int):
+    row = challenges.get_challenge(challenge_id)
+    target = url_for("evaluation.award_challenges", award_id=row.award_id)
+    try:
+        filed = complaints.file_complaint(current_user, challenge_id, request.form.get("facts", ""),
+                                          request.form.get("requests", ""), _files())
+        evidence.commit()
+    except DomainError as exc:
+        return _refused(exc, target)
+    notices.complaint_filed(filed.id)
+    flash(_("投诉已提交财政部门，财政部门将在 5 个工作日内决定是否受理。"), "success")
+    return redirect(target)
+
+
+@bp.get("/evidence/<int:file_id>")
+def evidence_file(file_id: int):
+    """An evidence file, for the filer, the agency, the purchaser and the region's supervisors only."""
+    from flask import send_file
+
+    item = evidence.file_for(current_user, file_id)
+    response = send_file(evidence.absolute(item), as_attachment=True, download_name=item.name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/complaints")
+def complaint_list():
+    """Finance: the complaints of the regions it oversees, with what is due."""
+    if not current_user.has_role(Role.SUPERVISOR):
+        abort(403)
+    rows = complaints.complaints_for_finance(current_user)
+    awards = {r.award_id: db.session.get(Award, r.award_id) for r in rows}
+    projects = {a.id: service._project(service.committee_for_lot(a.lot_id)) for a in awards.values()}
+    return render_template(
+        "evaluation/complaints.html", rows=rows, clock=clock, projects=projects,
+        challenge_of=lambda r: challenges.get_challenge(r.challenge_id), complaint_zh=complaints.STATUS_ZH,
+        refusals=complaints.REFUSALS, remedies=challenges.REMEDIES, state_of=complaints.deadline_state,
+        next_due=complaints.next_due, is_finance=complaints.is_finance)
+
+
+COMPLAINT_ACTIONS = {
+    "accept": (lambda cid, f: complaints.accept_complaint(current_user, cid, suspend=f.get("suspend") == "1"),
+               "投诉已受理。"),
+    "suspend": (lambda cid, f: complaints.suspend_procurement(current_user, cid), "已暂停采购活动。"),
+    "refuse": (lambda cid, f: complaints.refuse_complaint(current_user, cid, f.get("reason", ""), f.get("note", "")),
+               "已决定不予受理，并记录理由。"),
+    "decide": (lambda cid, f: complaints.decide_complaint(
+        current_user, cid, f.get("decision", ""), upheld=f.get("upheld") == "1", remedy=f.get("remedy") or None),
+               "处理决定已作出。"),
+}
+
+
+@bp.post("/complaints/<int:complaint_id>/<action>")
+def complaint_act(complaint_id: int, action: str):
+    if action not in COMPLAINT_ACTIONS:
+        abort(404)
+    do, done = COMPLAINT_ACTIONS[action]
+    target = url_for("evaluation.complaint_list")
+    try:
+        do(complaint_id, request.form)
         db.session.commit()
     except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("evaluation.clarifications"))
-    flash(_("质疑已提交，代理机构将在规定期限内答复。"), "success")
-    return redirect(url_for("evaluation.clarifications"))
+        return _refused(exc, target)
+    notices.complaint_handled(complaint_id)
+    flash(_(done), "success")
+    return redirect(target)
 
 
 @bp.post("/clarifications/<int:clarification_id>")

@@ -329,8 +329,15 @@ def record_pdf(project_id: int):
 
 @bp.get("/tender/keys")
 def keys():
-    """Make keys in the browser and register their public halves (suppliers: sign + encrypt)."""
-    return render_template("tender/keys.html", kind="supplier" if service.is_supplier(current_user) else "custodian")
+    """Make keys in the browser and register their public halves (suppliers: sign + encrypt; purchasers:
+    sign only, for contracts; custodians: encrypt only, for shares)."""
+    if service.is_supplier(current_user):
+        kind = "supplier"
+    elif current_user.has_role(Role.PURCHASER):
+        kind = "signer"
+    else:
+        kind = "custodian"
+    return render_template("tender/keys.html", kind=kind)
 
 
 @bp.get("/tender/<int:project_id>/hall")

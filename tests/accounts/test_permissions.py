@@ -9,6 +9,8 @@ PUBLIC_RULES = {
     "/", "/login", "/login/totp", "/healthz", "/lang/<code>", "/static/<path:filename>",
     "/vendor/<package>/<path:filename>", "/api/v1/openapi.json",
     "/notices", "/notices/<int:notice_id>", "/notices/lots/<int:lot_id>/policy.json",  # tender: public notices
+    # evaluation: a signed contract is public with its notice (text, PDF); any other contract answers 404
+    "/contracts/<int:contract_id>", "/contracts/<int:contract_id>.pdf", "/contracts/<int:contract_id>/document.json",
 }
 
 

@@ -31,7 +31,7 @@ mountKeygenForm(document.getElementById("keygen-form"), {
   onGenerated: async ({ publicPem }) => {
     try {
       const blocks = pemBlocks(publicPem);
-      const purposes = d.kind === "supplier" ? ["sign", "encrypt"] : ["encrypt"];
+      const purposes = { supplier: ["sign", "encrypt"], signer: ["sign"] }[d.kind] || ["encrypt"];
       if (blocks.length !== purposes.length) throw new Error("公钥文件格式不符。");
       for (const [i, purpose] of purposes.entries()) {
         await register(blocks[i], purpose, purpose === "sign" ? "浏览器生成的签名密钥" : "浏览器生成的加密密钥");

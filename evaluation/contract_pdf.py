@@ -1,0 +1,95 @@
+"""The contract as a PDF (政府采购合同), rendered from its canonical document and signatures, in the
+STSong-Light CID font every PDF reader carries (as the report and the opening record).
+
+The PDF is a reading copy: what the parties sign is the document's SHA-256 (printed on every copy),
+not the PDF's bytes, so a copy made later shows the same text and the signatures that exist by then."""
+
+from __future__ import annotations
+
+import io
+
+from accounts.models import User
+from core import clock, money
+from core.db import db
+from evaluation.contracts import PARTY_ZH, STATUS_ZH, TERM_LABELS, document_of
+from evaluation.models import Contract
+from evaluation.report_pdf import FONT
+
+METHOD_ZH = {"public_tender": "公开招标", "invited_tender": "邀请招标", "competitive_negotiation": "竞争性谈判",
+             "competitive_consultation": "竞争性磋商", "inquiry": "询价", "single_source": "单一来源"}
+
+
+def render(contract: Contract) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    title = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, alignment=1)
+    h2 = ParagraphStyle("h2", fontName=FONT, fontSize=11.5, leading=16, spaceBefore=6, spaceAfter=3)
+    body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=14)
+    cell = ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11)
+    doc = document_of(contract)
+
+    def table(rows, widths):
+        t = Table([[Paragraph(str(c), cell) for c in row] for row in rows], colWidths=[w * mm for w in widths],
+                  repeatRows=1)
+        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
+                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+        return t
+
+    def text(value: str) -> str:
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
+
+    project, lot = doc["project"], doc["lot"]
+    story = [Paragraph(f"政府采购合同<br/>{text(project['title'])}（标项{lot['number']}）", title), Spacer(1, 4 * mm),
+             Paragraph(f"合同编号：{doc['number']}　文本版本：第{doc['revision']}版　"
+                       f"状态：{STATUS_ZH[contract.status.value]}", body),
+             Paragraph("一、合同当事人", h2),
+             table([["", "名称", "统一社会信用代码"],
+                    ["采购人（甲方）", doc["purchaser"]["name"], doc["purchaser"]["uscc"]],
+                    ["供应商（乙方）", doc["supplier"]["name"], doc["supplier"]["uscc"]],
+                    ["采购代理机构", doc["agency"]["name"], doc["agency"]["uscc"]]], [35, 95, 50]),
+             Paragraph("二、采购项目与合同标的", h2),
+             Paragraph(f"项目编号：{project['code']}；采购方式：{METHOD_ZH.get(project['method'], project['method'])}；"
+                       f"标项 {lot['number']}：{text(lot['name'])}。", body),
+             Paragraph(f"合同金额：人民币 {money.format_yuan(doc['amount_fen'])} 元（大写：{doc['amount_words']}），"
+                       "即中标（成交）金额，双方不得变更。", body)]
+    if doc.get("delivery"):
+        story.append(Paragraph(f"交付（服务）期限：{text(doc['delivery'])}（投标文件承诺）。", body))
+    if doc["items"]:
+        story.append(table([["序号", "名称", "数量", "单价（元）", "合价（元）"]] +
+                           [[str(i.get("ref", "")), i.get("name", ""), str(i.get("quantity", "")),
+                             money.format_yuan(i["unit_price_fen"]) if "unit_price_fen" in i else "",
+                             money.format_yuan(i["total_fen"]) if "total_fen" in i else ""] for i in doc["items"]],
+                           [15, 75, 20, 35, 35]))
+    story.append(Paragraph("三、双方约定的条款", h2))
+    for name, value in doc["terms"].items():
+        story.append(Paragraph(f"{TERM_LABELS.get(name, name)}：{text(value)}", body))
+    basis = doc["basis"]
+    story += [Paragraph("四、合同依据", h2),
+              Paragraph("招标（采购）文件、中标（成交）供应商的投标（响应）文件、中标（成交）通知书均为本合同的组成部分；"
+                        "本合同不得对招标文件确定的事项和投标文件作实质性修改。", body),
+              table([["文件", "SHA-256"]] + [[d["name"], d["sha256"]] for d in basis["tender_documents"]]
+                    + [["中标供应商的投标文件（密封投标包）", basis["bid_sha256"]]], [60, 120]),
+              Paragraph("五、签署", h2),
+              Paragraph(f"合同文本摘要（SHA-256）：{contract.sha256}", body),
+              Paragraph("双方以各自登记的签名密钥对上述摘要签名（ECDSA P-256，标云 FORMAT.md §14），"
+                        "与加盖公章具有同等效力（《电子签名法》第十四条）；"
+                        "签名和公钥指纹记入不可篡改的审计日志。", body)]
+    signed = {s.party: s for s in contract.signatures}
+    names = {s.party: db.session.get(User, s.user_id).name for s in contract.signatures}
+    story.append(table([["当事人", "签署人", "签署时间（北京时间）", "签名（base64url）"]] +
+                       [[PARTY_ZH[p], names.get(p, "—"),
+                         clock.format_local(signed[p].signed_at) if p in signed else "待签署",
+                         signed[p].signature if p in signed else ""] for p in PARTY_ZH], [30, 20, 40, 90]))
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+                      bottomMargin=15 * mm, title=f"{doc['number']} 政府采购合同", invariant=1).build(story)
+    return out.getvalue()

@@ -1,0 +1,220 @@
+"""The contract: drafted from the records, signed by both parties with their keys, published; the lot
+and the project close. Refusals change nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import func, select
+
+TERMS = {"performance_place": "泰顺县人民医院", "payment": "验收合格后30日内支付合同金额的95%，余款一年后付清",
+         "acceptance": "按招标文件技术要求逐项验收", "warranty": "整机保修三年"}
+
+
+def _key(user):
+    """A fresh signing key registered by `user` for his organisation; returns the private key."""
+    from accounts.service import register_public_key
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                        serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    register_public_key(user, pem, "sign", "合同签名")
+    return key
+
+
+def _signature(key, contract) -> str:
+    from crypto import sign_document
+    from crypto.encoding import b64u_encode
+
+    return b64u_encode(sign_document(key, bytes.fromhex(contract.sha256)))
+
+
+def _winner(room, award):
+    from evaluation.contracts import winner_org_id
+
+    return next(u for u in room.suppliers if u.org_id == winner_org_id(award))
+
+
+def _count(model) -> int:
+    from core.db import db
+
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_drafted_from_the_records_signed_by_both_then_published_and_closed(room, published, clock):
+    from accounts.models import PublicKey
+    from audit.models import AuditEvent
+    from core.db import db
+    from crypto import document_digest, verify_document
+    from crypto.encoding import b64u_decode
+    from evaluation import contracts
+    from tender.models import Notice, OpeningRecord
+
+    award = published
+    winner = _winner(room, award)
+    contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
+    db.session.commit()
+    doc = contracts.document_of(contract)
+    line = db.session.scalar(select(OpeningRecord).where(OpeningRecord.bid_id == award.candidate.bid_id))
+    assert doc["format"] == "biaoyun-contract/1" and doc["amount_fen"] == award.candidate.price_fen
+    assert doc["supplier"]["name"] == db.session.get(type(winner.org), winner.org_id).name
+    assert doc["amount_words"].endswith("整") and doc["basis"]["bid_sha256"] == "0" * 64
+    assert doc["terms"] == TERMS and line.price_fen == doc["amount_fen"]
+    assert contract.sha256 == document_digest(doc).hex() and contract.status.value == "draft"
+    # 30 days after the award notice is Sunday 27 December: the period ends on the next working day
+    assert contracts.contract_due(award).isoformat() == "2026-12-28"
+
+    buyer_key, seller_key = _key(room.purchaser), _key(winner)
+    contracts.sign_contract(room.purchaser, contract.id, contract.sha256, _signature(buyer_key, contract))
+    db.session.commit()
+    assert contract.status.value == "signing"
+    with pytest.raises(Exception) as exc:
+        contracts.draft_contract(room.agency, award.id, {**TERMS, "other": "改一下"})
+    assert exc.value.code == "contract_frozen"
+    db.session.rollback()
+
+    contracts.sign_contract(winner, contract.id, contract.sha256, _signature(seller_key, contract))
+    db.session.commit()
+    assert contract.status.value == "signed" and award.status.value == "contracted"
+    assert room.lot.status.value == "contracted" and room.project.status.value == "closed"
+    notice = db.session.get(Notice, contract.notice_id)
+    assert notice.kind.value == "contract" and contract.sha256 in notice.body and "付款方式" in notice.body
+    # anyone with the text and the registered public keys can check both signatures
+    for sig in contract.signatures:
+        key = db.session.get(PublicKey, sig.key_id)
+        public = serialization.load_pem_public_key(key.pem.encode())
+        assert verify_document(public, bytes.fromhex(contract.sha256), b64u_decode(sig.signature, 64))
+    actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("%contract%"))))
+    assert {"evaluation.contract_drafted", "evaluation.contract_signed", "evaluation.contract_concluded"} <= actions
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "tender.project_closed")) is not None
+
+
+def test_refusals_change_nothing(room, published, make_user):
+    from core.db import db
+    from core.errors import DomainError
+    from evaluation import contracts
+    from evaluation.models import Contract, ContractSignature
+
+    award = published
+    with pytest.raises(DomainError) as exc:
+        contracts.draft_contract(room.purchaser, award.id, {"payment": "x" * 1001, "colour": "红"})
+    assert exc.value.code == "contract_terms_invalid"
+    assert set(exc.value.details["fields"]) == {"payment", "colour", "performance_place", "acceptance"}
+    with pytest.raises(DomainError) as exc:
+        contracts.draft_contract(room.suppliers[0], award.id, TERMS)
+    assert exc.value.code == "not_project_party"
+    db.session.rollback()
+    assert _count(Contract) == 0
+
+    contract = contracts.draft_contract(room.agency, award.id, TERMS)
+    db.session.commit()
+    winner, loser = _winner(room, award), next(u for u in room.suppliers if u.org_id != _winner(room, award).org_id)
+    buyer_key = _key(room.purchaser)
+    stranger_key = _key(loser)
+    cases = [
+        (loser, contract.sha256, _signature(stranger_key, contract), "not_contract_party"),
+        (room.agency, contract.sha256, _signature(buyer_key, contract), "not_contract_party"),
+        (winner, contract.sha256, _signature(stranger_key, contract), "signature_invalid"),  # not his key
+        (room.purchaser, "0" * 64, _signature(buyer_key, contract), "contract_changed"),
+        (room.purchaser, contract.sha256, "not-base64!", "bad_signature"),
+    ]
+    for user, digest, signature, code in cases:
+        with pytest.raises(DomainError) as exc:
+            contracts.sign_contract(user, contract.id, digest, signature)
+        assert exc.value.code == code, code
+        db.session.rollback()
+    assert _count(ContractSignature) == 0 and contract.status.value == "draft"
+
+    # a revision has a new digest: a signature over the old text no longer verifies
+    old = _signature(buyer_key, contract)
+    contracts.draft_contract(room.purchaser, award.id, {**TERMS, "other": "合同一式四份"})
+    db.session.commit()
+    assert contract.revision == 2
+    with pytest.raises(DomainError) as exc:
+        contracts.sign_contract(room.purchaser, contract.id, contract.sha256, old)
+    assert exc.value.code == "signature_invalid"
+
+
+def test_a_voided_award_voids_its_draft(room, published):
+    from core.db import db
+    from evaluation import contracts, service
+
+    award = published
+    contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
+    db.session.commit()
+    service.void_award(room.agency, award.id, "中标人放弃中标")
+    db.session.commit()
+    assert contract.status.value == "voided" and contract.voided_at is not None
+    assert room.lot.status.value == "opened"  # the lot is not settled: the next candidate may be awarded
+
+
+def test_signed_contract_cannot_be_voided(room, published):
+    from core.db import db
+    from core.errors import Conflict
+    from evaluation import contracts, service
+
+    award = published
+    winner = _winner(room, award)
+    contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
+    for user in (room.purchaser, winner):
+        contracts.sign_contract(user, contract.id, contract.sha256, _signature(_key(user), contract))
+    db.session.commit()
+    with pytest.raises(Conflict) as exc:
+        service.void_award(room.agency, award.id, "迟到的质疑")
+    assert exc.value.code in ("contract_already_signed", "award_transition_refused")
+    db.session.rollback()
+    assert award.status.value == "contracted"
+
+
+def test_pages_api_pdf_and_the_finance_export(room, published, client, clock):
+    from tests_helpers import login
+
+    from core.db import db
+    from evaluation import contracts
+
+    award = published
+    winner = _winner(room, award)
+    login(client, room.purchaser)
+    page = client.get("/contracts/").get_data(as_text=True)
+    assert "待起草" in page and f"/contracts/award/{award.id}/draft" in page
+    r = client.post(f"/contracts/award/{award.id}/draft", data={"payment": "验收后付款"}, follow_redirects=True)
+    assert "请填写履约地点" in r.get_data(as_text=True)
+    r = client.post(f"/contracts/award/{award.id}/draft", data=TERMS)
+    assert r.status_code == 302
+    contract = contracts.contract_of(award)
+    page = client.get(f"/contracts/{contract.id}").get_data(as_text=True)
+    assert contract.sha256 in page and "<script>" not in page and "生成密钥" in page  # no key registered yet
+    key = _key(room.purchaser)
+    db.session.commit()
+    page = client.get(f"/contracts/{contract.id}").get_data(as_text=True)
+    assert 'id="contract-sign"' in page and "contract-sign.js" in page
+    text = client.get(f"/contracts/{contract.id}/document.json").get_data()
+    assert json.loads(text)["number"] == contract.number and text.decode() == contract.document
+    r = client.post(f"/api/v1/evaluation/contracts/{contract.id}/signatures",
+                    json={"sha256": contract.sha256, "signature": _signature(key, contract)})
+    assert r.status_code == 201 and r.get_json()["status"] == "signing"
+    r = client.post(f"/api/v1/evaluation/contracts/{contract.id}/signatures",
+                    json={"sha256": contract.sha256, "signature": _signature(key, contract)})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "already_signed"
+
+    client.post("/logout")
+    assert client.get(f"/contracts/{contract.id}").status_code == 404  # not public before both signed
+    login(client, winner)
+    seller = _key(winner)
+    db.session.commit()
+    r = client.post(f"/api/v1/evaluation/contracts/{contract.id}/signatures",
+                    json={"sha256": contract.sha256, "signature": _signature(seller, contract)})
+    assert r.status_code == 201 and r.get_json()["status"] == "signed"
+    client.post("/logout")
+    assert "合同公告" in client.get(f"/contracts/{contract.id}").get_data(as_text=True)  # public once signed
+    pdf = client.get(f"/contracts/{contract.id}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+    login(client, room.supervisor)
+    rows = client.get("/api/v1/evaluation/contracts").get_json()["contracts"]
+    assert [c["number"] for c in rows] == [contract.number] and rows[0]["amount_fen"] == award.candidate.price_fen
+    assert client.get("/api/v1/evaluation/contracts?since=2099-01-01").get_json()["contracts"] == []
+    assert client.get("/api/v1/evaluation/contracts?since=nope").status_code == 422
