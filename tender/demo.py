@@ -38,14 +38,16 @@ def _key_dir() -> Path:
 
 
 def _make_keys(user, kind: str) -> crypto.KeyPair:
-    """Generate a key file for a demo user, write it, register its public keys."""
+    """Generate a key file for a demo user, write it, register its public keys (kind: supplier, custodian,
+    or signer for a purchaser who signs contracts)."""
     data, pub = crypto.generate_key_file(kind, DEMO_KEY_PASSPHRASE, iterations=KEY_ITERATIONS)
     (_key_dir() / f"{user.username}.key").write_bytes(data)
     (_key_dir() / f"{user.username}.pub").write_bytes(pub)
     pair = crypto.load_key_file(data, DEMO_KEY_PASSPHRASE)
     if pair.signing is not None:
         accounts.register_public_key(user, public_pem(pair.signing.public_key()), "sign", "演示签名密钥")
-    accounts.register_public_key(user, public_pem(pair.encryption.public_key()), "encrypt", "演示加密密钥")
+    if pair.encryption is not None:
+        accounts.register_public_key(user, public_pem(pair.encryption.public_key()), "encrypt", "演示加密密钥")
     return pair
 
 
