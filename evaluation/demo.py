@@ -4,8 +4,10 @@ users' known TOTP secrets at moved clocks):
 - 泰顺县中医院全自动生化分析仪采购: the room is in the scoring stage; zj05 (chair) and zj04 have
   submitted their scores, zj01, zj06 and zj07 have not — log in as zj01 to score;
 - 泰顺县罗阳镇中心小学课桌椅采购: finished ten days ago — report signed by all five (one dissent),
-  sent to the purchaser (caigou1), winner confirmed, result notice published; the contract is still
-  to be recorded;
+  sent to the purchaser (caigou1), winner confirmed, result notice published; a losing bidder's
+  challenge (with an evidence file) answered by the agency, and its complaint waiting for 泰顺县财政局
+  (log in as caijian: 投诉处理); the contract, drafted by caigou1 from the records and signed with its
+  key, waits for the winning supplier's signature (its demo key file, in the browser);
 - the tender demo's opened 校园安防监控设备 tender gets a confirmed committee from the draw, so the
   agency (daili) can open its evaluation room live from 网上评审; gys2's bid there has a unit price
   with its decimal point misplaced, so the room shows an Art 59 correction for the chair to send.
@@ -177,6 +179,52 @@ def _sheet(committee_id: int, member_index: int) -> dict:
     return sheet
 
 
+def _challenge_and_complaint(users: dict, award, start_b, now) -> None:
+    """A losing bidder challenges the result with an evidence file, the agency answers (not upheld), and
+    the bidder complains to 泰顺县财政局 (caijian), where the complaint waits to be accepted."""
+    import io
+
+    from evaluation import challenges, complaints
+
+    winner, _others = service.award_recipients(award)
+    bidder = next(u for name, u in sorted(users.items()) if name.startswith("gys") and u.org_id != winner
+                  and challenges.is_bidder(u, service.committee_for_lot(award.lot_id)))
+    clock.clock.set(start_b + timedelta(days=4))
+    evidence_text = "演示证明材料：中标人投标文件所附业绩合同（编号 HT-2024-117）与合同备案信息不一致。\n"
+    row = challenges.file_challenge(bidder, award.id, "中标人投标文件中的类似项目业绩与事实不符，请求重新评审。",
+                                    [("业绩核查说明.txt", io.BytesIO(evidence_text.encode()))])
+    clock.clock.set(start_b + timedelta(days=5))
+    challenges.answer_challenge(users["daili"], row.id, "经向合同签订单位核实，该业绩合同真实有效，质疑不成立。",
+                                upheld=False)
+    clock.clock.set(now - timedelta(days=1))
+    complaints.file_complaint(bidder, row.id, "代理机构仅电话核实，未查验合同原件及付款凭证。",
+                              "请求财政部门调查中标人业绩的真实性，并责令重新评审。",
+                              [("付款凭证说明.txt", io.BytesIO("演示：付款凭证与合同金额不符。\n".encode()))])
+
+
+def _contract_signed_by_the_purchaser(users: dict, award, now) -> None:
+    """caigou1 drafts the contract from the records and signs it with its own key (written to
+    instance/demo-keys/caigou1.key); the winning supplier signs it in the browser with its demo key."""
+    import crypto
+    from crypto.encoding import b64u_encode
+    from evaluation import contracts
+    from tender.demo import make_demo_keys
+
+    purchaser = users["caigou1"]
+    clock.clock.set(now - timedelta(hours=20))
+    contract = contracts.draft_contract(purchaser, award.id, {
+        "performance_place": "泰顺县罗阳镇中心小学（送货上门并安装）",
+        "performance_period": "合同签订后 30 日内交货安装完毕",
+        "payment": "安装验收合格后 15 个工作日内支付合同金额的 95%，余款 5% 于质保期满无质量问题后付清",
+        "acceptance": "按招标文件第三章技术要求逐项验收，采购人组织验收小组出具验收书",
+        "warranty": "整体质保三年，质保期内 24 小时响应、72 小时内上门维修",
+        "purchaser_contact": "总务处 林老师 0577-6758xxxx"})
+    pair = make_demo_keys(purchaser, "signer")
+    _tick(600)
+    signature = crypto.sign_document(pair.signing, bytes.fromhex(contract.sha256))
+    contracts.sign_contract(purchaser, contract.id, contract.sha256, b64u_encode(signature))
+
+
 @seeder("evaluation")
 def seed_evaluation(context: dict) -> None:
     users, orgs = context.get("users", {}), context.get("orgs", {})
@@ -195,7 +243,8 @@ def seed_evaluation(context: dict) -> None:
     for project in opened[:1]:
         _committee_draw(context, project, (8, 10, 11, 12, 20), real_now - timedelta(minutes=5))
     db.session.flush()
-    print("  演示评审 Demo evaluations: 评分中（zj01 待评分）, 已完成并发布结果公告; daili 可开启校园安防项目的评审室")
+    print("  演示评审 Demo evaluations: 评分中（zj01 待评分）, 已完成并发布结果公告（质疑已答复，投诉待 caijian 受理）;"
+          " daili 可开启校园安防项目的评审室")
 
 
 def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> None:
@@ -231,6 +280,8 @@ def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> None:
     service.confirm_winner(users["caigou1"], award.id, report.candidates[0].id)
     clock.clock.set(start_b + timedelta(days=3))
     service.publish_result(users["daili"], award.id)
+    _challenge_and_complaint(users, award, start_b, real_now)
+    _contract_signed_by_the_purchaser(users, award, real_now)
 
     # A: in progress, scoring; two of five have submitted.
     start_a = real_now - timedelta(hours=3)

@@ -138,7 +138,6 @@ def test_a_failed_commit_removes_the_files_it_kept(room, published, app, clean_s
 
 def test_evidence_downloads_only_for_challenger_agency_purchaser_and_the_regions_supervisors(
         room, published, client, clock, make_user, app, clean_store):
-    from core.db import db
     from evaluation import challenges, evidence
 
     row = challenges.file_challenge(room.suppliers[1], published.id, "评分有误", _files(("证据.txt", b"secret")))
@@ -177,7 +176,8 @@ def test_a_bidder_files_with_files_from_the_award_page_and_the_agency_answers(ro
     assert "提出质疑" in page and 'type="file"' in page and "multiple" in page
     _no_inline(page)
     r = client.post(f"/evaluation/awards/{published.id}/challenge", content_type="multipart/form-data",
-                    data={"text": "评分畸高畸低未复核", "files": [(io.BytesIO(b"a"), "a.txt"), (io.BytesIO(b"bb"), "b.txt")]},
+                    data={"text": "评分畸高畸低未复核",
+                          "files": [(io.BytesIO(b"a"), "a.txt"), (io.BytesIO(b"bb"), "b.txt")]},
                     follow_redirects=True)
     html = r.get_data(as_text=True)
     assert "质疑已提交" in html and "a.txt" in html and "b.txt" in html
@@ -189,7 +189,8 @@ def test_a_bidder_files_with_files_from_the_award_page_and_the_agency_answers(ro
                     data={"text": ""})
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "challenge_invalid"
     _as(client, room.agency, clock)
-    r = client.post(f"/api/v1/evaluation/challenges/{row.id}/answer", json={"answer": "经核实，评分无误。", "upheld": False})
+    r = client.post(f"/api/v1/evaluation/challenges/{row.id}/answer",
+                    json={"answer": "经核实，评分无误。", "upheld": False})
     assert r.status_code == 200 and r.get_json()["upheld"] is False
     r = client.post(f"/api/v1/evaluation/challenges/{row.id}/answer", json={"answer": "再答", "upheld": False})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "already_answered"

@@ -1,5 +1,6 @@
-"""The evaluation demo seed: one room in the scoring stage, one finished with a signed report and a
-published result, and a committee ready for the agency to open live."""
+"""The evaluation demo seed: one room in the scoring stage, one finished with a signed report, a
+published result, an answered challenge and a complaint with finance, and a committee ready for the
+agency to open live."""
 
 from __future__ import annotations
 
@@ -37,4 +38,17 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     award = db.session.scalar(select(Award).where(Award.lot_id == done.lot_id))
     assert award.status.value == "notified"
     assert db.session.scalar(select(Notice).where(Notice.kind == "result")) is not None
+    from evaluation import challenges, complaints, evidence
+
+    (challenge,) = challenges.challenges_of(award)
+    assert challenge.answered_at is not None and challenge.upheld is False and len(challenge.files) == 1
+    assert evidence.absolute(challenge.files[0]).read_bytes().startswith("演示证明材料".encode())
+    (complaint,) = complaints.complaints_for_finance(context["users"]["caijian"])
+    assert complaint.challenge_id == challenge.id and complaint.status.value == "filed"
+    assert complaints.award_blocked(award) is None
+    from evaluation import contracts
+
+    contract = contracts.contract_of(award)  # drafted and signed by caigou1, waiting for the winner
+    assert contract.status.value == "signing" and [s.party for s in contract.signatures] == ["purchaser"]
+    assert contract.due_at > contract.signatures[0].signed_at
     assert clock.now() == clock.now()  # the seed left the test clock as it was
