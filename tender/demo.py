@@ -37,7 +37,7 @@ def _key_dir() -> Path:
     return folder
 
 
-def _make_keys(user, kind: str) -> crypto.KeyPair:
+def make_demo_keys(user, kind: str) -> crypto.KeyPair:
     """Generate a key file for a demo user, write it, register its public keys (kind: supplier, custodian,
     or signer for a purchaser who signs contracts)."""
     data, pub = crypto.generate_key_file(kind, DEMO_KEY_PASSPHRASE, iterations=KEY_ITERATIONS)
@@ -116,8 +116,8 @@ def seed_tender(context: dict) -> None:
     agent, keeper = users["daili"], users["caijian"]
     purchasers = context["orgs"]["purchasers"]
     suppliers = [users[f"gys{i}"] for i in range(1, 7)]
-    pairs = {u.username: _make_keys(u, "supplier") for u in suppliers}
-    keeper_pair = _make_keys(keeper, "custodian")
+    pairs = {u.username: make_demo_keys(u, "supplier") for u in suppliers}
+    keeper_pair = make_demo_keys(keeper, "custodian")
     now = clock.now()
     custodians = [keeper.id]
 

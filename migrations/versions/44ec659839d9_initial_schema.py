@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 30e5006c6c90
+Revision ID: 44ec659839d9
 Revises: 
-Create Date: 2026-11-27 08:58:47.124278
+Create Date: 2026-11-27 10:03:52.954870
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '30e5006c6c90'
+revision = '44ec659839d9'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -304,7 +304,7 @@ def upgrade():
     sa.Column('opening_mode', sa.Enum('custodian', 'bidder', name='tender_opening_mode', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('decrypt_window_minutes', sa.Integer(), nullable=False),
     sa.Column('k', sa.Integer(), nullable=False),
-    sa.Column('status', sa.Enum('draft', 'published', 'bidding', 'opening', 'opened', 'evaluating', 'failed', 'cancelled', name='tender_project_status', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'published', 'bidding', 'opening', 'opened', 'evaluating', 'closed', 'failed', 'cancelled', name='tender_project_status', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('published_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('opening_started_at', core.db.UTCDateTime(timezone=True), nullable=True),
@@ -548,7 +548,7 @@ def upgrade():
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('budget_fen', sa.BigInteger(), nullable=False),
     sa.Column('max_price_fen', sa.BigInteger(), nullable=False),
-    sa.Column('status', sa.Enum('open', 'opening', 'opened', 'failed', name='tender_lot_status', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('status', sa.Enum('open', 'opening', 'opened', 'contracted', 'failed', name='tender_lot_status', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('policy_json', sa.Text(), nullable=True),
     sa.Column('policy_hash', sa.String(length=64), nullable=True),
     sa.Column('failure_reason', sa.String(length=200), nullable=True),
@@ -822,6 +822,7 @@ def upgrade():
     sa.Column('delivery', sa.String(length=200), nullable=False),
     sa.Column('brand', sa.String(length=200), nullable=False),
     sa.Column('remarks', sa.Text(), nullable=False),
+    sa.Column('price_detail', sa.JSON(), nullable=True),
     sa.Column('opened_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['bid_id'], ['tender_bid.id'], name=op.f('fk_tender_opening_record_bid_id_tender_bid')),
     sa.ForeignKeyConstraint(['lot_id'], ['tender_lot.id'], name=op.f('fk_tender_opening_record_lot_id_tender_lot')),
@@ -900,7 +901,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('committee_id', sa.Integer(), nullable=False),
     sa.Column('bid_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('clarification', 'low_price', name='evaluation_clarification_kind', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('kind', sa.Enum('clarification', 'low_price', 'price_correction', name='evaluation_clarification_kind', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('question', sa.Text(), nullable=False),
     sa.Column('asked_by_id', sa.Integer(), nullable=False),
     sa.Column('asked_at', core.db.UTCDateTime(timezone=True), nullable=False),
@@ -1082,7 +1083,6 @@ def upgrade():
     sa.Column('org_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('evidence_sha256', sa.String(length=64), nullable=True),
     sa.Column('filed_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('answer_due_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('answer', sa.Text(), nullable=True),
@@ -1106,23 +1106,116 @@ def upgrade():
     op.create_table('evaluation_contract',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('award_id', sa.Integer(), nullable=False),
+    sa.Column('lot_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=60), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'signing', 'signed', 'voided', name='evaluation_contract_status', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
-    sa.Column('path', sa.String(length=300), nullable=False),
-    sa.Column('file_name', sa.String(length=255), nullable=False),
+    sa.Column('document', sa.Text(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('signed_on', core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('recorded_by_id', sa.Integer(), nullable=False),
-    sa.Column('recorded_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('due_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('drafted_by_id', sa.Integer(), nullable=False),
+    sa.Column('drafted_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('signed_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('notice_id', sa.Integer(), nullable=True),
+    sa.Column('voided_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status <> 'signed' OR (signed_at IS NOT NULL AND notice_id IS NOT NULL)", name=op.f('ck_evaluation_contract_signed_is_published')),
+    sa.CheckConstraint("status <> 'voided' OR voided_at IS NOT NULL", name=op.f('ck_evaluation_contract_voided_has_time')),
     sa.CheckConstraint('amount_fen > 0', name=op.f('ck_evaluation_contract_amount_positive')),
     sa.ForeignKeyConstraint(['award_id'], ['evaluation_award.id'], name=op.f('fk_evaluation_contract_award_id_evaluation_award'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['drafted_by_id'], ['user_account.id'], name=op.f('fk_evaluation_contract_drafted_by_id_user_account')),
+    sa.ForeignKeyConstraint(['lot_id'], ['tender_lot.id'], name=op.f('fk_evaluation_contract_lot_id_tender_lot')),
     sa.ForeignKeyConstraint(['notice_id'], ['tender_notice.id'], name=op.f('fk_evaluation_contract_notice_id_tender_notice')),
-    sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_evaluation_contract_recorded_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_contract')),
-    sa.UniqueConstraint('award_id', name=op.f('uq_evaluation_contract_award_id'))
+    sa.UniqueConstraint('award_id', name=op.f('uq_evaluation_contract_award_id')),
+    sa.UniqueConstraint('number', name=op.f('uq_evaluation_contract_number'))
     )
+    with op.batch_alter_table('evaluation_contract', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_contract_lot_id'), ['lot_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_contract_status'), ['status'], unique=False)
+
+    op.create_table('evaluation_complaint',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('award_id', sa.Integer(), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('facts', sa.Text(), nullable=False),
+    sa.Column('requests', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('filed', 'accepted', 'refused', 'dismissed', 'upheld', name='evaluation_complaint_status', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('filed_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('accept_due_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decide_due_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('accepted_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('suspended_until', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('refusal_code', sa.String(length=24), nullable=True),
+    sa.Column('decision', sa.Text(), nullable=True),
+    sa.Column('remedy', sa.String(length=20), nullable=True),
+    sa.Column('handled_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("(status = 'refused') = (refusal_code IS NOT NULL)", name=op.f('ck_evaluation_complaint_refusal_has_code')),
+    sa.CheckConstraint("(status = 'upheld') = (remedy IS NOT NULL) AND (remedy IS NULL OR remedy IN ('void_award', 'reevaluate'))", name=op.f('ck_evaluation_complaint_remedy_only_if_upheld')),
+    sa.CheckConstraint("(status IN ('refused', 'dismissed', 'upheld')) = (decided_at IS NOT NULL)", name=op.f('ck_evaluation_complaint_decided_has_time')),
+    sa.CheckConstraint("facts <> '' AND requests <> ''", name=op.f('ck_evaluation_complaint_facts_and_requests')),
+    sa.CheckConstraint("status NOT IN ('accepted', 'dismissed', 'upheld') OR accepted_at IS NOT NULL", name=op.f('ck_evaluation_complaint_accepted_has_time')),
+    sa.CheckConstraint("status NOT IN ('refused', 'dismissed', 'upheld') OR (decision IS NOT NULL AND handled_by_id IS NOT NULL)", name=op.f('ck_evaluation_complaint_decision_has_reasons')),
+    sa.CheckConstraint('suspended_until IS NULL OR accepted_at IS NOT NULL', name=op.f('ck_evaluation_complaint_suspended_once_accepted')),
+    sa.ForeignKeyConstraint(['award_id'], ['evaluation_award.id'], name=op.f('fk_evaluation_complaint_award_id_evaluation_award'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['challenge_id'], ['evaluation_challenge.id'], name=op.f('fk_evaluation_complaint_challenge_id_evaluation_challenge'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['handled_by_id'], ['user_account.id'], name=op.f('fk_evaluation_complaint_handled_by_id_user_account')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_evaluation_complaint_org_id_org')),
+    sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_evaluation_complaint_region_code_region')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_evaluation_complaint_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_complaint')),
+    sa.UniqueConstraint('challenge_id', name=op.f('uq_evaluation_complaint_challenge_id'))
+    )
+    with op.batch_alter_table('evaluation_complaint', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_complaint_award_id'), ['award_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_complaint_org_id'), ['org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_complaint_region_code'), ['region_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_complaint_status'), ['status'], unique=False)
+
+    op.create_table('evaluation_contract_signature',
+    sa.Column('contract_id', sa.Integer(), nullable=False),
+    sa.Column('party', sa.String(length=12), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('key_id', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('signature', sa.String(length=100), nullable=False),
+    sa.Column('signed_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("party IN ('purchaser', 'supplier')", name=op.f('ck_evaluation_contract_signature_party_known')),
+    sa.ForeignKeyConstraint(['contract_id'], ['evaluation_contract.id'], name=op.f('fk_evaluation_contract_signature_contract_id_evaluation_contract'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['key_id'], ['public_key.id'], name=op.f('fk_evaluation_contract_signature_key_id_public_key')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_evaluation_contract_signature_org_id_org')),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_evaluation_contract_signature_user_id_user_account')),
+    sa.PrimaryKeyConstraint('contract_id', 'party', name=op.f('pk_evaluation_contract_signature'))
+    )
+    op.create_table('evaluation_evidence_file',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=True),
+    sa.Column('complaint_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('path', sa.String(length=300), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("size > 0 AND name <> ''", name=op.f('ck_evaluation_evidence_file_not_empty')),
+    sa.CheckConstraint('(challenge_id IS NULL) <> (complaint_id IS NULL)', name=op.f('ck_evaluation_evidence_file_one_owner')),
+    sa.ForeignKeyConstraint(['challenge_id'], ['evaluation_challenge.id'], name=op.f('fk_evaluation_evidence_file_challenge_id_evaluation_challenge'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['complaint_id'], ['evaluation_complaint.id'], name=op.f('fk_evaluation_evidence_file_complaint_id_evaluation_complaint'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_evaluation_evidence_file_uploaded_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_evidence_file'))
+    )
+    with op.batch_alter_table('evaluation_evidence_file', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_evidence_file_challenge_id'), ['challenge_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_evidence_file_complaint_id'), ['complaint_id'], unique=False)
+
     # ### end Alembic commands ###
-    # The audit log's single head row (see audit.models.AuditHead).
+
+    # The audit log's head row: the empty tree (audit.models.EMPTY_FRONTIER).
     from audit.models import EMPTY_FRONTIER
 
     op.bulk_insert(sa.table('audit_head', sa.column('id', sa.Integer), sa.column('size', sa.Integer),
@@ -1131,6 +1224,23 @@ def upgrade():
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('evaluation_evidence_file', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_evidence_file_complaint_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_evidence_file_challenge_id'))
+
+    op.drop_table('evaluation_evidence_file')
+    op.drop_table('evaluation_contract_signature')
+    with op.batch_alter_table('evaluation_complaint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_complaint_status'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_complaint_region_code'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_complaint_org_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_complaint_award_id'))
+
+    op.drop_table('evaluation_complaint')
+    with op.batch_alter_table('evaluation_contract', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_contract_status'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_contract_lot_id'))
+
     op.drop_table('evaluation_contract')
     with op.batch_alter_table('evaluation_challenge', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_challenge_org_id'))
