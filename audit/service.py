@@ -79,6 +79,15 @@ def record(action: str, obj: object | None = None, payload: dict | None = None, 
     return event
 
 
+def payloads_of(action: str, obj: object) -> list[dict]:
+    """The payloads of the events `action` already recorded for `obj`, oldest first: what a sweep has
+    sent before is read back from the log, so a rerun never sends it twice."""
+    rows = db.session.scalars(select(AuditEvent.payload).where(
+        AuditEvent.action == action, AuditEvent.object_type == getattr(obj, "__tablename__", None),
+        AuditEvent.object_id == str(obj.id)).order_by(AuditEvent.seq))
+    return [json.loads(p) for p in rows]
+
+
 def ensure_head() -> None:
     """Create the head row of an empty log (the first migration does this too)."""
     if db.session.get(AuditHead, 1) is None:

@@ -391,3 +391,35 @@ def signed_contracts(region_codes: list[str], since: datetime | None = None) -> 
     if since is not None:
         stmt = stmt.where(Contract.signed_at >= since)
     return list(db.session.scalars(stmt))
+
+
+# ---------------------------------------------------------------- the 30 days
+
+REMIND_WORKDAYS = 3
+
+
+def sweep_contract_deadlines() -> dict[str, list[int]]:
+    """Published awards whose contract is not signed yet: within `REMIND_WORKDAYS` working days of the
+    end of the 30 days both parties are reminded (once a day); once overdue the region's finance bureau
+    is warned (once). Idempotent: what was sent is read back from the audit log. Returns the award ids
+    to notify after the commit."""
+    from audit.service import payloads_of
+    from evaluation.service import finance_orgs
+
+    today = clock.to_local(clock.now()).date()
+    out: dict[str, list[int]] = {"remind": [], "overdue": []}
+    for award in db.session.scalars(select(Award).where(Award.status == AwardStatus.NOTIFIED).order_by(Award.id)):
+        due = contract_due(award)
+        state = deadlines.deadline_state(due, today, remind_workdays=REMIND_WORKDAYS).value
+        if state == "open":
+            continue
+        action = "evaluation.contract_overdue" if state == "overdue" else "evaluation.contract_reminded"
+        sent = payloads_of(action, award)
+        if (state == "overdue" and sent) or any(p.get("day") == today.isoformat() for p in sent):
+            continue
+        _award, _committee, project, _lot = context_of(award)
+        record(action, award, {"day": today.isoformat(), "due": due.isoformat(), "project": project.code,
+                               "finance_orgs": finance_orgs(project.region_code) if state == "overdue" else []},
+               actor="system:evaluation-sweep")
+        out[state].append(award.id)
+    return out

@@ -102,6 +102,25 @@ def contract_signed(contract_id: int) -> None:
           org_ids=[winner_org_id(award), project.purchaser_org_id, project.agency_org_id])
 
 
+def contract_due(award_id: int, *, overdue: bool) -> None:
+    """Both parties are reminded of the 30 days; when overdue the region's finance bureau is warned."""
+    from evaluation.contracts import context_of, contract_of, winner_org_id
+    from evaluation.models import Award
+    from evaluation.service import finance_orgs
+
+    award = db.session.get(Award, award_id)
+    _award, _committee, project, _lot = context_of(award)
+    contract = contract_of(award)
+    url = f"/contracts/{contract.id}" if contract else "/contracts/"
+    _send({"title": "合同签订期限" + ("已过" if overdue else "将至"),
+           "body": f"{project.title}：中标通知书发出后 30 日内应签订政府采购合同。",
+           "level": "danger" if overdue else "warning", "url": url},
+          org_ids=[project.purchaser_org_id, winner_org_id(award)])
+    if overdue:
+        _send({"title": "逾期未签订政府采购合同", "body": f"{project.code} {project.title}", "level": "danger",
+               "url": url}, org_ids=finance_orgs(project.region_code))
+
+
 def award_due(award_id: int, *, overdue: bool) -> None:
     """The purchaser is reminded; when overdue the finance bureau of the region is warned as well."""
     import json

@@ -1,4 +1,4 @@
-"""Celery tasks of the evaluation: the award and complaint deadline sweeps (beat, hourly; idempotent)."""
+"""Celery tasks of the evaluation: the award, contract and complaint deadline sweeps (beat, hourly; idempotent)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,22 @@ from core.db import db
 
 @shared_task(name="evaluation.tasks.sweep_awards")
 def sweep_awards() -> dict:
-    """Remind purchasers of a confirmation due soon; warn finance of one overdue (after the commit)."""
-    from evaluation import notices, service
+    """Remind purchasers of a confirmation due soon, and both parties of a contract to sign within the
+    30 days; warn finance of either overdue (notices after the commit)."""
+    from evaluation import contracts, notices, service
 
     found = service.sweep_award_deadlines()
+    signing = contracts.sweep_contract_deadlines()
     db.session.commit()
     for award_id in found["remind"]:
         notices.award_due(award_id, overdue=False)
     for award_id in found["overdue"]:
         notices.award_due(award_id, overdue=True)
-    return found
+    for award_id in signing["remind"]:
+        notices.contract_due(award_id, overdue=False)
+    for award_id in signing["overdue"]:
+        notices.contract_due(award_id, overdue=True)
+    return {**found, "contract_remind": signing["remind"], "contract_overdue": signing["overdue"]}
 
 
 @shared_task(name="evaluation.tasks.sweep_complaints")

@@ -218,3 +218,33 @@ def test_pages_api_pdf_and_the_finance_export(room, published, client, clock):
     assert [c["number"] for c in rows] == [contract.number] and rows[0]["amount_fen"] == award.candidate.price_fen
     assert client.get("/api/v1/evaluation/contracts?since=2099-01-01").get_json()["contracts"] == []
     assert client.get("/api/v1/evaluation/contracts?since=nope").status_code == 422
+
+
+def test_the_thirty_days_remind_both_parties_then_warn_finance_once(room, published, clock):
+    from datetime import timedelta
+
+    from audit.service import payloads_of
+    from core.db import db
+    from evaluation import contracts
+    from evaluation.tasks import sweep_awards
+
+    award = published  # notified Friday 27 November 2026: sign by Monday 28 December
+    assert sweep_awards.run()["contract_remind"] == []
+    clock.advance(timedelta(days=26))  # Wednesday 23 December: 3 working days left
+    assert sweep_awards.run()["contract_remind"] == [award.id]
+    assert sweep_awards.run()["contract_remind"] == []  # once a day
+    clock.advance(timedelta(days=1))
+    assert sweep_awards.run()["contract_remind"] == [award.id]
+    clock.advance(timedelta(days=5))  # Tuesday 29 December: overdue
+    assert sweep_awards.run()["contract_overdue"] == [award.id]
+    clock.advance(timedelta(days=1))
+    assert sweep_awards.run()["contract_overdue"] == []  # warned once
+    (warning,) = payloads_of("evaluation.contract_overdue", award)
+    assert warning["due"] == "2026-12-28" and warning["finance_orgs"] == [room.supervisor.org_id]
+    # a late contract can still be signed; the concluding event says it was late
+    contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
+    for user in (room.purchaser, _winner(room, award)):
+        contracts.sign_contract(user, contract.id, contract.sha256, _signature(_key(user), contract))
+    db.session.commit()
+    assert payloads_of("evaluation.contract_concluded", contract)[0]["late"] is True
+    assert sweep_awards.run()["contract_overdue"] == []
