@@ -80,9 +80,7 @@ def apply_remedy(award: Award, committee: Committee, remedy: str, reason: str) -
         raise Conflict("合同已经签订，不能再作废中标结果，请依法另行处理。", code="award_contracted")
     if award.status is AwardStatus.VOIDED:
         raise Conflict("中标结果已经作废。", code="award_already_voided")
-    move(award, AwardStatus.VOIDED)
-    award.voided_at, award.void_reason = clock.now(), reason[:300]
-    record("evaluation.award_voided", award, {"reason": reason[:300], "remedy": remedy})
+    service.settle_void(award, reason, remedy=remedy)
     if remedy == "reevaluate":
         report = service.current_report(committee)
         if report is not None:

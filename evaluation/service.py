@@ -27,7 +27,7 @@ from sqlalchemy import delete, func, select
 
 from accounts.models import Role, User
 from accounts.service import oversees, verify_totp
-from audit.service import record
+from audit.service import payloads_of, record
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -1507,12 +1507,18 @@ def void_award(user: User, award_id: int, reason: str) -> Award:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("请填写作废的理由。", code="reason_required")
+    return settle_void(award, reason)
+
+
+def settle_void(award: Award, reason: str, **extra: str) -> Award:
+    """The one way an award becomes void, whoever decided it (the agency here, an upheld challenge or
+    complaint in `evaluation.challenges.apply_remedy`): its unsigned contract is void too."""
     from evaluation.contracts import void_contract
 
     void_contract(award)
     move(award, AwardStatus.VOIDED)
     award.voided_at, award.void_reason = clock.now(), reason[:300]
-    record("evaluation.award_voided", award, {"reason": reason[:300]})
+    record("evaluation.award_voided", award, {"reason": reason[:300], **extra})
     return award
 
 
@@ -1682,12 +1688,18 @@ def state_for(user: User, committee: Committee, present: Iterable[int] = ()) -> 
     return state
 
 
+def finance_orgs(region_code: str) -> list[int]:
+    """The finance bureau(s) of a region: who is warned when a deadline of the award is missed."""
+    from accounts.models import Org, OrgKind
+
+    return [o.id for o in db.session.scalars(select(Org).where(Org.kind == OrgKind.FINANCE,
+                                                               Org.region_code == region_code).order_by(Org.id))]
+
+
 def sweep_award_deadlines() -> dict[str, list[int]]:
     """Pending awards near their confirmation deadline get a reminder (once a day) to the purchaser;
     overdue ones a warning (once) to the region's finance bureau. Idempotent: each notice is an audit
     event, and what was sent is looked up there. Returns what to notify after the commit."""
-    from accounts.models import Org, OrgKind
-    from audit.models import AuditEvent
     from tender.models import Lot, Project
 
     today = clock.to_local(clock.now()).date().isoformat()
@@ -1698,15 +1710,12 @@ def sweep_award_deadlines() -> dict[str, list[int]]:
         if state == "open":
             continue
         action = "evaluation.award_overdue" if state == "overdue" else "evaluation.award_reminded"
-        sent = db.session.scalars(select(AuditEvent.payload).where(AuditEvent.action == action,
-                                                                   AuditEvent.object_type == Award.__tablename__,
-                                                                   AuditEvent.object_id == str(award.id))).all()
-        if (state == "overdue" and sent) or (state == "remind" and any(f'"{today}"' in p for p in sent)):
+        sent = payloads_of(action, award)
+        if (state == "overdue" and sent) or (state == "remind" and any(p.get("day") == today for p in sent)):
             continue
         project = db.session.scalar(select(Project).join(Lot, Lot.project_id == Project.id)
                                     .where(Lot.id == award.lot_id))
-        finance = [o.id for o in db.session.scalars(select(Org).where(Org.kind == OrgKind.FINANCE,
-                                                                      Org.region_code == project.region_code))]
+        finance = finance_orgs(project.region_code)
         record(action, award, {"day": today, "due": award.confirm_due_at.isoformat(), "project": project.code,
                                "finance_orgs": finance if state == "overdue" else []},
                actor="system:evaluation-sweep")

@@ -144,7 +144,7 @@ def test_refusal_needs_a_reason_and_only_a_filed_complaint_is_accepted_or_refuse
 def test_a_suspension_blocks_the_award_for_at_most_30_days(room, published, clock):
     from core.db import db
     from core.errors import Conflict
-    from evaluation import complaints
+    from evaluation import complaints, contracts
 
     complaint = _complaint(room, _challenge(room, published))
     assert complaints.award_blocked(published) is None
@@ -154,6 +154,10 @@ def test_a_suspension_blocks_the_award_for_at_most_30_days(room, published, cloc
     complaints.suspend_procurement(room.supervisor, complaint.id)
     db.session.commit()
     assert "暂停" in complaints.award_blocked(published)
+    with pytest.raises(Conflict) as exc:  # the contract code asks before drafting
+        contracts.draft_contract(room.purchaser, published.id, {})
+    assert exc.value.code == "award_blocked"
+    db.session.rollback()
     with pytest.raises(Conflict) as exc:
         complaints.suspend_procurement(room.supervisor, complaint.id)
     assert exc.value.code == "already_suspended"
