@@ -12,7 +12,6 @@ Finance is reminded as its deadlines near and warned once they pass (`sweep_comp
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -20,7 +19,7 @@ from sqlalchemy import select
 
 from accounts.models import Role, User
 from accounts.service import oversees, regions_under
-from audit.service import record
+from audit.service import payloads_of, record
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -251,8 +250,6 @@ def deadline_state(complaint: Complaint) -> str:
 def sweep_complaint_deadlines() -> dict[str, list[int]]:
     """Open complaints whose acceptance or decision is due soon get a reminder to finance (once a day);
     overdue ones a warning (once per step). Idempotent: what was sent is looked up in the audit log."""
-    from audit.models import AuditEvent
-
     today = _today().isoformat()
     out: dict[str, list[int]] = {"remind": [], "overdue": []}
     rows = db.session.scalars(select(Complaint).where(Complaint.status.in_([K.FILED, K.ACCEPTED]))
@@ -263,10 +260,7 @@ def sweep_complaint_deadlines() -> dict[str, list[int]]:
             continue
         step = "accept" if row.status is K.FILED else "decide"
         action = "evaluation.complaint_overdue" if state == "overdue" else "evaluation.complaint_reminded"
-        sent = db.session.scalars(select(AuditEvent.payload).where(
-            AuditEvent.action == action, AuditEvent.object_type == Complaint.__tablename__,
-            AuditEvent.object_id == str(row.id))).all()
-        sent = [json.loads(p) for p in sent]
+        sent = payloads_of(action, row)
         if any(p.get("step") == step and (state == "overdue" or p.get("day") == today) for p in sent):
             continue
         record(action, row, {"day": today, "step": step, "due": next_due(row).isoformat()},

@@ -148,17 +148,12 @@ def award_due(award_id: int, *, overdue: bool) -> None:
 
 
 def _complaint_parties(complaint_id: int):
-    from accounts.models import Org, OrgKind
     from evaluation.models import Award, Complaint
-    from evaluation.service import _project, committee_for_lot
+    from evaluation.service import _project, committee_for_lot, finance_orgs
 
     row = db.session.get(Complaint, complaint_id)
     project = _project(committee_for_lot(db.session.get(Award, row.award_id).lot_id))
-    from sqlalchemy import select
-
-    finance = list(db.session.scalars(select(Org.id).where(Org.kind == OrgKind.FINANCE,
-                                                           Org.region_code == row.region_code)))
-    return row, project, finance
+    return row, project, finance_orgs(row.region_code)
 
 
 def challenge_filed(challenge_id: int) -> None:
