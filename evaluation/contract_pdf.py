@@ -14,9 +14,7 @@ from core.db import db
 from evaluation.contracts import PARTY_ZH, STATUS_ZH, TERM_LABELS, document_of
 from evaluation.models import Contract
 from evaluation.report_pdf import FONT
-
-METHOD_ZH = {"public_tender": "公开招标", "invited_tender": "邀请招标", "competitive_negotiation": "竞争性谈判",
-             "competitive_consultation": "竞争性磋商", "inquiry": "询价", "single_source": "单一来源"}
+from tender.service import METHOD_ZH
 
 
 def render(contract: Contract) -> bytes:

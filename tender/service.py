@@ -44,6 +44,8 @@ from tender.transitions import (
 
 OPEN_FOR_SUPPLIERS = (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING)
 CATEGORY_ZH = {"goods": "货物", "services": "服务", "works": "工程"}
+METHOD_ZH = {"public_tender": "公开招标", "invited_tender": "邀请招标", "competitive_negotiation": "竞争性谈判",
+             "competitive_consultation": "竞争性磋商", "inquiry": "询价", "single_source": "单一来源"}
 
 
 # ---------------------------------------------------------------- who may do what

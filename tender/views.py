@@ -23,15 +23,13 @@ from tender.transitions import METHOD_SWITCHES, Category, EvalMethod, Method, Op
 
 bp = Blueprint("tender", __name__)
 
-METHOD_ZH = {"public_tender": "公开招标", "invited_tender": "邀请招标", "competitive_negotiation": "竞争性谈判",
-             "competitive_consultation": "竞争性磋商", "inquiry": "询价", "single_source": "单一来源"}
 NOTICE_ZH = {"tender": "采购公告", "correction": "更正公告", "clarification": "澄清公告", "failure": "废标/终止公告",
              "result": "结果公告", "contract": "合同公告"}
 
 
 @bp.app_context_processor
 def tender_labels() -> dict:
-    return {"METHOD_ZH": METHOD_ZH, "NOTICE_ZH": NOTICE_ZH, "CATEGORY_ZH": service.CATEGORY_ZH,
+    return {"METHOD_ZH": service.METHOD_ZH, "NOTICE_ZH": NOTICE_ZH, "CATEGORY_ZH": service.CATEGORY_ZH,
             "STATUS_ZH": hall.STATUS_ZH, "BID_STATUS_ZH": hall.BID_STATUS_ZH}
 
 
