@@ -13,34 +13,18 @@ from core import clock, money
 from core.db import db
 from evaluation.contracts import PARTY_ZH, STATUS_ZH, TERM_LABELS, document_of
 from evaluation.models import Contract
-from evaluation.report_pdf import FONT
+from evaluation.report_pdf import styles, table
 from tender.service import METHOD_ZH
 
 
 def render(contract: Contract) -> bytes:
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    title = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, alignment=1)
-    h2 = ParagraphStyle("h2", fontName=FONT, fontSize=11.5, leading=16, spaceBefore=6, spaceAfter=3)
-    body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=14)
-    cell = ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11)
+    style = styles()
+    title, h2, body = style["title"], style["h2"], style["body"]
     doc = document_of(contract)
-
-    def table(rows, widths):
-        t = Table([[Paragraph(str(c), cell) for c in row] for row in rows], colWidths=[w * mm for w in widths],
-                  repeatRows=1)
-        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
-                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-        return t
 
     def text(value: str) -> str:
         return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")

@@ -45,37 +45,50 @@ def _yuan(value) -> str:
     return money.format_yuan(fen)
 
 
-def render(committee, report, contents: dict) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
+def styles() -> dict:
+    """The paragraph styles of the evaluation's PDFs (report, contract), in the CID font."""
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    from evaluation.service import _lot, _project
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    title = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, alignment=1)
-    h2 = ParagraphStyle("h2", fontName=FONT, fontSize=11.5, leading=16, spaceBefore=6, spaceAfter=3)
-    body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=14)
-    cell = ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11)
+    return {"title": ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, alignment=1),
+            "h2": ParagraphStyle("h2", fontName=FONT, fontSize=11.5, leading=16, spaceBefore=6, spaceAfter=3),
+            "body": ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=14),
+            "cell": ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11)}
+
+
+def table(rows, widths):
+    """A gridded table with a shaded header row; text cells wrap (widths in millimetres)."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    cell = styles()["cell"]
+    t = Table([[Paragraph(str(c), cell) if isinstance(c, str) else c for c in row] for row in rows],
+              colWidths=[w * mm for w in widths], repeatRows=1)
+    t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8.5), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                           ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
+                           ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    return t
+
+
+def render(committee, report, contents: dict) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    from evaluation.service import _lot, _project
+
+    style = styles()
+    title, h2, body = style["title"], style["h2"], style["body"]
     project, lot = _project(committee), _lot(committee)
     names = contents.get("bidder_names", {})
     members = {str(m["id"]): m["name"] for m in contents["members"]}
 
     def bidder(ref) -> str:
         return names.get(str(ref), str(ref))
-
-    def table(rows, widths):
-        t = Table([[Paragraph(str(c), cell) if isinstance(c, str) else c for c in row] for row in rows],
-                  colWidths=[w * mm for w in widths], repeatRows=1)
-        t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8.5), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
-                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-        return t
 
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
