@@ -227,7 +227,7 @@ def test_finance_is_reminded_before_its_deadlines_and_warned_once_after(room, pu
 
 def test_through_the_pages_and_the_api(room, published, client, clock, make_user):
     from core.db import db
-    from evaluation import complaints
+    from evaluation import complaints, service
     from evaluation.models import Award
 
     challenge = _challenge(room, published)
@@ -271,5 +271,10 @@ def test_through_the_pages_and_the_api(room, published, client, clock, make_user
     assert body["status"] == "upheld" and body["remedy"] == "void_award" and len(body["files"]) == 1
     db.session.expire_all()
     assert db.session.get(Award, published.id).status.value == "voided"
+    _as(client, room.agency, clock)  # the room shows the challenge and where its complaint stands
+    cid = service.committee_for_lot(published.lot_id).id
+    page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
+    assert f"投诉 #{complaint.id}：投诉成立" in page and "证据.txt" in page
+    _no_inline(page)
     payload = json.loads(client.get(f"/api/v1/evaluation/awards/{published.id}/challenges").data)
     assert payload["challenges"][0]["complaint"]["status"] == "upheld" and payload["blocked"] is None
