@@ -255,6 +255,7 @@ def sign_contract(user: User, contract_id: int, sha256: str, signature: str) -> 
     """A party signs the digest of the current text with its key. `sha256` is the digest the signer's
     browser computed from the text it showed: a text changed since then is refused, not signed."""
     from accounts.service import load_p256_public_key
+    from evaluation.complaints import award_blocked
 
     contract = get_contract(contract_id, lock=True)
     award = _award_for_contract(contract.award_id)
@@ -265,6 +266,9 @@ def sign_contract(user: User, contract_id: int, sha256: str, signature: str) -> 
         raise Conflict(f"合同{STATUS_ZH[contract.status.value]}，不能签署。", code="contract_not_signable")
     if award.status is not AwardStatus.NOTIFIED:
         raise Conflict("中标结果已不再有效，不能签署合同。", code="award_not_notified")
+    blocked = award_blocked(award)
+    if blocked:
+        raise Conflict(blocked, code="award_blocked")
     if any(s.party == party for s in contract.signatures):
         raise Conflict("您方已签署本合同。", code="already_signed")
     if (sha256 or "").strip().lower() != contract.sha256:

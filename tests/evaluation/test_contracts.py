@@ -248,3 +248,26 @@ def test_the_thirty_days_remind_both_parties_then_warn_finance_once(room, publis
     db.session.commit()
     assert payloads_of("evaluation.contract_concluded", contract)[0]["late"] is True
     assert sweep_awards.run()["contract_overdue"] == []
+
+
+def test_a_suspended_procurement_cannot_sign_a_draft_made_before(room, published):
+    from core.db import db
+    from core.errors import Conflict
+    from evaluation import challenges, complaints, contracts
+    from evaluation.models import ContractSignature
+
+    award = published
+    contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
+    loser = next(u for u in room.suppliers if u.org_id != _winner(room, award).org_id)
+    challenge = challenges.file_challenge(loser, award.id, "评分畸高畸低未复核")
+    challenges.answer_challenge(room.agency, challenge.id, "经复核，评分无误。", upheld=False)
+    complaint = complaints.file_complaint(loser, challenge.id, "答复未说明复核过程", "请求责令重新评审")
+    complaints.accept_complaint(room.supervisor, complaint.id)
+    complaints.suspend_procurement(room.supervisor, complaint.id)
+    db.session.commit()
+    key = _key(room.purchaser)
+    with pytest.raises(Conflict) as exc:
+        contracts.sign_contract(room.purchaser, contract.id, contract.sha256, _signature(key, contract))
+    assert exc.value.code == "award_blocked" and "暂停" in exc.value.message
+    db.session.rollback()
+    assert _count(ContractSignature) == 0
