@@ -1,14 +1,15 @@
 #!/bin/sh
 # Regenerate the one initial migration from the models (the project has no deployed database to
 # migrate yet, so the schema lives in a single revision). tests/core/test_migrations.py checks that
-# the result matches the models on SQLite and PostgreSQL.
+# the result matches the models on SQLite and PostgreSQL. The revision id stays 0001; a database made
+# by an older schema is dropped and made again (instance/ is only ever demo data so far).
 set -eu
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rm -f migrations/versions/*.py
 FLASK_APP=wsgi DATABASE_URL="sqlite:///$tmp/mig.sqlite" BIAOYUN_INSTANCE_PATH="$tmp" \
-    .venv/bin/flask db migrate -m "initial schema" >"$tmp/log" 2>&1 || { cat "$tmp/log"; exit 1; }
+    .venv/bin/flask db migrate -m "initial schema" --rev-id 0001 >"$tmp/log" 2>&1 || { cat "$tmp/log"; exit 1; }
 file=$(ls migrations/versions/*.py)
 .venv/bin/python - "$file" <<'PY'
 import re, sys

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 44ec659839d9
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 10:03:52.954870
+Create Date: 2026-11-27 10:08:24.829002
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '44ec659839d9'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
