@@ -1,8 +1,8 @@
 #!/bin/sh
 # Regenerate the one initial migration from the models (the project has no deployed database to
 # migrate yet, so the schema lives in a single revision). tests/core/test_migrations.py checks that
-# the result matches the models on SQLite and PostgreSQL. The revision id stays 0001; a database made
-# by an older schema is dropped and made again (instance/ is only ever demo data so far).
+# the result matches the models on SQLite and PostgreSQL. The revision id stays 0001: a database made
+# from an older schema does not upgrade; delete instance/ (demo data only so far) and `make run` again.
 set -eu
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
