@@ -107,6 +107,17 @@ def _seal_in_browser(page, server, tmp_path: Path, username: str, price: str) ->
     page.set_input_files("#seal-form .js-keyfile", str(server["keys"] / f"{username}.key"))
     page.fill("#seal-form .js-passphrase", DEMO_KEY_PASSPHRASE)
     page.fill("#price", price)
+    from decimal import Decimal
+
+    from core.money import to_chinese_upper
+
+    assert page.input_value("#price-words") == to_chinese_upper(int(Decimal(price) * 100))  # 大写 follows
+    page.click("#item-add")  # one itemised line: 2 × half the price, its total computed on the page
+    page.fill("#items-table .js-item .js-name", "交互式智能平板")
+    page.fill("#items-table .js-item .js-quantity", "2")
+    page.fill("#items-table .js-item .js-unit", str(Decimal(price) / 2))
+    assert page.input_value("#items-table .js-item .js-total") == price
+    assert "d-none" in page.get_attribute("#price-warnings", "class")  # nothing contradicts
     page.click("#seal-form .js-seal")
     page.wait_for_selector("#bid-result.alert-success", timeout=60_000)
     return page.locator("#bid-result").inner_text()
@@ -157,4 +168,5 @@ def test_two_suppliers_seal_in_browser_and_the_hall_shows_the_record(tender_serv
         assert rows.count() == 3, username
         text = page.locator("#record-table").inner_text()
         assert "641,000.00" in text and "650,000.50" in text, text
+        assert "陆拾肆万壹仟元整" in text and text.count("分项报价 1 项") == 2, text  # the sealed breakdown
     assert console_errors == []
