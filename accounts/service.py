@@ -260,6 +260,34 @@ def list_public_keys(user: User) -> list[PublicKey]:
                                    .order_by(PublicKey.created_at.desc())))
 
 
+def signing_keys_of(user: User) -> list[PublicKey]:
+    """The user's own active signing keys, registered for his organisation."""
+    return list(db.session.scalars(select(PublicKey).where(
+        PublicKey.user_id == user.id, PublicKey.org_id == user.org_id, PublicKey.purpose == KeyPurpose.SIGN,
+        PublicKey.revoked_at.is_(None)).order_by(PublicKey.id)))
+
+
+def verify_document_signature(user: User, document: dict, signature: str) -> PublicKey:
+    """The key of the user's under which `signature` (base64url raw r||s) signs `document` (FORMAT.md §14):
+    what makes an answer, a confirmation or a contract the signer's own act. Refused with a clear code."""
+    from crypto import document_digest, verify_document
+    from crypto.encoding import b64u_decode
+
+    keys = signing_keys_of(user)
+    if not keys:
+        raise ValidationError("您还没有登记签名密钥：请先在“密钥”页面生成并登记。", code="no_sign_key")
+    try:
+        raw = b64u_decode((signature or "").strip(), 64)
+    except ValueError:
+        raise ValidationError("签名格式不正确（应为 64 字节的 base64url）。", code="bad_signature") from None
+    digest = document_digest(document)
+    key = next((k for k in keys if verify_document(load_p256_public_key(k.pem), digest, raw)), None)
+    if key is None:
+        raise ValidationError("签名无法用您登记的签名公钥验证：请使用本人登记过的签名密钥文件，并确认内容未被改动。",
+                              code="signature_invalid")
+    return key
+
+
 def active_keys_of_org(org_id: int, purpose: KeyPurpose) -> list[PublicKey]:
     """Keys that may sign for an organisation now (for the tender module's bid checks)."""
     return list(db.session.scalars(select(PublicKey).where(

@@ -14,7 +14,7 @@ from core import clock
 from core.db import db
 from core.errors import Forbidden, NotFound, ValidationError
 from evaluation import challenges, complaints, contracts, events, evidence, notices, report_pdf, service
-from evaluation.models import Award, EvaluationClarification, EvaluationReport, ScoreFlag
+from evaluation.models import Award, Committee, EvaluationClarification, EvaluationReport, ScoreFlag
 from evaluation.schemas import (
     AnswerIn,
     ChairVoteIn,
@@ -128,17 +128,17 @@ def my_clarifications():
     """The supplier's questions from evaluation committees (only its own bids')."""
     return [{"id": c.id, "bid_id": c.bid_id, "kind": c.kind.value, "question": c.question,
              "due_at": c.due_at.isoformat(), "answer": c.answer,
-             "answered_at": c.answered_at.isoformat() if c.answered_at else None}
+             "answered_at": c.answered_at.isoformat() if c.answered_at else None,
+             "sign_template": service.answer_document(c) if c.answered_at is None else None}
             for c in service.clarifications_of_supplier(current_user)]
 
 
 @blp.post("/clarifications/<int:clarification_id>/answer")
 @blp.arguments(AnswerIn)
 def answer(data: dict, clarification_id: int):
-    asked = db.session.get(EvaluationClarification, clarification_id)
-    if asked is not None and asked.kind.value == "price_correction":
-        raise ValidationError("价格修正请以确认或不确认答复。", code="answer_by_confirming")
-    item = service.answer_clarification(current_user, clarification_id, data["answer"])
+    """Answer a question of the committee: `answer` and `signature`, the bidder's signature (FORMAT.md §14)
+    over `sign_template` (from /my-clarifications) with `answer` added (line ends LF, trimmed)."""
+    item = service.answer_clarification(current_user, clarification_id, data["answer"], data["signature"])
     db.session.commit()
     events.announce(item.committee_id, "clarification")
     return {"id": item.id, "answered_at": item.answered_at.isoformat(), "sha256": item.answer_sha256}
@@ -149,7 +149,7 @@ def answer(data: dict, clarification_id: int):
 def confirm_price(data: dict, clarification_id: int):
     """The bidder confirms (or refuses) its price as the committee corrected it (87号令 Art 59): refused or
     not confirmed by the deadline, the bid is invalid."""
-    item = service.answer_price_correction(current_user, clarification_id, data["confirmed"])
+    item = service.answer_price_correction(current_user, clarification_id, data["confirmed"], data["signature"])
     db.session.commit()
     events.announce(item.committee_id, "clarification")
     return {"id": item.id, "answered_at": item.answered_at.isoformat(), "confirmed": data["confirmed"],
@@ -187,11 +187,13 @@ def finish_review(committee_id: int):
 def scores(data: dict, committee_id: int):
     """Submit the member's whole score sheet, confirmed with his TOTP code (step-up). The answer is short
     (the count and the room's progress): seven members submit at once, and each then reloads its view."""
-    entries = service.submit_scores(current_user, committee_id, data["scores"], data["totp"], _address())
-    db.session.commit()
-    events.announce(committee_id, "scores")
-    committee = service.get_committee(committee_id)
-    return {"entries": entries, "status": committee.status.value, "progress": service.progress(committee)}
+    with events.turn(committee_id):
+        entries = service.submit_scores(current_user, committee_id, data["scores"], data["totp"], _address())
+        # Read under the committee's row lock: already the state this commit makes, no second read after it.
+        state = events.snapshot(db.session.get(Committee, committee_id))
+        db.session.commit()
+    events.announce(committee_id, "scores", state)
+    return {"entries": entries, "status": state["status"], "progress": state["progress"]}
 
 
 @blp.post("/committees/<int:committee_id>/summary")

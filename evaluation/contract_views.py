@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from accounts.service import signing_keys_of
 from core import clock, money
 from core.auth import public
 from core.db import db
@@ -78,7 +79,7 @@ def detail(contract_id: int):
     can_sign = bool(party and party not in signed and contract.status.value in ("draft", "signing"))
     return render_template("evaluation/contract.html", contract=contract, doc=contracts.document_of(contract),
                            project=project, lot=lot, award=award, party=party, signed=signed, can_sign=can_sign,
-                           has_key=bool(party and contracts.signing_keys(current_user)),
+                           has_key=bool(party and signing_keys_of(current_user)),
                            may_draft=contracts.may_draft(current_user, project), labels=contracts.TERM_LABELS,
                            parties=contracts.PARTY_ZH, money=money, clock=clock,
                            due=contracts.contract_due(award))

@@ -23,34 +23,35 @@ from typing import Any
 
 from sqlalchemy import select
 
-from accounts.models import KeyPurpose, Org, PublicKey, Role, User
-from accounts.service import oversees
+from accounts.models import Org, Role, User
+from accounts.service import oversees, verify_document_signature
 from audit.service import record
 from core import clock, money
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
-from crypto import document_digest, verify_document
-from crypto.encoding import b64u_decode, canonical_json
+from core.i18n import N_
+from crypto import document_digest
+from crypto.encoding import canonical_json
 from evaluation import deadlines
 from evaluation.models import Award, Candidate, Committee, Contract, ContractSignature
 from evaluation.transitions import AwardStatus, ContractStatus, move
 
 FORMAT = "biaoyun-contract/1"
 PARTIES = ("purchaser", "supplier")
-PARTY_ZH = {"purchaser": "采购人（甲方）", "supplier": "供应商（乙方）"}
-STATUS_ZH = {"draft": "草拟中", "signing": "签署中", "signed": "已签订并公告", "voided": "已作废"}
+PARTY_ZH = {"purchaser": N_("采购人（甲方）"), "supplier": N_("供应商（乙方）")}
+STATUS_ZH = {"draft": N_("草拟中"), "signing": N_("签署中"), "signed": N_("已签订并公告"), "voided": N_("已作废")}
 
 # The terms the records leave open: (field, label, longest, required).
 TERMS: tuple[tuple[str, str, int, bool], ...] = (
-    ("performance_place", "履约地点", 200, True),
-    ("performance_period", "履约期限（投标文件承诺之内）", 200, False),
-    ("payment", "付款方式", 1000, True),
-    ("acceptance", "验收方式与标准", 1000, True),
-    ("warranty", "质量保证与售后服务", 1000, False),
-    ("purchaser_contact", "甲方联系人及电话", 100, False),
-    ("supplier_contact", "乙方联系人及电话", 100, False),
-    ("supplier_account", "乙方收款账户", 200, False),
-    ("other", "其他约定（不得对招标文件和投标文件作实质性修改）", 2000, False),
+    ("performance_place", N_("履约地点"), 200, True),
+    ("performance_period", N_("履约期限（投标文件承诺之内）"), 200, False),
+    ("payment", N_("付款方式"), 1000, True),
+    ("acceptance", N_("验收方式与标准"), 1000, True),
+    ("warranty", N_("质量保证与售后服务"), 1000, False),
+    ("purchaser_contact", N_("甲方联系人及电话"), 100, False),
+    ("supplier_contact", N_("乙方联系人及电话"), 100, False),
+    ("supplier_account", N_("乙方收款账户"), 200, False),
+    ("other", N_("其他约定（不得对招标文件和投标文件作实质性修改）"), 2000, False),
 )
 TERM_LABELS = {name: label for name, label, _longest, _required in TERMS}
 
@@ -244,17 +245,9 @@ def draft_contract(user: User, award_id: int, terms: dict[str, Any]) -> Contract
 
 # ---------------------------------------------------------------- signing
 
-def signing_keys(user: User) -> list[PublicKey]:
-    """The user's own active signing keys registered for the party's organisation."""
-    return list(db.session.scalars(select(PublicKey).where(
-        PublicKey.user_id == user.id, PublicKey.org_id == user.org_id, PublicKey.purpose == KeyPurpose.SIGN,
-        PublicKey.revoked_at.is_(None)).order_by(PublicKey.id)))
-
-
 def sign_contract(user: User, contract_id: int, sha256: str, signature: str) -> Contract:
     """A party signs the digest of the current text with its key. `sha256` is the digest the signer's
     browser computed from the text it showed: a text changed since then is refused, not signed."""
-    from accounts.service import load_p256_public_key
     from evaluation.complaints import award_blocked
 
     contract = get_contract(contract_id, lock=True)
@@ -273,16 +266,7 @@ def sign_contract(user: User, contract_id: int, sha256: str, signature: str) -> 
         raise Conflict("您方已签署本合同。", code="already_signed")
     if (sha256 or "").strip().lower() != contract.sha256:
         raise Conflict("合同文本已更新，请重新核对后再签署。", code="contract_changed")
-    try:
-        raw = b64u_decode((signature or "").strip(), 64)
-    except ValueError:
-        raise ValidationError("签名格式不正确（应为 64 字节的 base64url）。", code="bad_signature") from None
-    digest = bytes.fromhex(contract.sha256)
-    key = next((k for k in signing_keys(user)
-                if verify_document(load_p256_public_key(k.pem), digest, raw)), None)
-    if key is None:
-        raise ValidationError("签名无法用您登记的签名公钥验证：请使用本人登记过的签名密钥文件。",
-                              code="signature_invalid")
+    key = verify_document_signature(user, document_of(contract), signature)
     now = clock.now()
     contract.signatures.append(ContractSignature(party=party, user_id=user.id, org_id=user.org_id, key_id=key.id,
                                                  sha256=contract.sha256, signature=signature.strip(),

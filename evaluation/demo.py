@@ -2,7 +2,8 @@
 users' known TOTP secrets at moved clocks):
 
 - 泰顺县中医院全自动生化分析仪采购: the room is in the scoring stage; zj05 (chair) and zj04 have
-  submitted their scores, zj01, zj06 and zj07 have not — log in as zj01 to score;
+  submitted their scores, zj01, zj06 and zj07 have not — log in as zj01 to score; the chair has asked
+  gys5 a question it answers on 评审澄清, signed with instance/demo-keys/gys5.key;
 - 泰顺县罗阳镇中心小学课桌椅采购: finished ten days ago — report signed by all five (one dissent),
   sent to the purchaser (caigou1), winner confirmed, result notice published; a losing bidder's
   challenge (with an evidence file) answered by the agency, and its complaint waiting for 泰顺县财政局
@@ -146,8 +147,11 @@ def _run_to_scoring(context: dict, lot, numbers) -> int:
 
 
 def _confirm_price_corrections(committee, chair) -> None:
-    """The chair sends the Art 59 corrections; each bidder concerned confirms from its own page."""
+    """The chair sends the Art 59 corrections; each bidder concerned confirms, signed with its key."""
+    import crypto
     from accounts.models import User
+    from crypto.encoding import b64u_encode
+    from tender.demo import demo_signing_key
     from tender.models import Bid
 
     if not any(p["needs_confirmation"] for p in service.price_review(committee)):
@@ -155,7 +159,10 @@ def _confirm_price_corrections(committee, chair) -> None:
     for item in service.request_price_confirmations(chair, committee.id):
         _tick(600)
         bid = db.session.get(Bid, item.bid_id)
-        service.answer_price_correction(db.session.get(User, bid.user_id), item.id, True)
+        bidder = db.session.get(User, bid.user_id)
+        document = {**service.answer_document(item), "confirmed": True}
+        signature = crypto.sign_document(demo_signing_key(bidder), crypto.document_digest(document))
+        service.answer_price_correction(bidder, item.id, True, b64u_encode(signature))
     _tick(120)
 
 
@@ -298,3 +305,8 @@ def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> None:
         user = users[f"zj{n:02d}"]
         service.submit_scores(user, cid, _sheet(cid, i), _code(user))
         _tick(300)
+    # The chair asks the third bidder a question it still has to answer (signed with its key).
+    committee = service.get_committee(cid)
+    third = next(bid for bid, _line in service.opened_bids(committee) if bid.org_id == orgs["suppliers"][4].id)
+    service.ask_clarification(users[f"zj{A_EXPERTS[0]:02d}"], cid, third.id,
+                              "请说明所投设备在温州市范围内的售后服务网点、工程师人数及故障响应时间。", minutes=24 * 60)

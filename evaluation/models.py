@@ -466,12 +466,17 @@ class EvaluationClarification(db.Model):
     answer_sha256: Mapped[str | None] = mapped_column(String(64))
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     answered_at: Mapped[datetime | None]
+    # The bidder's signature (base64url r||s, FORMAT.md §14) over `service.answer_document` with its
+    # answer, and the registered key it verifies under: the answer is the bidder's own act.
+    answer_signature: Mapped[str | None] = mapped_column(String(100))
+    answer_key_id: Mapped[int | None] = mapped_column(ForeignKey("public_key.id"))
     accepted: Mapped[bool | None]        # the committee's decision (low-price explanations)
     decision_reason: Mapped[str | None] = mapped_column(String(500))
     decided_at: Mapped[datetime | None]
 
     __table_args__ = (
         CheckConstraint("(answer IS NULL) = (answered_at IS NULL)", name="answer_has_time"),
+        CheckConstraint("(answer IS NULL) = (answer_signature IS NULL)", name="answer_signed"),
         CheckConstraint("(accepted IS NULL) = (decided_at IS NULL)", name="decision_has_time"),
         CheckConstraint("question <> ''", name="question_not_empty"),
     )

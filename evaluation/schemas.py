@@ -36,10 +36,12 @@ class ClarificationIn(Schema):
 
 class AnswerIn(Schema):
     answer = fields.Str(required=True)
+    signature = fields.Str(required=True)
 
 
 class PriceConfirmIn(Schema):
     confirmed = fields.Bool(required=True)
+    signature = fields.Str(required=True)
 
 
 class DecisionIn(Schema):

@@ -31,6 +31,7 @@ from audit.service import payloads_of, record
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.i18n import N_
 from evaluation import deadlines
 from evaluation.consistency import CONFIRMABLE, ChangeReason, Flag, FlagCode, check_score_change
 from evaluation.low_price import decide_explanation as decide_low_price
@@ -73,13 +74,13 @@ DEFAULT_REQUIREMENTS: dict[str, list[str]] = {
     ReviewStage.COMPLIANCE.value: ["投标文件签署盖章", "投标有效期", "实质性技术要求", "投标报价未超过最高限价"],
 }
 STAGES = ("declaration", "qualification", "compliance", "scoring", "signing")
-STAGE_ZH = {"declaration": "回避声明", "qualification": "资格审查", "compliance": "符合性审查",
-            "scoring": "评分", "signing": "签署报告"}
-STATUS_ZH = {"forming": "待开启", "declaring": "回避声明与推选组长", "reviewing": "资格与符合性审查",
-             "scoring": "独立评分", "summary": "评审汇总", "reporting": "签署评审报告", "completed": "评审完成",
-             "suspended": "暂停", "failed": "废标"}
-AWARD_ZH = {"pending": "待采购人确定中标人", "confirmed": "已确定中标人", "notified": "已发布结果公告",
-            "contracted": "已签订合同", "voided": "已作废"}
+STAGE_ZH = {"declaration": N_("回避声明"), "qualification": N_("资格审查"), "compliance": N_("符合性审查"),
+            "scoring": N_("评分"), "signing": N_("签署报告")}
+STATUS_ZH = {"forming": N_("待开启"), "declaring": N_("回避声明与推选组长"), "reviewing": N_("资格与符合性审查"),
+             "scoring": N_("独立评分"), "summary": N_("评审汇总"), "reporting": N_("签署评审报告"),
+             "completed": N_("评审完成"), "suspended": N_("暂停"), "failed": N_("废标")}
+AWARD_ZH = {"pending": N_("待采购人确定中标人"), "confirmed": N_("已确定中标人"), "notified": N_("已发布结果公告"),
+            "contracted": N_("已签订合同"), "voided": N_("已作废")}
 MIN_MEMBERS = 3
 
 
@@ -638,8 +639,27 @@ def clarifications_of_supplier(user: User) -> list[EvaluationClarification]:
                                    .where(Bid.org_id == user.org_id).order_by(EvaluationClarification.asked_at.desc())))
 
 
-def answer_clarification(user: User, clarification_id: int, answer: str) -> EvaluationClarification:
-    """The bidder answers from its own pages before the deadline; the answer's hash goes to the audit log."""
+ANSWER_FORMAT = "biaoyun-clarification-answer/1"
+
+
+def answer_document(item: EvaluationClarification) -> dict[str, Any]:
+    """What the bidder signs to answer `item` (FORMAT.md §14), less the answer itself: its page adds
+    `answer` (a clarification or a low-price explanation) or `confirmed` (a price correction) and signs
+    the digest in the browser, or the API client does with `python -m crypto sign-document`. It binds the
+    answer to this question, this bid and, for a correction, the corrected price."""
+    from tender.models import Bid
+
+    bid = db.session.get(Bid, item.bid_id)
+    doc: dict[str, Any] = {"format": ANSWER_FORMAT, "clarification": item.id, "kind": item.kind.value,
+                           "bid_sha256": bid.sha256,
+                           "question_sha256": hashlib.sha256(item.question.encode()).hexdigest()}
+    if item.kind is ClarificationKind.PRICE_CORRECTION:
+        doc["corrected_price_fen"] = _bid_rows(get_committee(item.committee_id))[bid.id].corrected_price_fen
+    return doc
+
+
+def _open_question(user: User, clarification_id: int) -> tuple[EvaluationClarification, Committee, Any]:
+    """The question this bidder may still answer (locked), its committee and the bid; else a clear refusal."""
     from tender.models import Bid
 
     item = db.session.scalar(select(EvaluationClarification).where(
@@ -653,17 +673,43 @@ def answer_clarification(user: User, clarification_id: int, answer: str) -> Eval
     if not can(Actor.BIDDER, Action.ANSWER_CLARIFICATION, committee.status):
         raise Conflict("评审委员会已不接受澄清答复。", code="clarification_closed")
     if item.answered_at is not None:
-        raise Conflict("此问题已答复。", code="already_answered")
+        raise Conflict("此问题已答复，不能更改。", code="already_answered")
     if clock.now() > item.due_at:
         raise Conflict("答复期限已过。", code="clarification_overdue")
-    answer = (answer or "").strip()
+    return item, committee, bid
+
+
+def _sign_answer(user: User, item: EvaluationClarification, document: dict, signature: str, text: str) -> str:
+    """Check the bidder's signature over `document`, record the answer; returns the key's fingerprint."""
+    from accounts.service import verify_document_signature
+
+    key = verify_document_signature(user, document, signature)
+    item.answer, item.answered_at, item.answered_by_id = text, clock.now(), user.id
+    item.answer_sha256 = hashlib.sha256(text.encode()).hexdigest()
+    item.answer_signature, item.answer_key_id = signature.strip(), key.id
+    return key.fingerprint
+
+
+def answer_clarification(user: User, clarification_id: int, answer: str, signature: str) -> EvaluationClarification:
+    """The bidder answers from its own pages before the deadline, signed with its key (a clarification
+    must be the bidder's own written act, 87号令 Art 51); the answer's hash and the signature go to the
+    audit log. Line ends are normalised to LF and the text trimmed (`normalise_answer`) before checking."""
+    item, committee, bid = _open_question(user, clarification_id)
+    if item.kind is ClarificationKind.PRICE_CORRECTION:
+        raise ValidationError("价格修正请以确认或不确认答复。", code="answer_by_confirming")
+    answer = normalise_answer(answer)
     if not answer or len(answer) > 10000:
         raise ValidationError("请填写答复内容（不超过 10000 字）。", code="answer_invalid")
-    item.answer, item.answered_at, item.answered_by_id = answer, clock.now(), user.id
-    item.answer_sha256 = hashlib.sha256(answer.encode()).hexdigest()
+    fingerprint = _sign_answer(user, item, {**answer_document(item), "answer": answer}, signature, answer)
     record("evaluation.clarification_answered", item, {"committee": committee.id, "bid": bid.id,
-                                                        "sha256": item.answer_sha256})
+                                                        "sha256": item.answer_sha256, "key": fingerprint,
+                                                        "signature": item.answer_signature})
     return item
+
+
+def normalise_answer(text: str | None) -> str:
+    """What is signed: CRLF line ends (as browsers post a textarea) become LF, and the ends are trimmed."""
+    return (text or "").replace("\r\n", "\n").strip()
 
 
 def decide_explanation(user: User, clarification_id: int, accepted: bool, reason: str = "") -> EvaluationClarification:
@@ -840,34 +886,25 @@ def request_price_confirmations(user: User, committee_id: int, minutes: int = 60
     return made
 
 
-def answer_price_correction(user: User, clarification_id: int, confirmed: bool) -> EvaluationClarification:
-    """The bidder confirms or refuses its corrected price from its own pages, before the deadline."""
+def answer_price_correction(user: User, clarification_id: int, confirmed: bool,
+                            signature: str) -> EvaluationClarification:
+    """The bidder confirms or refuses its corrected price from its own pages, before the deadline, signed
+    with its key over the corrected price (87号令 Art 59: a correction binds only once the bidder confirms
+    it in writing)."""
     from core.money import format_fen_cny
-    from tender.models import Bid
 
-    item = db.session.scalar(select(EvaluationClarification).where(
-        EvaluationClarification.id == clarification_id).with_for_update())
-    if item is None or item.kind is not ClarificationKind.PRICE_CORRECTION:
+    item, committee, bid = _open_question(user, clarification_id)
+    if item.kind is not ClarificationKind.PRICE_CORRECTION:
         raise NotFound("价格修正确认请求不存在。", code="price_correction_not_found")
-    bid = db.session.get(Bid, item.bid_id)
-    if not (user.has_role(Role.SUPPLIER) and user.org_id == bid.org_id):
-        raise Forbidden("只有被修正报价的投标人可以确认。", code="not_the_bidder")
-    committee = get_committee(item.committee_id)
-    if not can(Actor.BIDDER, Action.ANSWER_CLARIFICATION, committee.status):
-        raise Conflict("评标委员会已不接受确认。", code="clarification_closed")
-    if item.answered_at is not None:
-        raise Conflict("已答复，不能更改。", code="already_answered")
-    if clock.now() > item.due_at:
-        raise Conflict("确认期限已过，视为不确认。", code="clarification_overdue")
     row = _bid_rows(committee)[bid.id]
     price = format_fen_cny(row.corrected_price_fen)
-    item.answer = f"确认修正后的投标报价{price}。" if confirmed else f"不确认修正后的投标报价{price}。"
-    item.answered_at, item.answered_by_id = clock.now(), user.id
-    item.answer_sha256 = hashlib.sha256(item.answer.encode()).hexdigest()
+    text = f"确认修正后的投标报价{price}。" if confirmed else f"不确认修正后的投标报价{price}。"
+    fingerprint = _sign_answer(user, item, {**answer_document(item), "confirmed": bool(confirmed)}, signature, text)
     row.correction_confirmed = bool(confirmed)
     record("evaluation.price_correction_answered", item, {"committee": committee.id, "bid": bid.id,
                                                           "confirmed": bool(confirmed),
-                                                          "corrected_price_fen": row.corrected_price_fen})
+                                                          "corrected_price_fen": row.corrected_price_fen,
+                                                          "key": fingerprint, "signature": item.answer_signature})
     return item
 
 

@@ -14,9 +14,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from accounts.models import Role, User
+from accounts.service import signing_keys_of
 from core import clock, money
 from core.db import db
 from core.errors import DomainError, ValidationError, settle_refusal
+from core.i18n import N_
 from evaluation import challenges, complaints, events, evidence, notices, service
 from evaluation.models import Award, Committee, CommitteeMember, EvaluationClarification
 from evaluation.visibility import Action, can
@@ -205,10 +207,10 @@ ACTIONS = {
     "publish": lambda c, f: service.publish_result(current_user, _int("award_id")),
     "void": lambda c, f: service.void_award(current_user, _int("award_id"), f.get("reason", "")),
 }
-DONE_TEXT = {"rate_expert": "评价已记录。", "rate_agency": "评价已记录。",
-             "declare": "回避声明已签署。", "vote": "已投票。", "review": "审查意见已提交。", "scores": "评分已提交。",
-             "sign": "已签署评审报告。", "send_report": "评审报告已送交采购人。", "confirm": "已确定中标人。",
-             "publish": "结果公告已发布。", "answer_challenge": "质疑已答复。"}
+DONE_TEXT = {"rate_expert": N_("评价已记录。"), "rate_agency": N_("评价已记录。"),
+             "declare": N_("回避声明已签署。"), "vote": N_("已投票。"), "review": N_("审查意见已提交。"),
+             "scores": N_("评分已提交。"), "sign": N_("已签署评审报告。"), "send_report": N_("评审报告已送交采购人。"),
+             "confirm": N_("已确定中标人。"), "publish": N_("结果公告已发布。"), "answer_challenge": N_("质疑已答复。")}
 
 
 @bp.post("/<int:committee_id>/act/<action>")
@@ -225,7 +227,7 @@ def act(committee_id: int, action: str):
         return redirect(url_for("evaluation.room", committee_id=committee_id))
     events.announce(committee_id, action)
     _after(action, committee_id, result)
-    flash(_(DONE_TEXT.get(action, "操作已完成。")), "success")
+    flash(_(DONE_TEXT.get(action, N_("操作已完成。"))), "success")
     return redirect(url_for("evaluation.room", committee_id=committee_id))
 
 
@@ -254,8 +256,9 @@ def clarifications():
                    for a, c in challenges.awards_open_to_challenge(current_user)]
     mine = [(a, service._project(c), service._lot(c)) for a, c in challenges.awards_of_bidder(current_user)
             if challenges.challenges_of(a, current_user.org_id)]
+    to_sign = {c.id: service.answer_document(c) for c in rows if c.answered_at is None and c.due_at >= clock.now()}
     return render_template("evaluation/clarifications.html", rows=rows, clock=clock, open_awards=open_awards,
-                           challenged=mine)
+                           challenged=mine, to_sign=to_sign, has_key=bool(signing_keys_of(current_user)))
 
 
 # ---------------------------------------------------------------- challenges and complaints
@@ -345,13 +348,13 @@ def complaint_list():
 
 COMPLAINT_ACTIONS = {
     "accept": (lambda cid, f: complaints.accept_complaint(current_user, cid, suspend=f.get("suspend") == "1"),
-               "投诉已受理。"),
-    "suspend": (lambda cid, f: complaints.suspend_procurement(current_user, cid), "已暂停采购活动。"),
+               N_("投诉已受理。")),
+    "suspend": (lambda cid, f: complaints.suspend_procurement(current_user, cid), N_("已暂停采购活动。")),
     "refuse": (lambda cid, f: complaints.refuse_complaint(current_user, cid, f.get("reason", ""), f.get("note", "")),
-               "已决定不予受理，并记录理由。"),
+               N_("已决定不予受理，并记录理由。")),
     "decide": (lambda cid, f: complaints.decide_complaint(
         current_user, cid, f.get("decision", ""), upheld=f.get("upheld") == "1", remedy=f.get("remedy") or None),
-               "处理决定已作出。"),
+               N_("处理决定已作出。")),
 }
 
 
@@ -377,7 +380,8 @@ def answer(clarification_id: int):
     if item is None or item.kind.value == "price_correction":  # answered by confirming, below
         abort(404)
     try:
-        service.answer_clarification(current_user, clarification_id, request.form.get("answer", ""))
+        service.answer_clarification(current_user, clarification_id, request.form.get("answer", ""),
+                                     request.form.get("signature", ""))
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -396,7 +400,7 @@ def confirm_price(clarification_id: int):
         abort(404)
     confirmed = request.form.get("confirmed") == "1"
     try:
-        service.answer_price_correction(current_user, clarification_id, confirmed)
+        service.answer_price_correction(current_user, clarification_id, confirmed, request.form.get("signature", ""))
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

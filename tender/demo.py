@@ -51,6 +51,20 @@ def make_demo_keys(user, kind: str) -> crypto.KeyPair:
     return pair
 
 
+def demo_signing_key(user):
+    """The demo user's signing key: the one in its key file when that key is registered for it, else a
+    new supplier key file (so seeders that run without the tender demo still sign with a real key)."""
+    from accounts.service import signing_keys_of
+
+    path = _key_dir() / f"{user.username}.key"
+    if path.exists():
+        pair = crypto.load_key_file(path.read_bytes(), DEMO_KEY_PASSPHRASE)
+        registered = {k.pem.strip() for k in signing_keys_of(user)}
+        if pair.signing is not None and public_pem(pair.signing.public_key()).strip() in registered:
+            return pair.signing
+    return make_demo_keys(user, "supplier").signing
+
+
 def _data(context: dict, title: str, purchaser, start, *, days: int = 21, category: str = "goods",
           lots: list[tuple[str, int, int]], mode: str = "custodian", custodians: list[int], k: int) -> dict:
     criteria = ([{"name": "价格", "weight": 30, "price": True}, {"name": "技术", "weight": 55},

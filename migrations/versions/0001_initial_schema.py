@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 10:08:24.829002
+Create Date: 2026-11-27 10:13:58.053805
 
 """
 from alembic import op
@@ -910,12 +910,16 @@ def upgrade():
     sa.Column('answer_sha256', sa.String(length=64), nullable=True),
     sa.Column('answered_by_id', sa.Integer(), nullable=True),
     sa.Column('answered_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answer_signature', sa.String(length=100), nullable=True),
+    sa.Column('answer_key_id', sa.Integer(), nullable=True),
     sa.Column('accepted', sa.Boolean(), nullable=True),
     sa.Column('decision_reason', sa.String(length=500), nullable=True),
     sa.Column('decided_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("question <> ''", name=op.f('ck_evaluation_clarification_question_not_empty')),
     sa.CheckConstraint('(accepted IS NULL) = (decided_at IS NULL)', name=op.f('ck_evaluation_clarification_decision_has_time')),
+    sa.CheckConstraint('(answer IS NULL) = (answer_signature IS NULL)', name=op.f('ck_evaluation_clarification_answer_signed')),
     sa.CheckConstraint('(answer IS NULL) = (answered_at IS NULL)', name=op.f('ck_evaluation_clarification_answer_has_time')),
+    sa.ForeignKeyConstraint(['answer_key_id'], ['public_key.id'], name=op.f('fk_evaluation_clarification_answer_key_id_public_key')),
     sa.ForeignKeyConstraint(['answered_by_id'], ['user_account.id'], name=op.f('fk_evaluation_clarification_answered_by_id_user_account')),
     sa.ForeignKeyConstraint(['asked_by_id'], ['evaluation_member.id'], name=op.f('fk_evaluation_clarification_asked_by_id_evaluation_member')),
     sa.ForeignKeyConstraint(['bid_id'], ['tender_bid.id'], name=op.f('fk_evaluation_clarification_bid_id_tender_bid')),

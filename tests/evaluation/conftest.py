@@ -145,3 +145,36 @@ def published(room, clock):
     service.publish_result(room.agency, award.id)
     db.session.commit()
     return award
+
+
+@pytest.fixture
+def sign_answer():
+    """`sign_answer(user, item, answer=... | confirmed=...)`: the bidder's signature over its answer to a
+    committee's question (`service.answer_document`), made with a signing key registered (and committed)
+    for `user` on first use — as the bidder's page does in the browser."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    keys: dict[int, ec.EllipticCurvePrivateKey] = {}
+
+    def sign(user, item, *, answer: str | None = None, confirmed: bool | None = None) -> str:
+        from accounts.service import register_public_key
+        from core.db import db
+        from crypto import document_digest, sign_document
+        from crypto.encoding import b64u_encode
+        from evaluation import service
+
+        if user.id not in keys:
+            keys[user.id] = ec.generate_private_key(ec.SECP256R1())
+            pem = keys[user.id].public_key().public_bytes(serialization.Encoding.PEM,
+                                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+            register_public_key(user, pem.decode(), "sign", "答复签名")
+            db.session.commit()
+        doc = service.answer_document(item)
+        if answer is not None:
+            doc["answer"] = service.normalise_answer(answer)
+        else:
+            doc["confirmed"] = bool(confirmed)
+        return b64u_encode(sign_document(keys[user.id], document_digest(doc)))
+
+    return sign

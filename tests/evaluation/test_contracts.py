@@ -114,7 +114,9 @@ def test_refusals_change_nothing(room, published, make_user):
     winner, loser = _winner(room, award), next(u for u in room.suppliers if u.org_id != _winner(room, award).org_id)
     buyer_key = _key(room.purchaser)
     stranger_key = _key(loser)
+    db.session.commit()
     cases = [
+        (winner, contract.sha256, _signature(stranger_key, contract), "no_sign_key"),  # registered none yet
         (loser, contract.sha256, _signature(stranger_key, contract), "not_contract_party"),
         (room.agency, contract.sha256, _signature(buyer_key, contract), "not_contract_party"),
         (winner, contract.sha256, _signature(stranger_key, contract), "signature_invalid"),  # not his key
@@ -126,6 +128,9 @@ def test_refusals_change_nothing(room, published, make_user):
             contracts.sign_contract(user, contract.id, digest, signature)
         assert exc.value.code == code, code
         db.session.rollback()
+        if code == "no_sign_key":
+            _key(winner)
+            db.session.commit()
     assert _count(ContractSignature) == 0 and contract.status.value == "draft"
 
     # a revision has a new digest: a signature over the old text no longer verifies

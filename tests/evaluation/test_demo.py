@@ -28,6 +28,8 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     prices = [p for p in service.price_review(going) if p["needs_confirmation"]]  # Art 59, confirmed by gys2
     assert [(p["read_price_fen"], p["price_fen"], p["confirmed"]) for p in prices] == [
         (1_254_000_00, 1_245_000_00, True)]
+    (question,) = [c for c in service.clarifications_of_supplier(context["users"]["gys5"]) if c.answered_at is None]
+    assert question.due_at > clock.now() and "售后服务网点" in question.question  # gys5 answers it, signed
     zj01 = context["users"]["zj01"]
     assert service.scores_visible_to(zj01, going) == []  # not submitted: sees nothing of the others'
     assert done.status.value == "completed"

@@ -99,13 +99,20 @@ def test_the_statement_reaches_the_engine_and_the_committee_sees_the_corrections
     assert again.value.code == "no_price_corrections"
 
 
+def _confirm(sign_answer, user, item, confirmed: bool):
+    from evaluation import service
+
+    return service.answer_price_correction(user, item.id, confirmed, sign_answer(user, item, confirmed=confirmed))
+
+
 def _as(client, user, clock):
     clock.advance(timedelta(seconds=31))
     client.get("/logout")
     assert login(client, user).status_code == 302
 
 
-def test_bidders_confirm_from_their_page_and_the_api_and_the_corrected_prices_are_evaluated(room, client, clock):
+def test_bidders_confirm_from_their_page_and_the_api_and_the_corrected_prices_are_evaluated(room, client, clock,
+                                                                                               sign_answer):
     from audit.models import AuditEvent
     from core.db import db
     from evaluation import service
@@ -133,15 +140,25 @@ def test_bidders_confirm_from_their_page_and_the_api_and_the_corrected_prices_ar
     page = client.get("/evaluation/clarifications").get_data(as_text=True)
     assert "报价修正确认" in page and "修正后的投标报价为¥925,000.00" in page and "确认修正后的报价" in page
     assert client.post(f"/evaluation/clarifications/{words.id}", data={"answer": "好"}).status_code == 404
-    r = client.post(f"/evaluation/clarifications/{words.id}/price", data={"confirmed": "1"}, follow_redirects=True)
+    r = client.post(f"/evaluation/clarifications/{words.id}/price", follow_redirects=True,
+                    data={"confirmed": "1", "signature": sign_answer(room.suppliers[1], words, confirmed=True)})
     assert "已确认修正后的报价" in r.get_data(as_text=True)
     again = client.post(f"/evaluation/clarifications/{words.id}/price", data={"confirmed": "0"}, follow_redirects=True)
     assert "已答复，不能更改" in again.get_data(as_text=True)
 
     _as(client, room.suppliers[2], clock)
-    text = client.post(f"/api/v1/evaluation/clarifications/{lines.id}/answer", json={"answer": "同意"})
+    text = client.post(f"/api/v1/evaluation/clarifications/{lines.id}/answer",
+                       json={"answer": "同意", "signature": "x"})
     assert text.status_code == 422 and text.get_json()["error"]["code"] == "answer_by_confirming"
-    ok = client.post(f"/api/v1/evaluation/clarifications/{lines.id}/price-confirmation", json={"confirmed": True})
+    refused = sign_answer(room.suppliers[2], lines, confirmed=False)  # signed "no": cannot pass for a "yes"
+    bad = client.post(f"/api/v1/evaluation/clarifications/{lines.id}/price-confirmation",
+                      json={"confirmed": True, "signature": refused})
+    assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "signature_invalid"
+    template = next(c["sign_template"] for c in client.get("/api/v1/evaluation/my-clarifications").get_json()
+                    if c["id"] == lines.id)
+    assert template["corrected_price_fen"] == 940_000_00 and template["kind"] == "price_correction"
+    ok = client.post(f"/api/v1/evaluation/clarifications/{lines.id}/price-confirmation",
+                     json={"confirmed": True, "signature": sign_answer(room.suppliers[2], lines, confirmed=True)})
     assert ok.status_code == 200 and ok.get_json()["confirmed"] is True
 
     db.session.expire_all()
@@ -160,15 +177,15 @@ def test_bidders_confirm_from_their_page_and_the_api_and_the_corrected_prices_ar
     assert outcome.corrected[room.bids[1].id].price == 925_000_00  # the report's corrections come from here
 
 
-def test_a_refused_correction_makes_the_bid_invalid(room, clock):
+def test_a_refused_correction_makes_the_bid_invalid(room, clock, sign_answer):
     from core.db import db
     from evaluation import service
     from evaluation.models import BidEvaluation
 
     cid = _reviewed(room, clock)
     asked = _requests(room, clock, cid)
-    service.answer_price_correction(room.suppliers[1], asked[room.bids[1].id].id, True)
-    item = service.answer_price_correction(room.suppliers[2], asked[room.bids[2].id].id, False)
+    _confirm(sign_answer, room.suppliers[1], asked[room.bids[1].id], True)
+    item = _confirm(sign_answer, room.suppliers[2], asked[room.bids[2].id], False)
     assert item.answer == "不确认修正后的投标报价¥940,000.00。"
     db.session.commit()
     committee = service.finish_review(room.experts[0], cid)
@@ -179,7 +196,7 @@ def test_a_refused_correction_makes_the_bid_invalid(room, clock):
     assert committee.status.value == "failed"  # two valid bids remain: under the three Art 36 requires
 
 
-def test_no_answer_by_the_deadline_counts_as_not_confirmed(room, clock):
+def test_no_answer_by_the_deadline_counts_as_not_confirmed(room, clock, sign_answer):
     from core.db import db
     from core.errors import Conflict
     from evaluation import service
@@ -187,14 +204,14 @@ def test_no_answer_by_the_deadline_counts_as_not_confirmed(room, clock):
 
     cid = _reviewed(room, clock)
     asked = _requests(room, clock, cid)
-    service.answer_price_correction(room.suppliers[1], asked[room.bids[1].id].id, True)
+    _confirm(sign_answer, room.suppliers[1], asked[room.bids[1].id], True)
     db.session.commit()
     with pytest.raises(Conflict):  # bid 3 has not answered and its time is not up
         service.finish_review(room.experts[0], cid)
     db.session.rollback()
     clock.advance(timedelta(minutes=61))
     with pytest.raises(Conflict) as late:
-        service.answer_price_correction(room.suppliers[2], asked[room.bids[2].id].id, True)
+        service.answer_price_correction(room.suppliers[2], asked[room.bids[2].id].id, True, "x")
     assert late.value.code == "clarification_overdue"
     db.session.rollback()
     service.finish_review(room.experts[0], cid)

@@ -273,7 +273,7 @@ def test_award_and_contract_through_the_pages(room, client, clock):
     assert kinds == ["result"]
 
 
-def test_bidder_answers_a_clarification_from_its_own_page(room, client, clock):
+def test_bidder_answers_a_clarification_from_its_own_page(room, client, clock, sign_answer):
     from core.db import db
     from evaluation import service
 
@@ -295,7 +295,15 @@ def test_bidder_answers_a_clarification_from_its_own_page(room, client, clock):
     page = client.get("/evaluation/clarifications").get_data(as_text=True)
     assert "交货期" in page
     _no_inline(page)
-    r = client.post(f"/evaluation/clarifications/{item.id}", data={"answer": "包含安装调试，交货期30日。"},
+    assert "签名密钥" in page and "answer-sign.js" not in page  # no key registered yet: told to make one
+    text = "包含安装调试，\r\n交货期30日。"  # as a browser posts a textarea
+    r = client.post(f"/evaluation/clarifications/{item.id}", data={"answer": text, "signature": "x"},
+                    follow_redirects=True)
+    assert "签名密钥" in r.get_data(as_text=True)
+    signature = sign_answer(room.suppliers[1], item, answer=text)
+    page = client.get("/evaluation/clarifications").get_data(as_text=True)
+    assert "answer-sign.js" in page and 'class="js-signed-answer"' in page
+    r = client.post(f"/evaluation/clarifications/{item.id}", data={"answer": text, "signature": signature},
                     follow_redirects=True)
     assert "答复已提交" in r.get_data(as_text=True)
     db.session.expire_all()

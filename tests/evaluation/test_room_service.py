@@ -382,7 +382,7 @@ def _low_priced_room(room, clock):
     return committee
 
 
-def test_low_price_needs_an_explanation_answered_by_the_bidder_and_decided(room, clock):
+def test_low_price_needs_an_explanation_answered_by_the_bidder_and_decided(room, clock, sign_answer):
     from core.db import db
     from evaluation import service
 
@@ -396,13 +396,24 @@ def test_low_price_needs_an_explanation_answered_by_the_bidder_and_decided(room,
     assert [m.bid_id for m in made] == [room.bids[2].id] and made[0].due_at == clock.now() + timedelta(minutes=60)
     assert service.request_low_price_explanations(room.experts[0], committee.id) == []  # asked once
     with pytest.raises(Forbidden):
-        service.answer_clarification(room.suppliers[0], made[0].id, "我们不是被询问的投标人")
+        service.answer_clarification(room.suppliers[0], made[0].id, "我们不是被询问的投标人", "x")
     with pytest.raises(Conflict):  # not answered, not yet due
         service.decide_explanation(room.experts[0], made[0].id, True)
     db.session.rollback()
     assert [c.id for c in service.clarifications_of_supplier(room.suppliers[2])] == [made[0].id]
     assert service.clarifications_of_supplier(room.suppliers[0]) == []
-    service.answer_clarification(room.suppliers[2], made[0].id, "本公司为生产厂家，直供无中间环节，附成本构成表。")
+    text = "本公司为生产厂家，直供无中间环节，附成本构成表。"
+    with pytest.raises(DomainError) as exc:  # an answer must be signed with the bidder's registered key
+        service.answer_clarification(room.suppliers[2], made[0].id, text, "x")
+    assert exc.value.code == "no_sign_key"
+    db.session.rollback()
+    signature = sign_answer(room.suppliers[2], made[0], answer=text)
+    with pytest.raises(DomainError) as exc:  # the signature covers the text: another text does not verify
+        service.answer_clarification(room.suppliers[2], made[0].id, text + "（补充）", signature)
+    assert exc.value.code == "signature_invalid"
+    db.session.rollback()
+    item = service.answer_clarification(room.suppliers[2], made[0].id, text + "\n", signature)  # trimmed
+    assert item.answer == text and item.answer_signature == signature and item.answer_key_id is not None
     service.decide_explanation(room.experts[0], made[0].id, True, "成本构成合理")
     db.session.commit()
     service.finish_review(room.experts[0], committee.id)
@@ -419,7 +430,7 @@ def test_an_explanation_not_given_in_time_excludes_the_bid(room, clock):
     db.session.commit()
     clock.advance(timedelta(minutes=61))
     with pytest.raises(Conflict) as exc:
-        service.answer_clarification(room.suppliers[2], made[0].id, "迟到的说明")
+        service.answer_clarification(room.suppliers[2], made[0].id, "迟到的说明", "x")
     assert exc.value.code == "clarification_overdue"
     db.session.rollback()
     service.decide_explanation(room.experts[0], made[0].id, True)
