@@ -12,6 +12,13 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it: label tables whose values also go
+    into notices, PDFs and audit payloads stay Chinese; pages translate them where shown, with
+    `_(TABLE[x])` in templates or `gettext(TABLE[x])` in views."""
+    return message
+
+
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")

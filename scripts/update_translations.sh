@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${BIN:-.venv/bin}"
 
-"$BIN/pybabel" extract -F babel.cfg -k _l -k lazy_gettext \
+"$BIN/pybabel" extract -F babel.cfg -k _l -k lazy_gettext -k N_ \
     -o translations/messages.pot \
     --ignore-dirs=".venv node_modules tests" .
 
