@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import segno
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from accounts import service
@@ -87,7 +88,7 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("您已安全退出。", "info")
+    flash(_("您已安全退出。"), "info")
     return redirect(url_for("portal.index"))
 
 
@@ -106,7 +107,7 @@ def totp_setup():
         else:
             db.session.commit()
             session.pop("totp_pending_secret", None)
-            flash("动态口令已绑定。以后登录时请输入手机验证器上的 6 位口令。", "success")
+            flash(_("动态口令已绑定。以后登录时请输入手机验证器上的 6 位口令。"), "success")
             return redirect(url_for("portal.dashboard"))
     return render_template("accounts/totp_setup.html", form=form, secret=secret, enrolled=False,
                            required=current_user.totp_required)
@@ -132,7 +133,7 @@ def keys():
             flash(exc.message, "danger")
         else:
             db.session.commit()
-            flash("公钥已登记。", "success")
+            flash(_("公钥已登记。"), "success")
             return redirect(url_for("accounts.keys"))
     return render_template("accounts/keys.html", form=form, keys=service.list_public_keys(current_user))
 
@@ -141,7 +142,7 @@ def keys():
 def revoke_key(key_id: int):
     service.revoke_public_key(current_user, key_id)
     db.session.commit()
-    flash("公钥已吊销；用它签过的文件仍可验证。", "info")
+    flash(_("公钥已吊销；用它签过的文件仍可验证。"), "info")
     return redirect(url_for("accounts.keys"))
 
 
@@ -160,5 +161,5 @@ def tokens():
 def revoke_token(token_id: int):
     service.revoke_api_token(current_user, token_id)
     db.session.commit()
-    flash("令牌已吊销。", "info")
+    flash(_("令牌已吊销。"), "info")
     return redirect(url_for("accounts.tokens"))

@@ -19,11 +19,12 @@ from audit.service import record
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.i18n import N_
 from evaluation import deadlines, evidence, service
 from evaluation.models import Award, Challenge, Committee, StageDone
 from evaluation.transitions import AwardStatus, CommitteeStatus, ReportStatus, move
 
-REMEDIES = {"void_award": "作废中标（成交）结果", "reevaluate": "原评审委员会重新评审"}
+REMEDIES = {"void_award": N_("作废中标（成交）结果"), "reevaluate": N_("原评审委员会重新评审")}
 MAX_TEXT = 10000
 
 

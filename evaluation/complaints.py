@@ -23,6 +23,7 @@ from audit.service import payloads_of, record
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.i18n import N_
 from evaluation import challenges, deadlines, evidence, service
 from evaluation.models import Award, Challenge, Complaint
 from evaluation.transitions import ComplaintStatus, move
@@ -30,14 +31,14 @@ from evaluation.transitions import ComplaintStatus, move
 K = ComplaintStatus
 MAX_TEXT = 10000
 REFUSALS = {
-    "out_of_time": "超过法定投诉期限",
-    "no_prior_challenge": "投诉事项未经质疑",
-    "not_a_party": "投诉人不是参与所投诉采购活动的供应商",
-    "incomplete": "投诉书内容不符合规定",
-    "other": "其他不予受理情形",
+    "out_of_time": N_("超过法定投诉期限"),
+    "no_prior_challenge": N_("投诉事项未经质疑"),
+    "not_a_party": N_("投诉人不是参与所投诉采购活动的供应商"),
+    "incomplete": N_("投诉书内容不符合规定"),
+    "other": N_("其他不予受理情形"),
 }
-STATUS_ZH = {"filed": "待受理", "accepted": "已受理，处理中", "refused": "不予受理", "dismissed": "投诉驳回",
-             "upheld": "投诉成立"}
+STATUS_ZH = {"filed": N_("待受理"), "accepted": N_("已受理，处理中"), "refused": N_("不予受理"),
+             "dismissed": N_("投诉驳回"), "upheld": N_("投诉成立")}
 
 
 def _today() -> date:

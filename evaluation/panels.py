@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import Role, User
@@ -13,6 +14,10 @@ from evaluation.transitions import AwardStatus
 from portal.dashboard import DEADLINE_SOURCES, Panel, nav_item, panel
 
 
+def _lot_title(project, lot) -> str:
+    return gettext("%(title)s（标项%(number)s）", title=project.title, number=lot.number)
+
+
 def _items(user: User) -> list[dict]:
     from evaluation.views import committees_for
 
@@ -20,8 +25,9 @@ def _items(user: User) -> list[dict]:
     for c in committees_for(user)[:8]:
         project, lot = service._project(c), service._lot(c)
         award = service.award_of(c)
-        note = service.STATUS_ZH[c.status.value] + (f" · {service.AWARD_ZH[award.status.value]}" if award else "")
-        out.append({"title": f"{project.title}（标项{lot.number}）", "note": note,
+        note = gettext(service.STATUS_ZH[c.status.value]) + (
+            f" · {gettext(service.AWARD_ZH[award.status.value])}" if award else "")
+        out.append({"title": _lot_title(project, lot), "note": note,
                     "url": url_for("evaluation.room", committee_id=c.id)})
     return out
 
@@ -36,7 +42,7 @@ def my_evaluations(user: User) -> Panel:
 def evaluations(user: User) -> Panel:
     from evaluation.views import lots_ready
 
-    items = [{"title": f"{lot.project.title}（标项{lot.number}）", "note": str(_l("开标完成，待开启评审室")),
+    items = [{"title": _lot_title(lot.project, lot), "note": str(_l("开标完成，待开启评审室")),
               "url": url_for("evaluation.index")} for lot in lots_ready(user)[:4]]
     return Panel(title=str(_l("评审与定标")), empty=str(_l("评审进度、待确定的中标人和合同会显示在这里。")),
                  items=items + _items(user), link=url_for("evaluation.index"), link_text=str(_l("网上评审")))
@@ -46,7 +52,7 @@ def evaluations(user: User) -> Panel:
 def supplier_clarifications(user: User) -> Panel:
     rows = [c for c in service.clarifications_of_supplier(user) if c.answered_at is None and c.due_at >= clock.now()]
     return Panel(title=str(_l("评审澄清")), empty=str(_l("评标委员会要求澄清或说明报价时，会显示在这里。")),
-                 items=[{"title": c.question[:60], "note": f"答复期限 {clock.format_local(c.due_at)}",
+                 items=[{"title": c.question[:60], "note": gettext("答复期限 %(at)s", at=clock.format_local(c.due_at)),
                          "url": url_for("evaluation.clarifications")} for c in rows[:8]],
                  link=url_for("evaluation.clarifications"), link_text=str(_l("查看全部")))
 
@@ -54,8 +60,9 @@ def supplier_clarifications(user: User) -> Panel:
 @panel(Role.SUPERVISOR)
 def open_complaints(user: User) -> Panel:
     rows = complaints.complaints_for_finance(user, open_only=True)
-    items = [{"title": f"投诉 #{c.id}：{c.facts[:40]}", "note": f"{complaints.STATUS_ZH[c.status.value]} · 期限 "
-              f"{clock.format_local(complaints.next_due(c), '%Y-%m-%d')}",
+    items = [{"title": gettext("投诉 #%(id)s：%(facts)s", id=c.id, facts=c.facts[:40]),
+              "note": gettext("%(status)s · 期限 %(due)s", status=gettext(complaints.STATUS_ZH[c.status.value]),
+                              due=clock.format_local(complaints.next_due(c), "%Y-%m-%d")),
               "url": url_for("evaluation.complaint_list")} for c in rows[:8]]
     return Panel(title=str(_l("投诉处理")), empty=str(_l("供应商向本地区财政部门提起的投诉会显示在这里。")),
                  items=items, link=url_for("evaluation.complaint_list"), link_text=str(_l("全部投诉")))
@@ -63,7 +70,8 @@ def open_complaints(user: User) -> Panel:
 
 @panel(Role.AGENCY_STAFF)
 def challenges_to_answer(user: User) -> Panel:
-    items = [{"title": c.text[:60], "note": f"答复期限 {clock.format_local(c.answer_due_at, '%Y-%m-%d')}",
+    items = [{"title": c.text[:60], "note": gettext("答复期限 %(at)s", at=clock.format_local(c.answer_due_at,
+                                                                                       "%Y-%m-%d")),
               "url": url_for("evaluation.award_challenges", award_id=c.award_id)}
              for c in challenges.pending_answers(user)[:8]]
     return Panel(title=str(_l("待答复的质疑")),
@@ -77,7 +85,7 @@ def next_evaluation_deadline(user: User | None) -> dict | None:
         return None
     found = []
     if user.has_role(Role.SUPPLIER):
-        found += [{"label": "评标委员会澄清答复期限", "at": c.due_at}
+        found += [{"label": gettext("评标委员会澄清答复期限"), "at": c.due_at}
                   for c in service.clarifications_of_supplier(user)
                   if c.answered_at is None and c.due_at >= clock.now()]
     if user.has_role(Role.PURCHASER) and user.org_id is not None:
@@ -90,10 +98,10 @@ def next_evaluation_deadline(user: User | None) -> dict | None:
                                                                                       Lot.project_id)
                                   .where(Project.purchaser_org_id == user.org_id,
                                          Award.status == AwardStatus.PENDING))
-        found += [{"label": "确定中标（成交）供应商期限", "at": a.confirm_due_at} for a in rows]
-    found += [{"label": "质疑答复期限", "at": c.answer_due_at} for c in challenges.pending_answers(user)]
+        found += [{"label": gettext("确定中标（成交）供应商期限"), "at": a.confirm_due_at} for a in rows]
+    found += [{"label": gettext("质疑答复期限"), "at": c.answer_due_at} for c in challenges.pending_answers(user)]
     if user.has_role(Role.SUPERVISOR):
-        found += [{"label": "投诉受理期限" if c.status.value == "filed" else "投诉处理期限",
+        found += [{"label": gettext("投诉受理期限") if c.status.value == "filed" else gettext("投诉处理期限"),
                    "at": complaints.next_due(c)} for c in complaints.complaints_for_finance(user, open_only=True)]
     return min(found, key=lambda d: d["at"]) if found else None
 
@@ -110,7 +118,7 @@ def _open_contract_items(user: User) -> list[dict]:
     """Contracts waiting for this user's side: to draft (purchaser, agency) or to sign (both parties)."""
     from evaluation import contracts
 
-    items = [{"title": f"{project.title}（标项{lot.number}）", "note": str(_l("待起草合同")),
+    items = [{"title": _lot_title(project, lot), "note": str(_l("待起草合同")),
               "at": service._end_of_local_day(contracts.contract_due(award)),
               "url": url_for("contracts.draft", award_id=award.id)}
              for award, project, lot in ((a, *contracts.context_of(a)[2:]) for a in contracts.awards_to_draft(user))]
@@ -125,8 +133,9 @@ def _open_contract_items(user: User) -> list[dict]:
 
 @panel(Role.PURCHASER, Role.SUPPLIER, Role.AGENCY_STAFF)
 def contracts_to_do(user: User) -> Panel:
-    items = [{k: v for k, v in i.items() if k != "at"} | {"note": f"{i['note']} · 期限 "
-                                                               f"{clock.format_local(i['at'], '%Y-%m-%d')}"}
+    items = [{k: v for k, v in i.items() if k != "at"}
+             | {"note": gettext("%(status)s · 期限 %(due)s", status=i["note"],
+                                due=clock.format_local(i["at"], "%Y-%m-%d"))}
              for i in _open_contract_items(user)]
     return Panel(title=str(_l("合同签订")), empty=str(_l("中标结果公告后，待起草和待签署的合同会显示在这里。")),
                  items=items[:8], link=url_for("contracts.index"), link_text=str(_l("全部合同")))
@@ -137,7 +146,7 @@ def next_contract_deadline(user: User | None) -> dict | None:
     if user is None or not user.is_authenticated or not user.has_role(Role.PURCHASER, Role.SUPPLIER,
                                                                        Role.AGENCY_STAFF):
         return None
-    found = [{"label": "合同签订期限", "at": i["at"]} for i in _open_contract_items(user)]
+    found = [{"label": gettext("合同签订期限"), "at": i["at"]} for i in _open_contract_items(user)]
     return min(found, key=lambda d: d["at"]) if found else None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -21,7 +22,7 @@ def _request_items(query) -> list[dict]:
         {
             "title": r.project_title,
             "url": url_for("expert_draw.detail", request_id=r.id),
-            "note": f"{clock.format_local(r.evaluation_start_at)} · {STATUS_LABELS[r.status.value]}",
+            "note": f"{clock.format_local(r.evaluation_start_at)} · {gettext(STATUS_LABELS[r.status.value])}",
         }
         for r in db.session.scalars(query.order_by(DrawRequest.evaluation_start_at).limit(8))
     ]
@@ -58,7 +59,7 @@ def supervisor_panel(user: User) -> Panel:
 
 
 def _where(inv: Invitation) -> str:
-    return "远程评审" if inv.request.is_remote else inv.request.place
+    return gettext("远程评审") if inv.request.is_remote else inv.request.place
 
 
 @panel(Role.EXPERT)
@@ -69,7 +70,7 @@ def expert_panel(user: User) -> Panel:
         {
             "title": f"{clock.format_local(i.request.evaluation_start_at)} {_where(i)}",
             "url": url_for("expert_draw.reply", code=i.reply_code),
-            "note": f"请于 {clock.format_local(i.deadline_at)} 前答复",
+            "note": gettext("请于 %(at)s 前答复", at=clock.format_local(i.deadline_at)),
         }
         for i in invitations_of(user)
         if i.status == InvitationStatus.INVITED

@@ -4,35 +4,36 @@ from __future__ import annotations
 
 from accounts.models import User
 from core import clock
+from core.i18n import N_
 from expert_draw import service
 from expert_draw.models import DrawRequest, Invitation
 from expert_draw.rules import AVOIDANCE_RULES
 
 STATUS_LABELS = {
-    "requested": "待抽取",
-    "committed": "已封存候选池，待监督人员输入随机数",
-    "drawn": "已抽取，待专家确认",
-    "short": "专家不足",
-    "complete": "评审委员会已组齐",
-    "cancelled": "已取消",
+    "requested": N_("待抽取"),
+    "committed": N_("已封存候选池，待监督人员输入随机数"),
+    "drawn": N_("已抽取，待专家确认"),
+    "short": N_("专家不足"),
+    "complete": N_("评审委员会已组齐"),
+    "cancelled": N_("已取消"),
 }
 INVITATION_LABELS = {
-    "standby": "候补",
-    "invited": "待答复",
-    "confirmed": "已确认",
-    "declined": "已拒绝",
-    "timed_out": "超时未答复",
-    "withdrawn": "已撤换",
-    "released": "未启用",
+    "standby": N_("候补"),
+    "invited": N_("待答复"),
+    "confirmed": N_("已确认"),
+    "declined": N_("已拒绝"),
+    "timed_out": N_("超时未答复"),
+    "withdrawn": N_("已撤换"),
+    "released": N_("未启用"),
 }
-KIND_LABELS = {"primary": "抽取", "backup": "候补", "replacement": "补抽", "hand_picked": "自行选定"}
+KIND_LABELS = {"primary": N_("抽取"), "backup": N_("候补"), "replacement": N_("补抽"), "hand_picked": N_("自行选定")}
 METHOD_LABELS = {
-    "public_tender": "公开招标",
-    "invited_tender": "邀请招标",
-    "competitive_negotiation": "竞争性谈判",
-    "competitive_consultation": "竞争性磋商",
-    "inquiry": "询价",
-    "single_source": "单一来源",
+    "public_tender": N_("公开招标"),
+    "invited_tender": N_("邀请招标"),
+    "competitive_negotiation": N_("竞争性谈判"),
+    "competitive_consultation": N_("竞争性磋商"),
+    "inquiry": N_("询价"),
+    "single_source": N_("单一来源"),
 }
 
 
@@ -134,6 +135,7 @@ def present_invitation_for_expert(inv: Invitation) -> dict:
         "evaluation_start_at": req.evaluation_start_at.isoformat(),
         "evaluation_end_at": req.evaluation_end_at.isoformat(),
         "place": "远程评审" if req.is_remote else req.place,
+        "is_remote": req.is_remote,
         "deadline_at": inv.deadline_at.isoformat() if inv.deadline_at else None,
         "kind_label": KIND_LABELS[inv.kind.value],
     }

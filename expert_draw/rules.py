@@ -11,23 +11,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from core import clock
+from core.i18n import N_
 from core.workdays import WorkdayCalendar, get_calendar
 
 # Avoidance rule codes, in the order they are checked, with the reason shown to the supervisor.
 AVOIDANCE_RULES: dict[str, str] = {
-    "not_active": "未在库或已暂停、清退",
-    "age_limit": "超过年龄上限",
-    "on_leave": "评审时间在请假期内",
-    "employer_party": "现任职于采购人或报名、投标的供应商",
-    "past_employer_party": "近年曾任职于采购人或报名、投标的供应商",
-    "relation_party": "申报的亲属任职或持股关系涉及采购人或供应商",
-    "agency_staff": "本项目代理机构人员",
-    "finance_staff": "财政部门人员",
-    "same_purchaser": "近期已参加同一采购人的评审",
-    "overlap": "已被抽中参加时间重叠的评审",
-    "manual": "代理机构申请回避（已说明理由）",
-    "hand_picked": "已由采购人依法自行选定",
-    "already_drawn": "本项目已抽取过或已被撤换",
+    "not_active": N_("未在库或已暂停、清退"),
+    "age_limit": N_("超过年龄上限"),
+    "on_leave": N_("评审时间在请假期内"),
+    "employer_party": N_("现任职于采购人或报名、投标的供应商"),
+    "past_employer_party": N_("近年曾任职于采购人或报名、投标的供应商"),
+    "relation_party": N_("申报的亲属任职或持股关系涉及采购人或供应商"),
+    "agency_staff": N_("本项目代理机构人员"),
+    "finance_staff": N_("财政部门人员"),
+    "same_purchaser": N_("近期已参加同一采购人的评审"),
+    "overlap": N_("已被抽中参加时间重叠的评审"),
+    "manual": N_("代理机构申请回避（已说明理由）"),
+    "hand_picked": N_("已由采购人依法自行选定"),
+    "already_drawn": N_("本项目已抽取过或已被撤换"),
 }
 
 

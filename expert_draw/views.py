@@ -15,6 +15,7 @@ from core import clock, money
 from core.auth import roles_required
 from core.db import db
 from core.errors import DomainError, NotFound, ValidationError, settle_refusal
+from core.i18n import N_
 from expert_draw import present, service
 from expert_draw.models import Draw, Invitation
 from expert_draw.subject import DrawSubject, subject_for_project
@@ -355,21 +356,21 @@ def reply(code: str):
 # ---------------------------------------------------------------- the rule table
 
 RULE_LABELS = {
-    "min_committee": "评审委员会最少人数",
-    "large_min_committee": "大额项目最少人数",
-    "large_budget_fen": "大额项目预算标准（分）",
-    "expert_share_num": "专家占比分子",
-    "expert_share_den": "专家占比分母",
-    "opening_workdays": "评审前几个工作日起可抽取",
-    "exempt_methods": "不受抽取时间限制的采购方式",
-    "age_limit": "专家年龄上限（周岁）",
-    "employment_years": "曾任职回避年限",
-    "same_purchaser_days": "同一采购人回避天数",
-    "allow_fallback": "不足时可扩大到上级区划",
-    "confirm_hours": "专家答复时限（小时）",
-    "late_decline_hours": "评审前多少小时内拒绝记信用",
-    "evaluation_hours": "默认评审时长（小时）",
-    "weighting": "信用分档权重（如 A:3,B:2,C:1）",
+    "min_committee": N_("评审委员会最少人数"),
+    "large_min_committee": N_("大额项目最少人数"),
+    "large_budget_fen": N_("大额项目预算标准（分）"),
+    "expert_share_num": N_("专家占比分子"),
+    "expert_share_den": N_("专家占比分母"),
+    "opening_workdays": N_("评审前几个工作日起可抽取"),
+    "exempt_methods": N_("不受抽取时间限制的采购方式"),
+    "age_limit": N_("专家年龄上限（周岁）"),
+    "employment_years": N_("曾任职回避年限"),
+    "same_purchaser_days": N_("同一采购人回避天数"),
+    "allow_fallback": N_("不足时可扩大到上级区划"),
+    "confirm_hours": N_("专家答复时限（小时）"),
+    "late_decline_hours": N_("评审前多少小时内拒绝记信用"),
+    "evaluation_hours": N_("默认评审时长（小时）"),
+    "weighting": N_("信用分档权重（如 A:3,B:2,C:1）"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from accounts.models import User
@@ -12,6 +13,7 @@ from audit.service import record
 from core import clock, money
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.i18n import N_
 from tender import bids as bid_service
 from tender.models import Bid, Checkin, Objection, OpeningRecord, Project, ShareSubmission
 from tender.opening import window_end
@@ -26,22 +28,22 @@ from tender.service import (
 from tender.transitions import OpeningMode, ProjectStatus
 
 CHECKIN_BEFORE_MINUTES = 60
-STATUS_ZH = {"draft": "草稿", "published": "已公告", "bidding": "投标中", "opening": "开标解密中",
-             "opened": "开标完成", "evaluating": "评审中", "closed": "已结束（合同已签订）", "failed": "废标",
-             "cancelled": "已终止"}
-BID_STATUS_ZH = {"submitted": "待解密", "superseded": "已被替换", "withdrawn": "已撤回", "opened": "已解密",
-                 "revoked": "解密失败（视为撤销）", "voided": "未开启（视为撤回）"}
+STATUS_ZH = {"draft": N_("草稿"), "published": N_("已公告"), "bidding": N_("投标中"), "opening": N_("开标解密中"),
+             "opened": N_("开标完成"), "evaluating": N_("评审中"), "closed": N_("已结束（合同已签订）"),
+             "failed": N_("废标"), "cancelled": N_("已终止")}
+BID_STATUS_ZH = {"submitted": N_("待解密"), "superseded": N_("已被替换"), "withdrawn": N_("已撤回"),
+                 "opened": N_("已解密"), "revoked": N_("解密失败（视为撤销）"), "voided": N_("未开启（视为撤回）")}
 
 
 def next_event(project: Project) -> dict | None:
     """The next timed event of a project: what happens and when (UTC ISO), for every screen."""
     status = project.status
     if status == ProjectStatus.PUBLISHED:
-        return {"label": "开始接受投标", "at": project.notice_at}
+        return {"label": N_("开始接受投标"), "at": project.notice_at}
     if status == ProjectStatus.BIDDING:
-        return {"label": "投标截止并开标", "at": project.deadline}
+        return {"label": N_("投标截止并开标"), "at": project.deadline}
     if status == ProjectStatus.OPENING:
-        label = "投标人解密时限截止" if project.opening_mode == OpeningMode.BIDDER else "密钥份额提交时限截止"
+        label = N_("投标人解密时限截止") if project.opening_mode == OpeningMode.BIDDER else N_("密钥份额提交时限截止")
         return {"label": label, "at": window_end(project)}
     return None
 
@@ -71,10 +73,10 @@ def state_for(user: User, project: Project) -> dict:
     event = next_event(project)
     state: dict = {
         "project": {"id": project.id, "code": project.code, "title": project.title, "status": project.status.value,
-                    "status_text": STATUS_ZH[project.status.value], "deadline": _iso(project.deadline),
+                    "status_text": gettext(STATUS_ZH[project.status.value]), "deadline": _iso(project.deadline),
                     "opening_mode": project.opening_mode.value, "k": project.k, "n": len(project.custodians)},
         "now": _iso(now),
-        "next_event": {"label": event["label"], "at": _iso(event["at"]),
+        "next_event": {"label": gettext(event["label"]), "at": _iso(event["at"]),
                        "at_local": clock.format_local(event["at"], "%Y-%m-%d %H:%M:%S")} if event else None,
         "lots": [{"id": lot.id, "number": lot.number, "name": lot.name, "status": lot.status.value,
                   "policy_hash": lot.policy_hash, "failure_reason": lot.failure_reason} for lot in project.lots],
@@ -91,7 +93,7 @@ def state_for(user: User, project: Project) -> dict:
                    "supplier": registration_of(user, project) is not None,
                    "checked_in": mine is not None, "confirmed": bool(mine and mine.confirmed_at),
                    "bids": [{"id": b.id, "lot_id": b.lot_id, "status": b.status.value,
-                             "status_text": BID_STATUS_ZH[b.status.value], "sha256": b.sha256,
+                             "status_text": gettext(BID_STATUS_ZH[b.status.value]), "sha256": b.sha256,
                              "submitted_at": _iso(b.submitted_at), "outcome": b.outcome_note}
                             for b in bid_service.my_bids(user, project)]}
     if not after_deadline:
@@ -103,7 +105,7 @@ def state_for(user: User, project: Project) -> dict:
     live = db.session.scalars(select(Bid).where(Bid.project_id == project.id, Bid.status.in_(bid_service.LIVE))
                               .order_by(Bid.lot_id, Bid.id))
     state["progress"] = [{"bid": i, "lot_id": b.lot_id, "status": b.status.value,
-                          "status_text": BID_STATUS_ZH[b.status.value], "shares": shares.get(b.id, 0),
+                          "status_text": gettext(BID_STATUS_ZH[b.status.value]), "shares": shares.get(b.id, 0),
                           "outcome": b.outcome_note if b.status.value in ("revoked", "voided") else None}
                          for i, b in enumerate(live, start=1)]
     lines = db.session.scalars(select(OpeningRecord).where(OpeningRecord.project_id == project.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -21,8 +22,8 @@ def _items(projects) -> list[dict]:
     out = []
     for p in projects[:8]:
         event = hall.next_event(p)
-        note = f"{hall.STATUS_ZH[p.status.value]}" + (f" · {event['label']} {clock.format_local(event['at'])}"
-                                                       if event else "")
+        note = gettext(hall.STATUS_ZH[p.status.value]) + (
+            f" · {gettext(event['label'])} {clock.format_local(event['at'])}" if event else "")
         out.append({"title": p.title, "url": url_for("tender.project", project_id=p.id), "note": note})
     return out
 
@@ -61,7 +62,8 @@ def next_tender_deadline(user: User | None) -> dict | None:
     if not events:
         return None
     event, project = min(events, key=lambda pair: pair[0]["at"])
-    return {"label": f"{project.title}：{event['label']}", "at": event["at"]}
+    return {"label": gettext("%(title)s：%(event)s", title=project.title, event=gettext(event["label"])),
+            "at": event["at"]}
 
 
 DEADLINE_SOURCES.append(next_tender_deadline)

@@ -19,6 +19,7 @@ from audit.service import record
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.i18n import N_
 from tender import filestore, vault
 from tender.keys import load_pem_public
 from tender.models import (
@@ -43,9 +44,10 @@ from tender.transitions import (
 )
 
 OPEN_FOR_SUPPLIERS = (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING)
-CATEGORY_ZH = {"goods": "货物", "services": "服务", "works": "工程"}
-METHOD_ZH = {"public_tender": "公开招标", "invited_tender": "邀请招标", "competitive_negotiation": "竞争性谈判",
-             "competitive_consultation": "竞争性磋商", "inquiry": "询价", "single_source": "单一来源"}
+CATEGORY_ZH = {"goods": N_("货物"), "services": N_("服务"), "works": N_("工程")}
+METHOD_ZH = {"public_tender": N_("公开招标"), "invited_tender": N_("邀请招标"),
+             "competitive_negotiation": N_("竞争性谈判"), "competitive_consultation": N_("竞争性磋商"),
+             "inquiry": N_("询价"), "single_source": N_("单一来源")}
 
 
 # ---------------------------------------------------------------- who may do what

@@ -16,6 +16,7 @@ from core import clock, money
 from core.auth import public
 from core.db import db
 from core.errors import DomainError, ValidationError, settle_refusal
+from core.i18n import N_
 from tender import bids as bid_service
 from tender import events, filestore, hall, service
 from tender.models import Notice
@@ -23,8 +24,8 @@ from tender.transitions import METHOD_SWITCHES, Category, EvalMethod, Method, Op
 
 bp = Blueprint("tender", __name__)
 
-NOTICE_ZH = {"tender": "采购公告", "correction": "更正公告", "clarification": "澄清公告", "failure": "废标/终止公告",
-             "result": "结果公告", "contract": "合同公告"}
+NOTICE_ZH = {"tender": N_("采购公告"), "correction": N_("更正公告"), "clarification": N_("澄清公告"),
+             "failure": N_("废标/终止公告"), "result": N_("结果公告"), "contract": N_("合同公告")}
 
 
 @bp.app_context_processor
@@ -106,7 +107,8 @@ def _yuan(text: str, where: str) -> int:
     try:
         return money.parse_yuan(text)
     except (ValueError, TypeError) as exc:
-        raise ValidationError(f"{where}的金额“{text}”无效。", code="project_invalid") from exc
+        raise ValidationError(_("%(where)s的金额“%(text)s”无效。", where=where, text=text),
+                              code="project_invalid") from exc
 
 
 def _local(name: str) -> str | None:
@@ -125,14 +127,15 @@ def form_data() -> dict:
     lots = []
     for i, parts in enumerate(_lines(f.get("lots", "")), start=1):
         if len(parts) < 3:
-            raise ValidationError(f"标项第 {i} 行应为：名称, 预算金额(元), 最高限价(元)。", code="project_invalid")
-        lots.append({"name": parts[0], "budget_fen": _yuan(parts[1], f"标项 {i} 预算"),
-                     "max_price_fen": _yuan(parts[2], f"标项 {i} 最高限价")})
+            raise ValidationError(_("标项第 %(i)s 行应为：名称, 预算金额(元), 最高限价(元)。", i=i),
+                                  code="project_invalid")
+        lots.append({"name": parts[0], "budget_fen": _yuan(parts[1], _("标项 %(i)s 预算", i=i)),
+                     "max_price_fen": _yuan(parts[2], _("标项 %(i)s 最高限价", i=i))})
     criteria = []
     for i, parts in enumerate(_lines(f.get("criteria", "")), start=1):
         if len(parts) < 2 or not parts[1].isdigit():
-            raise ValidationError(f"评分因素第 {i} 行应为：名称, 分值[, 价格]。", code="project_invalid")
-        criteria.append({"name": parts[0], "weight": int(parts[1]), "price": len(parts) > 2 and parts[2] in
+            raise ValidationError(_("评分因素第 %(i)s 行应为：名称, 分值[, 价格]。", i=i), code="project_invalid")
+        criteria.append({"name": parts[0], "weight": int(parts[1]), "price": len(parts) > 2 and parts[2].lower() in
                          ("价格", "price", "是", "1")})
     def as_int(name: str, default: int | None = None) -> int | None:
         value = f.get(name, "").strip()
@@ -213,7 +216,7 @@ def upload_document(project_id: int):
     doc = None
     try:
         if upload is None or not upload.filename:
-            raise ValidationError("请选择要上传的文件。", code="document_missing")
+            raise ValidationError(_("请选择要上传的文件。"), code="document_missing")
         doc = service.add_document(current_user, service.get_project(project_id), upload.filename, upload.stream)
         db.session.commit()
         flash(_("招标文件已上传。"), "success")

@@ -13,22 +13,23 @@ from accounts.models import Region, Role
 from core.auth import roles_required
 from core.db import db
 from core.errors import DomainError, ValidationError
+from core.i18n import N_
 from registry.experts import importer, service
 from registry.experts.models import ExpertStatus, RelationKind
 
 bp = Blueprint("registry_experts", __name__, url_prefix="/experts")
 REVIEWERS = (Role.FINANCE_REVIEWER, Role.SUPERVISOR, Role.ADMIN)
 STATUS_LABELS = {
-    "pending": "待审核",
-    "active": "在库",
-    "rejected": "未通过",
-    "suspended": "暂停",
-    "removed": "已清退",
+    "pending": N_("待审核"),
+    "active": N_("在库"),
+    "rejected": N_("未通过"),
+    "suspended": N_("暂停"),
+    "removed": N_("已清退"),
 }
 RELATION_LABELS = {
-    "past_employer": "曾任职单位",
-    "relative_employer": "近亲属任职单位",
-    "shareholding": "持股或出资",
+    "past_employer": N_("曾任职单位"),
+    "relative_employer": N_("近亲属任职单位"),
+    "shareholding": N_("持股或出资"),
 }
 
 

@@ -1,0 +1,367 @@
+"""The English locale: every main page, seen by each role with the session locale set to en, shows
+no Chinese of its own. The world is built with ASCII data (names, titles, regions, specialties), so a
+Han character left in the visible text is an untranslated string; the few places that must show
+Chinese (public notice titles and bodies, legal citations) are allowed explicitly below."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from html.parser import HTMLParser
+
+import pytest
+from tests_helpers import login, totp_code
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+# Chinese that English pages show on purpose, wherever it appears:
+ALWAYS_ALLOWED = (
+    "中文",  # the language switch names the other language in that language
+)
+# An amount in words (大写, e.g. 玖拾万元整) is the legal form of a Chinese price, shown as such.
+AMOUNT_IN_WORDS = re.compile(r"（[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整]+）")
+# Attributes a reader sees (tooltips, placeholders, button values) or that carry page text for the JS.
+VISIBLE_ATTRS = {"title", "placeholder", "aria-label", "alt", "value", "label"}
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch):
+    from argon2 import PasswordHasher
+
+    from accounts import service
+
+    monkeypatch.setattr(service, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: text nodes outside script/style/template, visible attributes, and the
+    data-* attributes (page text handed to the JS)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            if value and (name in VISIBLE_ATTRS or name.startswith("data-")):
+                if name == "value" and tag in ("input", "textarea", "option") and not self._button(tag, attrs):
+                    continue  # a form field's value is the user's data
+                self.parts.append(value)
+
+    @staticmethod
+    def _button(tag, attrs) -> bool:
+        return tag == "input" and dict(attrs).get("type") in ("submit", "button")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.parts.append(data.strip())
+
+
+def chinese_snippets(html: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    parser = _Text()
+    parser.feed(html)
+    found = []
+    for part in parser.parts:
+        for text in (*ALWAYS_ALLOWED, *allowed):
+            part = part.replace(text, "")
+        part = AMOUNT_IN_WORDS.sub("", part)
+        if HAN.search(part):
+            found.append(part[:160])
+    return found
+
+
+@dataclass
+class World:
+    agency: object
+    purchaser: object
+    supervisor: object
+    reviewer: object
+    admin: object
+    suppliers: list
+    experts: list
+    project: object = None
+    lot: object = None
+    committee: object = None
+    award: object = None
+    request: object = None
+    draw_request: object = None
+    challenge: object = None
+    complaint: object = None
+    contract: object = None
+    notices: list = field(default_factory=list)
+
+
+def _asciify(user, label: str) -> None:
+    user.name = f"{label} User"
+    if user.org is not None:
+        user.org.name = f"{label} Org Ltd"
+
+
+@pytest.fixture
+def world(app, app_ctx, region, clock, make_user):
+    """An opened lot with three bids, evaluated by three drawn experts, the result published, a
+    challenge answered and a complaint filed, a contract drafted; a second draw request, drawn."""
+    from accounts.models import Region
+    from core.db import db
+    from evaluation import challenges, complaints, contracts, service
+    from expert_draw import service as draws
+    from expert_draw.models import DrawRequest, Invitation, InvitationKind, InvitationStatus, RequestStatus
+    from expert_draw.service import SpecialtyCount
+    from expert_draw.subject import DrawSubject
+    from registry.experts.demo import demo_id_number, ensure_specialties
+    from registry.experts.models import Expert, ExpertSpecialty, ExpertStatus, Specialty
+    from tender import filestore
+    from tender.models import Bid, Lot, Notice, OpeningRecord, Project, Registration
+    from tender.transitions import BidStatus, Category, EvalMethod, LotStatus, Method, OpeningMode, ProjectStatus
+
+    ensure_specialties()
+    for spec in db.session.scalars(db.select(Specialty)):
+        spec.name = f"Specialty {spec.code}"
+    for row in db.session.scalars(db.select(Region)):
+        row.name = f"Region {row.code}"
+    now = clock.now()
+    agency = make_user("agency_staff", org_kind="agency", totp=True)
+    purchaser = make_user("purchaser", org_kind="purchaser", totp=True)
+    supervisor = make_user("supervisor", org_kind="finance", totp=True)
+    reviewer = make_user("finance_reviewer", org_kind="finance")
+    admin = make_user("admin", totp=True)
+    for user, label in ((agency, "Agency"), (purchaser, "Purchaser"), (supervisor, "Supervisor"),
+                        (reviewer, "Reviewer"), (admin, "Admin")):
+        _asciify(user, label)
+    project = Project(code="TS-2026-EN1", title="County Hospital Ultrasound", region_code=region,
+                      purchaser_org_id=purchaser.org_id, agency_org_id=agency.org_id, created_by_id=agency.id,
+                      catalogue_code="A02010104", category=Category.GOODS, method=Method.PUBLIC_TENDER,
+                      eval_method=EvalMethod.SCORING,
+                      criteria=[{"name": "Price", "weight": 40, "price": True}, {"name": "Tech", "weight": 45},
+                                {"name": "Business", "weight": 15}],
+                      notice_at=now - timedelta(days=21), doc_start_at=now - timedelta(days=21),
+                      doc_end_at=now - timedelta(days=14), clarify_deadline=now - timedelta(days=10),
+                      deadline=now - timedelta(hours=2), opening_mode=OpeningMode.CUSTODIAN,
+                      status=ProjectStatus.OPENED, created_at=now - timedelta(days=22),
+                      published_at=now - timedelta(days=21), opened_at=now - timedelta(hours=1))
+    lot = Lot(project=project, number=1, name="Doppler Ultrasound", budget_fen=1_000_000_00,
+              max_price_fen=980_000_00, status=LotStatus.OPENED)
+    db.session.add_all([project, lot])
+    db.session.flush()
+    suppliers, bids = [], []
+    for i, price in enumerate((900_000_00, 920_000_00, 950_000_00)):
+        supplier = make_user("supplier", org_kind="supplier", totp=False)
+        _asciify(supplier, f"Supplier{i + 1}")
+        suppliers.append(supplier)
+        db.session.add(Registration(project_id=project.id, org_id=supplier.org_id, user_id=supplier.id,
+                                    registered_at=now - timedelta(days=20)))
+        bid = Bid(project_id=project.id, lot_id=lot.id, org_id=supplier.org_id, user_id=supplier.id,
+                  status=BidStatus.OPENED, bidder_id=f"b{i}", path=f"x/{i}", size=1, sha256="0" * 64,
+                  signed_digest="0" * 64, signer_fingerprint="0" * 64, commitment="c",
+                  submitted_at=now - timedelta(days=1), closed_at=now - timedelta(hours=1))
+        db.session.add(bid)
+        db.session.flush()
+        bids.append(bid)
+        db.session.add(OpeningRecord(project_id=project.id, lot_id=lot.id, bid_id=bid.id, org_id=supplier.org_id,
+                                     bidder_name=supplier.org.name, price_fen=price,
+                                     opened_at=now - timedelta(hours=1)))
+        filestore.remove_tree(f"opened/{project.id}/{bid.id}")
+        folder = filestore.absolute(f"opened/{project.id}/{bid.id}")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "technical.txt").write_text(f"technical response {i}", encoding="utf-8")
+    req = DrawRequest(project_id=project.id, lot_id=None, project_title=project.title, region_code=region,
+                      purchaser_org_id=purchaser.org_id, agency_org_id=agency.org_id, method="public_tender",
+                      budget_fen=1_000_000_00, evaluation_start_at=now + timedelta(minutes=30),
+                      evaluation_end_at=now + timedelta(hours=5), place="Remote room", is_remote=True,
+                      status=RequestStatus.COMPLETE, created_by_id=agency.id, created_at=now - timedelta(days=3))
+    db.session.add(req)
+    db.session.flush()
+    experts = []
+    for n in range(1, 12):
+        user = make_user("expert", totp=True)
+        _asciify(user, f"Expert{n}")
+        expert = Expert(user_id=user.id, name=user.name, id_number=demo_id_number(n, date(1975, 5, 5)),
+                        birth_date=date(1975, 5, 5), phone=f"1390000{n:04d}", region_code=region,
+                        employer_name=f"University {n}", status=ExpertStatus.ACTIVE, registered_at=now,
+                        admitted_at=now, specialty_rows=[ExpertSpecialty(specialty_code="B01")])
+        db.session.add(expert)
+        db.session.flush()
+        if n <= 4:
+            db.session.add(Invitation(request_id=req.id, expert_id=expert.id, specialty_code="B01",
+                                      kind=InvitationKind.HAND_PICKED if n == 4 else InvitationKind.PRIMARY,
+                                      leaf=None if n == 4 else f"{n:064x}",
+                                      status=InvitationStatus.CONFIRMED, reply_code=f"RC{n:04d}{req.id}",
+                                      notified_at=now, responded_at=now))
+        experts.append(user)
+    db.session.commit()
+    w = World(agency, purchaser, supervisor, reviewer, admin, suppliers, experts, project=project, lot=lot,
+              request=req)
+
+    # the evaluation, through the real services, to a published result
+    clock.advance(timedelta(minutes=31))
+    committee = service.open_evaluation(agency, lot.id)
+    cid = committee.id
+    for user in experts[:3]:
+        service.sign_declaration(user, cid, conflict=False)
+    service.sign_declaration(experts[3], cid, conflict=True, note="worked for a bidder")
+    chair = next(m for m in committee.members if m.user_id == experts[0].id)
+    for user in experts[:2]:
+        service.vote_chair(user, cid, chair.id)
+    service.start_review(experts[0], cid)
+    for user in experts[:3]:
+        for stage, reqs in service.requirements_of(committee).items():
+            service.submit_review(user, cid, stage, [{"bid_id": b.id, "requirement": r, "passed": True}
+                                                     for b in bids for r in reqs])
+    service.finish_review(experts[0], cid)
+    clock.advance(timedelta(seconds=31))
+    sheet = {str(b.id): {"Tech": "40", "Business": "12"} for b in bids}
+    for user in experts[:3]:
+        service.submit_scores(user, cid, sheet, totp_code(user))
+    service.start_summary(experts[0], cid)
+    report = service.accept_summary(experts[0], cid)
+    clock.advance(timedelta(seconds=31))
+    for user in experts[:3]:
+        service.sign_report(user, report.id, totp_code(user))
+    award = service.send_report(agency, cid)
+    service.confirm_winner(purchaser, award.id, report.candidates[0].id)
+    service.publish_result(agency, award.id)
+    db.session.commit()
+    w.committee, w.award = committee, award
+
+    challenge = challenges.file_challenge(suppliers[1], award.id, "The winner's references are false",
+                                          [("evidence.txt", io.BytesIO(b"evidence"))])
+    challenges.answer_challenge(agency, challenge.id, "Checked: the references are genuine.", upheld=False)
+    db.session.commit()
+    clock.advance(timedelta(days=8))
+    complaint = complaints.file_complaint(suppliers[1], challenge.id, "The agency did not check", "Void the award")
+    db.session.commit()
+    w.challenge, w.complaint = challenge, complaint
+    w.contract = contracts.draft_contract(purchaser, award.id, {
+        "performance_place": "County Hospital", "payment": "95% within 30 days of acceptance",
+        "acceptance": "item by item", "warranty": "three years"})
+    db.session.commit()
+
+    # a second request, drawn (sealed names, draw rows, exclusions)
+    subject = DrawSubject(title="Library Computers", purchaser_org_id=purchaser.org_id,
+                          agency_org_id=agency.org_id, method="public_tender", budget_fen=300_000_00,
+                          region_code=region, supplier_org_ids={s.org_id for s in suppliers})
+    start = clock.now() + timedelta(days=3)
+    drawn = draws.create_request(agency, subject, [SpecialtyCount("B01", 5, 1)], start, None, "Room 3",
+                                 purchaser_reps=0)
+    db.session.commit()
+    draws.run_draw(draws.commit_draw(agency, drawn), supervisor, "123456")
+    db.session.commit()
+    w.draw_request = drawn
+    w.notices = list(db.session.scalars(db.select(Notice)))
+    return w
+
+
+def _pages(w: World) -> dict[str, list[str]]:
+    """Role -> the pages that role opens."""
+    p, cid, award = w.project.id, w.committee.id, w.award.id
+    req, drawn = w.request.id, w.draw_request.id
+    draw_id = w.draw_request.draws[0].id
+    common = ["/", "/dashboard", "/account/keys", "/account/tokens", "/account/totp", "/notices"]
+    common += [f"/notices/{n.id}" for n in w.notices]
+    return {
+        "agency": [*common, "/tender/", "/tender/new", f"/tender/{p}", f"/tender/{p}/hall", "/tender/keys",
+                            "/expert-draw/", "/expert-draw/new", f"/expert-draw/{req}", f"/expert-draw/{drawn}",
+                            "/evaluation/", f"/evaluation/{cid}", "/evaluation/clarifications",
+                            f"/evaluation/awards/{award}/challenges", "/contracts/", f"/contracts/{w.contract.id}"],
+        "purchaser": [*common, "/tender/", f"/tender/{p}", "/expert-draw/", f"/expert-draw/{drawn}",
+                               "/evaluation/", f"/evaluation/{cid}", f"/evaluation/awards/{award}/challenges",
+                               "/contracts/", f"/contracts/{w.contract.id}"],
+        "supplier": [*common, "/tender/", f"/tender/{p}", f"/tender/{p}/hall", "/tender/keys", "/evaluation/",
+                              "/evaluation/clarifications", f"/evaluation/awards/{award}/challenges", "/contracts/"],
+        "supervisor": [*common, "/tender/", f"/tender/{p}", f"/tender/{p}/hall", "/expert-draw/",
+                                f"/expert-draw/{drawn}", f"/expert-draw/{drawn}/names", "/expert-draw/rules",
+                                f"/expert-draw/draws/{draw_id}/exclusions", "/experts/",
+                                "/evaluation/", f"/evaluation/{cid}", "/evaluation/complaints",
+                                f"/evaluation/awards/{award}/challenges", "/contracts/"],
+        "reviewer": [*common, "/experts/", "/experts/import", "/expert-draw/rules", "/contracts/"],
+        "admin": [*common, "/experts/", "/experts/import", "/expert-draw/rules"],
+        "expert": [*common, "/expert-draw/my", "/experts/me", "/evaluation/", f"/evaluation/{cid}",
+                            "/evaluation/clarifications"],
+        "new_expert": [*common, "/experts/register", "/expert-draw/my"],
+    }
+
+
+def _user(w: World, role: str, make_user):
+    if role == "supplier":
+        return w.suppliers[1]
+    if role == "expert":
+        return w.experts[0]
+    if role == "new_expert":
+        user = make_user("expert", totp=True)
+        _asciify(user, "Newcomer")
+        from core.db import db
+
+        db.session.commit()
+        return user
+    return getattr(w, role)
+
+
+ROLES = ["agency", "purchaser", "supplier", "supervisor", "reviewer", "admin", "expert", "new_expert"]
+
+
+def _allowed(w: World, url: str) -> tuple[str, ...]:
+    """The Chinese data a page shows on purpose, page by page."""
+    from core.db import db
+    from expert_draw.models import DrawExclusion
+    from registry.experts.importer import COLUMNS
+
+    allowed: tuple[str, ...] = ()
+    if url in ("/", "/notices", f"/tender/{w.project.id}") or url.startswith("/notices/"):
+        # public notices are legal texts in Chinese whatever the reader's locale: their titles, and
+        # on its own page the body
+        allowed += tuple(n.title for n in w.notices)
+    if url.startswith("/notices/"):
+        notice = next(n for n in w.notices if url == f"/notices/{n.id}")
+        allowed += tuple(line.strip() for line in notice.body.splitlines() if line.strip())
+    if url == "/experts/import":
+        allowed += tuple(COLUMNS.values())  # the file's column names may be the Chinese ones
+    if url.endswith("/exclusions"):
+        # the details recorded with each exclusion (e.g. "30 日内") are part of the audited draw
+        allowed += tuple(d for d in db.session.scalars(db.select(DrawExclusion.detail)) if d)
+    return tuple(sorted(allowed, key=len, reverse=True))
+
+
+def _check(w: World, client, urls) -> dict[str, list[str]]:
+    problems = {}
+    for url in urls:
+        response = client.get(url)
+        found = chinese_snippets(response.get_data(as_text=True), _allowed(w, url))
+        if response.status_code != 200:
+            found.insert(0, f"HTTP {response.status_code}")
+        if found:
+            problems[url] = found
+    return problems
+
+
+def _report(problems: dict[str, list[str]]) -> str:
+    return "Chinese on English pages:\n" + "\n".join(f"{url}:\n  " + "\n  ".join(snips)
+                                                   for url, snips in problems.items())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_english_pages_show_no_chinese(world, client, clock, make_user, role):
+    user = _user(world, role, make_user)
+    clock.advance(timedelta(seconds=31))
+    assert login(client, user).status_code == 302
+    client.get("/lang/en")
+    problems = _check(world, client, _pages(world)[role])
+    assert not problems, _report(problems)
+
+
+def test_anonymous_pages(world, client):
+    client.get("/lang/en")
+    problems = _check(world, client, ["/", "/login", "/notices", *[f"/notices/{n.id}" for n in world.notices]])
+    assert not problems, _report(problems)
+
+
+def test_the_scanner_finds_chinese_outside_scripts():
+    html = '<p>Hello</p><script>var a = "中文";</script><button title="提交">OK</button><input value="名字">'
+    assert chinese_snippets(html) == ["提交"]
