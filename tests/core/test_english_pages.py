@@ -255,6 +255,23 @@ def world(app, app_ctx, region, clock, make_user):
     draws.run_draw(draws.commit_draw(agency, drawn), supervisor, "123456")
     db.session.commit()
     w.draw_request = drawn
+    # an open question to a bidder, and signing keys: the pages then show their signing forms and
+    # hand their scripts the page text (data-messages)
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from accounts.service import register_public_key
+    from evaluation.models import ClarificationKind, EvaluationClarification
+
+    for user in (purchaser, suppliers[1]):
+        pem = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+        register_public_key(user, pem, "sign", "signing key")
+    db.session.add(EvaluationClarification(
+        committee_id=committee.id, bid_id=bids[1].id, kind=ClarificationKind.CLARIFICATION,
+        question="Please explain the delivery period.", asked_by_id=chair.id, asked_at=clock.now(),
+        due_at=clock.now() + timedelta(days=1)))
+    db.session.commit()
     w.notices = list(db.session.scalars(db.select(Notice)))
     return w
 
@@ -365,3 +382,21 @@ def test_anonymous_pages(world, client):
 def test_the_scanner_finds_chinese_outside_scripts():
     html = '<p>Hello</p><script>var a = "中文";</script><button title="提交">OK</button><input value="名字">'
     assert chinese_snippets(html) == ["提交"]
+    assert chinese_snippets('<div data-messages="{&#34;ok&#34;: &#34;好&#34;}"></div>') == ['{"ok": "好"}']
+
+
+def test_page_scripts_get_their_text_in_english(world, client, clock):
+    """The signing and room scripts read their messages from data-messages, translated."""
+    clock.advance(timedelta(seconds=31))
+    login(client, world.suppliers[1])
+    client.get("/lang/en")
+    page = client.get("/evaluation/clarifications").get_data(as_text=True)
+    assert "answer-sign.js" in page and "First choose your signing key file" in page
+    clock.advance(timedelta(seconds=31))
+    client.post("/logout")
+    login(client, world.purchaser)
+    client.get("/lang/en")  # logging out forgot the language
+    page = client.get(f"/contracts/{world.contract.id}").get_data(as_text=True)
+    assert "contract-sign.js" in page and "Could not read the contract text (%(status)s)." in page
+    page = client.get(f"/evaluation/{world.committee.id}").get_data(as_text=True)
+    assert "Connection lost, reconnecting" in page

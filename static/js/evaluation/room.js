@@ -2,9 +2,11 @@
 // stage's progress update live; when the stage changes the page reloads (the server decides what
 // this viewer sees). Emits carry no scores: only the stage, who is present, who finished what.
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
+import { messages } from "/static/js/i18n.js";
 
 const root = document.getElementById("room");
 const committeeId = Number(root.dataset.committeeId);
+const t = messages(root);
 const conn = document.getElementById("room-conn");
 let status = root.dataset.status;
 
@@ -42,15 +44,15 @@ function apply(state) {
 
 const socket = io("/evaluation", { transports: ["websocket", "polling"] });
 socket.on("connect", () => {
-  setConn("已连接", "text-bg-success");
+  setConn(t("connected", "已连接"), "text-bg-success");
   socket.emit("join", { committee_id: committeeId }, (reply) => {
-    if (!reply || !reply.ok) { setConn((reply && reply.error && reply.error.message) || "无法进入", "text-bg-danger"); return; }
+    if (!reply || !reply.ok) { setConn((reply && reply.error && reply.error.message) || t("refused", "无法进入"), "text-bg-danger"); return; }
     apply(reply.state);
     showProgress(reply.state.progress);
     showPresence((reply.state.members || []).filter((m) => m.present).map((m) => m.user_id));
   });
 });
-socket.on("disconnect", () => setConn("连接中断，正在重连", "text-bg-warning"));
+socket.on("disconnect", () => setConn(t("reconnecting", "连接中断，正在重连"), "text-bg-warning"));
 socket.on("presence", (msg) => { if (msg.committee_id === committeeId) showPresence(msg.present); });
 socket.on("changed", (msg) => {
   if (msg.committee_id !== committeeId) return;
