@@ -148,9 +148,11 @@ def _load_pem(data: bytes, passphrase: str) -> KeyPair:
         try:
             key = serialization.load_pem_private_key(block, passphrase.encode("utf-8"))
         except (ValueError, TypeError) as exc:
+            # A wrong passphrase usually fails the CBC padding check, but about one time in 256 the
+            # garbage passes it and fails as DER instead: for an encrypted block both mean the same.
             message = str(exc).lower()
-            if "password" in message or "decrypt" in message:
-                raise BadPassphraseError("wrong passphrase for the PEM key file") from exc
+            if b"ENCRYPTED PRIVATE KEY" in block or "password" in message or "decrypt" in message:
+                raise BadPassphraseError("wrong passphrase for the PEM key file (or a damaged key file)") from exc
             raise BadKeyFileError(f"not a valid PEM private key: {exc}") from exc
         if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
             raise BadKeyFileError("PEM key is not a P-256 key")

@@ -76,5 +76,6 @@ def test_pem_encrypted_pkcs8_is_read_too() -> None:
     assert pair.kind == "supplier"
     assert public_key_b64u(pair.signing.public_key()) == public_key_b64u(sign.public_key())
     assert public_key_b64u(pair.encryption.public_key()) == public_key_b64u(enc.public_key())
-    with pytest.raises(BadPassphraseError):
-        load_key_file(pem, "nope")
+    for wrong in ("nope", *(f"wrong-{i}" for i in range(300))):  # ~1 in 256 passes CBC padding
+        with pytest.raises(BadPassphraseError):
+            load_key_file(pem, wrong)
