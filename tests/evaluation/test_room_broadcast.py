@@ -1,0 +1,119 @@
+"""The score submission's broadcast: the `changed` event a submission sends (its snapshot is taken under the
+committee's row lock, before the commit) is the room as a fresh read after the commit shows it, carries no
+score, and nothing is announced when the submission is refused."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from tests_helpers import login, totp_code
+
+
+def _open_to_scoring(room, clock) -> int:
+    from core.db import db
+    from evaluation import service
+
+    clock.advance(timedelta(minutes=31))
+    cid = service.open_evaluation(room.agency, room.lot.id).id
+    for user in room.experts[:3]:
+        service.sign_declaration(user, cid, conflict=False)
+    service.sign_declaration(room.experts[3], cid, conflict=True, note="近三年曾在投标人处任职")
+    committee = service.get_committee(cid)
+    chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
+    service.vote_chair(room.experts[0], cid, chair.id)
+    service.vote_chair(room.experts[1], cid, chair.id)
+    service.start_review(room.experts[0], cid)
+    for user in room.experts[:3]:
+        for stage, reqs in service.requirements_of(committee).items():
+            service.submit_review(user, cid, stage, [{"bid_id": b.id, "requirement": r, "passed": True}
+                                                     for b in room.bids for r in reqs])
+    service.finish_review(room.experts[0], cid)
+    db.session.commit()
+    return cid
+
+
+@pytest.fixture
+def room_client(app, monkeypatch, clock):
+    """room_client(user) -> (Socket.IO test client on /evaluation, its Flask test client), logged in."""
+    from core.extensions import socketio
+
+    monkeypatch.setattr(socketio, "server", app.wsgi_app.engineio_app)
+    made = []
+
+    def connect(user):
+        with app.app_context():
+            flask_client = app.test_client()
+            clock.advance(timedelta(seconds=31))
+            login(flask_client, user)
+        with app.app_context():
+            sio = socketio.test_client(app, namespace="/evaluation", flask_test_client=flask_client)
+        made.append(sio)
+        return sio, flask_client
+
+    yield connect
+    for sio in made:
+        if sio.is_connected("/evaluation"):
+            sio.disconnect(namespace="/evaluation")
+
+
+def _changed(sio) -> list[dict]:
+    return [m["args"][0] for m in sio.get_received("/evaluation") if m["name"] == "changed"]
+
+
+def test_submission_broadcasts_the_committed_progress_and_no_score(room, app, room_client, clock):
+    from evaluation import events, service
+
+    cid = _open_to_scoring(room, clock)
+    a, b = room.experts[0], room.experts[1]
+    watcher, _ = room_client(b)
+    sio_a, http = room_client(a)
+    for sio in (watcher, sio_a):
+        with app.app_context():
+            assert sio.emit("join", {"committee_id": cid}, namespace="/evaluation", callback=True)["ok"]
+    watcher.get_received("/evaluation")
+    clock.advance(timedelta(seconds=31))
+    with app.app_context():
+        r = http.post(f"/api/v1/evaluation/committees/{cid}/scores",
+                      json={"scores": {str(bid.id): {"技术": "40", "商务": "12"} for bid in room.bids},
+                            "totp": totp_code(a)})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    sent = _changed(watcher)
+    assert len(sent) == 1
+    message = sent[0]
+    with app.app_context():
+        fresh = events.snapshot(service.get_committee(cid))
+        member_a = next(m.id for m in service.get_committee(cid).members if m.user_id == a.id)
+    assert {k: v for k, v in message.items() if k != "what"} == fresh
+    assert message["what"] == "scores" and message["progress"]["scoring"] == [member_a]
+    assert sorted(message["present"]) == sorted([a.id, b.id])
+    assert r.get_json()["progress"] == fresh["progress"] and r.get_json()["status"] == "scoring"
+    assert not any("score" in key for key in message if key != "what") and "40" not in str(message)
+
+
+def test_refused_submission_announces_nothing_and_frees_the_turn(room, app, room_client, clock):
+    from evaluation import events
+
+    cid = _open_to_scoring(room, clock)
+    watcher, _ = room_client(room.experts[1])
+    _, http = room_client(room.experts[0])
+    with app.app_context():
+        assert watcher.emit("join", {"committee_id": cid}, namespace="/evaluation", callback=True)["ok"]
+    watcher.get_received("/evaluation")
+    with app.app_context():
+        r = http.post(f"/api/v1/evaluation/committees/{cid}/scores",
+                      json={"scores": {str(bid.id): {"技术": "40", "商务": "12"} for bid in room.bids},
+                            "totp": "000000"})
+    assert r.status_code == 401
+    assert _changed(watcher) == []
+    entered = threading.Event()
+
+    def other_writer():
+        with events.turn(cid):
+            entered.set()
+
+    t = threading.Thread(target=other_writer)
+    t.start()
+    t.join(timeout=5)
+    assert entered.is_set(), "the refused submission kept the room's turn"
