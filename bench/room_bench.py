@@ -1,13 +1,14 @@
 """Benchmark of the evaluation room: members submit scores concurrently while observers watch live.
 
-Usage: python bench/room_bench.py [--observers 200] [--members 7] [--rounds 10]
+Usage: python bench/room_bench.py [--observers 200] [--members 7] [--rounds 10] [--processes 2]
+                                  [--only ours|bare]
 
 1. A fresh instance (own SQLite database in a temp folder) gets one opened project with `--rounds`
    lots; each lot's committee of `--members` experts is taken, through the services, to the scoring
    stage. Every expert and `--observers` agency staff get API tokens (TOTP bound for the experts).
 2. `flask serve --no-worker` runs the server. Every observer connects to `/evaluation` over Socket.IO
    (websocket, authenticated by its token in the handshake) and joins every room; each round's
-   members connect and join their own room.
+   members connect and join their own room, and the bench waits until the server is idle again.
 3. Round by round, the members of one committee submit their whole score sheets at once through
    `POST /api/v1/evaluation/committees/<id>/scores` with a current TOTP code: authorisation, the
    step-up, the database write, the audit event, the commit, then the broadcast. A submission's
@@ -17,12 +18,24 @@ Usage: python bench/room_bench.py [--observers 200] [--members 7] [--rounds 10]
    (threading mode, the same `socketio.run`) whose POST handler only records the member and
    broadcasts the same shape: `ratio` = our p99 / its p99.
 
-The last line is JSON: p50/p99 milliseconds for both servers and the ratio.
+The clients are a minimal Socket.IO-over-websocket client on asyncio (`SioClient`), `--processes`
+processes of them, so that measuring costs the shared cores little: the earlier thread-per-client
+`socketio.Client` harness spent several times the server's CPU and made even the bare server look slow
+(p99 ≈ 260 ms instead of ≈ 85 ms for 207 clients on 2 cores). Each client stamps a message when its
+bytes reach the event loop, on the system-wide monotonic clock that the submitter stamps the send on:
+latency = last receipt − send, on one clock.
+
+The last line is JSON: p50/p99 milliseconds for both servers, the ratio, and per server the CPU seconds
+used by the server (all of the rounds, and only from each round's first submission to its last receipt),
+by the clients and by the submitter, and the submissions' own HTTP response times.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import base64
+import contextlib
 import json
 import os
 import secrets
@@ -202,110 +215,296 @@ def _wait_up(base: str) -> None:
     raise RuntimeError("server did not start")
 
 
-class Watcher:
-    """One Socket.IO client: records when it first saw each (committee, member) as finished."""
+class SioClient(asyncio.Protocol):
+    """A minimal Socket.IO client (Engine.IO 4 over a websocket, text packets only) on asyncio.
 
-    def __init__(self, base: str, token: str | None, rooms: list[int]):
-        import socketio
+    The bench's clients must cost the machine as little as possible: server and clients share its cores,
+    and a thread-per-client `socketio.Client` spends more CPU receiving a broadcast than the server spends
+    sending it. Each client records, on receipt (the moment its bytes reach the event loop, before
+    parsing), when it first saw each (committee, member) among those who finished scoring."""
 
+    PREFIX = "/evaluation,"
+
+    def __init__(self, host: str, port: int, token: str | None):
+        self.host, self.port, self.token = host, port, token
         self.seen: dict[tuple[int, int], float] = {}
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("changed", self._changed, namespace="/evaluation")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.client.connect(base, headers=headers, namespaces=["/evaluation"], transports=["websocket"],
-                            wait_timeout=30)
+        self.buf = bytearray()
+        self.fragments: list[bytes] = []
+        self.upgraded = False
+        self.acks: dict[int, asyncio.Future] = {}
+        self.next_ack = 0
+        self.transport: asyncio.Transport | None = None
+        loop = asyncio.get_running_loop()
+        self.connected: asyncio.Future = loop.create_future()
+        self.closed: asyncio.Future = loop.create_future()
+
+    # -- lifecycle
+    async def start(self, rooms: list[int], timeout: float = 60) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.create_connection(lambda: self, self.host, self.port)
+        await asyncio.wait_for(asyncio.shield(self.connected), timeout)
         for cid in rooms:
-            reply = self.client.call("join", {"committee_id": cid}, namespace="/evaluation", timeout=60)
+            reply = await asyncio.wait_for(self.call("join", {"committee_id": cid}), timeout)
             if not reply or not reply.get("ok"):
                 raise RuntimeError(f"join refused: {reply}")
 
-    def _changed(self, data):
-        now = time.monotonic()  # system-wide: comparable across the watcher processes
-        cid = data.get("committee_id")
-        for member in (data.get("progress") or {}).get("scoring", []):
-            self.seen.setdefault((cid, member), now)
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        key = base64.b64encode(os.urandom(16)).decode()
+        auth = f"Authorization: Bearer {self.token}\r\n" if self.token else ""
+        transport.write((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                         f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                         f"Sec-WebSocket-Version: 13\r\n{auth}\r\n").encode())
 
-    def close(self):
-        self.client.disconnect()
+    def connection_lost(self, exc) -> None:
+        if not self.connected.done():
+            self.connected.set_exception(ConnectionError(f"connection lost: {exc}"))
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    async def close(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self._send_frame((1000).to_bytes(2, "big"), opcode=8)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self.closed), 10)
+            self.transport.close()
+
+    # -- websocket framing (server frames are unmasked; ours must be masked)
+    def _send_frame(self, payload: bytes, opcode: int = 1) -> None:
+        n = len(payload)
+        head = bytes([0x80 | opcode]) + (bytes([0x80 | n]) if n < 126 else
+                                         bytes([0xFE]) + n.to_bytes(2, "big") if n < 65536 else
+                                         bytes([0xFF]) + n.to_bytes(8, "big"))
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i & 3] for i, b in enumerate(payload))
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(head + mask + masked)
+
+    def _send(self, text: str) -> None:
+        self._send_frame(text.encode())
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()  # system-wide: comparable with the submitter's clock in another process
+        buf = self.buf
+        buf += data
+        if not self.upgraded:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            status = bytes(buf[:end]).split(b"\r\n", 1)[0]
+            if b" 101 " not in status:
+                self.connected.set_exception(ConnectionError(status.decode(errors="replace")))
+                self.transport.close()
+                return
+            del buf[:end + 4]
+            self.upgraded = True
+        while len(buf) >= 2:
+            b0, n = buf[0], buf[1] & 0x7F
+            offset = 2
+            if n == 126:
+                if len(buf) < 4:
+                    return
+                n, offset = int.from_bytes(buf[2:4], "big"), 4
+            elif n == 127:
+                if len(buf) < 10:
+                    return
+                n, offset = int.from_bytes(buf[2:10], "big"), 10
+            if len(buf) < offset + n:
+                return
+            payload = bytes(buf[offset:offset + n])
+            del buf[:offset + n]
+            opcode, fin = b0 & 0x0F, b0 & 0x80
+            if opcode == 9:
+                self._send_frame(payload, opcode=10)
+            elif opcode == 8:
+                self.transport.close()
+                return
+            elif opcode in (0, 1, 2):
+                self.fragments.append(payload)
+                if fin:
+                    message, self.fragments = b"".join(self.fragments), []
+                    self._packet(message.decode(), now)
+
+    # -- Engine.IO / Socket.IO packets
+    def _packet(self, text: str, now: float) -> None:
+        kind = text[:1]
+        if kind == "0":  # Engine.IO open: connect to the namespace
+            self._send(f"40{self.PREFIX}")
+        elif kind == "2":  # ping
+            self._send("3")
+        elif kind == "4":
+            sio, rest = text[1:2], text[2:]
+            if rest.startswith(self.PREFIX):
+                rest = rest[len(self.PREFIX):]
+            if sio == "2":
+                if rest.startswith('["changed"'):
+                    data = json.loads(rest)[1]
+                    cid = data.get("committee_id")
+                    for member in (data.get("progress") or {}).get("scoring", []):
+                        self.seen.setdefault((cid, member), now)
+            elif sio == "3":
+                digits = len(rest) - len(rest.lstrip("0123456789"))
+                future = self.acks.pop(int(rest[:digits]), None)
+                if future is not None and not future.done():
+                    args = json.loads(rest[digits:])
+                    future.set_result(args[0] if args else None)
+            elif sio == "0" and not self.connected.done():
+                self.connected.set_result(None)
+            elif sio == "4" and not self.connected.done():
+                self.connected.set_exception(ConnectionRefusedError(rest))
+
+    def call(self, event: str, data) -> asyncio.Future:
+        self.next_ack += 1
+        future = asyncio.get_running_loop().create_future()
+        self.acks[self.next_ack] = future
+        self._send(f"42{self.PREFIX}{self.next_ack}" + json.dumps([event, data]))
+        return future
 
 
-def _connect_all(base: str, specs: list[tuple[str | None, list[int]]], parallel: int = 4) -> list[Watcher]:
-    watchers: list[Watcher | None] = [None] * len(specs)
-    errors: list[str] = []
-    limit = threading.Semaphore(parallel)
+async def _connect_all(host: str, port: int, specs: list[tuple[str | None, list[int]]],
+                       parallel: int = 8) -> list[SioClient]:
+    limit = asyncio.Semaphore(parallel)
 
-    def one(i: int) -> None:
-        with limit:
-            try:
-                watchers[i] = Watcher(base, *specs[i])
-            except Exception as exc:  # reported below
-                errors.append(repr(exc))
+    async def one(token: str | None, rooms: list[int]) -> SioClient:
+        async with limit:
+            client = SioClient(host, port, token)
+            await client.start(rooms)
+            return client
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(specs))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = await asyncio.gather(*(one(*spec) for spec in specs), return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
     if errors:
-        raise RuntimeError(f"{len(errors)} clients failed to connect, e.g. {errors[0]}")
-    return [w for w in watchers if w is not None]
+        await _close_all([r for r in results if isinstance(r, SioClient)])
+        raise RuntimeError(f"{len(errors)} clients failed to connect, e.g. {errors[0]!r}")
+    return list(results)
 
 
-def _observer_process(conn, base: str, specs: list) -> None:
-    """A process holding a share of the observers (so receiving is not one interpreter's GIL):
-    answers ("wait", committee, members) with, per member, the latest first-seen time over its clients."""
-    watchers = _connect_all(base, specs)
-    conn.send("ready")
+async def _close_all(clients: list[SioClient]) -> None:
+    """Close in parallel: each close waits for the server's side of the websocket close."""
+    await asyncio.gather(*(c.close() for c in clients))
+
+
+def _client_process(conn, host: str, port: int, specs: list) -> None:
+    """A process holding a share of the clients in one asyncio loop. Answers the controller's commands:
+    ("members", [(token, rooms)…]) connects a round's members here; ("wait", committee, members) answers,
+    per member, the latest first-seen time over this process's clients (None if one never saw it);
+    ("drop",) closes the round's members; ("cpu",) this process's CPU seconds; ("close",)."""
+    asyncio.run(_client_main(conn, host, port, specs))
+
+
+async def _client_main(conn, host: str, port: int, specs: list) -> None:
+    loop = asyncio.get_running_loop()
+    commands: asyncio.Queue = asyncio.Queue()
+    loop.add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
     try:
-        while True:
-            cmd = conn.recv()
-            if cmd[0] == "close":
-                break
+        observers = await _connect_all(host, port, specs)
+    except Exception as exc:
+        conn.send(("error", repr(exc)))
+        return
+    conn.send("ready")
+    members: list[SioClient] = []
+    while True:
+        cmd = await commands.get()
+        if cmd[0] == "members":
+            try:
+                members = await _connect_all(host, port, cmd[1])
+                conn.send("ready")
+            except Exception as exc:
+                conn.send(("error", repr(exc)))
+        elif cmd[0] == "wait":
             _, cid, mids = cmd
+            clients = observers + members
             deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and not all((cid, m) in w.seen for w in watchers for m in mids):
-                time.sleep(0.005)
-            conn.send({m: (None if any((cid, m) not in w.seen for w in watchers)
-                           else max(w.seen[(cid, m)] for w in watchers)) for m in mids})
-    finally:
-        _close_all(watchers)
-        conn.send("closed")
+            while time.monotonic() < deadline and not all((cid, m) in c.seen for c in clients for m in mids):
+                await asyncio.sleep(0.005)
+            conn.send({m: (None if any((cid, m) not in c.seen for c in clients)
+                           else max(c.seen[(cid, m)] for c in clients)) for m in mids})
+        elif cmd[0] == "drop":
+            await _close_all(members)
+            members = []
+            conn.send("dropped")
+        elif cmd[0] == "cpu":
+            t = os.times()
+            conn.send(t.user + t.system)
+        elif cmd[0] == "close":
+            break
+    loop.remove_reader(conn.fileno())
+    await _close_all(observers + members)
+    conn.send("closed")
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _settle(pid: int, timeout: float = 5.0) -> None:
+    """Wait until the server has gone quiet (under 10% of a core for 100 ms)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = _cpu_of(pid)
+        time.sleep(0.1)
+        if _cpu_of(pid) - before < 0.01:
+            return
 
 
 def _measure(base: str, setup: dict, observers: list[str | None], members_token: bool,
-             submit, processes: int) -> list[float]:
-    """Connect everyone, run the rounds with `submit(room, member)`; latencies in ms."""
+             submit, processes: int, server_pid: int) -> tuple[list[float], dict]:
+    """Connect everyone, run the rounds with `submit(room, member)`; latencies in ms, and the CPU seconds
+    the server and the clients used during the rounds."""
     import multiprocessing
 
+    host, port = base.removeprefix("http://").split(":")
     rooms = [r["committee"] for r in setup["rooms"]]
     specs = [(tok, rooms) for tok in observers]
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # a clean interpreter: no threads or sockets inherited
     workers = []
     for i in range(processes):
-        share = specs[i::processes]
-        if not share:
-            continue
         ours, theirs = ctx.Pipe()
-        proc = ctx.Process(target=_observer_process, args=(theirs, base, share), daemon=True)
+        proc = ctx.Process(target=_client_process, args=(theirs, host, int(port), specs[i::processes]),
+                           daemon=True)
         proc.start()
         workers.append((proc, ours))
+
+    def ask_all(cmds: list) -> list:
+        for (_, conn), cmd in zip(workers, cmds, strict=True):
+            conn.send(cmd)
+        answers = [conn.recv() for _, conn in workers]
+        for a in answers:
+            if isinstance(a, tuple) and a[0] == "error":
+                raise RuntimeError(f"a client process failed: {a[1]}")
+        return answers
+
     for _, conn in workers:
-        if conn.recv() != "ready":
-            raise RuntimeError("an observer process failed")
+        answer = conn.recv()
+        if answer != "ready":
+            raise RuntimeError(f"a client process failed: {answer}")
     latencies: list[float] = []
+    responses: list[float] = []
+    in_window = 0.0  # the server's CPU seconds from the first submission of a round to the last receipt
+    server_cpu0, clients_cpu0, own_cpu0 = _cpu_of(server_pid), sum(ask_all([("cpu",)] * len(workers))), \
+        time.process_time()
+    wall0 = time.monotonic()
+    print(f"{len(observers)} observers connected; rounds start (server pid {server_pid})", file=sys.stderr, flush=True)
     try:
         for room in setup["rooms"]:
             cid = room["committee"]
-            members = _connect_all(base, [(m["token"] if members_token else None, [cid]) for m in room["members"]])
-            time.sleep(0.3)
+            tokens = [(m["token"] if members_token else None, [cid]) for m in room["members"]]
+            ask_all([("members", tokens[i::processes]) for i in range(len(workers))])
+            _settle(server_pid)  # the members' joins and their presence broadcasts are not what we time
             sent: dict[int, float] = {}
+            answered: dict[int, float] = {}
             statuses: list[int] = []
 
-            def go(m: dict, room: dict = room, sent: dict = sent, statuses: list = statuses) -> None:
+            def go(m: dict, room: dict = room, sent: dict = sent, answered: dict = answered,
+                   statuses: list = statuses) -> None:
                 sent[m["member_id"]] = time.monotonic()
                 statuses.append(submit(room, m))
+                answered[m["member_id"]] = time.monotonic()
 
             threads = [threading.Thread(target=go, args=(m,)) for m in room["members"]]
+            window0 = _cpu_of(server_pid)
             for t in threads:
                 t.start()
             for t in threads:
@@ -313,34 +512,30 @@ def _measure(base: str, setup: dict, observers: list[str | None], members_token:
             if any(s != 200 for s in statuses):
                 raise RuntimeError(f"submissions failed: {statuses}")
             mids = sorted(sent)
-            for _, conn in workers:
-                conn.send(("wait", cid, mids))
-            seen = [conn.recv() for _, conn in workers]
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and not all((cid, m) in w.seen for w in members for m in mids):
-                time.sleep(0.005)
+            seen = ask_all([("wait", cid, mids)] * len(workers))
+            in_window += _cpu_of(server_pid) - window0
             for mid, t0 in sent.items():
-                times = [w.seen.get((cid, mid)) for w in members] + [s[mid] for s in seen]
+                times = [s[mid] for s in seen]
                 if any(t is None for t in times):
                     raise RuntimeError(f"a client never saw member {mid} of committee {cid}")
                 latencies.append((max(times) - t0) * 1000)
-            _close_all(members)
+                responses.append((answered[mid] - t0) * 1000)
+            ask_all([("drop",)] * len(workers))
+        cpu = {"wall_s": round(time.monotonic() - wall0, 1),
+               "server_cpu_s": round(_cpu_of(server_pid) - server_cpu0, 2),
+               "server_cpu_in_rounds_s": round(in_window, 2),
+               "clients_cpu_s": round(sum(ask_all([("cpu",)] * len(workers))) - clients_cpu0, 2),
+               "submitter_cpu_s": round(time.process_time() - own_cpu0, 2),
+               "response_p50_ms": round(_pct(responses, 0.5), 1), "response_p99_ms": round(_pct(responses, 0.99), 1)}
     finally:
         for _proc, conn in workers:
-            conn.send(("close",))
+            with contextlib.suppress(OSError):
+                conn.send(("close",))
         for proc, conn in workers:
-            conn.recv()
+            with contextlib.suppress(EOFError, OSError):
+                conn.recv()
             proc.join(timeout=30)
-    return latencies
-
-
-def _close_all(watchers: list[Watcher]) -> None:
-    """Disconnect in parallel: each close waits for the server's side of the websocket close."""
-    threads = [threading.Thread(target=w.close) for w in watchers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    return latencies, cpu
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -353,7 +548,7 @@ def main() -> None:
     parser.add_argument("--observers", type=int, default=200)
     parser.add_argument("--members", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--processes", type=int, default=4, help="processes sharing the observers' clients")
+    parser.add_argument("--processes", type=int, default=2, help="processes sharing the clients")
     parser.add_argument("--only", choices=["ours", "bare"], default=None, help="measure one server only")
     args = parser.parse_args()
     import pyotp
@@ -381,6 +576,8 @@ def main() -> None:
                                str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                               start_new_session=True)
     ours: list[float] = []
+    ours_cpu: dict = {}
+    bare_cpu: dict = {}
     try:
         _wait_up(base)
 
@@ -394,7 +591,11 @@ def main() -> None:
             return r.status_code
 
         if args.only != "bare":
-            ours = _measure(base, setup, setup["observers"], True, submit_real, args.processes)
+            ours, ours_cpu = _measure(base, setup, setup["observers"], True, submit_real, args.processes, server.pid)
+    except Exception:
+        log.flush()
+        print((work / "server.log").read_text(errors="replace")[-3000:], file=sys.stderr)
+        raise
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
@@ -411,8 +612,9 @@ def main() -> None:
         def submit_bare(room: dict, m: dict) -> int:
             return requests.post(f"{base}/submit/{room['committee']}/{m['member_id']}", timeout=60).status_code
 
-        baseline = (_measure(base, setup, [None] * len(setup["observers"]), False, submit_bare, args.processes)
-                    if args.only != "ours" else [])
+        if args.only != "ours":
+            baseline, bare_cpu = _measure(base, setup, [None] * len(setup["observers"]), False, submit_bare,
+                                          args.processes, bare.pid)
     finally:
         os.killpg(bare.pid, signal.SIGTERM)
         bare.wait(timeout=20)
@@ -431,6 +633,7 @@ def main() -> None:
         "ratio": round(_pct(ours, 0.99) / _pct(baseline, 0.99), 2) if ours and baseline else None,
         "cpus": os.cpu_count(),
         "client_processes": args.processes,
+        "ours_cpu": ours_cpu, "bare_cpu": bare_cpu,
     }
     print(json.dumps(result))
 
