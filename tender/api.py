@@ -29,6 +29,7 @@ from tender.schemas import (
     NoticeIn,
     ProjectIn,
     ProjectOut,
+    ProjectPatchIn,
     ReasonIn,
     SharesIn,
     TextIn,
@@ -77,6 +78,28 @@ def get_project(project_id: int):
     return _visible_project(project_id)
 
 
+@blp.put("/projects/<int:project_id>")
+@blp.arguments(ProjectIn)
+@blp.response(200, ProjectOut)
+def replace_project(data: dict, project_id: int):
+    """Edit a draft project (agency staff of its agency): the whole project, as in creation; lots and
+    custodians are replaced as given. 409 `project_not_draft` once published, 422 `project_invalid`."""
+    project = service.update_project(current_user, project_id, data)
+    db.session.commit()
+    return project
+
+
+@blp.patch("/projects/<int:project_id>")
+@blp.arguments(ProjectPatchIn)
+@blp.response(200, ProjectOut)
+def patch_project(data: dict, project_id: int):
+    """Edit a draft project: only the fields given change (a list such as `lots` is replaced whole);
+    the result is checked as a whole, like a creation."""
+    project = service.update_project(current_user, project_id, data, partial=True)
+    db.session.commit()
+    return project
+
+
 @blp.post("/projects/<int:project_id>/documents")
 @blp.response(201)
 def upload_document(project_id: int):
@@ -102,6 +125,15 @@ def download_document(project_id: int, doc_id: int):
     doc = service.document_for(current_user, project, doc_id)
     db.session.commit()
     return send_file(filestore.absolute(doc.path), as_attachment=True, download_name=doc.name)
+
+
+@blp.delete("/projects/<int:project_id>/documents/<int:doc_id>")
+@blp.response(204)
+def remove_document(project_id: int, doc_id: int):
+    """Take a document off a draft project; 409 `project_not_draft` once published."""
+    path = service.remove_document(current_user, project_id, doc_id).path
+    db.session.commit()
+    service.discard_file(path)
 
 
 @blp.post("/projects/<int:project_id>/publish")

@@ -40,6 +40,14 @@ class ProjectIn(Schema):
     k = fields.Int(required=True)
 
 
+class ProjectPatchIn(ProjectIn):
+    """PATCH of a draft: any of ProjectIn's fields; the others keep the project's values."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+
 class TextIn(Schema):
     text = fields.Str(required=True)
 

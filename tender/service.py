@@ -7,14 +7,18 @@ flushes; the view or task commits once.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
 
 import crypto
 from accounts.models import KeyPurpose, Org, OrgKind, PublicKey, Role, User
+from audit.canonical import canonical_json
 from audit.service import record
 from core import clock
 from core.db import db
@@ -199,7 +203,21 @@ def raise_if(errors: dict[str, str]) -> None:
         raise ValidationError("；".join(errors.values()), code="project_invalid", details={"fields": errors})
 
 
-# ---------------------------------------------------------------- create
+# ---------------------------------------------------------------- create and edit (drafts)
+
+TIME_FIELDS = (("notice_at", "公告时间"), ("doc_start_at", "文件发售开始时间"), ("doc_end_at", "文件发售结束时间"),
+               ("clarify_deadline", "澄清截止时间"), ("deadline", "投标截止（开标）时间"))
+
+
+@dataclass
+class ProjectSpec:
+    """A checked project input: the project's own columns, its lots and its custodians."""
+
+    columns: dict[str, Any]
+    lots: list[dict]
+    custodians: list[User]
+    include_vault: bool
+
 
 def _custodian_users(errors: dict[str, str], user_ids: Any) -> list[User]:
     users: list[User] = []
@@ -229,11 +247,11 @@ def _next_code(region_code: str, at: datetime) -> str:
     return f"{prefix}{(count or 0) + 1:04d}"
 
 
-def create_project(user: User, data: dict[str, Any]) -> Project:
-    """An agency creates a draft project from the form (purchaser, lots, methods, timeline, custody)."""
-    if not (user.has_role(Role.AGENCY_STAFF) and user.org is not None
-            and user.org.kind in (OrgKind.AGENCY, OrgKind.CENTRAL_AGENCY)):
-        raise Forbidden("只有采购代理机构或采购中心的经办人可以创建项目。", code="not_agency")
+def check_project_data(region_code: str, data: dict[str, Any], at: datetime) -> ProjectSpec:
+    """The one validation of a project's input, for create and edit alike: each field, the region's
+    criteria rules, lots, custody (custodians, vault, k of n), opening mode and the method's legal
+    periods counted from `at`. Raises `ValidationError` (`project_invalid`, every field's message in
+    `details["fields"]`); changes nothing."""
     errors: dict[str, str] = {}
     title = str(data.get("title") or "").strip()
     if not title:
@@ -250,12 +268,9 @@ def create_project(user: User, data: dict[str, Any]) -> Project:
     eval_method = _enum(errors, data, "eval_method", EvalMethod, "评审方法")
     opening_mode = _enum(errors, data, "opening_mode", OpeningMode, "开标解密方式")
     price_fixed = bool(data.get("price_fixed"))
-    region_code = user.org.region_code
     criteria = check_criteria(errors, region_code, category, eval_method, data.get("criteria") or [], price_fixed)
     lots = check_lots(errors, data.get("lots"))
-    times = {f: _time(errors, data, f, label) for f, label in (
-        ("notice_at", "公告时间"), ("doc_start_at", "文件发售开始时间"), ("doc_end_at", "文件发售结束时间"),
-        ("clarify_deadline", "澄清截止时间"), ("deadline", "投标截止（开标）时间"))}
+    times = {f: _time(errors, data, f, label) for f, label in TIME_FIELDS}
     custodians = _custodian_users(errors, data.get("custodian_user_ids") or [])
     include_vault = data.get("include_vault", True) is not False
     n = len(custodians) + (1 if include_vault else 0)
@@ -267,30 +282,108 @@ def create_project(user: User, data: dict[str, Any]) -> Project:
     window = data.get("decrypt_window_minutes", 30)
     if isinstance(window, bool) or not isinstance(window, int) or not 5 <= window <= 24 * 60:
         _err(errors, "decrypt_window_minutes", "解密时限应在 5 分钟到 24 小时之间。")
+    if method is not None and all(times.values()):
+        check_timeline(errors, SimpleNamespace(region_code=region_code, method=method, **times), at)
     raise_if(errors)
-    now = clock.now()
-    project = Project(code=_next_code(region_code, now), title=title[:200], region_code=region_code,
-                      purchaser_org_id=purchaser.id, agency_org_id=user.org_id, created_by_id=user.id,
-                      catalogue_code=catalogue, category=category, method=method, eval_method=eval_method,
-                      criteria=criteria, price_fixed=price_fixed,
-                      same_brand_counts_once=bool(data.get("same_brand_counts_once")),
-                      opening_mode=opening_mode, decrypt_window_minutes=window, k=k, created_at=now, **times)
-    project.lots = [Lot(number=i, **lot) for i, lot in enumerate(lots, start=1)]
-    members = [ProjectCustodian(custodian_id=f"u{c.id}", user_id=c.id, label=c.name[:120], public_key_pem="")
-               for c in custodians]
-    if include_vault:
-        members.append(ProjectCustodian(custodian_id=vault.VAULT_ID, label=vault.VAULT_LABEL, public_key_pem=""))
+    columns = {"title": title[:200], "purchaser_org_id": purchaser.id, "catalogue_code": catalogue,
+               "category": category, "method": method, "eval_method": eval_method, "criteria": criteria,
+               "price_fixed": price_fixed, "same_brand_counts_once": bool(data.get("same_brand_counts_once")),
+               "opening_mode": opening_mode, "decrypt_window_minutes": window, "k": k, **times}
+    return ProjectSpec(columns, lots, custodians, include_vault)
+
+
+def _apply_spec(project: Project, spec: ProjectSpec) -> None:
+    """Write a checked input onto a (new or draft) project. Lots are changed in place by number and
+    custodians kept by id, so the unique (project, number) and (project, custodian) rows never clash."""
+    for name, value in spec.columns.items():
+        setattr(project, name, value)
+    current = list(project.lots)
+    for number, values in enumerate(spec.lots, start=1):
+        if number <= len(current):
+            for name, value in values.items():
+                setattr(current[number - 1], name, value)
+        else:
+            project.lots.append(Lot(number=number, **values))
+    del project.lots[len(spec.lots):]
+    kept = {c.custodian_id: c for c in project.custodians}
+    members = []
+    for user in spec.custodians:
+        member = kept.get(f"u{user.id}") or ProjectCustodian(custodian_id=f"u{user.id}", user_id=user.id,
+                                                               public_key_pem="")
+        member.label = user.name[:120]
+        members.append(member)
+    if spec.include_vault:
+        members.append(kept.get(vault.VAULT_ID) or ProjectCustodian(custodian_id=vault.VAULT_ID,
+                                                                   label=vault.VAULT_LABEL, public_key_pem=""))
     for position, member in enumerate(members):
         member.position = position
     project.custodians = members
-    errors = {}
-    check_timeline(errors, project, now)
-    raise_if(errors)
+
+
+def project_input(project: Project) -> dict[str, Any]:
+    """The project as create/update input: what the edit form shows, what PATCH merges onto, and
+    (its canonical JSON) what the audit event of an edit hashes."""
+    return {
+        "title": project.title, "purchaser_org_id": project.purchaser_org_id,
+        "catalogue_code": project.catalogue_code, "category": project.category.value,
+        "method": project.method.value, "eval_method": project.eval_method.value,
+        "criteria": [{"name": c["name"], "weight": c["weight"], "price": bool(c.get("price"))}
+                     for c in project.criteria],
+        "price_fixed": project.price_fixed, "same_brand_counts_once": project.same_brand_counts_once,
+        "lots": [{"name": lot.name, "budget_fen": lot.budget_fen, "max_price_fen": lot.max_price_fen}
+                 for lot in project.lots],
+        **{f: clock.as_utc(getattr(project, f)).isoformat() for f, _ in TIME_FIELDS},
+        "opening_mode": project.opening_mode.value, "decrypt_window_minutes": project.decrypt_window_minutes,
+        "custodian_user_ids": [c.user_id for c in project.custodians if not c.is_vault],
+        "include_vault": any(c.is_vault for c in project.custodians), "k": project.k,
+    }
+
+
+def _digest(obj: Any) -> str:
+    return hashlib.sha256(canonical_json(obj)).hexdigest()
+
+
+def create_project(user: User, data: dict[str, Any]) -> Project:
+    """An agency creates a draft project from the form (purchaser, lots, methods, timeline, custody)."""
+    if not (user.has_role(Role.AGENCY_STAFF) and user.org is not None
+            and user.org.kind in (OrgKind.AGENCY, OrgKind.CENTRAL_AGENCY)):
+        raise Forbidden("只有采购代理机构或采购中心的经办人可以创建项目。", code="not_agency")
+    now = clock.now()
+    region_code = user.org.region_code
+    spec = check_project_data(region_code, data, now)
+    project = Project(code=_next_code(region_code, now), region_code=region_code, agency_org_id=user.org_id,
+                      created_by_id=user.id, created_at=now)
+    _apply_spec(project, spec)
     db.session.add(project)
     db.session.flush()
     record("tender.project_created", project, {
-        "code": project.code, "lots": len(lots), "budget_fen": project.budget_fen, "method": method.value,
-        "opening_mode": opening_mode.value, "k": k, "n": n})
+        "code": project.code, "lots": len(project.lots), "budget_fen": project.budget_fen,
+        "method": project.method.value, "opening_mode": project.opening_mode.value, "k": project.k,
+        "n": len(project.custodians)})
+    return project
+
+
+def update_project(user: User, project_id: int, data: dict[str, Any], partial: bool = False) -> Project:
+    """The agency edits its draft: the same input and the same checks as `create_project`; lots and
+    custodians are replaced as given. `partial`: fields missing from `data` keep their values (PATCH).
+    Documents are managed by `add_document` / `remove_document`. A refusal changes nothing."""
+    project = get_project(project_id, lock=True)
+    require_staff(user, project)
+    if project.status != ProjectStatus.DRAFT:
+        raise Conflict("项目发布后不能再编辑，请通过更正公告修改。", code="project_not_draft")
+    before = project_input(project)
+    if partial:
+        data = {**before, **data}
+    spec = check_project_data(project.region_code, data, clock.now())
+    _apply_spec(project, spec)
+    db.session.flush()
+    after = project_input(project)
+    changed = sorted(name for name in after if after[name] != before[name])
+    if changed:
+        record("tender.project_updated", project, {
+            "code": project.code, "changed": changed, "before_sha256": _digest(before),
+            "after_sha256": _digest(after), "lots": len(project.lots), "budget_fen": project.budget_fen,
+            "k": project.k, "n": len(project.custodians)})
     return project
 
 
@@ -313,6 +406,29 @@ def add_document(user: User, project: Project, name: str, stream) -> TenderDocum
     db.session.flush()
     record("tender.document_added", doc, {"project": project.code, "name": name, "sha256": upload.sha256})
     return doc
+
+
+def remove_document(user: User, project_id: int, doc_id: int) -> TenderDocument:
+    """The agency takes a wrong document off its draft. Published documents never change (corrections
+    go through `publish_correction`). The caller deletes the file after the commit (`discard_file`)."""
+    project = get_project(project_id, lock=True)
+    require_staff(user, project)
+    if project.status != ProjectStatus.DRAFT:
+        raise Conflict("项目发布后，招标文件不能删除，只能通过更正公告修改。", code="project_not_draft")
+    doc = db.session.get(TenderDocument, doc_id)
+    if doc is None or doc.project_id != project.id:
+        raise NotFound("文件不存在。", code="document_not_found")
+    record("tender.document_removed", doc, {"project": project.code, "name": doc.name, "sha256": doc.sha256})
+    project.documents.remove(doc)
+    db.session.flush()
+    return doc
+
+
+def discard_file(path: str) -> None:
+    """After the commit that removed a document: delete its file unless another document still uses it
+    (a project redone by another method shares its predecessor's files)."""
+    if not db.session.scalar(select(func.count()).select_from(TenderDocument).where(TenderDocument.path == path)):
+        filestore.remove(path)
 
 
 def can_download(user: User, project: Project) -> bool:
@@ -441,7 +557,7 @@ def redo_failed_lots(user: User, project_id: int, method: str, reason: str) -> P
     """Start a new draft for the failed lots of a project, by another procurement method.
 
     The new draft keeps purchaser, evaluation, custody and documents; its timeline starts now
-    and meets the new method's minimum periods (the agency can cancel and recreate to change it)."""
+    and meets the new method's minimum periods (the agency edits the draft to change it)."""
     from tender.transitions import METHOD_SWITCHES
 
     old = get_project(project_id)

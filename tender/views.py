@@ -6,10 +6,13 @@ bids is decided by the services (`bids.my_bids`, `hall.state_for`), never in tem
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from accounts.models import KeyPurpose, Org, OrgKind, PublicKey, Role, User
 from core import clock, money
@@ -86,71 +89,148 @@ def index():
         p for p in service.public_projects() if p.status in (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING)])
 
 
-def _custodian_candidates() -> list[User]:
-    """Users (not suppliers) who hold a registered encryption key."""
+def _custodian_candidates(first: list[User] = ()) -> list[User]:
+    """Users (not suppliers) who hold a registered encryption key; `first` (a draft's custodians, in
+    their order) lead the list, so that the multi-select sends them back in the same order."""
     ids = db.session.scalars(select(PublicKey.user_id).where(PublicKey.purpose == KeyPurpose.ENCRYPT,
                                                             PublicKey.revoked_at.is_(None))).all()
-    users = db.session.scalars(select(User).where(User.id.in_(set(ids)))).all()
-    return [u for u in users if not u.has_role(Role.SUPPLIER)]
+    users = db.session.scalars(select(User).where(User.id.in_(set(ids))).order_by(User.id)).all()
+    lead = {u.id for u in first}
+    return [*first, *(u for u in users if u.id not in lead and not u.has_role(Role.SUPPLIER))]
 
 
-def _lines(text: str) -> list[list[str]]:
-    rows = []
-    for line in (text or "").splitlines():
-        parts = [p.strip() for p in line.replace("，", ",").replace("|", ",").split(",")]
-        if any(parts):
-            rows.append(parts)
-    return rows
+SEPARATOR = re.compile(r"[,，|]")
+PRICE_MARKS = ("价格", "price", "是", "1")
+
+
+def _rows(text: str) -> list[tuple[str, list[str]]]:
+    """Non-empty lines as (line, separator positions)."""
+    return [(line, [m.start() for m in SEPARATOR.finditer(line)])
+            for line in (text or "").splitlines() if line.strip()]
+
+
+def _tail(line: str, cuts: list[int], count: int) -> tuple[str, list[str]]:
+    """A line as a name (which may hold separators itself) and its last `count` fields."""
+    start = cuts[-count]
+    return line[:start].strip(), [part.strip() for part in SEPARATOR.split(line[start + 1:])]
+
+
+def _field_error(field: str, message: str) -> ValidationError:
+    return ValidationError(message, code="project_invalid", details={"fields": {field: message}})
 
 
 def _yuan(text: str, where: str) -> int:
     try:
         return money.parse_yuan(text)
     except (ValueError, TypeError) as exc:
-        raise ValidationError(_("%(where)s的金额“%(text)s”无效。", where=where, text=text),
-                              code="project_invalid") from exc
+        raise _field_error("lots", _("%(where)s的金额“%(text)s”无效。", where=where, text=text)) from exc
 
 
-def _local(name: str) -> str | None:
+def _plain_yuan(fen: int) -> str:
+    """An amount as the lots textarea reads it back (no thousands separators)."""
+    yuan, cents = divmod(fen, 100)
+    return f"{yuan}.{cents:02d}" if cents else str(yuan)
+
+
+def _local_value(dt) -> str:
+    return clock.format_local(dt, "%Y-%m-%dT%H:%M")
+
+
+def _local(name: str, keep=None) -> str | None:
     value = request.form.get(name, "").strip()
     if not value:
         return None
+    if keep is not None and value == _local_value(getattr(keep, name)):
+        return clock.as_utc(getattr(keep, name)).isoformat()  # untouched: keep its seconds
     try:
         return clock.parse_local(value).isoformat()
     except ValueError:
         return value  # the service reports it with its own message
 
 
-def form_data() -> dict:
-    """The create form as the service's input (lots and criteria one per line)."""
-    f = request.form
+def _lots(text: str) -> list[dict]:
     lots = []
-    for i, parts in enumerate(_lines(f.get("lots", "")), start=1):
-        if len(parts) < 3:
-            raise ValidationError(_("标项第 %(i)s 行应为：名称, 预算金额(元), 最高限价(元)。", i=i),
-                                  code="project_invalid")
-        lots.append({"name": parts[0], "budget_fen": _yuan(parts[1], _("标项 %(i)s 预算", i=i)),
-                     "max_price_fen": _yuan(parts[2], _("标项 %(i)s 最高限价", i=i))})
+    for i, (line, cuts) in enumerate(_rows(text), start=1):
+        if len(cuts) < 2:
+            raise _field_error("lots", _("标项第 %(i)s 行应为：名称, 预算金额(元), 最高限价(元)。", i=i))
+        name, (budget, ceiling) = _tail(line, cuts, 2)
+        lots.append({"name": name, "budget_fen": _yuan(budget, _("标项 %(i)s 预算", i=i)),
+                     "max_price_fen": _yuan(ceiling, _("标项 %(i)s 最高限价", i=i))})
+    return lots
+
+
+def _criteria(text: str) -> list[dict]:
+    """名称, 分值[, 价格] per line; the name may itself hold commas."""
+    marks = {*PRICE_MARKS, _("价格").lower()}
     criteria = []
-    for i, parts in enumerate(_lines(f.get("criteria", "")), start=1):
-        if len(parts) < 2 or not parts[1].isdigit():
-            raise ValidationError(_("评分因素第 %(i)s 行应为：名称, 分值[, 价格]。", i=i), code="project_invalid")
-        criteria.append({"name": parts[0], "weight": int(parts[1]), "price": len(parts) > 2 and parts[2].lower() in
-                         ("价格", "price", "是", "1")})
+    for i, (line, cuts) in enumerate(_rows(text), start=1):
+        fields = SEPARATOR.split(line)
+        if cuts and fields[-1].strip().isdigit():
+            name, (weight,) = _tail(line, cuts, 1)
+            price = False
+        elif len(cuts) >= 2 and fields[-2].strip().isdigit():
+            name, (weight, mark) = _tail(line, cuts, 2)
+            price = mark.lower() in marks
+        else:
+            raise _field_error("criteria", _("评分因素第 %(i)s 行应为：名称, 分值[, 价格]。", i=i))
+        criteria.append({"name": name, "weight": int(weight), "price": price})
+    return criteria
+
+
+def form_data(keep=None) -> dict:
+    """The project form as the service's input (lots and criteria one per line). `keep`: the draft
+    being edited, whose times stay exact where the form sends them back unchanged."""
+    f = request.form
+
     def as_int(name: str, default: int | None = None) -> int | None:
         value = f.get(name, "").strip()
         return int(value) if value.isdigit() else default
 
     return {"title": f.get("title", ""), "purchaser_org_id": as_int("purchaser_org_id"),
             "catalogue_code": f.get("catalogue_code", ""), "category": f.get("category"),
-            "method": f.get("method"), "eval_method": f.get("eval_method"), "criteria": criteria,
+            "method": f.get("method"), "eval_method": f.get("eval_method"), "criteria": _criteria(f.get("criteria")),
             "price_fixed": bool(f.get("price_fixed")), "same_brand_counts_once": bool(f.get("same_brand_counts_once")),
-            "lots": lots, "notice_at": _local("notice_at"), "doc_start_at": _local("doc_start_at"),
-            "doc_end_at": _local("doc_end_at"), "clarify_deadline": _local("clarify_deadline"),
-            "deadline": _local("deadline"), "opening_mode": f.get("opening_mode"),
-            "decrypt_window_minutes": as_int("decrypt_window_minutes", 30),
+            "lots": _lots(f.get("lots", "")),
+            **{name: _local(name, keep) for name in ("notice_at", "doc_start_at", "doc_end_at", "clarify_deadline",
+                                                     "deadline")},
+            "opening_mode": f.get("opening_mode"), "decrypt_window_minutes": as_int("decrypt_window_minutes", 30),
             "custodian_user_ids": [int(v) for v in f.getlist("custodian_user_ids") if v.isdigit()],
             "include_vault": bool(f.get("include_vault")), "k": as_int("k")}
+
+
+def form_of(project) -> MultiDict:
+    """A draft as the project form shows it: what `form_data` reads back to the same input."""
+    price = _("价格")
+    values = service.project_input(project)
+    form = MultiDict({
+        "title": values["title"], "purchaser_org_id": str(values["purchaser_org_id"]),
+        "catalogue_code": values["catalogue_code"], "category": values["category"], "method": values["method"],
+        "eval_method": values["eval_method"],
+        "criteria": "\n".join(f"{c['name']}, {c['weight']}" + (f", {price}" if c["price"] else "")
+                              for c in values["criteria"]),
+        "lots": "\n".join(f"{lot['name']}, {_plain_yuan(lot['budget_fen'])}, {_plain_yuan(lot['max_price_fen'])}"
+                          for lot in values["lots"]),
+        **{name: _local_value(getattr(project, name)) for name in ("notice_at", "doc_start_at", "doc_end_at",
+                                                                   "clarify_deadline", "deadline")},
+        "opening_mode": values["opening_mode"], "decrypt_window_minutes": str(values["decrypt_window_minutes"]),
+        "k": str(values["k"])})
+    for name in ("price_fixed", "same_brand_counts_once", "include_vault"):
+        if values[name]:
+            form[name] = "1"
+    form.setlist("custodian_user_ids", [str(uid) for uid in values["custodian_user_ids"]])
+    return form
+
+
+def _project_form(errors: dict, form, project=None):
+    purchasers = db.session.scalars(select(Org).where(Org.kind == OrgKind.PURCHASER).order_by(Org.name)).all()
+    first = [c.user for c in project.custodians if c.user is not None] if project is not None else []
+    return render_template("tender/new.html", errors=errors, form=form, purchasers=purchasers, editing=project,
+                           custodians=_custodian_candidates(first), categories=list(Category), methods=list(Method),
+                           eval_methods=list(EvalMethod), modes=list(OpeningMode))
+
+
+def _field_errors(exc: DomainError) -> dict:
+    return exc.details.get("fields") or {"form": exc.message}
 
 
 @bp.route("/tender/new", methods=["GET", "POST"])
@@ -166,11 +246,29 @@ def new_project():
             return redirect(url_for("tender.project", project_id=project.id))
         except DomainError as exc:
             db.session.rollback()
-            errors = exc.details.get("fields") or {"form": exc.message}
-    purchasers = db.session.scalars(select(Org).where(Org.kind == OrgKind.PURCHASER).order_by(Org.name)).all()
-    return render_template("tender/new.html", errors=errors, form=request.form, purchasers=purchasers,
-                           custodians=_custodian_candidates(), categories=list(Category), methods=list(Method),
-                           eval_methods=list(EvalMethod), modes=list(OpeningMode))
+            errors = _field_errors(exc)
+    return _project_form(errors, request.form)
+
+
+@bp.route("/tender/<int:project_id>/edit", methods=["GET", "POST"])
+def edit_project(project_id: int):
+    """The draft in the same form as a new project, prefilled; saved through `service.update_project`."""
+    p = _project_or_404(project_id)
+    if not service.is_project_staff(current_user, p):
+        abort(403)
+    if p.status != ProjectStatus.DRAFT:
+        flash(_("项目已发布，不能再编辑；如需修改，请发布更正公告。"), "warning")
+        return redirect(url_for("tender.project", project_id=p.id))
+    if request.method == "POST":
+        try:
+            service.update_project(current_user, p.id, form_data(keep=p))
+            db.session.commit()
+            flash(_("项目草稿已保存。"), "success")
+            return redirect(url_for("tender.project", project_id=p.id))
+        except DomainError as exc:
+            db.session.rollback()
+            return _project_form(_field_errors(exc), request.form, service.get_project(project_id))
+    return _project_form({}, form_of(p), p)
 
 
 def _project_or_404(project_id: int):
@@ -225,6 +323,22 @@ def upload_document(project_id: int):
         if doc is not None:
             filestore.remove(doc.path)
         flash(exc.message, "danger")
+    return redirect(url_for("tender.project", project_id=project_id))
+
+
+@bp.post("/tender/<int:project_id>/documents/<int:doc_id>/remove")
+def remove_document(project_id: int, doc_id: int):
+    """Take a document off a draft (published documents change only by a correction notice)."""
+    try:
+        doc = service.remove_document(current_user, project_id, doc_id)
+        path, name = doc.path, doc.name
+        db.session.commit()
+    except DomainError as exc:
+        settle_refusal(exc)
+        flash(exc.message, "danger")
+    else:
+        service.discard_file(path)
+        flash(_("已删除招标文件“%(name)s”。", name=name), "success")
     return redirect(url_for("tender.project", project_id=project_id))
 
 
