@@ -6,9 +6,11 @@ Chinese (public notice titles and bodies, legal citations) are allowed explicitl
 from __future__ import annotations
 
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -36,7 +38,7 @@ def _cheap_password_hashes(monkeypatch):
 
 class _Text(HTMLParser):
     """The text a reader sees: text nodes outside script/style/template, visible attributes, and the
-    data-* attributes (page text handed to the JS)."""
+    data-* attributes (page text handed to the JS; data-messages is JSON, its texts are read one by one)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -50,6 +52,9 @@ class _Text(HTMLParser):
             if value and (name in VISIBLE_ATTRS or name.startswith("data-")):
                 if name == "value" and tag in ("input", "textarea", "option") and not self._button(tag, attrs):
                     continue  # a form field's value is the user's data
+                if name == "data-messages":  # JSON whose non-ASCII text is \u-escaped: read the texts
+                    self.parts.extend(str(text) for text in json.loads(value).values())
+                    continue
                 self.parts.append(value)
 
     @staticmethod
@@ -291,7 +296,8 @@ def _pages(w: World) -> dict[str, list[str]]:
         "purchaser": [*common, "/tender/", f"/tender/{p}", "/expert-draw/", f"/expert-draw/{drawn}",
                                "/evaluation/", f"/evaluation/{cid}", f"/evaluation/awards/{award}/challenges",
                                "/contracts/", f"/contracts/{w.contract.id}"],
-        "supplier": [*common, "/tender/", f"/tender/{p}", f"/tender/{p}/hall", "/tender/keys", "/evaluation/",
+        "supplier": [*common, "/tender/", f"/tender/{p}", f"/tender/{p}/hall", f"/tender/{p}/lots/{w.lot.id}/bid",
+                              "/tender/keys", "/evaluation/",
                               "/evaluation/clarifications", f"/evaluation/awards/{award}/challenges", "/contracts/"],
         "supervisor": [*common, "/tender/", f"/tender/{p}", f"/tender/{p}/hall", "/expert-draw/",
                                 f"/expert-draw/{drawn}", f"/expert-draw/{drawn}/names", "/expert-draw/rules",
@@ -382,7 +388,9 @@ def test_anonymous_pages(world, client):
 def test_the_scanner_finds_chinese_outside_scripts():
     html = '<p>Hello</p><script>var a = "中文";</script><button title="提交">OK</button><input value="名字">'
     assert chinese_snippets(html) == ["提交"]
-    assert chinese_snippets('<div data-messages="{&#34;ok&#34;: &#34;好&#34;}"></div>') == ['{"ok": "好"}']
+    assert chinese_snippets('<div data-messages="{&#34;ok&#34;: &#34;好&#34;}"></div>') == ["好"]
+    escaped = '<div data-messages="{&#34;ok&#34;: &#34;\\u597d&#34;}"></div>'  # as tojson writes it
+    assert chinese_snippets(escaped) == ["好"]
 
 
 def test_page_scripts_get_their_text_in_english(world, client, clock):
@@ -400,3 +408,64 @@ def test_page_scripts_get_their_text_in_english(world, client, clock):
     assert "contract-sign.js" in page and "Could not read the contract text (%(status)s)." in page
     page = client.get(f"/evaluation/{world.committee.id}").get_data(as_text=True)
     assert "Connection lost, reconnecting" in page
+
+
+def _messages(page: str, element_id: str) -> dict[str, str]:
+    """The data-messages table on the element with this id (as the page's script reads it)."""
+    found: dict[str, str] = {}
+
+    class Finder(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if attrs.get("id") == element_id and attrs.get("data-messages"):
+                found.update(json.loads(attrs["data-messages"]))
+
+    Finder().feed(page)
+    assert found, f"no data-messages on #{element_id}"
+    return found
+
+
+def test_tender_scripts_get_their_text_in_english(world, client, clock):
+    """The hall, the sealing page and the key page hand hall.js, bid.js (with price.js), keys.js and the
+    crypto forms (seal-page.js) their text, translated; the Chinese page hands the same keys in Chinese."""
+    clock.advance(timedelta(seconds=31))
+    login(client, world.suppliers[1])
+    p, lot = world.project.id, world.lot.id
+    pages = {f"/tender/{p}/hall": "hall", f"/tender/{p}/lots/{lot}/bid": "bid-app", "/tender/keys": "keygen-app"}
+    chinese = {url: _messages(client.get(url).get_data(as_text=True), element) for url, element in pages.items()}
+    client.get("/lang/en")
+    english = {url: _messages(client.get(url).get_data(as_text=True), element) for url, element in pages.items()}
+    for url in pages:
+        assert english[url].keys() == chinese[url].keys(), url
+        assert HAN.search(chinese[url]["no_key"]), url
+        untranslated = {key: text for key, text in english[url].items() if HAN.search(text)}
+        assert not untranslated, (url, untranslated)
+    hall, bid, keys = english.values()
+    assert hall["items_count"] == "%(n)s itemised prices" and hall["unwrap"] == "Unwrap my key shares"
+    assert hall["left_days"] == "%(days)s d %(time)s left"
+    assert bid["words_differ"].startswith("The amount in words") and "%(words)s" in bid["words_differ"]
+    assert bid["seal"] == "Encrypt and sign" and keys["generate"] == "Generate keys on this device"
+    assert chinese[f"/tender/{p}/hall"]["items_count"] == "分项报价 %(n)s 项"  # as hall.js writes it
+
+
+def test_countdown_bar_gets_its_text_in_english(app):
+    """Every tender page's next-event bar (templates/tender/_macros.html) carries countdown.js's text."""
+    from datetime import UTC, datetime
+
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    event = {"label": "Bid deadline", "at": datetime(2030, 1, 1, tzinfo=UTC)}
+    source = '{% from "tender/_macros.html" import next_event_bar with context %}{{ next_event_bar(event) }}'
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            english = render_template_string(source, event=event)
+        chinese = render_template_string(source, event=event)
+    def bar_messages(html: str) -> dict[str, str]:
+        found = re.search(r'class="[^"]*by-next-event[^"]*"[^>]*data-messages="([^"]*)"', html)
+        assert found, html
+        return json.loads(unescape(found.group(1)))
+
+    assert bar_messages(english) == {"due": "Time is up", "left": "%(time)s left",
+                                     "left_days": "%(days)s d %(time)s left"}
+    assert bar_messages(chinese)["left_days"] == "还剩 %(days)s 天 %(time)s"  # as countdown.js writes it

@@ -1,14 +1,17 @@
 // Sealed bid submission page: seal in the browser (static/js/crypto) or upload a CLI-sealed file.
 // The upload streams the sealed Blob as the raw request body with a progress bar; the server
 // answers with the signed receipt. The opening summary (开标一览表 with its 大写 amount and the
-// 分项报价表) is built by ./price.js from the page's fields.
+// 分项报价表) is built by ./price.js from the page's fields. The page's text (this script's, price.js's
+// and the seal form's) is #bid-app's data-messages.
 import { mountSealForm } from "/static/js/crypto/seal-page.js";
+import { messages } from "/static/js/i18n.js";
 import { buildSummary, fenToUpper, formatYuan, lineTotal, parseQuantity, warnings, yuanToFen } from "./price.js";
 
 export { yuanToFen };
 
 const app = document.getElementById("bid-app");
 const d = app.dataset;
+const t = messages(app);
 const result = document.getElementById("bid-result");
 const progress = document.getElementById("upload-progress");
 const $ = (id) => document.getElementById(id);
@@ -25,12 +28,12 @@ export function upload(blob, onProgress) {
     xhr.setRequestHeader("Content-Type", "application/octet-stream");
     xhr.setRequestHeader("X-CSRFToken", d.csrf);
     xhr.upload.onprogress = (e) => { if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total); };
-    xhr.onerror = () => reject(new Error("网络中断，上传未完成，请重试（未完成的上传不会被保存）。"));
+    xhr.onerror = () => reject(new Error(t("network", "网络中断，上传未完成，请重试（未完成的上传不会被保存）。")));
     xhr.onload = () => {
       let body = {};
       try { body = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
       if (xhr.status === 201) resolve(body);
-      else reject(new Error((body.error && body.error.message) || `上传失败（${xhr.status}）`));
+      else reject(new Error((body.error && body.error.message) || t("upload_failed", "上传失败（%(status)s）", { status: xhr.status })));
     };
     xhr.send(blob);
   });
@@ -38,7 +41,8 @@ export function upload(blob, onProgress) {
 
 function receiptText(body) {
   const r = body.receipt;
-  return `已递交。回执：摘要 ${r.sha256.slice(0, 16)}…，服务器时间 ${r.received_at}，审计日志序号 ${r.audit_seq}。`;
+  return t("receipt", "已递交。回执：摘要 %(digest)s…，服务器时间 %(at)s，审计日志序号 %(seq)s。",
+    { digest: r.sha256.slice(0, 16), at: r.received_at, seq: r.audit_seq });
 }
 
 // ---------------------------------------------------------------- the price fields
@@ -81,7 +85,7 @@ function itemRow() {
   cells[0].className = "js-ref";
   cells[4].dataset.auto = "1";
   const remove = Object.assign(document.createElement("button"),
-    { className: "btn btn-sm btn-link text-danger js-remove", type: "button", textContent: "删除" });
+    { className: "btn btn-sm btn-link text-danger js-remove", type: "button", textContent: t("remove", "删除") });
   for (const c of [...cells, remove]) {
     const td = document.createElement("td");
     td.append(c);
@@ -125,9 +129,9 @@ function checkPrice() {
   const box = $("price-warnings");
   let found = [];
   try {
-    const s = buildSummary(formValues(), Number(d.maxPriceFen));
+    const s = buildSummary(formValues(), Number(d.maxPriceFen), t);
     $("items-sum").textContent = s.items ? formatYuan(s.items.reduce((n, i) => n + i.total_fen, 0)) : "—";
-    found = warnings(s);
+    found = warnings(s, t);
   } catch {
     $("items-sum").textContent = "—";
   }
@@ -143,18 +147,18 @@ $("item-add").addEventListener("click", () => {
 });
 
 function summary() {
-  return buildSummary(formValues(), Number(d.maxPriceFen));
+  return buildSummary(formValues(), Number(d.maxPriceFen), t);
 }
 
 async function loadPolicy() {
   const response = await fetch(d.policyUrl, { credentials: "same-origin" });
-  if (!response.ok) throw new Error("无法获取本标项的托管策略。");
+  if (!response.ok) throw new Error(t("no_policy", "无法获取本标项的托管策略。"));
   return response.json();
 }
 
 loadPolicy().then((policy) => {
   mountSealForm(document.getElementById("seal-form"), {
-    policy, bidderId: d.bidderId, summary, download: true,
+    policy, bidderId: d.bidderId, summary, download: true, messages: t,
     upload: async (blob, _result, { onProgress }) => {
       const body = await upload(blob, onProgress);
       show("success", receiptText(body));
@@ -165,7 +169,7 @@ loadPolicy().then((policy) => {
 
 document.getElementById("sealed-upload").addEventListener("click", async () => {
   const input = document.getElementById("sealed-file");
-  if (!input.files.length) { show("warning", "请选择 .sealed 文件。"); return; }
+  if (!input.files.length) { show("warning", t("choose_sealed", "请选择 .sealed 文件。")); return; }
   const bar = progress.querySelector(".progress-bar");
   progress.classList.remove("d-none");
   try {

@@ -1,13 +1,16 @@
 // The online opening hall: Socket.IO namespace /opening, a room per project. Every `changed`
 // event makes this page fetch its own view (GET .../hall), so what each viewer sees is decided
 // on the server. A 10 s poll covers a lost connection; the page never needs a reload.
+// The page's text (this script's, the countdown's and the share form's) is #hall's data-messages.
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 import { mountShareUnwrap } from "/static/js/crypto/seal-page.js";
 import { b64uEncode, unlockKeyFile, unwrapSelf } from "/static/js/crypto/index.js";
+import { messages } from "/static/js/i18n.js";
 import { formatLeft } from "./countdown.js";
 
 const root = document.getElementById("hall");
 const d = root.dataset;
+const t = messages(root);
 const projectId = Number(d.projectId);
 const $ = (id) => document.getElementById(id);
 let state = null;
@@ -39,7 +42,7 @@ async function api(url, options = {}) {
     headers: { "Content-Type": "application/json", "X-CSRFToken": d.csrf, ...(options.headers || {}) },
   });
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error((body.error && body.error.message) || `请求失败（${response.status}）`);
+  if (!response.ok) throw new Error((body.error && body.error.message) || t("request_failed", "请求失败（%(status)s）", { status: response.status }));
   return body;
 }
 
@@ -47,14 +50,19 @@ async function api(url, options = {}) {
 function priceCell(r) {
   const cell = el("td", { text: r.price });
   if (r.body_price || r.body_price_upper) {
-    cell.append(el("div", { class: "small text-muted js-body-price",
-      text: `投标函：${r.body_price}${r.body_price_upper ? `（${r.body_price_upper}）` : ""}` }));
+    const text = r.body_price_upper
+      ? t("body_price_words", "投标函：%(price)s（%(words)s）", { price: r.body_price, words: r.body_price_upper })
+      : t("body_price", "投标函：%(price)s", { price: r.body_price });
+    cell.append(el("div", { class: "small text-muted js-body-price", text }));
   }
   if (r.items && r.items.length) {
     const rows = r.items.map((i) => el("tr", {}, el("td", { text: i.ref }), el("td", { text: i.name }),
       el("td", { text: i.quantity }), el("td", { text: i.unit_price }), el("td", { text: i.total })));
-    const head = el("tr", {}, ...["序号", "名称", "数量", "单价（元）", "合价（元）"].map((t) => el("th", { text: t })));
-    cell.append(el("details", { class: "small js-items" }, el("summary", { text: `分项报价 ${r.items.length} 项` }),
+    const columns = [t("col_ref", "序号"), t("col_name", "名称"), t("col_quantity", "数量"),
+      t("col_unit_price", "单价（元）"), t("col_total", "合价（元）")];
+    const head = el("tr", {}, ...columns.map((text) => el("th", { text })));
+    const label = t("items_count", "分项报价 %(n)s 项", { n: r.items.length });
+    cell.append(el("details", { class: "small js-items" }, el("summary", { text: label }),
       el("table", { class: "table table-sm table-bordered mb-0" }, el("thead", {}, head), el("tbody", {}, ...rows))));
   }
   return cell;
@@ -66,26 +74,32 @@ function render(s) {
   $("hall-status").textContent = s.project.status_text;
   root.dataset.status = s.project.status;
   const next = s.next_event;
-  $("next-event").querySelector(".js-next-label").textContent = next ? next.label : "无";
-  $("next-event").querySelector(".js-next-at").textContent = next ? `${next.at_local}（北京时间）` : "";
+  $("next-event").querySelector(".js-next-label").textContent = next ? next.label : t("none", "无");
+  $("next-event").querySelector(".js-next-at").textContent = next ? t("beijing_time", "%(at)s（北京时间）", { at: next.at_local }) : "";
   $("next-event").dataset.nextAt = next ? next.at : "";
   $("checkin-count").textContent = String(s.checkins);
 
   const progress = $("progress-area");
   progress.replaceChildren();
   if (s.counts === null) {
-    progress.append(el("p", { class: "text-muted", text: "投标截止前不显示任何投标信息。" }));
+    progress.append(el("p", { class: "text-muted", text: t("no_info", "投标截止前不显示任何投标信息。") }));
   } else {
     for (const lot of s.lots) {
       const n = s.counts[String(lot.id)] ?? 0;
-      const line = el("p", { class: "mb-1", text: `标项 ${lot.number}《${lot.name}》：收到投标文件 ${n} 份` });
-      if (lot.status === "failed") line.append(el("span", { class: "badge text-bg-danger ms-2", text: lot.failure_reason || "废标" }));
+      const line = el("p", { class: "mb-1",
+        text: t("lot_count", "标项 %(number)s《%(name)s》：收到投标文件 %(n)s 份", { number: lot.number, name: lot.name, n }) });
+      if (lot.status === "failed") {
+        line.append(el("span", { class: "badge text-bg-danger ms-2", text: lot.failure_reason || t("lot_failed", "废标") }));
+      }
       progress.append(line);
     }
     const list = el("ul", { class: "list-unstyled" });
     for (const p of s.progress) {
-      const shares = s.project.opening_mode === "custodian" ? `，密钥份额 ${p.shares}/${s.project.k}` : "";
-      list.append(el("li", { class: `js-bid-progress status-${p.status}`, text: `投标文件 ${p.bid}：${p.status_text}${shares}${p.outcome ? `（${p.outcome}）` : ""}` }));
+      const shares = s.project.opening_mode === "custodian"
+        ? t("progress_shares", "，密钥份额 %(shares)s/%(k)s", { shares: p.shares, k: s.project.k }) : "";
+      const outcome = p.outcome ? t("progress_outcome", "（%(outcome)s）", { outcome: p.outcome }) : "";
+      const text = t("progress", "投标文件 %(bid)s：%(status)s", { bid: p.bid, status: p.status_text }) + shares + outcome;
+      list.append(el("li", { class: `js-bid-progress status-${p.status}`, text }));
     }
     progress.append(list);
   }
@@ -99,18 +113,19 @@ function render(s) {
   const objections = $("objections");
   objections.replaceChildren(...s.objections.map((o) => {
     const box = el("div", { class: "border rounded p-2 mb-2" },
-      el("div", { text: `${o.org ? `${o.org}：` : ""}${o.text}` }),
-      o.answer ? el("div", { class: "text-success", text: `答复：${o.answer}` }) : null);
+      el("div", { text: o.org ? t("objection_from", "%(org)s：%(text)s", { org: o.org, text: o.text }) : o.text }),
+      o.answer ? el("div", { class: "text-success", text: t("answered", "答复：%(answer)s", { answer: o.answer }) }) : null);
     if (!o.answer && s.me.staff) {
-      const input = el("input", { class: "form-control form-control-sm my-1", placeholder: "答复内容" });
-      const button = el("button", { class: "btn btn-sm btn-outline-primary", type: "button", text: "答复" });
+      const input = el("input", { class: "form-control form-control-sm my-1", placeholder: t("answer_placeholder", "答复内容") });
+      const button = el("button", { class: "btn btn-sm btn-outline-primary", type: "button", text: t("answer", "答复") });
       button.addEventListener("click", () => act("answer", { objection_id: o.id, answer: input.value }));
       box.append(input, button);
     }
     return box;
   }));
   if (s.checkin_list) {
-    $("checkin-list").replaceChildren(...s.checkin_list.map((c) => el("li", { text: `${c.org}${c.confirmed ? "（已确认记录）" : ""}` })));
+    $("checkin-list").replaceChildren(...s.checkin_list.map((c) => el("li", {
+      text: c.confirmed ? t("checkin_confirmed", "%(org)s（已确认记录）", { org: c.org }) : c.org })));
   }
   renderMine(s);
   if (s.me.custodian) renderCustody(s);
@@ -119,13 +134,14 @@ function render(s) {
 function renderMine(s) {
   if (!s.me.supplier) return;
   $("checkin-btn").disabled = s.me.checked_in;
-  $("checkin-btn").textContent = s.me.checked_in ? "已签到" : "签到";
+  $("checkin-btn").textContent = s.me.checked_in ? t("checked_in", "已签到") : t("checkin", "签到");
   const done = ["opened", "evaluating", "closed"].includes(s.project.status);
   $("confirm-btn").classList.toggle("d-none", !done);
   $("confirm-btn").disabled = s.me.confirmed;
-  $("confirm-btn").textContent = s.me.confirmed ? "已确认开标记录" : "确认开标记录";
+  $("confirm-btn").textContent = s.me.confirmed ? t("confirmed", "已确认开标记录") : t("confirm", "确认开标记录");
   $("my-bids").replaceChildren(...s.me.bids.filter((b) => b.status !== "superseded").map((b) =>
-    el("div", { text: `本单位投标文件（标项 #${b.lot_id}）：${b.status_text}${b.outcome ? `，${b.outcome}` : ""}` })));
+    el("div", { text: t("my_bid", "本单位投标文件（标项 #%(lot)s）：%(status)s", { lot: b.lot_id, status: b.status_text })
+      + (b.outcome ? t("my_bid_outcome", "，%(outcome)s", { outcome: b.outcome }) : "") })));
   const waiting = s.me.bids.some((b) => b.status === "submitted");
   $("decrypt-area").classList.toggle("d-none", !(s.project.opening_mode === "bidder" && s.project.status === "opening" && waiting));
 }
@@ -138,14 +154,14 @@ async function renderCustody(s) {
   custodyMounted = true;
   const custody = await api(d.custodyUrl);
   const bids = custody.bids.map((b) => ({
-    id: b.bid_id, label: `标项 ${b.lot} 投标文件 #${b.bid_id}`,
+    id: b.bid_id, label: t("custody_bid", "标项 %(lot)s 投标文件 #%(bid)s", { lot: b.lot, bid: b.bid_id }),
     header: () => fetch(b.header_url, { credentials: "same-origin" }).then((r) => r.blob()),
   }));
   mountShareUnwrap($("share-form"), {
-    bids,
+    bids, messages: t,
     onShare: async (bid, share) => {
       collectedShares.set(bid.id, share);
-      $("share-count").textContent = `已解开 ${collectedShares.size} 份`;
+      $("share-count").textContent = t("shares_unwrapped", "已解开 %(n)s 份", { n: collectedShares.size });
       $("share-submit").disabled = false;
     },
   });
@@ -161,18 +177,18 @@ async function refresh() {
 
 const socket = io("/opening", { transports: ["websocket", "polling"] });
 socket.on("connect", () => {
-  $("hall-conn").textContent = "实时连接";
+  $("hall-conn").textContent = t("connected", "实时连接");
   socket.emit("join", { project_id: projectId }, (reply) => {
     if (reply && reply.ok) render(reply.state);
-    else showError(reply && reply.error ? reply.error.message : "无法进入开标大厅。");
+    else showError(reply && reply.error ? reply.error.message : t("cannot_join", "无法进入开标大厅。"));
   });
 });
-socket.on("disconnect", () => { $("hall-conn").textContent = "连接中断，自动重连中"; });
+socket.on("disconnect", () => { $("hall-conn").textContent = t("disconnected", "连接中断，自动重连中"); });
 socket.on("changed", () => refresh());
 
 function act(event, payload = {}) {
   socket.emit(event, { project_id: projectId, ...payload }, (reply) => {
-    if (reply && reply.ok) { showError(null); refresh(); } else showError(reply && reply.error ? reply.error.message : "操作失败。");
+    if (reply && reply.ok) { showError(null); refresh(); } else showError(reply && reply.error ? reply.error.message : t("action_failed", "操作失败。"));
   });
 }
 
@@ -186,7 +202,7 @@ if (d.supplier === "1") {
   $("decrypt-btn").addEventListener("click", async () => {
     try {
       const keyFile = $("decrypt-key").files[0];
-      if (!keyFile) throw new Error("请选择本单位的密钥文件。");
+      if (!keyFile) throw new Error(t("choose_key", "请选择本单位的密钥文件。"));
       const keys = await unlockKeyFile(keyFile, $("decrypt-pass").value);
       for (const bid of state.me.bids.filter((b) => b.status === "submitted")) {
         const header = await fetch(`/api/v1/tender/bids/${bid.id}/header`, { credentials: "same-origin" }).then((r) => r.blob());
@@ -197,7 +213,7 @@ if (d.supplier === "1") {
       showError(null);
       refresh();
     } catch (err) {
-      showError(err.code === "bad_passphrase" ? "口令错误。" : err.message);
+      showError(err.code === "bad_passphrase" ? t("decrypt_bad_passphrase", "口令错误。") : err.message);
     }
   });
 }
@@ -206,7 +222,7 @@ if (d.custodian === "1") {
   $("share-submit").addEventListener("click", async () => {
     try {
       const body = await api(d.sharesUrl, { method: "POST", body: JSON.stringify({ shares: [...collectedShares.values()], totp: $("share-totp").value.trim() }) });
-      $("share-count").textContent = `已提交 ${body.accepted} 份`;
+      $("share-count").textContent = t("shares_submitted", "已提交 %(n)s 份", { n: body.accepted });
       collectedShares.clear();
       $("share-submit").disabled = true;
       showError(null);
@@ -220,7 +236,7 @@ if (d.custodian === "1") {
 setInterval(() => {
   const bar = $("next-event");
   const at = Date.parse(bar.dataset.nextAt || "");
-  bar.querySelector(".js-countdown").textContent = Number.isNaN(at) ? "" : formatLeft(at - (Date.now() + offset));
+  bar.querySelector(".js-countdown").textContent = Number.isNaN(at) ? "" : formatLeft(at - (Date.now() + offset), t);
 }, 1000);
 setInterval(refresh, 10000);
 refresh();

@@ -1,9 +1,12 @@
 // Make a supplier's or a custodian's keys in this browser (static/js/crypto) and register the
 // public halves on the platform (POST /api/v1/keys); the private keys stay in the key file.
+// Page text (this script's and the key form's) comes from #keygen-app's data-messages.
 import { mountKeygenForm } from "/static/js/crypto/seal-page.js";
+import { messages } from "/static/js/i18n.js";
 
 const app = document.getElementById("keygen-app");
 const d = app.dataset;
+const t = messages(app);
 const status = document.getElementById("keygen-status");
 
 function show(kind, text) {
@@ -23,20 +26,21 @@ async function register(pem, purpose, label) {
     body: JSON.stringify({ pem, purpose, label }),
   });
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error((body.error && body.error.message) || `登记失败（${response.status}）`);
+  if (!response.ok) throw new Error((body.error && body.error.message) || t("register_failed", "登记失败（%(status)s）", { status: response.status }));
 }
 
 mountKeygenForm(document.getElementById("keygen-form"), {
-  kind: d.kind, name: d.name,
+  kind: d.kind, name: d.name, messages: t,
   onGenerated: async ({ publicPem }) => {
     try {
       const blocks = pemBlocks(publicPem);
       const purposes = { supplier: ["sign", "encrypt"], signer: ["sign"] }[d.kind] || ["encrypt"];
-      if (blocks.length !== purposes.length) throw new Error("公钥文件格式不符。");
+      if (blocks.length !== purposes.length) throw new Error(t("bad_public_key", "公钥文件格式不符。"));
       for (const [i, purpose] of purposes.entries()) {
-        await register(blocks[i], purpose, purpose === "sign" ? "浏览器生成的签名密钥" : "浏览器生成的加密密钥");
+        const label = purpose === "sign" ? t("sign_label", "浏览器生成的签名密钥") : t("encrypt_label", "浏览器生成的加密密钥");
+        await register(blocks[i], purpose, label);
       }
-      show("success", "公钥已登记。请保存好下载的密钥文件（.key）并牢记口令。");
+      show("success", t("registered", "公钥已登记。请保存好下载的密钥文件（.key）并牢记口令。"));
     } catch (err) {
       show("danger", err.message);
     }

@@ -2,16 +2,29 @@
 // summary's fields (crypto/FORMAT.md §7): price_fen, price_words, body_price_fen/_words, items.
 // Pure functions, no DOM: bid.js wires them to the page; static/js/tender/test/ checks them in Node
 // against core/money.py. Money is integer fen (never a float); quantities stay decimal strings.
+// Messages: buildSummary and warnings take an optional translator t(key, chineseText, values) (as
+// made by static/js/i18n.js from the page's data-messages); without one they speak Chinese.
 
 const DIGITS = "零壹贰叁肆伍陆柒捌玖";
 const SMALL_UNITS = ["", "拾", "佰", "仟"];
 export const MAX_ITEMS = 1000;
 
-/** Chinese messages of the errors a supplier can cause; `code` is what tests switch on. */
+/** `text` with its %(name)s placeholders filled from `values` (unknown names are left as they are). */
+export function fill(text, values = {}) {
+  return text.replace(/%\((\w+)\)s/g, (all, name) => (name in values ? String(values[name]) : all));
+}
+
+/** The default translator: the Chinese text itself. */
+export function chinese(key, fallback, values = {}) {
+  return fill(fallback, values);
+}
+
+/** The errors a supplier can cause: `code` is what tests switch on, `key` names the message text. */
 export class PriceError extends Error {
-  constructor(code, message) {
+  constructor(code, message, key = code) {
     super(message);
     this.code = code;
+    this.key = key;
   }
 }
 
@@ -90,8 +103,10 @@ export function lineTotal(unitFen, quantity) {
   return Number(result);
 }
 
-function fail(code, message) {
-  throw new PriceError(code, message);
+function failer(t) {
+  return (code, key, fallback, values) => {
+    throw new PriceError(code, t(key, fallback, values), key);
+  };
 }
 
 /**
@@ -102,10 +117,11 @@ function fail(code, message) {
  * Contradictions (大写 ≠ figures, lines ≠ total) are the supplier's to make: they are sealed as
  * typed and the committee corrects them (87号令 Art 59); `warnings(summary)` lists them.
  */
-export function buildSummary(form, maxPriceFen) {
+export function buildSummary(form, maxPriceFen, t = chinese) {
+  const fail = failer(t);
   const price = yuanToFen(form.price);
-  if (price === null) fail("price", "请填写有效的投标报价（元，最多两位小数）。");
-  if (Number.isFinite(maxPriceFen) && price > maxPriceFen) fail("price", "投标报价超过最高限价。");
+  if (price === null) fail("price", "price_invalid", "请填写有效的投标报价（元，最多两位小数）。");
+  if (Number.isFinite(maxPriceFen) && price > maxPriceFen) fail("price", "price_over_max", "投标报价超过最高限价。");
   const out = { bidder: form.bidder, lot: String(form.lot), price_fen: price, remarks: form.remarks || "" };
   const words = String(form.priceWords ?? "").trim();
   out.price_words = words || fenToUpper(price);
@@ -113,7 +129,7 @@ export function buildSummary(form, maxPriceFen) {
   if (Number.isInteger(days) && days >= 0 && /^\s*\d+\s*$/.test(String(form.delivery))) out.delivery_days = days;
   if (String(form.bodyPrice ?? "").trim()) {
     const body = yuanToFen(form.bodyPrice);
-    if (body === null) fail("body_price", "投标函报价无效（元，最多两位小数）。");
+    if (body === null) fail("body_price", "body_price_invalid", "投标函报价无效（元，最多两位小数）。");
     out.body_price_fen = body;
   }
   const bodyWords = String(form.bodyPriceWords ?? "").trim();
@@ -124,40 +140,44 @@ export function buildSummary(form, maxPriceFen) {
     if (blank) continue;
     const n = index + 1;
     const quantity = parseQuantity(row.quantity);
-    if (quantity === null) fail("item", `分项报价第 ${n} 行：数量应为正数（最多 6 位小数）。`);
+    if (quantity === null) fail("item", "item_quantity", "分项报价第 %(n)s 行：数量应为正数（最多 6 位小数）。", { n });
     const unit = yuanToFen(row.unitPrice);
-    if (unit === null) fail("item", `分项报价第 ${n} 行：单价无效（元，最多两位小数）。`);
+    if (unit === null) fail("item", "item_unit", "分项报价第 %(n)s 行：单价无效（元，最多两位小数）。", { n });
     const total = String(row.total ?? "").trim() ? yuanToFen(row.total) : lineTotal(unit, quantity);
-    if (total === null) fail("item", `分项报价第 ${n} 行：合价无效（元，最多两位小数）。`);
+    if (total === null) fail("item", "item_total", "分项报价第 %(n)s 行：合价无效（元，最多两位小数）。", { n });
     items.push({ ref: String(items.length + 1), name: String(row.name ?? "").trim().slice(0, 200), quantity,
       unit_price_fen: unit, total_fen: total });
   }
-  if (items.length > MAX_ITEMS) fail("item", `分项报价最多 ${MAX_ITEMS} 行。`);
+  if (items.length > MAX_ITEMS) fail("item", "too_many_items", "分项报价最多 %(n)s 行。", { n: MAX_ITEMS });
   if (items.length) out.items = items;
   return out;
 }
 
-/** What the committee would correct in this summary, in plain Chinese, so the supplier sees it before sealing. */
-export function warnings(summary) {
+/** What the committee would correct in this summary, in plain words, so the supplier sees it before sealing. */
+export function warnings(summary, t = chinese) {
   const found = [];
   const words = summary.price_words;
   if (words && words !== fenToUpper(summary.price_fen)) {
-    found.push(`大写金额“${words}”与小写金额 ${formatYuan(summary.price_fen)} 元不一致（评审时以大写金额为准）。`);
+    found.push(t("words_differ", "大写金额“%(words)s”与小写金额 %(figures)s 元不一致（评审时以大写金额为准）。",
+      { words, figures: formatYuan(summary.price_fen) }));
   }
   if (summary.body_price_fen !== undefined && summary.body_price_fen !== summary.price_fen) {
-    found.push(`投标函报价 ${formatYuan(summary.body_price_fen)} 元与开标一览表不一致（评审时以开标一览表为准）。`);
+    found.push(t("body_differs", "投标函报价 %(body)s 元与开标一览表不一致（评审时以开标一览表为准）。",
+      { body: formatYuan(summary.body_price_fen) }));
   }
   const items = summary.items || [];
   for (const item of items) {
     const computed = lineTotal(item.unit_price_fen, item.quantity);
     if (computed !== item.total_fen) {
-      found.push(`分项第 ${item.ref} 行：单价×数量＝${formatYuan(computed)} 元，与合价 ${formatYuan(item.total_fen)} 元不一致（评审时以单价为准）。`);
+      found.push(t("line_differs", "分项第 %(ref)s 行：单价×数量＝%(computed)s 元，与合价 %(total)s 元不一致（评审时以单价为准）。",
+        { ref: item.ref, computed: formatYuan(computed), total: formatYuan(item.total_fen) }));
     }
   }
   if (items.length) {
     const sum = items.reduce((n, i) => n + i.total_fen, 0);
     if (sum !== summary.price_fen) {
-      found.push(`分项合价合计 ${formatYuan(sum)} 元与投标报价 ${formatYuan(summary.price_fen)} 元不一致（评审时以单价计算结果为准）。`);
+      found.push(t("sum_differs", "分项合价合计 %(sum)s 元与投标报价 %(price)s 元不一致（评审时以单价计算结果为准）。",
+        { sum: formatYuan(sum), price: formatYuan(summary.price_fen) }));
     }
   }
   return found;

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { buildSummary, fenToUpper, lineTotal, parseQuantity, warnings, yuanToFen } from "../price.js";
+import { buildSummary, fenToUpper, fill, lineTotal, parseQuantity, warnings, yuanToFen } from "../price.js";
 
 test("amounts in words as on contracts", () => {
   assert.equal(fenToUpper(0), "零元整");
@@ -68,6 +68,28 @@ test("what the supplier cannot seal", () => {
     { code: "item", message: "分项报价第 1 行：数量应为正数（最多 6 位小数）。" });
   assert.throws(() => buildSummary({ ...FORM, items: [{ name: "a", quantity: "1", unitPrice: "1.001" }] }, 95_000_00),
     { code: "item" });
+});
+
+test("messages: Chinese by default, the page's text through a translator", () => {
+  const s = buildSummary({ ...FORM, priceWords: "玖万壹仟元整", bodyPrice: "90000",
+    items: [{ name: "平板", quantity: "10", unitPrice: "8500", total: "86000" }] }, 95_000_00);
+  assert.deepEqual(warnings(s), [
+    "大写金额“玖万壹仟元整”与小写金额 91,500.00 元不一致（评审时以大写金额为准）。",
+    "投标函报价 90,000.00 元与开标一览表不一致（评审时以开标一览表为准）。",
+    "分项第 1 行：单价×数量＝85,000.00 元，与合价 86,000.00 元不一致（评审时以单价为准）。",
+    "分项合价合计 86,000.00 元与投标报价 91,500.00 元不一致（评审时以单价计算结果为准）。",
+  ]);
+  const english = {
+    words_differ: "The amount in words \u201c%(words)s\u201d differs from the figures %(figures)s yuan.",
+    line_differs: "Line %(ref)s: %(computed)s vs %(total)s.", item_unit: "Line %(n)s: invalid unit price.",
+  };
+  const t = (key, fallback, values) => fill(english[key] || fallback, values);
+  const found = warnings(s, t);
+  assert.equal(found[0], "The amount in words \u201c玖万壹仟元整\u201d differs from the figures 91,500.00 yuan.");
+  assert.equal(found[2], "Line 1: 85,000.00 vs 86,000.00.");
+  assert.throws(() => buildSummary({ ...FORM, items: [{ name: "a", quantity: "1", unitPrice: "x" }] }, 95_000_00, t),
+    { code: "item", key: "item_unit", message: "Line 1: invalid unit price." });
+  assert.equal(fill("%(a)s and %(b)s", { a: "%(b)s" }), "%(b)s and %(b)s"); // one pass, unknown names kept
 });
 
 if (process.env.PRICE_FORM_OUT) {
