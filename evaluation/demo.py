@@ -17,8 +17,11 @@ Price corrections (87号令 Art 59): in the scoring room, gys2's 开标一览表
 but 壹佰贰拾肆万伍仟元整 in words; the committee corrected it to ¥1,245,000.00 and gys2 confirmed it
 during the review (its 评审澄清 page shows the request and the answer).
 
-The two evaluated projects are written as rows (opened bids, opening record, opened files), as
-tender's own tests do; their bids are not real sealed containers.
+The two evaluated projects are real tenders, made through tender's services: created and published
+with a tender document three weeks before their deadline, bids sealed with the demo suppliers' key
+files (instance/demo-keys) and submitted with receipts, opened at the deadline by the sweep's own steps
+(submission closed, the time vault's shares released, bids opened into the opening record). Their
+custody is the time vault alone (k = 1); the tender demo's tenders show the 采监科 custodian's step.
 
 """
 
@@ -47,51 +50,32 @@ def _tick(seconds: int = 40) -> None:
     clock.clock.set(clock.now() + timedelta(seconds=seconds))
 
 
-def _project(context: dict, code: str, title: str, purchaser, lot_name: str, bids: list[tuple],
-             start, criteria=None):
-    """An opened project (rows), with its lot, opened bids, opening record and opened files; a bid is
-    (supplier index, price in fen) or (supplier index, price, price breakdown as the opening reads it)."""
-    from tender import filestore
-    from tender.models import Bid, Lot, OpeningRecord, Project
-    from tender.transitions import BidStatus, Category, EvalMethod, LotStatus, Method, OpeningMode, ProjectStatus
+def _project(context: dict, title: str, purchaser, lot_name: str, bids: list[tuple], start):
+    """A tender made and opened as a live one is, its deadline (and opening) at `start`: daili creates it
+    with its tender document and publishes it 22 days before; the bidders register, and two days before
+    the deadline each seals its bid with its demo key file and submits it (receipt issued); at the
+    deadline the sweep's own steps close submission, let the time vault release its shares and open the
+    bids into the opening record. Custody is the time vault alone (k = 1), so no custodian has to step up
+    with TOTP at these past times. A bid is (supplier index, price in fen) or (supplier index, price,
+    price breakdown sealed in its summary, as the opening reads it)."""
+    from tender import opening
+    from tender.demo import create_demo_project, demo_keys, project_data, seal_and_submit
 
     agent = context["users"]["daili"]
-    suppliers = context["orgs"]["suppliers"]
-    project = Project(code=code, title=title, region_code=agent.region_code, purchaser_org_id=purchaser.id,
-                      agency_org_id=agent.org_id, created_by_id=agent.id, catalogue_code="A02010104",
-                      category=Category.GOODS, method=Method.PUBLIC_TENDER, eval_method=EvalMethod.SCORING,
-                      criteria=criteria or [{"name": "价格", "weight": 30, "price": True},
-                                            {"name": "技术", "weight": 55}, {"name": "商务", "weight": 15}],
-                      notice_at=start - timedelta(days=21), doc_start_at=start - timedelta(days=21),
-                      doc_end_at=start - timedelta(days=14), clarify_deadline=start - timedelta(days=6),
-                      deadline=start, opening_mode=OpeningMode.CUSTODIAN, status=ProjectStatus.OPENED,
-                      created_at=start - timedelta(days=22), published_at=start - timedelta(days=21),
-                      opening_started_at=start, opened_at=start + timedelta(minutes=20))
+    bidders = [(context["users"][f"gys{index + 1}"], price, *detail) for index, price, *detail in bids]
     budget = max(b[1] for b in bids) + 50_000_00
-    lot = Lot(project=project, number=1, name=lot_name, budget_fen=budget, max_price_fen=budget,
-              status=LotStatus.OPENED)
-    db.session.add_all([project, lot])
-    db.session.flush()
-    for index, price, *detail in bids:
-        org = suppliers[index]
-        user = context["users"][f"gys{index + 1}"]
-        bid = Bid(project_id=project.id, lot_id=lot.id, org_id=org.id, user_id=user.id, status=BidStatus.OPENED,
-                  bidder_id=f"demo-{org.id}", path=f"demo/{project.id}/{org.id}.sealed", size=0, sha256="0" * 64,
-                  signed_digest="0" * 64, signer_fingerprint="0" * 64, commitment="demo",
-                  submitted_at=start - timedelta(days=2), closed_at=start + timedelta(minutes=10))
-        db.session.add(bid)
-        db.session.flush()
-        db.session.add(OpeningRecord(project_id=project.id, lot_id=lot.id, bid_id=bid.id, org_id=org.id,
-                                     bidder_name=org.name, price_fen=price, delivery="30日", remarks="演示投标",
-                                     price_detail=detail[0] if detail else None,
-                                     opened_at=start + timedelta(minutes=10)))
-        filestore.remove_tree(f"opened/{project.id}/{bid.id}")
-        folder = filestore.absolute(f"opened/{project.id}/{bid.id}")
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "技术响应文件.txt").write_text(f"{org.name} 对《{lot_name}》的技术响应文件（演示）\n" * 20,
-                                                 encoding="utf-8")
-        (folder / "商务响应文件.txt").write_text(f"{org.name} 商务响应、业绩与售后服务承诺（演示）\n" * 10,
-                                                 encoding="utf-8")
+    clock.clock.set(start - timedelta(days=22))
+    data = project_data(title, purchaser, clock.now(), days=22, lots=[(lot_name, budget, budget)],
+                        custodians=[], k=1)
+    project = create_demo_project(agent, data, publish=True, suppliers=[user for user, *_ in bidders])
+    lot = project.lots[0]
+    clock.clock.set(start - timedelta(days=2))
+    for user, price, *detail in bidders:
+        seal_and_submit(project, lot, user, demo_keys(user, "supplier"), price, 30, detail[0] if detail else None)
+        _tick(1800)
+    clock.clock.set(start + timedelta(seconds=5))
+    opening.close_submission(project.id)
+    opening.progress_opening(project.id)
     db.session.flush()
     return project, lot
 
@@ -215,7 +199,7 @@ def _contract_signed_by_the_purchaser(users: dict, award, now) -> None:
     import crypto
     from crypto.encoding import b64u_encode
     from evaluation import contracts
-    from tender.demo import make_demo_keys
+    from tender.demo import demo_keys
 
     purchaser = users["caigou1"]
     clock.clock.set(now - timedelta(hours=20))
@@ -226,7 +210,7 @@ def _contract_signed_by_the_purchaser(users: dict, award, now) -> None:
         "acceptance": "按招标文件第三章技术要求逐项验收，采购人组织验收小组出具验收书",
         "warranty": "整体质保三年，质保期内 24 小时响应、72 小时内上门维修",
         "purchaser_contact": "总务处 林老师 0577-6758xxxx"})
-    pair = make_demo_keys(purchaser, "signer")
+    pair = demo_keys(purchaser, "signer")
     _tick(600)
     signature = crypto.sign_document(pair.signing, bytes.fromhex(contract.sha256))
     contracts.sign_contract(purchaser, contract.id, contract.sha256, b64u_encode(signature))
@@ -239,14 +223,14 @@ def seed_evaluation(context: dict) -> None:
         return
     real_now = clock.now()
     with clock.clock.frozen(real_now):  # moved below; the mode before the seed comes back after
-        _seed_rooms(context, users, orgs, real_now)
+        evaluated = _seed_rooms(context, users, orgs, real_now)
 
     # The tender demo's opened tender: a committee confirmed, its room for the agency to open live.
     from tender.models import Project
     from tender.transitions import ProjectStatus
 
     opened = db.session.scalars(select(Project).where(Project.status == ProjectStatus.OPENED,
-                                                      Project.code.not_like("TS-DEMO-EV-%"))).all()
+                                                      Project.id.not_in(evaluated)).order_by(Project.id)).all()
     for project in opened[:1]:
         _committee_draw(context, project, (8, 10, 11, 12, 20), real_now - timedelta(minutes=5))
     db.session.flush()
@@ -254,15 +238,15 @@ def seed_evaluation(context: dict) -> None:
           " daili 可开启校园安防项目的评审室")
 
 
-def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> None:
+def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> list[int]:
+    """Seed the two evaluated projects; returns their ids."""
     real_now = now
     # B: finished ten days ago, signed, awarded, result notice out.
     start_b = now - timedelta(days=10, hours=2)
-    clock.clock.set(start_b - timedelta(days=1))
-    _project_b, lot_b = _project(context, "TS-DEMO-EV-02", "泰顺县罗阳镇中心小学课桌椅采购",
-                                 orgs["purchasers"][0], "学生课桌椅及教师办公桌椅",
-                                 [(0, 386_000_00), (1, 372_500_00), (3, 399_800_00), (5, 381_200_00)], start_b)
-    _committee_draw(context, _project_b, B_EXPERTS, start_b + timedelta(hours=1))
+    project_b, lot_b = _project(context, "泰顺县罗阳镇中心小学课桌椅采购",
+                                orgs["purchasers"][0], "学生课桌椅及教师办公桌椅",
+                                [(0, 386_000_00), (1, 372_500_00), (3, 399_800_00), (5, 381_200_00)], start_b)
+    _committee_draw(context, project_b, B_EXPERTS, start_b + timedelta(hours=1))
     clock.clock.set(start_b + timedelta(hours=1, minutes=5))
     cid = _run_to_scoring(context, lot_b, B_EXPERTS)
     members = [users[f"zj{n:02d}"] for n in B_EXPERTS]
@@ -292,12 +276,11 @@ def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> None:
 
     # A: in progress, scoring; two of five have submitted.
     start_a = real_now - timedelta(hours=3)
-    clock.clock.set(start_a - timedelta(days=1))
-    _project_a, lot_a = _project(context, "TS-DEMO-EV-01", "泰顺县中医院全自动生化分析仪采购",
-                                 orgs["purchasers"][1], "全自动生化分析仪",
-                                 [(0, 1_268_000_00), (1, 1_254_000_00, WORDS_OVER_FIGURES), (4, 1_289_500_00)],
-                                 start_a)
-    _committee_draw(context, _project_a, A_EXPERTS, start_a + timedelta(hours=1))
+    project_a, lot_a = _project(context, "泰顺县中医院全自动生化分析仪采购",
+                                orgs["purchasers"][1], "全自动生化分析仪",
+                                [(0, 1_268_000_00), (1, 1_254_000_00, WORDS_OVER_FIGURES), (4, 1_289_500_00)],
+                                start_a)
+    _committee_draw(context, project_a, A_EXPERTS, start_a + timedelta(hours=1))
     clock.clock.set(start_a + timedelta(hours=1, minutes=5))
     cid = _run_to_scoring(context, lot_a, A_EXPERTS)
     _tick(900)
@@ -310,3 +293,4 @@ def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> None:
     third = next(bid for bid, _line in service.opened_bids(committee) if bid.org_id == orgs["suppliers"][4].id)
     service.ask_clarification(users[f"zj{A_EXPERTS[0]:02d}"], cid, third.id,
                               "请说明所投设备在温州市范围内的售后服务网点、工程师人数及故障响应时间。", minutes=24 * 60)
+    return [project_b.id, project_a.id]

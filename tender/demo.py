@@ -51,22 +51,32 @@ def make_demo_keys(user, kind: str) -> crypto.KeyPair:
     return pair
 
 
-def demo_signing_key(user):
-    """The demo user's signing key: the one in its key file when that key is registered for it, else a
-    new supplier key file (so seeders that run without the tender demo still sign with a real key)."""
-    from accounts.service import signing_keys_of
-
+def demo_keys(user, kind: str) -> crypto.KeyPair:
+    """The demo user's key file when the keys of its `kind` in it are the ones registered for the user,
+    else a new key file (so seeders that run without the tender demo still use real, registered keys)."""
     path = _key_dir() / f"{user.username}.key"
     if path.exists():
         pair = crypto.load_key_file(path.read_bytes(), DEMO_KEY_PASSPHRASE)
-        registered = {k.pem.strip() for k in signing_keys_of(user)}
-        if pair.signing is not None and public_pem(pair.signing.public_key()).strip() in registered:
-            return pair.signing
-    return make_demo_keys(user, "supplier").signing
+        signing = {k.pem.strip() for k in accounts.signing_keys_of(user)}
+        encrypt = service.latest_encrypt_key(user)
+        sign_ok = kind == "custodian" or (pair.signing is not None
+                                          and public_pem(pair.signing.public_key()).strip() in signing)
+        encrypt_ok = kind == "signer" or (pair.encryption is not None and encrypt is not None
+                                          and public_pem(pair.encryption.public_key()).strip() == encrypt.pem.strip())
+        if sign_ok and encrypt_ok:
+            return pair
+    return make_demo_keys(user, kind)
 
 
-def _data(context: dict, title: str, purchaser, start, *, days: int = 21, category: str = "goods",
-          lots: list[tuple[str, int, int]], mode: str = "custodian", custodians: list[int], k: int) -> dict:
+def demo_signing_key(user):
+    """The demo supplier's signing key (see demo_keys)."""
+    return demo_keys(user, "supplier").signing
+
+
+def project_data(title: str, purchaser, start, *, days: int = 21, category: str = "goods",
+                 lots: list[tuple[str, int, int]], mode: str = "custodian", custodians: list[int], k: int) -> dict:
+    """The project form's data: notice at `start`, deadline (and opening) `days` later; the time vault is
+    always a custodian, with the users of `custodians`, k of them needed to open."""
     criteria = ([{"name": "价格", "weight": 30, "price": True}, {"name": "技术", "weight": 55},
                  {"name": "商务", "weight": 15}] if category == "goods" else
                 [{"name": "价格", "weight": 20, "price": True}, {"name": "服务方案", "weight": 65},
@@ -81,7 +91,8 @@ def _data(context: dict, title: str, purchaser, start, *, days: int = 21, catego
             "custodian_user_ids": custodians, "include_vault": True, "k": k}
 
 
-def _create(agent, data: dict, publish: bool, suppliers) -> Project:
+def create_demo_project(agent, data: dict, publish: bool, suppliers) -> Project:
+    """Create the project with its tender document; publish it and register the suppliers if asked."""
     project = service.create_project(agent, data)
     service.add_document(agent, project, "招标文件.txt", io.BytesIO(
         f"{data['title']}\n招标文件（演示）\n评分办法：{data['criteria']}\n".encode()))
@@ -93,17 +104,23 @@ def _create(agent, data: dict, publish: bool, suppliers) -> Project:
     return project
 
 
-def _seal_and_store(project: Project, lot, user, pair: crypto.KeyPair, price_fen: int, days: int,
+def seal_and_submit(project: Project, lot, user, pair: crypto.KeyPair, price_fen: int, days: int,
                     breakdown: dict | None = None) -> Bid:
-    """Seal a bid with the Python library, as a supplier's CLI would, and submit it."""
+    """Seal a bid with the Python library, as a supplier's CLI would, submit it and issue its receipt (as
+    the upload API answers). `breakdown` (开标一览表 大写 + 分项报价表) goes into the sealed summary, where
+    the opening reads it into the opening record's price_detail."""
     out = io.BytesIO()
     summary = {"bidder": user.org.name, "lot": str(lot.number), "price_fen": price_fen, "delivery_days": days,
                "remarks": "演示投标", **(breakdown or {})}
-    content = f"{user.org.name} 对《{lot.name}》的技术响应文件（演示）\n".encode() * 20
-    crypto.seal(lot.policy, pair.signing, pair.encryption.public_key(), summary,
-                [("技术响应文件.txt", io.BytesIO(content))], out, bids.bidder_id_of(user.org), chunk_size=65536)
+    technical = f"{user.org.name} 对《{lot.name}》的技术响应文件（演示）\n".encode() * 20
+    business = f"{user.org.name} 商务响应、业绩与售后服务承诺（演示）\n".encode() * 10
+    files = [("技术响应文件.txt", io.BytesIO(technical)), ("商务响应文件.txt", io.BytesIO(business))]
+    crypto.seal(lot.policy, pair.signing, pair.encryption.public_key(), summary, files, out,
+                bids.bidder_id_of(user.org), chunk_size=65536)
     out.seek(0)
-    return bids.submit_bid(user, project.id, lot.id, out)
+    bid = bids.submit_bid(user, project.id, lot.id, out)
+    bids.issue_receipt(bid)
+    return bid
 
 
 # Price breakdowns (开标一览表 大写 + 分项报价表) of two bids of the opened tender. gys2's NVR line has its
@@ -135,32 +152,35 @@ def seed_tender(context: dict) -> None:
     now = clock.now()
     custodians = [keeper.id]
 
-    _create(agent, _data(context, "泰顺县罗阳镇人民政府环卫保洁服务采购", purchasers[2], now + timedelta(days=1),
-                         category="services", lots=[("环卫保洁服务", 1_200_000_00, 1_150_000_00)],
-                         custodians=custodians, k=2), publish=False, suppliers=[])
+    create_demo_project(agent, project_data("泰顺县罗阳镇人民政府环卫保洁服务采购", purchasers[2],
+                                            now + timedelta(days=1), category="services",
+                                            lots=[("环卫保洁服务", 1_200_000_00, 1_150_000_00)],
+                                            custodians=custodians, k=2), publish=False, suppliers=[])
 
-    far = _create(agent, _data(context, "泰顺县教育局多媒体教学设备采购", purchasers[0], now,
-                               lots=[("交互式智能平板", 960_000_00, 950_000_00), ("学生机房电脑", 1_500_000_00,
-                                                                               1_480_000_00)],
-                               custodians=custodians, k=2), publish=True, suppliers=suppliers[:4])
-    _seal_and_store(far, far.lots[0], suppliers[0], pairs["gys1"], 918_000_00, 30)
-    _seal_and_store(far, far.lots[0], suppliers[1], pairs["gys2"], 925_500_00, 25)
-    _seal_and_store(far, far.lots[1], suppliers[3], pairs["gys4"], 1_455_000_00, 45)
+    far = create_demo_project(agent, project_data("泰顺县教育局多媒体教学设备采购", purchasers[0], now,
+                                                  lots=[("交互式智能平板", 960_000_00, 950_000_00),
+                                                        ("学生机房电脑", 1_500_000_00, 1_480_000_00)],
+                                                  custodians=custodians, k=2), publish=True, suppliers=suppliers[:4])
+    seal_and_submit(far, far.lots[0], suppliers[0], pairs["gys1"], 918_000_00, 30)
+    seal_and_submit(far, far.lots[0], suppliers[1], pairs["gys2"], 925_500_00, 25)
+    seal_and_submit(far, far.lots[1], suppliers[3], pairs["gys4"], 1_455_000_00, 45)
 
     with clock.clock.frozen(now - timedelta(days=21) + timedelta(minutes=30)):
-        soon = _create(agent, _data(context, "泰顺县人民医院病房护理床采购", purchasers[1], clock.now(),
-                                    lots=[("电动护理床", 680_000_00, 660_000_00)], custodians=custodians, k=2),
-                       publish=True, suppliers=suppliers[:4])
+        soon = create_demo_project(agent, project_data("泰顺县人民医院病房护理床采购", purchasers[1], clock.now(),
+                                                       lots=[("电动护理床", 680_000_00, 660_000_00)],
+                                                       custodians=custodians, k=2),
+                                   publish=True, suppliers=suppliers[:4])
         for user, price in ((suppliers[0], 645_000_00), (suppliers[1], 652_800_00), (suppliers[3], 639_900_00)):
-            _seal_and_store(soon, soon.lots[0], user, pairs[user.username], price, 20)
+            seal_and_submit(soon, soon.lots[0], user, pairs[user.username], price, 20)
 
     with clock.clock.frozen(now - timedelta(days=23)):
-        done = _create(agent, _data(context, "泰顺县教育局校园安防监控设备采购", purchasers[0], clock.now(),
-                                    lots=[("高清监控摄像机及存储", 820_000_00, 800_000_00)], custodians=custodians,
-                                    k=2), publish=True, suppliers=suppliers[:5])
+        done = create_demo_project(agent, project_data("泰顺县教育局校园安防监控设备采购", purchasers[0], clock.now(),
+                                                       lots=[("高清监控摄像机及存储", 820_000_00, 800_000_00)],
+                                                       custodians=custodians, k=2),
+                                   publish=True, suppliers=suppliers[:5])
         for user, price, days in ((suppliers[0], 768_000_00, 30), (suppliers[1], 779_500_00, 20),
                                   (suppliers[2], 791_000_00, 25), (suppliers[4], 785_300_00, 28)):
-            _seal_and_store(done, done.lots[0], user, pairs[user.username], price, days, BREAKDOWNS.get(price))
+            seal_and_submit(done, done.lots[0], user, pairs[user.username], price, days, BREAKDOWNS.get(price))
     db.session.flush()
     opening.close_submission(done.id)  # the deadline has passed: the vault releases its shares
     member = next(c for c in done.custodians if c.user_id == keeper.id)
@@ -171,6 +191,4 @@ def seed_tender(context: dict) -> None:
     db.session.flush()
     opening.progress_opening(done.id)
     db.session.flush()
-    for bid in db.session.scalars(db.select(Bid).where(Bid.receipt.is_(None))):
-        bids.issue_receipt(bid)
     print(f"  演示密钥文件 Demo key files: {_key_dir()}/*.key  (口令 passphrase: {DEMO_KEY_PASSPHRASE})")

@@ -17,14 +17,28 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     from tender.models import Notice
 
     monkeypatch.setattr(accounts, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))  # demo key files, not the developer's
+    monkeypatch.setitem(app.config, "TIME_VAULT_KEY_PATH", str(tmp_path / "vault.pem"))
     seeders = dict(SEEDERS)
     context: dict = {"logins": []}
     for name in ("accounts", "registry", "expert_draw", "evaluation"):
         seeders[name](context)
     db.session.commit()
-    rooms = {service._project(c).code: c for c in db.session.scalars(select(Committee))}
-    going, done = rooms["TS-DEMO-EV-01"], rooms["TS-DEMO-EV-02"]
+    rooms = {service._project(c).title: c for c in db.session.scalars(select(Committee))}
+    going, done = rooms["泰顺县中医院全自动生化分析仪采购"], rooms["泰顺县罗阳镇中心小学课桌椅采购"]
     assert going.status.value == "scoring" and len(service.done(going, "scoring")) == 2
+    from tender import filestore
+    from tender.models import Bid
+
+    for committee in (going, done):  # real tenders: published with a document, sealed bids opened
+        project = service._project(committee)
+        assert project.documents and project.opened_at >= project.deadline
+        bids = db.session.scalars(select(Bid).where(Bid.project_id == project.id)).all()
+        assert {b.status.value for b in bids} == {"opened"} and all(b.receipt for b in bids)
+        assert all(filestore.sha256_of(b.path) == b.sha256 for b in bids)  # the sealed containers as received
+    bid, _line = service.opened_bids(going)[0]  # what the opening decrypted is what the room shows
+    names = [d["name"] for d in service.bid_documents(context["users"]["zj05"], going.id, bid.id)]
+    assert names == ["files/商务响应文件.txt", "files/技术响应文件.txt", "summary.json"]
     prices = [p for p in service.price_review(going) if p["needs_confirmation"]]  # Art 59, confirmed by gys2
     assert [(p["read_price_fen"], p["price_fen"], p["confirmed"]) for p in prices] == [
         (1_254_000_00, 1_245_000_00, True)]
