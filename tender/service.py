@@ -179,8 +179,9 @@ def check_lots(errors: dict[str, str], lots: Any) -> list[dict]:
     return clean
 
 
-def check_timeline(errors: dict[str, str], project: Project, at: datetime) -> None:
-    """Order of the dates, and the legal minimum from the notice (or now) to the deadline."""
+def check_timeline(errors: dict[str, str], project: Project | SimpleNamespace, at: datetime) -> None:
+    """Order of the dates, and the legal minimum from the notice (or now) to the deadline (of a project,
+    or of an input not yet written onto one)."""
     p = project
     if not (p.notice_at <= p.doc_start_at <= p.doc_end_at <= p.deadline):
         _err(errors, "timeline", "时间顺序应为：公告时间 ≤ 文件发售开始 ≤ 文件发售结束 ≤ 投标截止时间。")
@@ -207,6 +208,7 @@ def raise_if(errors: dict[str, str]) -> None:
 
 TIME_FIELDS = (("notice_at", "公告时间"), ("doc_start_at", "文件发售开始时间"), ("doc_end_at", "文件发售结束时间"),
                ("clarify_deadline", "澄清截止时间"), ("deadline", "投标截止（开标）时间"))
+TIME_NAMES = tuple(name for name, _label in TIME_FIELDS)
 
 
 @dataclass
@@ -332,7 +334,7 @@ def project_input(project: Project) -> dict[str, Any]:
         "price_fixed": project.price_fixed, "same_brand_counts_once": project.same_brand_counts_once,
         "lots": [{"name": lot.name, "budget_fen": lot.budget_fen, "max_price_fen": lot.max_price_fen}
                  for lot in project.lots],
-        **{f: clock.as_utc(getattr(project, f)).isoformat() for f, _ in TIME_FIELDS},
+        **{name: clock.as_utc(getattr(project, name)).isoformat() for name in TIME_NAMES},
         "opening_mode": project.opening_mode.value, "decrypt_window_minutes": project.decrypt_window_minutes,
         "custodian_user_ids": [c.user_id for c in project.custodians if not c.is_vault],
         "include_vault": any(c.is_vault for c in project.custodians), "k": project.k,

@@ -191,8 +191,7 @@ def form_data(keep=None) -> dict:
             "method": f.get("method"), "eval_method": f.get("eval_method"), "criteria": _criteria(f.get("criteria")),
             "price_fixed": bool(f.get("price_fixed")), "same_brand_counts_once": bool(f.get("same_brand_counts_once")),
             "lots": _lots(f.get("lots", "")),
-            **{name: _local(name, keep) for name in ("notice_at", "doc_start_at", "doc_end_at", "clarify_deadline",
-                                                     "deadline")},
+            **{name: _local(name, keep) for name in service.TIME_NAMES},
             "opening_mode": f.get("opening_mode"), "decrypt_window_minutes": as_int("decrypt_window_minutes", 30),
             "custodian_user_ids": [int(v) for v in f.getlist("custodian_user_ids") if v.isdigit()],
             "include_vault": bool(f.get("include_vault")), "k": as_int("k")}
@@ -210,8 +209,7 @@ def form_of(project) -> MultiDict:
                               for c in values["criteria"]),
         "lots": "\n".join(f"{lot['name']}, {_plain_yuan(lot['budget_fen'])}, {_plain_yuan(lot['max_price_fen'])}"
                           for lot in values["lots"]),
-        **{name: _local_value(getattr(project, name)) for name in ("notice_at", "doc_start_at", "doc_end_at",
-                                                                   "clarify_deadline", "deadline")},
+        **{name: _local_value(getattr(project, name)) for name in service.TIME_NAMES},
         "opening_mode": values["opening_mode"], "decrypt_window_minutes": str(values["decrypt_window_minutes"]),
         "k": str(values["k"])})
     for name in ("price_fixed", "same_brand_counts_once", "include_vault"):
