@@ -372,7 +372,7 @@ def update_project(user: User, project_id: int, data: dict[str, Any], partial: b
     project = get_project(project_id, lock=True)
     require_staff(user, project)
     if project.status != ProjectStatus.DRAFT:
-        raise Conflict("项目发布后不能再编辑，请通过更正公告修改。", code="project_not_draft")
+        raise Conflict("只有草稿可以编辑；项目发布后请通过更正公告修改。", code="project_not_draft")
     before = project_input(project)
     if partial:
         data = {**before, **data}
