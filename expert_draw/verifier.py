@@ -68,11 +68,17 @@ def _lp(data: bytes) -> bytes:
     return len(data).to_bytes(4, "big") + data
 
 
+# Hash states after the fixed prefix; .copy() then hashes the same bytes as _h(prefix, ...).
+_LEAF_PREFIX = hashlib.sha256(DOMAIN + b"/leaf\0")
+
+
 def leaf_of(salt: bytes, expert_id: int) -> str:
     """The salted leaf (hex) that stands for an expert in a pool commitment."""
     if len(salt) != 16:
         raise ValueError("salt must be 16 bytes")
-    return _h(DOMAIN + b"/leaf\0", salt, b"expert:", str(int(expert_id)).encode()).hex()
+    digest = _LEAF_PREFIX.copy()
+    digest.update(salt + b"expert:" + str(int(expert_id)).encode())
+    return digest.hexdigest()
 
 
 def seed_hash(server_seed: bytes) -> str:
@@ -88,17 +94,37 @@ def rank_hash(seed: bytes, draw_id: int, leaf: str) -> int:
     return int.from_bytes(_h(DOMAIN + b"/rank\0", seed, int(draw_id).to_bytes(8, "big"), bytes.fromhex(leaf)), "big")
 
 
+def _rank_digests(seed: bytes, draw_id: int, leaves: Sequence[str]) -> list[bytes]:
+    """[H(rank prefix ‖ seed ‖ draw id ‖ leaf) for each leaf]: rank_hash, as 32 big-endian bytes."""
+    prefix = hashlib.sha256(DOMAIN + b"/rank\0" + seed + int(draw_id).to_bytes(8, "big"))
+    digests = []
+    for leaf in leaves:
+        digest = prefix.copy()
+        digest.update(bytes.fromhex(leaf))
+        digests.append(digest.digest())
+    return digests
+
+
 def rank_order(seed: bytes, draw_id: int, pool: Sequence[Sequence]) -> list[str]:
     """The full order of a specialty's pool [[leaf, weight], …]: the drawn first, then the reserve."""
     weights = [int(w) for _, w in pool]
     if any(not 1 <= w <= MAX_WEIGHT for w in weights):
         raise ValueError(f"weights must be integers 1..{MAX_WEIGHT}")
+    leaves = [leaf for leaf, _ in pool]
+    digests = _rank_digests(seed, draw_id, leaves)
+    if len(set(weights)) <= 1:
+        # One weight w for all: lcm = w, power = 1, key = h + 1 — the order is descending h, ties by
+        # leaf. The digests are h as fixed-length big-endian bytes, so they compare as h does; sorting
+        # by leaf first and then (stably) by digest, descending, gives exactly that order.
+        keyed = sorted(zip(leaves, digests, strict=True))
+        keyed.sort(key=lambda ld: ld[1], reverse=True)
+        return [leaf for leaf, _ in keyed]
     lcm = reduce(math.lcm, set(weights), 1)
     keyed = []
-    for (leaf, _), w in zip(pool, weights, strict=True):
+    for leaf, w, digest in zip(leaves, weights, digests, strict=True):
         power = lcm // w
         # u^(1/w) compared exactly: scale by 2^(256·lcm) and raise to the lcm-th power
-        key = (rank_hash(seed, draw_id, leaf) + 1) ** power << (256 * (lcm - power))
+        key = (int.from_bytes(digest, "big") + 1) ** power << (256 * (lcm - power))
         keyed.append((key, leaf))
     keyed.sort(key=lambda kl: (-kl[0], kl[1]))
     return [leaf for _, leaf in keyed]
