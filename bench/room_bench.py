@@ -19,9 +19,11 @@ Usage: python bench/room_bench.py [--observers 200] [--members 7] [--rounds 10] 
    broadcasts the same shape: `ratio` = our p99 / its p99.
 
 The clients are a minimal Socket.IO-over-websocket client on asyncio (`SioClient`), `--processes`
-processes of them, so that measuring costs the shared cores little: the earlier thread-per-client
-`socketio.Client` harness spent several times the server's CPU and made even the bare server look slow
-(p99 ≈ 260 ms instead of ≈ 85 ms for 207 clients on 2 cores). Each client stamps a message when its
+processes of them, so that measuring costs the shared cores little. The earlier harness (a
+thread-per-client `socketio.Client`, ~50 reader threads per process) used about 2.3× the bare server's
+CPU during the rounds (2.8 s against 1.2 s; this one 0.3 s), and each broadcast woke ~50 threads per
+client process fighting for that process's GIL, so receipts were stamped late: it made the bare server's
+p99 ≈ 260 ms instead of ≈ 85 ms for 207 clients on 2 cores. Each client stamps a message when its
 bytes reach the event loop, on the system-wide monotonic clock that the submitter stamps the send on:
 latency = last receipt − send, on one clock.
 
@@ -218,10 +220,9 @@ def _wait_up(base: str) -> None:
 class SioClient(asyncio.Protocol):
     """A minimal Socket.IO client (Engine.IO 4 over a websocket, text packets only) on asyncio.
 
-    The bench's clients must cost the machine as little as possible: server and clients share its cores,
-    and a thread-per-client `socketio.Client` spends more CPU receiving a broadcast than the server spends
-    sending it. Each client records, on receipt (the moment its bytes reach the event loop, before
-    parsing), when it first saw each (committee, member) among those who finished scoring."""
+    The bench's clients must cost the machine as little as possible: server and clients share its cores.
+    Each client records, on receipt (the moment its bytes reach the event loop, before parsing), when it
+    first saw each (committee, member) among those who finished scoring."""
 
     PREFIX = "/evaluation,"
 
