@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from core import clock
 from core.i18n import N_
@@ -32,6 +33,7 @@ AVOIDANCE_RULES: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=65536)  # a pool checks tens of thousands of experts, most sharing a few employer names
 def normalise_name(name: str | None) -> str:
     """Org names compared loosely: no spaces, full-width brackets made half-width."""
     return (name or "").replace(" ", "").replace("（", "(").replace("）", ")").strip()
@@ -125,7 +127,10 @@ class AvoidanceContext:
         return {self.purchaser_org_id, *self.supplier_org_ids}
 
     def is_party(self, org_id: int | None, name: str) -> bool:
-        return (org_id is not None and org_id in self.party_org_ids) or normalise_name(name) in self.party_names
+        # party_org_ids without building the set: this runs once or more for every expert of a pool
+        return (
+            org_id is not None and (org_id == self.purchaser_org_id or org_id in self.supplier_org_ids)
+        ) or normalise_name(name) in self.party_names
 
 
 def _age(birth: date, day: date) -> int:
@@ -153,12 +158,11 @@ def avoidance_reasons(expert: ExpertFacts, ctx: AvoidanceContext) -> list[tuple[
         found.append(("on_leave", ctx.evaluation_day.isoformat()))
     if ctx.is_party(expert.employer_org_id, expert.employer_name):
         found.append(("employer_party", expert.employer_name))
-    cutoff = _past_cutoff(ctx)
     for kind, org_id, name, end_on in expert.relations:
         if not ctx.is_party(org_id, name):
             continue
         if kind == "past_employer":
-            if end_on is not None and end_on >= cutoff:
+            if end_on is not None and end_on >= _past_cutoff(ctx):
                 found.append(("past_employer_party", f"{name}，{end_on.isoformat()} 离职"))
         else:
             found.append(("relation_party", f"{name}（{kind}）"))

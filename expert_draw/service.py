@@ -11,10 +11,9 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import String, func, or_, select, type_coerce
 
 from accounts.models import Org, OrgKind, Region, Role, User
 from accounts.service import oversees, regions_under
@@ -512,14 +511,31 @@ def _avoidance_context(req: DrawRequest, rule: dict) -> rules.AvoidanceContext:
 
 def _facts(req: DrawRequest, ctx: rules.AvoidanceContext, expert_filter) -> dict[int, rules.ExpertFacts]:
     """Bulk-load the facts of the experts matching `expert_filter` (a SQL condition on Expert)."""
-    rows = db.session.execute(
+    rows = _core_rows(
         select(Expert.id, Expert.status, Expert.birth_date, Expert.employer_org_id, Expert.employer_name).where(
             expert_filter
         )
     )
-    facts = {
-        r.id: rules.ExpertFacts(r.id, r.status.value, r.birth_date, r.employer_org_id, r.employer_name) for r in rows
-    }
+    facts = {r[0]: rules.ExpertFacts(r[0], r[1].value, r[2], r[3], r[4]) for r in rows}
+    return _add_leave_and_relations(req, ctx, facts)
+
+
+def _core_rows(statement) -> list:
+    """The rows of a column query as plain tuples, through Core: for tens of thousands of rows the
+    ORM's row handling costs more than the query (pending ORM changes are flushed first)."""
+    db.session.flush()
+    return db.session.connection().execute(statement).all()
+
+
+def _as_date(value: str | date) -> date:
+    """A DATE read without SQLAlchemy's conversion: SQLite gives 'YYYY-MM-DD', PostgreSQL a date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _add_leave_and_relations(
+    req: DrawRequest, ctx: rules.AvoidanceContext, facts: dict[int, rules.ExpertFacts]
+) -> dict[int, rules.ExpertFacts]:
+    """Mark the experts on leave during the evaluation and attach their relations to the parties."""
     first = ctx.evaluation_day
     last = clock.to_local(req.evaluation_end_at).date()
     for expert_id in db.session.scalars(
@@ -576,18 +592,31 @@ def _build_pool(req: DrawRequest, rule: DrawRule, counts: list[SpecialtyCount], 
     tried: list[str] = []
     for level, scope_code in enumerate(lineage):
         tried.append(scope_code)
-        scope = region_subtree(scope_code)
-        listed = aliased(Expert)
-        pairs = (
-            select(ExpertSpecialty.expert_id, ExpertSpecialty.specialty_code)
-            .join(listed, listed.id == ExpertSpecialty.expert_id)
+        # One query for the (expert, specialty) pairs of the scope and the facts of their experts;
+        # status and birth date are read as the driver gives them (type_coerce: no per-row conversion).
+        rows = _core_rows(
+            select(
+                ExpertSpecialty.expert_id,
+                ExpertSpecialty.specialty_code,
+                type_coerce(Expert.status, String),
+                type_coerce(Expert.birth_date, String),
+                Expert.employer_org_id,
+                Expert.employer_name,
+            )
+            .join(Expert, Expert.id == ExpertSpecialty.expert_id)
             .where(
                 ExpertSpecialty.specialty_code.in_(codes),
-                listed.region_code.in_(scope),
-                listed.status.in_(LISTED),
+                Expert.region_code.in_(region_subtree(scope_code)),
+                Expert.status.in_(LISTED),
             )
         )
-        facts = _facts(req, ctx, Expert.id.in_(pairs.with_only_columns(ExpertSpecialty.expert_id)))
+        facts: dict[int, rules.ExpertFacts] = {}
+        for expert_id, _, status, birth_date, employer_org_id, employer_name in rows:
+            if expert_id not in facts:
+                facts[expert_id] = rules.ExpertFacts(
+                    expert_id, status, _as_date(birth_date), employer_org_id, employer_name
+                )
+        _add_leave_and_relations(req, ctx, facts)
         excluded: list[tuple[int, str, str]] = []
         bad: set[int] = set()
         for f in facts.values():
@@ -598,8 +627,8 @@ def _build_pool(req: DrawRequest, rule: DrawRule, counts: list[SpecialtyCount], 
                 bad.add(f.id)
                 excluded.extend((f.id, code, detail[:200]) for code, detail in reasons)
         members: dict[str, list[int]] = {c: [] for c in codes}
-        for expert_id, code in db.session.execute(pairs):
-            if expert_id in facts and expert_id not in bad:
+        for expert_id, code, *_ in rows:
+            if expert_id not in bad:
                 members[code].append(expert_id)
         enough = all(len(members[c.code]) >= c.primary + c.backup for c in counts)
         if enough or not rule.allow_fallback or level == len(lineage) - 1:
@@ -676,11 +705,11 @@ def commit_draw(user: User, req: DrawRequest, beacon: str | None = None) -> Draw
     db.session.add(draw)
     db.session.flush()
     specialties = _commit_candidates(draw, rule, req.region_code, counts, pool)
-    if pool.exclusions:
-        db.session.execute(
-            DrawExclusion.__table__.insert(),
-            [{"draw_id": draw.id, "expert_id": e, "rule": r, "detail": d} for e, r, d in pool.exclusions],
-        )
+    _insert_rows(
+        DrawExclusion.__table__,
+        ("draw_id", "expert_id", "rule", "detail"),
+        [(draw.id, e, r, d) for e, r, d in pool.exclusions],
+    )
     record(
         ACTION_COMMITTED,
         draw,
@@ -732,22 +761,14 @@ def _commit_candidates(
 ) -> list[dict]:
     expert_ids = sorted({e for ids in pool.members.values() for e in ids})
     weights = _weights(rule, region_code, expert_ids)
-    salts = {e: secrets.token_bytes(16) for e in expert_ids}
+    randomness = secrets.token_bytes(16 * len(expert_ids))  # one 16-byte salt per expert, fresh per draw
+    salts = {e: randomness[16 * i : 16 * i + 16] for i, e in enumerate(expert_ids)}
     leaves = {e: leaf_of(salts[e], e) for e in expert_ids}
-    if expert_ids:
-        db.session.execute(
-            DrawCandidate.__table__.insert(),
-            [
-                {
-                    "draw_id": draw.id,
-                    "expert_id": e,
-                    "salt": salts[e],
-                    "leaf": leaves[e],
-                    "weight": weights.get(e, 1),
-                }
-                for e in expert_ids
-            ],
-        )
+    _insert_rows(
+        DrawCandidate.__table__,
+        ("draw_id", "expert_id", "salt", "leaf", "weight"),
+        [(draw.id, e, salts[e], leaves[e], weights.get(e, 1)) for e in expert_ids],
+    )
     return [
         {
             "code": c.code,
@@ -758,6 +779,27 @@ def _commit_candidates(
         }
         for c in counts
     ]
+
+
+def _insert_rows(table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert many rows of plain values (ints, strings, bytes) in the session's transaction.
+
+    A pool is tens of thousands of candidate rows: PostgreSQL (psycopg) takes them by COPY, other
+    databases by one executemany of the driver — both skip SQLAlchemy's per-row parameter handling.
+    """
+    if not rows:
+        return
+    db.session.flush()
+    conn = db.session.connection()
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        cursor = conn.connection.dbapi_connection.cursor()
+        with cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(columns))})", rows)
 
 
 def discard_draw(user: User, draw: Draw, reason: str) -> Draw:
