@@ -6,22 +6,28 @@ Emits carry only what every room member may see (the stage, who is present, who 
 each client then fetches its own view from `GET /api/v1/evaluation/committees/<id>/state`, so what a
 viewer sees is decided in `service.state_for` (and through it `evaluation.visibility`).
 
-Presence is kept in this process (one web process per room under Flask-SocketIO's threading mode;
-with several processes behind a load balancer use sticky sessions, as Socket.IO requires anyway).
+Presence is shared by every web process: a member's connection to a room is a row of
+`evaluation_presence` (sid, committee, user, last seen), written on join, refreshed by the page's
+heartbeat (`here`, every 25 s) and deleted on leave or disconnect; a row not seen for `PRESENCE_TTL`
+(its process died) no longer counts. So members connected to different processes (several gunicorn
+workers behind a load balancer, each client sticky to one of them) see each other. Only members'
+connections are kept: observers change nothing anyone is shown.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from flask import request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
+from sqlalchemy import delete, select, update
 
+from core import clock
 from core.auth import may_connect
 from core.db import db
 from core.errors import DomainError
@@ -30,10 +36,8 @@ from core.extensions import socketio
 NAMESPACE = "/evaluation"
 log = logging.getLogger(__name__)
 
+PRESENCE_TTL = timedelta(seconds=75)  # three missed heartbeats
 _lock = threading.Lock()
-_present: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))  # committee → user → sids
-_joined: dict[str, set[int]] = defaultdict(set)  # sid → committees
-_members: dict[int, set[int]] = {}  # committee → its members' user ids, as of the last join
 _turns: dict[int, threading.Lock] = {}  # committee → its writers' turn (see `turn`)
 
 
@@ -42,8 +46,11 @@ def room(committee_id: int) -> str:
 
 
 def present_users(committee_id: int) -> set[int]:
-    with _lock:
-        return {uid for uid, sids in _present.get(committee_id, {}).items() if sids}
+    """The users with a live connection to the room, on any web process."""
+    from evaluation.models import RoomPresence
+
+    return set(db.session.scalars(select(RoomPresence.user_id).where(
+        RoomPresence.committee_id == committee_id, RoomPresence.seen_at >= clock.now() - PRESENCE_TTL)))
 
 
 def snapshot(committee) -> dict:
@@ -84,13 +91,18 @@ def turn(committee_id: int) -> Iterator[None]:
         yield
 
 
-def _presence(committee_id: int, members: set[int]) -> None:
-    """Who of the committee's members is in the room (observers coming and going change nothing)."""
+def _presence(committee_id: int) -> None:
+    """Tell the room who of its members is present (after a member came or went)."""
+    from evaluation import service
+
     try:
-        socketio.emit("presence", {"committee_id": committee_id,
-                                   "present": sorted(present_users(committee_id) & members)},
+        members = {m.user_id for m in service.get_committee(committee_id).members}
+        present = sorted(present_users(committee_id) & members)
+        db.session.rollback()
+        socketio.emit("presence", {"committee_id": committee_id, "present": present},
                       to=room(committee_id), namespace=NAMESPACE)
     except Exception:
+        db.session.rollback()
         log.exception("could not send presence for committee %s", committee_id)
 
 
@@ -124,17 +136,27 @@ def register_handlers() -> None:
             db.session.rollback()
             return {"ok": False, "error": {"code": "room_forbidden", "message": "您无权进入本评审室。"}}
         join_room(room(cid), sid=request.sid, namespace=NAMESPACE)
-        with _lock:
-            _present[cid][current_user.id].add(request.sid)
-            _joined[request.sid].add(cid)
+        is_member = any(m.user_id == current_user.id for m in committee.members)
+        if is_member:
+            _remember(request.sid, cid, current_user.id)
         state = service.state_for(current_user, committee, present_users(cid))
-        members = {m.user_id for m in committee.members}
-        with _lock:
-            _members[cid] = members
         db.session.rollback()
-        if current_user.id in members:
-            _presence(cid, members)
+        if is_member:
+            _presence(cid)
         return {"ok": True, "state": state}
+
+    @socketio.on("here", namespace=NAMESPACE)
+    def on_here(data):
+        """The page's heartbeat: this connection is still in the room."""
+        from evaluation.models import RoomPresence
+
+        cid = _committee_id(data)
+        if cid is None:
+            return {"ok": False}
+        db.session.execute(update(RoomPresence).where(RoomPresence.sid == request.sid,
+                                                      RoomPresence.committee_id == cid).values(seen_at=clock.now()))
+        db.session.commit()
+        return {"ok": True}
 
     @socketio.on("leave", namespace=NAMESPACE)
     def on_leave(data):
@@ -142,24 +164,33 @@ def register_handlers() -> None:
         if cid is None:
             return {"ok": False}
         leave_room(room(cid), sid=request.sid, namespace=NAMESPACE)
-        _forget(request.sid, current_user.id if current_user.is_authenticated else None, only=cid)
+        _forget(request.sid, only=cid)
         return {"ok": True}
 
     @socketio.on("disconnect", namespace=NAMESPACE)
     def on_disconnect(*_args):
-        _forget(request.sid, current_user.id if current_user.is_authenticated else None)
+        _forget(request.sid)
 
 
-def _forget(sid: str, user_id: int | None, only: int | None = None) -> None:
-    with _lock:
-        committees = [only] if only is not None else list(_joined.pop(sid, set()))
-        if only is not None:
-            _joined.get(sid, set()).discard(only)
-        for cid in committees:
-            users = _present.get(cid, {})
-            for uid in ([user_id] if user_id is not None else list(users)):
-                users.get(uid, set()).discard(sid)
-    for cid in committees:
-        members = _members.get(cid, set())
-        if user_id is None or user_id in members:
-            _presence(cid, members)
+def _remember(sid: str, committee_id: int, user_id: int) -> None:
+    from evaluation.models import RoomPresence
+
+    db.session.merge(RoomPresence(sid=sid, committee_id=committee_id, user_id=user_id, seen_at=clock.now()))
+    db.session.commit()
+
+
+def _forget(sid: str, only: int | None = None) -> None:
+    """The connection left one room (`only`) or all of them: its rows go, its rooms hear who is left."""
+    from evaluation.models import RoomPresence
+
+    where = [RoomPresence.sid == sid] + ([RoomPresence.committee_id == only] if only is not None else [])
+    try:
+        gone = list(db.session.scalars(select(RoomPresence.committee_id).where(*where)))
+        db.session.execute(delete(RoomPresence).where(*where))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("could not forget connection %s", sid)
+        return
+    for cid in gone:
+        _presence(cid)

@@ -64,6 +64,7 @@ __all__ = [
     "PriceCorrectionRecord",
     "ReportSignature",
     "Review",
+    "RoomPresence",
     "Score",
     "ScoreFlag",
     "StageDone",
@@ -427,6 +428,21 @@ class ChairVote(db.Model):
     voter_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"), primary_key=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"))
     voted_at: Mapped[datetime]
+
+
+class RoomPresence(db.Model):
+    """A member's open connection (Socket.IO sid) to a committee's room, shared by every web process: who
+    is present is read from here, not from one process's memory, so members connected to different
+    processes see each other. A connection not seen for `events.PRESENCE_TTL` (its process died without
+    saying goodbye) no longer counts. Ephemeral: not audited."""
+
+    __tablename__ = "evaluation_presence"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class StageDone(db.Model):

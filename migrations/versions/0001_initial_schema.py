@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 10:13:58.053805
+Create Date: 2026-11-27 10:43:49.763774
 
 """
 from alembic import op
@@ -793,6 +793,18 @@ def upgrade():
         batch_op.create_index('ix_evaluation_member_one_chair', ['committee_id'], unique=True, sqlite_where=sa.text('is_chair'), postgresql_where=sa.text('is_chair'))
         batch_op.create_index(batch_op.f('ix_evaluation_member_user_id'), ['user_id'], unique=False)
 
+    op.create_table('evaluation_presence',
+    sa.Column('sid', sa.String(length=64), nullable=False),
+    sa.Column('committee_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('seen_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['committee_id'], ['evaluation_committee.id'], name=op.f('fk_evaluation_presence_committee_id_evaluation_committee'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_evaluation_presence_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('sid', 'committee_id', name=op.f('pk_evaluation_presence'))
+    )
+    with op.batch_alter_table('evaluation_presence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_presence_seen_at'), ['seen_at'], unique=False)
+
     op.create_table('evaluation_report',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('committee_id', sa.Integer(), nullable=False),
@@ -1308,6 +1320,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_evaluation_report_committee_id'))
 
     op.drop_table('evaluation_report')
+    with op.batch_alter_table('evaluation_presence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_presence_seen_at'))
+
+    op.drop_table('evaluation_presence')
     with op.batch_alter_table('evaluation_member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_member_user_id'))
         batch_op.drop_index('ix_evaluation_member_one_chair', sqlite_where=sa.text('is_chair'), postgresql_where=sa.text('is_chair'))

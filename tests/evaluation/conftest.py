@@ -178,3 +178,32 @@ def sign_answer():
         return b64u_encode(sign_document(keys[user.id], document_digest(doc)))
 
     return sign
+
+
+@pytest.fixture
+def room_client(app, monkeypatch, clock):
+    """room_client(user=None) -> (a Socket.IO test client on /evaluation, its Flask test client), logged in
+    as `user` (anonymous without one); every client still connected is disconnected at the end."""
+    from tests_helpers import login
+
+    from core.extensions import socketio
+
+    monkeypatch.setattr(socketio, "server", app.wsgi_app.engineio_app)
+    made = []
+
+    def connect(user=None):
+        with app.app_context():
+            flask_client = app.test_client()
+            if user is not None:
+                clock.advance(timedelta(seconds=31))
+                login(flask_client, user)
+        with app.app_context():
+            sio = socketio.test_client(app, namespace="/evaluation", flask_test_client=flask_client)
+        made.append(sio)
+        return sio, flask_client
+
+    yield connect
+    for sio in made:
+        if sio.is_connected("/evaluation"):
+            with app.app_context():
+                sio.disconnect(namespace="/evaluation")

@@ -7,8 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-import pytest
-from tests_helpers import login, totp_code
+from tests_helpers import totp_code
 
 
 def _open_to_scoring(room, clock) -> int:
@@ -32,30 +31,6 @@ def _open_to_scoring(room, clock) -> int:
     service.finish_review(room.experts[0], cid)
     db.session.commit()
     return cid
-
-
-@pytest.fixture
-def room_client(app, monkeypatch, clock):
-    """room_client(user) -> (Socket.IO test client on /evaluation, its Flask test client), logged in."""
-    from core.extensions import socketio
-
-    monkeypatch.setattr(socketio, "server", app.wsgi_app.engineio_app)
-    made = []
-
-    def connect(user):
-        with app.app_context():
-            flask_client = app.test_client()
-            clock.advance(timedelta(seconds=31))
-            login(flask_client, user)
-        with app.app_context():
-            sio = socketio.test_client(app, namespace="/evaluation", flask_test_client=flask_client)
-        made.append(sio)
-        return sio, flask_client
-
-    yield connect
-    for sio in made:
-        if sio.is_connected("/evaluation"):
-            sio.disconnect(namespace="/evaluation")
 
 
 def _changed(sio) -> list[dict]:

@@ -168,31 +168,6 @@ def test_scores_secret_over_the_api_and_step_up_required(room, client, clock):
     assert r.status_code == 403
 
 
-@pytest.fixture
-def room_client(app, monkeypatch, clock):
-    """room_client(user) -> a Socket.IO test client on /evaluation with that user's session."""
-    from core.extensions import socketio
-
-    monkeypatch.setattr(socketio, "server", app.wsgi_app.engineio_app)
-    made = []
-
-    def connect(user=None):
-        with app.app_context():
-            flask_client = app.test_client()
-            if user is not None:
-                clock.advance(timedelta(seconds=31))
-                login(flask_client, user)
-        with app.app_context():
-            sio = socketio.test_client(app, namespace="/evaluation", flask_test_client=flask_client)
-        made.append(sio)
-        return sio, flask_client
-
-    yield connect
-    for sio in made:
-        if sio.is_connected("/evaluation"):
-            sio.disconnect(namespace="/evaluation")
-
-
 def test_socket_namespace_refuses_strangers_and_announces_after_commit(room, app, room_client, clock):
     def emit(sio, event, data):
         with app.app_context():

@@ -53,6 +53,8 @@ socket.on("connect", () => {
   });
 });
 socket.on("disconnect", () => setConn(t("reconnecting", "连接中断，正在重连"), "text-bg-warning"));
+// Presence is shared by the server's processes and expires unless refreshed (events.PRESENCE_TTL).
+setInterval(() => { if (socket.connected) socket.emit("here", { committee_id: committeeId }); }, 25000);
 socket.on("presence", (msg) => { if (msg.committee_id === committeeId) showPresence(msg.present); });
 socket.on("changed", (msg) => {
   if (msg.committee_id !== committeeId) return;
