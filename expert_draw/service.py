@@ -6,10 +6,12 @@ flushes; the view or task commits once and sends notifications after the commit.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -462,6 +464,24 @@ def cancel_request(user: User, req: DrawRequest, reason: str) -> DrawRequest:
 # ---------------------------------------------------------------- the pool
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one pool-sized step (used as a decorator).
+
+    A province-wide pool makes some 10^5 short-lived objects (rows, facts, candidate rows) and no
+    reference cycles; with the collector on, they trigger full collections over the whole heap,
+    a quarter of a commitment's time. Reference counting still frees everything; the collector
+    is switched back on (if it was on) when the step ends, error or not.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _avoidance_context(req: DrawRequest, rule: dict) -> rules.AvoidanceContext:
     parties = {req.purchaser_org_id, *req.supplier_org_ids}
     names = {rules.normalise_name(n) for n in db.session.scalars(select(Org.name).where(Org.id.in_(parties)))}
@@ -661,6 +681,7 @@ def draw_events(draw_id: int) -> list[dict]:
     ]
 
 
+@_gc_paused()
 def commit_draw(user: User, req: DrawRequest, beacon: str | None = None) -> Draw:
     """Filter the pool, commit to it (salted leaves) and to the hash of a fresh server seed.
 
@@ -818,6 +839,7 @@ def discard_draw(user: User, draw: Draw, reason: str) -> Draw:
 # ---------------------------------------------------------------- the draw
 
 
+@_gc_paused()
 def run_draw(draw: Draw, supervisor: User, supervisor_input: str, beacon_value: str | None = None) -> list[int]:
     """Join the supervisor's number (and the beacon) to the committed seed and draw; returns the
     invitation ids to notify once the caller has committed."""
@@ -1070,6 +1092,7 @@ def _mark_short(req: DrawRequest) -> None:
         _move_request(req, RequestStatus.SHORT)
 
 
+@_gc_paused()
 def replace_seat(inv: Invitation, reason: str) -> list[int]:
     """Take the next eligible expert of the specialty from the draw's reserve order (audited)."""
     req = _lock_request(inv.request_id)
@@ -1153,6 +1176,7 @@ def record_no_show(actor: User, inv: Invitation) -> CreditRecord:
 # ---------------------------------------------------------------- after the evaluation starts
 
 
+@_gc_paused()
 def publish_salts(req: DrawRequest) -> None:
     """At the evaluation start: publish every draw's salts, so anyone can map leaves to experts."""
     req = _lock_request(req.id)
