@@ -65,7 +65,10 @@ def build_library(n_experts: int, rng: random.Random) -> dict:
         "suppliers": [accounts.create_org(f"供应商{i}", OrgKind.SUPPLIER, home) for i in range(50)],
     }
     agency = accounts.create_user("bench_agency", "代理", "bench-pass-1", [Role.AGENCY_STAFF], home, org=orgs["agency"])
-    supervisor = accounts.create_user("bench_sup", "监督", "bench-pass-1", [Role.SUPERVISOR], home, org=orgs["finance"])
+    # a provincial supervisor: they oversee every scope the bench draws in (county, city, province)
+    supervisor = accounts.create_user(
+        "bench_sup", "监督", "bench-pass-1", [Role.SUPERVISOR], "330000", org=orgs["finance"]
+    )
     leaves = [code for code, _, parent in SPECIALTIES if parent]
     party_ids = [orgs["purchaser"].id, *(s.id for s in orgs["suppliers"])]
     experts, specialties, relations, leave_rows, credits = [], [], [], [], []
