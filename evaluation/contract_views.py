@@ -27,8 +27,9 @@ def contract_labels() -> dict:
 @bp.get("/")
 def index():
     to_draft = [(a, *contracts.context_of(a)[2:]) for a in contracts.awards_to_draft(current_user)]
-    return render_template("evaluation/contracts.html", rows=contracts.contracts_for(current_user),
-                           to_draft=to_draft, money=money, clock=clock)
+    rows = [(c, contracts.document_of(c), contracts.awaits_signature_of(current_user, c))
+            for c in contracts.contracts_for(current_user)]
+    return render_template("evaluation/contracts.html", rows=rows, to_draft=to_draft, money=money, clock=clock)
 
 
 @bp.route("/award/<int:award_id>/draft", methods=["GET", "POST"])

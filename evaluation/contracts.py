@@ -98,6 +98,13 @@ def party_of(user: User | None, contract: Contract) -> str | None:
     return None
 
 
+def awaits_signature_of(user: User | None, contract: Contract) -> bool:
+    """Whether the contract waits for this user's side to sign."""
+    party = party_of(user, contract)
+    return bool(party and contract.status in (ContractStatus.DRAFT, ContractStatus.SIGNING)
+                and party not in {s.party for s in contract.signatures})
+
+
 def may_draft(user: User, project) -> bool:
     return bool(user and user.is_authenticated and (
         (user.has_role(Role.PURCHASER) and user.org_id == project.purchaser_org_id)

@@ -123,9 +123,7 @@ def _open_contract_items(user: User) -> list[dict]:
               "url": url_for("contracts.draft", award_id=award.id)}
              for award, project, lot in ((a, *contracts.context_of(a)[2:]) for a in contracts.awards_to_draft(user))]
     for contract in contracts.contracts_for(user):
-        party = contracts.party_of(user, contract)
-        if contract.status.value in ("draft", "signing") and party and party not in {s.party for s in
-                                                                                   contract.signatures}:
+        if contracts.awaits_signature_of(user, contract):
             items.append({"title": contract.number, "note": str(_l("待本方签署")), "at": contract.due_at,
                           "url": url_for("contracts.detail", contract_id=contract.id)})
     return items
