@@ -5,7 +5,8 @@ Each round creates a draw request, commits the filtered pool (salted leaves, exc
 event) and draws with a supervisor's number; "draw ms" is commit + draw, "verify ms" recomputes the
 draw from its audit events with the standalone verifier. Each round is rolled back, so every round
 sees the same library. SQLite in a temporary folder, or the database in DATABASE_URL (its tables
-are dropped and rebuilt). The last line is JSON.
+are dropped and rebuilt: give it a database of its own, not the one tests run in). The last line
+is JSON.
 
     .venv/bin/python bench/draw_bench.py [--experts 100000] [--rounds 30] [--scope county|city|province]
 """
