@@ -9,6 +9,8 @@ users' known TOTP secrets at moved clocks):
   challenge (with an evidence file) answered by the agency, and its complaint waiting for 泰顺县财政局
   (log in as caijian: 投诉处理); the contract, drafted by caigou1 from the records and signed with its
   key, waits for the winning supplier's signature (its demo key file, in the browser);
+- 泰顺县教育局学生直饮水设备采购: finished six weeks ago, the contract signed by caigou1 and the winner
+  with their keys and its notice published: the project is closed (已结束);
 - the tender demo's opened 校园安防监控设备 tender gets a confirmed committee from the draw, so the
   agency (daili) can open its evaluation room live from 网上评审; gys2's bid there has a unit price
   with its decimal point misplaced, so the room shows an Art 59 correction for the chair to send.
@@ -17,7 +19,7 @@ Price corrections (87号令 Art 59): in the scoring room, gys2's 开标一览表
 but 壹佰贰拾肆万伍仟元整 in words; the committee corrected it to ¥1,245,000.00 and gys2 confirmed it
 during the review (its 评审澄清 page shows the request and the answer).
 
-The two evaluated projects are real tenders, made through tender's services: created and published
+The three evaluated projects are real tenders, made through tender's services: created and published
 with a tender document three weeks before their deadline, bids sealed with the demo suppliers' key
 files (instance/demo-keys) and submitted with receipts, opened at the deadline by the sweep's own steps
 (submission closed, the time vault's shares released, bids opened into the opening record). Their
@@ -40,6 +42,7 @@ from evaluation import service
 
 A_EXPERTS = (5, 4, 1, 6, 7)       # the first is elected chair
 B_EXPERTS = (13, 14, 15, 16, 18)
+C_EXPERTS = (21, 22, 23, 24, 25)
 
 
 def _code(user) -> str:
@@ -193,27 +196,35 @@ def _challenge_and_complaint(users: dict, award, start_b, now) -> None:
                               [("付款凭证说明.txt", io.BytesIO("演示：付款凭证与合同金额不符。\n".encode()))])
 
 
-def _contract_signed_by_the_purchaser(users: dict, award, now) -> None:
-    """caigou1 drafts the contract from the records and signs it with its own key (written to
-    instance/demo-keys/caigou1.key); the winning supplier signs it in the browser with its demo key."""
+def _sign(user, key_kind: str, contract) -> None:
+    """`user` signs the contract's digest with its demo key file (instance/demo-keys/<username>.key)."""
     import crypto
     from crypto.encoding import b64u_encode
     from evaluation import contracts
     from tender.demo import demo_keys
 
-    purchaser = users["caigou1"]
-    clock.clock.set(now - timedelta(hours=20))
+    signature = crypto.sign_document(demo_keys(user, key_kind).signing, bytes.fromhex(contract.sha256))
+    contracts.sign_contract(user, contract.id, contract.sha256, b64u_encode(signature))
+
+
+def _contract(purchaser, award, place: str, *, winner=None):
+    """The purchaser drafts the contract from the records and signs it with its own key; with `winner`,
+    the winning supplier signs too and the contract concludes (notice published, project closed)."""
+    from evaluation import contracts
+
     contract = contracts.draft_contract(purchaser, award.id, {
-        "performance_place": "泰顺县罗阳镇中心小学（送货上门并安装）",
+        "performance_place": place,
         "performance_period": "合同签订后 30 日内交货安装完毕",
         "payment": "安装验收合格后 15 个工作日内支付合同金额的 95%，余款 5% 于质保期满无质量问题后付清",
         "acceptance": "按招标文件第三章技术要求逐项验收，采购人组织验收小组出具验收书",
         "warranty": "整体质保三年，质保期内 24 小时响应、72 小时内上门维修",
-        "purchaser_contact": "总务处 林老师 0577-6758xxxx"})
-    pair = demo_keys(purchaser, "signer")
+        "purchaser_contact": "总务处 0577-6758xxxx"})
     _tick(600)
-    signature = crypto.sign_document(pair.signing, bytes.fromhex(contract.sha256))
-    contracts.sign_contract(purchaser, contract.id, contract.sha256, b64u_encode(signature))
+    _sign(purchaser, "signer", contract)
+    if winner is not None:
+        _tick(3600)
+        _sign(winner, "supplier", contract)
+    return contract
 
 
 @seeder("evaluation")
@@ -234,22 +245,21 @@ def seed_evaluation(context: dict) -> None:
     for project in opened[:1]:
         _committee_draw(context, project, (8, 10, 11, 12, 20), real_now - timedelta(minutes=5))
     db.session.flush()
-    print("  演示评审 Demo evaluations: 评分中（zj01 待评分）, 已完成并发布结果公告（质疑已答复，投诉待 caijian 受理）;"
-          " daili 可开启校园安防项目的评审室")
+    print("  演示评审 Demo evaluations: 评分中（zj01 待评分）, 已完成并发布结果公告（质疑已答复，投诉待 caijian 受理，"
+          "合同待中标人签署）, 已签订合同并结束; daili 可开启校园安防项目的评审室")
 
 
-def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> list[int]:
-    """Seed the two evaluated projects; returns their ids."""
-    real_now = now
-    # B: finished ten days ago, signed, awarded, result notice out.
-    start_b = now - timedelta(days=10, hours=2)
-    project_b, lot_b = _project(context, "泰顺县罗阳镇中心小学课桌椅采购",
-                                orgs["purchasers"][0], "学生课桌椅及教师办公桌椅",
-                                [(0, 386_000_00), (1, 372_500_00), (3, 399_800_00), (5, 381_200_00)], start_b)
-    _committee_draw(context, project_b, B_EXPERTS, start_b + timedelta(hours=1))
-    clock.clock.set(start_b + timedelta(hours=1, minutes=5))
-    cid = _run_to_scoring(context, lot_b, B_EXPERTS)
-    members = [users[f"zj{n:02d}"] for n in B_EXPERTS]
+def _evaluated_and_awarded(context: dict, title: str, purchaser_org, purchaser, lot_name: str, bids: list[tuple],
+                           experts: tuple[int, ...], start, *, dissent: str | None = None):
+    """A tender opened at `start`, evaluated by these experts that day (the first chairs; the last signs
+    `dissent`, if any), the report sent, the first candidate confirmed and the result published within
+    three days. Returns (project, award)."""
+    users = context["users"]
+    project, lot = _project(context, title, purchaser_org, lot_name, bids, start)
+    _committee_draw(context, project, experts, start + timedelta(hours=1))
+    clock.clock.set(start + timedelta(hours=1, minutes=5))
+    cid = _run_to_scoring(context, lot, experts)
+    members = [users[f"zj{n:02d}"] for n in experts]
     _tick(900)
     for i, user in enumerate(members):
         service.submit_scores(user, cid, _sheet(cid, i), _code(user))
@@ -262,17 +272,39 @@ def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> list[int]:
     report = service.accept_summary(members[0], cid)
     _tick(600)
     for i, user in enumerate(members):
-        dissent = "认为第二名投标人的售后服务方案优于第一名，技术分应更高" if i == 4 else None
-        service.sign_report(user, report.id, _code(user), dissent=dissent)
+        service.sign_report(user, report.id, _code(user), dissent=dissent if i == len(members) - 1 else None)
         _tick(120)
-    clock.clock.set(start_b + timedelta(days=1))
+    clock.clock.set(start + timedelta(days=1))
     award = service.send_report(users["daili"], cid)
-    clock.clock.set(start_b + timedelta(days=2))
-    service.confirm_winner(users["caigou1"], award.id, report.candidates[0].id)
-    clock.clock.set(start_b + timedelta(days=3))
+    clock.clock.set(start + timedelta(days=2))
+    service.confirm_winner(purchaser, award.id, report.candidates[0].id)
+    clock.clock.set(start + timedelta(days=3))
     service.publish_result(users["daili"], award.id)
+    return project, award
+
+
+def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> list[int]:
+    """Seed the three evaluated projects; returns their ids."""
+    real_now = now
+    # C: finished six weeks ago, contract signed by both parties and published: the project is closed.
+    start_c = now - timedelta(days=45)
+    _project_c, award_c = _evaluated_and_awarded(
+        context, "泰顺县教育局学生直饮水设备采购", orgs["purchasers"][0], users["caigou1"], "学校直饮水设备及安装",
+        [(2, 268_000_00), (3, 255_600_00), (5, 271_900_00)], C_EXPERTS, start_c)
+    clock.clock.set(start_c + timedelta(days=12))
+    winner = next(u for name, u in sorted(users.items()) if name.startswith("gys")
+                  and u.org_id == service.award_recipients(award_c)[0])
+    _contract(users["caigou1"], award_c, "泰顺县各中小学（送货上门并安装）", winner=winner)
+
+    # B: finished ten days ago, signed, awarded, result notice out.
+    start_b = now - timedelta(days=10, hours=2)
+    project_b, award = _evaluated_and_awarded(
+        context, "泰顺县罗阳镇中心小学课桌椅采购", orgs["purchasers"][0], users["caigou1"], "学生课桌椅及教师办公桌椅",
+        [(0, 386_000_00), (1, 372_500_00), (3, 399_800_00), (5, 381_200_00)], B_EXPERTS, start_b,
+        dissent="认为第二名投标人的售后服务方案优于第一名，技术分应更高")
     _challenge_and_complaint(users, award, start_b, real_now)
-    _contract_signed_by_the_purchaser(users, award, real_now)
+    clock.clock.set(real_now - timedelta(hours=20))
+    _contract(users["caigou1"], award, "泰顺县罗阳镇中心小学（送货上门并安装）")
 
     # A: in progress, scoring; two of five have submitted.
     start_a = real_now - timedelta(hours=3)
@@ -293,4 +325,4 @@ def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> list[int]:
     third = next(bid for bid, _line in service.opened_bids(committee) if bid.org_id == orgs["suppliers"][4].id)
     service.ask_clarification(users[f"zj{A_EXPERTS[0]:02d}"], cid, third.id,
                               "请说明所投设备在温州市范围内的售后服务网点、工程师人数及故障响应时间。", minutes=24 * 60)
-    return [project_b.id, project_a.id]
+    return [_project_c.id, project_b.id, project_a.id]

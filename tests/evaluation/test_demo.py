@@ -67,4 +67,9 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     contract = contracts.contract_of(award)  # drafted and signed by caigou1, waiting for the winner
     assert contract.status.value == "signing" and [s.party for s in contract.signatures] == ["purchaser"]
     assert contract.due_at > contract.signatures[0].signed_at
+    closed = rooms["泰顺县教育局学生直饮水设备采购"]  # both signed: notice out, lot and project closed
+    signed = contracts.contract_of(service.award_of(closed))
+    assert signed.status.value == "signed" and {s.party for s in signed.signatures} == {"purchaser", "supplier"}
+    assert service._project(closed).status.value == "closed" and service._lot(closed).status.value == "contracted"
+    assert db.session.get(Notice, signed.notice_id).kind.value == "contract"
     assert clock.now() == clock.now()  # the seed left the test clock as it was
