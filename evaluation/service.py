@@ -274,6 +274,20 @@ def _draw_request_for(project_id: int, lot_id: int):
         (r for r in candidates if r.lot_id is None), None)
 
 
+def _require_full_draw(req) -> None:
+    """The committee is the size the draw asked for (87号令 Art 47): every seat confirmed. A seat still
+    open (an expert declined or did not answer and the replacement has not confirmed) holds the room."""
+    from expert_draw.models import Invitation, InvitationStatus, RequestStatus
+
+    if req.status is RequestStatus.COMPLETE:
+        return
+    required = req.primary_total + len(req.hand_picks)
+    confirmed = db.session.scalar(select(func.count()).select_from(Invitation).where(
+        Invitation.request_id == req.id, Invitation.status == InvitationStatus.CONFIRMED))
+    raise Conflict(f"专家抽取尚未完成：应到 {required} 人，已确认 {confirmed} 人。请等待补抽的专家确认后再开启评审。",
+                   code="draw_incomplete", details={"required": required, "confirmed": confirmed})
+
+
 def seat_confirmed(committee: Committee) -> list[CommitteeMember]:
     """Seat every confirmed invitation of the committee's draw not seated yet (first seating, replacements)."""
     from expert_draw.models import Invitation, InvitationKind, InvitationStatus
@@ -326,6 +340,7 @@ def open_evaluation(user: User, lot_id: int, *, purchaser_rep_id: int | None = N
     now = clock.now()
     if now < req.evaluation_start_at:
         raise Conflict("评审开始时间未到，专家名单仍处于保密状态。", code="evaluation_not_started")
+    _require_full_draw(req)
     rep = None
     if purchaser_rep_id is not None:
         rep = db.session.get(User, purchaser_rep_id)

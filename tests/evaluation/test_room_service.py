@@ -97,6 +97,24 @@ def test_open_needs_the_agency_and_the_evaluation_start(room, clock):
         service.open_evaluation(room.agency, room.lot.id)
 
 
+def test_open_needs_every_seat_of_the_draw_confirmed(room, clock):
+    from core.db import db
+    from evaluation import service
+    from evaluation.models import Committee
+    from expert_draw.models import InvitationStatus, RequestStatus
+
+    invitation = room.request.invitations[0]  # an expert declined; the replacement has not confirmed yet
+    invitation.status, invitation.decline_reason = InvitationStatus.DECLINED, "临时出差"
+    room.request.status = RequestStatus.DRAWN
+    db.session.commit()
+    clock.advance(timedelta(minutes=31))
+    with pytest.raises(Conflict) as exc:
+        service.open_evaluation(room.agency, room.lot.id)
+    assert exc.value.code == "draw_incomplete" and exc.value.details["confirmed"] == 3
+    db.session.rollback()
+    assert db.session.scalar(select(Committee)) is None
+
+
 def test_conflict_leaves_and_is_replaced_through_the_draw(room, clock):
     from core.db import db
     from evaluation import service
