@@ -111,6 +111,7 @@ def room(app_ctx, region, clock, make_user, app):
 def published(room, clock):
     """The room run through to a published result (Friday 27 November 2026): three experts score, sign,
     the purchaser confirms the first candidate, the agency publishes. Returns the award."""
+    from evaluation_helpers import declare_and_elect, review_all_pass
     from tests_helpers import totp_code
 
     from core.db import db
@@ -119,18 +120,8 @@ def published(room, clock):
     clock.advance(timedelta(minutes=31))
     committee = service.open_evaluation(room.agency, room.lot.id)
     cid = committee.id
-    for user in room.experts[:3]:
-        service.sign_declaration(user, cid, conflict=False)
-    service.sign_declaration(room.experts[3], cid, conflict=True, note="近三年曾在投标人处任职")
-    chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
-    for user in room.experts[:2]:
-        service.vote_chair(user, cid, chair.id)
-    service.start_review(room.experts[0], cid)
-    for user in room.experts[:3]:
-        for stage, reqs in service.requirements_of(committee).items():
-            service.submit_review(user, cid, stage, [{"bid_id": b.id, "requirement": r, "passed": True}
-                                                     for b in room.bids for r in reqs])
-    service.finish_review(room.experts[0], cid)
+    declare_and_elect(room, cid)
+    review_all_pass(room, cid)
     clock.advance(timedelta(seconds=31))
     sheet = {str(b.id): {"技术": "40", "商务": "12"} for b in room.bids}
     for user in room.experts[:3]:

@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from evaluation_helpers import declare_and_elect, review_all_pass
 from tests_helpers import login
 
 WORDS_WRONG = {"price_words": "玖拾贰万伍仟元整"}  # bid 2 reads 920,000.00 in figures: the words prevail
@@ -34,17 +35,8 @@ def _reviewed(room, clock):
     clock.advance(timedelta(minutes=31))
     committee = service.open_evaluation(room.agency, room.lot.id)
     cid = committee.id
-    for user in room.experts[:3]:
-        service.sign_declaration(user, cid, conflict=False)
-    service.sign_declaration(room.experts[3], cid, conflict=True, note="回避")
-    chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
-    service.vote_chair(room.experts[0], cid, chair.id)
-    service.vote_chair(room.experts[1], cid, chair.id)
-    service.start_review(room.experts[0], cid)
-    for user in room.experts[:3]:
-        for stage, reqs in service.requirements_of(committee).items():
-            service.submit_review(user, cid, stage, [{"bid_id": b.id, "requirement": r, "passed": True}
-                                                     for b in room.bids for r in reqs])
+    declare_and_elect(room, cid)
+    review_all_pass(room, cid, finish=False)
     db.session.commit()
     return cid
 

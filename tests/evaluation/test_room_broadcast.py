@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+from evaluation_helpers import declare_and_elect, review_all_pass
 from tests_helpers import totp_code
 
 
@@ -16,19 +17,8 @@ def _open_to_scoring(room, clock) -> int:
 
     clock.advance(timedelta(minutes=31))
     cid = service.open_evaluation(room.agency, room.lot.id).id
-    for user in room.experts[:3]:
-        service.sign_declaration(user, cid, conflict=False)
-    service.sign_declaration(room.experts[3], cid, conflict=True, note="近三年曾在投标人处任职")
-    committee = service.get_committee(cid)
-    chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
-    service.vote_chair(room.experts[0], cid, chair.id)
-    service.vote_chair(room.experts[1], cid, chair.id)
-    service.start_review(room.experts[0], cid)
-    for user in room.experts[:3]:
-        for stage, reqs in service.requirements_of(committee).items():
-            service.submit_review(user, cid, stage, [{"bid_id": b.id, "requirement": r, "passed": True}
-                                                     for b in room.bids for r in reqs])
-    service.finish_review(room.experts[0], cid)
+    declare_and_elect(room, cid)
+    review_all_pass(room, cid)
     db.session.commit()
     return cid
 

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from evaluation_helpers import declare_and_elect, review_all_pass
 from tests_helpers import login, totp_code
 
 
@@ -36,21 +37,9 @@ def _no_inline(html: str) -> None:
 
 def _to_scoring(room, clock, cid):
     from core.db import db
-    from evaluation import service
 
-    for user in room.experts[:3]:
-        service.sign_declaration(user, cid, conflict=False)
-    service.sign_declaration(room.experts[3], cid, conflict=True, note="近三年曾在投标人处任职")
-    committee = service.get_committee(cid)
-    chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
-    service.vote_chair(room.experts[0], cid, chair.id)
-    service.vote_chair(room.experts[1], cid, chair.id)
-    service.start_review(room.experts[0], cid)
-    for user in room.experts[:3]:
-        for stage, reqs in service.requirements_of(committee).items():
-            service.submit_review(user, cid, stage, [{"bid_id": b.id, "requirement": r, "passed": True}
-                                                     for b in room.bids for r in reqs])
-    service.finish_review(room.experts[0], cid)
+    declare_and_elect(room, cid)
+    review_all_pass(room, cid)
     db.session.commit()
 
 
@@ -253,13 +242,7 @@ def test_bidder_answers_a_clarification_from_its_own_page(room, client, clock, s
     from evaluation import service
 
     cid = _open(room, clock)
-    for user in room.experts[:3]:
-        service.sign_declaration(user, cid, conflict=False)
-    service.sign_declaration(room.experts[3], cid, conflict=True, note="回避")
-    committee = service.get_committee(cid)
-    chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
-    service.vote_chair(room.experts[0], cid, chair.id)
-    service.vote_chair(room.experts[1], cid, chair.id)
+    declare_and_elect(room, cid)
     service.start_review(room.experts[0], cid)
     item = service.ask_clarification(room.experts[0], cid, room.bids[1].id, "请说明交货期是否包含安装调试。")
     db.session.commit()
