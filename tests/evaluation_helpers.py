@@ -33,3 +33,23 @@ def review_all_pass(room, cid: int, *, finish: bool = True):
     if finish:
         service.finish_review(room.experts[0], cid)
     return committee
+
+
+def as_user(client, user, clock) -> None:
+    """Switch the test client to `user` (logged in through the pages); the clock moves on so a TOTP code
+    is never reused."""
+    from datetime import timedelta
+
+    from tests_helpers import login
+
+    clock.advance(timedelta(seconds=31))
+    client.post("/logout")
+    assert login(client, user).status_code == 302
+
+
+def no_inline(html: str) -> None:
+    """The page keeps the strict CSP: no inline script, style or event handler."""
+    import re
+
+    assert "<style" not in html and " style=" not in html and " onclick=" not in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"

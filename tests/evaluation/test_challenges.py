@@ -7,23 +7,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 from datetime import timedelta
 
 import pytest
+from evaluation_helpers import as_user, no_inline
 from sqlalchemy import select
-from tests_helpers import login
-
-
-def _as(client, user, clock):
-    clock.advance(timedelta(seconds=31))
-    client.get("/logout")
-    assert login(client, user).status_code == 302
-
-
-def _no_inline(html: str) -> None:
-    assert "<style" not in html and " style=" not in html and " onclick=" not in html
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
 
 
 def _stored_files(app) -> list:
@@ -147,7 +135,7 @@ def test_evidence_downloads_only_for_challenger_agency_purchaser_and_the_regions
     allowed = [room.suppliers[1], room.agency, room.purchaser, room.supervisor]
     refused = [room.suppliers[0], room.suppliers[2], room.outsider, room.experts[0], elsewhere]
     for user in allowed + refused:
-        _as(client, user, clock)
+        as_user(client, user, clock)
         for url in (f"/evaluation/evidence/{file_id}", f"/api/v1/evaluation/evidence/{file_id}"):
             r = client.get(url)
             status, data, disposition = r.status_code, r.data, r.headers.get("Content-Disposition", "")
@@ -169,26 +157,26 @@ def test_a_bidder_files_with_files_from_the_award_page_and_the_agency_answers(ro
     from evaluation import challenges
     from evaluation.models import Award
 
-    _as(client, room.suppliers[2], clock)
+    as_user(client, room.suppliers[2], clock)
     page = client.get("/evaluation/clarifications").get_data(as_text=True)
     assert f"/evaluation/awards/{published.id}/challenges" in page
     page = client.get(f"/evaluation/awards/{published.id}/challenges").get_data(as_text=True)
     assert "提出质疑" in page and 'type="file"' in page and "multiple" in page
-    _no_inline(page)
+    no_inline(page)
     r = client.post(f"/evaluation/awards/{published.id}/challenge", content_type="multipart/form-data",
                     data={"text": "评分畸高畸低未复核",
                           "files": [(io.BytesIO(b"a"), "a.txt"), (io.BytesIO(b"bb"), "b.txt")]},
                     follow_redirects=True)
     html = r.get_data(as_text=True)
     assert "质疑已提交" in html and "a.txt" in html and "b.txt" in html
-    _no_inline(html)
+    no_inline(html)
     row = challenges.challenges_of(published)[0]
     assert len(row.files) == 2
     # the API: the same filing, with stable error codes
     r = client.post(f"/api/v1/evaluation/awards/{published.id}/challenges", content_type="multipart/form-data",
                     data={"text": ""})
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "challenge_invalid"
-    _as(client, room.agency, clock)
+    as_user(client, room.agency, clock)
     r = client.post(f"/api/v1/evaluation/challenges/{row.id}/answer",
                     json={"answer": "经核实，评分无误。", "upheld": False})
     assert r.status_code == 200 and r.get_json()["upheld"] is False

@@ -6,23 +6,11 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from datetime import timedelta
 
 import pytest
+from evaluation_helpers import as_user, no_inline
 from sqlalchemy import select
-from tests_helpers import login
-
-
-def _as(client, user, clock):
-    clock.advance(timedelta(seconds=31))
-    client.get("/logout")
-    assert login(client, user).status_code == 302
-
-
-def _no_inline(html: str) -> None:
-    assert "<style" not in html and " style=" not in html and " onclick=" not in html
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
 
 
 def _supervisor_of(make_user, code: str, name: str, parent: str = "330300"):
@@ -231,10 +219,10 @@ def test_through_the_pages_and_the_api(room, published, client, clock, make_user
     from evaluation.models import Award
 
     challenge = _challenge(room, published)
-    _as(client, room.suppliers[1], clock)
+    as_user(client, room.suppliers[1], clock)
     page = client.get(f"/evaluation/awards/{published.id}/challenges").get_data(as_text=True)
     assert "向财政部门投诉" in page and "2026-12-29" in page
-    _no_inline(page)
+    no_inline(page)
     r = client.post(f"/evaluation/challenges/{challenge.id}/complaint", content_type="multipart/form-data",
                     data={"facts": "代理机构未核实合同原件", "requests": "请求认定中标无效",
                           "files": [(io.BytesIO(b"scan"), "合同扫描件.pdf")]}, follow_redirects=True)
@@ -245,18 +233,18 @@ def test_through_the_pages_and_the_api(room, published, client, clock, make_user
     assert r.status_code == 403 and r.get_json()["error"]["code"] == "not_finance"
 
     neighbour = _supervisor_of(make_user, "330328", "文成县")
-    _as(client, neighbour, clock)
+    as_user(client, neighbour, clock)
     page = client.get("/evaluation/complaints").get_data(as_text=True)
     assert "代理机构未核实合同原件" not in page and "本地区暂无投诉" in page
     r = client.post(f"/api/v1/evaluation/complaints/{complaint.id}/decide", json={"decision": "x", "upheld": False})
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "complaint_not_found"
     assert client.get("/api/v1/evaluation/complaints").get_json() == {"complaints": []}
 
-    _as(client, room.supervisor, clock)
+    as_user(client, room.supervisor, clock)
     assert "投诉处理" in client.get("/").get_data(as_text=True)  # dashboard panel and navigation
     page = client.get("/evaluation/complaints").get_data(as_text=True)
     assert "代理机构未核实合同原件" in page and "受理" in page
-    _no_inline(page)
+    no_inline(page)
     r = client.post(f"/evaluation/complaints/{complaint.id}/accept", data={"suspend": "1"}, follow_redirects=True)
     assert "投诉已受理" in r.get_data(as_text=True) and "采购活动暂停至" in r.get_data(as_text=True)
     blocked = client.get(f"/api/v1/evaluation/awards/{published.id}/challenges").get_json()["blocked"]
@@ -271,10 +259,10 @@ def test_through_the_pages_and_the_api(room, published, client, clock, make_user
     assert body["status"] == "upheld" and body["remedy"] == "void_award" and len(body["files"]) == 1
     db.session.expire_all()
     assert db.session.get(Award, published.id).status.value == "voided"
-    _as(client, room.agency, clock)  # the room shows the challenge and where its complaint stands
+    as_user(client, room.agency, clock)  # the room shows the challenge and where its complaint stands
     cid = service.committee_for_lot(published.lot_id).id
     page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
     assert f"投诉 #{complaint.id}：投诉成立" in page and "证据.txt" in page
-    _no_inline(page)
+    no_inline(page)
     payload = json.loads(client.get(f"/api/v1/evaluation/awards/{published.id}/challenges").data)
     assert payload["challenges"][0]["complaint"]["status"] == "upheld" and payload["blocked"] is None

@@ -9,8 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from evaluation_helpers import declare_and_elect, review_all_pass
-from tests_helpers import login
+from evaluation_helpers import as_user, declare_and_elect, review_all_pass
 
 WORDS_WRONG = {"price_words": "玖拾贰万伍仟元整"}  # bid 2 reads 920,000.00 in figures: the words prevail
 LINES_WRONG = {"price_words": "玖拾伍万元整",       # bid 3: 950,000.00, but its lines add up to 940,000.00
@@ -97,10 +96,6 @@ def _confirm(sign_answer, user, item, confirmed: bool):
     return service.answer_price_correction(user, item.id, confirmed, sign_answer(user, item, confirmed=confirmed))
 
 
-def _as(client, user, clock):
-    clock.advance(timedelta(seconds=31))
-    client.get("/logout")
-    assert login(client, user).status_code == 302
 
 
 def test_bidders_confirm_from_their_page_and_the_api_and_the_corrected_prices_are_evaluated(room, client, clock,
@@ -111,7 +106,7 @@ def test_bidders_confirm_from_their_page_and_the_api_and_the_corrected_prices_ar
     from evaluation.models import BidEvaluation
 
     cid = _reviewed(room, clock)
-    _as(client, room.experts[0], clock)  # the chair sees the corrections and sends them from the room
+    as_user(client, room.experts[0], clock)  # the chair sees the corrections and sends them from the room
     page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
     assert "报价修正" in page and "以大写金额为准" in page and "将报价修正发给投标人确认" in page
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page) and " style=" not in page
@@ -122,13 +117,13 @@ def test_bidders_confirm_from_their_page_and_the_api_and_the_corrected_prices_ar
     words, lines = asked[room.bids[1].id], asked[room.bids[2].id]
     assert words.kind.value == "price_correction" and words.due_at == clock.now() + timedelta(minutes=30)
 
-    _as(client, room.suppliers[0], clock)  # another bidder can neither see nor confirm it
+    as_user(client, room.suppliers[0], clock)  # another bidder can neither see nor confirm it
     assert "925,000.00" not in client.get("/evaluation/clarifications").get_data(as_text=True)
     client.post(f"/evaluation/clarifications/{words.id}/price", data={"confirmed": "1"})
     db.session.expire_all()
     assert db.session.get(type(words), words.id).answered_at is None
 
-    _as(client, room.suppliers[1], clock)
+    as_user(client, room.suppliers[1], clock)
     page = client.get("/evaluation/clarifications").get_data(as_text=True)
     assert "报价修正确认" in page and "修正后的投标报价为¥925,000.00" in page and "确认修正后的报价" in page
     assert client.post(f"/evaluation/clarifications/{words.id}", data={"answer": "好"}).status_code == 404
@@ -138,7 +133,7 @@ def test_bidders_confirm_from_their_page_and_the_api_and_the_corrected_prices_ar
     again = client.post(f"/evaluation/clarifications/{words.id}/price", data={"confirmed": "0"}, follow_redirects=True)
     assert "已答复，不能更改" in again.get_data(as_text=True)
 
-    _as(client, room.suppliers[2], clock)
+    as_user(client, room.suppliers[2], clock)
     text = client.post(f"/api/v1/evaluation/clarifications/{lines.id}/answer",
                        json={"answer": "同意", "signature": "x"})
     assert text.status_code == 422 and text.get_json()["error"]["code"] == "answer_by_confirming"

@@ -4,12 +4,11 @@ and the Socket.IO namespace refuses strangers and tells the room about changes a
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
-from evaluation_helpers import declare_and_elect, review_all_pass
-from tests_helpers import login, totp_code
+from evaluation_helpers import as_user, declare_and_elect, no_inline, review_all_pass
+from tests_helpers import totp_code
 
 
 def _open(room, clock):
@@ -22,17 +21,8 @@ def _open(room, clock):
     return committee.id
 
 
-def _as(client, user, clock):
-    clock.advance(timedelta(seconds=31))
-    client.get("/logout")
-    response = login(client, user)
-    assert response.status_code == 302
 
 
-def _no_inline(html: str) -> None:
-    assert "<style" not in html
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
-    assert " style=" not in html and " onclick=" not in html
 
 
 def _to_scoring(room, clock, cid):
@@ -50,21 +40,21 @@ def _sheet(room, tech="40", biz="12"):
 def test_room_pages_render_for_each_role_without_inline_code(room, client, clock):
     cid = _open(room, clock)
     for user in (room.agency, room.experts[0], room.supervisor):
-        _as(client, user, clock)
+        as_user(client, user, clock)
         page = client.get(f"/evaluation/{cid}")
         assert page.status_code == 200, user
         html = page.get_data(as_text=True)
         assert "网上评审室" in html and "js/evaluation/room.js" in html
-        _no_inline(html)
+        no_inline(html)
         index = client.get("/evaluation/")
         assert index.status_code == 200 and "评审室" in index.get_data(as_text=True)
         dashboard = client.get("/dashboard")
         assert dashboard.status_code == 200
         assert "评审" in dashboard.get_data(as_text=True)
-    _as(client, room.suppliers[0], clock)
+    as_user(client, room.suppliers[0], clock)
     assert client.get(f"/evaluation/{cid}").status_code == 403
     assert client.get("/evaluation/clarifications").status_code == 200
-    _as(client, room.outsider, clock)
+    as_user(client, room.outsider, clock)
     assert client.get(f"/evaluation/{cid}").status_code == 403
 
 
@@ -74,17 +64,17 @@ def test_declaration_vote_and_review_through_the_forms(room, client, clock):
 
     cid = _open(room, clock)
     for user in room.experts[:3]:
-        _as(client, user, clock)
+        as_user(client, user, clock)
         r = client.post(f"/evaluation/{cid}/act/declare", data={"conflict": "0"})
         assert r.status_code == 302
     committee = service.get_committee(cid)
     chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
     for user in room.experts[:2]:
-        _as(client, user, clock)
+        as_user(client, user, clock)
         client.post(f"/evaluation/{cid}/act/vote", data={"candidate_id": str(chair.id)})
-    _as(client, room.experts[3], clock)
+    as_user(client, room.experts[3], clock)
     client.post(f"/evaluation/{cid}/act/declare", data={"conflict": "1", "note": "配偶在投标人处任职"})
-    _as(client, room.experts[0], clock)
+    as_user(client, room.experts[0], clock)
     client.post(f"/evaluation/{cid}/act/start_review")
     db.session.expire_all()
     committee = service.get_committee(cid)
@@ -116,7 +106,7 @@ def test_permission_table_over_the_api(room, client, clock, who, stage, reads_bi
     user = {"agency": room.agency, "supervisor": room.supervisor, "purchaser": room.purchaser,
             "supplier": room.suppliers[0], "outsider": room.outsider, "member": room.experts[1],
             "conflicted": room.experts[3]}[who]
-    _as(client, user, clock)
+    as_user(client, user, clock)
     bid = room.bids[0].id
     r = client.get(f"/api/v1/evaluation/committees/{cid}/bids/{bid}/files/技术响应.txt")
     assert (r.status_code == 200) is reads_bids, r.get_data(as_text=True)[:200]
@@ -134,7 +124,7 @@ def test_scores_secret_over_the_api_and_step_up_required(room, client, clock):
     cid = _open(room, clock)
     _to_scoring(room, clock, cid)
     a, b = room.experts[0], room.experts[1]
-    _as(client, a, clock)
+    as_user(client, a, clock)
     r = client.post(f"/api/v1/evaluation/committees/{cid}/scores", json={"scores": _sheet(room), "totp": "000000"})
     assert r.status_code == 401 and r.get_json()["error"]["code"] == "totp_invalid"
     r = client.post(f"/api/v1/evaluation/committees/{cid}/scores", json={"scores": _sheet(room)})
@@ -145,11 +135,11 @@ def test_scores_secret_over_the_api_and_step_up_required(room, client, clock):
     assert r.status_code == 200, r.get_data(as_text=True)
     assert r.get_json()["entries"] == 6 and len(r.get_json()["progress"]["scoring"]) == 1
     assert len(client.get(f"/api/v1/evaluation/committees/{cid}/state").get_json()["scores"]) == 6
-    _as(client, b, clock)
+    as_user(client, b, clock)
     state = client.get(f"/api/v1/evaluation/committees/{cid}/state").get_json()
     assert (state["scores"] == [] and state["progress"]["scoring"] == [state["members"][0]["id"]]) or \
         len(state["progress"]["scoring"]) == 1
-    _as(client, room.agency, clock)
+    as_user(client, room.agency, clock)
     state = client.get(f"/api/v1/evaluation/committees/{cid}/state").get_json()
     assert state["scores"] == []
     r = client.post(f"/api/v1/evaluation/committees/{cid}/scores",
@@ -207,16 +197,16 @@ def test_award_and_contract_through_the_pages(room, client, clock):
 
     cid = _open(room, clock)
     report = _completed(room, clock, cid)
-    _as(client, room.purchaser, clock)
+    as_user(client, room.purchaser, clock)
     assert client.get(f"/evaluation/{cid}").status_code == 200  # completed: the purchaser may look
-    _as(client, room.agency, clock)
+    as_user(client, room.agency, clock)
     page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
     assert "将评审报告送交采购人" in page
-    _no_inline(page)
+    no_inline(page)
     client.post(f"/evaluation/{cid}/act/send_report")
     award = service.award_of(service.get_committee(cid))
     assert award.status.value == "pending"
-    _as(client, room.purchaser, clock)
+    as_user(client, room.purchaser, clock)
     page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
     assert "确定中标（成交）供应商" in page and "供应商1有限公司" in page
     pdf = client.get(f"/api/v1/evaluation/committees/{cid}/report.pdf")
@@ -227,10 +217,10 @@ def test_award_and_contract_through_the_pages(room, client, clock):
                     follow_redirects=True)
     assert "须说明理由" in r.get_data(as_text=True)
     client.post(f"/evaluation/{cid}/act/confirm", data={"award_id": award.id, "candidate_id": report.candidates[0].id})
-    _as(client, room.agency, clock)
+    as_user(client, room.agency, clock)
     client.post(f"/evaluation/{cid}/act/publish", data={"award_id": award.id})
     assert client.get("/notices").status_code == 200
-    _as(client, room.purchaser, clock)
+    as_user(client, room.purchaser, clock)
     page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
     assert f"/contracts/award/{award.id}/draft" in page  # the contract itself: test_contracts.py
     kinds = sorted(n.kind.value for n in db.session.query(Notice).all())
@@ -246,13 +236,13 @@ def test_bidder_answers_a_clarification_from_its_own_page(room, client, clock, s
     service.start_review(room.experts[0], cid)
     item = service.ask_clarification(room.experts[0], cid, room.bids[1].id, "请说明交货期是否包含安装调试。")
     db.session.commit()
-    _as(client, room.suppliers[0], clock)
+    as_user(client, room.suppliers[0], clock)
     assert "交货期" not in client.get("/evaluation/clarifications").get_data(as_text=True)
     assert client.post(f"/evaluation/clarifications/{item.id}", data={"answer": "x"}).status_code == 302
-    _as(client, room.suppliers[1], clock)
+    as_user(client, room.suppliers[1], clock)
     page = client.get("/evaluation/clarifications").get_data(as_text=True)
     assert "交货期" in page
-    _no_inline(page)
+    no_inline(page)
     assert "签名密钥" in page and "answer-sign.js" not in page  # no key registered yet: told to make one
     text = "包含安装调试，\r\n交货期30日。"  # as a browser posts a textarea
     r = client.post(f"/evaluation/clarifications/{item.id}", data={"answer": text, "signature": "x"},
@@ -279,10 +269,10 @@ def test_ratings_after_the_evaluation_feed_the_expert_credit(room, client, clock
     _completed(room, clock, cid)
     committee = service.get_committee(cid)
     member = next(m for m in committee.members if m.user_id == room.experts[1].id)
-    _as(client, room.agency, clock)
+    as_user(client, room.agency, clock)
     page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
     assert "评价" in page
-    _no_inline(page)
+    no_inline(page)
     r = client.post(f"/evaluation/{cid}/act/rate_expert", data={"member_id": member.id, "score": "2",
                                                                 "misconduct": "1"}, follow_redirects=True)
     assert "须写明事实" in r.get_data(as_text=True)
@@ -293,11 +283,11 @@ def test_ratings_after_the_evaluation_feed_the_expert_credit(room, client, clock
     assert "已评价过" in r.get_data(as_text=True)
     credit = db.session.scalars(select(CreditRecord)).all()
     assert len(credit) == 1 and credit[0].kind.value == "misconduct"
-    _as(client, room.experts[1], clock)
+    as_user(client, room.experts[1], clock)
     client.post(f"/evaluation/{cid}/act/rate_agency", data={"score": "4", "note": "组织有序"})
     assert len(service.ratings_of(committee)["agency"]) == 1
     clock.advance(timedelta(days=10))  # past the five working days
-    _as(client, room.experts[2], clock)
+    as_user(client, room.experts[2], clock)
     r = client.post(f"/evaluation/{cid}/act/rate_agency", data={"score": "4"}, follow_redirects=True)
     assert "评价期限" in r.get_data(as_text=True)
 
@@ -323,20 +313,20 @@ def test_a_challenge_in_time_upheld_voids_the_award(room, client, clock):
 
     cid = _open(room, clock)
     award = _published(room, clock, cid)
-    _as(client, room.outsider, clock)
+    as_user(client, room.outsider, clock)
     r = client.post(f"/evaluation/awards/{award.id}/challenge", data={"text": "x"}, follow_redirects=True)
     assert "只有本标项的投标人" in r.get_data(as_text=True)
-    _as(client, room.suppliers[1], clock)
+    as_user(client, room.suppliers[1], clock)
     page = client.get("/evaluation/clarifications").get_data(as_text=True)
     assert "对采购结果提出质疑" in page
-    _no_inline(page)
+    no_inline(page)
     r = client.post(f"/evaluation/awards/{award.id}/challenge",
                     data={"text": "中标人的业绩证明与事实不符",
                           "files": [(io.BytesIO("合同编号 HT-2025-01".encode()), "合同.txt")]},
                     content_type="multipart/form-data", follow_redirects=True)
     assert "质疑已提交" in r.get_data(as_text=True)
     challenge = challenges.challenges_of(award)[0]
-    _as(client, room.agency, clock)
+    as_user(client, room.agency, clock)
     page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
     assert "中标人的业绩证明与事实不符" in page
     r = client.post(f"/evaluation/{cid}/act/answer_challenge",
@@ -378,10 +368,10 @@ def test_agency_opens_the_room_from_the_index_with_a_purchaser_rep(room, client,
     from evaluation import service
 
     clock.advance(timedelta(minutes=31))
-    _as(client, room.agency, clock)
+    as_user(client, room.agency, clock)
     page = client.get("/evaluation/").get_data(as_text=True)
     assert "开启评审室" in page and room.purchaser.name in page
-    _no_inline(page)
+    no_inline(page)
     r = client.post(f"/evaluation/lots/{room.lot.id}/open", data={"purchaser_rep_id": str(room.purchaser.id)})
     assert r.status_code == 302
     db.session.expire_all()
@@ -402,10 +392,10 @@ def test_the_room_page_renders_at_every_stage_for_every_role(room, client, clock
     def look(stage):
         assert service.get_committee(cid).status.value == stage
         for user in viewers:
-            _as(client, user, clock)
+            as_user(client, user, clock)
             page = client.get(f"/evaluation/{cid}")
             assert page.status_code == 200, (stage, user.username)
-            _no_inline(page.get_data(as_text=True))
+            no_inline(page.get_data(as_text=True))
 
     look("declaring")
     _to_scoring(room, clock, cid)
