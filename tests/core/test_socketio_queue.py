@@ -41,3 +41,26 @@ def test_folder_queue_fans_out_to_every_listener(tmp_path):
 def test_no_manager_without_embedded_queue():
     assert socketio_queue.client_manager({"SOCKETIO_MESSAGE_QUEUE": "redis://x"}) is None
     assert socketio_queue.client_manager({"SOCKETIO_MESSAGE_QUEUE": ""}) is None
+
+
+def test_listeners_starting_together_all_bind(tmp_path):
+    """kombu creates the fan-out table on the first bind without a lock: eight listeners binding at once
+    on a fresh folder each wrote a table of one and all but one went deaf. The table exists first now."""
+    import json
+
+    config = {"SOCKETIO_MESSAGE_QUEUE": socketio_queue.EMBEDDED_URL, "SOCKETIO_QUEUE_FOLDER": str(tmp_path / "q")}
+    managers = [socketio_queue.client_manager(config) for _ in range(8)]
+    start = threading.Barrier(len(managers))
+
+    def bind(manager):
+        start.wait()
+        with manager._connection() as connection:
+            manager._queue().bind(connection).declare()
+
+    threads = [threading.Thread(target=bind, args=(m,)) for m in managers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    table = json.loads((tmp_path / "q" / "control" / f"{socketio_queue.CHANNEL}.exchange").read_text())
+    assert len(table) == len(managers)
