@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from core import clock
 from core.db import db
 from core.errors import Forbidden, NotFound, ValidationError
-from evaluation import challenges, complaints, contracts, events, evidence, notices, report_pdf, service
+from evaluation import challenges, complaints, contracts, events, evidence, letters, notices, report_pdf, service
 from evaluation.models import Award, Committee, EvaluationClarification, EvaluationReport, ScoreFlag
 from evaluation.schemas import (
     AnswerIn,
@@ -339,6 +339,32 @@ def void(data: dict, award_id: int):
     award = service.void_award(current_user, award_id, data["reason"])
     db.session.commit()
     return _award_out(award)
+
+
+def _letter_out(letter) -> dict:
+    return {"id": letter.id, "award_id": letter.award_id, "org_id": letter.org_id, "kind": letter.kind.value,
+            "sha256": letter.sha256, "issued_at": letter.issued_at.isoformat(),
+            "url": f"/api/v1/evaluation/letters/{letter.id}.pdf"}
+
+
+@blp.get("/awards/<int:award_id>/letters")
+def award_letters(award_id: int):
+    """The award notice and result letters of a published award this user may read (a bidder: its own)."""
+    award = db.session.get(Award, award_id)
+    rows = letters.visible_letters(current_user, award) if award is not None else []
+    if award is None or not (rows or challenges.can_view(current_user, award)):
+        raise NotFound("定标记录不存在。", code="award_not_found")
+    return {"award_id": award.id, "status": award.status.value, "letters": [_letter_out(r) for r in rows]}
+
+
+@blp.get("/letters/<int:letter_id>.pdf")
+def letter_file(letter_id: int):
+    """One letter's PDF: its organisation, the agency, the purchaser, the region's supervisors, the admin."""
+    letter = letters.letter_for(current_user, letter_id)
+    response = send_file(letters.absolute(letter), mimetype="application/pdf",
+                         download_name=letters.download_name(letter))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _contract_out(contract) -> dict:

@@ -46,6 +46,7 @@ from tender.transitions import EvalMethod
 __all__ = [
     "AgencyRating",
     "Award",
+    "AwardLetter",
     "BidEvaluation",
     "Candidate",
     "ChairVote",
@@ -61,6 +62,7 @@ __all__ = [
     "EvidenceFile",
     "ExpertRating",
     "FlagResolution",
+    "LetterKind",
     "PriceCorrectionRecord",
     "ReportSignature",
     "Review",
@@ -413,6 +415,31 @@ class Award(db.Model):
         CheckConstraint("status <> 'contracted' OR contracted_at IS NOT NULL", name="contracted_has_time"),
         CheckConstraint("status <> 'voided' OR (voided_at IS NOT NULL AND void_reason IS NOT NULL)",
                         name="voided_explained"),
+    )
+
+
+class LetterKind(enum.StrEnum):
+    AWARD = "award"    # 中标（成交）通知书, to the winner
+    RESULT = "result"  # 采购结果通知书, to each other bidder
+
+
+class AwardLetter(db.Model):
+    """The letter one bidder received when the award was published (87号令 Art 69): the award notice to
+    the winner, a result letter with its own evaluation to each other bidder. Kept as issued, also after
+    the award is void (a new award issues new letters)."""
+
+    __tablename__ = "evaluation_award_letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[int] = mapped_column(ForeignKey("evaluation_award.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    kind: Mapped[LetterKind] = mapped_column(enum_column(LetterKind, "evaluation_letter_kind"))
+    path: Mapped[str] = mapped_column(String(300))  # relative to FILE_STORE/evaluation (report_pdf.store)
+    sha256: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("award_id", "org_id", name="uq_evaluation_award_letter_award_org"),
     )
 
 

@@ -69,16 +69,20 @@ def report_sent(award_id: int) -> None:
 
 
 def award_published(award_id: int) -> None:
-    from evaluation.models import Award
-    from evaluation.service import award_recipients
+    """Each bidder is sent a link to its own letter: the award notice to the winner, the result letter
+    (with its own evaluation) to each other bidder."""
+    from evaluation.letters import letters_of
+    from evaluation.models import Award, LetterKind
 
     award = db.session.get(Award, award_id)
-    winner, others = award_recipients(award)
-    _send({"title": "中标（成交）通知", "body": "贵单位被确定为中标（成交）供应商，请按通知书签订合同。",
-           "level": "success", "url": "/notices"}, org_ids=[winner])
-    if others:
-        _send({"title": "采购结果通知", "body": "本项目评审结果已公告，详见结果公告。", "level": "info",
-               "url": "/notices"}, org_ids=others)
+    for letter in letters_of(award):
+        url = f"/evaluation/letters/{letter.id}.pdf"
+        if letter.kind is LetterKind.AWARD:
+            _send({"title": "中标（成交）通知书", "level": "success", "url": url,
+                   "body": "贵单位被确定为中标（成交）供应商，请按通知书在 30 日内签订合同。"}, org_ids=[letter.org_id])
+        else:
+            _send({"title": "采购结果通知书", "level": "info", "url": url,
+                   "body": "本项目评审结果已公告，通知书载明贵单位的评审结果。"}, org_ids=[letter.org_id])
 
 
 def contract_drafted(contract_id: int) -> None:

@@ -1527,8 +1527,10 @@ def result_notice_body(committee: Committee, award: Award) -> str:
 
 
 def publish_result(user: User, award_id: int) -> Award:
-    """The agency publishes the result notice (public) within the period; the award notice goes to the
-    winner and result letters to the others (notify after commit: `award_recipients`)."""
+    """The agency publishes the result notice (public) within the period; the award notice PDF goes to the
+    winner and a result letter PDF with its own evaluation to each other bidder (`evaluation.letters`,
+    same transaction; the notices after commit link each organisation to its letter)."""
+    from evaluation import letters
     from tender.transitions import NoticeKind
 
     award, committee = _get_award(award_id)
@@ -1541,6 +1543,7 @@ def publish_result(user: User, award_id: int) -> Award:
     due = deadlines.due_date(deadlines.Step.RESULT_NOTICE, clock.to_local(award.confirmed_at).date())
     record("evaluation.result_published", award, {"notice": notice.id, "bid": award.candidate.bid_id,
                                                   "late": clock.to_local(clock.now()).date() > due})
+    letters.issue(committee, award)
     return award
 
 

@@ -19,7 +19,7 @@ from core import clock, money
 from core.db import db
 from core.errors import DomainError, ValidationError, settle_refusal
 from core.i18n import N_
-from evaluation import challenges, complaints, events, evidence, notices, service
+from evaluation import challenges, complaints, events, evidence, letters, notices, service
 from evaluation.models import Award, Committee, CommitteeMember, EvaluationClarification
 from evaluation.visibility import Action, can
 
@@ -137,7 +137,9 @@ def room(committee_id: int):
         deadline_state=service.award_deadline_state(award) if award else None, files=files, prices=prices,
         ratings=service.ratings_of(committee) if committee.status.value in ("completed", "failed") else None,
         challenges=challenges.challenges_of_lot(committee.lot_id), complaint_of=complaints.complaint_of,
-        complaint_zh=complaints.STATUS_ZH, remedies=challenges.REMEDIES)
+        complaint_zh=complaints.STATUS_ZH, remedies=challenges.REMEDIES,
+        award_letters=letters.visible_letters(current_user, award) if award is not None else [],
+        letter_names=letters.bidder_names(committee))
 
 
 # ---------------------------------------------------------------- actions (forms)
@@ -287,7 +289,8 @@ def award_challenges(award_id: int):
         is_bidder=challenges.is_bidder(current_user, committee), today=clock.to_local(clock.now()).date(),
         complaint_of=complaints.complaint_of, complaint_due=complaints.complaint_due,
         complaint_zh=complaints.STATUS_ZH, remedies=challenges.REMEDIES, max_files=evidence.MAX_FILES,
-        max_mb=evidence.MAX_FILE_BYTES // 1024 // 1024)
+        max_mb=evidence.MAX_FILE_BYTES // 1024 // 1024, letters=letters.visible_letters(current_user, award),
+        letter_names=letters.bidder_names(committee))
 
 
 @bp.post("/awards/<int:award_id>/challenge")
@@ -318,6 +321,19 @@ def complaint(challenge_id: int):
     notices.complaint_filed(filed.id)
     flash(_("投诉已提交财政部门，财政部门将在 5 个工作日内决定是否受理。"), "success")
     return redirect(target)
+
+
+@bp.get("/letters/<int:letter_id>.pdf")
+def letter_file(letter_id: int):
+    """An award notice or result letter, for its organisation, the agency, the purchaser, the region's
+    supervisors and the admin (anyone else: not found)."""
+    from flask import send_file
+
+    letter = letters.letter_for(current_user, letter_id)
+    response = send_file(letters.absolute(letter), mimetype="application/pdf",
+                         download_name=letters.download_name(letter))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/evidence/<int:file_id>")
