@@ -106,10 +106,7 @@ def letter_data(committee: Committee, award: Award) -> list[dict]:
 
 # ---------------------------------------------------------------- the PDF
 
-def _text(value) -> str:
-    """User-written text, safe inside a ReportLab Paragraph (which reads a little XML)."""
-    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("\n", "<br/>"))
+_text = report_pdf.escape  # user-written text in a Paragraph; `report_pdf.table` escapes its string cells
 
 
 def title_of(data: dict) -> str:
@@ -127,9 +124,9 @@ def _outcome_story(data: dict, style: dict) -> list:
         story.append(Paragraph("贵单位的投标（响应）经评审委员会评审，被认定为无效投标（响应），未进入评审排序。理由如下：",
                                body))
         rows = [["审查阶段", "未通过的要求", "理由"]]
-        rows += [[STAGE_ZH.get(f["stage"], f["stage"]), _text(f["requirement"]), _text("；".join(f["reasons"]) or "—")]
+        rows += [[STAGE_ZH.get(f["stage"], f["stage"]), f["requirement"], "；".join(f["reasons"]) or "—"]
                  for f in outcome["failures"]]
-        rows += [["—", "—", _text(r)] for r in outcome["reasons"]]
+        rows += [["—", "—", r] for r in outcome["reasons"]]
         story.append(report_pdf.table(rows, [30, 55, 95]))
     elif status == "not_evaluated":
         story.append(Paragraph("开标时未能读出贵单位的有效报价，贵单位的投标未进入评审。", body))
@@ -167,10 +164,9 @@ def render(data: dict) -> bytes:
         story += [Paragraph(f"　　贵单位参加的{subject}的采购活动，经评审委员会评审，并经采购人"
                             f"{_text(data['purchaser'])}依法确定，贵单位为{word}供应商。", body),
                   Spacer(1, 2 * mm),
-                  report_pdf.table([["项目", "内容"], ["项目名称", _text(project["title"])],
-                                    ["项目编号", _text(project["code"])],
-                                    ["标项", f"{lot['number']}　{_text(lot['name'])}"],
-                                    [f"{word}供应商", _text(winner["name"])], [f"{word}金额", price]], [40, 140]),
+                  report_pdf.table([["项目", "内容"], ["项目名称", project["title"]], ["项目编号", project["code"]],
+                                    ["标项", f"{lot['number']}　{lot['name']}"],
+                                    [f"{word}供应商", winner["name"]], [f"{word}金额", price]], [40, 140]),
                   Spacer(1, 2 * mm),
                   Paragraph(f"　　请贵单位自本通知书发出之日起 30 日内（{data['contract_due']} 前），"
                             f"按照采购文件和贵单位的投标（响应）文件与采购人签订政府采购合同（《政府采购法》第四十六条）。"
@@ -181,7 +177,7 @@ def render(data: dict) -> bytes:
                             f"现将结果及贵单位的评审情况通知如下。", body)]
         story += _outcome_story(data, style)
         story += [Paragraph(f"二、{word}结果", h2),
-                  report_pdf.table([["项目", "内容"], [f"{word}供应商", _text(winner["name"])],
+                  report_pdf.table([["项目", "内容"], [f"{word}供应商", winner["name"]],
                                     [f"{word}金额", price]], [40, 140])]
         if data["challenge_due"]:
             story += [Paragraph("三、质疑", h2),

@@ -38,6 +38,13 @@ def store(relative: str, data: bytes) -> Path:
     return path
 
 
+def escape(value) -> str:
+    """Text someone typed (a name, a reason), safe inside a ReportLab Paragraph, which reads a little XML:
+    a `<` or `&` in it would otherwise break the PDF or turn into markup."""
+    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\n", "<br/>"))
+
+
 def _yuan(value) -> str:
     if value is None:
         return ""
@@ -60,13 +67,14 @@ def styles() -> dict:
 
 
 def table(rows, widths):
-    """A gridded table with a shaded header row; text cells wrap (widths in millimetres)."""
+    """A gridded table with a shaded header row; text cells wrap (widths in millimetres). String cells are
+    plain text (escaped here); a cell with markup is passed as a Paragraph."""
     from reportlab.lib import colors
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     cell = styles()["cell"]
-    t = Table([[Paragraph(str(c), cell) if isinstance(c, str) else c for c in row] for row in rows],
+    t = Table([[Paragraph(escape(c), cell) if isinstance(c, str) else c for c in row] for row in rows],
               colWidths=[w * mm for w in widths], repeatRows=1)
     t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8.5), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
@@ -93,8 +101,9 @@ def render(committee, report, contents: dict) -> bytes:
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
                             bottomMargin=15 * mm, title=f"{project.code} 评审报告", invariant=1)
-    story = [Paragraph(f"{project.title}<br/>标项{lot.number}（{lot.name}）评审报告", title), Spacer(1, 4 * mm),
-             Paragraph(f"项目编号：{project.code}　报告版本：第{report.version}版　生成时间："
+    story = [Paragraph(f"{escape(project.title)}<br/>标项{lot.number}（{escape(lot.name)}）评审报告", title),
+             Spacer(1, 4 * mm),
+             Paragraph(f"项目编号：{escape(project.code)}　报告版本：第{report.version}版　生成时间："
                        f"{clock.format_local(report.generated_at)}（北京时间）", body),
              Paragraph("一、评审委员会成员", h2),
              table([["序号", "姓名", "职务", "备注"]] +
@@ -124,7 +133,7 @@ def render(committee, report, contents: dict) -> bytes:
     else:
         story.append(Paragraph("无。", body))
     for c in contents["price_corrections"]:
-        story.append(Paragraph(f"{bidder(c['bidder'])}：{c['message']}", body))
+        story.append(Paragraph(escape(f"{bidder(c['bidder'])}：{c['message']}"), body))
     story.append(Paragraph("五、评审价格与价格分", h2))
     story.append(table([["投标人", "投标报价（元）", "价格扣除", "评审价格（元）", "价格分"]] +
                        [[bidder(p["bidder"]), _yuan(p["price_fen"]), f"{p['deduction_percent']}%",
@@ -146,14 +155,14 @@ def render(committee, report, contents: dict) -> bytes:
                        [[str(r["rank"]), bidder(r["bidder"]), r["total"] or "—", _yuan(r["price"]),
                          "是" if r["tied"] else ""] for r in contents["ranking"]], [15, 75, 25, 40, 25]))
     cands = "、".join(f"第{i}名 {bidder(c['bidder'])}" for i, c in enumerate(contents["candidates"], start=1))
-    story.append(Paragraph(f"推荐的中标（成交）候选人：{cands or '无'}", body))
+    story.append(Paragraph(escape(f"推荐的中标（成交）候选人：{cands or '无'}"), body))
     if contents["needs_tie_break"]:
         story.append(Paragraph("注：候选人排名存在并列，须按招标文件规定的方式确定。", body))
     story.append(Paragraph("八、评审委员会成员意见", h2))
     dissent_lines = [f"{members.get(str(p['member']), p['member'])}：" + "；".join(d["reasons"] for d in p["dissents"])
                      for p in contents["positions"] if p["position"] == "dissent"]
-    story.append(Paragraph("持不同意见的成员及理由：" + ("　".join(dissent_lines) if dissent_lines else "无")
-                           + "。未签署不同意见的成员视为同意评审结论。", body))
+    story.append(Paragraph(escape("持不同意见的成员及理由：" + ("　".join(dissent_lines) if dissent_lines else "无")
+                                  + "。未签署不同意见的成员视为同意评审结论。"), body))
     story += [Spacer(1, 6 * mm),
               Paragraph("本报告由标云平台根据评审委员会在网上评审室中的记录生成。各成员以动态口令确认签署，"
                         "签署记录（含本文件的 SHA-256 摘要）写入不可篡改的审计日志。", body)]

@@ -53,6 +53,12 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     assert report_pdf.absolute(report.pdf_path).read_bytes().startswith(b"%PDF")
     award = db.session.scalar(select(Award).where(Award.lot_id == done.lot_id))
     assert award.status.value == "notified"
+    from evaluation import letters
+
+    issued = letters.letters_of(award)  # the award notice to the winner, a result letter to each other bidder
+    assert sorted(r.org_id for r in issued) == sorted(b.org_id for b, _line in service.opened_bids(done))
+    assert [r.org_id for r in issued if r.kind.value == "award"] == [service.award_recipients(award)[0]]
+    assert all(letters.absolute(r).read_bytes().startswith(b"%PDF") for r in issued)
     assert db.session.scalar(select(Notice).where(Notice.kind == "result")) is not None
     from evaluation import challenges, complaints, evidence
 
