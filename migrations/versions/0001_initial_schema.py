@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 10:43:49.763774
+Create Date: 2026-11-27 11:19:18.107731
 
 """
 from alembic import op
@@ -1093,6 +1093,23 @@ def upgrade():
         batch_op.create_index('ix_evaluation_award_one_live', ['lot_id'], unique=True, sqlite_where=sa.text("status <> 'voided'"), postgresql_where=sa.text("status <> 'voided'"))
         batch_op.create_index(batch_op.f('ix_evaluation_award_status'), ['status'], unique=False)
 
+    op.create_table('evaluation_award_letter',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('award_id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('award', 'result', name='evaluation_letter_kind', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('path', sa.String(length=300), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('issued_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['award_id'], ['evaluation_award.id'], name=op.f('fk_evaluation_award_letter_award_id_evaluation_award'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_evaluation_award_letter_org_id_org')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evaluation_award_letter')),
+    sa.UniqueConstraint('award_id', 'org_id', name='uq_evaluation_award_letter_award_org')
+    )
+    with op.batch_alter_table('evaluation_award_letter', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evaluation_award_letter_award_id'), ['award_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_evaluation_award_letter_org_id'), ['org_id'], unique=False)
+
     op.create_table('evaluation_challenge',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('award_id', sa.Integer(), nullable=False),
@@ -1263,6 +1280,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_evaluation_challenge_award_id'))
 
     op.drop_table('evaluation_challenge')
+    with op.batch_alter_table('evaluation_award_letter', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evaluation_award_letter_org_id'))
+        batch_op.drop_index(batch_op.f('ix_evaluation_award_letter_award_id'))
+
+    op.drop_table('evaluation_award_letter')
     with op.batch_alter_table('evaluation_award', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evaluation_award_status'))
         batch_op.drop_index('ix_evaluation_award_one_live', sqlite_where=sa.text("status <> 'voided'"), postgresql_where=sa.text("status <> 'voided'"))
