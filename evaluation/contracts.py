@@ -340,12 +340,15 @@ def void_contract(award: Award) -> Contract | None:
 
 # ---------------------------------------------------------------- lists
 
-def contracts_for(user: User) -> list[Contract]:
-    """The contracts this user drafts, signs or oversees, newest first."""
+def contracts_for(user: User, *, open_only: bool = False) -> list[Contract]:
+    """The contracts this user drafts, signs or oversees, newest first; `open_only`: those not yet
+    signed by both (the next-deadline bar asks on every page, so it reads only these)."""
     from tender.models import Bid, Lot, Project
 
     stmt = (select(Contract).join(Lot, Lot.id == Contract.lot_id).join(Project, Project.id == Lot.project_id)
             .order_by(Contract.id.desc()).limit(200))
+    if open_only:
+        stmt = stmt.where(Contract.status.in_([ContractStatus.DRAFT, ContractStatus.SIGNING]))
     if user.has_role(Role.ADMIN):
         return list(db.session.scalars(stmt))
     if user.has_role(Role.SUPERVISOR):

@@ -122,7 +122,7 @@ def _open_contract_items(user: User) -> list[dict]:
               "at": service._end_of_local_day(contracts.contract_due(award)),
               "url": url_for("contracts.draft", award_id=award.id)}
              for award, project, lot in ((a, *contracts.context_of(a)[2:]) for a in contracts.awards_to_draft(user))]
-    for contract in contracts.contracts_for(user):
+    for contract in contracts.contracts_for(user, open_only=True):
         if contracts.awaits_signature_of(user, contract):
             items.append({"title": contract.number, "note": str(_l("待本方签署")), "at": contract.due_at,
                           "url": url_for("contracts.detail", contract_id=contract.id)})
