@@ -53,3 +53,27 @@ def no_inline(html: str) -> None:
 
     assert "<style" not in html and " style=" not in html and " onclick=" not in html
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
+
+
+def sign_report(room, clock, report) -> None:
+    """The three experts sign the report, each with a fresh TOTP code."""
+    from datetime import timedelta
+
+    from tests_helpers import totp_code
+
+    from evaluation import service
+
+    clock.advance(timedelta(seconds=31))
+    for user in room.experts[:3]:
+        service.sign_report(user, report.id, totp_code(user))
+
+
+def publish_first_candidate(room, cid: int, report):
+    """The agency sends the signed report, the purchaser confirms the first candidate, the agency publishes
+    the result. Returns the award."""
+    from evaluation import service
+
+    award = service.send_report(room.agency, cid)
+    service.confirm_winner(room.purchaser, award.id, report.candidates[0].id)
+    service.publish_result(room.agency, award.id)
+    return award

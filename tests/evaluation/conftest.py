@@ -111,7 +111,7 @@ def room(app_ctx, region, clock, make_user, app):
 def published(room, clock):
     """The room run through to a published result (Friday 27 November 2026): three experts score, sign,
     the purchaser confirms the first candidate, the agency publishes. Returns the award."""
-    from evaluation_helpers import declare_and_elect, review_all_pass
+    from evaluation_helpers import declare_and_elect, publish_first_candidate, review_all_pass, sign_report
     from tests_helpers import totp_code
 
     from core.db import db
@@ -128,12 +128,8 @@ def published(room, clock):
         service.submit_scores(user, cid, sheet, totp_code(user))
     service.start_summary(room.experts[0], cid)
     report = service.accept_summary(room.experts[0], cid)
-    clock.advance(timedelta(seconds=31))
-    for user in room.experts[:3]:
-        service.sign_report(user, report.id, totp_code(user))
-    award = service.send_report(room.agency, cid)
-    service.confirm_winner(room.purchaser, award.id, report.candidates[0].id)
-    service.publish_result(room.agency, award.id)
+    sign_report(room, clock, report)
+    award = publish_first_candidate(room, cid, report)
     db.session.commit()
     return award
 

@@ -14,7 +14,14 @@ import zlib
 from datetime import timedelta
 
 import pytest
-from evaluation_helpers import as_user, declare_and_elect, no_inline, review_all_pass
+from evaluation_helpers import (
+    as_user,
+    declare_and_elect,
+    no_inline,
+    publish_first_candidate,
+    review_all_pass,
+    sign_report,
+)
 from sqlalchemy import select
 
 
@@ -171,12 +178,8 @@ def _publish(room, clock, *, fail: int | None = None, reason: str = ""):
             service.submit_scores(user, cid, sheet, totp_code(user))
         service.start_summary(room.experts[0], cid)
     report = service.accept_summary(room.experts[0], cid)
-    clock.advance(timedelta(seconds=31))
-    for user in room.experts[:3]:
-        service.sign_report(user, report.id, totp_code(user))
-    award = service.send_report(room.agency, cid)
-    service.confirm_winner(room.purchaser, award.id, report.candidates[0].id)
-    service.publish_result(room.agency, award.id)
+    sign_report(room, clock, report)
+    award = publish_first_candidate(room, cid, report)
     db.session.commit()
     return award
 

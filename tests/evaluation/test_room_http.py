@@ -7,7 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from evaluation_helpers import as_user, declare_and_elect, no_inline, review_all_pass
+from evaluation_helpers import (
+    as_user,
+    declare_and_elect,
+    no_inline,
+    publish_first_candidate,
+    review_all_pass,
+    sign_report,
+)
 from tests_helpers import totp_code
 
 
@@ -182,9 +189,7 @@ def _completed(room, clock, cid):
         service.submit_scores(user, cid, _sheet(room), totp_code(user))
     service.start_summary(room.experts[0], cid)
     report = service.accept_summary(room.experts[0], cid)
-    clock.advance(timedelta(seconds=31))
-    for user in room.experts[:3]:
-        service.sign_report(user, report.id, totp_code(user))
+    sign_report(room, clock, report)
     db.session.commit()
     return report
 
@@ -294,12 +299,8 @@ def test_ratings_after_the_evaluation_feed_the_expert_credit(room, client, clock
 
 def _published(room, clock, cid):
     from core.db import db
-    from evaluation import service
 
-    report = _completed(room, clock, cid)
-    award = service.send_report(room.agency, cid)
-    service.confirm_winner(room.purchaser, award.id, report.candidates[0].id)
-    service.publish_result(room.agency, award.id)
+    award = publish_first_candidate(room, cid, _completed(room, clock, cid))
     db.session.commit()
     return award
 
