@@ -25,6 +25,12 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
 
     app = current_app._get_current_object()
     from core import socketio_queue
+    from core.schema import SchemaBehind, ensure_schema_current
+
+    try:
+        ensure_schema_current(app)
+    except SchemaBehind as exc:
+        raise click.ClickException(str(exc)) from exc
 
     socketio_queue.reset_embedded_queue(app.config)
     worker = None

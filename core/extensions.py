@@ -4,6 +4,7 @@ Module-level objects so feature packages import them without importing the facto
 """
 
 from celery import Celery, Task
+from celery.signals import worker_init
 from flask import Flask
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -48,4 +49,22 @@ def init_celery(app: Flask) -> Celery:
     )
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    celery_app.flask_app = app  # type: ignore[attr-defined]  # for the worker's start-up check below
     return celery_app
+
+
+@worker_init.connect
+def _refuse_a_database_behind_the_code(sender: object = None, **_: object) -> None:
+    """A worker on a database behind the code stops at once, with the command to run.
+
+    Celery logs and swallows an Exception raised by a signal handler, so the refusal is a SystemExit.
+    """
+    from core.schema import SchemaBehind, ensure_schema_current
+
+    flask_app = getattr(getattr(sender, "app", None), "flask_app", None)
+    if flask_app is None:
+        return
+    try:
+        ensure_schema_current(flask_app)
+    except SchemaBehind as exc:
+        raise SystemExit(str(exc)) from exc

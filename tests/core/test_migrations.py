@@ -44,3 +44,102 @@ def test_migrations_match_models(tmp_path, migration_url):
         db.engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
     assert head == 0
+
+
+def test_one_head():
+    """Two engineers adding a revision on the same parent make two heads; `flask db upgrade` then refuses."""
+    from core.schema import code_heads
+
+    heads = code_heads()
+    assert len(heads) == 1, f"more than one Alembic head: {heads}; point one revision's down_revision at the other"
+
+
+def _revisions_from_base() -> list[str]:
+    from core.schema import script_directory
+
+    return [rev.revision for rev in reversed(list(script_directory().walk_revisions()))]
+
+
+def test_upgrade_keeps_rows_made_at_every_earlier_revision(tmp_path, migration_url):
+    """A database someone keeps: rows written at the baseline survive every later revision, step by step."""
+    from flask_migrate import upgrade as upgrade_to
+
+    revisions = _revisions_from_base()
+    assert revisions[0] == "0001"
+    app = make_test_app(tmp_path, SQLALCHEMY_DATABASE_URI=migration_url, TESTING=True)
+    with app.app_context():
+        upgrade_to(revision=revisions[0])
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO region (code, name, level, parent_code) VALUES "
+                              "('330000', '浙江省', 'province', NULL), ('330329', '泰顺县', 'county', '330000')"))
+        for revision in revisions[1:]:
+            upgrade_to(revision=revision)
+            with db.engine.connect() as conn:
+                kept = conn.execute(text("SELECT code, name FROM region ORDER BY code")).all()
+                at = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            assert [tuple(row) for row in kept] == [("330000", "浙江省"), ("330329", "泰顺县")], revision
+            assert at == revision
+        db.engine.dispose()
+
+
+def test_schema_state_tells_behind_from_current(tmp_path):
+    from core.schema import SchemaBehind, code_heads, ensure_schema_current, schema_state
+
+    app = make_test_app(tmp_path, TESTING=True)
+    with app.app_context():
+        state = schema_state(db.engine)
+        assert not state.is_current and state.current == () and not state.has_tables  # empty database
+        with pytest.raises(SchemaBehind, match="flask --app wsgi db upgrade"):
+            ensure_schema_current(app)
+        upgrade()
+        assert schema_state(db.engine).current == code_heads()
+        ensure_schema_current(app)
+        with db.engine.begin() as conn:  # a database left at a revision the code has moved past
+            conn.execute(text("UPDATE alembic_version SET version_num = '0000_older'"))
+        assert not schema_state(db.engine).is_current
+        with pytest.raises(SchemaBehind, match="0000_older"):
+            ensure_schema_current(app)
+        db.engine.dispose()
+
+
+def test_tables_made_by_create_all_are_accepted(tmp_path):
+    """The tests and benchmarks build the schema from the models: not behind, so servers start on it."""
+    from core.schema import ensure_schema_current, schema_state
+
+    app = make_test_app(tmp_path, TESTING=True)
+    with app.app_context():
+        db.create_all()
+        assert schema_state(db.engine).created_without_alembic
+        ensure_schema_current(app)
+        db.engine.dispose()
+
+
+def _env_on(tmp_path):
+    import secrets
+
+    instance = tmp_path / "instance"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "FILE_STORE") and not k.startswith("BIAOYUN_")}
+    env.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}", "SECRET_KEY": secrets.token_hex(16),
+                "BIAOYUN_INSTANCE_PATH": str(instance), "FILE_STORE": str(instance / "files"),
+                "BIAOYUN_AUDIT_KEY_PATH": str(instance / "keys" / "audit.pem"), "FLASK_APP": "wsgi"})
+    return env
+
+
+@pytest.mark.parametrize("command", [
+    ["-m", "flask", "--app", "wsgi", "serve", "--no-worker", "--port", "0"],
+    ["-m", "celery", "-A", "wsgi:celery", "worker", "--pool=solo", "--without-heartbeat", "--without-gossip",
+     "--without-mingle", "--loglevel=error"],
+], ids=["flask-serve", "celery-worker"])
+def test_processes_refuse_a_database_behind_the_code(tmp_path, command):
+    import subprocess
+    import sys
+
+    from core.config import ROOT
+
+    env = _env_on(tmp_path)
+    env["BIAOYUN_CELERY_BROKER_URL"] = f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+    done = subprocess.run([sys.executable, *command], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode != 0
+    assert "flask --app wsgi db upgrade" in done.stdout + done.stderr
