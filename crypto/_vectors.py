@@ -1,7 +1,8 @@
-"""Builds ``crypto/vectors/v1.json``, the deterministic vectors other implementations check.
+"""Builds ``crypto/vectors/v1.json`` and ``v2.json``, the deterministic vectors other implementations check.
 
-Run ``python -m crypto._vectors > crypto/vectors/v1.json``; the tests rebuild the vectors
-and compare, so the file and the code cannot drift apart.
+Run ``python -m crypto._vectors 2 > crypto/vectors/v2.json`` (and ``1`` for v1.json, which must not
+change: version-1 containers stay readable); the tests rebuild both and compare, so the files and the
+code cannot drift apart.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def seal_vector(
     seed: str,
     files: list[tuple[str, bytes]],
     summary: dict[str, Any],
+    version: int = container.VERSION,
 ) -> tuple[bytes, Drbg]:
     """Seal deterministically; returns the container bytes and the recorded random draws."""
     rand = Drbg(seed)
@@ -78,7 +80,7 @@ def seal_vector(
     container.seal(
         policy, keys["supplier_sign"], keys["supplier_enc"].public_key(), summary,
         [(name, io.BytesIO(data)) for name, data in files], out, "91330000MA2XXXXX1X",
-        chunk_size=container.MIN_CHUNK, rand=rand,
+        chunk_size=container.MIN_CHUNK, rand=rand, version=version,
     )  # fmt: skip
     return out.getvalue(), rand
 
@@ -98,7 +100,7 @@ def forge_self_stanza(
     enc, ct = hpke.wrap_deterministic(other_key, keys["supplier_enc"].public_key(), info, eph)
     fields["self"].update(enc=b64u_encode(enc), ct=b64u_encode(ct))
     body = canonical_json(fields)
-    prefix = container.MAGIC + bytes([container.VERSION]) + len(body).to_bytes(4, "big") + body
+    prefix = container.MAGIC + bytes([header.version]) + len(body).to_bytes(4, "big") + body
     mac_key = container.derive_keys(file_key, b"")["header_mac_key"]
     mac = hmac.new(mac_key, prefix, hashlib.sha256).digest()
     digest = hashlib.sha256(prefix + mac + rest).digest()
@@ -141,13 +143,19 @@ def _hpke_vectors() -> list[dict[str, Any]]:
     return cases
 
 
-def _hkdf_vectors() -> list[dict[str, Any]]:
+def _hkdf_vectors(version: int) -> list[dict[str, Any]]:
     cases = []
     for seed in ("hkdf-1", "hkdf-2"):
         rand = Drbg(seed)
         file_key, salt = rand(32), rand(32)
-        derived = container.derive_keys(file_key, salt)
-        cases.append({
+        extra: dict[str, Any] = {}
+        binding = None
+        if version >= 2:
+            signer = public_key_b64u(fixed_key("supplier_sign").public_key())
+            binding = container.commitment_binding(rand(32), signer, "91330000MA2XXXXX1X")
+            extra = {"binding": binding.hex()}
+        derived = container.derive_keys(file_key, salt, binding)
+        cases.append({**extra,
             "file_key": file_key.hex(), "payload_salt": salt.hex(),
             "payload_key": derived["payload_key"].hex(), "commitment": derived["commitment"].hex(),
             "header_mac_key": derived["header_mac_key"].hex(),
@@ -166,9 +174,9 @@ def _file_json(name: str, data: bytes) -> dict[str, Any]:
 
 
 def _container_vector(
-    name: str, policy: dict[str, Any], keys: dict[str, Any], files: list, summary: dict
+    name: str, policy: dict[str, Any], keys: dict[str, Any], files: list, summary: dict, version: int
 ) -> dict:
-    data, rand = seal_vector(policy, keys, name, files, summary)
+    data, rand = seal_vector(policy, keys, name, files, summary, version)
     info = container.inspect(io.BytesIO(data), policy)
     return {
         "name": name,
@@ -184,17 +192,18 @@ def _container_vector(
     }
 
 
-def build_vectors() -> dict[str, Any]:
-    """All vectors as one JSON-ready dict."""
+def build_vectors(version: int = container.VERSION) -> dict[str, Any]:
+    """All vectors of one container version as one JSON-ready dict."""
     keys = vector_parties()
     policy = vector_policy(keys)
     summary = {"bidder": "浙江某某科技有限公司", "delivery_days": 30, "lot": "1", "price_fen": 128_800_00}
     small = _container_vector(
-        "container-small", policy, keys, [("报价单.txt", "总价：壹拾贰万捌仟捌佰元整\n".encode())], summary
+        "container-small", policy, keys, [("报价单.txt", "总价：壹拾贰万捌仟捌佰元整\n".encode())], summary,
+        version,
     )
     big_file = bytes(i % 251 for i in range(2 * container.MIN_CHUNK + 100))
     multi = _container_vector(
-        "container-multichunk", policy, keys, [("tech.bin", big_file), ("empty.txt", b"")], summary
+        "container-multichunk", policy, keys, [("tech.bin", big_file), ("empty.txt", b"")], summary, version
     )
     draws = [bytes.fromhex(d) for d in small["random_draws"]]
     forged_rand = Drbg("forged")
@@ -211,7 +220,7 @@ def build_vectors() -> dict[str, Any]:
         "policy_hash": policy_hash(policy).hex(),
         "shamir": _shamir_vectors(),
         "hpke": _hpke_vectors(),
-        "hkdf": _hkdf_vectors(),
+        "hkdf": _hkdf_vectors(version),
         "containers": [small, multi],
         "key_file": {
             "passphrase": "投标 passphrase ①",
@@ -269,10 +278,15 @@ def _opens_with_key_fails(data: bytes, keys: dict[str, Any]) -> bool:
     return False
 
 
-def render() -> str:
-    """The exact text of v1.json."""
-    return json.dumps(build_vectors(), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+def render(version: int = 1) -> str:
+    """The exact text of v<version>.json."""
+    vectors = build_vectors(version)
+    if version >= 2:
+        vectors["version"] = version
+    return json.dumps(vectors, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
 if __name__ == "__main__":
-    print(render(), end="")
+    import sys
+
+    print(render(int(sys.argv[1]) if len(sys.argv) > 1 else 1), end="")

@@ -31,7 +31,8 @@ from crypto.encoding import (
 from crypto.policy import policy_hash, validate_policy
 
 MAGIC = b"BYSEALED"
-VERSION = 1
+VERSION = 2  # what seal() writes; readers accept every version in VERSIONS
+VERSIONS = (1, 2)
 MAX_HEADER = 1 << 20
 MIN_CHUNK, MAX_CHUNK = 1 << 16, 1 << 24
 DEFAULT_CHUNK_SIZE = 1 << 20
@@ -65,11 +66,30 @@ def _hkdf(ikm: bytes, salt: bytes | None, label: bytes) -> bytes:
     return HKDF(hashes.SHA256(), 32, salt or None, label).derive(ikm)
 
 
-def derive_keys(file_key: bytes, payload_salt: bytes) -> dict[str, bytes]:
-    """Payload key, key commitment and header MAC key of a file key (FORMAT.md §3)."""
+def commitment_binding(ph: bytes, signer: str, bidder_id: str) -> bytes:
+    """What a version-2 key commitment covers besides the file key (FORMAT.md §3).
+
+    The policy hash, the supplier's signing key (65-byte point) and its bidder id: a competitor who
+    relabels a copy of someone's container cannot make a commitment for its own id without the file
+    key, so the copy's commitment either stays the victim's (and the platform refuses a duplicate) or
+    fails at the opening as the copier's fault.
+    """
+    return ph + b64u_decode(signer, 65) + bidder_id.encode("utf-8")
+
+
+def derive_keys(file_key: bytes, payload_salt: bytes, binding: bytes | None = None) -> dict[str, bytes]:
+    """Payload key, key commitment and header MAC key of a file key (FORMAT.md §3).
+
+    ``binding`` None gives the version-1 commitment; otherwise the version-2 one over ``binding``
+    (`commitment_binding`).
+    """
+    if binding is None:
+        commitment = _hkdf(file_key, None, b"biaoyun/sealed/v1/commitment")
+    else:
+        commitment = _hkdf(file_key, None, b"biaoyun/sealed/v2/commitment\x00" + binding)
     return {
         "payload_key": _hkdf(file_key, payload_salt, b"biaoyun/sealed/v1/payload"),
-        "commitment": _hkdf(file_key, None, b"biaoyun/sealed/v1/commitment"),
+        "commitment": commitment,
         "header_mac_key": _hkdf(file_key, None, b"biaoyun/sealed/v1/header-mac"),
     }
 
@@ -121,8 +141,22 @@ class Header:
     fields: dict[str, Any]
 
     @property
+    def version(self) -> int:
+        return self.prefix[len(MAGIC)]
+
+    @property
     def policy_hash(self) -> bytes:
         return bytes.fromhex(self.fields["policy_hash"])
+
+    def binding(self) -> bytes | None:
+        """The version-2 commitment binding of this header (None for version 1)."""
+        if self.version == 1:
+            return None
+        return commitment_binding(self.policy_hash, self.fields["signer"], self.bidder_id)
+
+    def derive_keys(self, file_key: bytes) -> dict[str, bytes]:
+        """The keys of ``file_key`` as this header's version derives them."""
+        return derive_keys(file_key, b64u_decode(self.fields["payload_salt"]), self.binding())
 
     @property
     def commitment(self) -> bytes:
@@ -150,7 +184,7 @@ class Header:
 
     def check_mac(self, file_key: bytes) -> None:
         """Verify commitment then header MAC for a recovered file key (FORMAT.md §9)."""
-        keys = derive_keys(file_key, b64u_decode(self.fields["payload_salt"]))
+        keys = self.derive_keys(file_key)
         if not hmac.compare_digest(keys["commitment"], self.commitment):
             raise errors.KeyCommitmentMismatchError(
                 "the recovered file key does not match the header's key commitment "
@@ -272,8 +306,8 @@ def _read_header(reader: _Reader) -> Header:
             raise errors.TruncatedError("container ends inside the magic")
         raise errors.BadMagicError("not a Biaoyun sealed container (bad magic bytes)")
     version = reader.read_exact(1, "version byte")
-    if version[0] != VERSION:
-        raise errors.UnsupportedVersionError(f"unsupported container version {version[0]} (expected 1)")
+    if version[0] not in VERSIONS:
+        raise errors.UnsupportedVersionError(f"unsupported container version {version[0]} (expected 1 or 2)")
     length_bytes = reader.read_exact(4, "header length")
     length = int.from_bytes(length_bytes, "big")
     if not 1 <= length <= MAX_HEADER:
@@ -469,12 +503,16 @@ def seal(
     *,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     rand: Rand | None = None,
+    version: int = VERSION,
 ) -> SealResult:
     """Seal bid files and an opening summary to a custody policy, in one streaming pass.
 
     ``files`` are (name, seekable binary file) pairs read from their current position to the
     end. ``rand`` is for test vectors only: it replaces every random draw (FORMAT.md §12).
+    ``version`` 1 is kept only to rebuild the version-1 vectors; the platform accepts version 2 bids.
     """
+    if version not in VERSIONS:
+        raise ValueError(f"cannot seal version {version}")
     ph = policy_hash(policy)
     draw = rand or secrets.token_bytes
     manifest = {"files": [{"name": n, "size": _file_size(f)} for n, f in files], "summary": summary}
@@ -483,7 +521,9 @@ def seal(
     if len(manifest_bytes) > MAX_HEADER:
         raise errors.PayloadInvalidError("manifest larger than 1 MiB")
     file_key, payload_salt = draw(32), draw(32)
-    keys = derive_keys(file_key, payload_salt)
+    signer = public_key_b64u(signer_key.public_key())
+    binding = None if version == 1 else commitment_binding(ph, signer, bidder_id)
+    keys = derive_keys(file_key, payload_salt, binding)
     commitment = keys["commitment"]
     custodians = policy["custodians"]
     ys = shamir.split(file_key, policy["k"], len(custodians), draw)
@@ -503,14 +543,14 @@ def seal(
         "policy_hash": ph.hex(),
         "self": _wrap(file_key, enc_pubkey, self_info(ph, commitment, bidder_id), rand),
         "shares": share_stanzas,
-        "signer": public_key_b64u(signer_key.public_key()),
+        "signer": signer,
         "tender_id": policy["tender_id"],
     }
     validate_header_fields(fields)
     body = canonical_json(fields)
     if len(body) > MAX_HEADER:
         raise errors.HeaderTamperedError("header larger than 1 MiB")
-    prefix = MAGIC + bytes([VERSION]) + len(body).to_bytes(4, "big") + body
+    prefix = MAGIC + bytes([version]) + len(body).to_bytes(4, "big") + body
     mac = hmac.new(keys["header_mac_key"], prefix, hashlib.sha256).digest()
     hasher = hashlib.sha256(prefix)
     hasher.update(mac)
@@ -746,7 +786,7 @@ def describe(
     """The inspect dict (also returned by opening)."""
     h = header.fields
     return {
-        "format": "biaoyun-sealed/1",
+        "format": f"biaoyun-sealed/{header.version}",
         "tender_id": h["tender_id"],
         "lot": h["lot"],
         "bidder_id": h["bidder_id"],

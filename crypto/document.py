@@ -18,6 +18,11 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from crypto.encoding import canonical_json
 
 DOCUMENT_LABEL = b"biaoyun/document/v1/signature\x00"
+# Order of the P-256 group. ECDSA accepts (r, s) and (r, n - s) alike; we sign and accept only
+# s <= n/2 ("low-s", as Bitcoin's BIP 62/146 does), so a signed file has exactly one valid encoding
+# and its digest cannot be changed by flipping s.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+HALF_ORDER = P256_ORDER // 2
 
 
 def document_digest(document: dict[str, Any]) -> bytes:
@@ -28,12 +33,19 @@ def document_digest(document: dict[str, Any]) -> bytes:
 def sign_raw(key: ec.EllipticCurvePrivateKey, message: bytes) -> bytes:
     """ECDSA P-256 / SHA-256 with RFC 6979 nonces, returned as raw r||s (64 bytes)."""
     r, s = decode_dss_signature(key.sign(message, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
+    if s > HALF_ORDER:
+        s = P256_ORDER - s  # the low-s form of the same signature (FORMAT.md §8)
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
+def is_low_s(signature: bytes) -> bool:
+    """True if a raw r||s signature has 1 <= s <= n/2 (the only form we accept)."""
+    return len(signature) == 64 and 1 <= int.from_bytes(signature[32:], "big") <= HALF_ORDER
+
+
 def verify_raw(key: ec.EllipticCurvePublicKey, message: bytes, signature: bytes) -> bool:
-    """Check a raw r||s signature; any malformed input is simply not a valid signature."""
-    if len(signature) != 64:
+    """Check a raw r||s signature; any malformed input, or a high-s one, is not a valid signature."""
+    if not is_low_s(signature):
         return False
     der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
     try:

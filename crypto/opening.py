@@ -21,11 +21,9 @@ from crypto.container import (
     Header,
     Share,
     _read_body,
-    b64u_decode,
     check_policy,
     chunk_nonce,
     combine_shares,
-    derive_keys,
     describe,
     read_header,
     unwrap_self,
@@ -199,7 +197,7 @@ def _open_after_header(
         check_policy(header, policy)
     sink: Sink = out if not isinstance(out, str | os.PathLike) else DirectorySink(out)
     writer = _PayloadWriter(sink)
-    keys = derive_keys(file_key, b64u_decode(header.fields["payload_salt"]))
+    keys = header.derive_keys(file_key)
     aead = AESGCM(keys["payload_key"])
     plain = bytearray(header.chunk_size)
     view = memoryview(plain)

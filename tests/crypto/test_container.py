@@ -151,7 +151,7 @@ def test_bad_magic_and_version(parties, sealed) -> None:
     with pytest.raises(e.BadMagicError):
         inspect(io.BytesIO(b""))
     with pytest.raises(e.UnsupportedVersionError):
-        inspect(io.BytesIO(sealed[:8] + b"\x02" + sealed[9:]))
+        inspect(io.BytesIO(sealed[:8] + b"\x03" + sealed[9:]))
 
 
 def test_swapped_chunks_fail_authentication(parties, sealed) -> None:

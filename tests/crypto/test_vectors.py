@@ -1,4 +1,8 @@
-"""crypto/vectors/v1.json: regenerated bit-for-bit, and every section checked on its own."""
+"""crypto/vectors/v1.json and v2.json: regenerated bit-for-bit, and every section checked on its own.
+
+Version 2 (the key commitment binds policy, signer and bidder id) is what seal() writes; version 1
+containers stay readable, so both files run through every check.
+"""
 
 from __future__ import annotations
 
@@ -26,19 +30,32 @@ from crypto.encoding import b64u_decode, canonical_json
 from crypto.errors import KeyCommitmentMismatchError
 from crypto.keyfile import load_key_file
 
-PATH = Path(__file__).resolve().parents[2] / "crypto" / "vectors" / "v1.json"
-V = json.loads(PATH.read_text(encoding="utf-8"))
+DIR = Path(__file__).resolve().parents[2] / "crypto" / "vectors"
+VECTORS = {n: json.loads((DIR / f"v{n}.json").read_text(encoding="utf-8")) for n in (1, 2)}
+CASES = [(n, case) for n, vec in VECTORS.items() for case in vec["containers"]]
+
+
+@pytest.fixture(params=sorted(VECTORS), ids=lambda n: f"v{n}")
+def V(request) -> dict:
+    return VECTORS[request.param]
 
 
 def _key(name: str):
-    return hpke.private_key_from_scalar(bytes.fromhex(V["keys"][name]["d"]))
+    return hpke.private_key_from_scalar(bytes.fromhex(VECTORS[1]["keys"][name]["d"]))
 
 
-def test_file_is_what_the_generator_makes() -> None:
-    assert PATH.read_text(encoding="utf-8") == render()
+@pytest.mark.parametrize("version", [1, 2])
+def test_file_is_what_the_generator_makes(version: int) -> None:
+    assert (DIR / f"v{version}.json").read_text(encoding="utf-8") == render(version)
 
 
-def test_keys_and_policy_hash() -> None:
+def test_both_versions_seal_to_the_same_parties() -> None:
+    assert VECTORS[1]["keys"] == VECTORS[2]["keys"] and VECTORS[1]["policy"] == VECTORS[2]["policy"]
+    assert [c["inspect"]["format"] for c in VECTORS[2]["containers"]] == ["biaoyun-sealed/2"] * 2
+    assert [c["inspect"]["format"] for c in VECTORS[1]["containers"]] == ["biaoyun-sealed/1"] * 2
+
+
+def test_keys_and_policy_hash(V) -> None:
     for name, entry in V["keys"].items():
         assert container.public_key_b64u(_key(name).public_key()) == entry["public_key"]
     assert canonical_json(V["policy"]).decode() == V["policy_canonical"]
@@ -46,7 +63,7 @@ def test_keys_and_policy_hash() -> None:
     assert policy_hash(V["policy"]).hex() == V["policy_hash"]
 
 
-def test_shamir_vectors() -> None:
+def test_shamir_vectors(V) -> None:
     for case in V["shamir"]:
         if "gf_mul" in case:
             assert all(shamir.gf_mul(a, b) == c for a, b, c in case["gf_mul"])
@@ -61,7 +78,7 @@ def test_shamir_vectors() -> None:
             assert shamir.combine(picked).hex() == combo["secret"]
 
 
-def test_hpke_vectors() -> None:
+def test_hpke_vectors(V) -> None:
     for case in V["hpke"]:
         rcpt = hpke.private_key_from_scalar(bytes.fromhex(case["skR"]))
         eph = hpke.private_key_from_scalar(bytes.fromhex(case["skE"]))
@@ -71,18 +88,20 @@ def test_hpke_vectors() -> None:
         assert hpke.unwrap(bytes.fromhex(case["enc"]), bytes.fromhex(case["ct"]), rcpt, info) == pt
 
 
-def test_hkdf_vectors() -> None:
+def test_hkdf_vectors(V) -> None:
     for case in V["hkdf"]:
         file_key = bytes.fromhex(case["file_key"])
-        keys = container.derive_keys(file_key, bytes.fromhex(case["payload_salt"]))
+        binding = bytes.fromhex(case["binding"]) if "binding" in case else None
+        keys = container.derive_keys(file_key, bytes.fromhex(case["payload_salt"]), binding)
         assert {name: value.hex() for name, value in keys.items()} == {
             n: case[n] for n in ("payload_key", "commitment", "header_mac_key")
         }
         assert container.share_commitment(1, file_key).hex() == case["share_commitment_x1"]
 
 
-@pytest.mark.parametrize("case", V["containers"], ids=lambda c: c["name"])
-def test_container_vectors(case: dict) -> None:
+@pytest.mark.parametrize(("version", "case"), CASES, ids=lambda c: c["name"] if isinstance(c, dict) else f"v{c}")
+def test_container_vectors(version: int, case: dict) -> None:
+    V = VECTORS[version]
     data = b64u_decode(case["container_b64u"])
     assert inspect(io.BytesIO(data), V["policy"]) == case["inspect"]
     for custodian, expected in case["shares"].items():
@@ -106,7 +125,7 @@ def test_container_vectors(case: dict) -> None:
             assert sink.files[f["name"]] == expected
 
 
-def test_container_vector_draws_reproduce_the_bytes() -> None:
+def test_container_vector_draws_reproduce_the_bytes(V) -> None:
     """Feeding the recorded random draws back in gives the same container."""
     case = V["containers"][0]
     draws = iter(bytes.fromhex(d) for d in case["random_draws"])
@@ -124,11 +143,12 @@ def test_container_vector_draws_reproduce_the_bytes() -> None:
         case["bidder_id"],
         chunk_size=chunk,
         rand=lambda n: next(draws),
+        version=int(case["inspect"]["format"].rsplit("/", 1)[1]),
     )
     assert out.getvalue() == b64u_decode(case["container_b64u"])
 
 
-def test_forged_vector() -> None:
+def test_forged_vector(V) -> None:
     forged = V["forged_self_stanza"]
     data = b64u_decode(forged["container_b64u"])
     assert inspect(io.BytesIO(data), V["policy"])["signature_valid"] is True
@@ -138,14 +158,14 @@ def test_forged_vector() -> None:
     open_with_shares(io.BytesIO(data), shares, MemorySink())
 
 
-def test_key_file_vector() -> None:
+def test_key_file_vector(V) -> None:
     entry = V["key_file"]
     pair = load_key_file(json.dumps(entry["file"]).encode(), entry["passphrase"])
     assert container.public_key_b64u(pair.signing.public_key()) == entry["sign_public_key"]
     assert container.public_key_b64u(pair.encryption.public_key()) == entry["encrypt_public_key"]
 
 
-def test_document_signature_vector() -> None:
+def test_document_signature_vector(V) -> None:
     from crypto import document_digest, sign_document, verify_document
     from crypto.encoding import load_public_key
 

@@ -2,7 +2,7 @@
 
 A small local HTTP server serves static/ with the platform's strict Content-Security-Policy;
 the page static/js/crypto/test/harness.html exposes window.harness. Checked here:
-- the shared vectors (crypto/vectors/v1.json), RFC 9180 A.3.1, tampering codes and round trips
+- the shared vectors (crypto/vectors/v1.json and v2.json), RFC 9180 A.3.1, tampering codes and round trips
   pass in the browser (the same checks Node runs);
 - a bid sealed in the browser opens with Python, with k custodian shares and with the
   supplier's own key, to the same plaintext;
@@ -107,8 +107,9 @@ def parties() -> _Parties:
     return _Parties()
 
 
-def test_shared_vectors_pass_in_browser(harness):
-    vectors = json.loads((ROOT / "crypto" / "vectors" / "v1.json").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("version", [1, 2])
+def test_shared_vectors_pass_in_browser(harness, version):
+    vectors = json.loads((ROOT / "crypto" / "vectors" / f"v{version}.json").read_text(encoding="utf-8"))
     results = harness.evaluate("v => window.harness.runChecks(v)", vectors)
     failed = [r for r in results if not r["ok"]]
     assert not failed, "\n\n".join(f"{r['name']}: {r['error']}" for r in failed)

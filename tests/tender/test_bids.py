@@ -85,7 +85,7 @@ def _bad_containers(project, world):
     return {
         "empty": b"",
         "bad_magic": b"NOTSEALED" + good[9:],
-        "unsupported_version": good[:8] + b"\x02" + good[9:],
+        "unsupported_version": good[:8] + b"\x03" + good[9:],
         "header_tampered": _tamper(good, 13 + header_len // 2),
         "truncated": good[: len(good) // 2],
         "trailing_data": good + b"\x00",

@@ -8,14 +8,15 @@ import {
 } from "./bytes.js";
 import * as hpke from "./hpke.js";
 import {
-  aesGcmDecrypt, aesGcmEncrypt, aesKey, hkdf, hmacSha256, importPrivateScalar, importPublicKey,
-  randomBytes, sha256Async, subtle,
+  aesGcmDecrypt, aesGcmEncrypt, aesKey, hkdf, hmacSha256, importPrivateScalar, importPublicKey, isLowS,
+  randomBytes, sha256Async, signLowS, subtle,
 } from "./primitives.js";
 import { createHasher } from "./hasher.js";
 import * as shamir from "./shamir.js";
 
 export const MAGIC = utf8("BYSEALED");
-export const VERSION = 1;
+export const VERSION = 2; // what seal() writes; readers accept every version in VERSIONS
+export const VERSIONS = [1, 2];
 export const MAX_HEADER = 1 << 20;
 export const MIN_CHUNK = 1 << 16;
 export const MAX_CHUNK = 1 << 24;
@@ -98,13 +99,30 @@ export async function policyHash(policy) {
  * Payload key, key commitment and header MAC key of a file key (FORMAT.md §3).
  * @returns {Promise<{payloadKey: Uint8Array, commitment: Uint8Array, headerMacKey: Uint8Array}>}
  */
-export async function deriveKeys(fileKey, payloadSalt) {
+export async function deriveKeys(fileKey, payloadSalt, binding = null) {
   const empty = new Uint8Array(0);
+  const commitmentInfo = binding === null ? utf8("biaoyun/sealed/v1/commitment")
+    : concat(utf8("biaoyun/sealed/v2/commitment\0"), binding);
   return {
     payloadKey: await hkdf(fileKey, payloadSalt, utf8("biaoyun/sealed/v1/payload"), 32),
-    commitment: await hkdf(fileKey, empty, utf8("biaoyun/sealed/v1/commitment"), 32),
+    commitment: await hkdf(fileKey, empty, commitmentInfo, 32),
     headerMacKey: await hkdf(fileKey, empty, utf8("biaoyun/sealed/v1/header-mac"), 32),
   };
+}
+
+/**
+ * What a version-2 key commitment covers besides the file key (FORMAT.md §3): policy hash, the
+ * supplier's signing key (65-byte point) and its bidder id, so a relabelled copy cannot keep it.
+ */
+export function commitmentBinding(ph, signerB64, bidderId) {
+  return concat(ph, b64uDecode(signerB64, 65), utf8(bidderId));
+}
+
+/** The commitment binding of a parsed header (null for version 1). */
+export function headerBinding(header) {
+  if (header.prefix[8] === 1) return null;
+  const h = header.fields;
+  return commitmentBinding(fromHex(h.policy_hash), h.signer, h.bidder_id);
 }
 
 /** SC_x = SHA-256(label || 0x00 || u8(x) || Y_x). */
@@ -219,7 +237,9 @@ export async function readHeader(blob) {
     throw fail("bad_magic", "not a Biaoyun sealed container (bad magic bytes)");
   }
   if (head.length < 9) throw fail("truncated", "container ends inside the version byte");
-  if (head[8] !== VERSION) throw fail("unsupported_version", `unsupported container version ${head[8]} (expected 1)`);
+  if (!VERSIONS.includes(head[8])) {
+    throw fail("unsupported_version", `unsupported container version ${head[8]} (expected 1 or 2)`);
+  }
   if (head.length < 13) throw fail("truncated", "container ends inside the header length");
   const length = readU32be(head, 9);
   if (length < 1 || length > MAX_HEADER) throw fail("header_tampered", `invalid header length ${length}`);
@@ -264,7 +284,7 @@ export async function checkPolicy(header, policy) {
 
 /** Verify the key commitment, then the header MAC, for a recovered file key (FORMAT.md §9). */
 export async function checkFileKey(header, fileKey) {
-  const keys = await deriveKeys(fileKey, b64uDecode(header.fields.payload_salt));
+  const keys = await deriveKeys(fileKey, b64uDecode(header.fields.payload_salt), headerBinding(header));
   if (!bytesEqual(keys.commitment, b64uDecode(header.fields.commitment))) {
     throw fail("key_commitment_mismatch", "the recovered file key does not match the header's key commitment "
       + "(the bidder's fault under Art 31 when the signature is valid)");
@@ -350,7 +370,7 @@ function normaliseFiles(files) {
 }
 
 async function verifySignature(signerB64, digest, signature) {
-  if (signature.length !== 64) return false;
+  if (!isLowS(signature)) return false;
   try {
     const key = await importPublicKey(b64uDecode(signerB64, 65), "ecdsa");
     return await subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature, concat(SIG_LABEL, digest));
@@ -373,9 +393,11 @@ function publicB64(key) {
  */
 export async function seal({
   policy, signingKey, encryptionKey, bidderId, summary, files, chunkSize = DEFAULT_CHUNK_SIZE,
-  concurrency = 4, onProgress, writer, rand, signal, hashWorker = true,
+  concurrency = 4, onProgress, writer, rand, signal, hashWorker = true, version = VERSION,
 }) {
   if (!signingKey || !signingKey.privateKey) throw new TypeError("signingKey must be an unlocked signing key");
+  // version 1 is kept only to rebuild the version-1 vectors; the platform takes version 2 bids
+  if (!VERSIONS.includes(version)) throw new RangeError(`cannot seal version ${version}`);
   const ph = await policyHash(policy);
   const draw = rand || randomBytes;
   const items = normaliseFiles(files || []);
@@ -393,7 +415,8 @@ export async function seal({
   }
   const fileKey = draw(32);
   const payloadSalt = draw(32);
-  const keys = await deriveKeys(fileKey, payloadSalt);
+  const signer = publicB64(signingKey);
+  const keys = await deriveKeys(fileKey, payloadSalt, version === 1 ? null : commitmentBinding(ph, signer, bidderId));
   const { commitment } = keys;
   const ys = shamir.split(fileKey, policy.k, policy.custodians.length, draw);
   const ephemeral = async () => (rand ? { ephemeral: await importPrivateScalar(draw(32), "ecdh") } : {});
@@ -421,7 +444,7 @@ export async function seal({
     policy_hash: toHex(ph),
     self: { ct: b64uEncode(self.ct), enc: b64uEncode(self.enc), recipient: encRecipient },
     shares,
-    signer: publicB64(signingKey),
+    signer,
     tender_id: policy.tender_id,
   };
   await validateHeaderFields(fields);
@@ -431,7 +454,7 @@ export async function seal({
   }
   const body = canonicalJson(fields);
   if (body.length > MAX_HEADER) throw fail("header_tampered", "header larger than 1 MiB");
-  const prefix = concat(MAGIC, new Uint8Array([VERSION]), u32be(body.length), body);
+  const prefix = concat(MAGIC, new Uint8Array([version]), u32be(body.length), body);
   const mac = await hmacSha256(keys.headerMacKey, prefix);
 
   const out = writer || new BlobCollector("application/octet-stream");
@@ -507,8 +530,7 @@ async function sealPayload({
     if (onProgress) onProgress({ phase: "encrypt", done, total, chunk: i + 1, chunks });
   }
   const signedDigest = await hasher.snapshot();
-  const signature = new Uint8Array(await subtle.sign({ name: "ECDSA", hash: "SHA-256" }, signingKey.privateKey,
-    concat(SIG_LABEL, signedDigest)));
+  const signature = await signLowS(signingKey.privateKey, concat(SIG_LABEL, signedDigest));
   await emit(concat(new Uint8Array([REC_SIG]), signature));
   const digest = await hasher.digest();
   if (onProgress) onProgress({ phase: "done", done: total, total, chunk: chunks, chunks });
@@ -612,7 +634,7 @@ async function walk(blob, header, onChunk, hasher, { concurrency = 4, onProgress
 function describe(header, records, signatureValid, policyChecked) {
   const h = header.fields;
   return {
-    format: "biaoyun-sealed/1",
+    format: `biaoyun-sealed/${header.prefix[8]}`,
     tender_id: h.tender_id,
     lot: h.lot,
     bidder_id: h.bidder_id,

@@ -3,7 +3,7 @@
 // never pass for a bid's trailer signature. Twin of crypto/document.py.
 
 import { b64uEncode, canonicalJsonText, concat, utf8 } from "./bytes.js";
-import { sha256Async, subtle } from "./primitives.js";
+import { sha256Async, signLowS } from "./primitives.js";
 
 export const DOCUMENT_LABEL = concat(utf8("biaoyun/document/v1/signature"), new Uint8Array([0]));
 
@@ -15,7 +15,5 @@ export async function documentDigest(doc) {
 /** Sign a digest with an unlocked signing key (`unlockKeyFile(...).signing`); raw r||s, base64url. */
 export async function signDocument(signingKey, digest) {
   if (!signingKey || !signingKey.privateKey) throw new TypeError("this key file holds no signing key");
-  const signature = await subtle.sign({ name: "ECDSA", hash: "SHA-256" }, signingKey.privateKey,
-    concat(DOCUMENT_LABEL, digest));
-  return b64uEncode(new Uint8Array(signature));
+  return b64uEncode(await signLowS(signingKey.privateKey, concat(DOCUMENT_LABEL, digest)));
 }

@@ -75,7 +75,7 @@
 
 export { SealedError, b64uDecode, b64uEncode, canonicalJson, canonicalJsonText, fromHex, toHex } from "./bytes.js";
 export {
-  DEFAULT_CHUNK_SIZE, checkFileKey, checkPolicy, combineShares, deriveKeys, inspect, open, policyHash, readHeader,
+  DEFAULT_CHUNK_SIZE, checkFileKey, checkPolicy, combineShares, commitmentBinding, deriveKeys, inspect, open, policyHash, readHeader,
   seal, shareCommitment, shareFileText, unwrapSelf, unwrapShare, validatePolicy, verifyShare,
 } from "./container.js";
 export { DOCUMENT_LABEL, documentDigest, signDocument } from "./document.js";

@@ -116,3 +116,33 @@ export async function generateKeyPair(kind, extractable = true) {
 }
 
 export { b64uEncode, toHex };
+
+// Order of the P-256 group. ECDSA accepts (r, s) and (r, n - s) alike; we sign and accept only the
+// low-s form (s <= n/2, FORMAT.md §8), so a signed file has exactly one valid encoding.
+const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const HALF_ORDER = P256_ORDER >> 1n;
+
+function sPart(signature) {
+  return BigInt(`0x${toHex(signature.subarray(32, 64))}`);
+}
+
+/** True if a raw r||s signature has 1 <= s <= n/2 (the only form Biaoyun accepts). */
+export function isLowS(signature) {
+  if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
+  const s = sPart(signature);
+  return s >= 1n && s <= HALF_ORDER;
+}
+
+/** The low-s form of a raw r||s signature (WebCrypto may return either form). */
+export function lowS(signature) {
+  const s = sPart(signature);
+  if (s <= HALF_ORDER) return signature;
+  const out = signature.slice();
+  out.set(fromHex((P256_ORDER - s).toString(16).padStart(64, "0")), 32);
+  return out;
+}
+
+/** ECDSA P-256 / SHA-256 over `message`, raw r||s in low-s form. */
+export async function signLowS(privateKey, message) {
+  return lowS(new Uint8Array(await subtle.sign({ name: "ECDSA", hash: "SHA-256" }, privateKey, message)));
+}

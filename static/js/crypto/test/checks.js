@@ -195,7 +195,8 @@ export function vectorChecks(v) {
       name: "vectors: HKDF derivations and share commitment",
       fn: async () => {
         for (const c of v.hkdf) {
-          const d = await deriveKeys(fromHex(c.file_key), fromHex(c.payload_salt));
+          const binding = c.binding === undefined ? null : fromHex(c.binding);
+          const d = await deriveKeys(fromHex(c.file_key), fromHex(c.payload_salt), binding);
           eq(d.payloadKey, fromHex(c.payload_key), "payload key");
           eq(d.commitment, fromHex(c.commitment), "commitment");
           eq(d.headerMacKey, fromHex(c.header_mac_key), "header MAC key");
@@ -266,6 +267,7 @@ export function vectorChecks(v) {
         const sealed = await seal({
           policy: v.policy, signingKey: keys.supplier_sign, encryptionKey: keys.supplier_enc.publicKey,
           bidderId: vc.bidder_id, summary: vc.summary, chunkSize: vc.inspect.chunk_size, rand,
+          version: Number(vc.inspect.format.split("/")[1]),
           files: vc.files.map((f) => ({ name: f.name, blob: new Blob([fileContent(f)]) })),
         });
         eq(draws.length, 0, "all random draws used");
@@ -306,7 +308,9 @@ export function vectorChecks(v) {
         };
         const openS = (blob) => open(blob, { shares });
         await rejects(openS(mut((b) => { b[0] ^= 1; })), "bad_magic", "magic");
-        await rejects(openS(mut((b) => { b[8] = 2; })), "unsupported_version", "version");
+        await rejects(openS(mut((b) => { b[8] = 3; })), "unsupported_version", "version");
+        // the other supported version derives another key commitment: the shares no longer fit
+        await rejects(openS(mut((b) => { b[8] = 3 - b[8]; })), "key_commitment_mismatch", "version swapped");
         await rejects(openS(mut((b) => { b[20] ^= 0x20; })), "header_tampered", "header byte");
         await rejects(openS(mut((b) => { b[headerEnd - 1] ^= 1; })), "header_tampered", "header MAC");
         await rejects(openS(mut((b) => { b[headerEnd + 1 + 10] ^= 1; })), "chunk_auth_failed", "chunk 0");
@@ -434,6 +438,38 @@ export function apiChecks() {
         const empty = await seal({ ...base, files: [] });
         const r = await open(empty.blob, { shares: [await unwrapShare(empty.blob, await unlockKeyFile(custodian.keyFile, "q"))] });
         eq(r.files, [], "no files");
+      },
+    },
+    {
+      name: "api: signatures are low-s (containers and documents); the high-s twin is refused",
+      fn: async () => {
+        const n = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+        const sOf = (sig) => BigInt(`0x${toHex(sig.subarray(32, 64))}`);
+        const twin = (sig) => {
+          const out = sig.slice();
+          out.set(fromHex((n - sOf(sig)).toString(16).padStart(64, "0")), 32);
+          return out;
+        };
+        const supplier = await unlockKeyFile((await generateKeyFile("supplier", "p", { iterations: 1000 })).keyFile, "p");
+        const custodian = await generateKeyFile("custodian", "q", { iterations: 1000 });
+        const policy = {
+          custodians: [{ id: "only", label: "", public_key: custodian.publicKeys.encrypt }],
+          format: "biaoyun-policy/1", k: 1, lot: "1", tender_id: "T",
+        };
+        // WebCrypto's nonces are random: half of raw signatures would be high-s without the fix
+        for (let i = 0; i < 12; i++) {
+          const sealed = await seal({
+            policy, signingKey: supplier.signing, encryptionKey: supplier.encryption, bidderId: "B",
+            summary: { i }, files: [], chunkSize: 65536,
+          });
+          const bytes = await blobBytes(sealed.blob);
+          const sig = bytes.subarray(bytes.length - 64);
+          assert(sOf(sig) <= n >> 1n, `container signature ${i} is low-s`);
+          const flipped = concat(bytes.subarray(0, bytes.length - 64), twin(sig));
+          eq((await inspect(new Blob([flipped]))).signature_valid, false, "the high-s twin does not verify");
+          const doc = b64uDecode(await signDocument(supplier.signing, await documentDigest({ i })), 64);
+          assert(sOf(doc) <= n >> 1n, `document signature ${i} is low-s`);
+        }
       },
     },
   ];
