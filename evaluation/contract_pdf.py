@@ -11,6 +11,7 @@ import io
 from accounts.models import User
 from core import clock, money
 from core.db import db
+from core.pdf import escape as text
 from evaluation.contracts import PARTY_ZH, STATUS_ZH, TERM_LABELS, document_of
 from evaluation.models import Contract
 from evaluation.report_pdf import styles, table
@@ -26,9 +27,6 @@ def render(contract: Contract) -> bytes:
     title, h2, body = style["title"], style["h2"], style["body"]
     doc = document_of(contract)
 
-    def text(value: str) -> str:
-        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
-
     project, lot = doc["project"], doc["lot"]
     story = [Paragraph(f"政府采购合同<br/>{text(project['title'])}（标项{lot['number']}）", title), Spacer(1, 4 * mm),
              Paragraph(f"合同编号：{doc['number']}　文本版本：第{doc['revision']}版　"
@@ -39,7 +37,8 @@ def render(contract: Contract) -> bytes:
                     ["供应商（乙方）", doc["supplier"]["name"], doc["supplier"]["uscc"]],
                     ["采购代理机构", doc["agency"]["name"], doc["agency"]["uscc"]]], [35, 95, 50]),
              Paragraph("二、采购项目与合同标的", h2),
-             Paragraph(f"项目编号：{project['code']}；采购方式：{METHOD_ZH.get(project['method'], project['method'])}；"
+             Paragraph(f"项目编号：{text(project['code'])}；"
+                       f"采购方式：{METHOD_ZH.get(project['method'], project['method'])}；"
                        f"标项 {lot['number']}：{text(lot['name'])}。", body),
              Paragraph(f"合同金额：人民币 {money.format_yuan(doc['amount_fen'])} 元（大写：{doc['amount_words']}），"
                        "即中标（成交）金额，双方不得变更。", body)]

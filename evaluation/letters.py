@@ -28,6 +28,7 @@ from audit.service import record
 from core import clock, money
 from core.db import db
 from core.errors import NotFound
+from core.pdf import escape
 from evaluation import report_pdf
 from evaluation.models import Award, AwardLetter, BidEvaluation, Committee, LetterKind, from_hundredths
 
@@ -106,7 +107,7 @@ def letter_data(committee: Committee, award: Award) -> list[dict]:
 
 # ---------------------------------------------------------------- the PDF
 
-_text = report_pdf.escape  # user-written text in a Paragraph; `report_pdf.table` escapes its string cells
+_text = escape  # user-written text in a Paragraph (core.pdf); `report_pdf.table` escapes its string cells
 
 
 def title_of(data: dict) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from flask import current_app
 
 from core import clock, money
+from core.pdf import escape
 
 FONT = "STSong-Light"
 ROLE_ZH = {"chair": "组长", "purchaser_rep": "采购人代表", "member": "评审专家"}
@@ -36,13 +37,6 @@ def store(relative: str, data: bytes) -> Path:
     tmp.write_bytes(data)
     os.replace(tmp, path)
     return path
-
-
-def escape(value) -> str:
-    """Text someone typed (a name, a reason), safe inside a ReportLab Paragraph, which reads a little XML:
-    a `<` or `&` in it would otherwise break the PDF or turn into markup."""
-    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("\n", "<br/>"))
 
 
 def _yuan(value) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from core import clock, money
 from core.db import db
+from core.pdf import escape
 from tender.hall import BID_STATUS_ZH
 from tender.models import Bid, OpeningRecord, Project
 from tender.price_detail import items_for_display, shown_words
@@ -22,11 +23,6 @@ def available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def _escape(text: str) -> str:
-    """Text a supplier wrote, safe inside a reportlab Paragraph (which reads a little XML)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
 
 
 def render(project: Project) -> bytes:
@@ -47,9 +43,9 @@ def render(project: Project) -> bytes:
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm, title=f"{project.code} 开标记录")
     opened = clock.format_local(project.opened_at) if project.opened_at else "进行中"
-    story = [Paragraph(f"{project.title} 开标记录表", title), Spacer(1, 4 * mm),
-             Paragraph(f"项目编号：{project.code}　采购单位：{project.purchaser.name}　"
-                       f"代理机构：{project.agency.name}", body),
+    story = [Paragraph(f"{escape(project.title)} 开标记录表", title), Spacer(1, 4 * mm),
+             Paragraph(f"项目编号：{escape(project.code)}　采购单位：{escape(project.purchaser.name)}　"
+                       f"代理机构：{escape(project.agency.name)}", body),
              Paragraph(f"投标截止（开标）时间：{clock.format_local(project.deadline)}　"
                        f"开标完成：{opened}（北京时间）", body),
              Spacer(1, 4 * mm)]
@@ -62,21 +58,21 @@ def render(project: Project) -> bytes:
         figures = money.format_yuan(price) if price is not None else ""
         if detail.get("body_price_fen") is not None:
             figures += f"<br/>投标函：{money.format_yuan(detail['body_price_fen'])}"
-        words = shown_words(price, detail)
+        words = escape(shown_words(price, detail))
         if detail.get("body_price_words") or detail.get("body_price_words_unreadable"):
-            words += f"<br/>投标函：{detail.get('body_price_words') or detail['body_price_words_unreadable']}"
-        rows.append([str(line.lot.number), Paragraph(_escape(line.bidder_name), cell), Paragraph(figures, cell),
-                     Paragraph(_escape(words), cell),
-                     Paragraph(line.delivery, cell), Paragraph(_escape(line.remarks), cell)])
+            words += f"<br/>投标函：{escape(detail.get('body_price_words') or detail['body_price_words_unreadable'])}"
+        rows.append([str(line.lot.number), Paragraph(escape(line.bidder_name), cell), Paragraph(figures, cell),
+                     Paragraph(words, cell),
+                     Paragraph(escape(line.delivery), cell), Paragraph(escape(line.remarks), cell)])
     failed = db.session.scalars(select(Bid).where(Bid.project_id == project.id,
                                                   Bid.status.in_(("revoked", "voided"))))
     for bid in failed:
-        rows.append([str(bid.lot.number), Paragraph(bid.org.name, cell), "", "", "",
-                     Paragraph(f"{BID_STATUS_ZH[bid.status.value]}：{bid.outcome_note or ''}", cell)])
+        rows.append([str(bid.lot.number), Paragraph(escape(bid.org.name), cell), "", "", "",
+                     Paragraph(f"{BID_STATUS_ZH[bid.status.value]}：{escape(bid.outcome_note)}", cell)])
     for lot in project.lots:
         if lot.failure_reason:
             rows.append([str(lot.number), Paragraph("（本标项废标）", cell), "", "", "",
-                         Paragraph(lot.failure_reason, cell)])
+                         Paragraph(escape(lot.failure_reason), cell)])
     table = Table(rows, colWidths=[14 * mm, 62 * mm, 32 * mm, 70 * mm, 22 * mm, 60 * mm], repeatRows=1)
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
@@ -86,10 +82,10 @@ def render(project: Project) -> bytes:
         items = items_for_display(line.price_detail)
         if not items:
             continue
-        title_line = f"分项报价表 · 标项{line.lot.number} · {_escape(line.bidder_name)}"
+        title_line = f"分项报价表 · 标项{line.lot.number} · {escape(line.bidder_name)}"
         story += [Spacer(1, 4 * mm), Paragraph(title_line, body)]
         sub = Table([["序号", "名称", "数量", "单价（元）", "合价（元）"]]
-                    + [[Paragraph(_escape(i["ref"]), cell), Paragraph(_escape(i["name"]), cell), i["quantity"],
+                    + [[Paragraph(escape(i["ref"]), cell), Paragraph(escape(i["name"]), cell), i["quantity"],
                         i["unit_price"], i["total"]] for i in items],
                     colWidths=[20 * mm, 110 * mm, 30 * mm, 40 * mm, 40 * mm], repeatRows=1)
         sub.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9),

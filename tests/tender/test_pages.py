@@ -231,3 +231,32 @@ def test_public_home_page_lists_the_published_notices(world, make_project, clien
     notice = Notice.query.filter_by(project_id=project.id, kind="tender").one()
     page = client.get("/").get_data(as_text=True)
     assert notice.title in page and f"/notices/{notice.id}" in page
+
+
+def test_opening_record_pdf_with_hostile_bidder_text(world, make_project, client, clock, tmp_path):
+    """Bidder-controlled text (the sealed summary's delivery and remarks) is text in the record, never markup:
+    before core.pdf.escape an unclosed <b> broke the record (500), <a href> made a link and <img> opened a file."""
+    pytest.importorskip("reportlab")
+
+
+    import crypto
+    from tender import opening
+    from tender.bids import bidder_id_of
+
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not an image")
+    hostile = f'<b>30日<img src="{secret}" width="9" height="9"/><a href="http://evil.example/">点此</a>'
+    project = make_project(k=1, custodian_user_ids=[])
+    lot = project.lots[0]
+    for i, s in enumerate(world.suppliers[:3]):
+        out = io.BytesIO()
+        summary = {"bidder": s.user.org.name, "lot": str(lot.number), "price_fen": 90_000_00 + i,
+                   "delivery": hostile, "remarks": hostile + "\x00<font size=90>"}
+        crypto.seal(lot.policy, s.sign_key, s.enc_key.public_key(), summary,
+                    [("a.txt", io.BytesIO(b"x"))], out, bidder_id_of(s.user.org), chunk_size=65536)
+        assert submit(client, s.user, project, lot, out.getvalue()).status_code == 201
+    clock.set(project.deadline)
+    opening.sweep()
+    response = client.get(f"/tender/{project.id}/record.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert b"/URI" not in response.data and b"/Subtype /Image" not in response.data
