@@ -38,6 +38,7 @@ class Config:
     CLOCK_VIRTUAL_ANCHOR: str | None = None
     CLOCK_FROZEN_AT: str | None = None
     WORKDAY_CALENDAR: str | None = None
+    PDF_FONT_PATH: str | None = None  # a CJK TrueType font to embed; default: a Debian font package (core/pdf.py)
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW_S = 900
     LOGIN_LOCKOUT_S = 300

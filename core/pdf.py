@@ -6,11 +6,20 @@ record for everyone, `<a href=…>` puts a link into it and `<img src=/etc/passw
 file. So every string a person typed (names, titles, notes, a sealed summary's `delivery`, reasons) goes
 through `escape` before it is placed inside markup; only the platform's own fixed markup (`<br/>`, `<b>`)
 stays live. Keep this the only such function so a new PDF cannot forget a case.
+
+The same module holds the one CJK font of every PDF. ReportLab's built-in CID font (STSong-Light) is
+never embedded: a viewer without the Adobe Asian font pack shows blank pages, prices included. So every
+PDF embeds a subset of a TrueType CJK font that a Debian package installs (`fonts-wqy-microhei`, installed
+by .ci/run; `fonts-wqy-zenhei` or `fonts-droid-fallback` also do). ReportLab
+subsets a registered `TTFont` by itself: only the glyphs a document uses are written, so a one-page record
+stays a few tens of kilobytes. Nothing is pasted into the repository; `PDF_FONT_PATH` (env
+`BIAOYUN_PDF_FONT_PATH`) points at another TrueType file.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 # C0 and C1 control characters, DEL, and the Unicode line/paragraph separators: ReportLab either renders them
 # as boxes or chokes on them; a newline is kept (it becomes a line break), a tab becomes a space.
@@ -27,3 +36,44 @@ def escape(value: object) -> str:
     text = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#39;"))
     return text.replace("\n", "<br/>")
+
+
+FONT = "BiaoyunCJK"
+CANDIDATES: tuple[str, ...] = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+)
+
+
+class FontMissing(RuntimeError):
+    """No CJK TrueType font on this machine: an install step is missing (say which one)."""
+
+
+def font_path() -> Path:
+    """The TrueType file to embed: the configured one, else the first Debian font package found."""
+    configured = None
+    try:
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            configured = current_app.config.get("PDF_FONT_PATH")
+    except ImportError:  # the crypto CLI and benchmarks may render without Flask
+        pass
+    for candidate in ([configured] if configured else list(CANDIDATES)):
+        if Path(candidate).is_file():
+            return Path(candidate)
+    raise FontMissing("PDF 需要中文字体：请安装 Debian 软件包 fonts-wqy-microhei"
+                      f"（或设置 BIAOYUN_PDF_FONT_PATH），已查找：{configured or ', '.join(CANDIDATES)}")
+
+
+def cjk_font() -> str:
+    """Register the embedded CJK font with ReportLab once and return its name for styles and tables."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        path = font_path()
+        # A .ttc holds several faces; the first is the proportional one in every candidate.
+        pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
+    return FONT

@@ -1,5 +1,5 @@
 """The contract as a PDF (政府采购合同), rendered from its canonical document and signatures, in the
-STSong-Light CID font every PDF reader carries (as the report and the opening record).
+embedded CJK font subset of `core.pdf` (as the report and the opening record).
 
 The PDF is a reading copy: what the parties sign is the document's SHA-256 (printed on every copy),
 not the PDF's bytes, so a copy made later shows the same text and the signatures that exist by then."""
@@ -11,6 +11,7 @@ import io
 from accounts.models import User
 from core import clock, money
 from core.db import db
+from core.pdf import cjk_font
 from core.pdf import escape as text
 from evaluation.contracts import PARTY_ZH, STATUS_ZH, TERM_LABELS, document_of
 from evaluation.models import Contract
@@ -72,5 +73,6 @@ def render(contract: Contract) -> bytes:
                          signed[p].signature if p in signed else ""] for p in PARTY_ZH], [30, 20, 40, 90]))
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                      bottomMargin=15 * mm, title=f"{doc['number']} 政府采购合同", invariant=1).build(story)
+                      bottomMargin=15 * mm, title=f"{doc['number']} 政府采购合同", invariant=1,
+                      initialFontName=cjk_font()).build(story)
     return out.getvalue()

@@ -13,7 +13,8 @@ method, its evaluated price and rank under the lowest-price method, the reasons 
 and the public result (winner and price) — no other bidder's scores.
 
 `letter_data` is the data (plain values, tested on its own); `render` turns one into a PDF with the
-report's look (`report_pdf.styles`/`table`, STSong-Light), every user-written text escaped.
+report's look (`report_pdf.styles`/`table`, the embedded CJK font of `core.pdf`), every user-written
+text escaped.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from audit.service import record
 from core import clock, money
 from core.db import db
 from core.errors import NotFound
-from core.pdf import escape
+from core.pdf import cjk_font, escape
 from evaluation import report_pdf
 from evaluation.models import Award, AwardLetter, BidEvaluation, Committee, LetterKind, from_hundredths
 
@@ -193,7 +194,8 @@ def render(data: dict) -> bytes:
               Paragraph("本通知书由标云平台在发布结果公告时生成并送达，其 SHA-256 摘要记入不可篡改的审计日志。", body)]
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm,
-                      bottomMargin=20 * mm, title=f"{project['code']} {title_of(data)}", invariant=1).build(story)
+                      bottomMargin=20 * mm, title=f"{project['code']} {title_of(data)}", invariant=1,
+                      initialFontName=cjk_font()).build(story)
     return out.getvalue()
 
 

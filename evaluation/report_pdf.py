@@ -1,5 +1,5 @@
 """The evaluation report as a PDF (评审报告), from `service.report_contents` (canonical data), in the
-STSong-Light CID font every PDF reader carries (as tender/record_pdf.py). Its SHA-256 is what each
+embedded CJK font subset of `core.pdf` (as tender/record_pdf.py). Its SHA-256 is what each
 member signs; the file lives under FILE_STORE/evaluation/."""
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from pathlib import Path
 from flask import current_app
 
 from core import clock, money
-from core.pdf import escape
+from core.pdf import cjk_font, escape
 
-FONT = "STSong-Light"
 ROLE_ZH = {"chair": "组长", "purchaser_rep": "采购人代表", "member": "评审专家"}
 STAGE_ZH = {"qualification": "资格审查", "compliance": "符合性审查"}
 
@@ -47,17 +46,14 @@ def _yuan(value) -> str:
 
 
 def styles() -> dict:
-    """The paragraph styles of the evaluation's PDFs (report, contract), in the CID font."""
+    """The paragraph styles of the evaluation's PDFs (report, contract, letters), in the embedded font."""
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return {"title": ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, alignment=1),
-            "h2": ParagraphStyle("h2", fontName=FONT, fontSize=11.5, leading=16, spaceBefore=6, spaceAfter=3),
-            "body": ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=14),
-            "cell": ParagraphStyle("cell", fontName=FONT, fontSize=8.5, leading=11)}
+    font = cjk_font()
+    return {"title": ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1),
+            "h2": ParagraphStyle("h2", fontName=font, fontSize=11.5, leading=16, spaceBefore=6, spaceAfter=3),
+            "body": ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14),
+            "cell": ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=11)}
 
 
 def table(rows, widths):
@@ -68,9 +64,10 @@ def table(rows, widths):
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     cell = styles()["cell"]
+    font = cjk_font()
     t = Table([[Paragraph(escape(c), cell) if isinstance(c, str) else c for c in row] for row in rows],
               colWidths=[w * mm for w in widths], repeatRows=1)
-    t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 8.5), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+    t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 8.5), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
                            ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     return t
@@ -94,7 +91,8 @@ def render(committee, report, contents: dict) -> bytes:
 
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=15 * mm, title=f"{project.code} 评审报告", invariant=1)
+                            bottomMargin=15 * mm, title=f"{project.code} 评审报告", invariant=1,
+                            initialFontName=cjk_font())
     story = [Paragraph(f"{escape(project.title)}<br/>标项{lot.number}（{escape(lot.name)}）评审报告", title),
              Spacer(1, 4 * mm),
              Paragraph(f"项目编号：{escape(project.code)}　报告版本：第{report.version}版　生成时间："

@@ -1,5 +1,5 @@
-"""The opening record as a PDF (开标记录表), with Chinese text in the STSong-Light CID font that
-every PDF reader carries, so no font file ships with the platform. Needs `reportlab`."""
+"""The opening record as a PDF (开标记录表), its Chinese text in the embedded CJK font subset of
+`core.pdf` (so every viewer shows it, prices included). Needs `reportlab`."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from sqlalchemy import select
 
 from core import clock, money
 from core.db import db
-from core.pdf import escape
+from core.pdf import cjk_font, escape
 from tender.hall import BID_STATUS_ZH
 from tender.models import Bid, OpeningRecord, Project
 from tender.price_detail import items_for_display, shown_words
-
-FONT = "STSong-Light"
 
 
 def available() -> bool:
@@ -30,18 +28,16 @@ def render(project: Project) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    title = ParagraphStyle("title", fontName=FONT, fontSize=16, leading=22, alignment=1)
-    body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=14)
-    cell = ParagraphStyle("cell", fontName=FONT, fontSize=9, leading=12)
+    font = cjk_font()
+    title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1)
+    body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14)
+    cell = ParagraphStyle("cell", fontName=font, fontSize=9, leading=12)
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm,
-                            topMargin=15 * mm, bottomMargin=15 * mm, title=f"{project.code} 开标记录")
+                            topMargin=15 * mm, bottomMargin=15 * mm, title=f"{project.code} 开标记录",
+                            initialFontName=font)
     opened = clock.format_local(project.opened_at) if project.opened_at else "进行中"
     story = [Paragraph(f"{escape(project.title)} 开标记录表", title), Spacer(1, 4 * mm),
              Paragraph(f"项目编号：{escape(project.code)}　采购单位：{escape(project.purchaser.name)}　"
@@ -74,7 +70,7 @@ def render(project: Project) -> bytes:
             rows.append([str(lot.number), Paragraph("（本标项废标）", cell), "", "", "",
                          Paragraph(escape(lot.failure_reason), cell)])
     table = Table(rows, colWidths=[14 * mm, 62 * mm, 32 * mm, 70 * mm, 22 * mm, 60 * mm], repeatRows=1)
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 9), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
                                ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     story.append(table)
@@ -88,7 +84,7 @@ def render(project: Project) -> bytes:
                     + [[Paragraph(escape(i["ref"]), cell), Paragraph(escape(i["name"]), cell), i["quantity"],
                         i["unit_price"], i["total"]] for i in items],
                     colWidths=[20 * mm, 110 * mm, 30 * mm, 40 * mm, 40 * mm], repeatRows=1)
-        sub.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), FONT, 9),
+        sub.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 9),
                                  ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                                  ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
                                  ("ALIGN", (2, 1), (-1, -1), "RIGHT")]))

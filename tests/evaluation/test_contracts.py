@@ -8,6 +8,7 @@ import json
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from pdf_helpers import assert_readable
 from sqlalchemy import func, select
 
 TERMS = {"performance_place": "泰顺县人民医院", "payment": "验收合格后30日内支付合同金额的95%，余款一年后付清",
@@ -177,6 +178,7 @@ def test_signed_contract_cannot_be_voided(room, published):
 def test_pages_api_pdf_and_the_finance_export(room, published, client, clock):
     from tests_helpers import login
 
+    from core import money
     from core.db import db
     from evaluation import contracts
 
@@ -217,6 +219,7 @@ def test_pages_api_pdf_and_the_finance_export(room, published, client, clock):
     assert "合同公告" in client.get(f"/contracts/{contract.id}").get_data(as_text=True)  # public once signed
     pdf = client.get(f"/contracts/{contract.id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert_readable(pdf.data, "政府采购合同", contract.number, money.format_yuan(award.candidate.price_fen))
 
     login(client, room.supervisor)
     rows = client.get("/api/v1/evaluation/contracts").get_json()["contracts"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from pdf_helpers import assert_readable
 from sqlalchemy import select
 from tests_helpers import totp_code
 
@@ -305,6 +306,7 @@ def test_full_lifecycle_to_signed_report_award_and_contract(room, clock):
     assert [cand.bid_id for cand in report.candidates] == [room.bids[0].id, room.bids[1].id, room.bids[2].id]
     pdf = report_pdf.absolute(report.pdf_path).read_bytes()
     assert pdf.startswith(b"%PDF") and report.status.value == "signing"
+    assert_readable(pdf, "评审报告", "评审委员会成员", "评审价格与价格分", room.project.code)
     rows = db.session.scalars(select(BidEvaluation).where(BidEvaluation.committee_id == committee.id)).all()
     assert {r.rank for r in rows} == {1, 2, 3}
     # signing: TOTP each, a dissent with reasons, the last signature completes

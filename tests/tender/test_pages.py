@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from pdf_helpers import assert_readable
 from tender_helpers import seal_bid, submit
 from tests_helpers import login
 
@@ -188,7 +189,11 @@ def test_opening_record_pdf(world, make_project, client, clock):
     opening.sweep()
     response = client.get(f"/tender/{project.id}/record.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF") and b"STSong-Light" in response.data
+    assert b"STSong-Light" not in response.data  # never a CID font that a viewer may lack
+    text = assert_readable(response.data, "开标记录表", project.title, project.code, "北京时间")
+    for s in world.suppliers[:3]:
+        assert s.user.org.name in text
+    assert "90,000.00" in text  # the price in figures (seal_bid: 90 000.00 yuan)
 
 
 def test_objection_answered_through_the_socket(app, world, make_project, client, clock, hall_client):
