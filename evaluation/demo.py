@@ -57,9 +57,11 @@ def _project(context: dict, title: str, purchaser, lot_name: str, bids: list[tup
     """A tender made and opened as a live one is, its deadline (and opening) at `start`: daili creates it
     with its tender document and publishes it 22 days before; the bidders register, and two days before
     the deadline each seals its bid with its demo key file and submits it (receipt issued); at the
-    deadline the sweep's own steps close submission, let the time vault release its shares and open the
-    bids into the opening record. Custody is the time vault alone (k = 1), so no custodian has to step up
-    with TOTP at these past times. A bid is (supplier index, price in fen) or (supplier index, price,
+    deadline the sweep's own steps close submission, let the time vault release its shares, take caijian's
+    shares (unwrapped with its demo key file, as the hall does after the TOTP step-up) and open the bids
+    into the opening record. Custody is the vault and caijian, k = 2: the vault alone (k = 1) would let
+    the platform open every bid by itself, which the platform refuses. A bid is (supplier index, price in
+    fen) or (supplier index, price,
     price breakdown sealed in its summary, as the opening reads it)."""
     from tender import opening
     from tender.demo import create_demo_project, demo_keys, project_data, seal_and_submit
@@ -68,8 +70,9 @@ def _project(context: dict, title: str, purchaser, lot_name: str, bids: list[tup
     bidders = [(context["users"][f"gys{index + 1}"], price, *detail) for index, price, *detail in bids]
     budget = max(b[1] for b in bids) + 50_000_00
     clock.clock.set(start - timedelta(days=22))
+    demo_keys(context["users"]["caijian"], "custodian")  # its encrypt key, registered once
     data = project_data(title, purchaser, clock.now(), days=22, lots=[(lot_name, budget, budget)],
-                        custodians=[], k=1)
+                        custodians=[context["users"]["caijian"].id], k=2)
     project = create_demo_project(agent, data, publish=True, suppliers=[user for user, *_ in bidders])
     lot = project.lots[0]
     clock.clock.set(start - timedelta(days=2))
@@ -78,9 +81,25 @@ def _project(context: dict, title: str, purchaser, lot_name: str, bids: list[tup
         _tick(1800)
     clock.clock.set(start + timedelta(seconds=5))
     opening.close_submission(project.id)
+    _hand_in_shares(project, context["users"]["caijian"])
     opening.progress_opening(project.id)
     db.session.flush()
     return project, lot
+
+
+def _hand_in_shares(project, keeper) -> None:
+    """The custodian's shares of every waiting bid, unwrapped with its demo key file."""
+    import crypto
+    from tender import opening
+    from tender.demo import demo_keys
+
+    pair = demo_keys(keeper, "custodian")
+    member = next(c for c in project.custodians if c.user_id == keeper.id)
+    for lot in project.lots:
+        for bid in opening.current_bids(lot):
+            share = crypto.unwrap_share(opening.header_of(bid), pair.encryption)
+            opening.store_share(bid, member.custodian_id, share, keeper.id)
+    db.session.flush()
 
 
 def _committee_draw(context: dict, project, numbers, start):

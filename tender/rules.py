@@ -36,6 +36,7 @@ DEFAULT_RULES: dict[str, tuple[int, str]] = {
     "min_bids.inquiry": (3, "供应商不足3家"),
     "min_bids.single_source": (1, "单一来源"),
     "opening_window_minutes": (120, "开标后密钥份额/解密的时限（分钟）"),
+    "custody_require_timelock": (0, "本地区每个项目的密钥托管须包含公共时间锁保管人（1 = 要求，0 = 不要求）"),
 }
 
 

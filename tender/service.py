@@ -24,7 +24,7 @@ from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.i18n import N_
-from tender import filestore, vault
+from tender import custody, filestore, vault
 from tender.keys import load_pem_public
 from tender.models import (
     Clarification,
@@ -199,9 +199,18 @@ def check_timeline(errors: dict[str, str], project: Project | SimpleNamespace, a
         _err(errors, "deadline", "投标截止时间已过。")
 
 
-def raise_if(errors: dict[str, str]) -> None:
+def raise_if(errors: dict[str, str], code: str = "project_invalid") -> None:
     if errors:
-        raise ValidationError("；".join(errors.values()), code="project_invalid", details={"fields": errors})
+        raise ValidationError("；".join(errors.values()), code=code, details={"fields": errors})
+
+
+def _check_custody(errors: dict[str, str], region_code: str, holders: list, k: int) -> str:
+    """The no-single-party rule (tender/custody.py); returns the error code to raise with."""
+    problem = custody.check_custody(region_code, holders, k)
+    if problem is None:
+        return "project_invalid"
+    _err(errors, "custodians", problem.message)
+    return problem.code
 
 
 # ---------------------------------------------------------------- create and edit (drafts)
@@ -281,12 +290,15 @@ def check_project_data(region_code: str, data: dict[str, Any], at: datetime) -> 
         _err(errors, "custodians", "至少需要一个密钥保管人（可包括平台时间保险库）。")
     elif isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= n:
         _err(errors, "k", f"开启门限 k 必须在 1 到 {n} 之间。")
+    code = "project_invalid"
+    if "custodians" not in errors and "k" not in errors:
+        code = _check_custody(errors, region_code, custody.spec_holders(custodians, include_vault), k)
     window = data.get("decrypt_window_minutes", 30)
     if isinstance(window, bool) or not isinstance(window, int) or not 5 <= window <= 24 * 60:
         _err(errors, "decrypt_window_minutes", "解密时限应在 5 分钟到 24 小时之间。")
     if method is not None and all(times.values()):
         check_timeline(errors, SimpleNamespace(region_code=region_code, method=method, **times), at)
-    raise_if(errors)
+    raise_if(errors, code)
     columns = {"title": title[:200], "purchaser_org_id": purchaser.id, "catalogue_code": catalogue,
                "category": category, "method": method, "eval_method": eval_method, "criteria": criteria,
                "price_fixed": price_fixed, "same_brand_counts_once": bool(data.get("same_brand_counts_once")),
@@ -480,7 +492,8 @@ def publish_project(user: User, project_id: int) -> Project:
             _err(errors, "custodians", f"密钥保管人 {member.label} 的加密公钥已吊销，请重新登记或更换保管人。")
         else:
             member.public_key_id, member.public_key_pem = key.id, key.pem
-    raise_if(errors)
+    code = _check_custody(errors, project.region_code, custody.holders_of_project(project), project.k)
+    raise_if(errors, code)
     move(project, ProjectStatus.PUBLISHED)
     project.published_at = now
     hashes = {}

@@ -74,3 +74,43 @@ def submit(client, user, project, lot, data: bytes):
     login(client, user)
     return client.post(f"/api/v1/tender/projects/{project.id}/lots/{lot.id}/bids", data=data,
                        content_type="application/octet-stream")
+
+
+def vault_and_keeper(world) -> dict:
+    """make_project overrides for the smallest policy the platform accepts: the vault and keeper0, k = 2
+    (the vault alone, k = 1, is refused: the platform would be one party holding k shares)."""
+    return {"k": 2, "custodian_user_ids": [world.custodians[0][0].id]}
+
+
+def hand_in_keeper_shares(world, index: int = 0) -> int:
+    """Custodian `index` unwraps and hands in its share of every bid waiting in an opening (as the hall
+    does after the TOTP step-up, tested in test_opening.py); returns the shares stored."""
+    from sqlalchemy import select
+
+    import crypto
+    from core.db import db
+    from tender import opening
+    from tender.models import Project
+    from tender.transitions import ProjectStatus
+
+    user, key = world.custodians[index]
+    stored = 0
+    for project in db.session.scalars(select(Project).where(Project.status == ProjectStatus.OPENING)):
+        member = next((c for c in project.custodians if c.user_id == user.id), None)
+        if member is None:
+            continue
+        for lot in project.lots:
+            for bid in opening.current_bids(lot):
+                share = crypto.unwrap_share(opening.header_of(bid), key)
+                stored += opening.store_share(bid, member.custodian_id, share, user.id)
+    db.session.commit()
+    return stored
+
+
+def sweep_with_keeper(world) -> None:
+    """The sweep at the opening time with keeper0's shares handed in: close, vault shares, open."""
+    from tender import opening
+
+    opening.sweep()
+    hand_in_keeper_shares(world)
+    opening.sweep()

@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tender_helpers import PLAINTEXT_MARK, seal_bid, submit
+from tender_helpers import PLAINTEXT_MARK, seal_bid, submit, sweep_with_keeper, vault_and_keeper
 from tests_helpers import login, totp_code
 
 
@@ -130,14 +130,14 @@ def test_too_few_bids_fail_the_whole_project(world, make_project, client, clock)
 
 
 def test_k1_vault_opens_alone_and_crash_midway_is_resumed(app, world, make_project, client, clock, monkeypatch):
-    """k=1 with only the vault: the sweep opens everything. A crash in the middle of one bid's
+    """The vault and a keeper's shares: the sweep opens everything. A crash in the middle of one bid's
     decryption rolls back and leaves no partial output; the next sweep finishes the job."""
     import crypto
     from core.db import db
     from tender import opening
     from tender.models import Bid, OpeningRecord, Project
 
-    project = make_project(k=1, custodian_user_ids=[])
+    project = make_project(**vault_and_keeper(world))
     _submit_all(client, world, project)
     clock.set(project.deadline)
     real_open = crypto.open_with_shares
@@ -152,7 +152,7 @@ def test_k1_vault_opens_alone_and_crash_midway_is_resumed(app, world, make_proje
         return real_open(source, shares, sink, policy=policy)
 
     monkeypatch.setattr(crypto, "open_with_shares", crashing_open)
-    opening.sweep()
+    sweep_with_keeper(world)
     db.session.expire_all()
     assert db.session.get(Project, project.id).status.value == "opening"
     assert OpeningRecord.query.count() == 1  # each bid commits alone: the first stays opened
@@ -168,10 +168,9 @@ def test_k1_vault_opens_alone_and_crash_midway_is_resumed(app, world, make_proje
 
 def test_platform_fault_voids_with_cause(app, world, make_project, client, clock):
     from core.db import db
-    from tender import opening
     from tender.models import Bid
 
-    project = make_project(k=1, custodian_user_ids=[])
+    project = make_project(**vault_and_keeper(world))
     _submit_all(client, world, project)
     victim = Bid.query.filter_by(lot_id=project.lots[0].id).order_by(Bid.id).first()
     path = Path(app.config["FILE_STORE"]) / "tender" / victim.path
@@ -179,7 +178,7 @@ def test_platform_fault_voids_with_cause(app, world, make_project, client, clock
     data[-200] ^= 1  # the store corrupted the stored ciphertext
     path.write_bytes(bytes(data))
     clock.set(project.deadline)
-    opening.sweep()
+    sweep_with_keeper(world)
     db.session.expire_all()
     victim = db.session.get(Bid, victim.id)
     assert victim.status.value == "voided" and victim.fault == "platform"
@@ -242,10 +241,9 @@ def test_forged_container_with_inconsistent_keys_is_the_bidders_fault(world, mak
     """A container whose shares carry another key than the committed one (the supplier made it
     so): opened with k shares it fails the key commitment -> revoked (Art 31, bidder's fault)."""
     from core.db import db
-    from tender import opening
     from tender.models import Bid
 
-    project = make_project(k=1, custodian_user_ids=[])
+    project = make_project(**vault_and_keeper(world))
     _submit_all(client, world, project)
     clock.set(project.deadline)
 
@@ -256,7 +254,7 @@ def test_forged_container_with_inconsistent_keys_is_the_bidders_fault(world, mak
         raise KeyCommitmentMismatchError("the recovered file key does not match the header's key commitment")
 
     monkeypatch.setattr(crypto, "open_with_shares", forged_open)
-    opening.sweep()
+    sweep_with_keeper(world)
     db.session.expire_all()
     lot_bids = Bid.query.filter_by(lot_id=project.lots[0].id).all()
     assert {(b.status.value, b.fault, b.outcome_code) for b in lot_bids} == {
@@ -270,11 +268,10 @@ def test_same_brand_counts_as_one_bidder(world, make_project, client, clock):
 
     import crypto
     from core.db import db
-    from tender import opening
     from tender.bids import bidder_id_of
     from tender.models import Notice, Project
 
-    project = make_project(k=1, custodian_user_ids=[], same_brand_counts_once=True)
+    project = make_project(**vault_and_keeper(world), same_brand_counts_once=True)
     lot = project.lots[0]
     for supplier, brand in zip(world.suppliers[:3], ["希沃", "希沃 ", "鸿合"], strict=True):
         out = io.BytesIO()
@@ -283,7 +280,7 @@ def test_same_brand_counts_as_one_bidder(world, make_project, client, clock):
                     bidder_id_of(supplier.user.org), chunk_size=65536)
         assert submit(client, supplier.user, project, lot, out.getvalue()).status_code == 201
     clock.set(project.deadline)
-    opening.sweep()
+    sweep_with_keeper(world)
     db.session.expire_all()
     project = db.session.get(Project, project.id)
     assert project.lots[0].status.value == "failed" and "按一家计算" in project.lots[0].failure_reason

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from pdf_helpers import assert_readable
-from tender_helpers import seal_bid, submit
+from tender_helpers import seal_bid, submit, sweep_with_keeper, vault_and_keeper
 from tests_helpers import login
 
 
@@ -151,14 +151,13 @@ def test_hall_socket_requires_login_and_room_rights(app, world, make_project, ha
 
 
 def test_objection_and_answer_in_the_hall(world, make_project, client, clock):
-    from tender import opening
 
-    project = make_project(k=1, custodian_user_ids=[])
+    project = make_project(**vault_and_keeper(world))
     lot = project.lots[0]
     for s in world.suppliers[:3]:
         assert submit(client, s.user, project, lot, seal_bid(project, lot, s)).status_code == 201
     clock.set(project.deadline)
-    opening.sweep()
+    sweep_with_keeper(world)
     login(client, world.suppliers[0].user)
     assert client.post(f"/api/v1/tender/projects/{project.id}/checkin").status_code == 200
     assert client.post(f"/api/v1/tender/projects/{project.id}/confirm").status_code == 200
@@ -178,15 +177,14 @@ def test_objection_and_answer_in_the_hall(world, make_project, client, clock):
 
 def test_opening_record_pdf(world, make_project, client, clock):
     pytest.importorskip("reportlab")
-    from tender import opening
 
-    project = make_project(k=1, custodian_user_ids=[])
+    project = make_project(**vault_and_keeper(world))
     lot = project.lots[0]
     for s in world.suppliers[:3]:
         assert submit(client, s.user, project, lot, seal_bid(project, lot, s)).status_code == 201
     assert client.get(f"/tender/{project.id}/record.pdf").status_code == 404  # nothing opened yet
     clock.set(project.deadline)
-    opening.sweep()
+    sweep_with_keeper(world)
     response = client.get(f"/tender/{project.id}/record.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert b"STSong-Light" not in response.data  # never a CID font that a viewer may lack
@@ -197,15 +195,14 @@ def test_opening_record_pdf(world, make_project, client, clock):
 
 
 def test_objection_answered_through_the_socket(app, world, make_project, client, clock, hall_client):
-    from tender import opening
     from tender.models import Objection
 
-    project = make_project(k=1, custodian_user_ids=[])
+    project = make_project(**vault_and_keeper(world))
     lot = project.lots[0]
     for s in world.suppliers[:3]:
         assert submit(client, s.user, project, lot, seal_bid(project, lot, s)).status_code == 201
     clock.set(project.deadline)
-    opening.sweep()
+    sweep_with_keeper(world)
     supplier, agent = hall_client(world.suppliers[0].user), hall_client(world.agency)
 
     def emit(sio, event, data):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from tender_helpers import submit
+from tender_helpers import submit, sweep_with_keeper, vault_and_keeper
 
 from tender.price_detail import read_price_detail, remarks_with_notes, shown_words
 
@@ -84,10 +84,10 @@ def _seal(project, lot, supplier, summary: dict) -> bytes:
 def test_the_opening_stores_the_breakdown_and_notes_a_malformed_one(app, world, make_project, client, clock):
     from audit.models import AuditEvent
     from core.db import db
-    from tender import opening, record_pdf
+    from tender import record_pdf
     from tender.models import OpeningRecord, Project
 
-    project = make_project(k=1, custodian_user_ids=[])
+    project = make_project(**vault_and_keeper(world))
     lot = project.lots[0]
     summaries = [
         {"price_fen": 91_500_00, "remarks": "质保三年", **GOOD},
@@ -98,7 +98,7 @@ def test_the_opening_stores_the_breakdown_and_notes_a_malformed_one(app, world, 
     for supplier, summary in zip(world.suppliers, summaries, strict=False):
         assert submit(client, supplier.user, project, lot, _seal(project, lot, supplier, summary)).status_code == 201
     clock.set(project.deadline + timedelta(seconds=1))
-    opening.sweep()
+    sweep_with_keeper(world)
     db.session.expire_all()
     project = db.session.get(Project, project.id)
     assert project.status.value == "opened"  # a malformed breakdown does not stop the opening
