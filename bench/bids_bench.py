@@ -3,13 +3,15 @@
 Usage: python bench/bids_bench.py [--suppliers 200] [--size-mib 20] [--concurrency 200]
 
 1. A fresh instance (own SQLite database and file store in a temp folder) gets one agency,
-   N suppliers with sign keys and API tokens, and one published tender (k = 1, the time
-   vault alone, so the opening needs nobody's browser); each supplier's bid is sealed in
-   advance with crypto/ (payload --size-mib, each unique).
+   N suppliers with sign keys and API tokens, a notary's custodian with an encrypt key, and one
+   published tender (the time vault and the notary, k = 2: the smallest policy the platform
+   accepts, as no single party may hold k shares); each supplier's bid is sealed in advance with
+   crypto/ (payload --size-mib, each unique).
 2. `flask serve --no-worker` runs the server; N threads upload their bids concurrently as
    raw request bodies, as the CLI's curl line does, shortly before the deadline.
-3. The deadline is moved to now (as the clock passing it) and `flask tender sweep` closes
-   submission, releases the vault's shares and opens every bid into the file store.
+3. The deadline is moved to now (as the clock passing it); the sweep closes submission and
+   releases the vault's shares, the notary unwraps and hands in its shares (as the hall does after
+   its TOTP step-up), and the sweep opens every bid into the file store (all three timed).
 4. The same containers are opened with crypto/ directly in one process, for the ratio.
 
 Checks: every supplier has exactly one bid, its digest the sealed file's (no lost or
@@ -63,6 +65,11 @@ with app.app_context():
     agency_org = accounts.create_org("基准代理机构", OrgKind.AGENCY, "330329")
     purchaser = accounts.create_org("基准采购单位", OrgKind.PURCHASER, "330329")
     agent = accounts.create_user("bench-agent", "经办", "bench-pass-2026", ["agency_staff"], "330329", org=agency_org)
+    notary_org = accounts.create_org("基准公证处", OrgKind.AGENCY, "330329")
+    notary = accounts.create_user("bench-notary", "公证员", "bench-pass-2026", ["agency_staff"], "330329",
+                                  org=notary_org)
+    notary_key = ec.generate_private_key(ec.SECP256R1())
+    accounts.register_public_key(notary, public_pem(notary_key.public_key()), "encrypt", "bench custody")
     now = clock.now()
     project = service.create_project(agent, {
         "title": "投标基准项目", "purchaser_org_id": purchaser.id, "catalogue_code": "A02010104", "category": "goods",
@@ -71,7 +78,7 @@ with app.app_context():
         "notice_at": now.isoformat(), "doc_start_at": now.isoformat(),
         "doc_end_at": (now + timedelta(days=7)).isoformat(), "clarify_deadline": (now + timedelta(days=10)).isoformat(),
         "deadline": (now + timedelta(days=21)).isoformat(), "opening_mode": "custodian",
-        "custodian_user_ids": [], "include_vault": True, "k": 1})
+        "custodian_user_ids": [notary.id], "include_vault": True, "k": 2})
     service.add_document(agent, project, "doc.txt", io.BytesIO(b"doc"))
     service.publish_project(agent, project.id)
     lot = project.lots[0]
@@ -113,7 +120,10 @@ with app.app_context():
                                 serialization.NoEncryption()).decode()
         suppliers.append({"token": token, "path": path, "enc_pem": pem})
     db.session.commit()
-    print(json.dumps({"project": project.id, "lot": lot.id, "suppliers": suppliers}))
+    notary_pem = notary_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()).decode()
+    print(json.dumps({"project": project.id, "lot": lot.id, "suppliers": suppliers, "notary_pem": notary_pem,
+                      "notary": notary.id}))
 """
 
 MOVE_DEADLINE = r"""
@@ -130,14 +140,28 @@ with app.app_context():
 """
 
 SWEEP = r"""
-import json, time
+import json, sys, time
+from cryptography.hazmat.primitives import serialization
+import crypto
 from core.app import create_app
 app = create_app()
+notary_id, notary_pem = int(sys.argv[1]), sys.stdin.read().encode()
+key = serialization.load_pem_private_key(notary_pem, None)
 with app.app_context():
+    from core.db import db
     from tender import opening
+    from tender.models import Project
     started = time.perf_counter()
-    done = opening.sweep()
-    print(json.dumps({"seconds": time.perf_counter() - started, "done": done}))
+    closed = opening.sweep()  # closes submission, the vault releases its shares
+    for project in db.session.scalars(db.select(Project).where(Project.status == "opening")):
+        member = next(c for c in project.custodians if c.user_id == notary_id)
+        for lot in project.lots:
+            for bid in opening.current_bids(lot):
+                opening.store_share(bid, member.custodian_id, crypto.unwrap_share(opening.header_of(bid), key),
+                                    notary_id)
+    db.session.commit()
+    done = opening.sweep()  # opens every bid with k = 2 shares
+    print(json.dumps({"seconds": time.perf_counter() - started, "closed": closed, "done": done}))
 """
 
 COUNT = r"""
@@ -170,8 +194,9 @@ def _status_kib(pid: int, field: str) -> int:
     return 0
 
 
-def _run(env: dict, code: str, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+def _run(env: dict, code: str, *args: str, stdin: str = "") -> str:
+    done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          input=stdin)
     if done.returncode != 0:
         sys.exit(f"step failed:\n{done.stderr[-3000:]}")
     return done.stdout
@@ -265,7 +290,8 @@ def main() -> None:
         latencies = sorted(r[1] for r in results if r)
         _run(env, MOVE_DEADLINE, str(setup["project"]))
         # the opening as the beat's sweep runs it (timed inside the process, app start-up excluded)
-        opening_s = json.loads(_run(env, SWEEP).strip().splitlines()[-1])["seconds"]
+        opening_s = json.loads(_run(env, SWEEP, str(setup["notary"]), stdin=setup["notary_pem"])
+                               .strip().splitlines()[-1])["seconds"]
         counts = json.loads(_run(env, COUNT, str(setup["project"])).strip().splitlines()[-1])
     finally:
         os.killpg(server.pid, signal.SIGTERM)
