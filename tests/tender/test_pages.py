@@ -242,13 +242,12 @@ def test_opening_record_pdf_with_hostile_bidder_text(world, make_project, client
 
 
     import crypto
-    from tender import opening
     from tender.bids import bidder_id_of
 
     secret = tmp_path / "secret.png"
     secret.write_bytes(b"not an image")
     hostile = f'<b>30日<img src="{secret}" width="9" height="9"/><a href="http://evil.example/">点此</a>'
-    project = make_project(k=1, custodian_user_ids=[])
+    project = make_project(**vault_and_keeper(world))
     lot = project.lots[0]
     for i, s in enumerate(world.suppliers[:3]):
         out = io.BytesIO()
@@ -258,7 +257,7 @@ def test_opening_record_pdf_with_hostile_bidder_text(world, make_project, client
                     [("a.txt", io.BytesIO(b"x"))], out, bidder_id_of(s.user.org), chunk_size=65536)
         assert submit(client, s.user, project, lot, out.getvalue()).status_code == 201
     clock.set(project.deadline)
-    opening.sweep()
+    sweep_with_keeper(world)
     response = client.get(f"/tender/{project.id}/record.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert b"/URI" not in response.data and b"/Subtype /Image" not in response.data
