@@ -1353,13 +1353,15 @@ def generate_report(committee: Committee, outcome: LotOutcome, inputs: dict) -> 
     report = EvaluationReport(committee_id=committee.id, version=len(previous) + 1, generated_at=clock.now())
     db.session.add(report)
     db.session.flush()
-    lines = {b.id: line for b, line in opened_bids(committee)}
+    rows = _bid_rows(committee)
     final = outcome.same_brand.ranking if outcome.same_brand is not None else outcome.ranking
     chosen = {r.bidder for r in outcome.candidates.ranked}
     for position, ranked in enumerate([r for r in final if r.bidder in chosen], start=1):
         report.candidates.append(Candidate(bid_id=int(ranked.bidder), position=position, rank=ranked.rank,
                                            total_h=None if ranked.total is None else to_hundredths(ranked.total),
-                                           price_fen=lines[int(ranked.bidder)].price_fen))
+                                           # the bid price after the confirmed Art 59 corrections: the
+                                           # one price of the award notice, result notice and contract
+                                           price_fen=rows[int(ranked.bidder)].corrected_price_fen))
     contents = report_contents(committee)
     pdf = report_pdf.render(committee, report, contents)
     relative = f"reports/{committee.id}/report-v{report.version}.pdf"
@@ -1519,9 +1521,10 @@ def result_notice_body(committee: Committee, award: Award) -> str:
     salts = ""
     if committee.draw_request_id:
         salts = f"专家抽取申请编号 {committee.draw_request_id}，抽取盐值已在审计日志公开，可在“抽取核验”页面复核。"
+    price = award.candidate.price_fen  # after the confirmed corrections, as in the award notice and contract
     return (f"项目编号：{project.code}\n项目名称：{project.title}\n标项：{lot.number} {lot.name}\n"
-            f"中标（成交）供应商：{line.bidder_name}\n中标（成交）金额：{money.format_yuan(line.price_fen)}元"
-            f"（{money.to_chinese_upper(line.price_fen)}）\n评审委员会成员：{names}\n"
+            f"中标（成交）供应商：{line.bidder_name}\n中标（成交）金额：{money.format_yuan(price)}元"
+            f"（{money.to_chinese_upper(price)}）\n评审委员会成员：{names}\n"
             + (f"评审得分：{scores}\n" if scores else "") + salts
             + "\n招标文件见本项目公告页。各有关当事人对结果有异议的，可在公告期限届满之日起七个工作日内提出质疑。")
 
