@@ -30,6 +30,7 @@ custody is the time vault alone (k = 1); the tender demo's tenders show the 采�
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pyotp
 from sqlalchemy import select
@@ -284,14 +285,16 @@ def _evaluated_and_awarded(context: dict, title: str, purchaser_org, purchaser, 
         service.submit_scores(user, cid, _sheet(cid, i), _code(user))
         _tick(300)
     service.start_summary(members[0], cid)
-    for flag in service._raise_flags(service.get_committee(cid)):
-        member = db.session.get(service.CommitteeMember, flag.member_id)
-        user = db.session.get(service.User, member.user_id)
-        service.resolve_flag(user, flag.id, action="confirm", note="经复核，坚持原评分")
+    _confirm_open_flags(cid)
+    if dissent:  # the committee finds one score abnormally high; its member lowers it with a reason (Art 64)
+        _score_change(cid, members)
+        _confirm_open_flags(cid)
     report = service.accept_summary(members[0], cid)
     _tick(600)
-    for i, user in enumerate(members):
-        service.sign_report(user, report.id, _code(user), dissent=dissent if i == len(members) - 1 else None)
+    # the dissenting member signs first, so the text the others sign already carries the dissent
+    order = [members[-1], *members[:-1]] if dissent else members
+    for user in order:
+        service.sign_report(user, report.id, _code(user), dissent=dissent if user is members[-1] else None)
         _tick(120)
     clock.clock.set(start + timedelta(days=1))
     award = service.send_report(users["daili"], cid)
@@ -300,6 +303,29 @@ def _evaluated_and_awarded(context: dict, title: str, purchaser_org, purchaser, 
     clock.clock.set(start + timedelta(days=3))
     service.publish_result(users["daili"], award.id)
     return project, award
+
+
+def _confirm_open_flags(cid: int) -> None:
+    for flag in service._raise_flags(service.get_committee(cid)):
+        member = db.session.get(service.CommitteeMember, flag.member_id)
+        user = db.session.get(service.User, member.user_id)
+        service.resolve_flag(user, flag.id, action="confirm", note="经复核，坚持原评分")
+
+
+def _score_change(cid: int, members: list) -> None:
+    """The chair records the committee's finding on the second member's first technical score; the member
+    lowers it by a fifth, with a reason: the signed report lists the change, its reason and who made it."""
+    committee = service.get_committee(cid)
+    user = members[1]
+    member = next(m for m in committee.members if m.user_id == user.id)
+    score = db.session.scalar(select(service.Score).where(service.Score.member_id == member.id)
+                              .order_by(service.Score.bid_id, service.Score.id))
+    flag = service.flag_outlier(members[0], cid, member.id, score.bid_id, score.criterion,
+                                "该项评分明显高于其他成员，且与投标文件的响应情况不符")
+    _tick(120)
+    lowered = (service.from_hundredths(score.score_h) * 4 / 5).quantize(Decimal("0.5"))
+    service.resolve_flag(user, flag.id, action="correct", note="复核投标文件后，按评分标准下调", new_score=str(lowered))
+    _tick(120)
 
 
 def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> list[int]:

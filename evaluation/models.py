@@ -260,6 +260,30 @@ class ScoreFlag(db.Model):
 ScoreOutlier = ScoreFlag  # the glossary's name for 评分畸高畸低
 
 
+class ScoreChange(db.Model):
+    """One change of a submitted score during the summary (87号令 Art 64): from, to, the rule's reason,
+    the member's own words and who made it. `Score` keeps only the latest value; the report lists every
+    change from these rows."""
+
+    __tablename__ = "evaluation_score_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              index=True)
+    score_id: Mapped[int] = mapped_column(ForeignKey("evaluation_score.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"))
+    bid_id: Mapped[int] = mapped_column(ForeignKey("tender_bid.id"))
+    criterion: Mapped[str] = mapped_column(String(100))
+    from_h: Mapped[int]
+    to_h: Mapped[int]
+    reason: Mapped[ChangeReason] = mapped_column(enum_column(ChangeReason, "evaluation_score_change_reason"))
+    note: Mapped[str] = mapped_column(String(300))
+    changed_at: Mapped[datetime]
+    audit_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (CheckConstraint("note <> ''", name="change_explained"),)
+
+
 class BidEvaluation(db.Model):
     """What the committee concluded about one bid: price, deduction, exclusion, scores, rank."""
 
@@ -359,6 +383,9 @@ class ReportSignature(db.Model):
     signed_at: Mapped[datetime]
     audit_seq: Mapped[int | None] = mapped_column(BigInteger)
     dissent: Mapped[str | None] = mapped_column(Text)
+    # the report text this signature covers: a later dissent re-renders the report, and whoever signed the
+    # earlier text signs the final one again (NULL: signed before this column, the report's text then)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (CheckConstraint("dissent IS NULL OR dissent <> ''", name="dissent_has_reasons"),)
 

@@ -15,6 +15,8 @@ from core.pdf import cjk_font, escape
 
 ROLE_ZH = {"chair": "组长", "purchaser_rep": "采购人代表", "member": "评审专家"}
 STAGE_ZH = {"qualification": "资格审查", "compliance": "符合性审查"}
+CHANGE_REASON_ZH = {"arithmetic_error": "分值汇总计算错误", "out_of_range": "分项评分超出评分标准规定的分值范围",
+                    "objective_inconsistent": "对客观评审因素评分不一致", "outlier": "经评审委员会认定评分畸高、畸低"}
 
 
 def root() -> Path:
@@ -142,6 +144,14 @@ def render(committee, report, contents: dict) -> bytes:
             [members.get(str(s["member"]), str(s["member"])), bidder(s["bidder"]), s["criterion"], s["score"]]
             for s in contents["scores"]]
         story += [Paragraph("各成员分项评分明细", body), table(detail, [40, 60, 50, 30])]
+    changes = contents.get("score_changes") or []
+    story.append(Paragraph("评审汇总中修改的评分（政府采购货物和服务招标投标管理办法第六十四条）"
+                           + ("：" if changes else "：无"), body))
+    if changes:
+        story.append(table([["修改人", "投标人", "评审因素", "原分", "修改后", "法定情形", "理由", "时间"]] +
+                           [[members.get(str(c["member"]), str(c["member"])), bidder(c["bidder"]), c["criterion"],
+                             c["from"], c["to"], CHANGE_REASON_ZH.get(c["reason"], c["reason"]), c["note"], c["at"]]
+                            for c in changes], [20, 30, 18, 13, 14, 32, 33, 20]))
     story.append(Paragraph("七、排序与推荐的中标（成交）候选人", h2))
     story.append(table([["名次", "投标人", "得分", "评审价格（元）", "并列"]] +
                        [[str(r["rank"]), bidder(r["bidder"]), r["total"] or "—", _yuan(r["price"]),

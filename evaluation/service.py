@@ -50,6 +50,7 @@ from evaluation.models import (
     ReportSignature,
     Review,
     Score,
+    ScoreChange,
     ScoreFlag,
     StageDone,
     from_hundredths,
@@ -1257,9 +1258,12 @@ def resolve_flag(user: User, flag_id: int, *, action: str, note: str, new_score:
         score.score_h, score.changed_at = to_hundredths(value), clock.now()
         score.change_reason, score.change_note = reason, note[:300]
         flag.resolution = FlagResolution.CORRECTED
-        record("evaluation.score_corrected", score, {"committee": committee.id, "member": member.id,
-                                                      "bid": flag.bid_id, "criterion": score.criterion,
-                                                      "reason": reason.value, "from_h": old, "to_h": score.score_h})
+        event = record("evaluation.score_corrected", score, {
+            "committee": committee.id, "member": member.id, "bid": flag.bid_id, "criterion": score.criterion,
+            "reason": reason.value, "from_h": old, "to_h": score.score_h})
+        db.session.add(ScoreChange(committee_id=committee.id, score_id=score.id, member_id=member.id,
+                                   bid_id=flag.bid_id, criterion=score.criterion, from_h=old, to_h=score.score_h,
+                                   reason=reason, note=note[:300], changed_at=clock.now(), audit_seq=event.seq))
     record("evaluation.flag_resolved", flag, {"committee": committee.id, "code": flag.code.value,
                                               "resolution": flag.resolution.value})
     db.session.flush()
@@ -1339,11 +1343,22 @@ def report_contents(committee: Committee, report: EvaluationReport | None = None
                              scores=inputs["scores"], positions=report_positions(inputs["members"], dissents),
                              clarifications=_clarification_items(committee))
     payload["bidder_names"] = {str(k): v for k, v in _bid_names(committee).items()}
+    payload["score_changes"] = score_changes(committee)
     return payload
 
 
+def score_changes(committee: Committee) -> list[dict]:
+    """Every change of a submitted score during the summary, oldest first, for the report (87号令 Art 64:
+    the change, its reason and who made it are recorded in the report)."""
+    return [{"member": c.member_id, "bidder": c.bid_id, "criterion": c.criterion,
+             "from": str(from_hundredths(c.from_h)), "to": str(from_hundredths(c.to_h)),
+             "reason": c.reason.value, "note": c.note,
+             "at": clock.format_local(c.changed_at)}
+            for c in db.session.scalars(select(ScoreChange).where(ScoreChange.committee_id == committee.id)
+                                        .order_by(ScoreChange.id))]
+
+
 def generate_report(committee: Committee, outcome: LotOutcome, inputs: dict) -> EvaluationReport:
-    from evaluation import report_pdf
 
     previous = list(db.session.scalars(select(EvaluationReport).where(
         EvaluationReport.committee_id == committee.id).order_by(EvaluationReport.version)))
@@ -1362,17 +1377,48 @@ def generate_report(committee: Committee, outcome: LotOutcome, inputs: dict) -> 
                                            # the bid price after the confirmed Art 59 corrections: the
                                            # one price of the award notice, result notice and contract
                                            price_fen=rows[int(ranked.bidder)].corrected_price_fen))
-    contents = report_contents(committee)
-    pdf = report_pdf.render(committee, report, contents)
-    relative = f"reports/{committee.id}/report-v{report.version}.pdf"
-    path = report_pdf.store(relative, pdf)
-    report.pdf_path, report.pdf_sha256 = relative, hashlib.sha256(pdf).hexdigest()
+    path, size = _render_report(committee, report)
     move(report, ReportStatus.SIGNING)
     record("evaluation.report_generated", report, {"committee": committee.id, "version": report.version,
-                                                   "pdf_sha256": report.pdf_sha256, "bytes": len(pdf),
+                                                   "pdf_sha256": report.pdf_sha256, "bytes": size,
                                                    "path": str(path.name)})
     db.session.flush()
     return report
+
+
+def _render_report(committee: Committee, report: EvaluationReport, text: int = 1) -> tuple[Any, int]:
+    """Render the report's PDF (with the dissents signed so far) and point the report at it; `text` numbers
+    the renderings of one version (a dissent makes a new one, the earlier files stay as they were).
+    Returns (path, size)."""
+    from evaluation import report_pdf
+
+    pdf = report_pdf.render(committee, report, report_contents(committee, report))
+    suffix = "" if text == 1 else f"-{text}"
+    relative = f"reports/{committee.id}/report-v{report.version}{suffix}.pdf"
+    path = report_pdf.store(relative, pdf)
+    report.pdf_path, report.pdf_sha256 = relative, hashlib.sha256(pdf).hexdigest()
+    return path, len(pdf)
+
+
+def _rerender_with_dissent(committee: Committee, report: EvaluationReport, member: CommitteeMember) -> None:
+    """A dissent belongs in the text everyone signs (87号令 Art 53): the report is rendered again with it,
+    and whoever had signed the earlier text is asked to sign the final one."""
+    old = report.pdf_sha256
+    texts = 1 + len(payloads_of("evaluation.report_rerendered", report))
+    path, size = _render_report(committee, report, texts + 1)
+    stale = [s.member_id for s in report.signatures if s.member_id != member.id]
+    if stale:  # their "signed" mark goes: the room offers them the final text to sign
+        db.session.execute(delete(StageDone).where(StageDone.committee_id == committee.id,
+                                                   StageDone.stage == "signing", StageDone.member_id.in_(stale)))
+    record("evaluation.report_rerendered", report, {
+        "committee": committee.id, "version": report.version, "reason": "dissent", "member": member.id,
+        "from_sha256": old, "pdf_sha256": report.pdf_sha256, "bytes": size, "path": str(path.name),
+        "to_sign_again": sorted(stale)})
+
+
+def signature_current(report: EvaluationReport, signature: ReportSignature) -> bool:
+    """Whether a signature covers the report's current text."""
+    return signature.pdf_sha256 is None or signature.pdf_sha256 == report.pdf_sha256
 
 
 def current_report(committee: Committee) -> EvaluationReport | None:
@@ -1394,27 +1440,38 @@ def sign_report(user: User, report_id: int, totp_code: str, address: str = "-", 
     member = _active_member(user, committee)
     if report.status is not ReportStatus.SIGNING:
         raise Conflict("此版本的评审报告不在签署中。", code="report_not_signing")
-    if db.session.get(ReportSignature, (report.id, member.id)) is not None:
+    signature = db.session.get(ReportSignature, (report.id, member.id))
+    if signature is not None and signature_current(report, signature):
         raise Conflict("您已签署评审报告。", code="already_signed")
-    dissent = (dissent or "").strip() or None
+    dissent = (dissent or "").strip()[:5000] or None
     if dissent is not None:
         try:
             Dissent(member.id, dissent)
         except RulesError as exc:
             raise ValidationError(exc.message, code=exc.code) from None
     verify_totp(user, totp_code or "", address, purpose="sign_report")
-    signature = ReportSignature(report_id=report.id, member_id=member.id, signed_at=clock.now(),
-                                dissent=dissent[:5000] if dissent else None)
-    db.session.add(signature)
+    if signature is None:
+        signature = ReportSignature(report_id=report.id, member_id=member.id, signed_at=clock.now())
+        db.session.add(signature)
+        new_dissent = dissent is not None
+    else:  # signing the final text again after someone's dissent: an earlier dissent stands unless changed
+        new_dissent = dissent is not None and dissent != signature.dissent
+        dissent = dissent or signature.dissent
+        signature.signed_at = clock.now()
+    signature.dissent = dissent
     db.session.flush()
+    db.session.refresh(report)
+    if new_dissent:
+        _rerender_with_dissent(committee, report, member)
+    signature.pdf_sha256 = report.pdf_sha256
     event = record("evaluation.report_signed", report, {
         "committee": committee.id, "member": member.id, "user": user.id, "pdf_sha256": report.pdf_sha256,
         "position": "dissent" if dissent else "agree",
         "dissent_sha256": hashlib.sha256(dissent.encode()).hexdigest() if dissent else None})
     signature.audit_seq = event.seq
     _mark_done(committee, member, "signing", event.seq)
-    db.session.refresh(report)
-    if {m.id for m in committee.active_members} <= {s.member_id for s in report.signatures}:
+    db.session.flush()
+    if {m.id for m in committee.active_members} <= signed_current(report):
         move(report, ReportStatus.SIGNED)
         report.signed_at = clock.now()
         move(committee, C.COMPLETED)
@@ -1422,6 +1479,11 @@ def sign_report(user: User, report_id: int, totp_code: str, address: str = "-", 
         record("evaluation.completed", committee, {"report": report.id, "pdf_sha256": report.pdf_sha256})
     db.session.flush()
     return signature
+
+
+def signed_current(report: EvaluationReport) -> set[int]:
+    """The members whose signature covers the report's current text."""
+    return {s.member_id for s in report.signatures if signature_current(report, s)}
 
 
 def can_read_report(user: User, committee: Committee) -> bool:
@@ -1574,10 +1636,32 @@ def settle_void(award: Award, reason: str, **extra: str) -> Award:
     from evaluation.contracts import void_contract
 
     void_contract(award)
+    published = award.notified_at is not None
     move(award, AwardStatus.VOIDED)
     award.voided_at, award.void_reason = clock.now(), reason[:300]
-    record("evaluation.award_voided", award, {"reason": reason[:300], **extra})
+    correction = _withdraw_result_notice(award, reason) if published else None
+    record("evaluation.award_voided", award, {"reason": reason[:300], **extra,
+                                              **({"correction_notice": correction.id} if correction else {})})
     return award
+
+
+def _withdraw_result_notice(award: Award, reason: str):
+    """A voided award's result notice leaves the public lists, withdrawn by a correction notice that says
+    why (财办库〔2020〕50号: a published result is corrected in public, never just replaced)."""
+    from tender.models import Notice
+    from tender.service import withdraw_notice
+
+    published = payloads_of("evaluation.result_published", award)
+    notice = db.session.get(Notice, published[-1]["notice"]) if published else None
+    if notice is None or notice.withdrawn_at is not None:
+        return None
+    committee = committee_for_lot(award.lot_id)
+    project, lot = _project(committee), _lot(committee)
+    body = (f"项目编号：{project.code}\n项目名称：{project.title}\n标项：{lot.number} {lot.name}\n"
+            f"更正事项：{clock.format_local(notice.published_at, '%Y年%m月%d日')}发布的《{notice.title}》撤销，"
+            f"原中标（成交）结果作废。\n更正原因：{reason[:300]}\n"
+            "重新确定的中标（成交）结果将另行公告。")
+    return withdraw_notice(notice, f"{project.title}（标项{lot.number}）中标（成交）结果更正公告", body)
 
 
 def award_deadline_state(award: Award) -> str:
@@ -1742,7 +1826,7 @@ def state_for(user: User, committee: Committee, present: Iterable[int] = ()) -> 
     if report is not None and can(actor, Action.READ_REPORT, stage):
         state["report"] = {"id": report.id, "version": report.version, "status": report.status.value,
                            "pdf_sha256": report.pdf_sha256,
-                           "signed": [s.member_id for s in report.signatures]}
+                           "signed": sorted(signed_current(report))}
     return state
 
 

@@ -171,6 +171,10 @@ class Notice(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(index=True)
+    # a notice withdrawn by a later correction notice (a voided award's result notice): kept, marked, and
+    # left off the public lists
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("tender_notice.id"))
 
     project: Mapped[Project] = relationship()
 

@@ -74,7 +74,7 @@ PUBLIC_KINDS = {"tender": ("tender", "correction"), "result": ("result", "failur
 
 
 def _notice_items(kinds: tuple[str, ...]) -> list[dict]:
-    rows = db.session.scalars(select(Notice).where(Notice.kind.in_(kinds))
+    rows = db.session.scalars(select(Notice).where(Notice.kind.in_(kinds), Notice.withdrawn_at.is_(None))
                               .order_by(Notice.published_at.desc()).limit(8)).all()
     return [{"title": n.title, "url": url_for("tender.notice", notice_id=n.id),
              "note": clock.format_local(n.published_at)} for n in rows]

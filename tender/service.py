@@ -538,6 +538,19 @@ def publish_notice(project: Project, kind: NoticeKind, title: str, body: str, lo
     return notice
 
 
+def withdraw_notice(notice: Notice, title: str, body: str) -> Notice:
+    """Withdraw a published notice with a correction notice (更正公告) that says why: the old notice stays
+    readable, marked as withdrawn and pointing to the correction, and leaves the public lists. The caller
+    audits. Returns the correction notice."""
+    if notice.withdrawn_at is not None:
+        raise Conflict("该公告已撤销。", code="notice_withdrawn")
+    correction = publish_notice(notice.project, NoticeKind.CORRECTION, title, body,
+                                db.session.get(Lot, notice.lot_id) if notice.lot_id else None)
+    notice.withdrawn_at, notice.withdrawn_by_id = clock.now(), correction.id
+    db.session.flush()
+    return correction
+
+
 def settle_lot(lot: Lot, outcome: LotStatus, reason: str = "") -> None:
     """The end of an evaluated lot: its contract signed (CONTRACTED), or the lot failed in the
     evaluation (FAILED, with its 废标 notice). Once every lot of the project is settled the project

@@ -42,7 +42,7 @@ def tender_labels() -> dict:
 @bp.get("/notices")
 @public
 def notices():
-    rows = db.session.scalars(select(Notice).where(Notice.kind != "clarification")
+    rows = db.session.scalars(select(Notice).where(Notice.kind != "clarification", Notice.withdrawn_at.is_(None))
                               .order_by(Notice.published_at.desc()).limit(100)).all()
     return render_template("tender/notices.html", notices=rows)
 
@@ -54,7 +54,8 @@ def notice(notice_id: int):
     if row is None or row.kind == "clarification":
         abort(404)
     project = row.project
-    return render_template("tender/notice.html", notice=row, project=project,
+    correction = db.session.get(Notice, row.withdrawn_by_id) if row.withdrawn_by_id else None
+    return render_template("tender/notice.html", notice=row, project=project, correction=correction,
                            next_event=hall.next_event(project))
 
 

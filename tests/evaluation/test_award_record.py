@@ -78,3 +78,86 @@ def test_the_confirmed_corrected_price_is_the_price_of_the_award_notice_result_n
     contract = contracts.draft_contract(room.purchaser, second.id, TERMS)
     assert contract.amount_fen == 925_000_00
     assert contracts.document_of(contract)["amount_fen"] == 925_000_00
+
+
+def _report_text(report) -> str:
+    from evaluation_helpers import pdf_text
+
+    from evaluation import report_pdf
+
+    return pdf_text(report_pdf.absolute(report.pdf_path).read_bytes())
+
+
+def test_score_changes_and_dissents_are_in_the_signed_report_and_signing_is_over_the_final_text(room, clock):
+    import pytest
+    from sqlalchemy import select
+
+    from audit.models import AuditEvent
+    from core.db import db
+    from core.errors import Conflict
+    from evaluation import service
+    from evaluation.models import ScoreChange
+    from evaluation.transitions import CommitteeStatus, ReportStatus
+
+    cid = _scored(room, clock)
+    committee = service.get_committee(cid)
+    second = next(m for m in committee.members if m.user_id == room.experts[1].id)
+    flag = service.flag_outlier(room.experts[0], cid, second.id, room.bids[0].id, "技术", "明显高于其他成员")
+    service.resolve_flag(room.experts[1], flag.id, action="correct", note="复核技术响应后下调",
+                         new_score="33.5")
+    change = db.session.scalars(select(ScoreChange)).one()
+    assert (change.member_id, change.from_h, change.to_h, change.note) == (second.id, 4000, 3350, "复核技术响应后下调")
+    report = service.accept_summary(room.experts[0], cid)
+    text = _report_text(report)
+    assert "评审汇总中修改的评分" in text and "40.00" in text and "33.50" in text and "复核技术响应后下调" in text
+    assert "经评审委员会认定评分畸高、畸低" in text and "持不同意见的成员及理由：无" in text
+
+    first_hash = report.pdf_sha256
+    clock.advance(timedelta(seconds=31))
+    service.sign_report(room.experts[0], report.id, totp_code(room.experts[0]))
+    service.sign_report(room.experts[2], report.id, totp_code(room.experts[2]),
+                        dissent="第二名的技术方案更优，排序应当调整")
+    db.session.refresh(report)
+    assert report.pdf_sha256 != first_hash  # rendered again with the dissent
+    text = _report_text(report)
+    name = room.experts[2].name
+    assert f"{name}：第二名的技术方案更优，排序应当调整" in text and "持不同意见的成员及理由：无" not in text
+    rerendered = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "evaluation.report_rerendered")).one()
+    assert first_hash in rerendered.payload and report.pdf_sha256 in rerendered.payload
+    service.sign_report(room.experts[1], report.id, totp_code(room.experts[1]))
+    db.session.refresh(report)
+    committee = service.get_committee(cid)
+    # the chair signed the text without the dissent: the report is not signed until it signs the final one
+    assert report.status is ReportStatus.SIGNING and committee.status is CommitteeStatus.REPORTING
+    chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
+    assert chair.id not in service.progress(committee)["signing"]
+    clock.advance(timedelta(seconds=31))
+    service.sign_report(room.experts[0], report.id, totp_code(room.experts[0]))
+    db.session.refresh(report)
+    assert report.status is ReportStatus.SIGNED
+    assert {s.pdf_sha256 for s in report.signatures} == {report.pdf_sha256}
+    assert [s.dissent for s in report.signatures if s.dissent] == ["第二名的技术方案更优，排序应当调整"]
+    with pytest.raises(Conflict):
+        service.sign_report(room.experts[0], report.id, totp_code(room.experts[0]))
+
+
+def test_a_voided_award_withdraws_its_result_notice_with_a_correction_notice(room, published, client):
+    from sqlalchemy import select
+
+    from core.db import db
+    from evaluation import service
+    from tender.models import Notice
+    from tender.transitions import NoticeKind
+
+    old = db.session.scalar(select(Notice).where(Notice.kind == NoticeKind.RESULT))
+    assert f"/notices/{old.id}\"" in client.get("/notices").get_data(as_text=True)
+    service.void_award(room.agency, published.id, "质疑成立：中标人提供的业绩证明不实")
+    db.session.commit()
+    db.session.refresh(old)
+    correction = db.session.scalar(select(Notice).where(Notice.kind == NoticeKind.CORRECTION))
+    assert old.withdrawn_at is not None and old.withdrawn_by_id == correction.id
+    assert "撤销" in correction.body and "质疑成立：中标人提供的业绩证明不实" in correction.body
+    listing = client.get("/notices").get_data(as_text=True)
+    assert f"/notices/{old.id}\"" not in listing and f"/notices/{correction.id}\"" in listing
+    page = client.get(f"/notices/{old.id}").get_data(as_text=True)
+    assert "本公告已于" in page and f"/notices/{correction.id}" in page

@@ -50,7 +50,12 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     report = service.current_report(done)
     assert report.status.value == "signed" and len(report.signatures) == 5
     assert sum(1 for s in report.signatures if s.dissent) == 1
-    assert report_pdf.absolute(report.pdf_path).read_bytes().startswith(b"%PDF")
+    from evaluation_helpers import pdf_text
+
+    text = pdf_text(report_pdf.absolute(report.pdf_path).read_bytes())  # the signed text holds both
+    assert "认为第二名投标人的售后服务方案优于第一名" in text and "持不同意见的成员及理由：无" not in text
+    assert "评审汇总中修改的评分" in text and "复核投标文件后，按评分标准下调" in text
+    assert {s.pdf_sha256 for s in report.signatures} == {report.pdf_sha256}
     award = db.session.scalar(select(Award).where(Award.lot_id == done.lot_id))
     assert award.status.value == "notified"
     from evaluation import letters

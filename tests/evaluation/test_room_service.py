@@ -322,11 +322,17 @@ def test_full_lifecycle_to_signed_report_award_and_contract(room, clock):
     db.session.rollback()
     service.sign_report(c, report.id, totp_code(c))
     db.session.commit()
+    # b's dissent re-rendered the report: the chair signed the earlier text and signs the final one again
+    assert db.session.get(EvaluationReport, report.id).status.value == "signing"
+    _tick(clock)
+    service.sign_report(chair, report.id, totp_code(chair))
+    db.session.commit()
     report = db.session.get(EvaluationReport, report.id)
     assert report.status.value == "signed" and committee.status.value == "completed"
-    signed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "evaluation.report_signed")).all()
-    assert len(signed) == 3 and all(report.pdf_sha256 in e.payload for e in signed)
-    assert {s.audit_seq for s in report.signatures} == {e.seq for e in signed}
+    signed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "evaluation.report_signed")
+                                .order_by(AuditEvent.seq)).all()
+    assert len(signed) == 4 and all(report.pdf_sha256 in e.payload for e in signed[1:])
+    assert {s.audit_seq for s in report.signatures} == {e.seq for e in signed[1:]}
     # the agency now sees the scores; the purchaser reads the report once it is sent
     assert len(service.scores_visible_to(room.agency, committee)) == 18
     assert not service.can_read_report(room.purchaser, committee)
