@@ -77,25 +77,3 @@ def publish_first_candidate(room, cid: int, report):
     service.confirm_winner(room.purchaser, award.id, report.candidates[0].id)
     service.publish_result(room.agency, award.id)
     return award
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The text drawn by a ReportLab PDF (ASCII85 + Flate content streams; the CID font's strings are
-    UTF-16BE): every string of every page joined, so a line break never splits a phrase."""
-    import base64
-    import re
-    import zlib
-
-    assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF")
-    text = []
-    for raw in re.findall(rb"/Filter \[ /ASCII85Decode /FlateDecode \][^>]*>>\s*stream\r?\n(.*?)endstream", pdf, re.S):
-        content = zlib.decompress(base64.a85decode(raw.strip(), adobe=True))
-        font = None
-        for token in re.finditer(rb"/(F\d+) [\d.]+ Tf|\(((?:\\.|[^\\)])*)\) Tj", content, re.S):
-            if token.group(1):
-                font = token.group(1)
-                continue
-            data = re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit()
-                          else {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(m.group(1), m.group(1)), token.group(2))
-            text.append(data.decode("utf-16-be") if font != b"F1" else data.decode("latin-1"))
-    return "".join(text)

@@ -81,7 +81,7 @@ def test_the_confirmed_corrected_price_is_the_price_of_the_award_notice_result_n
 
 
 def _report_text(report) -> str:
-    from evaluation_helpers import pdf_text
+    from pdf_helpers import pdf_text
 
     from evaluation import report_pdf
 

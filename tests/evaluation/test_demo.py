@@ -50,7 +50,7 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     report = service.current_report(done)
     assert report.status.value == "signed" and len(report.signatures) == 5
     assert sum(1 for s in report.signatures if s.dissent) == 1
-    from evaluation_helpers import pdf_text
+    from pdf_helpers import pdf_text
 
     text = pdf_text(report_pdf.absolute(report.pdf_path).read_bytes())  # the signed text holds both
     assert "认为第二名投标人的售后服务方案优于第一名" in text and "持不同意见的成员及理由：无" not in text

@@ -15,7 +15,6 @@ from evaluation_helpers import (
     as_user,
     declare_and_elect,
     no_inline,
-    pdf_text,
     publish_first_candidate,
     review_all_pass,
     sign_report,
