@@ -12,6 +12,7 @@ from evaluation import challenges, complaints, service
 from evaluation.models import Award
 from evaluation.transitions import AwardStatus
 from portal.dashboard import DEADLINE_SOURCES, Panel, nav_item, panel
+from portal.needs import Need, needs_source
 
 
 def _lot_title(project, lot) -> str:
@@ -150,3 +151,71 @@ def next_contract_deadline(user: User | None) -> dict | None:
 
 DEADLINE_SOURCES.append(next_contract_deadline)
 nav_item(_l("合同"), "contracts.index", Role.PURCHASER, Role.SUPPLIER, Role.AGENCY_STAFF, Role.SUPERVISOR)
+
+
+# ---------------------------------------------------------------- needs ("需要您处理")
+
+def _member_needs(user: User) -> list[Need]:
+    """An expert's (or the purchaser representative's) steps in each room: declare, score, sign."""
+    from sqlalchemy import select
+
+    from core.db import db
+    from evaluation.models import Committee, CommitteeMember
+    from evaluation.transitions import CommitteeStatus, MemberStatus
+
+    rows = db.session.execute(select(Committee, CommitteeMember).join(
+        CommitteeMember, CommitteeMember.committee_id == Committee.id).where(
+        CommitteeMember.user_id == user.id, Committee.status.in_(
+            (CommitteeStatus.DECLARING, CommitteeStatus.SCORING, CommitteeStatus.REPORTING)))).all()
+    out = []
+    for c, m in rows:
+        title = _lot_title(service._project(c), service._lot(c))
+        url = url_for("evaluation.room", committee_id=c.id)
+        if c.status is CommitteeStatus.DECLARING and m.status is MemberStatus.SEATED:
+            out.append(Need(f"evaluation.declare:{m.id}", gettext("签署回避声明"), title, url))
+        elif c.status is CommitteeStatus.SCORING and m.status is MemberStatus.DECLARED \
+                and m.id not in service.done(c, "scoring"):
+            out.append(Need(f"evaluation.score:{m.id}", gettext("提交评分"), title, url))
+        elif c.status is CommitteeStatus.REPORTING and m.status is MemberStatus.DECLARED \
+                and m.id not in service.done(c, "signing"):
+            out.append(Need(f"evaluation.sign:{m.id}", gettext("签署评审报告"), title, url))
+    return out
+
+
+@needs_source
+def evaluation_needs(user: User) -> list[Need]:
+    """Scores, signatures, answers, challenges, complaints, winner confirmations and contracts."""
+    if not user.is_authenticated:
+        return []
+    out = _member_needs(user)
+    if user.has_role(Role.SUPPLIER):
+        out += [Need(f"evaluation.clarify:{c.id}", gettext("答复评标委员会的澄清"), c.question[:40],
+                     url_for("evaluation.clarifications"), c.due_at)
+                for c in service.clarifications_of_supplier(user) if c.answered_at is None and c.due_at >= clock.now()]
+    out += [Need(f"evaluation.challenge:{c.id}", gettext("答复供应商质疑"), c.text[:40],
+                 url_for("evaluation.award_challenges", award_id=c.award_id), c.answer_due_at)
+            for c in challenges.pending_answers(user)]
+    if user.has_role(Role.SUPERVISOR):
+        out += [Need(f"evaluation.complaint:{c.id}",
+                     gettext("受理投诉") if c.status.value == "filed" else gettext("处理投诉"), c.facts[:40],
+                     url_for("evaluation.complaint_list"), complaints.next_due(c))
+                for c in complaints.complaints_for_finance(user, open_only=True)]
+    if user.has_role(Role.PURCHASER) and user.org_id is not None:
+        out += [Need(f"evaluation.confirm:{a.id}", gettext("确定中标（成交）供应商"), title,
+                     url_for("evaluation.index"), a.confirm_due_at) for a, title in _awards_to_confirm(user)]
+    if user.has_role(Role.PURCHASER, Role.SUPPLIER, Role.AGENCY_STAFF):
+        out += [Need(f"contracts.{i['url']}", gettext("起草合同") if i["note"] == str(_l("待起草合同"))
+                     else gettext("签署合同"), i["title"], i["url"], i["at"]) for i in _open_contract_items(user)]
+    return out
+
+
+def _awards_to_confirm(user: User) -> list[tuple[Award, str]]:
+    from sqlalchemy import select
+
+    from core.db import db
+    from tender.models import Lot, Project
+
+    rows = db.session.execute(select(Award, Project, Lot).join(Lot, Lot.id == Award.lot_id)
+                              .join(Project, Project.id == Lot.project_id)
+                              .where(Project.purchaser_org_id == user.org_id, Award.status == AwardStatus.PENDING))
+    return [(a, _lot_title(p, lot)) for a, p, lot in rows]

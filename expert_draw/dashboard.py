@@ -13,6 +13,7 @@ from core.db import db
 from expert_draw.models import DrawRequest, Invitation, InvitationStatus, RequestStatus
 from expert_draw.present import STATUS_LABELS
 from portal.dashboard import DEADLINE_SOURCES, Panel, nav_item, panel
+from portal.needs import Need, needs_source
 
 OPEN = (RequestStatus.REQUESTED, RequestStatus.COMMITTED, RequestStatus.DRAWN, RequestStatus.SHORT)
 
@@ -109,3 +110,16 @@ nav_item(
 )
 nav_item(_l("评审邀请"), "expert_draw.my_invitations", Role.EXPERT)
 nav_item(_l("抽取规则"), "expert_draw.rules_page", Role.SUPERVISOR, Role.ADMIN)
+
+
+@needs_source
+def invitation_needs(user: User) -> list[Need]:
+    """An expert's invitations still to answer: unanswered by the deadline, the seat goes to a reserve."""
+    if not user.is_authenticated or not user.has_role(Role.EXPERT):
+        return []
+    from expert_draw.service import invitations_of
+
+    return [Need(f"expert_draw.reply:{i.id}", gettext("答复评审邀请"),
+                 f"{clock.format_local(i.request.evaluation_start_at)} {_where(i)}",
+                 url_for("expert_draw.reply", code=i.reply_code), i.deadline_at)
+            for i in invitations_of(user) if i.status == InvitationStatus.INVITED]

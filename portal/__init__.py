@@ -5,9 +5,18 @@ from flask_login import current_user
 
 
 def register(app: Flask) -> None:
-    from portal import dashboard, views
+    from portal import cli, dashboard, models, needs, tasks, views  # noqa: F401  (models and the beat task)
 
     app.register_blueprint(views.bp)
+    app.cli.add_command(cli.portal_cli)
+    app.config.setdefault("REMINDER_LEADS_MINUTES", (1440, 120))
+    schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
+    schedule.setdefault("portal-remind", {"task": "portal.tasks.remind",
+                                          "schedule": float(app.config.get("REMINDER_SWEEP_SECONDS", 300))})
+    celery_app = app.extensions.get("celery")
+    if celery_app is not None:  # the beat schedule is read when Celery is configured, before features
+        celery_app.conf.beat_schedule = schedule
+    app.jinja_env.globals["time_left"] = needs.time_left
 
     @app.context_processor
     def inject_navigation() -> dict:

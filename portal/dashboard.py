@@ -23,7 +23,7 @@ class Panel:
     link_text: str | None = None
 
 
-PanelSource = Callable[[User], Panel]
+PanelSource = Callable[[User], Panel | None]  # None: nothing for this user (no card at all)
 PANELS: dict[Role, list[PanelSource]] = {}
 
 
@@ -56,9 +56,14 @@ EMPTY_STATES: dict[Role, list[tuple[str, str]]] = {
 
 def panels_for(user: User) -> list[Panel]:
     panels: list[Panel] = []
+    seen: set[PanelSource] = set()  # a panel of several roles appears once for a user holding two of them
     for role in sorted(user.roles):
         sources = PANELS.get(role, [])
-        panels.extend(source(user) for source in sources)
+        for source in sources:
+            if source not in seen:
+                seen.add(source)
+                if (found := source(user)) is not None:
+                    panels.append(found)
         if not sources:
             panels.extend(Panel(title=str(t), empty=str(e)) for t, e in EMPTY_STATES.get(role, []))
     return panels

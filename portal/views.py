@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from core.auth import public
 from portal import dashboard as dashboards
+from portal.needs import needs_for
 
 bp = Blueprint("portal", __name__)
 
@@ -19,4 +20,5 @@ def index():
 
 @bp.get("/dashboard")
 def dashboard():
-    return render_template("portal/dashboard.html", panels=dashboards.panels_for(current_user))
+    return render_template("portal/dashboard.html", panels=dashboards.panels_for(current_user),
+                           needs=needs_for(current_user))

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 import crypto
+from accounts.models import User
 from accounts.service import verify_totp
 from audit.service import record
 from core import clock
@@ -458,3 +459,22 @@ def _step(fn, project_id: int, changed: list[int]) -> None:
     except Exception:
         db.session.rollback()
         log.exception("tender sweep failed for project %s", project_id)
+
+
+def custodian_done(user: User, project: Project) -> bool:
+    """Whether this custodian has nothing left to give: before the opening its share is still wanted;
+    during it, done once every bid of every lot still opening holds its share (or the lot opened without)."""
+    members = [c for c in project.custodians if c.user_id == user.id]
+    if not members or project.status in (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING):
+        return not members
+    if project.status is not ProjectStatus.OPENING:
+        return True
+    xs = [m.position + 1 for m in members]
+    for lot in project.lots:
+        if lot.status != LotStatus.OPENING:
+            continue
+        for bid in current_bids(lot):
+            have = set(db.session.scalars(select(ShareSubmission.x).where(ShareSubmission.bid_id == bid.id)))
+            if not set(xs) <= have:
+                return False
+    return True

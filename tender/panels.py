@@ -11,7 +11,8 @@ from accounts.models import Role, User
 from core import clock
 from core.db import db
 from portal.dashboard import DEADLINE_SOURCES, Panel, nav_item, panel, public_section
-from tender import hall, service
+from portal.needs import Need, needs_source
+from tender import hall, opening, service
 from tender.models import Notice
 from tender.transitions import ProjectStatus
 
@@ -42,11 +43,28 @@ def supplier_projects(user: User) -> Panel:
                  link_text=str(_l("浏览正在招标的项目")))
 
 
-@panel(Role.AGENCY_STAFF)  # other roles keep their own panels; they find custody under 采购项目
-def custody_projects(user: User) -> Panel:
+@panel(*Role)  # any user named a custodian (the supervisor, a notary, the agency) sees the card
+def custody_projects(user: User) -> Panel | None:
+    projects = service.projects_of_custodian(user)
+    if not projects and not user.has_role(Role.AGENCY_STAFF):
+        return None  # a card only for those who hold (or, at an agency, may be given) a share
     return Panel(title=str(_l("密钥保管")),
                  empty=str(_l("您担任密钥保管人的项目会显示在这里；开标时请进入开标大厅提交份额。")),
-                 items=_items(service.projects_of_custodian(user)))
+                 items=_items(projects), link=url_for("tender.keys"), link_text=str(_l("我的密钥")))
+
+
+@needs_source
+def custody_needs(user: User) -> list[Need]:
+    """A custodian's share of each bid, wanted at the opening time: without it the opening stalls."""
+    out = []
+    for p in service.projects_of_custodian(user):
+        if p.status not in ACTIVE or opening.custodian_done(user, p):
+            continue
+        opening_now = p.status is ProjectStatus.OPENING
+        action = gettext("现在进入开标大厅提交密钥份额") if opening_now else gettext("开标时提交密钥份额")
+        out.append(Need(f"tender.custody:{p.id}", action, p.title, url_for("tender.hall_page", project_id=p.id),
+                        None if opening_now else p.deadline))
+    return out
 
 
 def next_tender_deadline(user: User | None) -> dict | None:
