@@ -1,18 +1,24 @@
 """Sealed bids: streamed submission checked without any private key, replace, withdraw, receipts.
 
-The deadline is checked by the server clock under the project row's lock at commit time, so
-an upload that began before the deadline but finishes after it is refused, and a submission
-racing the closing sweep has exactly one outcome.
+A submission's time is read from the server clock the moment its upload is complete, before any
+lock: an upload that began before the deadline but finishes after it is refused, and a bid whose
+last byte arrived in time is not refused because it then waited for a lock (another tender's
+opening never holds one while it decrypts: tender/opening.py). The project row's lock then
+serialises it with the closing sweep, so the two have exactly one outcome.
+
+A container whose key commitment or ciphertext matches another supplier's bid is a relabelled copy:
+it is refused, and the refusal is kept in the audit log as evidence of collusion for the supervisor.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 import crypto
 from accounts.models import KeyPurpose, Org, User
@@ -41,6 +47,7 @@ CONTAINER_MESSAGES = {
     "truncated": "投标文件不完整（上传中断或文件被截断），请重新上传。",
     "trailing_data": "投标文件末尾有多余数据，请上传加密工具生成的原文件。",
     "signature_invalid": "投标文件的电子签名无效，请用本单位登记的签名密钥重新加密。",
+    "outdated_version": "投标文件由旧版加密工具生成（格式版本 1，未绑定投标人身份），请用最新的加密工具重新加密。",
 }
 
 
@@ -68,6 +75,8 @@ def check_container(path, lot: Lot, org: Org) -> tuple[dict[str, Any], str]:
             info = crypto.inspect(handle, lot.policy, require_signature=True)
     except crypto.SealedError as exc:
         raise _refuse(exc.code, CONTAINER_MESSAGES.get(exc.code, "加密投标文件校验失败。")) from exc
+    if info["format"] != "biaoyun-sealed/2":  # v1 does not bind the bidder into its key commitment
+        raise _refuse("outdated_version", CONTAINER_MESSAGES["outdated_version"])
     if info["bidder_id"] != bidder_id_of(org):
         raise _refuse("wrong_bidder", f"投标文件的投标人标识（{info['bidder_id']}）与本单位"
                                       f"（{bidder_id_of(org)}）不符，请以本单位身份重新加密。")
@@ -78,17 +87,64 @@ def check_container(path, lot: Lot, org: Org) -> tuple[dict[str, Any], str]:
     raise _refuse("unknown_signer", "投标文件的签名密钥不是本单位登记且有效的签名公钥，请先在“我的密钥”中登记。")
 
 
-def lock_for_submission(project_id: int) -> tuple[Project, datetime]:
+FINGERPRINT_SPAN = 1 << 20
+
+
+def ciphertext_fingerprint(path, info: dict[str, Any]) -> str:
+    """SHA-256 of the first MiB of a container's records and of its last 81 bytes before the trailer.
+
+    Reads at most ~1 MiB whatever the bid's size. Fresh file keys make two honest bids differ in their
+    first chunk, while a relabelled copy (new header, same records) keeps every byte of it."""
+    start = 13 + info["header_bytes"] + 32
+    end = info["size"] - 65
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        hasher.update(handle.read(min(FINGERPRINT_SPAN, end - start)))
+        handle.seek(max(start, end - 81))
+        hasher.update(handle.read(end - max(start, end - 81)))
+    return hasher.hexdigest()
+
+
+class CopiedBid(ValidationError):
+    """A relabelled copy of another supplier's bid: refused; the refusal (evidence) stays audited."""
+
+    code = "container_copy_of_another_bid"
+    keep_changes = True
+
+
+def refuse_copies(user: User, project: Project, lot: Lot, info: dict[str, Any], fingerprint: str,
+                  sha256: str) -> None:
+    """Refuse a container whose commitment or ciphertext is already another supplier's bid.
+
+    The earlier bid stays as it is (the copier cannot make it lose anything); the audit event names both
+    organisations and is shown to the supervisors as suspected collusion (串通投标嫌疑)."""
+    original = db.session.scalar(select(Bid).where(
+        Bid.org_id != user.org_id,
+        or_(Bid.commitment == info["commitment"], Bid.ciphertext_fingerprint == fingerprint),
+    ).order_by(Bid.id).limit(1))
+    if original is None:
+        return
+    match = "commitment" if original.commitment == info["commitment"] else "ciphertext"
+    record("tender.bid_copy_refused", project, {
+        "project": project.code, "lot": lot.number, "org": user.org_id, "user": user.id, "sha256": sha256,
+        "bidder_id": info["bidder_id"], "matches_bid": original.id, "matches_org": original.org_id,
+        "matches_project": original.project_id, "match": match})
+    raise CopiedBid("该投标文件与其他供应商已递交的投标文件相同（仅更换了投标人标识或签名），不予接受。"
+                    "此情况已记入审计日志并提交监管部门核查。请用本单位的投标文件重新加密后递交。")
+
+
+def lock_for_submission(project_id: int, at: datetime | None = None) -> tuple[Project, datetime]:
     """Take the project row's write lock (a conditional UPDATE: PostgreSQL row lock, SQLite
-    writer lock) and check, under it, that bids are still accepted by the server clock.
-    Returns the project and the time of that check (the submission's official time)."""
+    writer lock) and check, under it, that bids are still accepted. `at` is the submission's official
+    time, read when its upload was complete (default: now, for withdrawals); returns (project, at)."""
     changed = db.session.execute(
         update(Project).where(Project.id == project_id, Project.status == ProjectStatus.BIDDING)
         .values(lock_version=Project.lock_version + 1), execution_options={"synchronize_session": False},
     ).rowcount
     project = get_project(project_id, lock=True)
     db.session.refresh(project)
-    now = clock.now()
+    now = at or clock.now()
     if changed != 1 or now >= project.deadline:
         raise Conflict(f"投标截止时间（{clock.format_local(project.deadline)}，北京时间）已过，"
                        "不再接受投标文件的递交、修改或撤回。", code="deadline_passed")
@@ -119,10 +175,13 @@ def submit_bid(user: User, project_id: int, lot_id: int, stream: BinaryIO) -> Bi
     lot = lot_of(project, lot_id)
     _precheck(user, project, lot)
     with filestore.temp_upload(stream) as upload:
+        received_at = clock.now()  # the last byte is in: the submission's time, taken before any lock
         if upload.size == 0:
             raise _refuse("empty", "没有收到文件内容，请重新上传。")
         info, fingerprint = check_container(upload.path, lot, user.org)
-        project, now = lock_for_submission(project_id)
+        copy_print = ciphertext_fingerprint(upload.path, info)
+        project, now = lock_for_submission(project_id, received_at)
+        refuse_copies(user, project, lot, info, copy_print, upload.sha256)
         previous = current_bid(lot.id, user.org_id)
         if previous is not None:
             move(previous, BidStatus.SUPERSEDED)
@@ -133,7 +192,7 @@ def submit_bid(user: User, project_id: int, lot_id: int, stream: BinaryIO) -> Bi
         bid = Bid(project_id=project.id, lot_id=lot.id, org_id=user.org_id, user_id=user.id,
                   bidder_id=info["bidder_id"], path=path, size=upload.size, sha256=upload.sha256,
                   signed_digest=info["signed_digest"], signer_fingerprint=fingerprint,
-                  commitment=info["commitment"], submitted_at=now)
+                  commitment=info["commitment"], ciphertext_fingerprint=copy_print, submitted_at=now)
         db.session.add(bid)
         db.session.flush()
         event = record("tender.bid_submitted", bid, {

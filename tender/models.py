@@ -228,6 +228,9 @@ class Bid(db.Model):
     signed_digest: Mapped[str] = mapped_column(String(64))
     signer_fingerprint: Mapped[str] = mapped_column(String(64))
     commitment: Mapped[str] = mapped_column(String(64))  # the container's key commitment (b64u), public
+    # SHA-256 of the first MiB of its records and of its final record (tender.bids.ciphertext_fingerprint):
+    # a relabelled copy of another supplier's container keeps the ciphertext, so it keeps this value
+    ciphertext_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
     attempts: Mapped[int] = mapped_column(default=0)  # opening attempts; its UPDATE is the opening lock
     submitted_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]  # superseded / withdrawn / opened / failed
@@ -241,6 +244,7 @@ class Bid(db.Model):
     lot: Mapped[Lot] = relationship()
 
     __table_args__ = (
+        Index("ix_tender_bid_commitment", "commitment"),
         Index("ix_tender_bid_one_current", "lot_id", "org_id", unique=True,
               sqlite_where=text("status = 'submitted'"), postgresql_where=text("status = 'submitted'")),
         CheckConstraint("status = 'submitted' OR closed_at IS NOT NULL", name="closed_has_time"),

@@ -4,6 +4,11 @@ shares, bidders' own keys, opening each bid once it can be opened, the Art 31 ou
 Everything here is idempotent and driven by stored state (statuses, share rows, the clock),
 so the sweep resumes after a crash of the web or worker process: a half-done opening of
 one bid is rolled back with its transaction and its partial output directory is cleaned up.
+
+A bid is decrypted with no write transaction open (on SQLite the writer lock is one for the whole
+database: a 2 GB bid decrypting under it made another tender's on-time submission wait past its
+deadline); the outcome is then written in one short transaction that claims the bid, so a bid two
+openers raced for is opened once.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import base64
 import binascii
 import json
 import logging
+import os
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -153,29 +160,45 @@ def submit_shares(user, project_id: int, shares: list, totp_code: str, address: 
     verify_totp(user, totp_code, address, purpose="release_share")
     if not isinstance(shares, list) or not shares:
         raise ValidationError("没有收到密钥份额。", code="shares_missing")
-    by_commitment = {b.commitment: b for lot in project.lots for b in current_bids(lot)}
-    accepted = 0
+    # a share names its container by (commitment, bidder id): two bids carrying one commitment (a
+    # relabelled copy) can never take each other's shares
+    by_binding = {(b.commitment, b.bidder_id): b for lot in project.lots for b in current_bids(lot)}
+    parsed = []
     for obj in shares:
         try:
             share = crypto.Share.from_json(obj)
         except crypto.SealedError as exc:
             raise ValidationError("密钥份额格式无效。", code="share_malformed") from exc
-        bid = by_commitment.get(share.commitment)
-        if bid is None:
-            continue  # a share of a bid that is no longer waiting (opened, failed, superseded)
         if share.custodian != member.custodian_id:
             raise ValidationError("密钥份额不属于您。", code="share_not_yours")
+        parsed.append(share)
+    accepted, refused = 0, []
+    for share in parsed:
+        bid = by_binding.get((share.commitment, share.bidder_id))
+        if bid is None:
+            continue  # a share of a bid that is no longer waiting (opened, failed, superseded)
         try:
             crypto.verify_share(header_of(bid), share)
         except crypto.SealedError as exc:
-            record("tender.share_rejected", bid, {"custodian": member.custodian_id, "error": exc.code})
-            message = f"投标文件 {bid.id} 的密钥份额校验失败（{exc.code}）。"
-            raise ValidationError(message, code="share_invalid") from exc
+            record("tender.share_rejected", bid, {"custodian": member.custodian_id, "error": exc.code,
+                                                  "x": share.x})
+            refused.append(f"投标文件 {bid.id}（{exc.code}）")
+            continue
         accepted += store_share(bid, member.custodian_id, share, user.id)
     db.session.flush()
     record("tender.shares_submitted", project, {"code": project.code, "custodian": member.custodian_id,
-                                                "accepted": accepted})
+                                                "accepted": accepted, "refused": len(refused)})
+    if refused:
+        raise ShareRefused(f"以下投标文件的密钥份额校验失败，未被接受：{'、'.join(refused)}。"
+                           f"其余 {accepted} 份已接受。此次提交已记入审计日志。")
     return accepted
+
+
+class ShareRefused(ValidationError):
+    """Some shares failed their check: those are refused, the others kept, and both stay audited."""
+
+    code = "share_invalid"
+    keep_changes = True
 
 
 def store_share(bid: Bid, custodian_id: str, share: crypto.Share, user_id: int | None) -> int:
@@ -197,10 +220,11 @@ def shares_of(bid: Bid) -> list[crypto.Share]:
 
 # ---------------------------------------------------------------- opening one bid
 
-def _claim(bid_id: int) -> Bid | None:
-    """Lock a still-unopened bid for this transaction (conditional UPDATE = row/writer lock)."""
+def _claim(bid_id: int, attempts: int) -> Bid | None:
+    """Lock a still-unopened bid for this transaction (conditional UPDATE = row/writer lock), if no
+    other opener claimed it since we read `attempts`."""
     changed = db.session.execute(
-        update(Bid).where(Bid.id == bid_id, Bid.status == BidStatus.SUBMITTED)
+        update(Bid).where(Bid.id == bid_id, Bid.status == BidStatus.SUBMITTED, Bid.attempts == attempts)
         .values(attempts=Bid.attempts + 1), execution_options={"synchronize_session": False}).rowcount
     if changed != 1:
         return None
@@ -213,6 +237,10 @@ def _opened_dir(bid: Bid) -> str:
     return f"opened/{bid.project_id}/{bid.id}"
 
 
+def _work_dir(bid: Bid) -> str:
+    return f"opened/{bid.project_id}/.work/{bid.id}-{uuid.uuid4().hex}"
+
+
 def _clean_leftovers(out: str) -> None:
     """Remove what a crashed earlier attempt may have left: the output and the sink's temp dirs."""
     filestore.remove_tree(out)
@@ -222,30 +250,59 @@ def _clean_leftovers(out: str) -> None:
             filestore.remove_tree(str(partial.relative_to(filestore.root())))
 
 
-def open_bid(bid_id: int, *, shares: list[crypto.Share] | None = None, file_key: bytes | None = None) -> Bid | None:
-    """Open one bid into the store's opened area and write its opening record line.
+def _clean_work(bid: Bid) -> None:
+    """Remove the work directories of earlier, crashed decryptions of this bid."""
+    work = filestore.absolute(f"opened/{bid.project_id}/.work")
+    if work.is_dir():
+        for entry in [*work.glob(f"{bid.id}-*"), *work.glob(f".{bid.id}-*")]:
+            filestore.remove_tree(str(entry.relative_to(filestore.root())))
 
-    The rebuilt file key lives only in this call. Returns None if the bid was no longer waiting."""
-    bid = _claim(bid_id)
-    if bid is None:
-        return None
-    out = _opened_dir(bid)
-    _clean_leftovers(out)
+
+def _decrypt(bid: Bid, work: str, shares: list[crypto.Share] | None, file_key: bytes | None):
+    """Decrypt a bid into `work` (no database access): its OpenResult, or the SealedError it raised."""
+    sink = crypto.DirectorySink(filestore.absolute(work))
     try:
         with open(filestore.absolute(bid.path), "rb") as handle:
             if file_key is not None:
-                result = crypto.open_with_file_key(handle, file_key, filestore.absolute(out), policy=bid.lot.policy)
-            else:
-                result = crypto.open_with_shares(handle, shares or [], crypto.DirectorySink(filestore.absolute(out)),
-                                                 policy=bid.lot.policy)
+                return crypto.open_with_file_key(handle, file_key, sink, policy=bid.lot.policy)
+            return crypto.open_with_shares(handle, shares or [], sink, policy=bid.lot.policy)
     except crypto.SealedError as exc:
-        _clean_leftovers(out)
-        settle_failure(bid, exc)
-        return bid
+        filestore.remove_tree(work)
+        return exc
+
+
+def open_bid(bid_id: int, *, shares: list[crypto.Share] | None = None, file_key: bytes | None = None) -> Bid | None:
+    """Open one bid into the store's opened area and write its opening record line.
+
+    The decryption runs before any write (callers hold no uncommitted write: the sweep commits after
+    each step), so no write lock is held while it runs; the claim, the output's move into place and the
+    record are one short transaction. The rebuilt file key lives only in this call. Returns None if the
+    bid was no longer waiting (or another opener claimed it meanwhile)."""
+    bid = db.session.get(Bid, bid_id)
+    if bid is None:
+        return None
+    db.session.refresh(bid)
+    if bid.status != BidStatus.SUBMITTED:
+        return None
+    attempts = bid.attempts
+    _clean_work(bid)
+    work = _work_dir(bid)
+    try:
+        outcome = _decrypt(bid, work, shares, file_key)
     finally:
         file_key = None
-    write_record(bid, result.summary)
-    return bid
+    claimed = _claim(bid_id, attempts)
+    if claimed is None:
+        filestore.remove_tree(work)
+        return None
+    if isinstance(outcome, crypto.SealedError):
+        settle_failure(claimed, outcome)
+        return claimed
+    out = _opened_dir(claimed)
+    _clean_leftovers(out)
+    os.rename(filestore.absolute(work), filestore.absolute(out))
+    write_record(claimed, outcome.summary)
+    return claimed
 
 
 def write_record(bid: Bid, summary: dict) -> OpeningRecord:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -82,6 +84,38 @@ def next_tender_deadline(user: User | None) -> dict | None:
     event, project = min(events, key=lambda pair: pair[0]["at"])
     return {"label": gettext("%(title)s：%(event)s", title=project.title, event=gettext(event["label"])),
             "at": event["at"]}
+
+
+def copy_refusals(user: User) -> list[dict]:
+    """Refused relabelled copies of other suppliers' bids in the regions the user oversees (collusion
+    evidence, tender.bids.refuse_copies), newest first."""
+    import json
+
+    from accounts.service import oversees
+    from audit.models import AuditEvent
+    from tender.models import Project
+
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "tender.bid_copy_refused")
+                                .order_by(AuditEvent.seq.desc()).limit(50)).all()
+    out = []
+    for event in events:
+        project = db.session.get(Project, int(event.object_id)) if event.object_id else None
+        if project is None or not oversees(user, project.region_code):
+            continue
+        payload = json.loads(event.payload)
+        out.append({"project": project, "at": event.time, "org": payload.get("org"),
+                    "matches_org": payload.get("matches_org")})
+    return out
+
+
+@panel(Role.SUPERVISOR)
+def collusion_evidence(user: User) -> Panel:
+    items = [{"title": item["project"].title, "url": url_for("tender.project", project_id=item["project"].id),
+              "note": gettext("%(at)s 有供应商递交了与另一供应商相同的投标文件（已拒收，串通投标嫌疑）",
+                              at=clock.format_local(datetime.fromisoformat(item["at"].replace("Z", "+00:00"))))}
+             for item in copy_refusals(user)[:8]]
+    return Panel(title=str(_l("串通投标嫌疑")), items=items,
+                 empty=str(_l("供应商递交与他人相同的投标文件（更换投标人标识后复制）时，平台拒收并在此提示。")))
 
 
 DEADLINE_SOURCES.append(next_tender_deadline)

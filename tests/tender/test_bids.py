@@ -133,23 +133,51 @@ def test_after_deadline_every_submission_is_refused(app, world, make_project, cl
 
 def test_upload_started_before_deadline_but_finished_after_is_refused(app, world, make_project, client,
                                                                        clock, monkeypatch):
+    from contextlib import contextmanager
+
     from tender import bids
 
     project = make_project()
     lot = project.lots[0]
     data = seal_bid(project, lot, world.suppliers[0])
     clock.set(project.deadline - timedelta(seconds=1))
+    real_upload = bids.filestore.temp_upload
+
+    @contextmanager
+    def slow_upload(stream, *args, **kwargs):  # the last byte arrives two seconds later
+        with real_upload(stream, *args, **kwargs) as upload:
+            clock.advance(timedelta(seconds=2))
+            yield upload
+
+    monkeypatch.setattr(bids.filestore, "temp_upload", slow_upload)
+    response = submit(client, world.suppliers[0].user, project, lot, data)
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "deadline_passed"
+    assert bid_rows() == 0 and stored_bid_files(app) == []
+
+
+def test_a_bid_complete_before_the_deadline_is_not_refused_for_slow_checks(app, world, make_project, client,
+                                                                          clock, monkeypatch):
+    """Its time is taken when the upload is complete: checking it (or waiting for the lock) after the
+    deadline does not refuse it, and its receipt shows the time its last byte arrived."""
+    from tender import bids
+    from tender.models import Bid
+
+    project = make_project()
+    lot = project.lots[0]
+    data = seal_bid(project, lot, world.suppliers[0])
+    clock.set(project.deadline - timedelta(seconds=1))
+    arrived = clock.now()
     real_check = bids.check_container
 
-    def slow_check(*args, **kwargs):  # the upload takes two seconds: the deadline passes meanwhile
+    def slow_check(*args, **kwargs):
         result = real_check(*args, **kwargs)
         clock.advance(timedelta(seconds=2))
         return result
 
     monkeypatch.setattr(bids, "check_container", slow_check)
     response = submit(client, world.suppliers[0].user, project, lot, data)
-    assert response.status_code == 409 and response.get_json()["error"]["code"] == "deadline_passed"
-    assert bid_rows() == 0 and stored_bid_files(app) == []
+    assert response.status_code == 201, response.get_json()
+    assert Bid.query.one().submitted_at == arrived < project.deadline
 
 
 def test_deadline_race_has_one_consistent_outcome(app, world, make_project, clock, monkeypatch):
@@ -176,8 +204,8 @@ def test_deadline_race_has_one_consistent_outcome(app, world, make_project, cloc
     b_locked, uploads_done, swept = threading.Event(), threading.Semaphore(0), threading.Event()
     real_lock, real_check = bid_module.lock_for_submission, bid_module.check_container
 
-    def lock(project_id):
-        result = real_lock(project_id)
+    def lock(project_id, at=None):
+        result = real_lock(project_id, at)
         if threading.current_thread().name == "B":
             b_locked.set()
             time.sleep(0.3)  # hold the lock while the sweep tries to close (it must wait)
