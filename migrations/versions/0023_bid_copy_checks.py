@@ -3,14 +3,14 @@
 A relabelled copy of another supplier's container keeps that container's key commitment and
 ciphertext; submission refuses a container matching another supplier's bid on either (issue 10).
 
-Revision ID: 0002_bid_copy_checks
-Revises: 0001
+Revision ID: 0023_bid_copy_checks
+Revises: 0022_portal_reminders
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0002_bid_copy_checks"
-down_revision = "0001"
+revision = "0023_bid_copy_checks"
+down_revision = "0022_portal_reminders"
 branch_labels = None
 depends_on = None
 
