@@ -81,9 +81,40 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+CLOCK_OVERRIDES = ("CLOCK_FROZEN_AT", "CLOCK_ACCEL", "CLOCK_ANCHOR", "CLOCK_VIRTUAL_ANCHOR")
+
+
+def clock_overrides(values: dict) -> list[str]:
+    """The clock settings that move the platform's clock away from real time (demo and tests only)."""
+    found = []
+    for name in CLOCK_OVERRIDES:
+        value = values.get(name)
+        if value in (None, ""):
+            continue
+        if name == "CLOCK_ACCEL":
+            try:
+                if float(value) == 1.0:
+                    continue
+            except (TypeError, ValueError):
+                pass
+        found.append(name)
+    return found
+
+
 def check_production_config(values: dict) -> None:
-    """A production install must never run with the published development secret."""
-    if values.get("ENV_NAME") == "production" and values.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+    """A production install must never run with the published development secret, nor with a clock
+    anyone can move: deadlines and the time vault's release follow the server clock alone (a worker
+    restarted with a future time would otherwise release the vault's shares early)."""
+    if values.get("ENV_NAME") != "production":
+        return
+    if values.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
         raise RuntimeError(
             "Refusing to start: set SECRET_KEY (or BIAOYUN_SECRET_KEY) to a long random value in production."
         )
+    overrides = clock_overrides(values)
+    if overrides:
+        names = ", ".join(f"BIAOYUN_{name}" for name in overrides)
+        raise RuntimeError(
+            f"Refusing to start: clock overrides are for the demo and tests only, never in production ({names} "
+            "set). Remove them: in production the platform's clock is the system clock (keep it synchronised "
+            "with NTP).")

@@ -14,5 +14,10 @@ def register(app: Flask) -> None:
     rest_api.register_blueprint(api.blp)
     events.register_handlers()
     app.config.setdefault("TIME_VAULT_KEY_PATH", None)
+    app.config.setdefault("TIME_VAULT_PASSPHRASE", None)
+    app.config.setdefault("TIME_VAULT_PASSPHRASE_FILE", None)
+    from tender import vault
+
+    vault.check_at_startup(app)
     schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
     schedule.setdefault("tender-sweep", {"task": "tender.tasks.sweep", "schedule": SWEEP_SECONDS})

@@ -20,3 +20,15 @@ def sweep_command() -> None:
         for project_id in ids:
             events.announce(project_id, key)
     click.echo(json.dumps(done))
+
+
+@tender_cli.command("encrypt-vault-key")
+def encrypt_vault_key_command() -> None:
+    """Encrypt a plaintext time vault key under the configured passphrase (TIME_VAULT_PASSPHRASE[_FILE])."""
+    from tender import vault
+
+    try:
+        changed = vault.encrypt_existing()
+    except (vault.VaultConfigError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{vault.key_path()}: " + ("encrypted" if changed else "already encrypted"))

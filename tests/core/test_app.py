@@ -14,7 +14,11 @@ def test_production_refuses_default_secret(monkeypatch):
 
 
 def test_production_accepts_real_secret(tmp_path):
-    app = make_test_app(tmp_path, ENV_NAME="production", SECRET_KEY="x" * 40)
+    secret = tmp_path / "secrets" / "vault"  # outside the instance folder and the file store
+    secret.parent.mkdir()
+    secret.write_text("a long passphrase for the time vault\n")
+    app = make_test_app(tmp_path, ENV_NAME="production", SECRET_KEY="x" * 40,
+                        TIME_VAULT_PASSPHRASE_FILE=str(secret), TIME_VAULT_KEY_PATH=str(tmp_path / "v.pem"))
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 
