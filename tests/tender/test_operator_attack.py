@@ -22,6 +22,7 @@ from sqlalchemy import text
 from tender_helpers import seal_bid, submit
 
 import crypto
+from core.errors import ValidationError
 
 ACCEPTED = [
     pytest.param({"k": 2, "keepers": [0]}, id="vault+keeper0 k=2"),
@@ -29,6 +30,10 @@ ACCEPTED = [
     pytest.param({"k": 3, "keepers": [0, 1]}, id="vault+2 keepers k=3"),
     pytest.param({"k": 2, "keepers": [0, 1], "include_vault": False}, id="2 keepers k=2"),
     pytest.param({"k": 2, "keepers": [0], "opening_mode": "bidder"}, id="bidder mode vault+keeper0"),
+    # what the platform used to accept: it must now refuse them (or the attack below would open them)
+    pytest.param({"k": 1, "keepers": []}, id="vault alone k=1"),
+    pytest.param({"k": 1, "keepers": [0]}, id="vault+keeper0 k=1"),
+    pytest.param({"k": 2, "keepers": [0, 1], "same_org": True}, id="vault+2 keepers of one org k=2"),
 ]
 
 
@@ -109,7 +114,20 @@ def test_the_operator_cannot_open_a_bid_before_the_opening(app, world, make_proj
     settings = {"k": policy["k"], "custodian_user_ids": [world.custodians[i][0].id for i in policy["keepers"]],
                 "include_vault": policy.get("include_vault", True),
                 "opening_mode": policy.get("opening_mode", "custodian")}
-    project = make_project(**settings)  # accepted by the platform
+    if policy.get("same_org"):
+        from accounts import service as accounts
+        from accounts.models import OrgKind
+        from core.db import db
+
+        org = accounts.create_org("某公证处", OrgKind.AGENCY, "330329")
+        for user, _ in world.custodians:
+            user.org_id = org.id
+        db.session.commit()
+    try:
+        project = make_project(**settings)
+    except ValidationError as refused:  # not a policy the platform accepts
+        assert refused.code == "custody_single_party"
+        return
     lot = project.lots[0]
     for supplier in world.suppliers[:3]:
         assert submit(client, supplier.user, project, lot, seal_bid(project, lot, supplier)).status_code == 201
