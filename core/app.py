@@ -12,7 +12,7 @@ from core import socketio_queue
 from core.extensions import api, babel, csrf, db, init_celery, login_manager, migrate, socketio
 
 # Feature packages, in dependency order. Each exposes `register(app)` in its __init__.
-FEATURES = ("audit", "accounts", "core.notify", "portal", "tender", "registry", "expert_draw", "evaluation")
+FEATURES = ("audit", "accounts", "core.notify", "portal", "beacon", "tender", "registry", "expert_draw", "evaluation")
 
 
 def create_app(config: dict | str | None = None) -> Flask:

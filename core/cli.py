@@ -34,6 +34,7 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
 
     socketio_queue.reset_embedded_queue(app.config)
     worker = None
+    beacon = _start_local_beacon(app)
     if not no_worker:
         schedule = os.path.join(app.instance_path, "celerybeat-schedule")
         worker = subprocess.Popen(
@@ -49,12 +50,27 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
     try:
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
     finally:
+        if beacon is not None and beacon.poll() is None:
+            os.killpg(beacon.pid, signal.SIGTERM)
         if worker is not None and worker.poll() is None:
             os.killpg(worker.pid, signal.SIGTERM)
             try:
                 worker.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
+
+
+def _start_local_beacon(app: Flask) -> subprocess.Popen | None:
+    """The embedded default's time-lock beacon (`flask beacon serve`), when the app uses the local chain
+    at its default loopback address; a deployment pointing BEACON_URLS elsewhere runs its own."""
+    from beacon import current_chain
+
+    chain = current_chain()
+    if chain.name != "local" or app.config.get("BEACON_URLS"):
+        return None
+    click.echo(f"本地时间锁信标 / local time-lock beacon: {chain.urls[0]}")
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "beacon", "serve",
+                             "--port", str(app.config.get("BEACON_PORT") or 8089)], start_new_session=True)
 
 
 @click.command("check-calendar")

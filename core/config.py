@@ -39,6 +39,12 @@ class Config:
     CLOCK_FROZEN_AT: str | None = None
     WORKDAY_CALENDAR: str | None = None
     PDF_FONT_PATH: str | None = None  # a CJK TrueType font to embed; default: a Debian font package (core/pdf.py)
+    # The time-lock custodian's beacon (beacon/__init__.py): "local" or "quicknet"; None = quicknet in
+    # production, the local beacon (started by `flask serve`) elsewhere.
+    BEACON: str | None = None
+    BEACON_URLS: str | None = None
+    BEACON_DIR = str(INSTANCE / "beacon")
+    BEACON_PORT = 8089
     LOGIN_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW_S = 900
     LOGIN_LOCKOUT_S = 300

@@ -24,6 +24,9 @@ Custodians and the opening::
     unwrap_share(fileobj_or_header, custodian_private_key) -> Share   # Share.to_bytes()
     Share.from_json(obj)                               # a submitted share file
     verify_share(fileobj_or_header, share)             # raises BadShareError; no opening
+    unwrap_tlock_share(fileobj_or_header, round_signature, beacon_public_key) -> Share
+        # the time-lock custodian (TlockCustodian in the policy, FORMAT.md §15): anyone, once the
+        # beacon has signed the round; the signature is verified against the pinned key first
     open_with_shares(fileobj, shares, out_dir_or_sink, policy=None) -> OpenResult
     open_with_key(fileobj, supplier_enc_private_key, out_dir_or_sink, policy=None) -> OpenResult
     open_with_file_key(fileobj, file_key, out_dir_or_sink, policy=None) -> OpenResult   # bidder mode
@@ -60,6 +63,7 @@ from crypto.container import (
     seal,
     unwrap_self,
     unwrap_share,
+    unwrap_tlock_share,
     verify_share,
 )
 from crypto.document import document_digest, sign_document, verify_document
@@ -74,7 +78,7 @@ from crypto.opening import (
     open_with_key,
     open_with_shares,
 )
-from crypto.policy import Custodian, make_policy, policy_hash, validate_policy
+from crypto.policy import Custodian, TlockCustodian, make_policy, policy_hash, validate_policy
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -88,6 +92,7 @@ __all__ = [
     "SealedError",
     "Share",
     "Sink",
+    "TlockCustodian",
     "check_policy",
     "combine_shares",
     "document_digest",
@@ -105,6 +110,7 @@ __all__ = [
     "sign_document",
     "unwrap_self",
     "unwrap_share",
+    "unwrap_tlock_share",
     "validate_policy",
     "verify_document",
     "verify_share",

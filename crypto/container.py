@@ -54,6 +54,8 @@ _HEADER_KEYS = {
     "tender_id",
 }
 _SHARE_KEYS = {"commitment", "ct", "custodian", "enc", "recipient", "x"}
+_TLOCK_SHARE_KEYS = {"commitment", "custodian", "tlock", "x"}
+MAX_TLOCK = 4096  # an age tlock file of a 32-byte share is about 390 bytes
 _SELF_KEYS = {"ct", "enc", "recipient"}
 
 Rand = Callable[[int], bytes]
@@ -250,12 +252,32 @@ def validate_header_fields(h: Any) -> None:
     if not _is_int(h["k"]) or not 1 <= h["k"] <= len(shares):
         raise _bad("k must be in 1..n")
     for position, share in enumerate(shares):
-        if not isinstance(share, dict) or set(share) != _SHARE_KEYS or share["x"] != position + 1:
+        if (
+            not isinstance(share, dict)
+            or set(share) not in (_SHARE_KEYS, _TLOCK_SHARE_KEYS)
+            or share["x"] != position + 1
+        ):
             raise _bad(f"share stanza {position + 1} is malformed")
         if not isinstance(share["custodian"], str):
             raise _bad(f"share stanza {position + 1}: custodian must be a string")
-        _check_stanza(share, f"share {position + 1}")
+        if "tlock" in share:
+            tlock_file(share)
+        else:
+            _check_stanza(share, f"share {position + 1}")
         _check_b64(share["commitment"], 32, f"share {position + 1} commitment")
+
+
+def tlock_file(stanza: dict[str, Any]) -> Any:
+    """The parsed age tlock file of a time-lock share stanza (FORMAT.md §15)."""
+    from crypto import tlock
+
+    try:
+        data = b64u_decode(stanza["tlock"])
+        if len(data) > MAX_TLOCK:
+            raise ValueError("too long")
+        return tlock.parse(data)
+    except (ValueError, TypeError, tlock.TlockError) as exc:
+        raise _bad(f"share stanza {stanza['x']}: not an age tlock file ({exc})") from exc
 
 
 def _check_stanza(stanza: dict[str, Any], what: str) -> None:
@@ -339,6 +361,18 @@ def check_policy(header: Header, policy: dict[str, Any]) -> None:
     if len(custodians) != len(h["shares"]):
         raise errors.PolicyMismatchError("container has a different number of custodians than the policy")
     for custodian, stanza in zip(custodians, h["shares"], strict=True):
+        if "tlock" in custodian or "tlock" in stanza:
+            target = custodian.get("tlock") or {}
+            parsed = tlock_file(stanza) if "tlock" in stanza else None
+            if (
+                parsed is None
+                or stanza["custodian"] != custodian["id"]
+                or (parsed.round, parsed.chain_hash) != (target.get("round"), target.get("chain_hash"))
+            ):
+                raise errors.PolicyMismatchError(
+                    f"share stanza {stanza['x']} is not time-locked to the policy's beacon round"
+                )
+            continue
         if (stanza["custodian"], stanza["recipient"]) != (custodian["id"], custodian["public_key"]):
             raise errors.PolicyMismatchError(
                 f"share stanza {stanza['x']} is not for custodian {custodian['id']}"
@@ -492,6 +526,13 @@ def _wrap(pt: bytes, recipient: ec.EllipticCurvePublicKey, info: bytes, rand: Ra
     return {"enc": b64u_encode(enc), "ct": b64u_encode(ct), "recipient": public_key_b64u(recipient)}
 
 
+def _tlock_wrap(y: bytes, target: dict[str, Any], rand: Rand | None) -> bytes:
+    from crypto import tlock
+
+    public_key = bytes.fromhex(target["public_key"])
+    return tlock.encrypt(public_key, target["chain_hash"], target["round"], y, rand)
+
+
 def seal(
     policy: dict[str, Any],
     signer_key: ec.EllipticCurvePrivateKey,
@@ -529,8 +570,11 @@ def seal(
     ys = shamir.split(file_key, policy["k"], len(custodians), draw)
     share_stanzas = []
     for x, (custodian, y) in enumerate(zip(custodians, ys, strict=True), start=1):
-        recipient = load_public_key(custodian["public_key"])
-        stanza = _wrap(y, recipient, share_info(ph, commitment, x, bidder_id), rand)
+        if "tlock" in custodian:
+            stanza = {"tlock": b64u_encode(_tlock_wrap(y, custodian["tlock"], rand))}
+        else:
+            recipient = load_public_key(custodian["public_key"])
+            stanza = _wrap(y, recipient, share_info(ph, commitment, x, bidder_id), rand)
         stanza.update(x=x, custodian=custodian["id"], commitment=b64u_encode(share_commitment(x, y)))
         share_stanzas.append(stanza)
     fields = {
@@ -684,7 +728,7 @@ def unwrap_share(source: BinaryIO | Header, custodian_key: ec.EllipticCurvePriva
     """A custodian decrypts its share of one container (at the opening time)."""
     header = _as_header(source)
     mine = public_key_b64u(custodian_key.public_key())
-    stanza = next((s for s in header.shares if s["recipient"] == mine), None)
+    stanza = next((s for s in header.shares if s.get("recipient") == mine), None)
     if stanza is None:
         raise errors.WrongKeyError("this key is not a custodian of this container")
     x = stanza["x"]
@@ -697,6 +741,33 @@ def unwrap_share(source: BinaryIO | Header, custodian_key: ec.EllipticCurvePriva
         ) from exc
     if len(y) != 32 or not hmac.compare_digest(share_commitment(x, y), b64u_decode(stanza["commitment"])):
         raise errors.StanzaInvalidError(f"share stanza {x} does not match its share commitment")
+    return Share(
+        x, y, stanza["custodian"], header.fields["policy_hash"], header.bidder_id, header.fields["commitment"]
+    )
+
+
+def unwrap_tlock_share(source: BinaryIO | Header, signature: bytes, public_key: bytes) -> Share:
+    """Anyone unwraps the time-lock share once the beacon has signed its round (FORMAT.md §15).
+
+    The round's ``signature`` is checked against the pinned beacon ``public_key`` first (a
+    signature that does not verify raises ``tlock_invalid``, nobody's fault but the transport's);
+    a stanza that then does not open, or opens to a share that fails its commitment, is the
+    bidder's ``stanza_invalid``.
+    """
+    from crypto import tlock
+
+    header = _as_header(source)
+    stanza = next((s for s in header.shares if "tlock" in s), None)
+    if stanza is None:
+        raise errors.WrongKeyError("this container has no time-lock share")
+    x, parsed = stanza["x"], tlock_file(stanza)
+    tlock.verify_round(public_key, parsed.round, signature)
+    try:
+        y = tlock.decrypt(b64u_decode(stanza["tlock"]), signature)
+    except tlock.TlockError as exc:
+        raise errors.StanzaInvalidError(f"time-lock share stanza {x} does not open: {exc}") from exc
+    if len(y) != 32 or not hmac.compare_digest(share_commitment(x, y), b64u_decode(stanza["commitment"])):
+        raise errors.StanzaInvalidError(f"time-lock share stanza {x} does not match its share commitment")
     return Share(
         x, y, stanza["custodian"], header.fields["policy_hash"], header.bidder_id, header.fields["commitment"]
     )
@@ -780,6 +851,14 @@ def inspect(
     return describe(header, records, valid, policy is not None)
 
 
+def _describe_stanza(stanza: dict[str, Any]) -> dict[str, Any]:
+    if "tlock" in stanza:
+        parsed = tlock_file(stanza)
+        return {"x": stanza["x"], "id": stanza["custodian"],
+                "tlock": {"round": parsed.round, "chain_hash": parsed.chain_hash}}
+    return {"x": stanza["x"], "id": stanza["custodian"], "public_key": stanza["recipient"]}
+
+
 def describe(
     header: Header, records: _Records, signature_valid: bool, policy_checked: bool
 ) -> dict[str, Any]:
@@ -793,9 +872,7 @@ def describe(
         "policy_hash": h["policy_hash"],
         "policy_checked": policy_checked,
         "k": h["k"],
-        "custodians": [
-            {"x": s["x"], "id": s["custodian"], "public_key": s["recipient"]} for s in h["shares"]
-        ],
+        "custodians": [_describe_stanza(s) for s in h["shares"]],
         "self_recipient": h["self"]["recipient"],
         "signer": h["signer"],
         "commitment": h["commitment"],

@@ -25,18 +25,39 @@ class Custodian:
     public_key: ec.EllipticCurvePublicKey
     label: str = ""
 
+    def entry(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label or self.id, "public_key": public_key_b64u(self.public_key)}
 
-def make_policy(tender_id: str, lot: str, k: int, custodians: Sequence[Custodian]) -> dict[str, Any]:
+
+@dataclass(frozen=True)
+class TlockCustodian:
+    """The public time-lock custodian (FORMAT.md §15): a share wrapped to one future round of a
+    drand beacon, identified by its chain hash and pinned BLS public key (G2, 96 bytes)."""
+
+    id: str
+    chain_hash: str
+    public_key: bytes
+    round: int
+    label: str = ""
+
+    def entry(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label or self.id,
+            "tlock": {"chain_hash": self.chain_hash, "public_key": self.public_key.hex(), "round": self.round},
+        }
+
+
+def make_policy(
+    tender_id: str, lot: str, k: int, custodians: Sequence[Custodian | TlockCustodian]
+) -> dict[str, Any]:
     """Build and validate a policy dict (JSON-ready; its canonical hash binds every bid)."""
     policy = {
         "format": POLICY_FORMAT,
         "tender_id": tender_id,
         "lot": lot,
         "k": k,
-        "custodians": [
-            {"id": c.id, "label": c.label or c.id, "public_key": public_key_b64u(c.public_key)}
-            for c in custodians
-        ],
+        "custodians": [c.entry() for c in custodians],
     }
     validate_policy(policy)
     return policy
@@ -63,20 +84,47 @@ def validate_policy(policy: Any) -> None:
         raise PolicyMismatchError(f"policy k must be an integer in 1..{len(custodians)}")
     ids, keys = set(), set()
     for entry in custodians:
-        if not isinstance(entry, dict) or set(entry) != {"id", "label", "public_key"}:
-            raise PolicyMismatchError("each custodian has exactly id, label, public_key")
+        if not isinstance(entry, dict) or set(entry) not in ({"id", "label", "public_key"}, {"id", "label", "tlock"}):
+            raise PolicyMismatchError("each custodian has exactly id, label and public_key (or tlock)")
         if not isinstance(entry["id"], str) or not _ID_RE.fullmatch(entry["id"]):
             raise PolicyMismatchError(f"bad custodian id {entry['id']!r}")
         _utf8_len(entry["label"], 0, 256, "custodian label")
-        try:
-            load_public_key(entry["public_key"])
-        except ValueError as exc:
-            raise PolicyMismatchError(f"custodian {entry['id']}: bad public key ({exc})") from exc
+        if "tlock" in entry:
+            validate_tlock_entry(entry["id"], entry["tlock"])
+            keys.add("tlock")  # at most one time-lock custodian: a second share of one round adds nothing
+        else:
+            try:
+                load_public_key(entry["public_key"])
+            except ValueError as exc:
+                raise PolicyMismatchError(f"custodian {entry['id']}: bad public key ({exc})") from exc
+            keys.add(entry["public_key"])
         ids.add(entry["id"])
-        keys.add(entry["public_key"])
     if len(ids) != len(custodians) or len(keys) != len(custodians):
-        raise PolicyMismatchError("custodian ids and public keys must be unique")
+        raise PolicyMismatchError("custodian ids and public keys must be unique (at most one time-lock)")
     canonical_json(policy)
+
+
+def _hex(value: Any, length: int) -> bool:
+    return isinstance(value, str) and len(value) == length and all(c in "0123456789abcdef" for c in value)
+
+
+def validate_tlock_entry(custodian_id: str, tlock: Any) -> None:
+    """A time-lock custodian: chain hash (64 hex), beacon public key (192 hex, a G2 point), round."""
+    if not isinstance(tlock, dict) or set(tlock) != {"chain_hash", "public_key", "round"}:
+        raise PolicyMismatchError(f"custodian {custodian_id}: tlock has exactly chain_hash, public_key, round")
+    if not _hex(tlock["chain_hash"], 64):
+        raise PolicyMismatchError(f"custodian {custodian_id}: chain_hash must be 64 lowercase hex digits")
+    round_number = tlock["round"]
+    if isinstance(round_number, bool) or not isinstance(round_number, int) or not 1 <= round_number < 1 << 53:
+        raise PolicyMismatchError(f"custodian {custodian_id}: round must be an integer in 1..2^53-1")
+    if not _hex(tlock["public_key"], 192):
+        raise PolicyMismatchError(f"custodian {custodian_id}: public_key must be 192 lowercase hex digits")
+    from crypto import tlock as tl  # the pairing library is needed only for time-lock policies
+
+    try:
+        tl.check_public_key(bytes.fromhex(tlock["public_key"]))
+    except tl.TlockError as exc:
+        raise PolicyMismatchError(f"custodian {custodian_id}: {exc}") from exc
 
 
 def policy_hash(policy: dict[str, Any]) -> bytes:

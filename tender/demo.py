@@ -173,6 +173,16 @@ def seed_tender(context: dict) -> None:
         for user, price in ((suppliers[0], 645_000_00), (suppliers[1], 652_800_00), (suppliers[3], 639_900_00)):
             seal_and_submit(soon, soon.lots[0], user, pairs[user.username], price, 20)
 
+    # The public time-lock custodian (FORMAT.md §15): the caijian keeper's share and a share locked to the
+    # beacon round at the opening time (with `make run`, the local beacon started by `flask serve`).
+    with clock.clock.frozen(now - timedelta(days=21) + timedelta(minutes=45)):
+        data = project_data("泰顺县图书馆自助借还设备采购", purchasers[0], clock.now(),
+                            lots=[("自助借还机及安全门", 420_000_00, 410_000_00)], custodians=custodians, k=2)
+        data.update(include_vault=False, include_tlock=True)
+        locked = create_demo_project(agent, data, publish=True, suppliers=suppliers[:4])
+        for user, price in ((suppliers[0], 398_000_00), (suppliers[2], 402_500_00), (suppliers[3], 395_800_00)):
+            seal_and_submit(locked, locked.lots[0], user, pairs[user.username], price, 15)
+
     with clock.clock.frozen(now - timedelta(days=23)):
         done = create_demo_project(agent, project_data("泰顺县教育局校园安防监控设备采购", purchasers[0], clock.now(),
                                                        lots=[("高清监控摄像机及存储", 820_000_00, 800_000_00)],

@@ -27,6 +27,8 @@ from tender.transitions import (
     ProjectStatus,
 )
 
+TLOCK_ID = "tlock"  # the policy id of the public time-lock custodian (FORMAT.md §15)
+TLOCK_LABEL = "时间锁信标（drand）"
 
 class RegionRule(db.Model):
     """One rule value for a region (NULL region = the national default). See `tender.rules`."""
@@ -127,14 +129,15 @@ class Lot(db.Model):
 
 
 class ProjectCustodian(db.Model):
-    """A holder of one share of every bid: a user's registered encrypt key, or the time vault."""
+    """A holder of one share of every bid: a user's registered encrypt key, the time vault, or the public
+    time-lock custodian ("tlock": a drand round, frozen with the beacon's key in the lot's policy)."""
 
     __tablename__ = "tender_custodian"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("tender_project.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]  # 0-based; the share index x is position + 1
-    custodian_id: Mapped[str] = mapped_column(String(64))  # the id in the policy: "vault" or "u<user id>"
+    custodian_id: Mapped[str] = mapped_column(String(64))  # the id in the policy: "vault", "tlock" or "u<user id>"
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     public_key_id: Mapped[int | None] = mapped_column(ForeignKey("public_key.id"))
     label: Mapped[str] = mapped_column(String(120))
@@ -146,7 +149,11 @@ class ProjectCustodian(db.Model):
 
     @property
     def is_vault(self) -> bool:
-        return self.user_id is None
+        return self.user_id is None and self.custodian_id != TLOCK_ID
+
+    @property
+    def is_tlock(self) -> bool:
+        return self.custodian_id == TLOCK_ID
 
 
 class TenderDocument(db.Model):

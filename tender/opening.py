@@ -27,6 +27,7 @@ import crypto
 from accounts.models import User
 from accounts.service import verify_totp
 from audit.service import record
+from beacon import BeaconError, current_chain, fetch_signature
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -34,7 +35,7 @@ from tender import filestore, vault
 from tender.models import Bid, Lot, OpeningRecord, Project, ShareSubmission
 from tender.price_detail import read_price_detail, remarks_with_notes
 from tender.rules import rule
-from tender.service import get_project, publish_notice
+from tender.service import get_project, publish_notice, tlock_of
 from tender.transitions import BidStatus, LotStatus, NoticeKind, OpeningMode, ProjectStatus, move
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,56 @@ def release_vault_shares(project: Project) -> int:
     if released:
         record("tender.vault_shares_released", project, {"code": project.code, "shares": released},
                actor=SWEEP_ACTOR)
+    db.session.flush()
+    return released
+
+
+def release_tlock_shares(project: Project) -> int:
+    """The public time-lock custodian: once the beacon has signed the policy's round, fetch the round's
+    signature, verify it against the beacon key frozen in the policy, unwrap every current bid's
+    time-lock share and audit round and signature (anyone can redo the unwrap from them).
+
+    The network fetch happens before anything is written; an unreachable beacon or a round not yet
+    signed changes nothing and the next sweep tries again (past the window, the missing share is
+    nobody's fault but the quorum's, as for any custodian)."""
+    member = next((c for c in project.custodians if c.is_tlock), None)
+    if member is None or clock.now() < project.deadline:
+        return 0
+    x = member.position + 1
+    waiting = []
+    for lot in project.lots:
+        if lot.status != LotStatus.OPENING:
+            continue
+        for bid in current_bids(lot):
+            if not db.session.scalar(select(ShareSubmission.id).where(ShareSubmission.bid_id == bid.id,
+                                                                      ShareSubmission.x == x)):
+                waiting.append(bid)
+    target = tlock_of(project)
+    if not waiting or target is None:
+        return 0
+    chain = current_chain()
+    if chain.chain_hash != target["chain_hash"]:
+        log.error("tender %s is time-locked to chain %s but the platform is configured for %s",
+                  project.code, target["chain_hash"], chain.chain_hash)
+        return 0
+    public_key = bytes.fromhex(target["public_key"])
+    try:
+        signature = fetch_signature(chain.urls, target["chain_hash"], public_key, target["round"])
+    except BeaconError as exc:
+        log.warning("tender %s: time-lock round %s not available yet: %s", project.code, target["round"], exc)
+        return 0
+    released = 0
+    for bid in waiting:
+        try:
+            share = crypto.unwrap_tlock_share(header_of(bid), signature, public_key)
+        except crypto.SealedError as exc:
+            settle_failure(bid, exc)
+            continue
+        released += store_share(bid, member.custodian_id, share, None)
+    record("tender.tlock_shares_released", project,
+           {"code": project.code, "chain_hash": target["chain_hash"], "round": target["round"],
+            "signature": signature.hex(), "beacon_public_key": target["public_key"], "shares": released},
+           actor=SWEEP_ACTOR)
     db.session.flush()
     return released
 
@@ -480,6 +531,7 @@ def progress_opening(project_id: int, after_each=None) -> bool:
     changed = 0
     if project.opening_mode == OpeningMode.CUSTODIAN:
         changed += release_vault_shares(project)
+        changed += release_tlock_shares(project)
         if after_each is not None:
             after_each()
         changed += open_ready_bids(project_id, after_each)

@@ -37,6 +37,8 @@ class ProjectIn(Schema):
     decrypt_window_minutes = fields.Int(load_default=30)
     custodian_user_ids = fields.List(fields.Int(), load_default=list)
     include_vault = fields.Bool(load_default=True)
+    include_tlock = fields.Bool(load_default=False, metadata={
+        "description": "add the public time-lock custodian (a drand round at the opening time)"})
     k = fields.Int(required=True)
 
 

@@ -20,6 +20,7 @@ import crypto
 from accounts.models import KeyPurpose, Org, OrgKind, PublicKey, Role, User
 from audit.canonical import canonical_json
 from audit.service import record
+from beacon import current_chain
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -27,6 +28,8 @@ from core.i18n import N_
 from tender import custody, filestore, vault
 from tender.keys import load_pem_public
 from tender.models import (
+    TLOCK_ID,
+    TLOCK_LABEL,
     Clarification,
     Lot,
     Notice,
@@ -228,6 +231,7 @@ class ProjectSpec:
     lots: list[dict]
     custodians: list[User]
     include_vault: bool
+    include_tlock: bool = False
 
 
 def _custodian_users(errors: dict[str, str], user_ids: Any) -> list[User]:
@@ -284,7 +288,8 @@ def check_project_data(region_code: str, data: dict[str, Any], at: datetime) -> 
     times = {f: _time(errors, data, f, label) for f, label in TIME_FIELDS}
     custodians = _custodian_users(errors, data.get("custodian_user_ids") or [])
     include_vault = data.get("include_vault", True) is not False
-    n = len(custodians) + (1 if include_vault else 0)
+    include_tlock = data.get("include_tlock") is True
+    n = len(custodians) + (1 if include_vault else 0) + (1 if include_tlock else 0)
     k = data.get("k")
     if n == 0:
         _err(errors, "custodians", "至少需要一个密钥保管人（可包括平台时间保险库）。")
@@ -303,7 +308,7 @@ def check_project_data(region_code: str, data: dict[str, Any], at: datetime) -> 
                "category": category, "method": method, "eval_method": eval_method, "criteria": criteria,
                "price_fixed": price_fixed, "same_brand_counts_once": bool(data.get("same_brand_counts_once")),
                "opening_mode": opening_mode, "decrypt_window_minutes": window, "k": k, **times}
-    return ProjectSpec(columns, lots, custodians, include_vault)
+    return ProjectSpec(columns, lots, custodians, include_vault, include_tlock)
 
 
 def _apply_spec(project: Project, spec: ProjectSpec) -> None:
@@ -329,6 +334,9 @@ def _apply_spec(project: Project, spec: ProjectSpec) -> None:
     if spec.include_vault:
         members.append(kept.get(vault.VAULT_ID) or ProjectCustodian(custodian_id=vault.VAULT_ID,
                                                                    label=vault.VAULT_LABEL, public_key_pem=""))
+    if spec.include_tlock:
+        members.append(kept.get(TLOCK_ID) or ProjectCustodian(custodian_id=TLOCK_ID, label=TLOCK_LABEL,
+                                                              public_key_pem=""))
     for position, member in enumerate(members):
         member.position = position
     project.custodians = members
@@ -348,8 +356,9 @@ def project_input(project: Project) -> dict[str, Any]:
                  for lot in project.lots],
         **{name: clock.as_utc(getattr(project, name)).isoformat() for name in TIME_NAMES},
         "opening_mode": project.opening_mode.value, "decrypt_window_minutes": project.decrypt_window_minutes,
-        "custodian_user_ids": [c.user_id for c in project.custodians if not c.is_vault],
-        "include_vault": any(c.is_vault for c in project.custodians), "k": project.k,
+        "custodian_user_ids": [c.user_id for c in project.custodians if c.user_id is not None],
+        "include_vault": any(c.is_vault for c in project.custodians),
+        "include_tlock": any(c.is_tlock for c in project.custodians), "k": project.k,
     }
 
 
@@ -465,9 +474,50 @@ def document_for(user: User, project: Project, doc_id: int) -> TenderDocument:
 # ---------------------------------------------------------------- publication
 
 def policy_for(project: Project, lot: Lot) -> dict[str, Any]:
-    members = [crypto.Custodian(c.custodian_id, load_pem_public(c.public_key_pem), c.label)
-               for c in project.custodians]
+    """A lot's custody policy. The time-lock custodian is frozen to the configured beacon chain (hash and
+    pinned public key) and to the first round published at or after the opening time."""
+    members: list[crypto.Custodian | crypto.TlockCustodian] = []
+    for c in project.custodians:
+        if c.is_tlock:
+            chain = current_chain()
+            members.append(crypto.TlockCustodian(c.custodian_id, chain.chain_hash, chain.public_key,
+                                                 chain.round_at(project.deadline), c.label))
+        else:
+            members.append(crypto.Custodian(c.custodian_id, load_pem_public(c.public_key_pem), c.label))
     return crypto.make_policy(project.code, str(lot.number), project.k, members)
+
+
+def beacon_description(project: Project) -> dict[str, Any] | None:
+    """What the tender page and notice say about the time-lock custodian: which beacon, which round, when."""
+    target = tlock_of(project)
+    if target is None:
+        return None
+    chain = current_chain()
+    same_chain = chain.chain_hash == target["chain_hash"]
+    public = same_chain and chain.is_public
+    opens_at = None
+    if same_chain:
+        opens_at = clock.as_utc(datetime.fromtimestamp(chain.round_time(target["round"]), tz=clock.UTC))
+    return {"public": public, "round": target["round"], "chain_hash": target["chain_hash"],
+            "opens_at": opens_at, "known": same_chain}
+
+
+def tlock_notice_lines(project: Project) -> list[str]:
+    info = beacon_description(project)
+    if info is None:
+        return []
+    beacon = ("drand 公共随机信标 quicknet（由多家独立机构联合签名）" if info["public"] else
+              "本平台服务器上运行的本地信标（其时间锁仅与运行它的服务器同等可信）")
+    return [f"时间锁保管人：{beacon}，第 {info['round']} 轮，链哈希 {info['chain_hash']}"]
+
+
+def tlock_of(project: Project) -> dict[str, Any] | None:
+    """The time-lock custodian's frozen target of a published project (chain hash, key, round), or None."""
+    for lot in project.lots:
+        for entry in (lot.policy or {}).get("custodians", []):
+            if "tlock" in entry:
+                return entry["tlock"]
+    return None
 
 
 def canonical(obj: Any) -> str:
@@ -487,6 +537,8 @@ def publish_project(user: User, project_id: int) -> Project:
         if member.is_vault:
             member.public_key_pem = vault.public_key_pem()
             continue
+        if member.is_tlock:
+            continue  # frozen in the policy (chain, key, round), not a PEM
         key = latest_encrypt_key(member.user)
         if key is None:
             _err(errors, "custodians", f"密钥保管人 {member.label} 的加密公钥已吊销，请重新登记或更换保管人。")
@@ -508,7 +560,8 @@ def publish_project(user: User, project_id: int) -> Project:
         f"投标截止（开标）时间：{clock.format_local(project.deadline)}（北京时间）",
         f"开标方式：网上开标，{'保管人联合解密' if project.opening_mode == OpeningMode.CUSTODIAN else '投标人自行解密'}"
         f"（{project.k}/{len(project.custodians)} 门限）",
-        *[f"标项 {lot.number}《{lot.name}》托管策略哈希：{lot.policy_hash}" for lot in project.lots]])
+        *[f"标项 {lot.number}《{lot.name}》托管策略哈希：{lot.policy_hash}" for lot in project.lots],
+        *tlock_notice_lines(project)])
     publish_notice(project, NoticeKind.TENDER, f"{project.title} 采购公告", body)
     if project.notice_at <= now:
         move(project, ProjectStatus.BIDDING)
@@ -614,7 +667,8 @@ def redo_failed_lots(user: User, project_id: int, method: str, reason: str) -> P
             "clarify_deadline": deadline - timedelta(days=1), "deadline": deadline,
             "opening_mode": old.opening_mode.value, "decrypt_window_minutes": old.decrypt_window_minutes,
             "custodian_user_ids": [c.user_id for c in old.custodians if c.user_id is not None],
-            "include_vault": any(c.is_vault for c in old.custodians), "k": old.k}
+            "include_vault": any(c.is_vault for c in old.custodians),
+            "include_tlock": any(c.is_tlock for c in old.custodians), "k": old.k}
     new = create_project(user, data)
     new.previous_project_id = old.id
     for doc in old.documents:

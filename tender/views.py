@@ -195,7 +195,8 @@ def form_data(keep=None) -> dict:
             **{name: _local(name, keep) for name in service.TIME_NAMES},
             "opening_mode": f.get("opening_mode"), "decrypt_window_minutes": as_int("decrypt_window_minutes", 30),
             "custodian_user_ids": [int(v) for v in f.getlist("custodian_user_ids") if v.isdigit()],
-            "include_vault": bool(f.get("include_vault")), "k": as_int("k")}
+            "include_vault": bool(f.get("include_vault")), "include_tlock": bool(f.get("include_tlock")),
+            "k": as_int("k")}
 
 
 def form_of(project) -> MultiDict:
@@ -213,7 +214,7 @@ def form_of(project) -> MultiDict:
         **{name: _local_value(getattr(project, name)) for name in service.TIME_NAMES},
         "opening_mode": values["opening_mode"], "decrypt_window_minutes": str(values["decrypt_window_minutes"]),
         "k": str(values["k"])})
-    for name in ("price_fixed", "same_brand_counts_once", "include_vault"):
+    for name in ("price_fixed", "same_brand_counts_once", "include_vault", "include_tlock"):
         if values[name]:
             form[name] = "1"
     form.setlist("custodian_user_ids", [str(uid) for uid in values["custodian_user_ids"]])
@@ -288,7 +289,7 @@ def project(project_id: int):
         clarifications=service.clarifications_for(user, p), my_bids=bid_service.my_bids(user, p),
         counts=bid_service.bid_counts(user, p), next_event=hall.next_event(p),
         can_enter_hall=hall.can_enter(user, p), now=clock.now(),
-        method_switches=sorted(METHOD_SWITCHES.get(p.method.value, ())),
+        method_switches=sorted(METHOD_SWITCHES.get(p.method.value, ())), beacon=service.beacon_description(p),
         bidder_id=bid_service.bidder_id_of(user.org) if user.org else None)
 
 

@@ -40,11 +40,17 @@ def app(tmp_path_factory):
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'test.sqlite'}"
     if url.startswith("postgres"):
         _reset_postgres(url)
+    # The time-lock custodian's local beacon, a real HTTP server with its own BLS key, on a thread of
+    # this process so that it signs rounds by the tests' frozen clock (beacon/local.py).
+    from beacon.server import serve_in_thread
+
+    beacon_server, beacon_url = serve_in_thread(tmp / "beacon")
     app = create_app({
         "ENV_NAME": "testing", "TESTING": True, "SECRET_KEY": "test-secret-key", "WTF_CSRF_ENABLED": False,
         "CELERY_ALWAYS_EAGER": True, "SQLALCHEMY_DATABASE_URI": url, "FILE_STORE": str(tmp / "files"),
         "AUDIT_KEY_PATH": str(tmp / "keys" / "audit.pem"), "CELERY_BROKER_URL": "memory://",
         "SOCKETIO_MESSAGE_QUEUE": "", "REDIS_URL": None,
+        "BEACON": "local", "BEACON_DIR": str(tmp / "beacon"), "BEACON_URLS": beacon_url,
     })
     with app.app_context():
         # Tables come from the models so a feature in progress needs no migration yet;
@@ -56,6 +62,8 @@ def app(tmp_path_factory):
         ensure_head()
         db.session.commit()
     yield app
+    beacon_server.shutdown()
+    beacon_server.server_close()
 
 
 TABLES_KEEP = {"alembic_version"}

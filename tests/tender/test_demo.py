@@ -24,10 +24,13 @@ def test_demo_seed_has_a_tender_in_each_stage(app, app_ctx, clock, tmp_path, mon
     for project in Project.query.all():
         by_status.setdefault(project.status.value, []).append(project)
     assert set(by_status) == {"draft", "bidding", "opened"}
-    assert len(by_status["bidding"]) == 2
+    assert len(by_status["bidding"]) == 3
     soon = min(by_status["bidding"], key=lambda p: p.deadline)
     assert (soon.deadline - clock.now()).total_seconds() == 30 * 60
-    assert Bid.query.filter_by(status="submitted").count() == 6
+    # one tender has the public time-lock custodian (the local beacon in the demo)
+    locked = [p for p in by_status["bidding"] if any(c.is_tlock for c in p.custodians)]
+    assert len(locked) == 1 and "tlock" in locked[0].lots[0].policy["custodians"][1]
+    assert Bid.query.filter_by(status="submitted").count() == 9
     assert [r.price_fen for r in OpeningRecord.query.order_by(OpeningRecord.price_fen)] == [
         768_000_00, 779_500_00, 785_300_00, 791_000_00]
     misplaced = OpeningRecord.query.filter_by(price_fen=779_500_00).one()  # gys2's NVR unit price: Art 59
