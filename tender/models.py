@@ -155,6 +155,25 @@ class ProjectCustodian(db.Model):
     def is_tlock(self) -> bool:
         return self.custodian_id == TLOCK_ID
 
+    @property
+    def kind(self) -> str:
+        """"user", "vault" or "tlock" (tender/custody.py counts each kind with its party)."""
+        return "tlock" if self.is_tlock else "vault" if self.user_id is None else "user"
+
+    @property
+    def chain(self) -> str:
+        """The beacon chain a time-lock custodian is (or will be, at publication) frozen to."""
+        from beacon import current_chain
+
+        return current_chain().chain_hash if self.is_tlock else ""
+
+    @property
+    def independent(self) -> bool:
+        """Whether a time-lock custodian's beacon is independent of the platform (public drand)."""
+        from beacon import current_chain
+
+        return self.is_tlock and current_chain().is_public
+
 
 class TenderDocument(db.Model):
     __tablename__ = "tender_document"

@@ -297,7 +297,8 @@ def check_project_data(region_code: str, data: dict[str, Any], at: datetime) -> 
         _err(errors, "k", f"开启门限 k 必须在 1 到 {n} 之间。")
     code = "project_invalid"
     if "custodians" not in errors and "k" not in errors:
-        code = _check_custody(errors, region_code, custody.spec_holders(custodians, include_vault), k)
+        code = _check_custody(errors, region_code, custody.spec_holders(
+            custodians, include_vault, [tlock_holder()] if include_tlock else []), k)
     window = data.get("decrypt_window_minutes", 30)
     if isinstance(window, bool) or not isinstance(window, int) or not 5 <= window <= 24 * 60:
         _err(errors, "decrypt_window_minutes", "解密时限应在 5 分钟到 24 小时之间。")
@@ -509,6 +510,13 @@ def tlock_notice_lines(project: Project) -> list[str]:
     beacon = ("drand 公共随机信标 quicknet（由多家独立机构联合签名）" if info["public"] else
               "本平台服务器上运行的本地信标（其时间锁仅与运行它的服务器同等可信）")
     return [f"时间锁保管人：{beacon}，第 {info['round']} 轮，链哈希 {info['chain_hash']}"]
+
+
+def tlock_holder(custodian_id: str = TLOCK_ID) -> custody.Holder:
+    """The time-lock custodian for the no-single-party rule: its own party on the public drand chain,
+    the platform's on the local beacon (whose key lives on this machine)."""
+    chain = current_chain()
+    return custody.timelock_holder(custodian_id, chain.chain_hash, independent=chain.is_public)
 
 
 def tlock_of(project: Project) -> dict[str, Any] | None:

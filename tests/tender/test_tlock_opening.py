@@ -12,8 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from tender_helpers import seal_bid, submit
 
 
-def _tlock_project(make_project):
-    return make_project(custodian_user_ids=[], include_vault=True, include_tlock=True, k=2)
+def _tlock_project(make_project, world):
+    """A human custodian and the time-lock, k = 2 (with the local beacon the vault and the time-lock are
+    both the platform's, so vault + time-lock alone is refused: see test_custody_counts_the_beacon)."""
+    return make_project(custodian_user_ids=[world.custodians[0][0].id], include_vault=False, include_tlock=True,
+                        k=2)
 
 
 def _submit_three(client, world, project):
@@ -22,10 +25,40 @@ def _submit_three(client, world, project):
         assert submit(client, supplier.user, project, lot, seal_bid(project, lot, supplier, price)).status_code == 201
 
 
-def test_policy_freezes_chain_key_and_round(app, make_project, clock):
+def _keeper_shares(world, project) -> None:
+    """The human custodian's shares, as the custody page hands them in after the opening time."""
+    import crypto
+    from tender import opening
+
+    keeper, key = world.custodians[0]
+    member = next(c for c in project.custodians if c.user_id == keeper.id)
+    for lot in project.lots:
+        for bid in opening.current_bids(lot):
+            opening.store_share(bid, member.custodian_id, crypto.unwrap_share(opening.header_of(bid), key), keeper.id)
+
+
+def test_custody_counts_the_beacon(app, world, make_project):
+    """Vault + time-lock (k = 2): refused on the local beacon (one machine holds both), accepted on quicknet."""
+    import pytest
+
+    from core.errors import ValidationError
+
+    data = {"custodian_user_ids": [], "include_vault": True, "include_tlock": True, "k": 2}
+    with pytest.raises(ValidationError) as caught:
+        make_project(publish=False, **data)
+    assert caught.value.code == "custody_single_party"
+    app.config["BEACON"] = "quicknet"
+    try:
+        project = make_project(publish=False, **data)
+        assert [c.kind for c in project.custodians] == ["vault", "tlock"]
+    finally:
+        app.config["BEACON"] = "local"
+
+
+def test_policy_freezes_chain_key_and_round(app, world, make_project, clock):
     from beacon import current_chain
 
-    project = _tlock_project(make_project)
+    project = _tlock_project(make_project, world)
     entry = project.lots[0].policy["custodians"][1]
     chain = current_chain()
     assert entry["id"] == "tlock"
@@ -42,7 +75,7 @@ def test_opening_with_the_time_lock_custodian(app, world, make_project, client, 
     from tender import opening
     from tender.models import OpeningRecord, Project
 
-    project = _tlock_project(make_project)
+    project = _tlock_project(make_project, world)
     _submit_three(client, world, project)
     target = project.lots[0].policy["custodians"][1]["tlock"]
     chain = current_chain()
@@ -55,6 +88,8 @@ def test_opening_with_the_time_lock_custodian(app, world, make_project, client, 
     assert opening.release_tlock_shares(project) == 0
     # the opening time; the round is published at most one period later
     clock.set(project.deadline)
+    opening.sweep()
+    _keeper_shares(world, project)
     opening.sweep()
     round_time = chain.round_time(target["round"])
     if round_time > project.deadline.timestamp():
@@ -96,7 +131,7 @@ def test_a_forged_beacon_signature_opens_nothing(app, world, make_project, clien
     from tender import opening
     from tender.models import OpeningRecord, ShareSubmission
 
-    project = _tlock_project(make_project)
+    project = _tlock_project(make_project, world)
     _submit_three(client, world, project)
     target = project.lots[0].policy["custodians"][1]["tlock"]
     _ForgingBeacon.signature = tlock.sign_round(12345, target["round"])
@@ -106,6 +141,8 @@ def test_a_forged_beacon_signature_opens_nothing(app, world, make_project, clien
     app.config["BEACON_URLS"] = f"http://127.0.0.1:{server.server_address[1]}"
     try:
         clock.set(project.deadline + timedelta(seconds=10))
+        opening.sweep()
+        _keeper_shares(world, project)
         opening.sweep()
         assert OpeningRecord.query.count() == 0
         assert ShareSubmission.query.filter_by(custodian_id="tlock").count() == 0
