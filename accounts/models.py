@@ -171,8 +171,21 @@ class PublicKey(db.Model):
         return self.revoked_at is not None
 
 
+class LoginSession(db.Model):
+    """A login on the server's side: the session cookie carries a random secret whose SHA-256 is here, so
+    logging out (ended_at) voids the cookie even if someone copied it (issue 11)."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    secret_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
 class LoginFailure(db.Model):
-    """Failed password or TOTP attempts, counted per account and per address for slow-down."""
+    """Failed password, login-TOTP and step-up attempts, counted for slow-down (accounts.service)."""
 
     __tablename__ = "login_failure"
 
@@ -182,6 +195,6 @@ class LoginFailure(db.Model):
     kind: Mapped[str] = mapped_column(String(12))
     at: Mapped[datetime] = mapped_column(index=True)
 
-    __table_args__ = (CheckConstraint("kind IN ('password', 'totp')", name="kind_valid"),)
+    __table_args__ = (CheckConstraint("kind IN ('password', 'totp', 'step_up')", name="kind_valid"),)
 
 

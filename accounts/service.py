@@ -16,9 +16,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
-from accounts.models import ApiToken, KeyPurpose, LoginFailure, Org, PublicKey, Role, User, UserRole
+from accounts.models import ApiToken, KeyPurpose, LoginFailure, LoginSession, Org, PublicKey, Role, User, UserRole
 from audit.service import record
 from core import clock, secretbox
 from core.db import db
@@ -60,25 +60,102 @@ def session_stamp(user: User) -> str:
     return user.password_hash[-16:]
 
 
-# ---------------------------------------------------------------- rate limiting
+def start_session(user: User) -> str:
+    """A server-side session for a login; returns the secret the session cookie carries."""
+    secret = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(user_id=user.id, secret_hash=hashlib.sha256(secret.encode()).digest(),
+                                created_at=clock.now()))
+    db.session.flush()
+    return secret
 
-def _recent_failures(column, value: str) -> int:
-    since = clock.now() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_S"])
-    return db.session.scalar(select(func.count()).select_from(LoginFailure)
-                             .where(column == value, LoginFailure.at >= since)) or 0
+
+def session_is_live(user_id: int, secret: str | None) -> bool:
+    """The cookie's session secret names a session of this user that has not ended."""
+    if not secret:
+        return False
+    return db.session.scalar(select(LoginSession.id).where(
+        LoginSession.secret_hash == hashlib.sha256(secret.encode()).digest(), LoginSession.user_id == user_id,
+        LoginSession.ended_at.is_(None))) is not None
+
+
+def end_session(secret: str | None) -> None:
+    """Logout: the session ends on the server, so a copy of the cookie no longer logs anyone in."""
+    if secret:
+        db.session.execute(update(LoginSession).where(
+            LoginSession.secret_hash == hashlib.sha256(secret.encode()).digest(),
+            LoginSession.ended_at.is_(None)).values(ended_at=clock.now()))
+
+
+# ---------------------------------------------------------------- rate limiting
+#
+# Three counters, so that a stranger who types wrong passwords for someone else's account cannot stop that
+# person's work (issue 11):
+#   - password and login-TOTP failures per account *and* address (LOGIN_MAX_FAILURES): the guesser's own
+#     address is slowed, the owner logging in from elsewhere is not;
+#   - the same failures per address over all accounts (LOGIN_ADDRESS_MAX_FAILURES), against spraying;
+#   - a slower global brake per account from any address (LOGIN_ACCOUNT_MAX_FAILURES), against a
+#     distributed guess; it refuses new logins only: a session already logged in never passes through it;
+#   - step-up failures (a logged-in user confirming scores, a signature, a share) on their own
+#     (STEP_UP_MAX_FAILURES): only someone holding the session can make them.
+# A refusal is audited and says when the oldest counted failure leaves the window: that is when it lifts.
+
+LOGIN_KINDS = ("password", "totp")
+STEP_UP_KIND = "step_up"
+
+
+class RateLimited(TooManyRequests):
+    """Too many recent failures. The refusal's audit event is kept (keep_changes)."""
+
+    keep_changes = True
+
+
+def _retry_after(*conditions, limit: int) -> int | None:
+    """Seconds until fewer than `limit` failures matching `conditions` remain in the window, or None when
+    there are fewer already."""
+    window = current_app.config["LOGIN_FAILURE_WINDOW_S"]
+    now = clock.now()
+    ats = list(db.session.scalars(select(LoginFailure.at).where(*conditions, LoginFailure.at > now - timedelta(
+        seconds=window)).order_by(LoginFailure.at.desc()).limit(limit)))
+    if len(ats) < limit:
+        return None
+    lifts = ats[-1] + timedelta(seconds=window)
+    return max(1, int((lifts - now).total_seconds() + 0.999))
+
+
+def _refuse(username: str, address: str, factor: str, retry_after: int) -> None:
+    record("accounts.login_refused", None,
+           {"username": username, "address": address, "factor": factor, "retry_after": retry_after})
+    raise RateLimited(f"尝试次数过多，请 {_wait_words(retry_after)}后再试。",
+                      details={"retry_after": retry_after})
+
+
+def _wait_words(seconds: int) -> str:
+    return f"{seconds} 秒" if seconds < 60 else f"{(seconds + 59) // 60} 分钟"
 
 
 def check_rate_limit(username: str, address: str) -> None:
-    """Slow down guessing: too many recent failures for the account or the address."""
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    if (_recent_failures(LoginFailure.username, username) >= limit
-            or _recent_failures(LoginFailure.address, address) >= limit * 4):
-        raise TooManyRequests("尝试次数过多，请稍后再试。",
-                              details={"retry_after": current_app.config["LOGIN_LOCKOUT_S"]})
+    """Before a password or login code is checked: refuse while the account from this address, the address,
+    or (the slower brake) the account from anywhere has too many recent failures."""
+    config = current_app.config
+    kinds = LoginFailure.kind.in_(LOGIN_KINDS)
+    waits = [_retry_after(kinds, LoginFailure.username == username, LoginFailure.address == address,
+                          limit=config["LOGIN_MAX_FAILURES"]),
+             _retry_after(kinds, LoginFailure.address == address, limit=config["LOGIN_ADDRESS_MAX_FAILURES"]),
+             _retry_after(kinds, LoginFailure.username == username, limit=config["LOGIN_ACCOUNT_MAX_FAILURES"])]
+    if any(w is not None for w in waits):
+        _refuse(username, address, "password", max(w for w in waits if w is not None))
+
+
+def check_step_up_limit(user: User, address: str) -> None:
+    """Before a logged-in user's step-up code is checked: only their own step-up failures count."""
+    wait = _retry_after(LoginFailure.kind == STEP_UP_KIND, LoginFailure.username == user.username,
+                        limit=current_app.config["STEP_UP_MAX_FAILURES"])
+    if wait is not None:
+        _refuse(user.username, address, STEP_UP_KIND, wait)
 
 
 def record_failure(username: str, address: str, kind: str) -> None:
-    db.session.add(LoginFailure(username=username, address=address, kind=kind, at=clock.now()))
+    db.session.add(LoginFailure(username=username, address=address[:64], kind=kind, at=clock.now()))
     record("accounts.login_failed", None, {"username": username, "address": address, "factor": kind})
 
 
@@ -143,7 +220,11 @@ def verify_totp(user: User, code: str, address: str = "-", purpose: str = "login
     """Accept a code once: the step moves forward in one atomic UPDATE, so a replay loses."""
     if user.totp_secret is None:
         raise Forbidden("此账户尚未绑定动态口令。", code="totp_not_enrolled")
-    check_rate_limit(user.username, address)
+    step_up = purpose != "login"
+    if step_up:
+        check_step_up_limit(user, address)
+    else:
+        check_rate_limit(user.username, address)
     secret = secretbox.unseal(user.totp_secret, TOTP_PURPOSE).decode()
     step = _matching_step(secret, code)
     accepted = step is not None and db.session.execute(
@@ -151,10 +232,10 @@ def verify_totp(user: User, code: str, address: str = "-", purpose: str = "login
         execution_options={"synchronize_session": False},
     ).rowcount == 1
     if not accepted:
-        record_failure(user.username, address, "totp")
+        record_failure(user.username, address, STEP_UP_KIND if step_up else "totp")
         raise LoginFailed("动态口令不正确或已使用，请等待下一个口令。", code="totp_invalid")
     db.session.refresh(user, ["totp_last_step"])
-    if purpose != "login":
+    if step_up:
         record("accounts.step_up", user, {"purpose": purpose})
 
 

@@ -33,6 +33,7 @@ def finish_login(user: User) -> Response:
     next_url = session.get("login_next")
     session.clear()
     session["auth_stamp"] = service.session_stamp(user)
+    session["sid"] = service.start_session(user)
     login_user(user)
     record("accounts.login", user, {"address": client_address()})
     db.session.commit()
@@ -85,6 +86,7 @@ def login_totp():
 @bp.post("/logout")
 def logout():
     record("accounts.logout", current_user._get_current_object())
+    service.end_session(session.get("sid"))
     db.session.commit()
     logout_user()
     session.clear()

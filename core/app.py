@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from core import config as cfg
-from core import socketio_queue
+from core import security, socketio_queue
 from core.extensions import api, babel, csrf, db, init_celery, login_manager, migrate, socketio
 
 # Feature packages, in dependency order. Each exposes `register(app)` in its __init__.
@@ -46,12 +46,12 @@ def create_app(config: dict | str | None = None) -> Flask:
     manager = socketio_queue.client_manager(app.config)  # the embedded queue; else Flask-SocketIO's own
     socketio.server_options.pop("client_manager", None)  # never inherit the queue of an earlier app
     socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"] or None, async_mode="threading",
-                      cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS", []), manage_session=False,
+                      cors_allowed_origins=security.origin_checker(app.config), manage_session=False,
                       **({"client_manager": manager} if manager else {}))
     api.init_app(app)
     init_celery(app)
 
-    from core import assets, auth, cli, errors, health, security
+    from core import assets, auth, cli, errors, health
 
     errors.register_error_handlers(app)
     security.register(app)

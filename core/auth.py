@@ -77,11 +77,16 @@ def register(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         from accounts.models import User
+        from accounts.service import session_is_live
         from core.db import db
 
+        if bearer_token() is not None:
+            return None  # a request with a token is authenticated by the token alone, never by the cookie
         user = db.session.get(User, int(user_id))
-        # A session minted before a credential change is void: the session carries a stamp.
-        if user is None or session.get("auth_stamp") != user.password_hash[-16:]:
+        # A session minted before a credential change is void (the stamp), and so is one that logged out
+        # (its server-side row ended).
+        if (user is None or session.get("auth_stamp") != user.password_hash[-16:]
+                or not session_is_live(user.id, session.get("sid"))):
             return None
         return user
 
@@ -102,8 +107,12 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def enforce_login_and_csrf():
-        if request.method not in SAFE_METHODS and bearer_token() is None and current_app.config.get(
-                "WTF_CSRF_ENABLED", True):
+        # Either token-authenticated (a valid token; the cookie is ignored) or cookie-authenticated (CSRF
+        # checked): a Bearer header that names no valid token is refused, never a reason to skip CSRF.
+        if bearer_token() is not None:
+            if not current_user.is_authenticated:
+                raise Unauthorized("API 令牌无效或已吊销。")
+        elif request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
         if is_public_endpoint(app, request.endpoint):
             return None

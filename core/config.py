@@ -45,9 +45,16 @@ class Config:
     BEACON_URLS: str | None = None
     BEACON_DIR = str(INSTANCE / "beacon")
     BEACON_PORT = 8089
+    # The host names the platform is reached by (`biaoyun.example.gov.cn`, `host:port`): Socket.IO accepts a
+    # browser's connection only from these origins; empty means the request's own host (same origin).
+    HOST_NAMES: tuple[str, ...] = ()
+    # Failed-attempt brakes (accounts.service): per account and address, per address, per account from
+    # anywhere (slower), and step-up codes of a logged-in user; each counts failures in the window.
     LOGIN_MAX_FAILURES = 5
+    LOGIN_ADDRESS_MAX_FAILURES = 20
+    LOGIN_ACCOUNT_MAX_FAILURES = 50
+    STEP_UP_MAX_FAILURES = 5
     LOGIN_FAILURE_WINDOW_S = 900
-    LOGIN_LOCKOUT_S = 300
     # OpenAPI (flask-smorest)
     API_TITLE = "Biaoyun API"
     API_VERSION = "v1"
@@ -62,7 +69,6 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"
     WTF_CSRF_ENABLED = False
     CELERY_ALWAYS_EAGER = True
-    LOGIN_LOCKOUT_S = 60
 
 
 def load_config(config: dict | type | None) -> dict:

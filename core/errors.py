@@ -124,7 +124,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
         settle_refusal(exc)
-        return render_error(exc.status, exc.code, exc.message, exc.details)
+        response, status = render_error(exc.status, exc.code, exc.message, exc.details)
+        if isinstance(exc.details, dict) and "retry_after" in exc.details:
+            return response, status, {"Retry-After": str(exc.details["retry_after"])}
+        return response, status
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):

@@ -1,5 +1,6 @@
 """Socket.IO namespace `/opening`: a room per project. Connections are authenticated by the
-Flask session (refused otherwise) and authorised per room; every action goes through the
+Flask session (refused otherwise; the Origin is checked in core.security), authorised per room, and
+every state-changing event carries the page's CSRF token; every action goes through the
 same service function as HTTP, and every emit happens after the commit.
 
 Emits carry no data but what changed; each client then fetches its own view from
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
 from core.auth import may_connect
 from core.db import db
@@ -49,6 +52,19 @@ def _run(project_id, action, what: str) -> dict:
     return {"ok": True}
 
 
+def _csrf_refusal(data) -> dict | None:
+    """State-changing events carry the page's CSRF token (`csrf_token`), as every unsafe HTTP request does:
+    the socket's cookie alone proves nothing about which page sent the event."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return None
+    try:
+        validate_csrf((data or {}).get("csrf_token") if isinstance(data, dict) else None)
+    except ValidationError:
+        return {"ok": False, "error": {"code": "csrf_failed",
+                                       "message": "页面已过期或请求来源无效，请刷新页面后重试。"}}
+    return None
+
+
 def _project_id(data) -> int | None:
     try:
         return int((data or {}).get("project_id"))
@@ -82,21 +98,29 @@ def register_handlers() -> None:
 
     @socketio.on("checkin", namespace=NAMESPACE)
     def on_checkin(data):
+        if refused := _csrf_refusal(data):
+            return refused
         pid = _project_id(data)
         return _run(pid, lambda: hall.checkin(current_user, pid), "checkin")
 
     @socketio.on("confirm", namespace=NAMESPACE)
     def on_confirm(data):
+        if refused := _csrf_refusal(data):
+            return refused
         pid = _project_id(data)
         return _run(pid, lambda: hall.confirm_record(current_user, pid), "confirm")
 
     @socketio.on("object", namespace=NAMESPACE)
     def on_object(data):
+        if refused := _csrf_refusal(data):
+            return refused
         pid = _project_id(data)
         return _run(pid, lambda: hall.raise_objection(current_user, pid, (data or {}).get("text", "")), "objection")
 
     @socketio.on("answer", namespace=NAMESPACE)
     def on_answer(data):
+        if refused := _csrf_refusal(data):
+            return refused
         try:
             oid = int((data or {}).get("objection_id"))
         except (TypeError, ValueError):

@@ -261,3 +261,35 @@ def test_opening_record_pdf_with_hostile_bidder_text(world, make_project, client
     response = client.get(f"/tender/{project.id}/record.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert b"/URI" not in response.data and b"/Subtype /Image" not in response.data
+
+
+def test_hall_events_need_the_pages_csrf_token(app, world, make_project, clock, monkeypatch):
+    """A socket event that changes state carries the hall page's CSRF token (issue 11): the cookie alone is
+    what any other site's page could ride on."""
+    import re
+
+    from core.extensions import socketio
+
+    monkeypatch.setattr(socketio, "server", app.wsgi_app.engineio_app)
+    project = make_project(register=2)
+    clock.set(project.deadline - timedelta(minutes=10))
+    with app.app_context():
+        browser = app.test_client()
+        login(browser, world.suppliers[0].user)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    with app.app_context():
+        page = browser.get(f"/tender/{project.id}/hall").get_data(as_text=True)
+    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    with app.app_context():
+        sio = socketio.test_client(app, namespace="/opening", flask_test_client=browser)
+
+    def emit(data):
+        with app.app_context():
+            return sio.emit("checkin", data, namespace="/opening", callback=True)
+
+    try:
+        for forged in ({"project_id": project.id}, {"project_id": project.id, "csrf_token": "forged"}):
+            assert emit(forged)["error"]["code"] == "csrf_failed"
+        assert emit({"project_id": project.id, "csrf_token": token}) == {"ok": True}
+    finally:
+        sio.disconnect(namespace="/opening")

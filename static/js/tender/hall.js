@@ -187,7 +187,7 @@ socket.on("disconnect", () => { $("hall-conn").textContent = t("disconnected", "
 socket.on("changed", () => refresh());
 
 function act(event, payload = {}) {
-  socket.emit(event, { project_id: projectId, ...payload }, (reply) => {
+  socket.emit(event, { project_id: projectId, csrf_token: d.csrf, ...payload }, (reply) => {
     if (reply && reply.ok) { showError(null); refresh(); } else showError(reply && reply.error ? reply.error.message : t("action_failed", "操作失败。"));
   });
 }
