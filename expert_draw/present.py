@@ -37,7 +37,9 @@ METHOD_LABELS = {
 }
 
 
-def member_row(inv: Invitation, with_names: bool) -> dict:
+def member_row(inv: Invitation, level: str) -> dict:
+    """One seat as the VIEWS level allows: counts and states, plus the name (NAMES), plus how to reach the
+    expert (CONTACTS)."""
     row = {
         "id": inv.id,
         "specialty": inv.specialty_code,
@@ -48,7 +50,9 @@ def member_row(inv: Invitation, with_names: bool) -> dict:
         "is_hand_picked": inv.kind.value == "hand_picked",
         "deadline_at": inv.deadline_at.isoformat() if inv.deadline_at else None,
     }
-    if with_names:
+    if level == service.NAMES:
+        row["name"] = inv.expert.name
+    elif level == service.CONTACTS:
         row |= {
             "expert_id": inv.expert_id,
             "name": inv.expert.name,
@@ -62,7 +66,7 @@ def member_row(inv: Invitation, with_names: bool) -> dict:
 def present_request(req: DrawRequest, user: User, *, names: bool = False) -> dict:
     """The request as `user` may see it; `names` only when the caller went through look_at_names."""
     seen = service.require_view(user, req)
-    with_names = names and seen == "names"
+    with_names = names and seen in (service.NAMES, service.CONTACTS)
     data = {
         "id": req.id,
         "project_id": req.project_id,
@@ -98,7 +102,7 @@ def present_request(req: DrawRequest, user: User, *, names: bool = False) -> dic
             }
             for d in req.draws
         ],
-        "members": [member_row(i, with_names) for i in service._invitations(req)],
+        "members": [member_row(i, seen if with_names else service.COUNTS) for i in service._invitations(req)],
     }
     if user.has_role("supervisor", "finance_reviewer") or service.can_manage(user, req):
         data["manual_exclusions"] = [

@@ -47,7 +47,7 @@ from expert_draw.models import (
     ManualExclusion,
     RequestStatus,
 )
-from expert_draw.subject import DrawSubject, subject_for_project
+from expert_draw.subject import DrawSubject, result_published_at, subject_for_project
 from expert_draw.verifier import (
     ACTION_COMMITTED,
     ACTION_DISCARDED,
@@ -205,25 +205,46 @@ def get_request(request_id: int) -> DrawRequest:
 # ---------------------------------------------------------------- who sees what
 
 
-def visibility(user: User, req: DrawRequest) -> str:
-    """'names', 'counts' or 'none': the one place that decides who sees the drawn experts.
+# What each role sees of a draw's committee, by period: (before the evaluation starts, from its start, from the
+# result notice). CONTACTS = names, employers, phone numbers and decline reasons (to organise the evaluation);
+# NAMES = names only (what the result notice publishes, 87号令); COUNTS = seats and states; NONE = nothing.
+# The only place that decides it; expert_draw/README.md prints it and tests/expert_draw/test_pages.py checks it.
+CONTACTS, NAMES, COUNTS, NONE = "contacts", "names", "counts", "none"
+VIEWS: dict[str, tuple[str, str, str]] = {
+    "supervisor": (CONTACTS, CONTACTS, CONTACTS),  # the region's finance supervisor; a look before the start is audited
+    "agency": (COUNTS, CONTACTS, CONTACTS),         # the project's agency, which runs the evaluation
+    "purchaser": (COUNTS, NAMES, NAMES),            # its representatives sit on the committee
+    "supplier": (COUNTS, COUNTS, NAMES),            # a bidder named on the request: names with the result only
+    "reviewer": (COUNTS, COUNTS, COUNTS),           # finance reviewers of the region, administrators
+    "other": (NONE, NONE, NONE),                    # everyone else: the result notice itself is public
+}
 
-    Until the evaluation starts only a finance supervisor sees names (each look audited);
-    the agency, the purchaser and the suppliers of the project see counts and states.
-    """
+
+def viewer_kind(user: User, req: DrawRequest) -> str:
+    """The row of VIEWS that `user` reads for this request."""
     if user.has_role(Role.SUPERVISOR) and oversees(user, req.region_code):
-        return "names"
-    started = clock.now() >= req.evaluation_start_at
-    party = (
-        (user.has_role(Role.AGENCY_STAFF) and user.org_id == req.agency_org_id)
-        or (user.has_role(Role.PURCHASER) and user.org_id == req.purchaser_org_id)
-        or (user.has_role(Role.SUPPLIER) and user.org_id in req.supplier_org_ids)
-    )
-    if party:
-        return "names" if started else "counts"
+        return "supervisor"
+    if user.has_role(Role.AGENCY_STAFF) and user.org_id == req.agency_org_id:
+        return "agency"
+    if user.has_role(Role.PURCHASER) and user.org_id == req.purchaser_org_id:
+        return "purchaser"
+    if user.has_role(Role.SUPPLIER) and user.org_id in req.supplier_org_ids:
+        return "supplier"
     if user.has_role(Role.ADMIN) or (user.has_role(Role.FINANCE_REVIEWER) and oversees(user, req.region_code)):
-        return "counts"
-    return "none"
+        return "reviewer"
+    return "other"
+
+
+def period(req: DrawRequest) -> int:
+    """0 before the evaluation starts, 1 from its start, 2 once the result notice is published."""
+    if clock.now() < req.evaluation_start_at:
+        return 0
+    return 2 if result_published_at(req.project_id, req.lot_id) is not None else 1
+
+
+def visibility(user: User, req: DrawRequest) -> str:
+    """CONTACTS, NAMES, COUNTS or NONE: what `user` sees of the drawn experts now (the VIEWS table)."""
+    return VIEWS[viewer_kind(user, req)][period(req)]
 
 
 def require_view(user: User, req: DrawRequest) -> str:
@@ -245,9 +266,9 @@ def require_manage(user: User, req: DrawRequest) -> None:
 def look_at_names(user: User, req: DrawRequest) -> bool:
     """Whether `user` may see the names now; a supervisor's look before the evaluation is audited."""
     seen = require_view(user, req)
-    if seen == "names" and clock.now() < req.evaluation_start_at:
+    if seen in (NAMES, CONTACTS) and clock.now() < req.evaluation_start_at:
         record("expert_draw.names_viewed", req, {"request_id": req.id, "viewer": user.id})
-    return seen == "names"
+    return seen in (NAMES, CONTACTS)
 
 
 def requests_for(user: User) -> list[DrawRequest]:

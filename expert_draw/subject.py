@@ -61,3 +61,25 @@ def subject_for_project(project_id: int, lot_id: int | None = None) -> DrawSubje
         project_id=project.id,
         lot_id=lot.id if lot else None,
     )
+
+
+def result_published_at(project_id: int | None, lot_id: int | None = None):
+    """When the project's result notice (中标/成交结果公告) for this lot was first published, or None.
+
+    The committee's names become public with the result (87号令): from then on the project's bidders may see
+    them on the draw's pages and anyone may download the draw's audit record to check it."""
+    if project_id is None:
+        return None
+    try:
+        from sqlalchemy import func, select
+
+        from core.db import db
+        from tender.models import Notice
+        from tender.transitions import NoticeKind
+    except ImportError:  # tender not installed in this deployment
+        return None
+    query = select(func.min(Notice.published_at)).where(Notice.project_id == project_id,
+                                                        Notice.kind == NoticeKind.RESULT)
+    if lot_id is not None:
+        query = query.where((Notice.lot_id == lot_id) | Notice.lot_id.is_(None))
+    return db.session.scalar(query)

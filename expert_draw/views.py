@@ -184,7 +184,7 @@ def status_json(request_id: int):
 def names(request_id: int):
     req = service.get_request(request_id)
     if not service.look_at_names(current_user, req):
-        flash(_("评审开始前专家名单保密，仅财政监督人员可以查看。"), "warning")
+        flash(_("专家名单保密：评审开始前仅财政监督人员可以查看，投标人在结果公告发布后可以查看专家姓名。"), "warning")
         return redirect(url_for("expert_draw.detail", request_id=req.id))
     data = present.present_request(req, current_user, names=True)
     db.session.commit()  # the look is audited

@@ -33,7 +33,7 @@ PERMISSIONS = [
     ("supervisor", 200, True, True),
     ("agency", 200, False, True),
     ("purchaser", 200, False, True),
-    ("supplier", 200, False, True),
+    ("supplier", 200, False, False),  # a bidder learns the names with the result notice only (issue 11)
     ("reviewer", 200, False, False),
     ("outsider", 403, False, False),
     ("other_agency", 403, False, False),
@@ -270,3 +270,68 @@ def test_only_a_supervisor_of_the_region_types_the_number(world, make_expert, ma
     with pytest.raises(Forbidden):
         service.run_draw(draw, world.users["other_supervisor"], "123456")
     db.session.rollback()
+
+
+def _publish_result_for(world, req):
+    """A real tender project behind the request, with its result notice published (tender.service)."""
+    from core import clock
+    from tender.models import Project
+    from tender.service import publish_notice
+    from tender.transitions import Category, EvalMethod, Method, NoticeKind, OpeningMode
+
+    now = clock.now()
+    project = Project(code=f"TS-{req.id}", title=req.project_title, region_code="330329",
+                      purchaser_org_id=req.purchaser_org_id, agency_org_id=req.agency_org_id,
+                      created_by_id=world.users["agency"].id, catalogue_code="A02", category=Category.GOODS,
+                      method=Method.PUBLIC_TENDER, eval_method=EvalMethod.SCORING, notice_at=now, doc_start_at=now,
+                      doc_end_at=now, clarify_deadline=now, deadline=now, opening_mode=OpeningMode.CUSTODIAN,
+                      created_at=now)
+    db.session.add(project)
+    db.session.flush()
+    req.project_id = project.id
+    publish_notice(project, NoticeKind.RESULT, "结果公告", "评审委员会成员：……")
+    db.session.commit()
+
+
+# What each role reads on /expert-draw/<id>/names: (before the start, after the start, after the result notice),
+# each "contacts" (name, employer, phone), "names" (name only) or "" (no names). The VIEWS table of service.py.
+VIEW_TABLE = [
+    ("supervisor", "contacts", "contacts", "contacts"),
+    ("agency", "", "contacts", "contacts"),
+    ("purchaser", "", "names", "names"),
+    ("supplier", "", "", "names"),
+    ("reviewer", "", "", ""),
+    ("outsider", "", "", ""),
+]
+
+
+@pytest.mark.parametrize(("who", "before", "after_start", "after_result"), VIEW_TABLE)
+def test_every_roles_view_of_the_committee(world, drawn, client, clock, who, before, after_start, after_result):
+    expert = drawn.invitations[0].expert
+    user = world.users[who]
+
+    def seen() -> str:
+        clock.advance(timedelta(seconds=31))  # a fresh TOTP step for each login
+        login(client, user)
+        page = client.get(f"/expert-draw/{drawn.id}/names")
+        text = page.get_data(as_text=True) if page.status_code == 200 else ""
+        has_name, has_contact = expert.name in text, expert.phone in text or expert.employer_name in text
+        assert has_name or not has_contact
+        return "contacts" if has_contact else "names" if has_name else ""
+
+    assert seen() == before
+    clock.advance(timedelta(days=3, hours=1))
+    assert seen() == after_start
+    _publish_result_for(world, drawn)
+    assert seen() == after_result
+    assert service.VIEWS[service.viewer_kind(user, drawn)][2] in ({"contacts": "contacts", "names": "names"}
+                                                                  .get(after_result) or "counts", "none")
+
+
+def test_a_supplier_never_reads_phone_numbers_in_the_api(world, drawn, client, clock):
+    clock.advance(timedelta(days=3, hours=1))
+    _publish_result_for(world, drawn)
+    login(client, world.users["supplier"])
+    body = client.get(f"/api/v1/draw-requests/{drawn.id}").get_json()
+    assert body["visibility"] == "names"
+    assert all("phone" not in m and "employer" not in m for m in body["members"])
