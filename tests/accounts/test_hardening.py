@@ -127,7 +127,11 @@ def test_a_valid_token_authenticates_alone(app, client, make_user, clock, monkey
 def test_production_sends_hsts(tmp_path):
     from tests_helpers import make_test_app
 
-    production = make_test_app(tmp_path, ENV_NAME="production", SECRET_KEY="x" * 40)
+    secret = tmp_path / "secrets" / "vault"  # production refuses an unencrypted time vault key (tender.vault)
+    secret.parent.mkdir()
+    secret.write_text("a long passphrase for the time vault\n")
+    production = make_test_app(tmp_path, ENV_NAME="production", SECRET_KEY="x" * 40,
+                               TIME_VAULT_PASSPHRASE_FILE=str(secret), TIME_VAULT_KEY_PATH=str(tmp_path / "v.pem"))
     assert "max-age=" in production.test_client().get("/healthz").headers["Strict-Transport-Security"]
     development = make_test_app(tmp_path / "dev", ENV_NAME="development")
     assert "Strict-Transport-Security" not in development.test_client().get("/healthz").headers

@@ -1,7 +1,7 @@
 """login sessions on the server, step-up failures counted on their own
 
-Revision ID: 0002_login_sessions
-Revises: 0001
+Revision ID: 0024_login_sessions
+Revises: 0023_bid_copy_checks
 Create Date: 2026-12-01 23:59:00
 
 A login gets a server-side row (login_session) so that logging out voids a copied cookie; login_failure
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 import core.db  # noqa: F401  (custom column types)
 
 
-revision = '0002_login_sessions'
-down_revision = '0001'
+revision = '0024_login_sessions'
+down_revision = '0023_bid_copy_checks'
 branch_labels = None
 depends_on = None
 
