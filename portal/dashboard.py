@@ -111,6 +111,10 @@ DEADLINE_SOURCES: list[DeadlineSource] = []
 
 
 def next_deadline(user: User | None) -> dict | None:
-    """The nearest upcoming deadline any feature knows for this user: {"label", "at"}."""
-    found = [d for source in DEADLINE_SOURCES if (d := source(user))]
+    """The nearest upcoming deadline any feature knows for this user: {"label", "at"}. One already past
+    (a sweep has not moved its object yet) is not "next": the bar moves on to the one after it."""
+    from core import clock
+
+    now = clock.now()
+    found = [d for source in DEADLINE_SOURCES if (d := source(user)) and d["at"] > now]
     return min(found, key=lambda d: d["at"]) if found else None

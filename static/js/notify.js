@@ -73,7 +73,13 @@ function start() {
   const box = container();
   box.dataset.notifyState = "connecting";
   const socket = io("/notify");
-  socket.on("connect", () => { box.dataset.notifyState = "connected"; });
+  let connectedBefore = false;
+  socket.on("connect", () => {
+    box.dataset.notifyState = "connected";
+    // Back after a drop: the header clock measures the server's time again (static/js/clock.js).
+    if (connectedBefore) window.dispatchEvent(new Event("by:reconnect"));
+    connectedBefore = true;
+  });
   socket.on("disconnect", () => { box.dataset.notifyState = "disconnected"; });
   // Refused (signed out in another tab, TOTP not enrolled): stop retrying until the next page.
   socket.on("connect_error", () => {

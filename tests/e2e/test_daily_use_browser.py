@@ -1,16 +1,21 @@
 """Issue 13 in a real browser, as the people who use the platform every day: the key custodian's card and
-reminder (§1)."""
+reminder (§1); the header clock and the next-deadline bar ticking from the server's time (§2)."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from core.config import ROOT
 
 pytestmark = pytest.mark.browser
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _flask(env: dict, *args: str) -> str:
@@ -37,3 +42,46 @@ def test_the_custodian_sees_his_card_and_is_reminded_with_the_time_left(live_ser
     toast.wait_for()
     assert "还剩" in toast.inner_text() and "北京时间" in toast.inner_text()
     assert console_errors == []
+
+
+def _copy_open_question(database: str, due_in_s: int) -> int:
+    """A second open question to gys5 (a copy of the demo's), due in a few seconds; returns its id."""
+    with closing(sqlite3.connect(database)) as conn:
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(evaluation_clarification)")]
+        row = conn.execute("SELECT * FROM evaluation_clarification WHERE answered_at IS NULL "
+                           "ORDER BY id LIMIT 1").fetchone()
+        values = dict(zip(cols, row, strict=True))
+        stored = values["due_at"]  # keep the column's own text format
+        fmt = "%Y-%m-%d %H:%M:%S.%f" if "." in stored else "%Y-%m-%d %H:%M:%S"
+        due = datetime.now(UTC) + timedelta(seconds=due_in_s)
+        values.update(id=None, question="请说明交货期（浏览器测试）", due_at=due.strftime(fmt))
+        cur = conn.execute(f"INSERT INTO evaluation_clarification ({', '.join(cols)}) "
+                           f"VALUES ({', '.join('?' for _ in cols)})", [values[c] for c in cols])
+        conn.commit()
+        return cur.lastrowid
+
+
+def test_the_clock_ticks_and_the_bar_moves_to_the_next_deadline(live_server, live_server_env, demo_login,
+                                                               server_now, console_errors):
+    database = live_server_env["DATABASE_URL"].removeprefix("sqlite:///")
+    extra = _copy_open_question(database, 25)
+    try:
+        page = demo_login("gys5")
+        bar = page.locator("#deadline-bar")
+        first_at = bar.get_attribute("data-at")
+        assert abs(datetime.fromisoformat(first_at) - server_now()).total_seconds() < 30
+        clock = page.locator("#server-clock .js-clock")
+        before = clock.inner_text()
+        page.wait_for_function("t => document.querySelector('#server-clock .js-clock').textContent !== t", arg=before)
+        shown = datetime.strptime(clock.inner_text(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=BEIJING)
+        assert abs((shown - server_now()).total_seconds()) <= 3  # Beijing time, from the server's clock
+        assert "还剩 00:00:" in bar.locator(".js-deadline-left").inner_text()
+        page.wait_for_function("at => document.querySelector('#deadline-bar').dataset.at !== at", arg=first_at,
+                               timeout=60_000)
+        assert datetime.fromisoformat(bar.get_attribute("data-at")) > datetime.fromisoformat(first_at)
+        assert "还剩" in bar.locator(".js-deadline-left").inner_text()
+        assert console_errors == []
+    finally:
+        with closing(sqlite3.connect(database)) as conn:
+            conn.execute("DELETE FROM evaluation_clarification WHERE id = ?", (extra,))
+            conn.commit()

@@ -1,16 +1,13 @@
 // The next timed event on every tender screen: a live countdown to data-next-at (server time).
-// The server's clock is the authority: the offset between it and this browser is taken from the
-// Date header of the page's own response, so a wrong local clock does not mislead the supplier.
+// The server's clock is the authority: the offset between it and this browser is the one the header
+// clock measures (static/js/clock.js), so a wrong local clock does not mislead the supplier.
 // The words come from the bar's data-messages (static/js/i18n.js; Chinese by default).
+import { serverOffsetMs } from "/static/js/clock.js";
 import { messages } from "/static/js/i18n.js";
 
 const chinese = messages(null);
 
-export function serverOffsetMs() {
-  const el = document.getElementById("server-clock");
-  const at = el && el.dataset.serverNow ? Date.parse(el.dataset.serverNow) : NaN;
-  return Number.isNaN(at) ? 0 : at - Date.now();
-}
+export { serverOffsetMs };
 
 /** "还剩 1 天 02:03:04" (or the page's words through t, a translator from static/js/i18n.js). */
 export function formatLeft(ms, t = chinese) {
@@ -33,8 +30,7 @@ export function tick(bar, offset = 0, t = messages(bar)) {
 
 const bars = [...document.querySelectorAll(".by-next-event[data-next-at]")].map((bar) => [bar, messages(bar)]);
 if (bars.length) {
-  const offset = serverOffsetMs();
-  const update = () => bars.forEach(([bar, t]) => tick(bar, offset, t));
+  const update = () => bars.forEach(([bar, t]) => tick(bar, serverOffsetMs(), t));
   update();
   setInterval(update, 1000);
 }
