@@ -1,4 +1,5 @@
-"""Commands: `flask serve` (web + Celery worker + beat in one foreground command)."""
+"""Commands: `flask serve` (web + Celery worker + beat in one foreground command, the worker supervised:
+core/supervise.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from core.demo import demo_cli
+from core.supervise import WorkerSupervisor
 
 
 @click.command("serve")
@@ -33,15 +37,18 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
         raise click.ClickException(str(exc)) from exc
 
     socketio_queue.reset_embedded_queue(app.config)
-    worker = None
+    supervisor = None
     beacon = _start_local_beacon(app)
     if not no_worker:
-        schedule = os.path.join(app.instance_path, "celerybeat-schedule")
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "wsgi:celery", "worker", "--beat", "--pool=solo",
-             "--loglevel=warning", "--schedule", schedule],
-            start_new_session=True,
-        )
+        supervisor = WorkerSupervisor(worker_argv(app), Path(app.instance_path) / "celery-worker.pid")
+        supervisor.start()
+        watching = threading.Event()
+
+        def watch() -> None:  # a dead worker's group is emptied (no orphaned beat) before a new one starts
+            while not watching.wait(1.0):
+                supervisor.check()
+
+        threading.Thread(target=watch, name="worker-supervisor", daemon=True).start()
     # Under `flask …` Flask turns app.run() into a no-op (FLASK_RUN_FROM_CLI); this command is the server.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
     click.echo(f"\n标云 Biaoyun 已启动: http://{host}:{port}/   (Ctrl-C 停止 / to stop)\n")
@@ -52,12 +59,16 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
     finally:
         if beacon is not None and beacon.poll() is None:
             os.killpg(beacon.pid, signal.SIGTERM)
-        if worker is not None and worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
+        if supervisor is not None:
+            watching.set()
+            supervisor.stop()
+
+
+def worker_argv(app: Flask) -> list[str]:
+    """The Celery worker with its embedded beat, as `flask serve` runs it."""
+    schedule = os.path.join(app.instance_path, "celerybeat-schedule")
+    return [sys.executable, "-m", "celery", "-A", "wsgi:celery", "worker", "--beat", "--pool=solo",
+            "--loglevel=warning", "--schedule", schedule]
 
 
 def _start_local_beacon(app: Flask) -> subprocess.Popen | None:
