@@ -69,7 +69,14 @@ with app.app_context():
     from audit.service import ensure_head
     from core.db import db
     from evaluation import service
-    from expert_draw.models import DrawRequest, Invitation, InvitationKind, InvitationStatus, RequestStatus
+    from expert_draw.models import (
+        DrawRequest,
+        DrawRequestSpecialty,
+        Invitation,
+        InvitationKind,
+        InvitationStatus,
+        RequestStatus,
+    )
     from registry.experts.demo import demo_id_number, ensure_specialties
     from registry.experts.models import Expert, ExpertStatus
     from tender.models import Bid, Lot, OpeningRecord, Project
@@ -130,6 +137,8 @@ with app.app_context():
                           budget_fen=10**9, evaluation_start_at=now - timedelta(minutes=5),
                           evaluation_end_at=now + timedelta(hours=5), place="远程", is_remote=True,
                           status=RequestStatus.COMPLETE, created_by_id=agent.id, created_at=now)
+        # the committee the request defines: the room seats exactly these `members` experts
+        req.specialties = [DrawRequestSpecialty(position=0, specialty_code="B01", primary_count=members)]
         db.session.add(req)
         db.session.flush()
         room = {"members": []}

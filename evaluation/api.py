@@ -62,7 +62,8 @@ def _done(committee_id: int, what: str) -> dict:
 @blp.arguments(OpenIn)
 def open_room(data: dict, lot_id: int):
     """Open the lot's evaluation room (agency staff; after the draw's evaluation start)."""
-    committee = service.open_evaluation(current_user, lot_id, purchaser_rep_id=data.get("purchaser_rep_id"))
+    committee = service.open_evaluation(current_user, lot_id, purchaser_rep_id=data.get("purchaser_rep_id"),
+                                        purchaser_rep_ids=data.get("purchaser_rep_ids") or [])
     db.session.commit()
     notices.room_opened(committee.id)
     return _state(committee.id), 201

@@ -106,7 +106,14 @@ def _hand_in_shares(project, keeper) -> None:
 def _committee_draw(context: dict, project, numbers, start):
     """A completed draw request for the project with these experts confirmed (hand-picked rows: the
     demo's verifiable draw is expert_draw's own)."""
-    from expert_draw.models import DrawRequest, Invitation, InvitationKind, InvitationStatus, RequestStatus
+    from expert_draw.models import (
+        DrawRequest,
+        DrawRequestSpecialty,
+        Invitation,
+        InvitationKind,
+        InvitationStatus,
+        RequestStatus,
+    )
 
     agent = context["users"]["daili"]
     req = DrawRequest(project_id=project.id, lot_id=None, project_title=project.title,
@@ -115,6 +122,8 @@ def _committee_draw(context: dict, project, numbers, start):
                       evaluation_start_at=start, evaluation_end_at=start + timedelta(hours=6),
                       place="网上远程评审室", is_remote=True, status=RequestStatus.COMPLETE, created_by_id=agent.id,
                       created_at=start - timedelta(days=3))
+    # the committee the request defines (87号令 Art 47): the room seats exactly these experts
+    req.specialties = [DrawRequestSpecialty(position=0, specialty_code="B01", primary_count=len(numbers))]
     db.session.add(req)
     db.session.flush()
     experts = context["experts"]

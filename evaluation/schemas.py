@@ -5,6 +5,8 @@ from marshmallow import Schema, fields, validate
 
 class OpenIn(Schema):
     purchaser_rep_id = fields.Int(load_default=None, allow_none=True)
+    purchaser_rep_ids = fields.List(fields.Int(), load_default=list,
+                                    metadata={"description": "as many as the draw request's purchaser_reps"})
 
 
 class DeclarationIn(Schema):

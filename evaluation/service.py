@@ -82,7 +82,8 @@ STATUS_ZH = {"forming": N_("待开启"), "declaring": N_("回避声明与推选�
              "completed": N_("评审完成"), "suspended": N_("暂停"), "failed": N_("废标")}
 AWARD_ZH = {"pending": N_("待采购人确定中标人"), "confirmed": N_("已确定中标人"), "notified": N_("已发布结果公告"),
             "contracted": N_("已签订合同"), "voided": N_("已作废")}
-MIN_MEMBERS = 3
+# The room works only while every seat the draw request defined is taken (87号令 Art 47, 74号令 Art 7).
+LIVE = (C.REVIEWING, C.SCORING, C.SUMMARY, C.REPORTING)
 
 
 # ---------------------------------------------------------------- lookups and who is who
@@ -197,11 +198,51 @@ def _require_agency(user: User, committee: Committee) -> None:
         raise Forbidden("只有本项目代理机构的经办人可以执行此操作。", code="not_project_staff")
 
 
+def committee_size(committee: Committee) -> tuple[int, int]:
+    """(experts, purchaser representatives) the room must seat: the draw request's committee, frozen
+    into the room's rules when it opened."""
+    frozen = json.loads(committee.rules_json or "{}").get("committee")
+    if frozen:
+        return int(frozen["experts"]), int(frozen["purchaser_reps"])
+    from expert_draw.models import DrawRequest
+    from expert_draw.service import committee_of_request
+
+    return committee_of_request(db.session.get(DrawRequest, committee.draw_request_id))
+
+
+def seats_taken(committee: Committee) -> tuple[int, int]:
+    """(experts, purchaser representatives) taking part now: declared, not conflicted, not gone. A
+    replacement counts once seated and declared."""
+    active = committee.active_members
+    reps = sum(1 for m in active if m.is_purchaser_rep)
+    return len(active) - reps, reps
+
+
+def is_complete(committee: Committee) -> bool:
+    """Whether every seat of the committee is taken: the condition for the room to work at all."""
+    return seats_taken(committee) == committee_size(committee)
+
+
+def require_complete(committee: Committee) -> None:
+    """Stop the room while a seat is empty: a member who left (or declared a conflict) holds every
+    step until the replacement drawn for him is seated and has declared (87号令 Art 47–48)."""
+    experts, reps = committee_size(committee)
+    have_experts, have_reps = seats_taken(committee)
+    if (have_experts, have_reps) != (experts, reps):
+        raise Conflict(f"评审委员会应到 {experts + reps} 人（专家 {experts} 人、采购人代表 {reps} 人），"
+                       f"现在席 {have_experts + have_reps} 人。成员离开后，须待补抽的专家到位并签署回避声明，"
+                       f"评审方可继续。", code="committee_incomplete",
+                       details={"experts": experts, "purchaser_reps": reps, "seated_experts": have_experts,
+                                "seated_purchaser_reps": have_reps})
+
+
 def _status(committee: Committee, *allowed: CommitteeStatus) -> None:
     if committee.status not in allowed:
         raise Conflict(f"评审当前处于“{STATUS_ZH[committee.status.value]}”阶段，不能执行此操作。",
                        code="evaluation_wrong_stage",
                        details={"status": committee.status.value, "allowed": [s.value for s in allowed]})
+    if committee.status in LIVE:
+        require_complete(committee)
 
 
 def done(committee: Committee, stage: str) -> set[int]:
@@ -275,6 +316,12 @@ def _draw_request_for(project_id: int, lot_id: int):
         (r for r in candidates if r.lot_id is None), None)
 
 
+def purchaser_reps_wanted(project_id: int, lot_id: int) -> int:
+    """How many purchaser representatives the lot's draw request defined (0 without a request)."""
+    req = _draw_request_for(project_id, lot_id)
+    return req.purchaser_reps if req is not None else 0
+
+
 def _require_full_draw(req) -> None:
     """The committee is the size the draw asked for (87号令 Art 47): every seat confirmed. A seat still
     open (an expert declined or did not answer and the replacement has not confirmed) holds the room."""
@@ -318,9 +365,38 @@ def seat_confirmed(committee: Committee) -> list[CommitteeMember]:
     return added
 
 
-def open_evaluation(user: User, lot_id: int, *, purchaser_rep_id: int | None = None) -> Committee:
-    """The agency opens the lot's evaluation room: committee from the draw's confirmed experts plus
-    the purchaser's representative; rules and review requirements frozen; the project moves to evaluating."""
+def _lawful_committee(req) -> tuple[int, int]:
+    """The committee the request defines, refused if the rules in force find it unlawful (a request
+    written before a rule changed, or around the draw's own check)."""
+    from expert_draw.service import committee_of_request, committee_problems_of
+
+    problems = committee_problems_of(req)
+    if problems:
+        raise Conflict("；".join(p.message for p in problems), code="committee_unlawful",
+                       details={"problems": [p.code for p in problems]})
+    return committee_of_request(req)
+
+
+def _purchaser_reps(project, wanted: int, rep_ids: Sequence[int]) -> list[User]:
+    """The purchaser representatives the request asked for: exactly `wanted` of the purchaser's staff."""
+    ids = list(dict.fromkeys(rep_ids))
+    if len(ids) != wanted:
+        message = (f"抽取申请确定采购人代表 {wanted} 人，请指定 {wanted} 名采购人代表。" if wanted
+                   else "抽取申请未设采购人代表，评审委员会不能加入采购人代表。")
+        raise ValidationError(message, code="purchaser_reps_mismatch", details={"wanted": wanted, "given": len(ids)})
+    reps = [db.session.get(User, rep_id) for rep_id in ids]
+    for rep in reps:
+        if rep is None or not rep.has_role(Role.PURCHASER) or rep.org_id != project.purchaser_org_id:
+            raise ValidationError("采购人代表须为本项目采购单位的人员。", code="bad_purchaser_rep")
+    return reps
+
+
+def open_evaluation(user: User, lot_id: int, *, purchaser_rep_id: int | None = None,
+                    purchaser_rep_ids: Sequence[int] = ()) -> Committee:
+    """The agency opens the lot's evaluation room with exactly the committee the draw request defined:
+    its confirmed experts and as many purchaser representatives as it asked for (none unless it did);
+    the committee is checked against the region's size table again, then rules, review requirements
+    and the committee's size are frozen; the project moves to evaluating."""
     from tender.models import Lot, Project
     from tender.transitions import LotStatus, ProjectStatus
     from tender.transitions import move as tender_move
@@ -342,24 +418,25 @@ def open_evaluation(user: User, lot_id: int, *, purchaser_rep_id: int | None = N
     if now < req.evaluation_start_at:
         raise Conflict("评审开始时间未到，专家名单仍处于保密状态。", code="evaluation_not_started")
     _require_full_draw(req)
-    rep = None
-    if purchaser_rep_id is not None:
-        rep = db.session.get(User, purchaser_rep_id)
-        if rep is None or not rep.has_role(Role.PURCHASER) or rep.org_id != project.purchaser_org_id:
-            raise ValidationError("采购人代表须为本项目采购单位的人员。", code="bad_purchaser_rep")
+    experts, wanted_reps = _lawful_committee(req)
+    reps = _purchaser_reps(project, wanted_reps, [*([purchaser_rep_id] if purchaser_rep_id is not None else []),
+                                                  *purchaser_rep_ids])
     rules = _region_rules(project.region_code)
     rule_set_from_values(rules)  # a misspelt stored rule refuses to open the room, loudly
     committee = Committee(project_id=project.id, lot_id=lot.id, draw_request_id=req.id,
                           eval_method=project.eval_method, status=C.FORMING, opens_at=now, created_at=now,
-                          rules_json=json.dumps({"rules": rules, "requirements": DEFAULT_REQUIREMENTS},
+                          rules_json=json.dumps({"rules": rules, "requirements": DEFAULT_REQUIREMENTS,
+                                                 "committee": {"experts": experts, "purchaser_reps": wanted_reps}},
                                                 ensure_ascii=False, sort_keys=True))
     db.session.add(committee)
     db.session.flush()
-    if rep is not None:
+    for rep in reps:
         db.session.add(CommitteeMember(committee=committee, user_id=rep.id, is_purchaser_rep=True))
     seat_confirmed(committee)
-    if len(committee.members) < MIN_MEMBERS:
-        raise Conflict(f"评审委员会成员不足{MIN_MEMBERS}人，不能开启评审。", code="committee_too_small")
+    seated = sum(1 for m in committee.members if not m.is_purchaser_rep)
+    if seated != experts:
+        raise Conflict(f"抽取申请确定评审专家 {experts} 人，已确认就座 {seated} 人，不能开启评审。",
+                       code="committee_incomplete", details={"experts": experts, "seated_experts": seated})
     if project.status is ProjectStatus.OPENED:
         tender_move(project, ProjectStatus.EVALUATING)
     if req.salts_published_at is None:
@@ -489,8 +566,7 @@ def start_review(user: User, committee_id: int) -> Committee:
     _chair(user, committee)
     if any(m.status is MemberStatus.SEATED for m in committee.members):
         raise Conflict("尚有成员未签署回避声明。", code="declarations_missing")
-    if len(committee.active_members) < MIN_MEMBERS:
-        raise Conflict("参加评审的成员不足，请等待补抽的专家到位。", code="committee_too_small")
+    require_complete(committee)
     rows = _bid_rows(committee)
     move(committee, C.REVIEWING)
     record("evaluation.review_started", committee, {"bids": sorted(rows), "members": [

@@ -81,15 +81,16 @@ def index():
                                                                User.active.is_(True)).order_by(User.id)))
             for lot in lots}
     reps = {lot_id: [u for u in users if u.has_role(Role.PURCHASER)] for lot_id, users in reps.items()}
-    return render_template("evaluation/index.html", committees=rows, lots=lots, reps=reps,
+    wanted = {lot.id: service.purchaser_reps_wanted(lot.project_id, lot.id) for lot in lots}
+    return render_template("evaluation/index.html", committees=rows, lots=lots, reps=reps, wanted=wanted,
                            project_of=service._project, lot_of=service._lot, award_of=service.award_of)
 
 
 @bp.post("/lots/<int:lot_id>/open")
 def open_lot(lot_id: int):
-    rep = request.form.get("purchaser_rep_id") or None
+    reps = [int(x) for x in request.form.getlist("purchaser_rep_id") if x.isdigit()]
     try:
-        committee = service.open_evaluation(current_user, lot_id, purchaser_rep_id=int(rep) if rep else None)
+        committee = service.open_evaluation(current_user, lot_id, purchaser_rep_ids=reps)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

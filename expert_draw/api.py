@@ -79,6 +79,9 @@ def create_request(data: dict):
         data.get("place", ""),
         is_remote=data.get("is_remote", False),
         purchaser_reps=data.get("purchaser_reps", 0),
+        is_complex=data.get("is_complex", False),
+        complex_reason=data.get("complex_reason", ""),
+        is_offsite=data.get("is_offsite", False),
     )
     db.session.commit()
     return present.present_request(req, current_user)

@@ -126,6 +126,12 @@ class DrawRule(db.Model):
     late_decline_hours: Mapped[int]  # a decline this close to the start is a credit record
     evaluation_hours: Mapped[int]  # assumed length when a request gives no end
     weighting: Mapped[str] = mapped_column(String(40), default="")  # e.g. "A:3,B:2,C:1"; "" = equal
+    # Panels of the non-tender methods (74号令 Art 7, 财库〔2014〕214号 Art 14): their own size table.
+    panel_methods: Mapped[str] = mapped_column(
+        String(200), default="competitive_negotiation,competitive_consultation,inquiry,single_source")
+    panel_min_committee: Mapped[int] = mapped_column(default=3)  # odd, at least this many (3)
+    panel_large_min_committee: Mapped[int] = mapped_column(default=5)  # at or above the tender threshold (5)
+    panel_large_budget_fen: Mapped[int] = mapped_column(BigInteger, default=4_000_000_00)  # 公开招标数额标准 400万
 
     __table_args__ = (
         UniqueConstraint("region_code", name="uq_expert_draw_rule_region"),
@@ -133,6 +139,8 @@ class DrawRule(db.Model):
         CheckConstraint("large_min_committee >= min_committee", name="large_not_smaller"),
         CheckConstraint("expert_share_den > 0 AND expert_share_num <= expert_share_den", name="share_fraction"),
         CheckConstraint("opening_workdays >= 0 AND confirm_hours > 0", name="periods"),
+        CheckConstraint("panel_min_committee >= 3 AND panel_min_committee % 2 = 1"
+                        " AND panel_large_min_committee >= panel_min_committee", name="panel_sizes"),
     )
 
     def values(self) -> dict:
@@ -153,6 +161,10 @@ class DrawRule(db.Model):
             "late_decline_hours",
             "evaluation_hours",
             "weighting",
+            "panel_methods",
+            "panel_min_committee",
+            "panel_large_min_committee",
+            "panel_large_budget_fen",
         )
         return {n: getattr(self, n) for n in names} | {
             "region": self.region_code or "*",
@@ -182,7 +194,10 @@ class DrawRequest(db.Model):
     place: Mapped[str] = mapped_column(String(200))
     is_remote: Mapped[bool] = mapped_column(default=False)
     purchaser_reps: Mapped[int] = mapped_column(default=0)
-    is_complex: Mapped[bool] = mapped_column(default=False)  # allows hand-picked experts, with approval
+    # 技术复杂或社会影响较大 (87号令 Art 47): 7+ members for a tender; allows hand-picked experts, with approval
+    is_complex: Mapped[bool] = mapped_column(default=False)
+    complex_reason: Mapped[str] = mapped_column(String(300), default="")
+    is_offsite: Mapped[bool] = mapped_column(default=False)  # 异地评审: exempt from the draw window (198号 Art 14)
     opens_at: Mapped[datetime | None]  # None: the method is exempt
     status: Mapped[RequestStatus] = mapped_column(
         enum_column(RequestStatus, "expert_draw_request_status"), default=RequestStatus.REQUESTED, index=True

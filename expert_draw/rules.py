@@ -48,13 +48,33 @@ class CommitteeProblem:
     message: str
 
 
-def committee_problems(rule: dict, budget_fen: int, experts: int, purchaser_reps: int) -> list[CommitteeProblem]:
-    """Odd, at least the minimum (more at or above the budget threshold), experts ≥ the share."""
+def is_panel_method(rule: dict, method: str) -> bool:
+    """Whether the method's committee is a panel (谈判/磋商/询价小组), with the panel's size table."""
+    return method in {m.strip() for m in str(rule.get("panel_methods", "")).split(",") if m.strip()}
+
+
+def committee_minimum(rule: dict, method: str, budget_fen: int, is_complex: bool = False) -> int:
+    """The smallest lawful committee for the method: the per-method size table of the region rules.
+
+    Tenders (87号令 Art 47): 5, or 7 when the budget is at least 1,000万 or the project is
+    technically complex or of major social impact. Negotiation, consultation and inquiry panels
+    (74号令 Art 7, 财库〔2014〕214号 Art 14): 3, or 5 at or above the public-tender threshold.
+    """
+    if is_panel_method(rule, method):
+        large = budget_fen >= rule["panel_large_budget_fen"]
+        return rule["panel_large_min_committee"] if large else rule["panel_min_committee"]
+    large = budget_fen >= rule["large_budget_fen"] or is_complex
+    return rule["large_min_committee"] if large else rule["min_committee"]
+
+
+def committee_problems(rule: dict, budget_fen: int, experts: int, purchaser_reps: int, *,
+                       method: str = "public_tender", is_complex: bool = False) -> list[CommitteeProblem]:
+    """Odd, at least the method's minimum (more when large or complex), experts ≥ the share."""
     total = experts + purchaser_reps
     problems = []
     if total % 2 == 0:
         problems.append(CommitteeProblem("committee_even", f"评审委员会人数须为单数，现为 {total} 人。"))
-    minimum = rule["large_min_committee"] if budget_fen >= rule["large_budget_fen"] else rule["min_committee"]
+    minimum = committee_minimum(rule, method, budget_fen, is_complex)
     if total < minimum:
         problems.append(CommitteeProblem("committee_too_small", f"评审委员会至少 {minimum} 人，现为 {total} 人。"))
     num, den = rule["expert_share_num"], rule["expert_share_den"]
@@ -75,13 +95,15 @@ def is_exempt(rule: dict, method: str) -> bool:
 
 
 def draw_opens_at(
-    rule: dict, method: str, evaluation_start_at: datetime, calendar: WorkdayCalendar | None = None
+    rule: dict, method: str, evaluation_start_at: datetime, calendar: WorkdayCalendar | None = None,
+    *, is_offsite: bool = False,
 ) -> datetime | None:
     """The earliest draw time: 00:00 Beijing time of the n-th working day before the evaluation day.
 
-    None when the method is exempt (competitive negotiation, consultation…): it may draw any time.
+    None when the method is exempt (competitive negotiation, consultation…) or the evaluation is
+    held at another site (异地评审, 财库〔2016〕198号 Art 14): it may draw any time.
     """
-    if is_exempt(rule, method):
+    if is_offsite or is_exempt(rule, method):
         return None
     day = clock.to_local(evaluation_start_at).date()
     opens = (calendar or get_calendar()).subtract_workdays(day, rule["opening_workdays"])

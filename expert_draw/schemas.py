@@ -22,6 +22,9 @@ class RequestIn(Schema):
     place = fields.String(load_default="")
     is_remote = fields.Boolean(load_default=False)
     purchaser_reps = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    is_complex = fields.Boolean(load_default=False, metadata={"description": "技术复杂或社会影响较大 (7+ members)"})
+    complex_reason = fields.String(load_default="", validate=validate.Length(max=300))
+    is_offsite = fields.Boolean(load_default=False, metadata={"description": "异地评审: no draw window"})
     specialties = fields.List(fields.Nested(SpecialtyIn), required=True, validate=validate.Length(min=1))
 
 

@@ -101,6 +101,10 @@ DEFAULT_RULE = {
     "late_decline_hours": 24,
     "evaluation_hours": 8,
     "weighting": "",
+    "panel_methods": "competitive_negotiation,competitive_consultation,inquiry,single_source",
+    "panel_min_committee": 3,
+    "panel_large_min_committee": 5,
+    "panel_large_budget_fen": 4_000_000_00,  # 公开招标数额标准 400 万元
 }
 AGENCY_ROLES = (Role.AGENCY_STAFF,)
 # Experts of the library considered for a pool; the not-active ones are excluded with their reason.
@@ -152,6 +156,9 @@ def _check_rule(rule: DrawRule) -> None:
     """The rule table's CHECK constraints, with a message a supervisor can act on."""
     if rule.min_committee < 3 or rule.min_committee % 2 == 0 or rule.large_min_committee < rule.min_committee:
         raise ValidationError("最少人数须为不小于 3 的单数，大额项目最少人数不能更少。", code="rule_invalid")
+    if (rule.panel_min_committee < 3 or rule.panel_min_committee % 2 == 0
+            or rule.panel_large_min_committee < rule.panel_min_committee):
+        raise ValidationError("谈判、磋商、询价小组最少人数须为不小于 3 的单数。", code="rule_invalid")
     if rule.expert_share_den <= 0 or not 0 <= rule.expert_share_num <= rule.expert_share_den:
         raise ValidationError("专家占比须为不大于 1 的分数。", code="rule_invalid")
     if rule.opening_workdays < 0 or rule.confirm_hours <= 0 or rule.evaluation_hours <= 0:
@@ -316,16 +323,28 @@ def create_request(
     purchaser_reps: int = 0,
     is_complex: bool = False,
     hand_picks: Iterable[HandPickIn] = (),
+    complex_reason: str = "",
+    is_offsite: bool = False,
 ) -> DrawRequest:
-    """An agency asks for a committee for a project (or lot), checked against the committee rules."""
+    """An agency asks for a committee for a project (or lot), checked against the committee rules.
+
+    The request defines the committee the room seats: its experts and `purchaser_reps`
+    representatives. A project marked technically complex makes the request complex too.
+    """
     if not user.has_role(*AGENCY_ROLES) or user.org_id != subject.agency_org_id:
         raise Forbidden("只有本项目的代理机构经办人可以申请抽取专家。", code="not_request_agency")
     hand_picks = list(hand_picks)
     rule = rule_for(subject.region_code)
     end = evaluation_end_at or evaluation_start_at + timedelta(hours=rule.evaluation_hours)
+    if subject.is_complex and not is_complex:
+        is_complex, complex_reason = True, complex_reason or subject.complex_reason
+    complex_reason = (complex_reason or "").strip()
+    if is_complex and not complex_reason:
+        raise ValidationError("请说明项目技术复杂或社会影响较大的理由。", code="complex_reason_required")
     _check_request_input(subject, counts, evaluation_start_at, end, place, is_remote, is_complex, hand_picks)
     experts = sum(c.primary for c in counts) + len(hand_picks)
-    problems = rules.committee_problems(rule.values(), subject.budget_fen, experts, purchaser_reps)
+    problems = rules.committee_problems(rule.values(), subject.budget_fen, experts, purchaser_reps,
+                                        method=subject.method, is_complex=is_complex)
     if problems:
         raise ValidationError(
             "；".join(p.message for p in problems),
@@ -348,9 +367,11 @@ def create_request(
         is_remote=is_remote,
         purchaser_reps=purchaser_reps,
         is_complex=is_complex,
+        complex_reason=complex_reason[:300],
+        is_offsite=is_offsite,
         created_by_id=user.id,
         created_at=now,
-        opens_at=rules.draw_opens_at(rule.values(), subject.method, evaluation_start_at),
+        opens_at=rules.draw_opens_at(rule.values(), subject.method, evaluation_start_at, is_offsite=is_offsite),
         status=RequestStatus.REQUESTED,
     )
     req.specialties = [
@@ -382,12 +403,27 @@ def create_request(
             "evaluation_start_at": clock.as_utc(evaluation_start_at).isoformat(),
             "counts": [[c.code, c.primary, c.backup] for c in counts],
             "purchaser_reps": purchaser_reps,
+            "is_complex": is_complex,
+            "complex_reason": complex_reason[:300],
+            "is_offsite": is_offsite,
             "hand_picked": len(hand_picks),
             "rule_version": rule.version,
             "opens_at": req.opens_at.isoformat() if req.opens_at else None,
         },
     )
     return req
+
+
+def committee_of_request(req: DrawRequest) -> tuple[int, int]:
+    """The committee a request defines (87号令 Art 47): (experts drawn or hand-picked, purchaser reps)."""
+    return req.primary_total + len(req.hand_picks), req.purchaser_reps
+
+
+def committee_problems_of(req: DrawRequest) -> list[rules.CommitteeProblem]:
+    """What the rules in force find wrong with the committee a request defines (none for a lawful one)."""
+    experts, reps = committee_of_request(req)
+    return rules.committee_problems(rule_for(req.region_code).values(), req.budget_fen, experts, reps,
+                                    method=req.method, is_complex=req.is_complex)
 
 
 def _check_request_input(

@@ -24,6 +24,8 @@ class DrawSubject:
     supplier_org_ids: set[int] = field(default_factory=set)  # registered or bid
     project_id: int | None = None
     lot_id: int | None = None
+    is_complex: bool = False  # 技术复杂或社会影响较大, as the project states it
+    complex_reason: str = ""
 
 
 def subject_for_project(project_id: int, lot_id: int | None = None) -> DrawSubject:
@@ -60,6 +62,8 @@ def subject_for_project(project_id: int, lot_id: int | None = None) -> DrawSubje
         supplier_org_ids=suppliers,
         project_id=project.id,
         lot_id=lot.id if lot else None,
+        is_complex=project.is_complex,
+        complex_reason=project.complex_reason,
     )
 
 

@@ -130,6 +130,9 @@ def new():
                 request.form.get("place", ""),
                 is_remote=bool(request.form.get("is_remote")),
                 purchaser_reps=_int("purchaser_reps"),
+                is_complex=bool(request.form.get("is_complex")),
+                complex_reason=request.form.get("complex_reason", ""),
+                is_offsite=bool(request.form.get("is_offsite")),
             )
         except DomainError as exc:
             db.session.rollback()

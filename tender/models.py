@@ -61,6 +61,9 @@ class Project(db.Model):
     criteria: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     price_fixed: Mapped[bool] = mapped_column(default=False)
     same_brand_counts_once: Mapped[bool] = mapped_column(default=False)
+    # 技术复杂或社会影响较大 (87号令 Art 47 (二)(三)): the committee needs 7+ members; the reason is stated.
+    is_complex: Mapped[bool] = mapped_column(default=False)
+    complex_reason: Mapped[str] = mapped_column(String(300), default="")
     notice_at: Mapped[datetime]
     doc_start_at: Mapped[datetime]
     doc_end_at: Mapped[datetime]

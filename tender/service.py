@@ -283,6 +283,10 @@ def check_project_data(region_code: str, data: dict[str, Any], at: datetime) -> 
     eval_method = _enum(errors, data, "eval_method", EvalMethod, "评审方法")
     opening_mode = _enum(errors, data, "opening_mode", OpeningMode, "开标解密方式")
     price_fixed = bool(data.get("price_fixed"))
+    is_complex = bool(data.get("is_complex"))
+    complex_reason = str(data.get("complex_reason") or "").strip()
+    if is_complex and not complex_reason:
+        _err(errors, "complex_reason", "请说明项目技术复杂或社会影响较大的理由（评标委员会须为7人以上单数）。")
     criteria = check_criteria(errors, region_code, category, eval_method, data.get("criteria") or [], price_fixed)
     lots = check_lots(errors, data.get("lots"))
     times = {f: _time(errors, data, f, label) for f, label in TIME_FIELDS}
@@ -308,6 +312,7 @@ def check_project_data(region_code: str, data: dict[str, Any], at: datetime) -> 
     columns = {"title": title[:200], "purchaser_org_id": purchaser.id, "catalogue_code": catalogue,
                "category": category, "method": method, "eval_method": eval_method, "criteria": criteria,
                "price_fixed": price_fixed, "same_brand_counts_once": bool(data.get("same_brand_counts_once")),
+               "is_complex": is_complex, "complex_reason": complex_reason[:300] if is_complex else "",
                "opening_mode": opening_mode, "decrypt_window_minutes": window, "k": k, **times}
     return ProjectSpec(columns, lots, custodians, include_vault, include_tlock)
 
@@ -353,6 +358,7 @@ def project_input(project: Project) -> dict[str, Any]:
         "criteria": [{"name": c["name"], "weight": c["weight"], "price": bool(c.get("price"))}
                      for c in project.criteria],
         "price_fixed": project.price_fixed, "same_brand_counts_once": project.same_brand_counts_once,
+        "is_complex": project.is_complex, "complex_reason": project.complex_reason,
         "lots": [{"name": lot.name, "budget_fen": lot.budget_fen, "max_price_fen": lot.max_price_fen}
                  for lot in project.lots],
         **{name: clock.as_utc(getattr(project, name)).isoformat() for name in TIME_NAMES},
@@ -669,6 +675,7 @@ def redo_failed_lots(user: User, project_id: int, method: str, reason: str) -> P
             "category": old.category.value, "method": method, "eval_method": old.eval_method.value,
             "criteria": old.criteria, "price_fixed": old.price_fixed,
             "same_brand_counts_once": old.same_brand_counts_once,
+            "is_complex": old.is_complex, "complex_reason": old.complex_reason,
             "lots": [{"name": lot.name, "budget_fen": lot.budget_fen, "max_price_fen": lot.max_price_fen}
                      for lot in failed],
             "notice_at": now, "doc_start_at": now, "doc_end_at": now + timedelta(days=doc_days),

@@ -191,6 +191,7 @@ def form_data(keep=None) -> dict:
             "catalogue_code": f.get("catalogue_code", ""), "category": f.get("category"),
             "method": f.get("method"), "eval_method": f.get("eval_method"), "criteria": _criteria(f.get("criteria")),
             "price_fixed": bool(f.get("price_fixed")), "same_brand_counts_once": bool(f.get("same_brand_counts_once")),
+            "is_complex": bool(f.get("is_complex")), "complex_reason": f.get("complex_reason", ""),
             "lots": _lots(f.get("lots", "")),
             **{name: _local(name, keep) for name in service.TIME_NAMES},
             "opening_mode": f.get("opening_mode"), "decrypt_window_minutes": as_int("decrypt_window_minutes", 30),
@@ -213,8 +214,8 @@ def form_of(project) -> MultiDict:
                           for lot in values["lots"]),
         **{name: _local_value(getattr(project, name)) for name in service.TIME_NAMES},
         "opening_mode": values["opening_mode"], "decrypt_window_minutes": str(values["decrypt_window_minutes"]),
-        "k": str(values["k"])})
-    for name in ("price_fixed", "same_brand_counts_once", "include_vault", "include_tlock"):
+        "k": str(values["k"]), "complex_reason": values["complex_reason"]})
+    for name in ("price_fixed", "same_brand_counts_once", "include_vault", "include_tlock", "is_complex"):
         if values[name]:
             form[name] = "1"
     form.setlist("custodian_user_ids", [str(uid) for uid in values["custodian_user_ids"]])

@@ -118,7 +118,14 @@ def world(app, app_ctx, region, clock, make_user):
     from core.db import db
     from evaluation import challenges, complaints, contracts, service
     from expert_draw import service as draws
-    from expert_draw.models import DrawRequest, Invitation, InvitationKind, InvitationStatus, RequestStatus
+    from expert_draw.models import (
+        DrawRequest,
+        DrawRequestSpecialty,
+        Invitation,
+        InvitationKind,
+        InvitationStatus,
+        RequestStatus,
+    )
     from expert_draw.service import SpecialtyCount
     from expert_draw.subject import DrawSubject
     from registry.experts.demo import demo_id_number, ensure_specialties
@@ -182,6 +189,7 @@ def world(app, app_ctx, region, clock, make_user):
                       budget_fen=1_000_000_00, evaluation_start_at=now + timedelta(minutes=30),
                       evaluation_end_at=now + timedelta(hours=5), place="Remote room", is_remote=True,
                       status=RequestStatus.COMPLETE, created_by_id=agency.id, created_at=now - timedelta(days=3))
+    req.specialties = [DrawRequestSpecialty(position=0, specialty_code="B01", primary_count=5)]
     db.session.add(req)
     db.session.flush()
     experts = []
@@ -194,7 +202,7 @@ def world(app, app_ctx, region, clock, make_user):
                         admitted_at=now, specialty_rows=[ExpertSpecialty(specialty_code="B01")])
         db.session.add(expert)
         db.session.flush()
-        if n <= 4:
+        if n <= 5:
             db.session.add(Invitation(request_id=req.id, expert_id=expert.id, specialty_code="B01",
                                       kind=InvitationKind.HAND_PICKED if n == 4 else InvitationKind.PRIMARY,
                                       leaf=None if n == 4 else f"{n:064x}",
@@ -209,26 +217,25 @@ def world(app, app_ctx, region, clock, make_user):
     clock.advance(timedelta(minutes=31))
     committee = service.open_evaluation(agency, lot.id)
     cid = committee.id
-    for user in experts[:3]:
+    for user in experts[:5]:
         service.sign_declaration(user, cid, conflict=False)
-    service.sign_declaration(experts[3], cid, conflict=True, note="worked for a bidder")
     chair = next(m for m in committee.members if m.user_id == experts[0].id)
-    for user in experts[:2]:
+    for user in experts[:3]:
         service.vote_chair(user, cid, chair.id)
     service.start_review(experts[0], cid)
-    for user in experts[:3]:
+    for user in experts[:5]:
         for stage, reqs in service.requirements_of(committee).items():
             service.submit_review(user, cid, stage, [{"bid_id": b.id, "requirement": r, "passed": True}
                                                      for b in bids for r in reqs])
     service.finish_review(experts[0], cid)
     clock.advance(timedelta(seconds=31))
     sheet = {str(b.id): {"Tech": "40", "Business": "12"} for b in bids}
-    for user in experts[:3]:
+    for user in experts[:5]:
         service.submit_scores(user, cid, sheet, totp_code(user))
     service.start_summary(experts[0], cid)
     report = service.accept_summary(experts[0], cid)
     clock.advance(timedelta(seconds=31))
-    for user in experts[:3]:
+    for user in experts[:5]:
         service.sign_report(user, report.id, totp_code(user))
     award = service.send_report(agency, cid)
     service.confirm_winner(purchaser, award.id, report.candidates[0].id)

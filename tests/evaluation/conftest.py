@@ -1,5 +1,7 @@
 """A small world for the evaluation room: an opened lot with three bids (rows, as tender writes them),
-a draw request with four confirmed experts, the agency, the purchaser and a supervisor."""
+a draw request for a lawful committee of five experts (four drawn, one hand-picked; 87号令 Art 47),
+all five confirmed, a sixth expert in the library for a replacement, the agency, the purchaser and a
+supervisor."""
 
 from __future__ import annotations
 
@@ -27,16 +29,31 @@ class Room:
     purchaser: object
     supervisor: object
     suppliers: list
-    experts: list            # users
+    experts: list            # users: the five seated experts (experts[3] is the hand-picked one)
     request: object
     outsider: object
+    reserve: object = None   # a sixth expert user, drawn as the replacement when a member leaves
     extra: dict = field(default_factory=dict)
+
+    @property
+    def panel(self) -> list:
+        """The experts taking part after `declare_and_elect`: experts[3] declared a conflict and the
+        reserve was seated in his place (the room waits for him, 87号令 Art 47–48)."""
+        return [*self.experts[:3], self.experts[4], self.reserve]
 
 
 @pytest.fixture
 def room(app_ctx, region, clock, make_user, app):
     from core.db import db
-    from expert_draw.models import DrawRequest, Invitation, InvitationKind, InvitationStatus, RequestStatus
+    from expert_draw.models import (
+        DrawRequest,
+        DrawRequestSpecialty,
+        HandPick,
+        Invitation,
+        InvitationKind,
+        InvitationStatus,
+        RequestStatus,
+    )
     from registry.experts.demo import demo_id_number, ensure_specialties
     from registry.experts.models import Expert, ExpertStatus
     from tender import filestore
@@ -87,29 +104,38 @@ def room(app_ctx, region, clock, make_user, app):
                       budget_fen=1_000_000_00, evaluation_start_at=now + timedelta(minutes=30),
                       evaluation_end_at=now + timedelta(hours=5), place="远程评审室", is_remote=True,
                       status=RequestStatus.COMPLETE, created_by_id=agent.id, created_at=now - timedelta(days=3))
+    req.specialties = [DrawRequestSpecialty(position=0, specialty_code="B01", primary_count=4, backup_count=1)]
     db.session.add(req)
     db.session.flush()
     experts = []
-    for n in range(1, 5):
+    for n in range(1, 7):
         user = make_user("expert", totp=True)
         expert = Expert(user_id=user.id, name=user.name, id_number=demo_id_number(n, date(1975, 5, 5)),
                         birth_date=date(1975, 5, 5), phone=f"1390000{n:04d}", region_code=region,
                         employer_name=f"某大学{n}", status=ExpertStatus.ACTIVE, registered_at=now, admitted_at=now)
         db.session.add(expert)
         db.session.flush()
+        experts.append(user)
+        if n == 6:  # the reserve: in the library, not invited yet
+            break
+        if n == 4:
+            db.session.add(HandPick(request_id=req.id, expert_id=expert.id, specialty_code="B01",
+                                    approval_ref="泰财采〔2026〕12号", reason="彩超图像质量评价专家稀缺",
+                                    created_by_id=agent.id, created_at=now - timedelta(days=3)))
         db.session.add(Invitation(request_id=req.id, expert_id=expert.id, specialty_code="B01",
                                   kind=InvitationKind.HAND_PICKED if n == 4 else InvitationKind.PRIMARY,
                                   leaf=None if n == 4 else f"{n:064x}",
                                   status=InvitationStatus.CONFIRMED, reply_code=f"RC{n:04d}{req.id}",
                                   notified_at=now, responded_at=now))
-        experts.append(user)
     db.session.commit()
-    return Room(project, lot, bids, agent, purchaser, supervisor, suppliers, experts, req, outsider)
+    return Room(project, lot, bids, agent, purchaser, supervisor, suppliers, experts[:5], req, outsider,
+                reserve=experts[5])
 
 
 @pytest.fixture
 def published(room, clock):
-    """The room run through to a published result (Friday 27 November 2026): three experts score, sign,
+    """The room run through to a published result (Friday 27 November 2026): the five experts taking part
+    (a replacement among them) score, sign,
     the purchaser confirms the first candidate, the agency publishes. Returns the award."""
     from evaluation_helpers import declare_and_elect, publish_first_candidate, review_all_pass, sign_report
     from tests_helpers import totp_code
@@ -124,7 +150,7 @@ def published(room, clock):
     review_all_pass(room, cid)
     clock.advance(timedelta(seconds=31))
     sheet = {str(b.id): {"技术": "40", "商务": "12"} for b in room.bids}
-    for user in room.experts[:3]:
+    for user in room.panel:
         service.submit_scores(user, cid, sheet, totp_code(user))
     service.start_summary(room.experts[0], cid)
     report = service.accept_summary(room.experts[0], cid)

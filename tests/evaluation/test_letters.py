@@ -143,17 +143,17 @@ def _publish(room, clock, *, fail: int | None = None, reason: str = ""):
         review_all_pass(room, cid)
     else:
         service.start_review(room.experts[0], cid)
-        for n, user in enumerate(room.experts[:3]):
+        for n, user in enumerate(room.panel):
             for stage, reqs in service.requirements_of(committee).items():
                 marks = [{"bid_id": b.id, "requirement": r, "passed": True} for b in room.bids for r in reqs]
-                if stage == "compliance" and n < 2:
+                if stage == "compliance" and n < 3:  # a majority of the five
                     marks[-1] = {**marks[-1], "passed": False, "reason": reason}
                     assert marks[-1]["bid_id"] == room.bids[fail].id
                 service.submit_review(user, cid, stage, marks)
         service.finish_review(room.experts[0], cid)
     clock.advance(timedelta(seconds=31))
     if committee.status.value == "scoring":
-        for user in room.experts[:3]:
+        for user in room.panel:
             sheet = {str(b): {"技术": "40", "商务": "12"} for b in service.valid_bid_ids(committee)}
             service.submit_scores(user, cid, sheet, totp_code(user))
         service.start_summary(room.experts[0], cid)

@@ -13,6 +13,7 @@ from evaluation_helpers import (
     no_inline,
     publish_first_candidate,
     review_all_pass,
+    seat_replacement,
     sign_report,
 )
 from tests_helpers import totp_code
@@ -70,18 +71,24 @@ def test_declaration_vote_and_review_through_the_forms(room, client, clock):
     from evaluation import service
 
     cid = _open(room, clock)
-    for user in room.experts[:3]:
+    for user in (*room.experts[:3], room.experts[4]):
         as_user(client, user, clock)
         r = client.post(f"/evaluation/{cid}/act/declare", data={"conflict": "0"})
         assert r.status_code == 302
     committee = service.get_committee(cid)
     chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
-    for user in room.experts[:2]:
+    for user in room.experts[:3]:
         as_user(client, user, clock)
         client.post(f"/evaluation/{cid}/act/vote", data={"candidate_id": str(chair.id)})
     as_user(client, room.experts[3], clock)
     client.post(f"/evaluation/{cid}/act/declare", data={"conflict": "1", "note": "配偶在投标人处任职"})
     as_user(client, room.experts[0], clock)
+    r = client.post(f"/evaluation/{cid}/act/start_review", follow_redirects=True)
+    assert "须待补抽的专家到位" in r.get_data(as_text=True)  # the room waits for the replacement
+    db.session.expire_all()
+    assert service.get_committee(cid).status.value == "declaring"
+    seat_replacement(room, cid, room.experts[3])
+    db.session.commit()
     client.post(f"/evaluation/{cid}/act/start_review")
     db.session.expire_all()
     committee = service.get_committee(cid)
@@ -185,7 +192,7 @@ def _completed(room, clock, cid):
 
     _to_scoring(room, clock, cid)
     clock.advance(timedelta(seconds=31))
-    for user in room.experts[:3]:
+    for user in room.panel:
         service.submit_scores(user, cid, _sheet(room), totp_code(user))
     service.start_summary(room.experts[0], cid)
     report = service.accept_summary(room.experts[0], cid)
@@ -367,12 +374,24 @@ def test_a_challenge_after_the_period_is_refused_and_reevaluation_reopens_the_su
 def test_agency_opens_the_room_from_the_index_with_a_purchaser_rep(room, client, clock):
     from core.db import db
     from evaluation import service
+    from expert_draw.models import InvitationStatus
 
     clock.advance(timedelta(minutes=31))
     as_user(client, room.agency, clock)
     page = client.get("/evaluation/").get_data(as_text=True)
-    assert "开启评审室" in page and room.purchaser.name in page
+    assert "开启评审室" in page and "抽取申请未设采购人代表" in page and room.purchaser.name not in page
+    r = client.post(f"/evaluation/lots/{room.lot.id}/open", data={"purchaser_rep_id": str(room.purchaser.id)},
+                    follow_redirects=True)  # five experts asked for, no representative: a sixth is refused
+    assert "未设采购人代表" in r.get_data(as_text=True) and service.committee_for_lot(room.lot.id) is None
+    # the request is changed to three drawn experts + the hand-picked one + one representative
+    room.request.specialties[0].primary_count, room.request.purchaser_reps = 3, 1
+    room.request.invitations[-1].status = InvitationStatus.WITHDRAWN
+    db.session.commit()
+    page = client.get("/evaluation/").get_data(as_text=True)
+    assert room.purchaser.name in page
     no_inline(page)
+    r = client.post(f"/evaluation/lots/{room.lot.id}/open", follow_redirects=True)
+    assert "请指定 1 名采购人代表" in r.get_data(as_text=True)
     r = client.post(f"/evaluation/lots/{room.lot.id}/open", data={"purchaser_rep_id": str(room.purchaser.id)})
     assert r.status_code == 302
     db.session.expire_all()
@@ -402,7 +421,7 @@ def test_the_room_page_renders_at_every_stage_for_every_role(room, client, clock
     _to_scoring(room, clock, cid)
     look("scoring")
     clock.advance(timedelta(seconds=31))
-    for user in room.experts[:3]:
+    for user in room.panel:
         service.submit_scores(user, cid, _sheet(room), totp_code(user))
     service.start_summary(room.experts[0], cid)
     db.session.commit()
@@ -411,7 +430,7 @@ def test_the_room_page_renders_at_every_stage_for_every_role(room, client, clock
     db.session.commit()
     look("reporting")
     clock.advance(timedelta(seconds=31))
-    for user in room.experts[:3]:
+    for user in room.panel:
         service.sign_report(user, report.id, totp_code(user))
     db.session.commit()
     look("completed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from evaluation_helpers import seat_replacement
 from tests_helpers import totp_code
 
 from core.errors import DomainError
@@ -18,11 +19,11 @@ EXPECTED = {
     # the chair (expert 0) has submitted; "member" (expert 1) has not: he sees nothing, the chair sees all so far
     "scoring": {"member": (True, 0, False), "chair": (True, 6, False), "agency": (False, 0, False),
                 "supervisor": (False, 0, False), "purchaser": (False, 0, False), "outsider": (False, 0, False)},
-    "summary": {"member": (True, 18, False), "agency": (False, 0, False), "supervisor": (False, 18, False),
+    "summary": {"member": (True, 30, False), "agency": (False, 0, False), "supervisor": (False, 30, False),
                 "purchaser": (False, 0, False), "outsider": (False, 0, False)},
-    "reporting": {"member": (True, 18, True), "agency": (False, 0, False), "supervisor": (False, 18, True),
+    "reporting": {"member": (True, 30, True), "agency": (False, 0, False), "supervisor": (False, 30, True),
                   "purchaser": (False, 0, False), "outsider": (False, 0, False)},
-    "completed": {"member": (False, 18, True), "agency": (False, 18, True), "supervisor": (False, 18, True),
+    "completed": {"member": (False, 30, True), "agency": (False, 30, True), "supervisor": (False, 30, True),
                   "purchaser": (False, 0, False), "outsider": (False, 0, False)},
 }
 
@@ -58,19 +59,20 @@ def test_who_sees_what_at_each_stage(room, clock):
 
     clock.advance(timedelta(minutes=31))
     cid = service.open_evaluation(room.agency, room.lot.id).id
-    for user in room.experts[:3]:
+    for user in (*room.experts[:3], room.experts[4]):
         service.sign_declaration(user, cid, conflict=False)
     service.sign_declaration(room.experts[3], cid, conflict=True, note="回避")
     db.session.commit()
     _observe(room, cid, "declaring")
+    seat_replacement(room, cid, room.experts[3])
     committee = service.get_committee(cid)
     chair = next(m for m in committee.members if m.user_id == room.experts[0].id)
-    service.vote_chair(room.experts[0], cid, chair.id)
-    service.vote_chair(room.experts[1], cid, chair.id)
+    for user in room.experts[:3]:
+        service.vote_chair(user, cid, chair.id)
     service.start_review(room.experts[0], cid)
     db.session.commit()
     _observe(room, cid, "reviewing")
-    for user in room.experts[:3]:
+    for user in room.panel:
         for stage, reqs in service.requirements_of(committee).items():
             service.submit_review(user, cid, stage, [{"bid_id": b.id, "requirement": r, "passed": True}
                                                      for b in room.bids for r in reqs])
@@ -80,7 +82,7 @@ def test_who_sees_what_at_each_stage(room, clock):
     service.submit_scores(room.experts[0], cid, sheet, totp_code(room.experts[0]))
     db.session.commit()
     _observe(room, cid, "scoring")
-    for user in room.experts[1:3]:
+    for user in room.panel[1:]:
         service.submit_scores(user, cid, sheet, totp_code(user))
     service.start_summary(room.experts[0], cid)
     db.session.commit()
@@ -89,7 +91,7 @@ def test_who_sees_what_at_each_stage(room, clock):
     db.session.commit()
     _observe(room, cid, "reporting")
     clock.advance(timedelta(seconds=31))
-    for user in room.experts[:3]:
+    for user in room.panel:
         service.sign_report(user, report.id, totp_code(user))
     db.session.commit()
     _observe(room, cid, "completed")

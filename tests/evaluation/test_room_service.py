@@ -28,8 +28,11 @@ def _open(room, clock):
     return committee
 
 
-def _declared(room, clock, *, conflict_last: bool = True):
-    """Open, every expert declares (the fourth declares a conflict), chair elected (the first)."""
+def _declared(room, clock, *, conflict_last: bool = True, replace: bool = True):
+    """Open, every expert declares (the fourth declares a conflict and, with `replace`, the reserve is
+    seated in his place and declares), chair elected (the first) by three votes of the five."""
+    from evaluation_helpers import seat_replacement
+
     from core.db import db
     from evaluation import service
 
@@ -37,11 +40,14 @@ def _declared(room, clock, *, conflict_last: bool = True):
     for i, user in enumerate(room.experts):
         conflict = conflict_last and i == 3
         service.sign_declaration(user, committee.id, conflict=conflict, note="曾在投标人处任职" if conflict else "")
+    if conflict_last and replace:
+        seat_replacement(room, committee.id, room.experts[3])
     db.session.commit()
     members = {m.user_id: m for m in committee.members}
     chair = members[room.experts[0].id]
     assert service.vote_chair(room.experts[0], committee.id, chair.id) is None
-    assert service.vote_chair(room.experts[1], committee.id, chair.id).id == chair.id
+    assert service.vote_chair(room.experts[1], committee.id, chair.id) is None
+    assert service.vote_chair(room.experts[2], committee.id, chair.id).id == chair.id
     db.session.commit()
     return committee
 
@@ -59,7 +65,7 @@ def _reviewed(room, clock):
 
     committee = _declared(room, clock)
     service.start_review(room.experts[0], committee.id)
-    for user in room.experts[:3]:
+    for user in room.panel:
         for stage in ("qualification", "compliance"):
             service.submit_review(user, committee.id, stage, _all_pass(room, committee, stage))
     db.session.commit()
@@ -72,6 +78,8 @@ SHEETS = [  # per expert: bid index -> (技术, 商务)
     {0: ("40", "12"), 1: ("38", "13"), 2: ("35", "10")},
     {0: ("41", "12"), 1: ("37", "14"), 2: ("36", "11")},
     {0: ("39", "11"), 1: ("20", "13"), 2: ("34", "10")},  # 20 for bid 2's 技术 is an outlier
+    {0: ("40", "12"), 1: ("38", "13"), 2: ("35", "10")},
+    {0: ("41", "12"), 1: ("37", "14"), 2: ("36", "11")},
 ]
 
 
@@ -92,7 +100,7 @@ def test_open_needs_the_agency_and_the_evaluation_start(room, clock):
     db.session.rollback()
     committee = _open(room, clock)
     assert committee.status.value == "declaring"
-    assert len(committee.members) == 4 and sum(m.hand_picked for m in committee.members) == 1
+    assert len(committee.members) == 5 and sum(m.hand_picked for m in committee.members) == 1
     assert room.project.status is ProjectStatus.EVALUATING
     with pytest.raises(Conflict):
         service.open_evaluation(room.agency, room.lot.id)
@@ -111,7 +119,7 @@ def test_open_needs_every_seat_of_the_draw_confirmed(room, clock):
     clock.advance(timedelta(minutes=31))
     with pytest.raises(Conflict) as exc:
         service.open_evaluation(room.agency, room.lot.id)
-    assert exc.value.code == "draw_incomplete" and exc.value.details["confirmed"] == 3
+    assert exc.value.code == "draw_incomplete" and exc.value.details["confirmed"] == 4
     db.session.rollback()
     assert db.session.scalar(select(Committee)) is None
 
@@ -121,7 +129,7 @@ def test_conflict_leaves_and_is_replaced_through_the_draw(room, clock):
     from evaluation import service
     from expert_draw.models import Invitation, InvitationStatus
 
-    committee = _declared(room, clock)
+    committee = _declared(room, clock, replace=False)
     gone = next(m for m in committee.members if m.user_id == room.experts[3].id)
     assert gone.status.value == "conflict" and gone.left_at is not None
     with pytest.raises(Forbidden):
@@ -195,10 +203,10 @@ def test_majority_fail_excludes_and_too_few_valid_bids_fail_the_lot(room, clock)
 
     committee = _declared(room, clock)
     service.start_review(room.experts[0], committee.id)
-    for i, user in enumerate(room.experts[:3]):
+    for i, user in enumerate(room.panel):
         for stage in ("qualification", "compliance"):
             marks = _all_pass(room, committee, stage)
-            if stage == "compliance" and i < 2:  # two of three fail bid 3 on one requirement
+            if stage == "compliance" and i < 3:  # three of five fail bid 3 on one requirement
                 marks[-1] = {**marks[-1], "passed": False, "reason": "报价超过最高限价"}
             service.submit_review(user, committee.id, stage, marks)
     service.finish_review(room.experts[0], committee.id)
@@ -266,7 +274,7 @@ def _scored(room, clock):
 
     committee = _reviewed(room, clock)
     _tick(clock)
-    for i, user in enumerate(room.experts[:3]):
+    for i, user in enumerate(room.panel):
         service.submit_scores(user, committee.id, _sheet(room, i), totp_code(user))
     db.session.commit()
     return committee
@@ -320,7 +328,8 @@ def test_full_lifecycle_to_signed_report_award_and_contract(room, clock):
     with pytest.raises(Conflict):
         service.send_report(room.agency, committee.id)
     db.session.rollback()
-    service.sign_report(c, report.id, totp_code(c))
+    for user in (c, *room.panel[3:]):
+        service.sign_report(user, report.id, totp_code(user))
     db.session.commit()
     # b's dissent re-rendered the report: the chair signed the earlier text and signs the final one again
     assert db.session.get(EvaluationReport, report.id).status.value == "signing"
@@ -331,10 +340,10 @@ def test_full_lifecycle_to_signed_report_award_and_contract(room, clock):
     assert report.status.value == "signed" and committee.status.value == "completed"
     signed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "evaluation.report_signed")
                                 .order_by(AuditEvent.seq)).all()
-    assert len(signed) == 4 and all(report.pdf_sha256 in e.payload for e in signed[1:])
+    assert len(signed) == 6 and all(report.pdf_sha256 in e.payload for e in signed[1:])
     assert {s.audit_seq for s in report.signatures} == {e.seq for e in signed[1:]}
     # the agency now sees the scores; the purchaser reads the report once it is sent
-    assert len(service.scores_visible_to(room.agency, committee)) == 18
+    assert len(service.scores_visible_to(room.agency, committee)) == 30
     assert not service.can_read_report(room.purchaser, committee)
     award = service.send_report(room.agency, committee.id)
     db.session.commit()
@@ -401,7 +410,7 @@ def _low_priced_room(room, clock):
     from evaluation import service
 
     service.start_review(room.experts[0], committee.id)
-    for user in room.experts[:3]:
+    for user in room.panel:
         for stage in ("qualification", "compliance"):
             service.submit_review(user, committee.id, stage, _all_pass(room, committee, stage))
     db.session.commit()
@@ -513,12 +522,12 @@ def test_sme_deduction_changes_the_evaluated_price_and_the_price_score(room, clo
     with pytest.raises(Forbidden):
         service.set_sme_class(room.experts[1], committee.id, room.bids[2].id, "small_micro")
     service.set_sme_class(room.experts[0], committee.id, room.bids[2].id, "small_micro")
-    for user in room.experts[:3]:
+    for user in room.panel:
         for stage in ("qualification", "compliance"):
             service.submit_review(user, committee.id, stage, _all_pass(room, committee, stage))
     service.finish_review(room.experts[0], committee.id)
     _tick(clock)
-    for user in room.experts[:3]:
+    for user in room.panel:
         sheet = {b.id: {"技术": "40", "商务": "12"} for b in room.bids}
         service.submit_scores(user, committee.id, sheet, totp_code(user))
     service.start_summary(room.experts[0], committee.id)

@@ -36,13 +36,16 @@ def test_credit_weighting_is_committed_and_verified(world, make_expert, make_req
 
 def test_hand_picked_expert_is_marked_and_kept_out_of_the_pool(world, make_expert, make_request):
     picked = make_expert(["B01"])
-    for _ in range(6):
+    for _ in range(8):
         make_expert(["B01"])
     pick = service.HandPickIn(picked.id, "B01", "泰财采〔2026〕12号", "技术复杂，需要该领域专家")
     with pytest.raises(DomainError) as exc:
         make_request(counts=(("B01", 4, 1),), hand_picks=[pick])
     assert exc.value.code == "hand_pick_not_allowed"
-    req = make_request(counts=(("B01", 4, 1),), hand_picks=[pick], is_complex=True)
+    with pytest.raises(DomainError) as exc:  # complex: 7 or more (87号令 Art 47 (二))
+        make_request(counts=(("B01", 4, 1),), hand_picks=[pick], is_complex=True, complex_reason="多学科影像系统")
+    assert exc.value.code == "committee_too_small"
+    req = make_request(counts=(("B01", 6, 1),), hand_picks=[pick], is_complex=True, complex_reason="多学科影像系统")
     draw = service.commit_draw(world.users["agency"], req)
     assert (picked.id, "hand_picked") in {(e.expert_id, e.rule) for e in service.exclusions_of(draw)}
     service.run_draw(draw, world.users["supervisor"], "666666")

@@ -1,0 +1,244 @@
+"""The procedural rules as the law counts them, one table: each case is an input, the outcome the law
+expects, and the article it comes from (issue 12). Every case runs the platform's own code with the
+national defaults of the region rules; a case that needs the database gets the `room` world or an
+application context through `world(...)`.
+
+Sources: 政府采购法 (GPL); 政府采购货物和服务招标投标管理办法 (财政部令第87号, "87号令");
+政府采购非招标采购方式管理办法 (财政部令第74号, "74号令"); 政府采购竞争性磋商采购方式管理暂行办法
+(财库〔2014〕214号); 政府采购评审专家管理办法 (财库〔2016〕198号); 政府采购促进中小企业发展管理办法
+(财库〔2020〕46号, bands raised by 财库〔2022〕19号); 民法典 Art 201–204 (periods).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from core.errors import DomainError
+
+WAN = 10_000_00  # 1 万元 in fen
+
+
+@dataclass(frozen=True)
+class Case:
+    article: str
+    given: str
+    expected: Any
+    check: Callable[[pytest.FixtureRequest], Any]
+
+
+def outcome(call: Callable[[], Any]) -> Any:
+    """The result of a service call, or the stable code of the domain error it raised."""
+    try:
+        return call()
+    except DomainError as exc:
+        return exc.code
+
+
+# ---------------------------------------------------------------- the committee
+
+
+def committee(method: str, budget_fen: int, experts: int, reps: int = 0, complex_: bool = False) -> list[str]:
+    from expert_draw import rules
+    from expert_draw.service import DEFAULT_RULE
+
+    return [p.code for p in rules.committee_problems(DEFAULT_RULE, budget_fen, experts, reps, method=method,
+                                                     is_complex=complex_)]
+
+
+def _room(request):
+    return request.getfixturevalue("room"), request.getfixturevalue("clock")
+
+
+def open_room_with_rep(request) -> Any:
+    """A 5-expert request with no representative: the purchaser's representative is refused."""
+    from evaluation import service
+
+    room, clock = _room(request)
+    clock.advance(timedelta(minutes=31))
+    return outcome(lambda: service.open_evaluation(room.agency, room.lot.id, purchaser_rep_id=room.purchaser.id))
+
+
+def open_room_unlawful(request) -> Any:
+    """A request written around the draw's check (3 experts for a public tender) cannot open a room."""
+    from core.db import db
+    from evaluation import service
+    from expert_draw.models import InvitationStatus
+
+    room, clock = _room(request)
+    room.request.specialties[0].primary_count = 2
+    for inv in room.request.invitations[3:]:
+        inv.status = InvitationStatus.WITHDRAWN
+    db.session.commit()
+    clock.advance(timedelta(minutes=31))
+    return outcome(lambda: service.open_evaluation(room.agency, room.lot.id))
+
+
+def room_waits_at_declaring(request) -> Any:
+    """A member declares a conflict: the review cannot start until the replacement is seated and declared."""
+    from evaluation_helpers import seat_replacement
+
+    from evaluation import service
+
+    room, clock = _room(request)
+    clock.advance(timedelta(minutes=31))
+    cid = service.open_evaluation(room.agency, room.lot.id).id
+    for user in (*room.experts[:3], room.experts[4]):
+        service.sign_declaration(user, cid, conflict=False)
+    service.sign_declaration(room.experts[3], cid, conflict=True, note="配偶在投标人处任职")
+    chair = next(m for m in service.get_committee(cid).members if m.user_id == room.experts[0].id)
+    for user in room.experts[:3]:
+        service.vote_chair(user, cid, chair.id)
+    before = outcome(lambda: service.start_review(room.experts[0], cid))
+    seat_replacement(room, cid, room.experts[3], declare=False)
+    seated = outcome(lambda: service.start_review(room.experts[0], cid))  # seated, not declared yet
+    service.sign_declaration(room.reserve, cid, conflict=False)
+    after = service.start_review(room.experts[0], cid).status.value
+    return before, seated, after
+
+
+def room_stops_when_a_member_leaves(request) -> Any:
+    """A member leaves during the review: every step of the room stops until his replacement sits."""
+    from evaluation_helpers import declare_and_elect, seat_replacement
+
+    from evaluation import service
+    from evaluation.transitions import MemberStatus, move
+
+    room, clock = _room(request)
+    clock.advance(timedelta(minutes=31))
+    cid = service.open_evaluation(room.agency, room.lot.id).id
+    declare_and_elect(room, cid)
+    committee = service.get_committee(cid)
+    service.start_review(room.experts[0], cid)
+    leaving = next(m for m in committee.members if m.user_id == room.experts[4].id)
+    from core import clock as platform_clock
+
+    move(leaving, MemberStatus.LEFT)
+    leaving.left_at = platform_clock.now()
+    marks = [{"bid_id": b.id, "requirement": r, "passed": True} for b in room.bids
+             for r in service.requirements_of(committee)["qualification"]]
+    stopped = (outcome(lambda: service.submit_review(room.experts[0], cid, "qualification", marks)),
+               service.is_complete(committee))
+    room.reserve = _second_reserve(request, room)
+    seat_replacement(room, cid, room.experts[4])
+    return stopped, outcome(lambda: service.submit_review(room.experts[0], cid, "qualification", marks)) > 0
+
+
+def _second_reserve(request, room):
+    """Another expert of the library, for the second replacement of one evaluation."""
+    from datetime import date
+
+    from core import clock
+    from core.db import db
+    from registry.experts.demo import demo_id_number
+    from registry.experts.models import Expert, ExpertStatus
+
+    user = request.getfixturevalue("make_user")("expert", totp=True)
+    now = clock.now()
+    db.session.add(Expert(user_id=user.id, name=user.name, id_number=demo_id_number(77, date(1970, 1, 1)),
+                          birth_date=date(1970, 1, 1), phone="13900000077", region_code=room.project.region_code,
+                          employer_name="某研究院", status=ExpertStatus.ACTIVE, registered_at=now, admitted_at=now))
+    db.session.flush()
+    return user
+
+
+def draw_request_complex(request) -> Any:
+    """A project marked technically complex makes its draw request complex, with the reason."""
+    from core.db import db
+    from expert_draw import service
+    from expert_draw.subject import subject_for_project
+
+    room, clock = _room(request)
+    room.project.is_complex, room.project.complex_reason = True, "多模态影像系统集成，社会关注度高"
+    db.session.commit()
+    subject = subject_for_project(room.project.id)
+    start = clock.now() + timedelta(days=5)
+    five = outcome(lambda: service.create_request(room.agency, subject, [service.SpecialtyCount("B01", 5, 0)],
+                                                  start, None, "评标室"))
+    req = service.create_request(room.agency, subject, [service.SpecialtyCount("B01", 7, 0)], start, None, "评标室")
+    return five, req.is_complex, req.complex_reason
+
+
+def draw_request_complex_needs_reason(request) -> Any:
+    from expert_draw import service
+    from expert_draw.subject import subject_for_project
+
+    room, clock = _room(request)
+    subject = subject_for_project(room.project.id)
+    return outcome(lambda: service.create_request(room.agency, subject, [service.SpecialtyCount("B01", 7, 0)],
+                                                  clock.now() + timedelta(days=5), None, "评标室", is_complex=True))
+
+
+def project_is_complex_field(request) -> Any:
+    """The project API accepts `is_complex` with its reason (it was refused as an unknown field)."""
+    from tender.schemas import ProjectIn
+
+    return ProjectIn().load({**_project_input(), "is_complex": True, "complex_reason": "社会影响较大"})["is_complex"]
+
+
+def _project_input() -> dict:
+    return {"title": "t", "purchaser_org_id": 1, "catalogue_code": "A02010104", "category": "goods",
+            "eval_method": "scoring", "lots": [{"name": "l", "budget_fen": 1, "max_price_fen": 1}],
+            "notice_at": "x", "doc_start_at": "x", "doc_end_at": "x", "clarify_deadline": "x", "deadline": "x",
+            "opening_mode": "custodian", "k": 1}
+
+
+def offsite_draw_window(request) -> Any:
+    """异地评审 may draw any time, like negotiation and consultation; a local public tender may not."""
+    from core import clock
+    from expert_draw import rules
+    from expert_draw.service import DEFAULT_RULE
+
+    start = clock.parse_iso_utc("2026-12-10T09:00:00+08:00")
+    return (rules.draw_opens_at(DEFAULT_RULE, "public_tender", start, is_offsite=True),
+            clock.format_local(rules.draw_opens_at(DEFAULT_RULE, "public_tender", start), "%Y-%m-%d %H:%M"))
+
+
+CASES = [
+    Case("87号令 Art 47", "public tender, 100万, 5 experts", [], lambda r: committee("public_tender", 100 * WAN, 5)),
+    Case("87号令 Art 47", "public tender, 100万, 3 experts", ["committee_too_small"],
+         lambda r: committee("public_tender", 100 * WAN, 3)),
+    Case("87号令 Art 47", "public tender, 4 experts + 1 rep ... 6 members is even", ["committee_even"],
+         lambda r: committee("public_tender", 100 * WAN, 5, 1)),
+    Case("87号令 Art 47", "public tender, 3 experts + 2 reps: experts < 2/3", ["experts_share_too_low"],
+         lambda r: committee("public_tender", 100 * WAN, 3, 2)),
+    Case("87号令 Art 47 (一)", "public tender, budget 1,000万, 5 members", ["committee_too_small"],
+         lambda r: committee("public_tender", 1000 * WAN, 5)),
+    Case("87号令 Art 47 (一)", "public tender, budget 1,000万, 7 members", [],
+         lambda r: committee("public_tender", 1000 * WAN, 6, 1)),
+    Case("87号令 Art 47 (二)(三)", "public tender, 100万, technically complex, 5 members", ["committee_too_small"],
+         lambda r: committee("public_tender", 100 * WAN, 5, complex_=True)),
+    Case("74号令 Art 7", "inquiry, 50万, 3 members (2 experts + 1 rep)", [],
+         lambda r: committee("inquiry", 50 * WAN, 2, 1)),
+    Case("74号令 Art 7", "competitive negotiation, 50万, 4 members", ["committee_even"],
+         lambda r: committee("competitive_negotiation", 50 * WAN, 4)),
+    Case("74号令 Art 7", "competitive negotiation, 500万 (≥ public-tender threshold), 3 members",
+         ["committee_too_small"], lambda r: committee("competitive_negotiation", 500 * WAN, 3)),
+    Case("财库〔2014〕214号 Art 14", "competitive consultation, 500万, 5 members", [],
+         lambda r: committee("competitive_consultation", 500 * WAN, 5)),
+    Case("87号令 Art 47", "room opened with a representative the request did not ask for", "purchaser_reps_mismatch",
+         open_room_with_rep),
+    Case("87号令 Art 47", "room for a request of 3 experts on a public tender", "committee_unlawful",
+         open_room_unlawful),
+    Case("87号令 Art 47–48", "a member declares a conflict: the review waits for the seated, declared replacement",
+         ("committee_incomplete", "declarations_missing", "reviewing"), room_waits_at_declaring),
+    Case("87号令 Art 47–48", "a member leaves during the review: the room stops until the replacement sits",
+         (("committee_incomplete", False), True), room_stops_when_a_member_leaves),
+    Case("87号令 Art 47 (二)", "complex project: the draw request is complex, 5 experts refused, reason kept",
+         ("committee_too_small", True, "多模态影像系统集成，社会关注度高"), draw_request_complex),
+    Case("87号令 Art 47 (二)", "complex draw request without a reason", "complex_reason_required",
+         draw_request_complex_needs_reason),
+    Case("87号令 Art 47 (二)", "the project API takes is_complex", True, project_is_complex_field),
+    Case("财库〔2016〕198号 Art 14", "异地评审 public tender: no draw window; local: 2 working days before",
+         (None, "2026-12-08 00:00"), offsite_draw_window),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.article} | {c.given}" for c in CASES])
+def test_rule_table(case: Case, request: pytest.FixtureRequest) -> None:
+    request.getfixturevalue("app_ctx")
+    assert case.check(request) == case.expected, f"{case.article}: {case.given}"
