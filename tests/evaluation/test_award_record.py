@@ -40,7 +40,7 @@ def _scored(room, clock, *, sign_answer=None, corrections=False):
         service.finish_review(room.experts[0], cid)
     clock.advance(timedelta(seconds=31))
     sheet = {str(b.id): {"技术": "40", "商务": "12"} for b in room.bids}
-    for user in room.experts[:3]:
+    for user in room.panel:
         service.submit_scores(user, cid, sheet, totp_code(user))
     service.start_summary(room.experts[0], cid)
     db.session.commit()
@@ -124,7 +124,8 @@ def test_score_changes_and_dissents_are_in_the_signed_report_and_signing_is_over
     assert f"{name}：第二名的技术方案更优，排序应当调整" in text and "持不同意见的成员及理由：无" not in text
     rerendered = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "evaluation.report_rerendered")).one()
     assert first_hash in rerendered.payload and report.pdf_sha256 in rerendered.payload
-    service.sign_report(room.experts[1], report.id, totp_code(room.experts[1]))
+    for user in (room.experts[1], *room.panel[3:]):
+        service.sign_report(user, report.id, totp_code(user))
     db.session.refresh(report)
     committee = service.get_committee(cid)
     # the chair signed the text without the dissent: the report is not signed until it signs the final one

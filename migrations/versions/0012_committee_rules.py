@@ -1,8 +1,8 @@
 """Committee rules as the law counts them: per-method panel sizes on the draw rule, 技术复杂 with its
 reason on the project and the draw request, 异地评审 on the draw request.
 
-Revision ID: 0002_committee_rules
-Revises: 0001
+Revision ID: 0012_committee_rules
+Revises: 0024_login_sessions
 Create Date: 2026-12-01 23:44:24.597522
 
 """
@@ -13,8 +13,8 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0002_committee_rules'
-down_revision = '0001'
+revision = '0012_committee_rules'
+down_revision = '0024_login_sessions'
 branch_labels = None
 depends_on = None
 
