@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -424,6 +425,8 @@ class Award(db.Model):
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # 87号令 Art 68: the purchaser let the deadline pass, so the first candidate is deemed confirmed
+    deemed_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
     notified_at: Mapped[datetime | None]
     contracted_at: Mapped[datetime | None]
     voided_at: Mapped[datetime | None]
@@ -435,7 +438,7 @@ class Award(db.Model):
         Index("ix_evaluation_award_one_live", "lot_id", unique=True,
               sqlite_where=text("status <> 'voided'"), postgresql_where=text("status <> 'voided'")),
         CheckConstraint("status = 'pending' OR status = 'voided' OR "
-                        "(confirmed_at IS NOT NULL AND confirmed_by_id IS NOT NULL)",
+                        "(confirmed_at IS NOT NULL AND (confirmed_by_id IS NOT NULL OR deemed_confirmed))",
                         name="confirmed_has_who"),
         CheckConstraint("status NOT IN ('notified', 'contracted') OR notified_at IS NOT NULL",
                         name="notified_has_time"),

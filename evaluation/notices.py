@@ -151,6 +151,22 @@ def award_due(award_id: int, *, overdue: bool) -> None:
                    "level": "danger", "url": f"/evaluation/{committee.id}"}, org_ids=finance)
 
 
+def award_deemed(award_id: int) -> None:
+    """Art 68 applied: the purchaser and the agency learn that the first candidate is deemed confirmed, and
+    the agency that the result can now be published."""
+    from evaluation.models import Award
+    from evaluation.service import _project, committee_for_lot
+
+    award = db.session.get(Award, award_id)
+    committee = committee_for_lot(award.lot_id)
+    project = _project(committee)
+    _send({"title": "已视同确定中标人",
+           "body": f"{project.title}：采购人未在期限内确定中标（成交）供应商，依照87号令第六十八条，视同确定"
+                   "评审报告推荐的排名第一的候选人；请代理机构发布结果公告。",
+           "level": "warning", "url": f"/evaluation/{committee.id}"},
+          org_ids=[project.purchaser_org_id, project.agency_org_id])
+
+
 def _complaint_parties(complaint_id: int):
     from evaluation.models import Award, Complaint
     from evaluation.service import _project, committee_for_lot, finance_orgs

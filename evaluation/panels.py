@@ -69,6 +69,24 @@ def open_complaints(user: User) -> Panel:
                  items=items, link=url_for("evaluation.complaint_list"), link_text=str(_l("全部投诉")))
 
 
+@panel(Role.SUPERVISOR)
+def overdue_awards(user: User) -> Panel:
+    """Awards of the region whose purchaser let the confirmation period pass (87号令 Art 68), on the page
+    itself and not only as a passing notification."""
+    items = []
+    for award in service.overdue_awards(user)[:8]:
+        committee = service.committee_for_lot(award.lot_id)
+        project, lot = service._project(committee), service._lot(committee)
+        state = (gettext("已视同确定排名第一的候选人，待发布结果") if award.deemed_confirmed
+                 else gettext("逾期未确定中标人"))
+        items.append({"title": _lot_title(project, lot),
+                      "note": gettext("%(state)s · 期限 %(due)s", state=state,
+                                      due=clock.format_local(award.confirm_due_at, "%Y-%m-%d")),
+                      "url": url_for("evaluation.room", committee_id=committee.id)})
+    return Panel(title=str(_l("逾期确定中标人")),
+                 empty=str(_l("采购人逾期未确定中标人的项目会显示在这里。")), items=items)
+
+
 @panel(Role.AGENCY_STAFF)
 def challenges_to_answer(user: User) -> Panel:
     items = [{"title": c.text[:60], "note": gettext("答复期限 %(at)s", at=clock.format_local(c.answer_due_at,

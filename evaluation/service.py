@@ -1921,7 +1921,7 @@ def sweep_award_deadlines() -> dict[str, list[int]]:
     from tender.models import Lot, Project
 
     today = clock.to_local(clock.now()).date().isoformat()
-    out: dict[str, list[int]] = {"remind": [], "overdue": []}
+    out: dict[str, list[int]] = {"remind": [], "overdue": [], "deemed": []}
     pending = db.session.scalars(select(Award).where(Award.status == AwardStatus.PENDING).order_by(Award.id))
     for award in pending:
         state = award_deadline_state(award)
@@ -1938,4 +1938,37 @@ def sweep_award_deadlines() -> dict[str, list[int]]:
                                "finance_orgs": finance if state == "overdue" else []},
                actor="system:evaluation-sweep")
         out["overdue" if state == "overdue" else "remind"].append(award.id)
+    for award in db.session.scalars(select(Award).where(Award.status == AwardStatus.PENDING,
+                                                        Award.confirm_due_at < clock.now())
+                                    .order_by(Award.id).with_for_update()):
+        deem_confirmed(award)
+        out["deemed"].append(award.id)
     return out
+
+
+def deem_confirmed(award: Award) -> Award:
+    """87号令 Art 68: a purchaser who has not confirmed the winner within the period (and gave no lawful
+    reason) is deemed to have confirmed the first-ranked candidate; the award moves on, so the agency can
+    publish the result, and the record says it was by the rule, not by anyone's choice."""
+    committee = committee_for_lot(award.lot_id)
+    first = next(c for c in current_report(committee).candidates if c.position == 1)
+    move(award, AwardStatus.CONFIRMED)
+    award.candidate_id, award.confirmed_at, award.deemed_confirmed = first.id, clock.now(), True
+    record("evaluation.winner_deemed_confirmed", award, {
+        "candidate": first.id, "bid": first.bid_id, "due": award.confirm_due_at.isoformat(),
+        "rule": "87号令第六十八条"}, actor="system:evaluation-sweep")
+    return award
+
+
+def overdue_awards(user: User) -> list[Award]:
+    """The awards of the supervisor's regions whose purchaser let the confirmation deadline pass: still
+    pending, or deemed confirmed under Art 68 and not yet published — for the finance dashboard."""
+    from tender.models import Lot, Project
+
+    rows = db.session.scalars(
+        select(Award).join(Lot, Lot.id == Award.lot_id).join(Project, Project.id == Lot.project_id)
+        .where(Award.confirm_due_at < clock.now(),
+               ((Award.status == AwardStatus.PENDING)
+                | ((Award.status == AwardStatus.CONFIRMED) & Award.deemed_confirmed.is_(True))))
+        .order_by(Award.confirm_due_at))
+    return [a for a in rows if oversees(user, _project(committee_for_lot(a.lot_id)).region_code)]

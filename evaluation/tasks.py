@@ -20,6 +20,8 @@ def sweep_awards() -> dict:
         notices.award_due(award_id, overdue=False)
     for award_id in found["overdue"]:
         notices.award_due(award_id, overdue=True)
+    for award_id in found["deemed"]:
+        notices.award_deemed(award_id)
     for award_id in signing["remind"]:
         notices.contract_due(award_id, overdue=False)
     for award_id in signing["overdue"]:

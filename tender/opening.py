@@ -21,7 +21,7 @@ import os
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 import crypto
 from accounts.models import User
@@ -414,10 +414,12 @@ def submit_file_key(user, bid_id: int, file_key_b64u: str) -> Bid:
     if project.opening_mode != OpeningMode.BIDDER:
         raise Conflict("本项目由密钥保管人解密，无需投标人解密。", code="not_bidder_mode")
     now = clock.now()
+    over = (ProjectStatus.OPENED, ProjectStatus.EVALUATING, ProjectStatus.CLOSED, ProjectStatus.FAILED,
+            ProjectStatus.CANCELLED)
+    if now >= window_end(project) or project.status in over:
+        raise Conflict("解密时限已过。", code="window_closed")  # also once the opening is over
     if now < project.deadline or project.status != ProjectStatus.OPENING:
         raise Conflict("未到解密时间。", code="too_early")
-    if now >= window_end(project):
-        raise Conflict("解密时限已过。", code="window_closed")
     if bid.status != BidStatus.SUBMITTED:
         raise Conflict("此投标文件已解密或已处理。", code="bid_not_waiting")
     try:
@@ -501,8 +503,12 @@ def finish_if_done(project: Project) -> bool:
     for lot in project.lots:
         if lot.status != LotStatus.OPENING:
             continue
+        opened = opened_bidders(lot)
         effective = effective_bidders(lot) if project.same_brand_counts_once else None
-        if effective is not None and effective < minimum:
+        if opened < minimum:  # revoked and voided bids count as withdrawn (Art 31), in either opening mode
+            fail_lot(lot, f"解密后有效投标人 {opened} 家，不足 {minimum} 家，本标项不再进入评审。",
+                     "too_few_after_decryption", [])
+        elif effective is not None and effective < minimum:
             fail_lot(lot, f"同一品牌产品的投标按一家计算后，有效投标人 {effective} 家，不足 {minimum} 家。",
                      "too_few_after_brand", [])
         else:
@@ -513,6 +519,12 @@ def finish_if_done(project: Project) -> bool:
     record("tender.opening_finished", project, {"code": project.code, "status": project.status.value},
            actor=SWEEP_ACTOR)
     return True
+
+
+def opened_bidders(lot: Lot) -> int:
+    """Bids of a lot opened into the opening record: what is left once decryption failures count as
+    withdrawn or revoked."""
+    return db.session.scalar(select(func.count()).select_from(OpeningRecord).where(OpeningRecord.lot_id == lot.id))
 
 
 def effective_bidders(lot: Lot) -> int:

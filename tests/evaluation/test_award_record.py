@@ -162,3 +162,35 @@ def test_a_voided_award_withdraws_its_result_notice_with_a_correction_notice(roo
     assert f"/notices/{old.id}\"" not in listing and f"/notices/{correction.id}\"" in listing
     page = client.get(f"/notices/{old.id}").get_data(as_text=True)
     assert "本公告已于" in page and f"/notices/{correction.id}" in page
+
+
+def test_a_missed_confirmation_deadline_deems_the_first_candidate_confirmed_and_finance_sees_it(room, clock, client):
+    from evaluation_helpers import as_user
+
+    from core.db import db
+    from evaluation import service
+    from evaluation.models import Award
+    from evaluation.tasks import sweep_awards
+    from evaluation.transitions import AwardStatus
+
+    cid = _scored(room, clock)
+    report = service.accept_summary(room.experts[0], cid)
+    sign_report(room, clock, report)
+    award = service.send_report(room.agency, cid)
+    db.session.commit()
+    as_user(client, room.supervisor, clock)
+    assert "逾期确定中标人" in client.get("/dashboard").get_data(as_text=True)
+    assert "逾期未确定中标人 ·" not in client.get("/dashboard").get_data(as_text=True)
+    clock.advance(timedelta(days=10))  # five working days passed, nothing confirmed
+    found = sweep_awards.run()
+    assert found["deemed"] == [award.id] and found["overdue"] == [award.id]
+    award = db.session.get(Award, award.id)
+    assert award.status is AwardStatus.CONFIRMED and award.deemed_confirmed and award.confirmed_by_id is None
+    assert award.candidate.position == 1
+    assert sweep_awards.run()["deemed"] == []
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "已视同确定排名第一的候选人，待发布结果" in page and room.project.title in page
+    service.publish_result(room.agency, award.id)  # no longer stuck: the result can be published
+    db.session.commit()
+    assert db.session.get(Award, award.id).status is AwardStatus.NOTIFIED
+    assert "已视同确定排名第一的候选人" not in client.get("/dashboard").get_data(as_text=True)

@@ -383,14 +383,16 @@ def test_award_deadline_moves_to_remind_and_overdue(room, clock):
     assert service.award_deadline_state(award) == "open"
     from evaluation.tasks import sweep_awards
 
-    assert sweep_awards() == {"remind": [], "overdue": [], "contract_remind": [], "contract_overdue": []}
+    assert sweep_awards() == {"remind": [], "overdue": [], "deemed": [], "contract_remind": [],
+                              "contract_overdue": []}
     clock.advance(timedelta(days=6))
     assert service.award_deadline_state(award) == "remind"
     assert sweep_awards()["remind"] == [award.id]
     assert sweep_awards()["remind"] == []  # once a day
     clock.advance(timedelta(days=2))
     assert service.award_deadline_state(db.session.get(Award, award.id)) == "overdue"
-    assert sweep_awards()["overdue"] == [award.id]
+    first = sweep_awards()
+    assert first["overdue"] == [award.id] and first["deemed"] == [award.id]  # Art 68: deemed confirmed
     assert sweep_awards()["overdue"] == []  # the finance bureau is warned once
     from audit.models import AuditEvent
 

@@ -193,7 +193,7 @@ def test_bidder_mode_own_keys_and_art31(world, make_project, client, clock):
     import crypto
     from core.db import db
     from tender import opening
-    from tender.models import Bid, OpeningRecord, Project
+    from tender.models import Bid, OpeningRecord
 
     project = make_project(opening_mode="bidder", decrypt_window_minutes=30)
     _submit_all(client, world, project)
@@ -232,8 +232,16 @@ def test_bidder_mode_own_keys_and_art31(world, make_project, client, clock):
     for org, bid in statuses.items():
         if org != a.user.org_id:
             assert bid.status.value == "revoked" and bid.fault == "bidder" and "视为撤销" in bid.outcome_note
-    assert db.session.get(Project, project.id).status.value == "opened"
     assert [r.price_fen for r in OpeningRecord.query.all()] == [88_000_00]
+    # one valid bid left after the window: fewer than three, the lot fails as after a custodian opening
+    from tender.models import Notice
+
+    lot = db.session.get(type(lot), lot.id)
+    assert lot.status.value == "failed" and "解密后有效投标人 1 家，不足 3 家" in lot.failure_reason
+    assert lot.id in [n.lot_id for n in Notice.query.filter_by(kind="failure")]
+    assert "tender.lot_failed" in _audit_actions()
+    late = client.post(f"/api/v1/tender/bids/{bids[b.user.org_id].id}/file-key", json={"file_key": "A" * 43})
+    assert late.status_code == 409 and late.get_json()["error"]["code"] == "window_closed"  # not "too early"
 
 
 def test_forged_container_with_inconsistent_keys_is_the_bidders_fault(world, make_project, client, clock,
