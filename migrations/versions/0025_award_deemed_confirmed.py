@@ -1,7 +1,7 @@
 """award deemed confirmed
 
 Revision ID: 0025_award_deemed_confirmed
-Revises: 0024_login_sessions
+Revises: 0012_committee_rules
 Create Date: 2026-12-02 00:06:11.496853
 
 """
@@ -13,7 +13,7 @@ import core.db  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '0025_award_deemed_confirmed'
-down_revision = '0024_login_sessions'
+down_revision = '0012_committee_rules'
 branch_labels = None
 depends_on = None
 
