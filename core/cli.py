@@ -58,7 +58,7 @@ def serve_command(host: str, port: int, no_worker: bool) -> None:
         socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)
     finally:
         if beacon is not None and beacon.poll() is None:
-            os.killpg(beacon.pid, signal.SIGTERM)
+            beacon.terminate()
         if supervisor is not None:
             watching.set()
             supervisor.stop()
@@ -80,8 +80,9 @@ def _start_local_beacon(app: Flask) -> subprocess.Popen | None:
     if chain.name != "local" or app.config.get("BEACON_URLS"):
         return None
     click.echo(f"本地时间锁信标 / local time-lock beacon: {chain.urls[0]}")
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "beacon", "serve",
-                             "--port", str(app.config.get("BEACON_PORT") or 8089)], start_new_session=True)
+    # In our process group (a signal to the server's group stops it too), and it exits by itself if we die.
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "beacon", "serve", "--exit-with-parent",
+                             "--port", str(app.config.get("BEACON_PORT") or 8089)])
 
 
 @click.command("check-calendar")

@@ -35,6 +35,15 @@ def make_test_app(tmp_path, **overrides):
     return create_app(config)
 
 
+def free_port() -> int:
+    """A free loopback port (each demo server's local time-lock beacon gets its own)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @contextmanager
 def running_server(env: dict, log_path, startup_s: float = 60) -> Iterator[str]:
     """`flask serve --no-worker` on a free port in its own process group; yields its base URL once

@@ -26,7 +26,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
-from tests_helpers import running_server
+from tests_helpers import free_port, running_server
 
 from core.config import ROOT
 
@@ -70,7 +70,7 @@ def live_server_env(tmp_path_factory) -> dict:
                 "SECRET_KEY": secrets.token_hex(32), "BIAOYUN_INSTANCE_PATH": str(instance),
                 "FILE_STORE": str(instance / "files"),
                 "BIAOYUN_AUDIT_KEY_PATH": str(instance / "keys" / "audit_ed25519.pem"),
-                "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1"})
+                "FLASK_APP": "wsgi", "PYTHONUNBUFFERED": "1", "BIAOYUN_BEACON_PORT": str(free_port())})
     if os.environ.get("REDIS_URL"):
         env["BIAOYUN_SOCKETIO_MESSAGE_QUEUE"] = os.environ["REDIS_URL"]
     return env

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tests_helpers import running_server
+from tests_helpers import free_port, running_server
 
 from core.config import ROOT
 
@@ -64,7 +64,8 @@ def tender_server(live_server_env, tmp_path_factory):
     instance = tmp_path_factory.mktemp("tender_server") / "instance"
     env = dict(live_server_env, BIAOYUN_INSTANCE_PATH=str(instance), FILE_STORE=str(instance / "files"),
                DATABASE_URL=f"sqlite:///{instance / 'biaoyun.sqlite'}",
-               BIAOYUN_AUDIT_KEY_PATH=str(instance / "keys" / "audit_ed25519.pem"))
+               BIAOYUN_AUDIT_KEY_PATH=str(instance / "keys" / "audit_ed25519.pem"),
+               BIAOYUN_BEACON_PORT=str(free_port()))
     done = subprocess.run([sys.executable, "-c", SETUP.replace("{seconds}", str(OPEN_AFTER_S))], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]

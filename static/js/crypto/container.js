@@ -13,6 +13,7 @@ import {
 } from "./primitives.js";
 import { createHasher } from "./hasher.js";
 import * as shamir from "./shamir.js";
+import * as tlock from "./tlock.js";
 
 export const MAGIC = utf8("BYSEALED");
 export const VERSION = 2; // what seal() writes; readers accept every version in VERSIONS
@@ -68,22 +69,49 @@ export async function validatePolicy(policy) {
   const ids = new Set();
   const keys = new Set();
   for (const c of cs) {
-    if (!sameKeys(c, ["id", "label", "public_key"])) throw bad("each custodian has exactly id, label, public_key");
+    if (!sameKeys(c, ["id", "label", "public_key"]) && !sameKeys(c, ["id", "label", "tlock"])) {
+      throw bad("each custodian has exactly id, label and public_key (or tlock)");
+    }
     if (typeof c.id !== "string" || !/^[A-Za-z0-9._-]{1,64}$/.test(c.id)) throw bad(`bad custodian id ${c.id}`);
     str(c.label, 0, 256, "custodian label");
-    try {
-      await importPublicKey(b64uDecode(c.public_key, 65), "ecdh");
-    } catch (err) {
-      throw bad(`custodian ${c.id}: bad public key (${err.message})`);
+    if ("tlock" in c) {
+      validateTlockEntry(c.id, c.tlock);
+      keys.add("tlock"); // at most one time-lock custodian (FORMAT.md §15)
+    } else {
+      try {
+        await importPublicKey(b64uDecode(c.public_key, 65), "ecdh");
+      } catch (err) {
+        throw bad(`custodian ${c.id}: bad public key (${err.message})`);
+      }
+      keys.add(c.public_key);
     }
     ids.add(c.id);
-    keys.add(c.public_key);
   }
   if (ids.size !== cs.length || keys.size !== cs.length) throw bad("custodian ids and public keys must be unique");
   try {
     canonicalJson(policy);
   } catch (err) {
     throw bad(`policy is not canonical-JSON safe (${err.message})`);
+  }
+}
+
+/** A time-lock custodian's target: chain hash, beacon public key (G2, hex), round (FORMAT.md §15). */
+function validateTlockEntry(id, t) {
+  const bad = (m) => fail("policy_mismatch", `custodian ${id}: ${m}`);
+  if (!sameKeys(t, ["chain_hash", "public_key", "round"])) throw bad("tlock has exactly chain_hash, public_key, round");
+  if (typeof t.chain_hash !== "string" || !/^[0-9a-f]{64}$/.test(t.chain_hash)) throw bad("bad chain_hash");
+  if (typeof t.public_key !== "string" || !/^[0-9a-f]{192}$/.test(t.public_key)) throw bad("bad public_key");
+  if (!isInt(t.round) || t.round < 1) throw bad("round must be a positive integer");
+}
+
+/** The parsed age tlock file of a time-lock share stanza (rejects with header_tampered). */
+export function tlockFile(stanza) {
+  try {
+    const data = b64uDecode(stanza.tlock);
+    if (data.length > 4096) throw new Error("too long");
+    return tlock.parse(data);
+  } catch (err) {
+    throw fail("header_tampered", `invalid header: share stanza ${stanza.x}: not an age tlock file (${err.message})`);
   }
 }
 
@@ -153,6 +181,7 @@ export function chunkNonce(index, last) {
 const HEADER_KEYS = ["bidder_id", "chunk_size", "commitment", "k", "lot", "payload_salt", "policy_hash", "self",
   "shares", "signer", "tender_id"];
 const SHARE_KEYS = ["commitment", "ct", "custodian", "enc", "recipient", "x"];
+const TLOCK_SHARE_KEYS = ["commitment", "custodian", "tlock", "x"];
 const SELF_KEYS = ["ct", "enc", "recipient"];
 
 /** Raise header_tampered unless the header object follows FORMAT.md §6.1. */
@@ -202,9 +231,12 @@ export async function validateHeaderFields(h) {
   if (!isInt(h.k) || h.k < 1 || h.k > h.shares.length) throw bad("k must be in 1..n");
   for (let i = 0; i < h.shares.length; i++) {
     const s = h.shares[i];
-    if (!sameKeys(s, SHARE_KEYS) || s.x !== i + 1) throw bad(`share stanza ${i + 1} is malformed`);
+    if (!(sameKeys(s, SHARE_KEYS) || sameKeys(s, TLOCK_SHARE_KEYS)) || s.x !== i + 1) {
+      throw bad(`share stanza ${i + 1} is malformed`);
+    }
     if (typeof s.custodian !== "string") throw bad(`share stanza ${i + 1}: custodian must be a string`);
-    await stanza(s, `share ${i + 1}`);
+    if ("tlock" in s) tlockFile(s);
+    else await stanza(s, `share ${i + 1}`);
     b64(s.commitment, 32, `share ${i + 1} commitment`);
   }
 }
@@ -276,6 +308,14 @@ export async function checkPolicy(header, policy) {
   }
   policy.custodians.forEach((c, i) => {
     const s = h.shares[i];
+    if ("tlock" in c || "tlock" in s) {
+      const parsed = "tlock" in s ? tlockFile(s) : null;
+      if (!parsed || !c.tlock || s.custodian !== c.id || parsed.round !== c.tlock.round
+          || parsed.chainHash !== c.tlock.chain_hash) {
+        throw fail("policy_mismatch", `share stanza ${s.x} is not time-locked to the policy's beacon round`);
+      }
+      return;
+    }
     if (s.custodian !== c.id || s.recipient !== c.public_key) {
       throw fail("policy_mismatch", `share stanza ${s.x} is not for custodian ${c.id}`);
     }
@@ -424,6 +464,13 @@ export async function seal({
   for (let i = 0; i < ys.length; i++) {
     const c = policy.custodians[i];
     const x = i + 1;
+    if (c.tlock) {
+      const age = await tlock.encrypt(fromHex(c.tlock.public_key), c.tlock.chain_hash, c.tlock.round, ys[i],
+        rand ? draw : undefined);
+      shares.push({ commitment: b64uEncode(await shareCommitment(x, ys[i])), custodian: c.id,
+        tlock: b64uEncode(age), x });
+      continue;
+    }
     const { enc, ct } = await hpke.wrap(ys[i], b64uDecode(c.public_key, 65), shareInfo(ph, commitment, x, bidderId),
       await ephemeral());
     shares.push({
@@ -641,7 +688,9 @@ function describe(header, records, signatureValid, policyChecked) {
     policy_hash: h.policy_hash,
     policy_checked: policyChecked,
     k: h.k,
-    custodians: h.shares.map((s) => ({ x: s.x, id: s.custodian, public_key: s.recipient })),
+    custodians: h.shares.map((s) => ("tlock" in s
+      ? { x: s.x, id: s.custodian, tlock: { round: tlockFile(s).round, chain_hash: tlockFile(s).chainHash } }
+      : { x: s.x, id: s.custodian, public_key: s.recipient })),
     self_recipient: h.self.recipient,
     signer: h.signer,
     commitment: h.commitment,
