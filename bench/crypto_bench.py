@@ -1,6 +1,9 @@
 """Benchmark of sealed-bid sealing and opening against the raw AES-256-GCM + SHA-256 pipeline.
 
-Usage: python bench/crypto_bench.py [--size-mib 1024] [--chunk-size BYTES]
+Usage: python bench/crypto_bench.py [--size-mib 1024] [--chunk-size BYTES] [--tlock-shares 20] [--tlock-only]
+
+It also times the time-lock custodian per share (FORMAT.md §15): the wrap with the browser's module in
+Node, the wrap in Python, and the opening's signature check and unwrap in Python.
 
 Each measured step runs in its own subprocess so that its peak resident memory (VmHWM)
 can be compared with the same process's resident memory just before the step. The raw
@@ -127,6 +130,53 @@ def run(step: str, workdir: Path, chunk_size: int, size: int) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+NODE_TLOCK = """
+import * as tlock from "./static/js/crypto/tlock.js";
+const [pk, chain, round, n] = [process.argv[1], process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const key = Uint8Array.from(Buffer.from(pk, "hex"));
+const share = new Uint8Array(32).fill(7);
+await tlock.encrypt(key, chain, round, share);  // warm-up: loads @noble/curves
+const start = performance.now();
+for (let i = 0; i < n; i++) await tlock.encrypt(key, chain, round + i, share);
+console.log(JSON.stringify({ ms: (performance.now() - start) / n }));
+"""
+
+
+def tlock_bench(shares: int) -> dict:
+    """The time-lock custodian per share: wrap in Node with the browser module (static/js/crypto/tlock.js,
+    the code chromium runs), wrap in Python, and the opening's work in Python: one signature check per
+    round and one unwrap per share (crypto/tlock.py)."""
+    import shutil
+
+    from crypto import tlock
+
+    scalar = 0x1234567
+    pk, chain = tlock.public_key_of(scalar), "ab" * 32
+    rounds = list(range(1000, 1000 + shares))
+    start = time.perf_counter()
+    files = [tlock.encrypt(pk, chain, r, b"\x07" * 32) for r in rounds]
+    wrap_py = (time.perf_counter() - start) / shares * 1000
+    sigs = [tlock.sign_round(scalar, r) for r in rounds]
+    start = time.perf_counter()
+    for r, sig in zip(rounds, sigs, strict=True):
+        tlock.verify_round(pk, r, sig)
+    verify = (time.perf_counter() - start) / shares * 1000
+    start = time.perf_counter()
+    for data, sig in zip(files, sigs, strict=True):
+        tlock.decrypt(data, sig)
+    unwrap = (time.perf_counter() - start) / shares * 1000
+    result = {"tlock_wrap_python_ms": round(wrap_py, 2), "tlock_verify_round_ms": round(verify, 2),
+              "tlock_unwrap_ms": round(unwrap, 2)}
+    node = shutil.which("node")
+    if node:
+        out = subprocess.run([node, "--input-type=module", "-e", NODE_TLOCK, pk.hex(), chain, "1000", str(shares)],
+                             cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        result["tlock_wrap_browser_module_node_ms"] = round(json.loads(out.strip().splitlines()[-1])["ms"], 2)
+    for name, value in result.items():
+        print(f"{name:34s} {value:8.2f} ms per share", flush=True)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mib", type=float, default=1024)
@@ -137,12 +187,18 @@ def main() -> None:
         default=os.environ.get("BENCH_TMPDIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None),
         help="where the payload and outputs go (default: /dev/shm, to time the pipeline, not the disk)",
     )
+    parser.add_argument("--tlock-shares", type=int, default=20, help="time-lock wraps/unwraps to time")
+    parser.add_argument("--tlock-only", action="store_true", help="only the time-lock figures")
     parser.add_argument("--child")
     parser.add_argument("--workdir")
     args = parser.parse_args()
     size = int(args.size_mib * MIB)
     if args.child:
         child(args.child, Path(args.workdir), args.chunk_size, size)
+        return
+    tlock_figures = tlock_bench(args.tlock_shares)
+    if args.tlock_only:
+        print(json.dumps(tlock_figures))
         return
     with tempfile.TemporaryDirectory(prefix="crypto-bench-", dir=args.tmpdir) as tmp:
         workdir = Path(tmp)
@@ -176,6 +232,7 @@ def main() -> None:
         "open_ratio": round(open_mbs / raw, 3),
         "seal_mem_growth_mib": round(best["seal"]["mem_growth_mib"], 1),
         "open_mem_growth_mib": round(best["open"]["mem_growth_mib"], 1),
+        **tlock_figures,
     }))  # fmt: skip
 
 
