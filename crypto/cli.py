@@ -137,6 +137,21 @@ def cmd_share(args: argparse.Namespace) -> None:
     print(f"wrote share {share.x} ({share.custodian}) to {args.out}")
 
 
+def cmd_tlock_share(args: argparse.Namespace) -> None:
+    """Anyone redoes the opening's time-lock unwrap from the round's signature (e.g. from the audit log)."""
+    pol = _load_policy(args.policy)
+    target = next((c["tlock"] for c in pol["custodians"] if "tlock" in c), None)
+    if target is None:
+        raise UsageError("the policy has no time-lock custodian")
+    with open(args.container, "rb") as source:
+        header = container.read_header(source)
+    container.check_policy(header, pol)
+    share = container.unwrap_tlock_share(header, bytes.fromhex(args.signature.strip()),
+                                         bytes.fromhex(target["public_key"]))
+    _atomic_write(Path(args.out), lambda f: f.write(share.to_bytes() + b"\n"))
+    print(f"wrote time-lock share {share.x} (round {target['round']}) to {args.out}")
+
+
 def cmd_open(args: argparse.Namespace) -> None:
     if bool(args.share) == bool(args.key):
         raise UsageError("give either --share (k times) or --key")
@@ -231,6 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="share file to write")
     passphrase_option(p)
     p.set_defaults(func=cmd_share)
+
+    p = sub.add_parser("tlock-share", help="unwrap the time-lock share with the beacon round's signature")
+    p.add_argument("container")
+    p.add_argument("--policy", required=True, help="the lot's policy (holds the beacon key and round)")
+    p.add_argument("--signature", required=True, help="the round's signature, hex (48 bytes)")
+    p.add_argument("--out", required=True, help="share file to write")
+    p.set_defaults(func=cmd_tlock_share)
 
     p = sub.add_parser("open", help="open a container with k shares or the supplier's own key")
     p.add_argument("container")

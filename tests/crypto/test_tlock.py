@@ -148,3 +148,24 @@ def test_a_forged_tlock_stanza_is_the_bidders_fault() -> None:
     with pytest.raises(SealedError) as caught:
         crypto.unwrap_tlock_share(forged, bytes.fromhex(V["local_beacon"]["signature"]), target.public_key)
     assert caught.value.code == "stanza_invalid" and caught.value.bidder_fault
+
+
+def test_cli_redoes_the_time_lock_unwrap(tmp_path) -> None:
+    """`python -m crypto tlock-share` with the round's signature (as the audit log records it)."""
+    from crypto.cli import main
+
+    vault_key, signer, enc = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    policy = _policy(_target(), vault_key)
+    (tmp_path / "policy.json").write_text(json.dumps(policy))
+    with open(tmp_path / "bid.sealed", "wb") as out:
+        crypto.seal(policy, signer, enc.public_key(), {"price_fen": 5}, [], out, "B1")
+    args = ["tlock-share", str(tmp_path / "bid.sealed"), "--policy", str(tmp_path / "policy.json"),
+            "--out", str(tmp_path / "t.share")]
+    assert main([*args, "--signature", V["local_beacon"]["wrong_round_signature"]]) != 0
+    assert not (tmp_path / "t.share").exists()
+    assert main([*args, "--signature", V["local_beacon"]["signature"]]) == 0
+    share = crypto.Share.from_json(json.loads((tmp_path / "t.share").read_text()))
+    with open(tmp_path / "bid.sealed", "rb") as source:
+        shares = [share, crypto.unwrap_share(crypto.read_header(source), vault_key)]
+    with open(tmp_path / "bid.sealed", "rb") as source:
+        assert crypto.open_with_shares(source, shares, crypto.MemorySink()).summary == {"price_fen": 5}
