@@ -140,7 +140,9 @@ def remove_document(project_id: int, doc_id: int):
 @blp.response(200, ProjectOut)
 def publish(project_id: int):
     """Validate and publish: freezes each lot's custody policy and publishes its hash."""
-    project = service.publish_project(current_user, project_id)
+    year = (request.get_json(silent=True) or {}).get("confirm_uncovered_year")
+    project = service.publish_project(current_user, project_id,
+                                      confirm_uncovered_year=year if isinstance(year, int) else None)
     _commit_and_announce(project_id, "published")
     return project
 

@@ -29,6 +29,8 @@ class ProjectIn(Schema):
     same_brand_counts_once = fields.Bool(load_default=False)
     is_complex = fields.Bool(load_default=False, metadata={"description": "技术复杂或社会影响较大: 7+ members"})
     complex_reason = fields.Str(load_default="", validate=validate.Length(max=300))
+    confirm_uncovered_year = fields.Int(load_default=None, allow_none=True, metadata={
+        "description": "count periods in this year, which the working-day calendar lacks, on Mon–Fri alone"})
     lots = fields.List(fields.Nested(LotIn), required=True)
     notice_at = fields.Str(required=True, metadata={"description": "ISO 8601 with offset"})
     doc_start_at = fields.Str(required=True)

@@ -38,7 +38,7 @@ from tender.models import (
     Registration,
     TenderDocument,
 )
-from tender.rules import rule
+from tender.rules import TENDER_METHODS, notice_period, rule
 from tender.transitions import (
     Category,
     EvalMethod,
@@ -182,24 +182,56 @@ def check_lots(errors: dict[str, str], lots: Any) -> list[dict]:
     return clean
 
 
-def check_timeline(errors: dict[str, str], project: Project | SimpleNamespace, at: datetime) -> None:
-    """Order of the dates, and the legal minimum from the notice (or now) to the deadline (of a project,
-    or of an input not yet written onto one)."""
+def check_timeline(errors: dict[str, str], project: Project | SimpleNamespace, at: datetime,
+                   confirm_year: int | None = None) -> None:
+    """Order of the dates, and the method's legal periods (of a project, or of an input not yet written
+    onto one), counted by local calendar dates as the Civil Code counts them (Art 201, 203): the day the
+    documents are first issued is not counted, and a period ending on a rest day ends on the next working
+    day. Tenders: 20 days from the first issue of the documents (政府采购法 Art 35) and documents on offer
+    for 5 working days (87号令 Art 24); negotiation, inquiry and single source count working days and
+    have no tender document period. A date in a year the working-day calendar does not cover is refused
+    unless `confirm_year` names that year (the period would be counted on Monday–Friday alone)."""
+    from core.workdays import get_calendar, period_end_calendar_days
+
     p = project
     if not (p.notice_at <= p.doc_start_at <= p.doc_end_at <= p.deadline):
         _err(errors, "timeline", "时间顺序应为：公告时间 ≤ 文件发售开始 ≤ 文件发售结束 ≤ 投标截止时间。")
     if p.clarify_deadline > p.deadline:
         _err(errors, "clarify_deadline", "澄清截止时间不得晚于投标截止时间。")
-    start = max(p.notice_at, at)
-    days = rule(p.region_code, f"min_notice_days.{p.method.value}")
-    if p.deadline - start < timedelta(days=days):
-        _err(errors, "deadline", f"自公告（或发布时刻）至投标截止不得少于 {days} 日；"
-                                 f"当前只有 {(p.deadline - start).days} 日。")
-    doc_days = rule(p.region_code, "min_doc_days")
-    if p.doc_end_at - p.doc_start_at < timedelta(days=doc_days):
-        _err(errors, "doc_end_at", f"招标文件提供期限不得少于 {doc_days} 日。")
+    calendar = get_calendar()
+    days = {name: clock.to_local(getattr(p, name)).date() for name in ("doc_start_at", "doc_end_at", "deadline")}
+    days["doc_start_at"] = max(days["doc_start_at"], clock.to_local(at).date())
+    missing = sorted({d.year for d in days.values() if not calendar.covers(d)})
+    if missing and missing != [confirm_year]:
+        years = "、".join(str(y) for y in missing)
+        _err(errors, "calendar", f"工作日历尚未载入 {years} 年的法定节假日安排，不能据此计算期限；请先由财政监管人员"
+                                 f"添加 {years} 年的节假日安排，或确认按周一至周五计算（须写明确认的年份 {years}）。")
+    start, deadline = days["doc_start_at"], days["deadline"]
+    length, in_workdays = notice_period(p.region_code, p.method.value)
+    if in_workdays:
+        earliest = calendar.add_workdays(start, length)
+        unit = "个工作日"
+    else:
+        earliest = period_end_calendar_days(start, length, calendar)
+        unit = "日"
+    if deadline < earliest:
+        _err(errors, "deadline", f"自文件开始发出之日（{start.isoformat()}，当日不计入）至投标截止"
+                                 f"不得少于 {length} {unit}，截止日期最早为 {earliest.isoformat()}；"
+                                 f"当前为 {deadline.isoformat()}。")
+    if p.method.value in TENDER_METHODS:
+        doc_days = rule(p.region_code, "min_doc_workdays")
+        if calendar.workdays_between(start, days["doc_end_at"]) < doc_days:
+            _err(errors, "doc_end_at", f"招标文件提供期限不得少于 {doc_days} 个工作日（开始之日不计入），最早至 "
+                                       f"{calendar.add_workdays(start, doc_days).isoformat()}。")
     if p.deadline <= at:
         _err(errors, "deadline", "投标截止时间已过。")
+
+
+def _confirm_year(data: dict[str, Any]) -> int | None:
+    """The year the agency confirmed to count on Monday–Friday alone (`confirm_uncovered_year`)."""
+    value = data.get("confirm_uncovered_year")
+    return value if isinstance(value, int) and not isinstance(value, bool) else (
+        int(value) if isinstance(value, str) and value.isdigit() else None)
 
 
 def raise_if(errors: dict[str, str], code: str = "project_invalid") -> None:
@@ -307,7 +339,8 @@ def check_project_data(region_code: str, data: dict[str, Any], at: datetime) -> 
     if isinstance(window, bool) or not isinstance(window, int) or not 5 <= window <= 24 * 60:
         _err(errors, "decrypt_window_minutes", "解密时限应在 5 分钟到 24 小时之间。")
     if method is not None and all(times.values()):
-        check_timeline(errors, SimpleNamespace(region_code=region_code, method=method, **times), at)
+        check_timeline(errors, SimpleNamespace(region_code=region_code, method=method, **times), at,
+                       _confirm_year(data))
     raise_if(errors, code)
     columns = {"title": title[:200], "purchaser_org_id": purchaser.id, "catalogue_code": catalogue,
                "category": category, "method": method, "eval_method": eval_method, "criteria": criteria,
@@ -538,13 +571,15 @@ def canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def publish_project(user: User, project_id: int) -> Project:
-    """Validate, freeze each lot's custody policy, publish the tender notice with the policy hashes."""
+def publish_project(user: User, project_id: int, *, confirm_uncovered_year: int | None = None) -> Project:
+    """Validate, freeze each lot's custody policy, publish the tender notice with the policy hashes.
+    `confirm_uncovered_year`: the agency's explicit confirmation, naming the year, that a period in a
+    year the working-day calendar does not cover is counted on Monday–Friday alone (audited)."""
     project = get_project(project_id, lock=True)
     require_staff(user, project)
     now = clock.now()
     errors: dict[str, str] = {}
-    check_timeline(errors, project, now)
+    check_timeline(errors, project, now, confirm_uncovered_year)
     if not project.documents:
         _err(errors, "documents", "发布前请上传招标文件。")
     for member in project.custodians:
@@ -582,7 +617,8 @@ def publish_project(user: User, project_id: int) -> Project:
     db.session.flush()
     record("tender.project_published", project, {"code": project.code, "policy_hashes": hashes,
                                                   "deadline": project.deadline.isoformat(),
-                                                  "status": project.status.value})
+                                                  "status": project.status.value,
+                                                  "confirmed_uncovered_year": confirm_uncovered_year})
     return project
 
 
@@ -667,9 +703,17 @@ def redo_failed_lots(user: User, project_id: int, method: str, reason: str) -> P
     if not reason:
         raise ValidationError("请填写变更采购方式的理由（如财政部门的批复文号）。", code="reason_missing")
     now = clock.now()
-    doc_days = rule(old.region_code, "min_doc_days")
-    days = max(rule(old.region_code, f"min_notice_days.{method}"), doc_days) + 1
-    deadline = now + timedelta(days=days)
+    from core.workdays import get_calendar
+
+    doc_days = rule(old.region_code, "min_doc_workdays") if method in TENDER_METHODS else 0
+    length, in_workdays = notice_period(old.region_code, method)
+    today = clock.to_local(now).date()
+    calendar = get_calendar()
+    last = max(calendar.add_workdays(today, doc_days),
+               calendar.add_workdays(today, length) if in_workdays else
+               calendar.next_workday(today + timedelta(days=length)))
+    deadline = now + timedelta(days=(last - today).days + 1)
+    doc_end = now + timedelta(days=(calendar.add_workdays(today, doc_days) - today).days + 1)
     data = {"title": f"{old.title}（{'、'.join(str(lot.number) for lot in failed)}标项重新采购）",
             "purchaser_org_id": old.purchaser_org_id, "catalogue_code": old.catalogue_code,
             "category": old.category.value, "method": method, "eval_method": old.eval_method.value,
@@ -678,7 +722,7 @@ def redo_failed_lots(user: User, project_id: int, method: str, reason: str) -> P
             "is_complex": old.is_complex, "complex_reason": old.complex_reason,
             "lots": [{"name": lot.name, "budget_fen": lot.budget_fen, "max_price_fen": lot.max_price_fen}
                      for lot in failed],
-            "notice_at": now, "doc_start_at": now, "doc_end_at": now + timedelta(days=doc_days),
+            "notice_at": now, "doc_start_at": now, "doc_end_at": min(doc_end, deadline),
             "clarify_deadline": deadline - timedelta(days=1), "deadline": deadline,
             "opening_mode": old.opening_mode.value, "decrypt_window_minutes": old.decrypt_window_minutes,
             "custodian_user_ids": [c.user_id for c in old.custodians if c.user_id is not None],

@@ -192,6 +192,7 @@ def form_data(keep=None) -> dict:
             "method": f.get("method"), "eval_method": f.get("eval_method"), "criteria": _criteria(f.get("criteria")),
             "price_fixed": bool(f.get("price_fixed")), "same_brand_counts_once": bool(f.get("same_brand_counts_once")),
             "is_complex": bool(f.get("is_complex")), "complex_reason": f.get("complex_reason", ""),
+            "confirm_uncovered_year": f.get("confirm_uncovered_year", "").strip(),
             "lots": _lots(f.get("lots", "")),
             **{name: _local(name, keep) for name in service.TIME_NAMES},
             "opening_mode": f.get("opening_mode"), "decrypt_window_minutes": as_int("decrypt_window_minutes", 30),
@@ -355,7 +356,9 @@ def download_document(project_id: int, doc_id: int):
 
 @bp.post("/tender/<int:project_id>/publish")
 def publish(project_id: int):
-    return _act(project_id, lambda: service.publish_project(current_user, project_id),
+    year = request.form.get("confirm_uncovered_year", "")
+    return _act(project_id, lambda: service.publish_project(
+        current_user, project_id, confirm_uncovered_year=int(year) if year.isdigit() else None),
                 _("项目已发布，采购公告和密钥托管策略哈希已公开。"), "published")
 
 

@@ -198,6 +198,33 @@ def offsite_draw_window(request) -> Any:
             clock.format_local(rules.draw_opens_at(DEFAULT_RULE, "public_tender", start), "%Y-%m-%d %H:%M"))
 
 
+# ---------------------------------------------------------------- periods
+
+
+def timeline(method: str, doc_start: str, deadline: str, doc_end: str | None = None, *, notice: str | None = None,
+             at: str = "2026-11-02T09:00:00+08:00", confirm: int | None = None) -> dict[str, str]:
+    """The fields `check_timeline` refuses for these local dates (times 09:00 Beijing), {} when lawful."""
+    from types import SimpleNamespace
+
+    from core import clock
+    from tender.service import check_timeline
+    from tender.transitions import Method
+
+    def t(day: str):
+        return clock.parse_iso_utc(f"{day}T09:00:00+08:00")
+
+    end = t(doc_end or deadline)
+    project = SimpleNamespace(region_code=None, method=Method(method), notice_at=t(notice or doc_start),
+                              doc_start_at=t(doc_start), doc_end_at=end, clarify_deadline=end, deadline=t(deadline))
+    errors: dict[str, str] = {}
+    check_timeline(errors, project, clock.parse_iso_utc(at), confirm)
+    return {k: v for k, v in errors.items() if k != "timeline"}
+
+
+def fields_of(errors: dict[str, str]) -> list[str]:
+    return sorted(errors)
+
+
 CASES = [
     Case("87号令 Art 47", "public tender, 100万, 5 experts", [], lambda r: committee("public_tender", 100 * WAN, 5)),
     Case("87号令 Art 47", "public tender, 100万, 3 experts", ["committee_too_small"],
@@ -235,6 +262,43 @@ CASES = [
     Case("87号令 Art 47 (二)", "the project API takes is_complex", True, project_is_complex_field),
     Case("财库〔2016〕198号 Art 14", "异地评审 public tender: no draw window; local: 2 working days before",
          (None, "2026-12-08 00:00"), offsite_draw_window),
+    # periods: 2026-11-02 is a Monday; 11-06 a Friday
+    Case("政府采购法 Art 35", "public tender: notice 11-02, documents first issued 11-12, deadline 11-23 (11 days)",
+         ["deadline"], lambda r: fields_of(timeline("public_tender", "2026-11-12", "2026-11-23", "2026-11-19",
+                                                    notice="2026-11-02"))),
+    Case("政府采购法 Art 35, 民法典 Art 201", "public tender: documents 11-02, deadline 11-22 (the 20th day)", [],
+         lambda r: fields_of(timeline("public_tender", "2026-11-02", "2026-11-23", "2026-11-09"))),
+    Case("民法典 Art 201", "public tender: documents 11-02 09:00, deadline 11-21 (20 × 24 h later but the 19th day)",
+         ["deadline"], lambda r: fields_of(timeline("public_tender", "2026-11-02", "2026-11-21", "2026-11-09"))),
+    Case("民法典 Art 203", "consultation: documents 2026-09-21, the 10th day 10-01 is a holiday: deadline 10-08",
+         (["deadline"], []), lambda r: (
+             fields_of(timeline("competitive_consultation", "2026-09-21", "2026-10-07",
+                                at="2026-09-20T09:00:00+08:00")),
+             fields_of(timeline("competitive_consultation", "2026-09-21", "2026-10-08",
+                                at="2026-09-20T09:00:00+08:00")))),
+    Case("87号令 Art 24", "documents on offer Friday 11-06 to Wednesday 11-11: 3 working days", ["doc_end_at"],
+         lambda r: fields_of(timeline("public_tender", "2026-11-06", "2026-11-30", "2026-11-11"))),
+    Case("87号令 Art 24", "documents on offer Friday 11-06 to Friday 11-13: 5 working days", [],
+         lambda r: fields_of(timeline("public_tender", "2026-11-06", "2026-11-30", "2026-11-13"))),
+    Case("74号令 Art 45", "inquiry: notice Friday 11-06, deadline Wednesday 11-11 (3 working days, no 5-day rule)", [],
+         lambda r: fields_of(timeline("inquiry", "2026-11-06", "2026-11-11"))),
+    Case("74号令 Art 45", "inquiry: notice Friday 11-06, deadline Tuesday 11-10 (2 working days)", ["deadline"],
+         lambda r: fields_of(timeline("inquiry", "2026-11-06", "2026-11-10"))),
+    Case("74号令 Art 29", "negotiation across the National Day break: 09-30 to 10-09 is 3 working days", [],
+         lambda r: fields_of(timeline("competitive_negotiation", "2026-09-29", "2026-10-09",
+                                      at="2026-09-28T09:00:00+08:00"))),
+    Case("74号令 Art 29", "negotiation 09-29 to 10-08: 2 working days (10-01…07 are the holiday)", ["deadline"],
+         lambda r: fields_of(timeline("competitive_negotiation", "2026-09-29", "2026-10-08",
+                                      at="2026-09-28T09:00:00+08:00"))),
+    Case("working-day calendar", "a deadline in 2027, which the calendar does not cover, is refused", ["calendar"],
+         lambda r: fields_of(timeline("public_tender", "2026-12-14", "2027-01-08", "2026-12-21",
+                                      at="2026-12-01T09:00:00+08:00"))),
+    Case("working-day calendar", "… and set with the explicit confirmation that names 2027", [],
+         lambda r: fields_of(timeline("public_tender", "2026-12-14", "2027-01-08", "2026-12-21",
+                                      at="2026-12-01T09:00:00+08:00", confirm=2027))),
+    Case("working-day calendar", "… a confirmation naming another year does not do", ["calendar"],
+         lambda r: fields_of(timeline("public_tender", "2026-12-14", "2027-01-08", "2026-12-21",
+                                      at="2026-12-01T09:00:00+08:00", confirm=2028))),
 ]
 
 
