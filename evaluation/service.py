@@ -1182,14 +1182,23 @@ def submit_scores(user: User, committee_id: int, scores: Mapping[Any, Mapping[st
                 criterion = scheme.criterion(code)
             except RulesError:
                 raise ValidationError(f"评分标准中没有“{code}”。", code="bad_score_sheet") from None
-            score = _parse_score(value)
+            bidder = _bid_names(committee).get(bid_id, "")
+            try:
+                score = _parse_score(value)
+            except ValidationError as exc:
+                raise ValidationError(f"{bidder}·“{code}”：{exc.message}", code=exc.code,
+                                      details={"bid_id": bid_id, "criterion": code}) from None
             if not criterion.min_score <= score <= criterion.max_score:
-                raise ValidationError(f"“{code}”得分{score}超出{criterion.min_score}–{criterion.max_score}分的范围。",
-                                      code="score_out_of_range", details={"bid_id": bid_id, "criterion": code})
+                raise ValidationError(f"{bidder}·“{code}”得分{score}超出{criterion.min_score}–{criterion.max_score}"
+                                      "分的范围。", code="score_out_of_range",
+                                      details={"bid_id": bid_id, "criterion": code})
             table[(bid_id, str(criterion.code))] = score
     missing = [(b, c.code) for b in bids for c in scheme.criteria if (b, str(c.code)) not in table]
     if missing:
-        raise ValidationError(f"尚有{len(missing)}项未评分。", code="scores_incomplete")
+        names = _bid_names(committee)
+        first = "、".join(f"{names.get(b, '')}·“{c}”" for b, c in missing[:3])
+        raise ValidationError(f"尚有{len(missing)}项未评分：{first}{'等' if len(missing) > 3 else ''}。",
+                              code="scores_incomplete")
     verify_totp(user, totp_code or "", address, purpose="submit_scores")
     now = clock.now()
     db.session.add_all([Score(committee_id=committee.id, member_id=member.id, bid_id=b, criterion=c,
@@ -1883,7 +1892,9 @@ def state_for(user: User, committee: Committee, present: Iterable[int] = ()) -> 
         return state
     state["requirements"] = requirements_of(committee)
     scheme = scheme_of(committee)
-    state["criteria"] = [{"code": str(c.code), "max": str(c.max_score), "kind": c.kind.value}
+    details = {str(c.get("name")): c.get("items") or [] for c in (_project(committee).criteria or [])}
+    state["criteria"] = [{"code": str(c.code), "min": str(c.min_score), "max": str(c.max_score),
+                          "kind": c.kind.value, "items": details.get(str(c.code), [])}
                          for c in scheme.criteria] if scheme else []
     state["price_points"] = str(scheme.price_points) if scheme else None
     scores = scores_visible_to(user, committee)

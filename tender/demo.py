@@ -77,8 +77,15 @@ def project_data(title: str, purchaser, start, *, days: int = 21, category: str 
                  lots: list[tuple[str, int, int]], mode: str = "custodian", custodians: list[int], k: int) -> dict:
     """The project form's data: notice at `start`, deadline (and opening) `days` later; the time vault is
     always a custodian, with the users of `custodians`, k of them needed to open."""
-    criteria = ([{"name": "价格", "weight": 30, "price": True}, {"name": "技术", "weight": 55},
-                 {"name": "商务", "weight": 15}] if category == "goods" else
+    criteria = ([{"name": "价格", "weight": 30, "price": True},
+                 {"name": "技术", "weight": 55, "items": [
+                     {"text": "技术参数：完全满足技术要求得 30 分，每项一般参数负偏离扣 2 分", "points": 30},
+                     {"text": "实施方案：供货安装调试方案完整可行得 15 分，较完整得 8 分", "points": 15},
+                     {"text": "售后服务：服务网点、响应时间与培训，优 10 分，良 6 分", "points": 10}]},
+                 {"name": "商务", "weight": 15, "items": [
+                     {"text": "近三年同类项目业绩，每个得 3 分，最高 9 分（提供合同复印件）", "points": 9},
+                     {"text": "质保期在招标文件要求基础上每延长 1 年得 2 分，最高 6 分", "points": 6}]}]
+                if category == "goods" else
                 [{"name": "价格", "weight": 20, "price": True}, {"name": "服务方案", "weight": 65},
                  {"name": "业绩与信誉", "weight": 15}])
     return {"title": title, "purchaser_org_id": purchaser.id, "catalogue_code": "A02010104" if category == "goods"

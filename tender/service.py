@@ -131,6 +131,28 @@ def _time(errors: dict[str, str], data: dict, field: str, label: str) -> datetim
         return None
 
 
+def _criterion_items(errors: dict[str, str], i: int, name: str, weight: int, raw: Any) -> list[dict] | None:
+    """A criterion's 评分细则: [{"text", "points"}], each with its own range, their points adding up to the
+    criterion's weight (what the experts see beside each box). None after an error."""
+    if raw in (None, []):
+        return []
+    if not isinstance(raw, list):
+        _err(errors, "criteria", f"第 {i} 项评分因素“{name}”的评分细则格式无效。")
+        return None
+    items = []
+    for j, sub in enumerate(raw, start=1):
+        text = str((sub or {}).get("text", "")).strip() if isinstance(sub, dict) else ""
+        points = sub.get("points") if isinstance(sub, dict) else None
+        if not text or isinstance(points, bool) or not isinstance(points, int) or points < 0:
+            _err(errors, "criteria", f"“{name}”的第 {j} 条评分细则需要内容和非负整数分值。")
+            return None
+        items.append({"text": text[:500], "points": points})
+    if sum(x["points"] for x in items) != weight:
+        _err(errors, "criteria", f"“{name}”的评分细则分值之和应为 {weight}，当前为 {sum(x['points'] for x in items)}。")
+        return None
+    return items
+
+
 def check_criteria(errors: dict[str, str], region_code: str, category: Category | None,
                    eval_method: EvalMethod | None, criteria: Any, price_fixed: bool) -> list[dict]:
     """Weights sum to 100; the price weight respects the region's floor (and cap) for the category."""
@@ -144,7 +166,13 @@ def check_criteria(errors: dict[str, str], region_code: str, category: Category 
         if not name or isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
             _err(errors, "criteria", f"第 {i} 项评分因素需要名称和非负整数分值。")
             return clean
-        clean.append({"name": name, "weight": weight, "price": bool(item.get("price"))})
+        entry = {"name": name, "weight": weight, "price": bool(item.get("price"))}
+        items = _criterion_items(errors, i, name, weight, item.get("items"))
+        if items is None:
+            return clean
+        if items:
+            entry["items"] = items
+        clean.append(entry)
     if eval_method != EvalMethod.SCORING or category is None:
         return clean
     total = sum(c["weight"] for c in clean)
@@ -389,7 +417,7 @@ def project_input(project: Project) -> dict[str, Any]:
         "catalogue_code": project.catalogue_code, "category": project.category.value,
         "method": project.method.value, "eval_method": project.eval_method.value,
         "criteria": [{"name": c["name"], "weight": c["weight"], "price": bool(c.get("price"))}
-                     for c in project.criteria],
+                     | ({"items": c["items"]} if c.get("items") else {}) for c in project.criteria],
         "price_fixed": project.price_fixed, "same_brand_counts_once": project.same_brand_counts_once,
         "is_complex": project.is_complex, "complex_reason": project.complex_reason,
         "lots": [{"name": lot.name, "budget_fen": lot.budget_fen, "max_price_fen": lot.max_price_fen}

@@ -161,11 +161,20 @@ def _lots(text: str) -> list[dict]:
 
 
 def _criteria(text: str) -> list[dict]:
-    """名称, 分值[, 价格] per line; the name may itself hold commas."""
+    """名称, 分值[, 价格] per line; the name may itself hold commas. A line starting with "-" is a sub-item
+    (评分细则) of the criterion above it: "- 内容, 分值"."""
     marks = {*PRICE_MARKS, _("价格").lower()}
     criteria = []
     for i, (line, cuts) in enumerate(_rows(text), start=1):
         fields = SEPARATOR.split(line)
+        if line.lstrip().startswith(("-", "－")):
+            if not criteria or not cuts or not fields[-1].strip().isdigit():
+                raise _field_error("criteria", _("评分细则第 %(i)s 行应为：- 内容, 分值（写在所属评分因素的下一行）。",
+                                                 i=i))
+            text_part, (points,) = _tail(line, cuts, 1)
+            criteria[-1].setdefault("items", []).append({"text": text_part.lstrip(" -－").strip(),
+                                                         "points": int(points)})
+            continue
         if cuts and fields[-1].strip().isdigit():
             name, (weight,) = _tail(line, cuts, 1)
             price = False
@@ -210,6 +219,7 @@ def form_of(project) -> MultiDict:
         "catalogue_code": values["catalogue_code"], "category": values["category"], "method": values["method"],
         "eval_method": values["eval_method"],
         "criteria": "\n".join(f"{c['name']}, {c['weight']}" + (f", {price}" if c["price"] else "")
+                              + "".join(f"\n- {x['text']}, {x['points']}" for x in c.get("items", []))
                               for c in values["criteria"]),
         "lots": "\n".join(f"{lot['name']}, {_plain_yuan(lot['budget_fen'])}, {_plain_yuan(lot['max_price_fen'])}"
                           for lot in values["lots"]),

@@ -85,3 +85,61 @@ def test_the_clock_ticks_and_the_bar_moves_to_the_next_deadline(live_server, liv
         with closing(sqlite3.connect(database)) as conn:
             conn.execute("DELETE FROM evaluation_clarification WHERE id = ?", (extra,))
             conn.commit()
+
+
+def test_the_score_sheet_shows_the_rules_checks_as_typed_and_keeps_every_value(live_server, demo_login,
+                                                                               console_errors):
+    """zj01 in the demo's scoring room: 评分细则 from the tender document, a range error named in the page,
+    and after a server error (a wrong dynamic code) and a reload every typed value is still there. Nothing
+    is submitted: the evaluation browser test scores with zj01 afterwards."""
+    page = demo_login("zj01")
+    page.goto(f"{live_server}/evaluation/")
+    page.click("text=全自动生化分析仪采购 >> xpath=ancestor::tr >> text=进入")
+    rules = page.locator("#score-rules")
+    assert "评分细则" in rules.inner_text() and "技术参数" in rules.inner_text() and "（0–30 分）" in rules.inner_text()
+    boxes = page.locator("#score-sheet input.js-score")
+    count = boxes.count()
+    assert count >= 4
+    for i in range(count):
+        boxes.nth(i).fill("9")
+    technical = page.locator("#score-sheet input.js-score[data-criterion='技术']").first
+    technical.fill("60")  # 技术 is 0–55
+    bidder = technical.get_attribute("data-bidder")
+    feedback = technical.locator("xpath=following-sibling::div[contains(@class,'invalid-feedback')]")
+    assert bidder in feedback.inner_text() and "技术" in feedback.inner_text() and "0–55" in feedback.inner_text()
+    page.fill("input[name=totp]", "000000")
+    page.click("text=确认提交评分")  # refused in the page: nothing is sent
+    assert "/act/" not in page.url and technical.evaluate("e => !e.validity.valid")
+    technical.fill("50")
+    page.click("text=确认提交评分")  # sent, and refused by the server for the wrong dynamic code
+    page.wait_for_selector(".alert-danger")
+    page.reload()
+    values = [boxes.nth(i).input_value() for i in range(count)]
+    assert values.count("50") == 1 and values.count("9") == count - 1  # nothing lost
+    assert "已恢复" in page.inner_text("#score-draft-state")
+    assert console_errors == []
+
+
+def test_terminating_a_project_asks_what_will_happen_and_why(live_server, demo_login, console_errors):
+    """§5: 终止项目 opens a dialog saying what follows; Cancel sends nothing; a reason is required."""
+    page = demo_login("daili")
+    page.goto(f"{live_server}/tender/")
+    page.click("text=环卫保洁服务采购")
+    project_url = page.url
+    page.click("button:has-text('终止项目')")
+    dialog = page.locator("#confirm-dialog")
+    dialog.wait_for(state="visible")
+    assert "终止项目" in dialog.inner_text() and "不再接受投标" in dialog.inner_text()
+    dialog.locator(".js-confirm-cancel").click()
+    assert not dialog.is_visible() and page.url == project_url
+    page.reload()
+    assert page.locator("button:has-text('终止项目')").count() == 1  # nothing was sent
+
+    page.click("button:has-text('终止项目')")
+    dialog.locator(".js-confirm-ok").click()  # no reason yet
+    assert "请填写理由" in dialog.locator(".js-confirm-error").inner_text() and dialog.is_visible()
+    dialog.locator("textarea").fill("采购需求发生重大变化（浏览器测试）")
+    dialog.locator(".js-confirm-ok").click()
+    page.wait_for_selector(".alert-success")
+    assert page.locator("button:has-text('终止项目')").count() == 0
+    assert console_errors == []

@@ -237,13 +237,16 @@ def test_scores_are_secret_until_submitted_and_need_the_step_up(room, clock):
     _tick(clock)
     incomplete = _sheet(room, 0)
     incomplete.pop(room.bids[0].id)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         service.submit_scores(a, committee.id, incomplete, totp_code(a))
+    names = service._bid_names(committee)
+    assert names[room.bids[0].id] in exc.value.message  # the bidder still to be scored is named
     too_high = _sheet(room, 0)
     too_high[room.bids[0].id]["商务"] = "15.5"
     with pytest.raises(ValidationError) as exc:
         service.submit_scores(a, committee.id, too_high, totp_code(a))
     assert exc.value.code == "score_out_of_range"
+    assert names[room.bids[0].id] in exc.value.message and "“商务”" in exc.value.message  # bidder and criterion
     service.submit_scores(a, committee.id, _sheet(room, 0), totp_code(a))
     db.session.commit()
     committee = service.get_committee(committee.id)
