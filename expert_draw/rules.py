@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 
+from accounts.orgnames import normalise_name, normalised_sql  # noqa: F401  (the service uses both from here)
 from core import clock
 from core.i18n import N_
 from core.workdays import WorkdayCalendar, get_calendar
@@ -33,10 +33,6 @@ AVOIDANCE_RULES: dict[str, str] = {
 }
 
 
-@lru_cache(maxsize=65536)  # a pool checks tens of thousands of experts, most sharing a few employer names
-def normalise_name(name: str | None) -> str:
-    """Org names compared loosely: no spaces, full-width brackets made half-width."""
-    return (name or "").replace(" ", "").replace("（", "(").replace("）", ")").strip()
 
 
 # ---------------------------------------------------------------- committee size

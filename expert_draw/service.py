@@ -392,6 +392,7 @@ def create_request(
     ]
     db.session.add(req)
     db.session.flush()
+    _check_hand_picks(req, rule)
     record(
         "expert_draw.requested",
         req,
@@ -412,6 +413,30 @@ def create_request(
         },
     )
     return req
+
+
+# what a hand-pick is never refused for: being hand-picked, and this request's own bookkeeping
+_HAND_PICK_EXEMPT = {"hand_picked", "already_drawn", "manual"}
+
+
+def _check_hand_picks(req: DrawRequest, rule: DrawRule) -> None:
+    """A hand-picked expert (自行选定) passes the same avoidance rules as a drawn one, or the request is
+    refused with the rule named (the caller's transaction is rolled back: nothing is kept)."""
+    if not req.hand_picks:
+        return
+    ctx = _avoidance_context(req, rule.values())
+    facts = _facts(req, ctx, Expert.id.in_([h.expert_id for h in req.hand_picks]))
+    problems = []
+    for pick in req.hand_picks:
+        expert = db.session.get(Expert, pick.expert_id)
+        fact = facts.get(pick.expert_id)
+        found = [(c, d) for c, d in rules.avoidance_reasons(fact, ctx) if c not in _HAND_PICK_EXEMPT] if fact else []
+        for code, detail in found:
+            problems.append((pick.expert_id, code, f"{expert.name}：{rules.AVOIDANCE_RULES[code]}（{detail}）"))
+    if problems:
+        raise ValidationError("自行选定的专家须符合回避规定：" + "；".join(p[2] for p in problems),
+                              code="hand_pick_avoided",
+                              details={"problems": [{"expert": e, "rule": c} for e, c, _ in problems]})
 
 
 def committee_of_request(req: DrawRequest) -> tuple[int, int]:
@@ -620,9 +645,11 @@ def _add_leave_and_relations(
     ):
         if expert_id in facts:
             facts[expert_id].on_leave = True
-    party_names = {n for n in ctx.party_names} | set(
-        db.session.scalars(select(Org.name).where(Org.id.in_(ctx.party_org_ids)))
-    )
+    # names compared as employers are (normalised on both sides): a space or a full-width bracket in a
+    # declared relation's name must not let it escape
+    party_names = {rules.normalise_name(n) for n in ctx.party_names} | {
+        rules.normalise_name(n) for n in db.session.scalars(select(Org.name).where(Org.id.in_(ctx.party_org_ids)))
+    }
     relations = db.session.execute(
         select(
             ExpertRelation.expert_id,
@@ -630,7 +657,8 @@ def _add_leave_and_relations(
             ExpertRelation.org_id,
             ExpertRelation.org_name,
             ExpertRelation.end_on,
-        ).where(or_(ExpertRelation.org_id.in_(ctx.party_org_ids), ExpertRelation.org_name.in_(party_names)))
+        ).where(or_(ExpertRelation.org_id.in_(ctx.party_org_ids),
+                    rules.normalised_sql(ExpertRelation.org_name).in_(party_names)))
     )
     for r in relations:
         if r.expert_id in facts:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from accounts.models import Org, Region, Role, User
+from accounts.orgnames import normalise_name, normalised_sql
 from audit.service import record
 from core import clock
 from core.db import db
@@ -301,6 +302,18 @@ def _claim(user: User, expert: Expert) -> Expert:
     return expert
 
 
+def _known_org(name_or_uscc: str) -> int | None:
+    """The registry's organisation a declared relation names — by USCC when one is given, else by its
+    name compared loosely (as employers are) — so that avoidance matches it by id."""
+    text = name_or_uscc.strip().upper()
+    if len(text) == 18 and text.isalnum():
+        found = db.session.scalar(select(Org.id).where(Org.uscc == text))
+        if found is not None:
+            return found
+    ids = db.session.scalars(select(Org.id).where(normalised_sql(Org.name) == normalise_name(name_or_uscc))).all()
+    return ids[0] if len(ids) == 1 else None
+
+
 def add_relation(
     expert: Expert,
     kind: RelationKind | str,
@@ -318,6 +331,8 @@ def add_relation(
         raise ValidationError("曾任职单位须填写离职日期。", code="end_date_required")
     if start_on and end_on and start_on > end_on:
         raise ValidationError("开始日期不能晚于结束日期。", code="dates_reversed")
+    if org_id is None:
+        org_id = _known_org(org_name)
     relation = ExpertRelation(
         expert_id=expert.id,
         kind=kind,
