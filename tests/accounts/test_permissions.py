@@ -7,6 +7,7 @@ import pytest
 
 PUBLIC_RULES = {
     "/", "/login", "/login/totp", "/healthz", "/lang/<code>", "/static/<path:filename>",
+    "/time.json",  # portal: the server's clock for the header clock of every page
     "/vendor/<package>/<path:filename>", "/api/v1/openapi.json",
     "/notices", "/notices/<int:notice_id>", "/notices/lots/<int:lot_id>/policy.json",  # tender: public notices
     # evaluation: a signed contract is public with its notice (text, PDF); any other contract answers 404
