@@ -278,3 +278,14 @@ def bid_counts(user: User | None, project: Project) -> dict[int, int] | None:
 
 def can_see_all_bids(user: User, project: Project) -> bool:
     return (is_project_staff(user, project) or is_overseer(user)) and clock.now() >= project.deadline
+
+
+def receipt_of(user: User, bid_id: int) -> tuple[Bid, dict[str, Any]]:
+    """The signed receipt of one of the user's organisation's bids (issued now if it never was; the caller
+    commits). Another organisation's bid is not found."""
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or user.org_id is None or bid.org_id != user.org_id:
+        raise NotFound("投标文件不存在。", code="bid_not_found")
+    if bid.receipt is None:
+        return bid, issue_receipt(bid)
+    return bid, json.loads(bid.receipt)

@@ -477,3 +477,28 @@ def hall_page(project_id: int):
                            me_custodian=service.is_custodian(current_user, p),
                            me_supplier=service.registration_of(current_user, p) is not None,
                            staff=service.is_project_staff(current_user, p))
+
+
+@bp.get("/tender/bids/<int:bid_id>/receipt")
+def receipt_page(bid_id: int):
+    """The receipt on screen, in Beijing time, after sealing and whenever the supplier comes back to it."""
+    from tender import receipt_pdf
+
+    bid, receipt = bid_service.receipt_of(current_user, bid_id)
+    db.session.commit()
+    return render_template("tender/receipt.html", bid=bid, receipt=receipt,
+                           received_at=receipt_pdf.received_at(receipt))
+
+
+@bp.get("/tender/bids/<int:bid_id>/receipt.pdf")
+def receipt_pdf_download(bid_id: int):
+    """The printable Chinese receipt: digest, server time, platform signature, how to verify it."""
+    from flask import Response
+
+    from tender import receipt_pdf
+
+    bid, receipt = bid_service.receipt_of(current_user, bid_id)
+    db.session.commit()
+    return Response(receipt_pdf.render(bid, receipt), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename=receipt-{bid.lot.project.code}"
+                                                    f"-lot{bid.lot.number}.pdf"})

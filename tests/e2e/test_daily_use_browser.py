@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from pdf_helpers import assert_readable
 
 from core.config import ROOT
 
@@ -142,4 +143,21 @@ def test_terminating_a_project_asks_what_will_happen_and_why(live_server, demo_l
     dialog.locator(".js-confirm-ok").click()
     page.wait_for_selector(".alert-success")
     assert page.locator("button:has-text('终止项目')").count() == 0
+    assert console_errors == []
+
+
+def test_the_receipt_stays_on_screen_in_beijing_time_with_a_pdf(live_server, demo_login, console_errors):
+    """§4: gys1's sealed bid on the demo's open tender: 回执 opens a page (not raw JSON) in Beijing time, and
+    its PDF holds the Chinese text, the server time and the verification steps."""
+    page = demo_login("gys1")
+    page.goto(f"{live_server}/tender/")
+    page.click("text=多媒体教学设备采购")
+    page.click("a:has-text('回执')")
+    page.wait_for_selector("#receipt")
+    shown = page.locator("#receipt-time").inner_text()
+    assert "北京时间" in shown and "Z" not in shown
+    assert len(page.locator("#receipt .by-digest code").inner_text()) == 64
+    pdf = page.request.get(page.locator("#receipt-pdf").get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    assert_readable(pdf.body(), "投标文件递交回执", "多媒体教学设备采购", "北京时间", shown[:16], "如何核验本回执")
     assert console_errors == []

@@ -12,6 +12,7 @@ to open 75 seconds after the start.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pdf_helpers import assert_readable
 from tests_helpers import free_port, running_server
 
 from core.config import ROOT
@@ -120,8 +122,14 @@ def _seal_in_browser(page, server, tmp_path: Path, username: str, price: str) ->
     assert page.input_value("#items-table .js-item .js-total") == price
     assert "d-none" in page.get_attribute("#price-warnings", "class")  # nothing contradicts
     page.click("#seal-form .js-seal")
-    page.wait_for_selector("#bid-result.alert-success", timeout=60_000)
-    return page.locator("#bid-result").inner_text()
+    # Issue 13 §4: the receipt stays on screen (its own page), in Beijing time, with a printable PDF.
+    page.wait_for_selector("#receipt", timeout=60_000)
+    shown = page.locator("#receipt-time").inner_text()
+    assert "北京时间" in shown and "Z" not in shown and re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", shown)
+    pdf = page.request.get(page.locator("#receipt-pdf").get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    assert_readable(pdf.body(), "投标文件递交回执", "如何核验本回执", shown[:16])
+    return page.locator("#receipt-ok").inner_text()
 
 
 def test_two_suppliers_seal_in_browser_and_the_hall_shows_the_record(tender_server, _browser, tmp_path,

@@ -3,6 +3,7 @@
 // answers with the signed receipt. The opening summary (开标一览表 with its 大写 amount and the
 // 分项报价表) is built by ./price.js from the page's fields. The page's text (this script's, price.js's
 // and the seal form's) is #bid-app's data-messages.
+import { formatBeijing } from "/static/js/clock.js";
 import { mountSealForm } from "/static/js/crypto/seal-page.js";
 import { messages } from "/static/js/i18n.js";
 import { buildSummary, fenToUpper, formatYuan, lineTotal, parseQuantity, warnings, yuanToFen } from "./price.js";
@@ -42,7 +43,14 @@ export function upload(blob, onProgress) {
 function receiptText(body) {
   const r = body.receipt;
   return t("receipt", "已递交。回执：摘要 %(digest)s…，服务器时间 %(at)s，审计日志序号 %(seq)s。",
-    { digest: r.sha256.slice(0, 16), at: r.received_at, seq: r.audit_seq });
+    { digest: r.sha256.slice(0, 16), at: `${formatBeijing(Date.parse(r.received_at))}（${t("beijing", "北京时间")}）`,
+      seq: r.audit_seq });
+}
+
+/** The receipt stays on screen: its own page (Beijing time, PDF to print), never a vanishing message. */
+function showReceipt(body) {
+  show("success", receiptText(body));
+  window.location.href = d.receiptUrl.replace("/0/", `/${body.receipt.bid_id}/`);
 }
 
 // ---------------------------------------------------------------- the price fields
@@ -161,8 +169,7 @@ loadPolicy().then((policy) => {
     policy, bidderId: d.bidderId, summary, download: true, messages: t,
     upload: async (blob, _result, { onProgress }) => {
       const body = await upload(blob, onProgress);
-      show("success", receiptText(body));
-      setTimeout(() => { window.location.href = d.projectUrl; }, 2500);
+      showReceipt(body);
     },
   });
 }).catch((err) => show("danger", err.message));
@@ -174,8 +181,7 @@ document.getElementById("sealed-upload").addEventListener("click", async () => {
   progress.classList.remove("d-none");
   try {
     const body = await upload(input.files[0], (f) => { bar.style.width = `${Math.round(f * 100)}%`; });
-    show("success", receiptText(body));
-    setTimeout(() => { window.location.href = d.projectUrl; }, 2500);
+    showReceipt(body);
   } catch (err) {
     show("danger", err.message);
   }
