@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.add_template_filter(_iso_local, "iso_local")
+    app.context_processor(_names)
     rest_api.register_blueprint(api.blp)
     app.cli.add_command(cli.expert_draw_cli)
     schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
@@ -29,3 +30,33 @@ def _iso_local(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     from core import clock
 
     return clock.format_local(clock.parse_iso_utc(value), fmt) if value else ""
+
+
+def _names() -> dict:
+    """Names instead of bare codes on the draw pages (a specialty "B03" is 教育装备, a region "330300" is 温州市),
+    and the Chinese words of the draws' kinds and statuses and the seats' states."""
+    from flask import g
+
+    def lookup(kind: str):
+        cache = g.setdefault("_by_names", {})
+        if kind not in cache:
+            from sqlalchemy import select
+
+            from accounts.models import Region
+            from core.db import db
+            from registry.experts.models import Specialty
+
+            model = Specialty if kind == "specialty" else Region
+            cache[kind] = dict(db.session.execute(select(model.code, model.name)).all())
+        return cache[kind]
+
+    def specialty_name(code: str | None) -> str:
+        return lookup("specialty").get(code or "", code or "")
+
+    def region_name(code: str | None) -> str:
+        return lookup("region").get(code or "", code or "")
+
+    from expert_draw.present import DRAW_KIND_LABELS, DRAW_STATUS_LABELS, INVITATION_LABELS
+
+    return {"specialty_name": specialty_name, "region_name": region_name, "draw_kind_labels": DRAW_KIND_LABELS,
+            "draw_status_labels": DRAW_STATUS_LABELS, "invitation_labels": INVITATION_LABELS}

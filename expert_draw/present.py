@@ -26,6 +26,8 @@ INVITATION_LABELS = {
     "withdrawn": N_("已撤换"),
     "released": N_("未启用"),
 }
+DRAW_KIND_LABELS = {"initial": N_("首次抽取"), "supplement": N_("补充抽取（扩大范围）")}
+DRAW_STATUS_LABELS = {"committed": N_("候选池已封存"), "drawn": N_("已抽取"), "discarded": N_("已作废")}
 KIND_LABELS = {"primary": N_("抽取"), "backup": N_("候补"), "replacement": N_("补抽"), "hand_picked": N_("自行选定")}
 METHOD_LABELS = {
     "public_tender": N_("公开招标"),

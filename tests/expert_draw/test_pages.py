@@ -335,3 +335,23 @@ def test_a_supplier_never_reads_phone_numbers_in_the_api(world, drawn, client, c
     body = client.get(f"/api/v1/draw-requests/{drawn.id}").get_json()
     assert body["visibility"] == "names"
     assert all("phone" not in m and "employer" not in m for m in body["members"])
+
+
+def test_the_detail_page_names_specialties_regions_and_states_in_chinese(world, drawn, client):
+    """Issue 13 §7: no bare specialty or region code, no English status ("invited 5", "initial · drawn")."""
+    import re
+
+    from accounts.models import Region
+    from expert_draw.models import Draw
+    from registry.experts.models import Specialty
+
+    login(client, world.users["supervisor"])
+    page = client.get(f"/expert-draw/{drawn.id}").get_data(as_text=True)
+    seats = page.split('id="seats"')[1].split("</table>")[0]
+    assert db.session.get(Specialty, "B01").name in seats and "B01" not in seats
+    assert "待答复 5" in seats and "候补 1" in seats
+    assert not re.search(r"\b(invited|confirmed|declined|standby)\b", seats)
+    record = page.split("抽取记录")[1].split("</ul>")[0]
+    assert "首次抽取" in record and "已抽取" in record and not re.search(r"\b(initial|drawn|committed)\b", record)
+    scope = db.session.scalars(select(Draw.scope_region_code).where(Draw.request_id == drawn.id)).first()
+    assert db.session.get(Region, scope).name in record and f"范围 {scope}" not in record
