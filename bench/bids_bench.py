@@ -214,10 +214,15 @@ def _upload(url: str, token: str, path: str, results: list, index: int) -> None:
     import requests
 
     started = time.perf_counter()
-    with open(path, "rb") as handle:
-        response = requests.post(url, data=handle, timeout=600, headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"})
-    results[index] = (response.status_code, time.perf_counter() - started)
+    try:
+        with open(path, "rb") as handle:
+            response = requests.post(url, data=handle, timeout=600, headers={
+                "Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"})
+    except requests.RequestException as exc:  # counted as a failed upload, with its cause
+        results[index] = (0, time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+        return
+    detail = "" if response.status_code == 201 else response.text[:300]
+    results[index] = (response.status_code, time.perf_counter() - started, detail)
 
 
 def _direct_open(suppliers: list[dict], out: Path) -> float:
@@ -306,6 +311,7 @@ def main() -> None:
         "p50_upload_s": round(latencies[len(latencies) // 2], 3) if latencies else None,
         "p99_upload_s": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 3) if latencies else None,
         "failed_uploads": len(failed),
+        "failures": sorted({f"{r[0]} {r[2][:160]}" for r in failed if r is not None})[:5],
         "server_peak_rss_growth_mib": round(peak_growth_mib, 1),
         "opening_s": round(opening_s, 2), "direct_open_s": round(direct_s, 2),
         "opening_ratio": round(direct_s / opening_s, 3) if opening_s else None,
