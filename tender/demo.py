@@ -92,10 +92,21 @@ def project_data(title: str, purchaser, start, *, days: int = 21, category: str 
             else "C21040000", "category": category, "method": "public_tender", "eval_method": "scoring",
             "criteria": criteria, "lots": [{"name": n, "budget_fen": b, "max_price_fen": m} for n, b, m in lots],
             "notice_at": start.isoformat(), "doc_start_at": start.isoformat(),
-            "doc_end_at": (start + timedelta(days=7)).isoformat(),
+            "doc_end_at": _doc_end(start, start + timedelta(days=days)).isoformat(),
             "clarify_deadline": (start + timedelta(days=days - 15)).isoformat(),
             "deadline": (start + timedelta(days=days)).isoformat(), "opening_mode": mode,
             "custodian_user_ids": custodians, "include_vault": True, "k": k}
+
+
+def _doc_end(start, deadline):
+    """Documents on offer for the region's minimum of working days (87号令 Art 24; more across a holiday
+    week such as National Day), one day more for good measure, never past the deadline."""
+    from core.workdays import get_calendar
+    from tender.rules import rule
+
+    today = clock.to_local(start).date()
+    last = get_calendar().add_workdays(today, rule(None, "min_doc_workdays"))
+    return min(start + timedelta(days=(last - today).days + 1), deadline)
 
 
 def create_demo_project(agent, data: dict, publish: bool, suppliers) -> Project:
