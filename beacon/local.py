@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from core import clock
+from core.files import create_once
 from crypto import tlock
 
 GENESIS = 1577836800  # 2020-01-01T00:00:00Z: before any time the platform's clock is set to
@@ -34,19 +33,6 @@ def beacon_dir(config: Mapping[str, Any]) -> Path:
     return Path(config.get("INSTANCE_PATH") or INSTANCE) / "beacon"
 
 
-def _write_once(path: Path, data: bytes) -> None:
-    """Create ``path`` atomically if absent (two processes agree on one key)."""
-    fd, tmp = tempfile.mkstemp(prefix=".beacon-", dir=path.parent)  # mode 0600
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(tmp)
-
-
 def chain_hash_of(public_key: str, period: int, genesis_time: int) -> str:
     """The local chain's hash: SHA-256 of the canonical JSON of its public parameters."""
     params = {"beacon_id": BEACON_ID, "genesis_time": genesis_time, "period": period,
@@ -60,7 +46,7 @@ def ensure_chain(directory: Path) -> dict[str, Any]:
     key_path = directory / "beacon_secret.hex"
     if not key_path.exists():
         scalar = secrets.randbelow(tlock.FR_ORDER - 1) + 1
-        _write_once(key_path, f"{scalar:064x}\n".encode())
+        create_once(key_path, f"{scalar:064x}\n".encode())
     scalar = int(key_path.read_text().strip(), 16)
     info_path = directory / "chain.json"
     public_key = tlock.public_key_of(scalar).hex()
@@ -68,7 +54,7 @@ def ensure_chain(directory: Path) -> dict[str, Any]:
             "chain_hash": chain_hash_of(public_key, PERIOD, GENESIS), "scheme": tlock.SCHEME,
             "beacon_id": BEACON_ID}
     if not info_path.exists():
-        _write_once(info_path, json.dumps(info, indent=1).encode())
+        create_once(info_path, json.dumps(info, indent=1).encode())
     return info
 
 

@@ -7,14 +7,14 @@ behaviour as a Redis one with nothing more to run.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import socketio as python_socketio
+
+from core.files import create_once
 
 EMBEDDED_URL = "filesystem://"
 CHANNEL = "flask-socketio"
@@ -41,15 +41,7 @@ def _create_exchange_table(path: Path) -> None:
     kombu's locked read-modify-write path. Made atomically: written aside, then linked into place."""
     if path.exists():
         return
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".exchange.")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write("[]")
-        os.link(tmp, path)
-    except FileExistsError:
-        pass  # another process made it first: the same empty table
-    finally:
-        os.unlink(tmp)
+    create_once(path, b"[]")  # another process may make it first: the same empty table
 
 
 def client_manager(config: Mapping[str, Any], write_only: bool = False) -> python_socketio.KombuManager | None:

@@ -26,6 +26,7 @@ from flask import Flask, current_app
 import crypto
 from core import clock
 from core.errors import Conflict
+from core.files import create_once
 from tender.keys import public_pem
 
 VAULT_ID = "vault"
@@ -67,20 +68,6 @@ def _encryption(secret: bytes | None) -> serialization.KeySerializationEncryptio
     return serialization.BestAvailableEncryption(secret) if secret else serialization.NoEncryption()
 
 
-def _write_new(path: Path, pem: bytes) -> None:
-    """Atomic create-if-absent, mode 0600: two processes starting together agree on one key."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".vault-", dir=path.parent)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(tmp)
-
-
 def _load(path: Path, secret: bytes | None) -> ec.EllipticCurvePrivateKey:
     pem = path.read_bytes()
     stat = path.stat()
@@ -105,7 +92,7 @@ def _load_or_create() -> ec.EllipticCurvePrivateKey:
     path, secret = key_path(), passphrase()
     if not path.exists():
         key = ec.generate_private_key(ec.SECP256R1())
-        _write_new(path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        create_once(path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            _encryption(secret)))
     return _load(path, secret)
 
