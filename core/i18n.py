@@ -11,6 +11,9 @@ from flask import Flask, current_app, redirect, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
+LOCALE_COOKIE = "by_locale"
+LOCALE_COOKIE_AGE = 365 * 24 * 3600
+
 
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it: label tables whose values also go
@@ -24,6 +27,10 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return chosen
+    # The login starts a fresh session: the language chosen before it is kept by its cookie.
+    remembered = request.cookies.get(LOCALE_COOKIE) if request else None
+    if remembered in languages:
+        return remembered
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in languages:
         return user_locale
@@ -39,11 +46,22 @@ def register(app: Flask) -> None:
 
     @app.get("/lang/<code>")
     def set_language(code: str):
+        target = request.referrer or url_for("portal.index")
+        response = redirect(target if target.startswith(request.host_url) or target.startswith("/")
+                            else url_for("portal.index"))
         if code in current_app.config["LANGUAGES"]:
             session["locale"] = code
-        target = request.referrer or url_for("portal.index")
-        return redirect(target if target.startswith(request.host_url) or target.startswith("/")
-                        else url_for("portal.index"))
+            # Kept across the login (cookie) and on the user's other devices (the user's setting).
+            response.set_cookie(LOCALE_COOKIE, code, max_age=LOCALE_COOKIE_AGE, samesite="Lax", httponly=True,
+                                secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+            if current_user and current_user.is_authenticated and current_user.locale != code:
+                from audit.service import record
+                from core.db import db
+
+                current_user.locale = code
+                record("accounts.locale_set", current_user, {"locale": code})
+                db.session.commit()
+        return response
 
     @app.template_filter("local_dt")
     def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -76,6 +76,18 @@ def expert_panel(user: User) -> Panel:
         for i in invitations_of(user)
         if i.status == InvitationStatus.INVITED
     ]
+    # What comes next once confirmed: the evaluations ahead, nearest first (they used to vanish from here).
+    now = clock.now()
+    upcoming = sorted((i for i in invitations_of(user) if i.status == InvitationStatus.CONFIRMED
+                       and i.request.evaluation_start_at >= now), key=lambda i: i.request.evaluation_start_at)
+    items += [
+        {
+            "title": f"{clock.format_local(i.request.evaluation_start_at)} {_where(i)}",
+            "url": url_for("expert_draw.reply", code=i.reply_code),
+            "note": gettext("已确认参加 · 评审开始后进入评审室，先签署回避声明"),
+        }
+        for i in upcoming
+    ]
     return Panel(
         title=str(_l("评审邀请")),
         empty=str(_l("被抽中后，评审时间和地点（或远程评审室）会显示在这里，请及时确认。")),

@@ -22,6 +22,12 @@ def drawn(world, make_expert, make_request):
     return req
 
 
+def clock_text(at) -> str:
+    from core import clock
+
+    return clock.format_local(at)
+
+
 def names_looks() -> int:
     return db.session.scalar(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "expert_draw.names_viewed")
@@ -80,6 +86,9 @@ def test_expert_sees_time_and_place_not_suppliers_and_replies(world, drawn, clie
     assert reply.status_code == 302
     db.session.refresh(inv)
     assert inv.status == InvitationStatus.CONFIRMED
+    # issue 13 §10: the confirmed evaluation ahead stays on the dashboard with its next step
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "已确认参加" in dashboard and clock_text(drawn.evaluation_start_at) in dashboard
     other = next(i for i in drawn.invitations if i.status == InvitationStatus.INVITED)
     assert client.get(f"/expert-draw/reply/{other.reply_code}").status_code == 404  # not theirs
 
