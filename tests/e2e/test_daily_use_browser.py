@@ -8,6 +8,7 @@ import subprocess
 import sys
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -157,7 +158,7 @@ def test_the_receipt_stays_on_screen_in_beijing_time_with_a_pdf(live_server, dem
     shown = page.locator("#receipt-time").inner_text()
     assert "北京时间" in shown and "Z" not in shown
     assert len(page.locator("#receipt .by-digest code").inner_text()) == 64
-    pdf = page.request.get(page.locator("#receipt-pdf").get_attribute("href"))
+    pdf = page.request.get(urljoin(page.url, page.locator("#receipt-pdf").get_attribute("href")))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     assert_readable(pdf.body(), "投标文件递交回执", "多媒体教学设备采购", "北京时间", shown[:16], "如何核验本回执")
     assert console_errors == []

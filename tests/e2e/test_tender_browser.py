@@ -18,6 +18,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 from pdf_helpers import assert_readable
@@ -126,7 +127,7 @@ def _seal_in_browser(page, server, tmp_path: Path, username: str, price: str) ->
     page.wait_for_selector("#receipt", timeout=60_000)
     shown = page.locator("#receipt-time").inner_text()
     assert "北京时间" in shown and "Z" not in shown and re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", shown)
-    pdf = page.request.get(page.locator("#receipt-pdf").get_attribute("href"))
+    pdf = page.request.get(urljoin(page.url, page.locator("#receipt-pdf").get_attribute("href")))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     assert_readable(pdf.body(), "投标文件递交回执", "如何核验本回执", shown[:16])
     return page.locator("#receipt-ok").inner_text()
