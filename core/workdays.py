@@ -3,10 +3,11 @@
 Procurement law counts many periods in working days (工作日): tender documents on offer for
 at least 5, negotiation and inquiry responses after at least 3, results published within 2.
 A working day is Monday to Friday, minus the public holidays, plus the make-up working days
-(调休上班日) that the State Council announces each year. The data lives in
-`core/data/holidays_cn.json` so that a supervisor can add next year's notice without a code
-change (override the path with the WORKDAY_CALENDAR setting); years not in the file fall back
-to Monday–Friday, and `covers()` says so, so that a caller can warn instead of guessing.
+(调休上班日) that the State Council announces each year. The data released with
+the code lives in `core/data/holidays_cn.json` (override the path with the WORKDAY_CALENDAR setting);
+a supervisor adds later years from the State Council's notice on a page (portal/workday_calendar.py, stored
+in the database) without a code change. Years in neither fall back to Monday–Friday, and
+`covers()` says so, so that a caller can warn instead of guessing.
 
 All functions take local (Beijing) calendar dates. A `datetime` is refused: a deadline stored
 in UTC must first go through `core.clock.to_local(dt).date()`, or it may land on the wrong day.
@@ -36,6 +37,7 @@ __all__ = [
     "has_min_workdays",
     "period_end_calendar_days",
     "period_end_workdays",
+    "use_calendar",
 ]
 
 
@@ -123,6 +125,16 @@ class WorkdayCalendar:
                 notes[year] = str(entry["note"])
         return cls(frozenset(holidays), frozenset(makeup), frozenset(years),
                    str(data.get("version", "")), str(data.get("source", "")), notes)
+
+    def with_years(self, years: Mapping[str, Any]) -> WorkdayCalendar:
+        """This calendar plus more years, given as the file's `years` object; a year it already has is
+        refused (a period already counted on it would change)."""
+        added = WorkdayCalendar.from_dict({"years": years}, origin="<added years>")
+        clash = sorted(self.years & added.years)
+        if clash:
+            raise CalendarDataError(f"<added years>: {clash[0]} is already in the calendar")
+        return WorkdayCalendar(self.holidays | added.holidays, self.makeup_workdays | added.makeup_workdays,
+                               self.years | added.years, self.version, self.source, {**self.notes, **added.notes})
 
     # -- questions about one day ---------------------------------------------------------------
     def covers(self, day: date) -> bool:
@@ -239,6 +251,13 @@ def configure_calendar(path: str | Path | None = None) -> WorkdayCalendar:
     """Load the calendar once at start-up (app factory: the WORKDAY_CALENDAR setting), failing fast."""
     global _calendar
     _calendar = WorkdayCalendar.load(path)
+    return _calendar
+
+
+def use_calendar(calendar: WorkdayCalendar) -> WorkdayCalendar:
+    """Make `calendar` the process-wide one (the packaged file plus the years a supervisor added)."""
+    global _calendar
+    _calendar = calendar
     return _calendar
 
 

@@ -5,9 +5,10 @@ from flask_login import current_user
 
 
 def register(app: Flask) -> None:
-    from portal import cli, dashboard, models, needs, tasks, views  # noqa: F401  (models and the beat task)
+    from portal import cli, dashboard, models, needs, tasks, views, workday_calendar  # noqa: F401  (models and the beat task)
 
     app.register_blueprint(views.bp)
+    workday_calendar.register(app)
     app.cli.add_command(cli.portal_cli)
     app.config.setdefault("REMINDER_LEADS_MINUTES", (1440, 120))
     schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
