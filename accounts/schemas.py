@@ -2,12 +2,14 @@
 
 from marshmallow import Schema, fields, validate
 
+from core.bounded import Int
+
 
 class UserOut(Schema):
-    id = fields.Int()
+    id = Int()
     username = fields.Str()
     name = fields.Str()
-    org_id = fields.Int(allow_none=True)
+    org_id = Int(allow_none=True)
     region_code = fields.Str()
     roles = fields.Method("get_roles")
     totp_enabled = fields.Bool()
@@ -23,7 +25,7 @@ class PublicKeyIn(Schema):
 
 
 class PublicKeyOut(Schema):
-    id = fields.Int()
+    id = Int()
     purpose = fields.Function(lambda k: k.purpose.value)
     label = fields.Str()
     pem = fields.Str()
@@ -37,7 +39,7 @@ class TokenIn(Schema):
 
 
 class TokenOut(Schema):
-    id = fields.Int()
+    id = Int()
     name = fields.Str()
     prefix = fields.Str()
     created_at = fields.DateTime()

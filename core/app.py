@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from core import bounded, security, socketio_queue
 from core import config as cfg
-from core import security, socketio_queue
 from core.extensions import api, babel, csrf, db, init_celery, login_manager, migrate, socketio
 
 # Feature packages, in dependency order. Each exposes `register(app)` in its __init__.
@@ -20,6 +20,7 @@ def create_app(config: dict | str | None = None) -> Flask:
     values = cfg.load_config(config)
     app = Flask("biaoyun", root_path=str(cfg.ROOT), instance_path=str(cfg.INSTANCE),
                 template_folder="templates", static_folder="static")
+    bounded.register(app)  # before any route: `<int:...>` stops at 2^63 - 1 everywhere
     app.config.update(values)
     app.config.from_prefixed_env("BIAOYUN")
     if isinstance(config, dict):

@@ -58,6 +58,13 @@ class Conflict(DomainError):
     code = "invalid_state"
 
 
+class PayloadTooLarge(DomainError):
+    """An upload over its limit; the message names the limit."""
+
+    status = 413
+    code = "too_large"
+
+
 class TooManyRequests(DomainError):
     status = 429
     code = "rate_limited"

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import request, send_file
+from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from core import clock
+from core import clock, files
 from core.db import db
 from core.errors import Forbidden, NotFound, ValidationError
 from evaluation import challenges, complaints, contracts, events, evidence, letters, notices, report_pdf, service
@@ -239,8 +239,8 @@ def report_file(committee_id: int):
     report = service.current_report(committee)
     if report is None or not report.pdf_path:
         raise NotFound("评审报告尚未生成。", code="report_not_found")
-    return send_file(report_pdf.absolute(report.pdf_path), mimetype="application/pdf",
-                     download_name=f"evaluation-report-{committee.id}-v{report.version}.pdf")
+    return files.send_download(report_pdf.absolute(report.pdf_path),
+                               f"evaluation-report-{committee.id}-v{report.version}.pdf", mimetype="application/pdf")
 
 
 @blp.post("/committees/<int:committee_id>/suspend")
@@ -287,7 +287,7 @@ def bid_file(committee_id: int, bid_id: int, name: str):
     """One decrypted bid file, for members during the evaluation; the view is audited."""
     path = service.open_bid_document(current_user, committee_id, bid_id, name)
     db.session.commit()
-    response = send_file(path, as_attachment=False, download_name=path.name)
+    response = files.send_download(path, path.name, inline=True)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -362,8 +362,8 @@ def award_letters(award_id: int):
 def letter_file(letter_id: int):
     """One letter's PDF: its organisation, the agency, the purchaser, the region's supervisors, the admin."""
     letter = letters.letter_for(current_user, letter_id)
-    response = send_file(letters.absolute(letter), mimetype="application/pdf",
-                         download_name=letters.download_name(letter))
+    response = files.send_download(letters.absolute(letter), letters.download_name(letter),
+                                   mimetype="application/pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -549,6 +549,6 @@ def decide_complaint(data: dict, complaint_id: int):
 def evidence_file(file_id: int):
     """One evidence file: the filer, the agency, the purchaser and the region's supervisors only."""
     item = evidence.file_for(current_user, file_id)
-    response = send_file(evidence.absolute(item), as_attachment=True, download_name=item.name)
+    response = files.send_download(evidence.absolute(item), item.name)
     response.headers["Cache-Control"] = "no-store"
     return response

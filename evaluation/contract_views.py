@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from accounts.service import signing_keys_of
-from core import clock, money
+from core import clock, files, money
 from core.auth import public
 from core.db import db
 from core.errors import DomainError, settle_refusal
@@ -92,7 +92,7 @@ def document(contract_id: int):
     """The canonical text the parties sign: SHA-256 of these exact bytes is the contract's digest."""
     contract = _readable(contract_id)
     return Response(contract.document, mimetype="application/json",
-                    headers={"Content-Disposition": f"attachment; filename={contract.number}.json",
+                    headers={"Content-Disposition": files.content_disposition(f"{contract.number}.json"),
                              "Cache-Control": "no-store"})
 
 
@@ -101,5 +101,5 @@ def document(contract_id: int):
 def pdf(contract_id: int):
     contract = _readable(contract_id)
     return Response(contract_pdf.render(contract), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename={contract.number}.pdf",
+                    headers={"Content-Disposition": files.content_disposition(f"{contract.number}.pdf", inline=True),
                              "Cache-Control": "no-store"})

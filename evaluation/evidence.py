@@ -13,7 +13,7 @@ from contextlib import ExitStack, contextmanager
 from typing import BinaryIO
 
 from accounts.models import Role, User
-from core import clock
+from core import clock, files
 from core.db import db
 from core.errors import NotFound, ValidationError
 from evaluation.models import Award, Challenge, Complaint, EvidenceFile
@@ -25,18 +25,15 @@ _KEPT = "evaluation.evidence_kept"  # session.info key: files kept by the transa
 Incoming = tuple[str, BinaryIO]  # (file name as uploaded, stream)
 
 
-def _clean_name(name: str) -> str:
-    return (name or "").strip().replace("/", "_").replace("\\", "_")[:255]
-
-
 @contextmanager
-def received(files: Sequence[Incoming]) -> Iterator[list]:
+def received(incoming: Sequence[Incoming]) -> Iterator[list]:
     """Receive every upload into a temp file (nameless parts, i.e. empty file inputs, are skipped);
     refuse too many, empty or too large files. The temp files are removed on exit unless `keep` moved
     them."""
     from tender import filestore
 
-    named = [(_clean_name(name), stream) for name, stream in files if _clean_name(name)]
+    cleaned = [(files.upload_name(name, what="证明材料文件"), stream) for name, stream in incoming]
+    named = [(name, stream) for name, stream in cleaned if name]
     if len(named) > MAX_FILES:
         raise ValidationError(f"证明材料最多 {MAX_FILES} 个文件。", code="too_many_evidence_files")
     with ExitStack() as stack:

@@ -2,10 +2,12 @@
 
 from marshmallow import Schema, fields, validate
 
+from core.bounded import Int
+
 
 class OpenIn(Schema):
-    purchaser_rep_id = fields.Int(load_default=None, allow_none=True)
-    purchaser_rep_ids = fields.List(fields.Int(), load_default=list,
+    purchaser_rep_id = Int(load_default=None, allow_none=True)
+    purchaser_rep_ids = fields.List(Int(), load_default=list,
                                     metadata={"description": "as many as the draw request's purchaser_reps"})
 
 
@@ -15,11 +17,11 @@ class DeclarationIn(Schema):
 
 
 class ChairVoteIn(Schema):
-    candidate_id = fields.Int(required=True)
+    candidate_id = Int(required=True)
 
 
 class MarkIn(Schema):
-    bid_id = fields.Int(required=True)
+    bid_id = Int(required=True)
     requirement = fields.Str(required=True)
     passed = fields.Bool(required=True)
     reason = fields.Str(load_default="")
@@ -30,10 +32,10 @@ class ReviewIn(Schema):
 
 
 class ClarificationIn(Schema):
-    bid_id = fields.Int(required=True)
+    bid_id = Int(required=True)
     question = fields.Str(required=True)
     kind = fields.Str(load_default="clarification", validate=validate.OneOf(["clarification", "low_price"]))
-    minutes = fields.Int(load_default=60)
+    minutes = Int(load_default=60)
 
 
 class AnswerIn(Schema):
@@ -73,7 +75,7 @@ class EvalReasonIn(Schema):
 
 
 class ConfirmIn(Schema):
-    candidate_id = fields.Int(required=True)
+    candidate_id = Int(required=True)
     reason = fields.Str(load_default="")
 
 

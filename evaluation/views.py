@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from accounts.models import Role, User
 from accounts.service import signing_keys_of
-from core import clock, money
+from core import clock, files, money
 from core.db import db
 from core.errors import DomainError, ValidationError, settle_refusal
 from core.i18n import N_
@@ -328,11 +328,9 @@ def complaint(challenge_id: int):
 def letter_file(letter_id: int):
     """An award notice or result letter, for its organisation, the agency, the purchaser, the region's
     supervisors and the admin (anyone else: not found)."""
-    from flask import send_file
-
     letter = letters.letter_for(current_user, letter_id)
-    response = send_file(letters.absolute(letter), mimetype="application/pdf",
-                         download_name=letters.download_name(letter))
+    response = files.send_download(letters.absolute(letter), letters.download_name(letter),
+                                   mimetype="application/pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -340,10 +338,8 @@ def letter_file(letter_id: int):
 @bp.get("/evidence/<int:file_id>")
 def evidence_file(file_id: int):
     """An evidence file, for the filer, the agency, the purchaser and the region's supervisors only."""
-    from flask import send_file
-
     item = evidence.file_for(current_user, file_id)
-    response = send_file(evidence.absolute(item), as_attachment=True, download_name=item.name)
+    response = files.send_download(evidence.absolute(item), item.name)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from accounts.models import Org, OrgKind, Role, User
-from core import clock, money
+from core import clock, files, money
 from core.auth import roles_required
 from core.db import db
 from core.errors import DomainError, NotFound, ValidationError, settle_refusal
@@ -318,7 +318,7 @@ def audit_export(draw_id: int):
     draw = _get_draw(draw_id)
     service.require_view(current_user, draw.request)
     response = jsonify(service.draw_events(draw.id))
-    response.headers["Content-Disposition"] = f"attachment; filename=draw-{draw.id}-audit.json"
+    response.headers["Content-Disposition"] = files.content_disposition(f"draw-{draw.id}-audit.json")
     return response
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, request, send_file
+from flask import Response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
 from accounts.models import Role
-from core import clock
+from core import clock, files
 from core.db import db
 from core.errors import Forbidden, NotFound
 from tender import bids as bid_service
@@ -124,7 +124,7 @@ def download_document(project_id: int, doc_id: int):
     project = _visible_project(project_id)
     doc = service.document_for(current_user, project, doc_id)
     db.session.commit()
-    return send_file(filestore.absolute(doc.path), as_attachment=True, download_name=doc.name)
+    return files.send_download(filestore.absolute(doc.path), doc.name)
 
 
 @blp.delete("/projects/<int:project_id>/documents/<int:doc_id>")
@@ -175,7 +175,7 @@ def lot_policy(lot_id: int):
     if lot is None or lot.policy_json is None:
         raise NotFound("标项不存在或尚未发布。", code="lot_not_found")
     return Response(lot.policy_json, mimetype="application/json",
-                    headers={"Content-Disposition": f"attachment; filename=policy-lot{lot.number}.json"})
+                    headers={"Content-Disposition": files.content_disposition(f"policy-lot{lot.number}.json")})
 
 
 # ---------------------------------------------------------------- suppliers
@@ -311,7 +311,7 @@ def bid_header(bid_id: int):
     if not (own or (service.is_custodian(current_user, project) and clock.now() >= project.deadline)):
         raise NotFound("投标文件不存在。", code="bid_not_found")
     return Response(opening.header_bytes(bid), mimetype="application/octet-stream",
-                    headers={"Content-Disposition": f"attachment; filename=bid-{bid.id}.header.sealed"})
+                    headers={"Content-Disposition": files.content_disposition(f"bid-{bid.id}.header.sealed")})
 
 
 @blp.post("/projects/<int:project_id>/shares")

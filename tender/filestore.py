@@ -33,6 +33,10 @@ def absolute(relative: str) -> Path:
     return path
 
 
+class UploadTooLarge(ValueError):
+    """The stream went past `max_bytes`; nothing of it is kept."""
+
+
 @dataclass
 class Upload:
     path: Path
@@ -57,7 +61,7 @@ def temp_upload(stream: BinaryIO, max_bytes: int | None = None) -> Iterator[Uplo
                     break
                 size += len(chunk)
                 if max_bytes is not None and size > max_bytes:
-                    raise ValueError("upload too large")
+                    raise UploadTooLarge(f"upload larger than {max_bytes} bytes")
                 hasher.update(chunk)
                 out.write(chunk)
         yield Upload(path, size, hasher.hexdigest())

@@ -3,23 +3,24 @@
 from marshmallow import Schema, fields, validate
 
 from core import money
+from core.bounded import Int
 
 
 class LotIn(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
-    budget_fen = fields.Int(required=True, strict=True)
-    max_price_fen = fields.Int(required=True, strict=True)
+    budget_fen = Int(required=True, strict=True)
+    max_price_fen = Int(required=True, strict=True)
 
 
 class CriterionIn(Schema):
     name = fields.Str(required=True)
-    weight = fields.Int(required=True, strict=True)
+    weight = Int(required=True, strict=True)
     price = fields.Bool(load_default=False)
 
 
 class ProjectIn(Schema):
     title = fields.Str(required=True)
-    purchaser_org_id = fields.Int(required=True)
+    purchaser_org_id = Int(required=True)
     catalogue_code = fields.Str(required=True)
     category = fields.Str(required=True, validate=validate.OneOf(["goods", "services", "works"]))
     method = fields.Str(load_default="public_tender")
@@ -29,7 +30,7 @@ class ProjectIn(Schema):
     same_brand_counts_once = fields.Bool(load_default=False)
     is_complex = fields.Bool(load_default=False, metadata={"description": "技术复杂或社会影响较大: 7+ members"})
     complex_reason = fields.Str(load_default="", validate=validate.Length(max=300))
-    confirm_uncovered_year = fields.Int(load_default=None, allow_none=True, metadata={
+    confirm_uncovered_year = Int(load_default=None, allow_none=True, metadata={
         "description": "count periods in this year, which the working-day calendar lacks, on Mon–Fri alone"})
     lots = fields.List(fields.Nested(LotIn), required=True)
     notice_at = fields.Str(required=True, metadata={"description": "ISO 8601 with offset"})
@@ -38,12 +39,12 @@ class ProjectIn(Schema):
     clarify_deadline = fields.Str(required=True)
     deadline = fields.Str(required=True, metadata={"description": "bid deadline = opening time"})
     opening_mode = fields.Str(required=True, validate=validate.OneOf(["custodian", "bidder"]))
-    decrypt_window_minutes = fields.Int(load_default=30)
-    custodian_user_ids = fields.List(fields.Int(), load_default=list)
+    decrypt_window_minutes = Int(load_default=30)
+    custodian_user_ids = fields.List(Int(), load_default=list)
     include_vault = fields.Bool(load_default=True)
     include_tlock = fields.Bool(load_default=False, metadata={
         "description": "add the public time-lock custodian (a drand round at the opening time)"})
-    k = fields.Int(required=True)
+    k = Int(required=True)
 
 
 class ProjectPatchIn(ProjectIn):
@@ -77,18 +78,18 @@ class FileKeyIn(Schema):
 
 
 class LotOut(Schema):
-    id = fields.Int()
-    number = fields.Int()
+    id = Int()
+    number = Int()
     name = fields.Str()
-    budget_fen = fields.Int()
-    max_price_fen = fields.Int()
+    budget_fen = Int()
+    max_price_fen = Int()
     status = fields.Function(lambda lot: lot.status.value)
     policy_hash = fields.Str(allow_none=True)
     failure_reason = fields.Str(allow_none=True)
 
 
 class ProjectOut(Schema):
-    id = fields.Int()
+    id = Int()
     code = fields.Str()
     title = fields.Str()
     status = fields.Function(lambda p: p.status.value)
@@ -101,7 +102,7 @@ class ProjectOut(Schema):
     criteria = fields.Raw()
     is_complex = fields.Bool()
     complex_reason = fields.Str()
-    budget_fen = fields.Int()
+    budget_fen = Int()
     budget = fields.Function(lambda p: money.format_yuan(p.budget_fen))
     notice_at = fields.DateTime()
     doc_start_at = fields.DateTime()
@@ -109,7 +110,7 @@ class ProjectOut(Schema):
     clarify_deadline = fields.DateTime()
     deadline = fields.DateTime()
     opening_mode = fields.Function(lambda p: p.opening_mode.value)
-    k = fields.Int()
+    k = Int()
     n = fields.Function(lambda p: len(p.custodians))
     custodians = fields.Function(lambda p: [{"id": c.custodian_id, "label": c.label, "x": c.position + 1}
                                             for c in p.custodians])
@@ -120,11 +121,11 @@ class ProjectOut(Schema):
 
 
 class BidOut(Schema):
-    id = fields.Int()
-    lot_id = fields.Int()
+    id = Int()
+    lot_id = Int()
     status = fields.Function(lambda b: b.status.value)
     sha256 = fields.Str()
-    size = fields.Int()
+    size = Int()
     submitted_at = fields.DateTime()
     outcome_code = fields.Str(allow_none=True)
     outcome_note = fields.Str(allow_none=True)
@@ -132,7 +133,7 @@ class BidOut(Schema):
 
 
 class ClarificationOut(Schema):
-    id = fields.Int()
+    id = Int()
     question = fields.Str()
     asked_at = fields.DateTime()
     answer = fields.Str(allow_none=True)

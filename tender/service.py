@@ -21,9 +21,9 @@ from accounts.models import KeyPurpose, Org, OrgKind, PublicKey, Role, User
 from audit.canonical import canonical_json
 from audit.service import record
 from beacon import current_chain
-from core import clock
+from core import clock, files
 from core.db import db
-from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationError
 from core.i18n import N_
 from tender import custody, filestore, vault
 from tender.keys import load_pem_public
@@ -50,6 +50,8 @@ from tender.transitions import (
     move,
 )
 
+MiB = 1024 * 1024
+MAX_DOCUMENT_BYTES = 200 * MiB  # a tender document; the request itself may be larger (MAX_CONTENT_LENGTH)
 OPEN_FOR_SUPPLIERS = (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING)
 CATEGORY_ZH = {"goods": N_("货物"), "services": N_("服务"), "works": N_("工程")}
 METHOD_ZH = {"public_tender": N_("公开招标"), "invited_tender": N_("邀请招标"),
@@ -484,13 +486,17 @@ def add_document(user: User, project: Project, name: str, stream) -> TenderDocum
     require_staff(user, project)
     if project.status != ProjectStatus.DRAFT:
         raise Conflict("项目发布后，招标文件只能通过更正公告修改。", code="project_not_draft")
-    name = (name or "").strip().replace("/", "_").replace("\\", "_")[:255]
+    name = files.upload_name(name, what="招标文件")
     if not name:
         raise ValidationError("请选择要上传的文件。", code="document_missing")
-    with filestore.temp_upload(stream, max_bytes=200 * 1024 * 1024) as upload:
-        if upload.size == 0:
-            raise ValidationError("上传的文件是空的。", code="document_empty")
-        path = filestore.keep(upload, f"docs/{project.id}")
+    try:
+        with filestore.temp_upload(stream, max_bytes=MAX_DOCUMENT_BYTES) as upload:
+            if upload.size == 0:
+                raise ValidationError("上传的文件是空的。", code="document_empty")
+            path = filestore.keep(upload, f"docs/{project.id}")
+    except filestore.UploadTooLarge:
+        raise PayloadTooLarge(f"招标文件不能超过 {files.size_text(MAX_DOCUMENT_BYTES)}（{MAX_DOCUMENT_BYTES} 字节）。",
+                              code="document_too_large", details={"max_bytes": MAX_DOCUMENT_BYTES}) from None
     doc = TenderDocument(project_id=project.id, name=name, path=path, size=upload.size, sha256=upload.sha256,
                          uploaded_at=clock.now())
     db.session.add(doc)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from accounts.models import KeyPurpose, Org, OrgKind, PublicKey, Role, User
-from core import clock, money
+from core import clock, files, money
 from core.auth import public
 from core.db import db
 from core.errors import DomainError, ValidationError, settle_refusal
@@ -72,7 +72,7 @@ def lot_policy_file(lot_id: int):
         abort(404)
     name = f"policy-{lot.project.code}-{lot.number}.json"
     return Response(lot.policy_json, mimetype="application/json",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+                    headers={"Content-Disposition": files.content_disposition(name)})
 
 
 # ---------------------------------------------------------------- projects
@@ -334,6 +334,8 @@ def upload_document(project_id: int):
         db.session.rollback()
         if doc is not None:
             filestore.remove(doc.path)
+        if exc.status == 413:
+            raise  # answered as a 413 page naming the limit, like the API
         flash(exc.message, "danger")
     return redirect(url_for("tender.project", project_id=project_id))
 
@@ -356,12 +358,10 @@ def remove_document(project_id: int, doc_id: int):
 
 @bp.get("/tender/<int:project_id>/documents/<int:doc_id>")
 def download_document(project_id: int, doc_id: int):
-    from flask import send_file
-
     p = _project_or_404(project_id)
     doc = service.document_for(current_user, p, doc_id)
     db.session.commit()
-    return send_file(filestore.absolute(doc.path), as_attachment=True, download_name=doc.name)
+    return files.send_download(filestore.absolute(doc.path), doc.name)
 
 
 @bp.post("/tender/<int:project_id>/publish")
@@ -453,7 +453,7 @@ def record_pdf(project_id: int):
     if not pdf.available():
         abort(501)
     return Response(pdf.render(p), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename=opening-record-{p.code}.pdf"})
+                    headers={"Content-Disposition": files.content_disposition(f"opening-record-{p.code}.pdf")})
 
 
 @bp.get("/tender/keys")
@@ -500,5 +500,5 @@ def receipt_pdf_download(bid_id: int):
     bid, receipt = bid_service.receipt_of(current_user, bid_id)
     db.session.commit()
     return Response(receipt_pdf.render(bid, receipt), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename=receipt-{bid.lot.project.code}"
-                                                    f"-lot{bid.lot.number}.pdf"})
+                    headers={"Content-Disposition": files.content_disposition(
+                        f"receipt-{bid.lot.project.code}-lot{bid.lot.number}.pdf")})

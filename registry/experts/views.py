@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from accounts.models import Region, Role
+from core import files
 from core.auth import roles_required
 from core.db import db
 from core.errors import DomainError, ValidationError
@@ -207,7 +208,7 @@ def import_csv():
                 return Response(
                     importer.report_csv(report),
                     mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=import-report.csv"},
+                    headers={"Content-Disposition": files.content_disposition("import-report.csv")},
                 ), 422
             return render_template("registry/experts/import.html", report=report, columns=importer.COLUMNS), 422
     return render_template("registry/experts/import.html", report=report, columns=importer.COLUMNS)
