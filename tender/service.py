@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -229,9 +229,8 @@ def check_timeline(errors: dict[str, str], project: Project | SimpleNamespace, a
     if p.clarify_deadline > p.deadline:
         _err(errors, "clarify_deadline", "澄清截止时间不得晚于投标截止时间。")
     calendar = get_calendar()
-    days = {name: clock.to_local(getattr(p, name)).date() for name in ("doc_start_at", "doc_end_at", "deadline")}
-    days["doc_start_at"] = max(days["doc_start_at"], clock.to_local(at).date())
-    missing = sorted({d.year for d in days.values() if not calendar.covers(d)})
+    days = _period_days(p, at)
+    missing = uncovered_years(p, at)
     if missing and missing != [confirm_year]:
         years = "、".join(str(y) for y in missing)
         _err(errors, "calendar", f"工作日历尚未载入 {years} 年的法定节假日安排，不能据此计算期限；请先由财政监管人员"
@@ -255,6 +254,22 @@ def check_timeline(errors: dict[str, str], project: Project | SimpleNamespace, a
                                        f"{calendar.add_workdays(start, doc_days).isoformat()}。")
     if p.deadline <= at:
         _err(errors, "deadline", "投标截止时间已过。")
+
+
+def _period_days(project: Project | SimpleNamespace, at: datetime) -> dict[str, date]:
+    """The local dates the legal periods are counted between; documents issued before `at` count from `at`."""
+    days = {name: clock.to_local(getattr(project, name)).date() for name in ("doc_start_at", "doc_end_at", "deadline")}
+    days["doc_start_at"] = max(days["doc_start_at"], clock.to_local(at).date())
+    return days
+
+
+def uncovered_years(project: Project | SimpleNamespace, at: datetime | None = None) -> list[int]:
+    """Years of the project's periods that the working-day calendar lacks: publishing then needs the
+    agency's confirmation naming the year (the page asks for it before anyone presses 发布)."""
+    from core.workdays import get_calendar
+
+    calendar = get_calendar()
+    return sorted({d.year for d in _period_days(project, at or clock.now()).values() if not calendar.covers(d)})
 
 
 def _confirm_year(data: dict[str, Any]) -> int | None:

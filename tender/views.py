@@ -302,6 +302,7 @@ def project(project_id: int):
         counts=bid_service.bid_counts(user, p), next_event=hall.next_event(p),
         can_enter_hall=hall.can_enter(user, p), now=clock.now(),
         method_switches=sorted(METHOD_SWITCHES.get(p.method.value, ())), beacon=service.beacon_description(p),
+        uncovered_years=service.uncovered_years(p) if p.status.value == "draft" else [],
         bidder_id=bid_service.bidder_id_of(user.org) if user.org else None)
 
 
