@@ -2,14 +2,14 @@
 
 from marshmallow import Schema, fields, validate
 
-from core.bounded import Int
+from core.bounded import Id
 
 
 class UserOut(Schema):
-    id = Int()
+    id = Id()
     username = fields.Str()
     name = fields.Str()
-    org_id = Int(allow_none=True)
+    org_id = Id(allow_none=True)
     region_code = fields.Str()
     roles = fields.Method("get_roles")
     totp_enabled = fields.Bool()
@@ -25,7 +25,7 @@ class PublicKeyIn(Schema):
 
 
 class PublicKeyOut(Schema):
-    id = Int()
+    id = Id()
     purpose = fields.Function(lambda k: k.purpose.value)
     label = fields.Str()
     pem = fields.Str()
@@ -39,7 +39,7 @@ class TokenIn(Schema):
 
 
 class TokenOut(Schema):
-    id = Int()
+    id = Id()
     name = fields.Str()
     prefix = fields.Str()
     created_at = fields.DateTime()

@@ -2,12 +2,12 @@
 
 from marshmallow import Schema, fields, validate
 
-from core.bounded import Int
+from core.bounded import Id, Int
 
 
 class OpenIn(Schema):
-    purchaser_rep_id = Int(load_default=None, allow_none=True)
-    purchaser_rep_ids = fields.List(Int(), load_default=list,
+    purchaser_rep_id = Id(load_default=None, allow_none=True)
+    purchaser_rep_ids = fields.List(Id(), load_default=list,
                                     metadata={"description": "as many as the draw request's purchaser_reps"})
 
 
@@ -17,11 +17,11 @@ class DeclarationIn(Schema):
 
 
 class ChairVoteIn(Schema):
-    candidate_id = Int(required=True)
+    candidate_id = Id(required=True)
 
 
 class MarkIn(Schema):
-    bid_id = Int(required=True)
+    bid_id = Id(required=True)
     requirement = fields.Str(required=True)
     passed = fields.Bool(required=True)
     reason = fields.Str(load_default="")
@@ -32,7 +32,7 @@ class ReviewIn(Schema):
 
 
 class ClarificationIn(Schema):
-    bid_id = Int(required=True)
+    bid_id = Id(required=True)
     question = fields.Str(required=True)
     kind = fields.Str(load_default="clarification", validate=validate.OneOf(["clarification", "low_price"]))
     minutes = Int(load_default=60)
@@ -75,7 +75,7 @@ class EvalReasonIn(Schema):
 
 
 class ConfirmIn(Schema):
-    candidate_id = Int(required=True)
+    candidate_id = Id(required=True)
     reason = fields.Str(load_default="")
 
 

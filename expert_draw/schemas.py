@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from core.bounded import Int
+from core.bounded import Id, Int
 
 
 class SpecialtyIn(Schema):
@@ -12,13 +12,13 @@ class SpecialtyIn(Schema):
 
 
 class RequestIn(Schema):
-    project_id = Int()
-    lot_id = Int()
+    project_id = Id()
+    lot_id = Id()
     title = fields.String(load_default="")
-    purchaser_org_id = Int()
+    purchaser_org_id = Id()
     method = fields.String(load_default="public_tender")
     budget_fen = Int(load_default=0, validate=validate.Range(min=0))
-    supplier_org_ids = fields.List(Int(), load_default=list)
+    supplier_org_ids = fields.List(Id(), load_default=list)
     evaluation_start_at = fields.String(required=True)
     evaluation_end_at = fields.String()
     place = fields.String(load_default="")
@@ -37,7 +37,7 @@ class RequestIn(Schema):
 
 
 class ExclusionIn(Schema):
-    expert_id = Int(required=True)
+    expert_id = Id(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=300))
 
 

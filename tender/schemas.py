@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from core import money
-from core.bounded import Int
+from core.bounded import Id, Int
 
 
 class LotIn(Schema):
@@ -20,7 +20,7 @@ class CriterionIn(Schema):
 
 class ProjectIn(Schema):
     title = fields.Str(required=True)
-    purchaser_org_id = Int(required=True)
+    purchaser_org_id = Id(required=True)
     catalogue_code = fields.Str(required=True)
     category = fields.Str(required=True, validate=validate.OneOf(["goods", "services", "works"]))
     method = fields.Str(load_default="public_tender")
@@ -40,7 +40,7 @@ class ProjectIn(Schema):
     deadline = fields.Str(required=True, metadata={"description": "bid deadline = opening time"})
     opening_mode = fields.Str(required=True, validate=validate.OneOf(["custodian", "bidder"]))
     decrypt_window_minutes = Int(load_default=30)
-    custodian_user_ids = fields.List(Int(), load_default=list)
+    custodian_user_ids = fields.List(Id(), load_default=list)
     include_vault = fields.Bool(load_default=True)
     include_tlock = fields.Bool(load_default=False, metadata={
         "description": "add the public time-lock custodian (a drand round at the opening time)"})
@@ -78,7 +78,7 @@ class FileKeyIn(Schema):
 
 
 class LotOut(Schema):
-    id = Int()
+    id = Id()
     number = Int()
     name = fields.Str()
     budget_fen = Int()
@@ -89,7 +89,7 @@ class LotOut(Schema):
 
 
 class ProjectOut(Schema):
-    id = Int()
+    id = Id()
     code = fields.Str()
     title = fields.Str()
     status = fields.Function(lambda p: p.status.value)
@@ -121,8 +121,8 @@ class ProjectOut(Schema):
 
 
 class BidOut(Schema):
-    id = Int()
-    lot_id = Int()
+    id = Id()
+    lot_id = Id()
     status = fields.Function(lambda b: b.status.value)
     sha256 = fields.Str()
     size = Int()
@@ -133,7 +133,7 @@ class BidOut(Schema):
 
 
 class ClarificationOut(Schema):
-    id = Int()
+    id = Id()
     question = fields.Str()
     asked_at = fields.DateTime()
     answer = fields.Str(allow_none=True)
