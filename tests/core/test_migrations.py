@@ -82,6 +82,33 @@ def test_upgrade_keeps_rows_made_at_every_earlier_revision(tmp_path, migration_u
         db.engine.dispose()
 
 
+def test_region_rules_under_renamed_keys_are_carried_over(tmp_path, migration_url):
+    """0027: a region's own period rules stored under the old calendar-day keys keep applying."""
+    from flask_migrate import upgrade as upgrade_to
+
+    app = make_test_app(tmp_path, SQLALCHEMY_DATABASE_URI=migration_url, TESTING=True)
+    with app.app_context():
+        upgrade_to(revision="0026_workday_years")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO region (code, name, level, parent_code) VALUES "
+                              "('330000', '浙江省', 'province', NULL), ('330329', '泰顺县', 'county', '330000')"))
+            conn.execute(text(
+                "INSERT INTO tender_region_rule (region_code, key, value, note) VALUES "
+                "('330329', 'min_notice_days.inquiry', 4, '县'), ('330329', 'min_doc_days', 6, '县'), "
+                "('330000', 'min_doc_days', 7, '省旧'), ('330000', 'min_doc_workdays', 8, '省新'), "
+                "(NULL, 'min_notice_days.single_source', 5, '旧默认'), ('330329', 'clarification_min_days', 16, '')"))
+        upgrade_to(revision="0027_rule_keys_renamed")
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT region_code, key, value FROM tender_region_rule "
+                                     "ORDER BY region_code, key")).all()
+        db.engine.dispose()
+    assert sorted(tuple(r) for r in rows if r[0]) == [
+        ("330000", "min_doc_workdays", 8),  # the row under the new key wins over the old one
+        ("330329", "clarification_min_days", 16),
+        ("330329", "min_doc_workdays", 6), ("330329", "min_notice_workdays.inquiry", 4)]
+    assert [r for r in rows if r[0] is None] == []  # a copy of the old national default goes
+
+
 def test_schema_state_tells_behind_from_current(tmp_path):
     from core.schema import SchemaBehind, code_heads, ensure_schema_current, schema_state
 
