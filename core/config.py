@@ -48,6 +48,9 @@ class Config:
     # The host names the platform is reached by (`biaoyun.example.gov.cn`, `host:port`): Socket.IO accepts a
     # browser's connection only from these origins; empty means the request's own host (same origin).
     HOST_NAMES: tuple[str, ...] = ()
+    # The platform's public address: every link in SMS, voice calls, e-mail and reminders is built under it
+    # (core/links.py); required (https) in production, `make run`'s address otherwise.
+    PUBLIC_BASE_URL: str | None = None
     # Failed-attempt brakes (accounts.service): per account and address, per address, per account from
     # anywhere (slower), and step-up codes of a logged-in user; each counts failures in the window.
     LOGIN_MAX_FAILURES = 5
@@ -123,6 +126,9 @@ def check_production_config(values: dict) -> None:
         raise RuntimeError(
             "Refusing to start: set SECRET_KEY (or BIAOYUN_SECRET_KEY) to a long random value in production."
         )
+    from core.links import check_public_base_url
+
+    check_public_base_url(values)
     overrides = clock_overrides(values)
     if overrides:
         names = ", ".join(f"BIAOYUN_{name}" for name in overrides)

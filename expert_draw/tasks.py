@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
-from flask import current_app, g, url_for
+from flask import current_app, g
 
 from core import clock
 from core.db import db
+from core.links import public_url
 
 
 @shared_task(name="expert_draw.tasks.notify")
@@ -21,8 +22,7 @@ def notify(invitation_ids: list[int]) -> int:
         if inv is None or inv.status != InvitationStatus.INVITED:
             continue
         req = inv.request
-        with current_app.test_request_context():
-            link = url_for("expert_draw.reply", code=inv.reply_code, _external=True)
+        link = public_url("expert_draw.reply", code=inv.reply_code)
         where = "远程评审" if req.is_remote else req.place
         text = (
             f"【标云】您被抽取为评审专家：评审时间 {clock.format_local(req.evaluation_start_at)}，"

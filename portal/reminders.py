@@ -83,6 +83,7 @@ def send_due_reminders() -> list[dict]:
 def deliver(reminders: list[dict], *, external: bool = False) -> int:
     """After the commit: the in-browser notice, then each configured SMS / e-mail channel. `external`
     (a command run outside the web process) publishes the notice on the Socket.IO message queue itself."""
+    from core.links import absolute
     from core.notify import send_notice
     from core.tasks import notify
     from expert_draw.notify import Message, channels
@@ -93,8 +94,9 @@ def deliver(reminders: list[dict], *, external: bool = False) -> int:
             send_notice(r["notice"], [r["user_id"]], external=True)
         else:
             notify.delay(r["notice"], user_ids=[r["user_id"]])
-        message = Message(phone=r["phone"], email=r["email"], subject=r["notice"]["title"],
-                          text=r["notice"]["body"])
+        url = r["notice"].get("url")
+        text = f'{r["notice"]["body"]} {absolute(url)}' if url else r["notice"]["body"]
+        message = Message(phone=r["phone"], email=r["email"], subject=r["notice"]["title"], text=text)
         for channel in channels(current_app.config):
             try:
                 channel.send(message)

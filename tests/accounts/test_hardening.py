@@ -131,6 +131,7 @@ def test_production_sends_hsts(tmp_path):
     secret.parent.mkdir()
     secret.write_text("a long passphrase for the time vault\n")
     production = make_test_app(tmp_path, ENV_NAME="production", SECRET_KEY="x" * 40,
+                               PUBLIC_BASE_URL="https://by.example",
                                TIME_VAULT_PASSPHRASE_FILE=str(secret), TIME_VAULT_KEY_PATH=str(tmp_path / "v.pem"))
     assert "max-age=" in production.test_client().get("/healthz").headers["Strict-Transport-Security"]
     development = make_test_app(tmp_path / "dev", ENV_NAME="development")

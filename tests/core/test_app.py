@@ -17,7 +17,7 @@ def test_production_accepts_real_secret(tmp_path):
     secret = tmp_path / "secrets" / "vault"  # outside the instance folder and the file store
     secret.parent.mkdir()
     secret.write_text("a long passphrase for the time vault\n")
-    app = make_test_app(tmp_path, ENV_NAME="production", SECRET_KEY="x" * 40,
+    app = make_test_app(tmp_path, ENV_NAME="production", SECRET_KEY="x" * 40, PUBLIC_BASE_URL="https://by.example",
                         TIME_VAULT_PASSPHRASE_FILE=str(secret), TIME_VAULT_KEY_PATH=str(tmp_path / "v.pem"))
     assert app.config["SESSION_COOKIE_SECURE"] is True
 

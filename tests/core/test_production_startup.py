@@ -21,7 +21,8 @@ def prod(tmp_path, monkeypatch):
     secret = tmp_path / "run-secrets" / "vault"
     secret.parent.mkdir()
     secret.write_text(PASS + "\n")
-    return {"ENV_NAME": "production", "SECRET_KEY": "s" * 48, "TIME_VAULT_PASSPHRASE_FILE": str(secret),
+    return {"ENV_NAME": "production", "SECRET_KEY": "s" * 48, "PUBLIC_BASE_URL": "https://by.example",
+            "TIME_VAULT_PASSPHRASE_FILE": str(secret),
             "TIME_VAULT_KEY_PATH": str(tmp_path / "keys" / "time_vault.pem")}
 
 
