@@ -13,8 +13,12 @@ if TYPE_CHECKING:  # the standalone verifier imports this package without Flask 
 
 
 def register(app: Flask) -> None:
-    from audit import cli, models  # noqa: F401  (models register their tables)
+    from audit import cli, models, views  # noqa: F401  (models register their tables)
+    from core.extensions import api as rest_api
 
+    app.register_blueprint(views.bp)
+    rest_api.register_blueprint(views.blp)
+    app.context_processor(views.fingerprint_context)
     app.cli.add_command(cli.audit_cli)
     schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
     schedule.setdefault("audit-checkpoint", {"task": "audit.tasks.checkpoint", "schedule": 60.0})

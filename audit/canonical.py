@@ -77,10 +77,13 @@ def event_leaf_hash(seq: int, time_iso: str, actor: str | None, action: str, obj
     return leaf_hash(event_leaf_data(seq, time_iso, actor, action, object_type, object_id, payload))
 
 
+ANNOTATION_KEYS = frozenset({"leaf_hash", "inclusion_proof"})
+
+
 def event_from_object(obj: Mapping[str, object]) -> bytes:
-    """Leaf bytes of an event given as a JSON object with exactly EVENT_KEYS (an export row
-    may add 'leaf_hash', which is ignored here)."""
-    keys = set(obj) - {"leaf_hash"}
+    """Leaf bytes of an event given as a JSON object with exactly EVENT_KEYS (an export row may add
+    'leaf_hash', and a draw's audit record 'inclusion_proof': annotations, ignored here)."""
+    keys = set(obj) - ANNOTATION_KEYS
     if keys != set(EVENT_KEYS):
         missing, extra = set(EVENT_KEYS) - keys, keys - set(EVENT_KEYS)
         raise NotCanonicalError(f"event keys differ: missing {sorted(missing)}, unexpected {sorted(extra)}")

@@ -107,6 +107,23 @@ def verifier_key_string(name: str, public_key: Ed25519PublicKey) -> str:
     return f"{name}+{key_hash(name, public_key).hex()}+{material}"
 
 
+def vkey_fingerprint(vkey: str | VerifierKey) -> str:
+    """The key's fingerprint, to pin and to compare by eye: lowercase hex SHA-256 of the vkey string
+    (ASCII, no surrounding space), 64 digits. Unlike the 4-byte key hash it is long enough to pin."""
+    return sha256(str(vkey).strip().encode("ascii")).hexdigest()
+
+
+def normalise_fingerprint(text: str) -> str:
+    """A fingerprint as typed or copied (spaces, colons, upper case, an optional 'SHA256:' prefix)."""
+    text = text.strip()
+    if text.upper().startswith("SHA256:"):
+        text = text[7:]
+    digits = re.sub(r"[\s:]", "", text).lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", digits):
+        raise MalformedNoteError(f"fingerprint {text!r} is not 64 hex digits (SHA-256 of the verifier key)")
+    return digits
+
+
 def parse_verifier_key(vkey: str) -> VerifierKey:
     """Parse a vkey string, checking its key hash so a mangled key cannot slip through."""
     parts = vkey.strip().split("+", 2)  # the base64 part may itself contain '+'

@@ -23,6 +23,7 @@ from audit.checkpoint import (
     sign_checkpoint,
     verifier_key_string,
     verify_checkpoint,
+    vkey_fingerprint,
 )
 from audit.merkle import CompactRange, inclusion_proof, leaf_hash
 from audit.models import AuditCheckpoint, AuditEvent, AuditHead
@@ -108,6 +109,11 @@ def verifier_key() -> str:
     return verifier_key_string(key_name(), signing_key().public_key())
 
 
+def verifier_key_fingerprint() -> str:
+    """SHA-256 of the verifier key string (hex): printed on receipts and notice pages, to pin or compare."""
+    return vkey_fingerprint(verifier_key())
+
+
 def create_checkpoint() -> AuditCheckpoint:
     """Sign the current tree head and keep the note; cheap (the frontier gives the root)."""
     head = db.session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
@@ -141,13 +147,19 @@ def prove(seq: int) -> dict:
     event = db.session.get(AuditEvent, seq)
     if event is None:
         raise LookupError(f"no audit event {seq}")
-    checkpoint = latest_checkpoint(seq + 1)
-    leaves = list(db.session.scalars(
-        select(AuditEvent.leaf_hash).where(AuditEvent.seq < checkpoint.size).order_by(AuditEvent.seq)))
-    proof = inclusion_proof(leaves, seq, checkpoint.size)
+    checkpoint, proofs = prove_many([seq])
     leaf = {k: v for k, v in event_json(event).items() if k != "leaf_hash"}
     return {"leaf_data": leaf, "index": seq, "tree_size": checkpoint.size,
-            "proof": [p.hex() for p in proof], "checkpoint": checkpoint.note, "verifier_key": verifier_key()}
+            "proof": [p.hex() for p in proofs[seq]], "checkpoint": checkpoint.note, "verifier_key": verifier_key()}
+
+
+def prove_many(seqs: list[int]) -> tuple[AuditCheckpoint, dict[int, list[bytes]]]:
+    """Inclusion proofs of several events against one signed checkpoint (signed now if none covers them
+    all): the leaves are read once, however many events."""
+    checkpoint = latest_checkpoint(max(seqs, default=-1) + 1)
+    leaves = list(db.session.scalars(
+        select(AuditEvent.leaf_hash).where(AuditEvent.seq < checkpoint.size).order_by(AuditEvent.seq)))
+    return checkpoint, {seq: inclusion_proof(leaves, seq, checkpoint.size) for seq in seqs}
 
 
 @dataclass

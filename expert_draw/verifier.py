@@ -403,28 +403,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m expert_draw.verifier", description="Recompute expert draws from an audit log export."
     )
-    parser.add_argument("export", type=Path, help="JSON from `flask audit export`")
-    parser.add_argument("--draw", type=int, action="append", help="draw id (default: every draw in the log)")
+    parser.add_argument("export", type=Path,
+                        help="a draw's audit record (its download, with proofs) or `flask audit export`")
+    parser.add_argument("--draw", type=int, action="append", help="draw id (default: every draw in the file)")
     parser.add_argument(
         "--checkpoint",
         type=Path,
         action="append",
-        help="also check the export against this signed checkpoint (needs --vkey)",
+        help="a full export only: also check it against this signed checkpoint (needs --vkey)",
     )
-    parser.add_argument("--vkey", help="audit verifier key (string or file)")
+    trust = parser.add_mutually_exclusive_group()
+    trust.add_argument("--vkey", help="the audit log's verifier key (string or file), as published at /audit/key")
+    trust.add_argument("--fingerprint", help="the pinned fingerprint of the audit log's verifier key (64 hex digits)")
     args = parser.parse_args(argv)
     try:
         doc = json.loads(args.export.read_bytes())
     except (OSError, ValueError) as exc:
         print(f"ERROR: cannot read {args.export}: {exc}", file=sys.stderr)
         return 2
-    if args.checkpoint:
-        from audit.verifier import VerificationError, _read_vkey, verify_export
+    from audit.verifier import VerificationError, _read_vkey, verify_event_proofs, verify_export
 
+    vkey = _read_vkey(args.vkey) if args.vkey else None
+    if isinstance(doc, Mapping) and "checkpoint" in doc:  # one draw's record: its events are proven one by one
+        if vkey is None and args.fingerprint is None:
+            parser.error("a draw's audit record is checked against the platform's key: give --vkey or --fingerprint "
+                         "(published at /audit/key)")
+        try:
+            proven = verify_event_proofs(doc, vkey, fingerprint=args.fingerprint)
+        except VerificationError as exc:
+            print(f"DIFFERENCE audit log: {exc}")
+            return 1
+        print(f"audit log: {len(doc['events'])} events in the signed tree size={proven.size} root={proven.root.hex()}")
+        if not args.draw and isinstance(doc.get("draw_id"), int):
+            args.draw = [doc["draw_id"]]
+    elif args.checkpoint:
         if not args.vkey:
             parser.error("--checkpoint needs --vkey")
         try:
-            verify_export(doc, [p.read_text(encoding="utf-8") for p in args.checkpoint], _read_vkey(args.vkey))
+            verify_export(doc, [p.read_text(encoding="utf-8") for p in args.checkpoint], vkey)  # type: ignore[arg-type]
         except VerificationError as exc:
             print(f"DIFFERENCE audit log: {exc}")
             return 1

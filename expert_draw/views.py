@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from accounts.models import Org, OrgKind, Role, User
 from core import clock, files, money
-from core.auth import roles_required
+from core.auth import public, roles_required
 from core.db import db
 from core.errors import DomainError, NotFound, ValidationError, settle_refusal
 from core.i18n import N_
-from expert_draw import present, service
-from expert_draw.models import Draw, Invitation
+from expert_draw import present, proofs, service
+from expert_draw.models import Draw, DrawRequest, Invitation
 from expert_draw.subject import DrawSubject, subject_for_project
 from registry.experts.service import leaf_specialties
 
@@ -312,14 +312,29 @@ def no_show(invitation_id: int):
 
 
 @bp.get("/draws/<int:draw_id>/audit.json")
-@roles_required(*VIEW_ROLES)
+@public
 def audit_export(draw_id: int):
-    """The draw's audit events, for `python -m expert_draw.verifier` (names nobody)."""
-    draw = _get_draw(draw_id)
-    service.require_view(current_user, draw.request)
-    response = jsonify(service.draw_events(draw.id))
+    """The draw's audit record (events, inclusion proofs, signed checkpoint; names nobody), for
+    `python -m expert_draw.verifier`: the request's viewers, and anyone once the result notice is published."""
+    draw = db.session.get(Draw, draw_id)
+    if draw is None or not proofs.can_download(current_user, draw.request):
+        abort(404)
+    document = proofs.audit_document(draw)
+    db.session.commit()  # a checkpoint signed for the proofs is kept
+    response = jsonify(document)
     response.headers["Content-Disposition"] = files.content_disposition(f"draw-{draw.id}-audit.json")
     return response
+
+
+@bp.get("/<int:request_id>/verify")
+@public
+def verify(request_id: int):
+    """专家抽取核验: what anyone needs to check a request's draws alone (the result notice links here)."""
+    req = db.session.get(DrawRequest, request_id)
+    if req is None or not proofs.can_download(current_user, req):
+        abort(404)
+    return render_template("expert_draw/verify.html", req=req, draws=sorted(req.draws, key=lambda d: d.id),
+                           public=proofs.is_public(req))
 
 
 # ---------------------------------------------------------------- experts

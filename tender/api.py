@@ -9,8 +9,6 @@ Sealed bid upload, for the CLI (the body is the raw `.sealed` file, streamed to 
 
 from __future__ import annotations
 
-import json
-
 from flask import Response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -263,12 +261,10 @@ def _own_bid(bid_id: int) -> Bid:
 @blp.get("/bids/<int:bid_id>/receipt")
 @blp.response(200)
 def receipt(bid_id: int):
-    bid = _own_bid(bid_id)
-    if bid.receipt is None:
-        data = bid_service.issue_receipt(bid)
-        db.session.commit()
-        return data
-    return json.loads(bid.receipt)
+    """The bid's signed receipt; check it with `python -m audit.verifier receipt FILE --fingerprint HEX`."""
+    _bid, data = bid_service.receipt_of(current_user, bid_id)
+    db.session.commit()
+    return data
 
 
 @blp.post("/bids/<int:bid_id>/withdraw")

@@ -12,7 +12,6 @@ it is refused, and the refusal is kept in the audit log as evidence of collusion
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from datetime import datetime
@@ -24,6 +23,8 @@ import crypto
 from accounts.models import KeyPurpose, Org, User
 from accounts.service import active_keys_of_org, key_fingerprint
 from audit import service as audit_service
+from audit import statements
+from audit.checkpoint import vkey_fingerprint
 from audit.service import record
 from core import clock
 from core.db import db
@@ -31,10 +32,10 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from tender import filestore
 from tender.keys import load_pem_public, raw_b64u
 from tender.models import Bid, Lot, Project
-from tender.service import canonical, get_project, is_overseer, is_project_staff, registration_of
+from tender.service import get_project, is_overseer, is_project_staff, registration_of
 from tender.transitions import BidStatus, LotStatus, ProjectStatus, move
 
-RECEIPT_FORMAT = "biaoyun-receipt/1"
+RECEIPT_FORMAT = statements.RECEIPT_V2  # signed with its context label (audit.statements)
 LIVE = (BidStatus.SUBMITTED, BidStatus.OPENED, BidStatus.REVOKED, BidStatus.VOIDED)
 
 CONTAINER_MESSAGES = {
@@ -244,10 +245,10 @@ def issue_receipt(bid: Bid) -> dict[str, Any]:
     """
     db.session.execute(select(Bid.id).where(Bid.id == bid.id).with_for_update())
     body = receipt_body(bid)
-    signature = audit_service.signing_key().sign(canonical(body).encode())
-    receipt = {"receipt": body, "signature": base64.b64encode(signature).decode(),
-               "signature_alg": "Ed25519 over the canonical JSON of `receipt`",
+    receipt = {"receipt": body, "signature": statements.sign_receipt(body, audit_service.signing_key()),
+               "signature_alg": statements.SIGNATURE_ALG[RECEIPT_FORMAT],
                "verifier_key": audit_service.verifier_key(),
+               "verifier_key_fingerprint": audit_service.verifier_key_fingerprint(),
                "inclusion_proof": audit_service.prove(bid.audit_seq)}
     bid.receipt = json.dumps(receipt, ensure_ascii=False)
     db.session.flush()
@@ -288,4 +289,7 @@ def receipt_of(user: User, bid_id: int) -> tuple[Bid, dict[str, Any]]:
         raise NotFound("投标文件不存在。", code="bid_not_found")
     if bid.receipt is None:
         return bid, issue_receipt(bid)
-    return bid, json.loads(bid.receipt)
+    receipt = json.loads(bid.receipt)
+    # A receipt issued before fingerprints were printed: its key's fingerprint, derived, not signed.
+    receipt.setdefault("verifier_key_fingerprint", vkey_fingerprint(receipt["verifier_key"]))
+    return bid, receipt

@@ -41,7 +41,8 @@ def render(bid: Bid, receipt: dict[str, Any]) -> bytes:
             ["文件摘要（SHA-256）", Paragraph(escape(r["sha256"]), mono)],
             ["审计日志序号", str(r["audit_seq"])],
             ["平台签名（Ed25519）", Paragraph(escape(receipt["signature"]), mono)],
-            ["平台验证公钥", Paragraph(escape(receipt["verifier_key"]), mono)]]
+            ["平台验证公钥", Paragraph(escape(receipt["verifier_key"]), mono)],
+            ["验证公钥指纹（SHA-256）", Paragraph(escape(receipt["verifier_key_fingerprint"]), mono)]]
     table = Table(rows, colWidths=[48 * mm, 122 * mm])
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 9), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#e9edf3")),
@@ -49,10 +50,11 @@ def render(bid: Bid, receipt: dict[str, Any]) -> bytes:
     how = ["如何核验本回执：",
            "1. 文件摘要：在您保存的 .sealed 投标文件上计算 SHA-256（如 sha256sum 文件名），结果应与上表摘要完全一致；"
            "一致即证明平台收到的正是这份文件。",
-           "2. 平台签名：在投标页面或“我的投标”中下载本回执的 JSON 文件；签名是平台审计密钥对其中 receipt 部分的"
-           "规范 JSON 所作的 Ed25519 签名，用上表公钥即可验证。",
-           "3. 审计日志：JSON 回执中的 inclusion_proof 证明本次递交已写入防篡改审计日志，任何人可用开源核验工具"
-           "（python -m audit.verifier proof）离线核验，无需访问平台数据库。",
+           "2. 平台签名：在投标页面或“我的投标”中下载本回执的 JSON 文件；签名是平台审计密钥对其中 receipt 部分"
+           "所作的 Ed25519 签名。先核对上表公钥指纹与平台公布页面（/audit/key）上的一致。",
+           "3. 审计日志：JSON 回执中的 inclusion_proof 证明本次递交已写入防篡改审计日志。任何人可用开源核验工具"
+           f"离线核验签名与证明，无需访问平台数据库：python -m audit.verifier receipt receipt.json --fingerprint "
+           f"{receipt['verifier_key_fingerprint']}",
            "投标截止前，投标文件始终处于加密状态，任何人（包括平台）都无法提前开启。"]
     story = [Paragraph("投标文件递交回执", title), Spacer(1, 5 * mm), table, Spacer(1, 5 * mm)]
     story += [Paragraph(escape(line), body) for line in how]

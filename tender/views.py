@@ -7,6 +7,7 @@ bids is decided by the services (`bids.my_bids`, `hall.state_for`), never in tem
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -47,6 +48,11 @@ def notices():
     return render_template("tender/notices.html", notices=rows)
 
 
+# Links a later package adds to a notice page (label, URL), e.g. the draw's verification page under a result
+# notice: each function takes the notice and returns its links. tender imports none of those packages.
+NOTICE_LINKS: list[Callable[[Notice], list[tuple[str, str]]]] = []
+
+
 @bp.get("/notices/<int:notice_id>")
 @public
 def notice(notice_id: int):
@@ -55,8 +61,9 @@ def notice(notice_id: int):
         abort(404)
     project = row.project
     correction = db.session.get(Notice, row.withdrawn_by_id) if row.withdrawn_by_id else None
+    links = [link for links_of in NOTICE_LINKS for link in links_of(row)]
     return render_template("tender/notice.html", notice=row, project=project, correction=correction,
-                           next_event=hall.next_event(project))
+                           next_event=hall.next_event(project), links=links)
 
 
 @bp.get("/notices/lots/<int:lot_id>/policy.json")

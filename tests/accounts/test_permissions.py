@@ -12,6 +12,12 @@ PUBLIC_RULES = {
     "/notices", "/notices/<int:notice_id>", "/notices/lots/<int:lot_id>/policy.json",  # tender: public notices
     # evaluation: a signed contract is public with its notice (text, PDF); any other contract answers 404
     "/contracts/<int:contract_id>", "/contracts/<int:contract_id>.pdf", "/contracts/<int:contract_id>/document.json",
+    # audit: the log's verifier key and newest checkpoint, published for anyone who checks a proof
+    "/audit/key", "/api/v1/audit/key", "/api/v1/audit/checkpoint",
+    # expert_draw: a draw's audit record and verification page, public from the result notice (404 before,
+    # except to the request's viewers)
+    "/expert-draw/draws/<int:draw_id>/audit.json", "/expert-draw/<int:request_id>/verify",
+    "/api/v1/draws/<int:draw_id>/audit",
 }
 
 

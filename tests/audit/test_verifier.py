@@ -2,6 +2,7 @@
 
 import base64
 import copy
+import hashlib
 import json
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from audit.canonical import (
     event_leaf_hash,
     event_record,
 )
-from audit.checkpoint import sign_checkpoint, verifier_key_string
+from audit.checkpoint import sign_checkpoint, verifier_key_string, vkey_fingerprint
 from audit.merkle import EMPTY_ROOT, MerkleTree, inclusion_proof, leaf_hash, root
 from audit.verifier import VerificationError, inclusion_document, main, verify_export, verify_inclusion_file
 
@@ -305,20 +306,49 @@ def test_cli_log_ok_and_mismatch(files, capsys):
 
 
 def test_cli_proof(files, capsys):
-    assert main(["proof", str(files / "proof.json")]) == 0
-    assert capsys.readouterr().out.strip().endswith("index=4")
+    with pytest.raises(SystemExit) as no_key:  # the file's own key proves nothing: a trusted key or a pin is required
+        main(["proof", str(files / "proof.json")])
+    assert no_key.value.code == 2 and "--fingerprint" in capsys.readouterr().err
     assert main(["proof", str(files / "proof.json"), "--vkey", str(files / "vkey")]) == 0
-    assert main(["proof", str(files / "missing.json")]) == 2
+    assert capsys.readouterr().out.strip().endswith("index=4")
+    assert main(["proof", str(files / "proof.json"), "--fingerprint", vkey_fingerprint(VKEY).upper()]) == 0
+    assert main(["proof", str(files / "missing.json"), "--vkey", VKEY]) == 2
 
 
 def test_cli_runs_as_a_module_without_flask_or_the_database(files):
     """What a bidder runs: only the pure modules may load (audit/__init__ must not import Flask)."""
-    code = ("import runpy, sys; sys.argv = ['x', 'proof', sys.argv[1]]\n"
+    code = ("import runpy, sys; sys.argv = ['x', 'proof', sys.argv[1], '--vkey', sys.argv[2]]\n"
             "try:\n    runpy.run_module('audit.verifier', run_name='__main__')\n"
             "except SystemExit as e:\n"
             "    bad = {'flask', 'sqlalchemy', 'audit.models', 'audit.service'} & set(sys.modules)\n"
             "    assert not bad, bad\n    raise\n")
-    out = subprocess.run([sys.executable, "-c", code, str(files / "proof.json")], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", code, str(files / "proof.json"), VKEY], capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.startswith(f"OK size={N} root=")
+
+
+def test_cli_refuses_a_forged_proof_with_a_fresh_key(files, capsys):
+    """The review's attack: a proof of a forged tree signed by a fresh key printed OK; now the pinned key or
+    fingerprint refuses it."""
+    events = make_events()
+    forger = Ed25519PrivateKey.generate()
+    doc = proof_doc(events, 2)
+    doc["checkpoint"] = sign_checkpoint(ORIGIN, N, root(leaves_of(events)), forger, ORIGIN)
+    doc["verifier_key"] = verifier_key_string(ORIGIN, forger.public_key())
+    forged = files / "forged.json"
+    forged.write_text(json.dumps(doc), encoding="utf-8")
+    assert verify_inclusion_file(doc).size == N  # consistent in itself
+    assert main(["proof", str(forged), "--vkey", VKEY]) == 1
+    assert "different verifier key" in capsys.readouterr().out
+    assert main(["proof", str(forged), "--fingerprint", vkey_fingerprint(VKEY)]) == 1
+    assert "not the pinned" in capsys.readouterr().out
+
+
+def test_cli_fingerprint(files, capsys):
+    assert main(["fingerprint", str(files / "vkey")]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == vkey_fingerprint(VKEY) == hashlib.sha256(VKEY.encode()).hexdigest()
+    assert main(["proof", str(files / "proof.json"), "--fingerprint", "SHA256:" + ":".join(
+        printed[i:i + 2] for i in range(0, 64, 2))]) == 0
+    assert main(["proof", str(files / "proof.json"), "--fingerprint", "abc"]) == 1

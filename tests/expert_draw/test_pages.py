@@ -131,7 +131,7 @@ def test_agency_requests_and_supervisor_draws_through_the_pages(world, make_expe
     db.session.refresh(req)
     assert req.status == RequestStatus.DRAWN
     result = client.get(f"/expert-draw/draws/{draw.id}/audit.json")
-    assert [e["action"] for e in result.get_json()][:2] == ["expert_draw.committed", "expert_draw.drawn"]
+    assert [e["action"] for e in result.get_json()["events"]][:2] == ["expert_draw.committed", "expert_draw.drawn"]
 
 
 def test_dashboard_panels_and_nav(world, drawn, client):

@@ -44,8 +44,12 @@ def test_submit_returns_signed_receipt_with_inclusion_proof(app, world, make_pro
 
     assert receipt["sha256"] == hashlib.sha256(data).hexdigest() and receipt["size"] == len(data)
     assert receipt["policy_hash"] == lot.policy_hash
+    # The receipt signature covers the context label and the canonical JSON (audit.statements), so it can
+    # never pass for a checkpoint signature of the same key.
+    assert receipt["format"] == "biaoyun-receipt/2"
     audit_service.signing_key().public_key().verify(base64.b64decode(body["signature"]),
-                                                    canonical(receipt).encode())
+                                                    b"biaoyun/audit-key/receipt/v2\x00" + canonical(receipt).encode())
+    assert body["verifier_key_fingerprint"] == hashlib.sha256(body["verifier_key"].encode()).hexdigest()
     verified = verify_inclusion_file(body["inclusion_proof"], audit_service.verifier_key())
     assert verified.index == receipt["audit_seq"]
     assert body["inclusion_proof"]["leaf_data"]["action"] == "tender.bid_submitted"
