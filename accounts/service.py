@@ -405,6 +405,15 @@ def create_org(name: str, kind: str, region_code: str, uscc: str | None = None, 
 
 # ---------------------------------------------------------------- regions
 
+def finance_orgs(region_code: str) -> list[int]:
+    """The finance bureau(s) of a region: who is warned when a deadline (an award's, a contract's,
+    a complaint's) is missed."""
+    from accounts.models import OrgKind
+
+    return [o.id for o in db.session.scalars(select(Org).where(Org.kind == OrgKind.FINANCE,
+                                                               Org.region_code == region_code).order_by(Org.id))]
+
+
 def regions_under(code: str) -> set[str]:
     """A region and every region below it (a city's supervisors oversee its counties too)."""
     from accounts.models import Region

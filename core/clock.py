@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -267,6 +267,12 @@ def to_local(dt: datetime) -> datetime:
 def format_local(dt: datetime, fmt: str = DEFAULT_FORMAT) -> str:
     """Format an aware datetime in Beijing time, the only time zone users ever see."""
     return to_local(dt).strftime(fmt)
+
+
+def end_of_local_day(day: date) -> datetime:
+    """The last second of a Beijing calendar day, in the clock's zone (UTC): a deadline counted in
+    working days ends when that day ends where the parties are, not at UTC midnight."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=LOCAL_TZ).astimezone(now().tzinfo)
 
 
 def parse_local(text: str) -> datetime:

@@ -8,8 +8,11 @@ the Art 64 guard on later changes), `opinions` (minority opinions), `summary` (o
 all of them in order), `report_data` (the report's contents as canonical data), `deadlines`
 (award, notice, challenge and contract periods in working days) and `visibility` (who sees or
 does what at each stage). Nothing here may import Flask at module level.
-`models` and `transitions` hold the tables and the status tables. On top of them: `service` (every
-state change of the room and the award: guarded, audited, flushed), `challenges` (质疑 and the
+`models` and `transitions` hold the tables and the status tables. On top of them: `service` (the
+public access module: every state change of the room and the award, guarded, audited, flushed,
+re-exported from one module per stage: `room` (lookups, who is who, guards), `seating`, `reviewing`,
+`clarifying`, `outcome` (the rules over the rows), `marking` (scoring), `reporting`, `awarding`,
+`ratings`, `room_state`), `challenges` (质疑 and the
 remedies of an upheld one), `complaints` (投诉 to finance), `evidence` (their files), `contracts` (the
 contract drafted from the records, signed by both parties with their keys, published; `contract_pdf`,
 `contract_views`), `report_pdf`, `events`

@@ -47,7 +47,7 @@ def is_bidder(user: User, committee: Committee) -> bool:
 def file_challenge(user: User, award_id: int, text: str, files: Sequence[evidence.Incoming] = ()) -> Challenge:
     """A bidder of the lot challenges the published result within the period (working days), with its
     evidence files. Every check comes before any file is kept."""
-    award, committee = service._get_award(award_id)
+    award, committee = service.get_award(award_id)
     if not is_bidder(user, committee):
         raise Forbidden("只有本标项的投标人可以提出质疑。", code="not_a_bidder")
     if award.status not in (AwardStatus.NOTIFIED, AwardStatus.CONTRACTED):
@@ -61,7 +61,7 @@ def file_challenge(user: User, award_id: int, text: str, files: Sequence[evidenc
     answer_due = deadlines.due_date(deadlines.Step.CHALLENGE_ANSWER, today)
     with evidence.received(files) as uploads:
         row = Challenge(award_id=award.id, org_id=user.org_id, user_id=user.id, text=text,
-                        filed_at=clock.now(), answer_due_at=service._end_of_local_day(answer_due))
+                        filed_at=clock.now(), answer_due_at=clock.end_of_local_day(answer_due))
         db.session.add(row)
         db.session.flush()
         record("evaluation.challenge_filed", row, {"award": award.id, "org": user.org_id,
@@ -99,8 +99,8 @@ def answer_challenge(user: User, challenge_id: int, answer: str, *, upheld: bool
     row = db.session.scalar(select(Challenge).where(Challenge.id == challenge_id).with_for_update())
     if row is None:
         raise NotFound("质疑不存在。", code="challenge_not_found")
-    award, committee = service._get_award(row.award_id)
-    service._require_agency(user, committee)
+    award, committee = service.get_award(row.award_id)
+    service.require_agency(user, committee)
     if row.answered_at is not None:
         raise Conflict("此质疑已答复。", code="already_answered")
     answer = (answer or "").strip()

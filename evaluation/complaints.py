@@ -88,8 +88,8 @@ def file_complaint(user: User, challenge_id: int, facts: str, requests: str,
     with evidence.received(files) as uploads:
         row = Complaint(challenge_id=challenge.id, award_id=challenge.award_id, region_code=project.region_code,
                         org_id=user.org_id, user_id=user.id, facts=facts, requests=requests, status=K.FILED,
-                        filed_at=clock.now(), accept_due_at=service._end_of_local_day(accept_due),
-                        decide_due_at=service._end_of_local_day(decide_due))
+                        filed_at=clock.now(), accept_due_at=clock.end_of_local_day(accept_due),
+                        decide_due_at=clock.end_of_local_day(decide_due))
         db.session.add(row)
         db.session.flush()
         record("evaluation.complaint_filed", row, {
@@ -178,7 +178,7 @@ def decide_complaint(user: User, complaint_id: int, decision: str, *, upheld: bo
     row.decision, row.remedy = decision, remedy if upheld else None
     row.handled_by_id, row.decided_at = user.id, clock.now()
     if upheld:
-        award, committee = service._get_award(row.award_id)
+        award, committee = service.get_award(row.award_id)
         challenges.apply_remedy(award, committee, remedy, f"投诉成立（投诉编号 {row.id}）")
     record("evaluation.complaint_decided", row, {
         "award": row.award_id, "upheld": upheld, "remedy": row.remedy,

@@ -72,12 +72,12 @@ def contract_of(award: Award) -> Contract | None:
 
 def context_of(contract_or_award: Contract | Award) -> tuple[Award, Committee, Any, Any]:
     """(award, committee, project, lot) of a contract or an award."""
-    from evaluation.service import _lot, _project, committee_for_lot
+    from evaluation.room import committee_for_lot, lot_of, project_of
 
     award = (db.session.get(Award, contract_or_award.award_id) if isinstance(contract_or_award, Contract)
              else contract_or_award)
     committee = committee_for_lot(award.lot_id)
-    return award, committee, _project(committee), _lot(committee)
+    return award, committee, project_of(committee), lot_of(committee)
 
 
 def winner_org_id(award: Award) -> int:
@@ -217,7 +217,6 @@ def draft_contract(user: User, award_id: int, terms: dict[str, Any]) -> Contract
     while nobody has signed; each revision has a new digest, so a signature can only cover the text
     its signer saw."""
     from evaluation.complaints import award_blocked
-    from evaluation.service import _end_of_local_day
 
     award = _award_for_contract(award_id)
     _award, _committee, project, lot = context_of(award)
@@ -234,7 +233,7 @@ def draft_contract(user: User, award_id: int, terms: dict[str, Any]) -> Contract
     if contract is None:
         contract = Contract(award_id=award.id, lot_id=lot.id, number=f"HT-{project.code}-{lot.number}",
                             status=ContractStatus.DRAFT, amount_fen=award.candidate.price_fen, revision=1,
-                            due_at=_end_of_local_day(contract_due(award)), drafted_by_id=user.id, drafted_at=now,
+                            due_at=clock.end_of_local_day(contract_due(award)), drafted_by_id=user.id, drafted_at=now,
                             document="", sha256="")
         db.session.add(contract)
     elif contract.status is not ContractStatus.DRAFT or contract.signatures:
@@ -290,14 +289,13 @@ def sign_contract(user: User, contract_id: int, sha256: str, signature: str) -> 
 
 def _conclude(contract: Contract, award: Award) -> None:
     """Both parties signed: publish the contract notice, the award is contracted, the lot settled."""
-    from evaluation.service import _notice
-    from tender.service import settle_lot
+    from tender.service import publish_notice, settle_lot
     from tender.transitions import LotStatus, NoticeKind
 
-    _award, committee, project, lot = context_of(award)
+    _award, _committee, project, lot = context_of(award)
     now = clock.now()
-    notice = _notice(committee, NoticeKind.CONTRACT, f"{project.title}（标项{lot.number}）合同公告",
-                     contract_notice_body(contract))
+    notice = publish_notice(project, NoticeKind.CONTRACT, f"{project.title}（标项{lot.number}）合同公告",
+                            contract_notice_body(contract), lot)
     contract.signed_at, contract.notice_id = now, notice.id
     move(contract, ContractStatus.SIGNED)
     award.contracted_at = now
@@ -401,8 +399,8 @@ def sweep_contract_deadlines() -> dict[str, list[int]]:
     end of the 30 days both parties are reminded (once a day); once overdue the region's finance bureau
     is warned (once). Idempotent: what was sent is read back from the audit log. Returns the award ids
     to notify after the commit."""
+    from accounts.service import finance_orgs
     from audit.service import payloads_of
-    from evaluation.service import finance_orgs
 
     today = clock.to_local(clock.now()).date()
     out: dict[str, list[int]] = {"remind": [], "overdue": []}

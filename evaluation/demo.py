@@ -36,10 +36,12 @@ import pyotp
 from sqlalchemy import select
 
 from accounts.demo import demo_totp_secret
+from accounts.models import User
 from core import clock
 from core.db import db
 from core.demo import seeder
 from evaluation import service
+from evaluation.models import CommitteeMember, Score, from_hundredths
 
 A_EXPERTS = (5, 4, 1, 6, 7)       # the first is elected chair
 B_EXPERTS = (13, 14, 15, 16, 18)
@@ -315,9 +317,9 @@ def _evaluated_and_awarded(context: dict, title: str, purchaser_org, purchaser, 
 
 
 def _confirm_open_flags(cid: int) -> None:
-    for flag in service._raise_flags(service.get_committee(cid)):
-        member = db.session.get(service.CommitteeMember, flag.member_id)
-        user = db.session.get(service.User, member.user_id)
+    for flag in service.raise_flags(service.get_committee(cid)):
+        member = db.session.get(CommitteeMember, flag.member_id)
+        user = db.session.get(User, member.user_id)
         service.resolve_flag(user, flag.id, action="confirm", note="经复核，坚持原评分")
 
 
@@ -327,12 +329,12 @@ def _score_change(cid: int, members: list) -> None:
     committee = service.get_committee(cid)
     user = members[1]
     member = next(m for m in committee.members if m.user_id == user.id)
-    score = db.session.scalar(select(service.Score).where(service.Score.member_id == member.id)
-                              .order_by(service.Score.bid_id, service.Score.id))
+    score = db.session.scalar(select(Score).where(Score.member_id == member.id)
+                              .order_by(Score.bid_id, Score.id))
     flag = service.flag_outlier(members[0], cid, member.id, score.bid_id, score.criterion,
                                 "该项评分明显高于其他成员，且与投标文件的响应情况不符")
     _tick(120)
-    lowered = (service.from_hundredths(score.score_h) * 4 / 5).quantize(Decimal("0.5"))
+    lowered = (from_hundredths(score.score_h) * 4 / 5).quantize(Decimal("0.5"))
     service.resolve_flag(user, flag.id, action="correct", note="复核投标文件后，按评分标准下调", new_score=str(lowered))
     _tick(120)
 

@@ -1,13 +1,13 @@
 """The award notice (中标/成交通知书) to the winner and the result letters (采购结果通知书) to the other
 bidders, issued with the result notice (87号令 Art 69; 政府采购法 Art 46).
 
-`issue` runs inside `service.publish_result` (same transaction): one PDF per bidder of the lot, stored
+`issue` runs inside `awarding.publish_result` (same transaction): one PDF per bidder of the lot, stored
 atomically under FILE_STORE/evaluation/letters/<award>/ (`report_pdf.store`), one `AwardLetter` row
 each, and ONE audit event `evaluation.letters_issued` with [{org, kind, sha256}] — hashes, never scores.
 
 What a letter says comes from what the committee recorded, never recomputed here: each bid's
 `BidEvaluation` row (excluded, rank, total) and the report's canonical contents
-(`service.report_contents`: the failed requirements with the members' reasons, the exclusions, the
+(`reporting.report_contents`: the failed requirements with the members' reasons, the exclusions, the
 evaluated prices). A bidder's letter holds its OWN evaluation (its score and rank under the scoring
 method, its evaluated price and rank under the lowest-price method, the reasons it failed the review)
 and the public result (winner and price) — no other bidder's scores.
@@ -75,13 +75,15 @@ def _outcome(row: BidEvaluation | None, bid_id: int, contents: dict, ranked_coun
 def letter_data(committee: Committee, award: Award) -> list[dict]:
     """Each bidder's letter as plain data, in the opening order: the common part (project, winner, price,
     dates) and the bidder's own outcome."""
-    from evaluation import challenges, contracts, service
+    from evaluation import challenges, contracts
+    from evaluation.reporting import current_report, report_contents
+    from evaluation.room import lot_of, opened_bids, project_of
     from tender.models import OpeningRecord
 
-    project, lot = service._project(committee), service._lot(committee)
+    project, lot = project_of(committee), lot_of(committee)
     winner_line = db.session.scalar(select(OpeningRecord).where(OpeningRecord.bid_id == award.candidate.bid_id))
     price = award.candidate.price_fen
-    contents = service.report_contents(committee, service.current_report(committee))
+    contents = report_contents(committee, current_report(committee))
     rows = {r.bid_id: r for r in db.session.scalars(select(BidEvaluation).where(
         BidEvaluation.committee_id == committee.id))}
     ranked_count = sum(1 for r in rows.values() if r.rank is not None)
@@ -98,7 +100,7 @@ def letter_data(committee: Committee, award: Award) -> list[dict]:
         "challenge_due": due.isoformat() if due else None,
     }
     letters = []
-    for bid, line in service.opened_bids(committee):
+    for bid, line in opened_bids(committee):
         won = bid.id == award.candidate.bid_id
         letters.append({**common, "org": bid.org_id, "bid": bid.id, "name": line.bidder_name,
                         "kind": LetterKind.AWARD.value if won else LetterKind.RESULT.value,
@@ -226,15 +228,15 @@ def letters_of(award: Award) -> list[AwardLetter]:
 def can_read(user: User, letter: AwardLetter) -> bool:
     """The letter's own organisation, the project's agency and purchaser, the region's supervisors and the
     admin; never another bidder."""
-    from evaluation import service
+    from evaluation import room
 
     if user is None or not user.is_authenticated:
         return False
     if user.org_id is not None and user.org_id == letter.org_id:
         return True
-    committee = service.committee_for_lot(db.session.get(Award, letter.award_id).lot_id)
-    return (service.is_agency(user, committee) or service.is_purchaser(user, committee)
-            or service.is_supervisor(user, committee) or user.has_role(Role.ADMIN))
+    committee = room.committee_for_lot(db.session.get(Award, letter.award_id).lot_id)
+    return (room.is_agency(user, committee) or room.is_purchaser(user, committee)
+            or room.is_supervisor(user, committee) or user.has_role(Role.ADMIN))
 
 
 def visible_letters(user: User, award: Award) -> list[AwardLetter]:
@@ -251,9 +253,9 @@ def letter_for(user: User, letter_id: int) -> AwardLetter:
 
 def bidder_names(committee: Committee) -> dict[int, str]:
     """{org id: the bidder's name as read at the opening}, to label the letters of a lot."""
-    from evaluation import service
+    from evaluation.room import opened_bids
 
-    return {bid.org_id: line.bidder_name for bid, line in service.opened_bids(committee)}
+    return {bid.org_id: line.bidder_name for bid, line in opened_bids(committee)}
 
 
 def absolute(letter: AwardLetter):

@@ -29,11 +29,11 @@ def room_opened(committee_id: int) -> None:
 
 
 def conflict_declared(committee_id: int, member_id: int) -> None:
-    from evaluation.service import _project, get_committee
+    from evaluation.service import get_committee, project_of
 
     committee = get_committee(committee_id)
     _send({"title": "评审专家申请回避", "body": "有成员声明存在回避情形并已离开评审室，请为其申请补抽。",
-           "level": "warning", "url": f"/evaluation/{committee_id}"}, org_ids=[_project(committee).agency_org_id])
+           "level": "warning", "url": f"/evaluation/{committee_id}"}, org_ids=[project_of(committee).agency_org_id])
 
 
 def clarification_asked(clarification_id: int) -> None:
@@ -60,12 +60,12 @@ def invitations(invitation_ids: list[int]) -> None:
 
 def report_sent(award_id: int) -> None:
     from evaluation.models import Award
-    from evaluation.service import _project, committee_for_lot
+    from evaluation.service import committee_for_lot, project_of
 
     award = db.session.get(Award, award_id)
     committee = committee_for_lot(award.lot_id)
     _send({"title": "评审报告已送达", "body": "请在规定期限内按候选人顺序确定中标（成交）供应商。", "level": "info",
-           "url": f"/evaluation/{committee.id}"}, org_ids=[_project(committee).purchaser_org_id])
+           "url": f"/evaluation/{committee.id}"}, org_ids=[project_of(committee).purchaser_org_id])
 
 
 def award_published(award_id: int) -> None:
@@ -108,9 +108,9 @@ def contract_signed(contract_id: int) -> None:
 
 def contract_due(award_id: int, *, overdue: bool) -> None:
     """Both parties are reminded of the 30 days; when overdue the region's finance bureau is warned."""
+    from accounts.service import finance_orgs
     from evaluation.contracts import context_of, contract_of, winner_org_id
     from evaluation.models import Award
-    from evaluation.service import finance_orgs
 
     award = db.session.get(Award, award_id)
     _award, _committee, project, _lot = context_of(award)
@@ -133,11 +133,11 @@ def award_due(award_id: int, *, overdue: bool) -> None:
 
     from audit.models import AuditEvent
     from evaluation.models import Award
-    from evaluation.service import _project, committee_for_lot
+    from evaluation.service import committee_for_lot, project_of
 
     award = db.session.get(Award, award_id)
     committee = committee_for_lot(award.lot_id)
-    project = _project(committee)
+    project = project_of(committee)
     _send({"title": "确定中标人期限" + ("已过" if overdue else "将至"),
            "body": f"{project.title}：请按评审报告推荐的候选人顺序确定中标（成交）供应商。",
            "level": "danger" if overdue else "warning", "url": f"/evaluation/{committee.id}"},
@@ -155,11 +155,11 @@ def award_deemed(award_id: int) -> None:
     """Art 68 applied: the purchaser and the agency learn that the first candidate is deemed confirmed, and
     the agency that the result can now be published."""
     from evaluation.models import Award
-    from evaluation.service import _project, committee_for_lot
+    from evaluation.service import committee_for_lot, project_of
 
     award = db.session.get(Award, award_id)
     committee = committee_for_lot(award.lot_id)
-    project = _project(committee)
+    project = project_of(committee)
     _send({"title": "已视同确定中标人",
            "body": f"{project.title}：采购人未在期限内确定中标（成交）供应商，依照87号令第六十八条，视同确定"
                    "评审报告推荐的排名第一的候选人；请代理机构发布结果公告。",
@@ -168,21 +168,22 @@ def award_deemed(award_id: int) -> None:
 
 
 def _complaint_parties(complaint_id: int):
+    from accounts.service import finance_orgs
     from evaluation.models import Award, Complaint
-    from evaluation.service import _project, committee_for_lot, finance_orgs
+    from evaluation.service import committee_for_lot, project_of
 
     row = db.session.get(Complaint, complaint_id)
-    project = _project(committee_for_lot(db.session.get(Award, row.award_id).lot_id))
+    project = project_of(committee_for_lot(db.session.get(Award, row.award_id).lot_id))
     return row, project, finance_orgs(row.region_code)
 
 
 def challenge_filed(challenge_id: int) -> None:
     from evaluation.models import Award, Challenge
-    from evaluation.service import _project, committee_for_lot
+    from evaluation.service import committee_for_lot, project_of
 
     row = db.session.get(Challenge, challenge_id)
     committee = committee_for_lot(db.session.get(Award, row.award_id).lot_id)
-    project = _project(committee)
+    project = project_of(committee)
     _send({"title": "收到质疑", "body": f"{project.title}：请在答复期限内答复质疑。", "level": "warning",
            "url": f"/evaluation/{committee.id}"}, org_ids=[project.agency_org_id, project.purchaser_org_id])
 

@@ -24,7 +24,7 @@ def _items(user: User) -> list[dict]:
 
     out = []
     for c in committees_for(user)[:8]:
-        project, lot = service._project(c), service._lot(c)
+        project, lot = service.project_of(c), service.lot_of(c)
         award = service.award_of(c)
         note = gettext(service.STATUS_ZH[c.status.value]) + (
             f" · {gettext(service.AWARD_ZH[award.status.value])}" if award else "")
@@ -76,7 +76,7 @@ def overdue_awards(user: User) -> Panel:
     items = []
     for award in service.overdue_awards(user)[:8]:
         committee = service.committee_for_lot(award.lot_id)
-        project, lot = service._project(committee), service._lot(committee)
+        project, lot = service.project_of(committee), service.lot_of(committee)
         state = (gettext("已视同确定排名第一的候选人，待发布结果") if award.deemed_confirmed
                  else gettext("逾期未确定中标人"))
         items.append({"title": _lot_title(project, lot),
@@ -138,7 +138,7 @@ def _open_contract_items(user: User) -> list[dict]:
     from evaluation import contracts
 
     items = [{"title": _lot_title(project, lot), "note": str(_l("待起草合同")),
-              "at": service._end_of_local_day(contracts.contract_due(award)),
+              "at": clock.end_of_local_day(contracts.contract_due(award)),
               "url": url_for("contracts.draft", award_id=award.id)}
              for award, project, lot in ((a, *contracts.context_of(a)[2:]) for a in contracts.awards_to_draft(user))]
     for contract in contracts.contracts_for(user, open_only=True):
@@ -187,7 +187,7 @@ def _member_needs(user: User) -> list[Need]:
             (CommitteeStatus.DECLARING, CommitteeStatus.SCORING, CommitteeStatus.REPORTING)))).all()
     out = []
     for c, m in rows:
-        title = _lot_title(service._project(c), service._lot(c))
+        title = _lot_title(service.project_of(c), service.lot_of(c))
         url = url_for("evaluation.room", committee_id=c.id)
         if c.status is CommitteeStatus.DECLARING and m.status is MemberStatus.SEATED:
             out.append(Need(f"evaluation.declare:{m.id}", gettext("签署回避声明"), title, url))

@@ -1,4 +1,4 @@
-"""The evaluation report as a PDF (评审报告), from `service.report_contents` (canonical data), in the
+"""The evaluation report as a PDF (评审报告), from `reporting.report_contents` (canonical data), in the
 embedded CJK font subset of `core.pdf` (as tender/record_pdf.py). Its SHA-256 is what each
 member signs; the file lives under FILE_STORE/evaluation/."""
 
@@ -80,11 +80,11 @@ def render(committee, report, contents: dict) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-    from evaluation.service import _lot, _project
+    from evaluation.room import lot_of, project_of
 
     style = styles()
     title, h2, body = style["title"], style["h2"], style["body"]
-    project, lot = _project(committee), _lot(committee)
+    project, lot = project_of(committee), lot_of(committee)
     names = contents.get("bidder_names", {})
     members = {str(m["id"]): m["name"] for m in contents["members"]}
 

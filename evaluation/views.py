@@ -83,7 +83,7 @@ def index():
     reps = {lot_id: [u for u in users if u.has_role(Role.PURCHASER)] for lot_id, users in reps.items()}
     wanted = {lot.id: service.purchaser_reps_wanted(lot.project_id, lot.id) for lot in lots}
     return render_template("evaluation/index.html", committees=rows, lots=lots, reps=reps, wanted=wanted,
-                           project_of=service._project, lot_of=service._lot, award_of=service.award_of)
+                           project_of=service.project_of, lot_of=service.lot_of, award_of=service.award_of)
 
 
 @bp.post("/lots/<int:lot_id>/open")
@@ -255,9 +255,9 @@ def _after(action: str, committee_id: int, result) -> None:
 @bp.get("/clarifications")
 def clarifications():
     rows = service.clarifications_of_supplier(current_user)
-    open_awards = [(a, service._project(c), service._lot(c), challenges.challenge_due(a))
+    open_awards = [(a, service.project_of(c), service.lot_of(c), challenges.challenge_due(a))
                    for a, c in challenges.awards_open_to_challenge(current_user)]
-    mine = [(a, service._project(c), service._lot(c)) for a, c in challenges.awards_of_bidder(current_user)
+    mine = [(a, service.project_of(c), service.lot_of(c)) for a, c in challenges.awards_of_bidder(current_user)
             if challenges.challenges_of(a, current_user.org_id)]
     to_sign = {c.id: service.answer_document(c) for c in rows if c.answered_at is None and c.due_at >= clock.now()}
     return render_template("evaluation/clarifications.html", rows=rows, clock=clock, open_awards=open_awards,
@@ -285,8 +285,8 @@ def award_challenges(award_id: int):
     committee = service.committee_for_lot(award.lot_id)
     rows = challenges.visible_challenges(current_user, award)
     return render_template(
-        "evaluation/award_challenges.html", award=award, committee=committee, project=service._project(committee),
-        lot=service._lot(committee), rows=rows, clock=clock, due=challenges.challenge_due(award),
+        "evaluation/award_challenges.html", award=award, committee=committee, project=service.project_of(committee),
+        lot=service.lot_of(committee), rows=rows, clock=clock, due=challenges.challenge_due(award),
         is_bidder=challenges.is_bidder(current_user, committee), today=clock.to_local(clock.now()).date(),
         complaint_of=complaints.complaint_of, complaint_due=complaints.complaint_due,
         complaint_zh=complaints.STATUS_ZH, remedies=challenges.REMEDIES, max_files=evidence.MAX_FILES,
@@ -351,7 +351,7 @@ def complaint_list():
         abort(403)
     rows = complaints.complaints_for_finance(current_user)
     awards = {r.award_id: db.session.get(Award, r.award_id) for r in rows}
-    projects = {a.id: service._project(service.committee_for_lot(a.lot_id)) for a in awards.values()}
+    projects = {a.id: service.project_of(service.committee_for_lot(a.lot_id)) for a in awards.values()}
     return render_template(
         "evaluation/complaints.html", rows=rows, clock=clock, projects=projects,
         challenge_of=lambda r: challenges.get_challenge(r.challenge_id), complaint_zh=complaints.STATUS_ZH,

@@ -24,14 +24,14 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     for name in ("accounts", "registry", "expert_draw", "evaluation"):
         seeders[name](context)
     db.session.commit()
-    rooms = {service._project(c).title: c for c in db.session.scalars(select(Committee))}
+    rooms = {service.project_of(c).title: c for c in db.session.scalars(select(Committee))}
     going, done = rooms["泰顺县中医院全自动生化分析仪采购"], rooms["泰顺县罗阳镇中心小学课桌椅采购"]
     assert going.status.value == "scoring" and len(service.done(going, "scoring")) == 2
     from tender import filestore
     from tender.models import Bid
 
     for committee in (going, done):  # real tenders: published with a document, sealed bids opened
-        project = service._project(committee)
+        project = service.project_of(committee)
         assert project.documents and project.opened_at >= project.deadline
         bids = db.session.scalars(select(Bid).where(Bid.project_id == project.id)).all()
         assert {b.status.value for b in bids} == {"opened"} and all(b.receipt for b in bids)
@@ -81,6 +81,6 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     closed = rooms["泰顺县教育局学生直饮水设备采购"]  # both signed: notice out, lot and project closed
     signed = contracts.contract_of(service.award_of(closed))
     assert signed.status.value == "signed" and {s.party for s in signed.signatures} == {"purchaser", "supplier"}
-    assert service._project(closed).status.value == "closed" and service._lot(closed).status.value == "contracted"
+    assert service.project_of(closed).status.value == "closed" and service.lot_of(closed).status.value == "contracted"
     assert db.session.get(Notice, signed.notice_id).kind.value == "contract"
     assert clock.now() == clock.now()  # the seed left the test clock as it was

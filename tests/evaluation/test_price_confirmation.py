@@ -57,7 +57,7 @@ def test_the_statement_reaches_the_engine_and_the_committee_sees_the_corrections
 
     cid = _reviewed(room, clock)
     committee = service.get_committee(cid)
-    inputs = service._lot_inputs(committee)
+    inputs = service.lot_inputs(committee)
     statements = {b.bidder: b.statement for b in inputs["bids"]}
     assert statements[room.bids[1].id].summary_total_words == "玖拾贰万伍仟元整"
     assert [i.total for i in statements[room.bids[2].id].items] == [900_000_00, 40_000_00]

@@ -11,6 +11,7 @@ from pdf_helpers import assert_readable
 from sqlalchemy import select
 from tests_helpers import totp_code
 
+from core.clock import to_local
 from core.errors import Conflict, DomainError, Forbidden
 
 
@@ -239,7 +240,7 @@ def test_scores_are_secret_until_submitted_and_need_the_step_up(room, clock):
     incomplete.pop(room.bids[0].id)
     with pytest.raises(ValidationError) as exc:
         service.submit_scores(a, committee.id, incomplete, totp_code(a))
-    names = service._bid_names(committee)
+    names = service.bid_names(committee)
     assert names[room.bids[0].id] in exc.value.message  # the bidder still to be scored is named
     too_high = _sheet(room, 0)
     too_high[room.bids[0].id]["商务"] = "15.5"
@@ -307,7 +308,7 @@ def test_full_lifecycle_to_signed_report_award_and_contract(room, clock):
     flag = service.resolve_flag(c, outliers[0].id, action="correct", note="复核后修正", new_score="33")
     db.session.commit()
     assert flag.resolution.value == "corrected"
-    for left in service._raise_flags(committee):
+    for left in service.raise_flags(committee):
         assert left.member_id == flag.member_id
         service.resolve_flag(c, left.id, action="confirm", note="坚持原评分，理由见评审记录")
     db.session.commit()
@@ -382,7 +383,7 @@ def test_award_deadline_moves_to_remind_and_overdue(room, clock):
     award = service.send_report(room.agency, committee.id)
     db.session.commit()
     # Friday 10:30 → five working days: the following Friday
-    assert service.clock.to_local(award.confirm_due_at).date().isoformat() == "2026-12-04"
+    assert to_local(award.confirm_due_at).date().isoformat() == "2026-12-04"
     assert service.award_deadline_state(award) == "open"
     from evaluation.tasks import sweep_awards
 
