@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import datetime
 from typing import Any, BinaryIO
 
@@ -106,6 +107,8 @@ def ciphertext_fingerprint(path, info: dict[str, Any]) -> str:
         hasher.update(handle.read(end - max(start, end - 81)))
     return hasher.hexdigest()
 
+log = logging.getLogger(__name__)
+
 
 class CopiedBid(ValidationError):
     """A relabelled copy of another supplier's bid: refused; the refusal (evidence) stays audited."""
@@ -161,6 +164,23 @@ def _precheck(user: User, project: Project, lot: Lot) -> None:
         raise Conflict("投标截止时间已过，不再接受投标文件。", code="deadline_passed")
     if lot.status != LotStatus.OPEN:
         raise Conflict("本标项不接受投标。", code="lot_closed")
+    refuse_beyond_quota(user, project, lot)
+
+
+def refuse_beyond_quota(user: User, project: Project, lot: Lot) -> None:
+    """Each submission is kept until the opening (a replaced or withdrawn one too: its digest was receipted),
+    so a supplier may submit at most `replaced_bids_kept_max` + 1 times per lot (region rule). Checked before
+    the upload and again under the submission lock."""
+    from tender.rules import rule
+
+    kept_max = rule(project.region_code, "replaced_bids_kept_max")
+    made = db.session.scalar(select(func.count()).select_from(Bid).where(Bid.lot_id == lot.id,
+                                                                        Bid.org_id == user.org_id)) or 0
+    if made > kept_max:
+        raise Conflict(f"本标项每家供应商最多递交 {kept_max + 1} 次投标文件（即最多替换或撤回 {kept_max} 次，"
+                       f"本地区规则），贵单位已递交 {made} 次，不能再次递交。当前有效的投标文件不受影响。",
+                       code="bid_replacements_exhausted", details={"replaced_bids_kept_max": kept_max,
+                                                                   "submitted": made})
 
 
 def current_bid(lot_id: int, org_id: int) -> Bid | None:
@@ -182,6 +202,7 @@ def submit_bid(user: User, project_id: int, lot_id: int, stream: BinaryIO) -> Bi
         info, fingerprint = check_container(upload.path, lot, user.org)
         copy_print = ciphertext_fingerprint(upload.path, info)
         project, now = lock_for_submission(project_id, received_at)
+        refuse_beyond_quota(user, project, lot)  # again under the lock: two uploads may have raced
         refuse_copies(user, project, lot, info, copy_print, upload.sha256)
         previous = current_bid(lot.id, user.org_id)
         if previous is not None:
@@ -225,6 +246,59 @@ def withdraw_bid(user: User, bid_id: int) -> Bid:
     bid.closed_at = now
     record("tender.bid_withdrawn", bid, {"org": bid.org_id, "lot_id": bid.lot_id})
     return bid
+
+
+# ---------------------------------------------------------------- replaced bids after the opening
+
+BEFORE_OPENING = (ProjectStatus.DRAFT, ProjectStatus.PUBLISHED, ProjectStatus.BIDDING, ProjectStatus.OPENING)
+CLOSED_UNOPENED = (BidStatus.SUPERSEDED, BidStatus.WITHDRAWN)
+
+
+def remove_superseded_files(project_id: int) -> list[str]:
+    """Once a project's opening is over, and where the region's rule `superseded_files_removed_after_opening`
+    allows: mark the files of its replaced and withdrawn bids removed, audited with each bid's digest and size
+    (the rows and receipts stay). Returns the paths for the caller to delete after its commit."""
+    project = get_project(project_id, lock=True)
+    from tender.rules import rule
+
+    if project.status in BEFORE_OPENING or not rule(project.region_code, "superseded_files_removed_after_opening"):
+        return []
+    bids = list(db.session.scalars(select(Bid).where(
+        Bid.project_id == project.id, Bid.status.in_(CLOSED_UNOPENED), Bid.file_removed_at.is_(None))
+        .order_by(Bid.id).with_for_update()))
+    if not bids:
+        return []
+    now = clock.now()
+    for bid in bids:
+        bid.file_removed_at = now
+    record("tender.superseded_files_removed", project, {
+        "project": project.code, "bytes": sum(b.size for b in bids),
+        "bids": [{"id": b.id, "lot_id": b.lot_id, "org": b.org_id, "status": b.status.value, "sha256": b.sha256,
+                  "size": b.size} for b in bids]})
+    db.session.flush()
+    return [b.path for b in bids]
+
+
+def sweep_superseded_files() -> list[int]:
+    """The sweep's step: each project past its opening with replaced or withdrawn files still kept, each in
+    its own transaction; the files go after the commit. Returns the projects cleaned."""
+    due = db.session.scalars(select(Bid.project_id).distinct().join(Project, Project.id == Bid.project_id).where(
+        Bid.status.in_(CLOSED_UNOPENED), Bid.file_removed_at.is_(None),
+        Project.status.not_in(BEFORE_OPENING))).all()
+    cleaned = []
+    for project_id in due:
+        try:
+            paths = remove_superseded_files(project_id)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("removing the replaced bids' files failed for project %s", project_id)
+            continue
+        for path in paths:
+            filestore.remove(path)
+        if paths:
+            cleaned.append(project_id)
+    return cleaned
 
 
 # ---------------------------------------------------------------- receipts

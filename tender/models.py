@@ -264,6 +264,9 @@ class Bid(db.Model):
     submitted_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]  # superseded / withdrawn / opened / failed
     audit_seq: Mapped[int | None]
+    # a superseded or withdrawn bid's file, deleted after the opening where the region's rules allow it
+    # (tender.bids.remove_superseded_files); the row, its digests and its audit events stay
+    file_removed_at: Mapped[datetime | None]
     receipt: Mapped[str | None] = mapped_column(Text)  # signed receipt JSON, given to the supplier
     outcome_code: Mapped[str | None] = mapped_column(String(40))  # crypto error code or cause
     outcome_note: Mapped[str | None] = mapped_column(String(300))

@@ -41,6 +41,11 @@ DEFAULT_RULES: dict[str, tuple[int, str]] = {
     "min_bids.single_source": (1, "单一来源"),
     "opening_window_minutes": (120, "开标后密钥份额/解密的时限（分钟）"),
     "custody_require_timelock": (0, "本地区每个项目的密钥托管须包含公共时间锁保管人（1 = 要求，0 = 不要求）"),
+    # A replaced bid is kept (its digest was receipted), so a supplier replacing a 2 GiB bid in a loop would
+    # fill the disk: each supplier may replace its bid for a lot this many times (withdrawals count too).
+    "replaced_bids_kept_max": (5, "每家供应商在每个标项最多保留的被替换（或撤回）投标文件份数，超过后不再接受递交"),
+    "superseded_files_removed_after_opening": (1, "开标后删除被替换、撤回的投标文件内容（摘要与审计记录保留；"
+                                                  "1 = 删除，0 = 保留）"),
 }
 
 

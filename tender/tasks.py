@@ -54,10 +54,13 @@ def sweep() -> dict:
         if not mine:
             return {"skipped": True}
         done = opening.sweep()
+        from tender.bids import sweep_superseded_files
+
+        cleaned = sweep_superseded_files()  # after the opening: replaced bids' files, where the rules allow
     for key, ids in done.items():
         for project_id in ids:
             events.announce(project_id, key)
-    return done
+    return {**done, "superseded_files_removed": cleaned}
 
 
 @shared_task(name="tender.tasks.progress", ignore_result=True)
