@@ -3,8 +3,11 @@
 Pure Python (hashlib, json): the platform draws with these functions and the standalone
 verifier rechecks with the very same ones, so there is only one definition of a draw.
 
+    python -m expert_draw.verifier DRAW-AUDIT.json (--vkey KEY | --fingerprint HEX)
     python -m expert_draw.verifier EXPORT.json [--draw ID] [--checkpoint NOTE --vkey KEY]
 
+DRAW-AUDIT.json is one draw's audit record (format biaoyun-draw-audit/1, crypto/FORMAT.md §16: its events
+with inclusion proofs, the signed checkpoint, the verifier key), checked against the pinned key first.
 EXPORT.json is the output of `flask audit export` (a list of audit events, or {"events": [...]}).
 
 Definitions (v1), all hashes SHA-256, byte strings concatenated:
@@ -13,18 +16,28 @@ Definitions (v1), all hashes SHA-256, byte strings concatenated:
 - seed      = H("biaoyun/expert-draw/v1/seed\\0" ‖ lp(server_seed) ‖ lp(supervisor input) ‖ lp(beacon))
   where lp(x) = 4-byte big-endian length ‖ x, and beacon is "" when none is configured
 - h(leaf)   = H("biaoyun/expert-draw/v1/rank\\0" ‖ seed ‖ draw id as 8-byte big-endian ‖ leaf)
-- order     : candidates by descending u^(1/w), u = (h+1)/2^256, w the integer weight of the leaf
-  (Efraimidis–Spirakis weighted sampling, computed exactly with integers; with equal weights
-  this is simply descending h); ties, impossible in practice, by leaf.
+- order     : candidates by descending u^(1/w), u = (h+1)/2^256, w the integer weight of the leaf,
+  1 ≤ w ≤ 4 (MAX_WEIGHT; a pool with any other weight is refused) (Efraimidis–Spirakis weighted
+  sampling, computed exactly with integers: with L = lcm of the weights present, the key of a leaf
+  is (h+1)^(L/w) · 2^(256·(L − L/w)), compared as integers; with equal weights this is simply
+  descending h). Ties (equal keys, impossible in practice) go by leaf ascending, comparing the
+  lowercase hex strings (= the leaf bytes).
 - selection : specialties in the committed order; for each, walk its order and take the first
   `primary`, then the next `backup` leaves not already taken by an earlier specialty (an expert
   holding two specialties is drawn once). The rest of the order is the reserve.
 - replacement n (1, 2, …) in specialty S: walk S's order, skipping leaves already consumed
-  (primaries, earlier replacements, earlier skips) and leaves assigned to another specialty;
-  each leaf passed over for a reason found now is listed in `skipped`; `chosen` is the next one.
+  (primaries, earlier replacements, earlier skips) and leaves assigned to another specialty
+  (these are passed silently). Each leaf the walk then reaches but the platform passes over for a
+  reason found at replacement time is listed, in walk order, in `skipped` as [leaf, reason], the
+  reason being the first avoidance rule it fails now (e.g. a new conflict of interest, a suspension,
+  "already_drawn" for an expert holding another seat) — a verifier cannot recheck the reason, only
+  that the skipped leaves are exactly the next ones of the walk; they count as consumed for later
+  replacements. `chosen` is the next leaf after them, or null when the walk is exhausted (the
+  request is then short). Backups are not consumed by the initial selection: a replacement walks
+  past the primaries only, so a standby backup is normally the first leaf it reaches.
 - pool      : per specialty, "leaves" = the sorted leaves (hex) concatenated, and "weights" = one
-  digit per leaf in the same order ("" when every weight is 1) — compact, so a province-wide pool
-  of tens of thousands stays a few strings.
+  decimal digit 1–4 per leaf in the same order ("" when every weight is 1) — compact, so a
+  province-wide pool of tens of thousands stays a few strings.
 - pool_digest = H(canonical JSON of the committed specialties: code, primary, backup, leaves, weights).
 """
 
