@@ -157,7 +157,7 @@ def test_the_receipt_stays_on_screen_in_beijing_time_with_a_pdf(live_server, dem
     page.wait_for_selector("#receipt")
     shown = page.locator("#receipt-time").inner_text()
     assert "北京时间" in shown and "Z" not in shown
-    assert len(page.locator("#receipt .by-digest code").inner_text()) == 64
+    assert len(page.locator("#receipt-file-digest").inner_text()) == 64
     pdf = page.request.get(urljoin(page.url, page.locator("#receipt-pdf").get_attribute("href")))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
     assert_readable(pdf.body(), "投标文件递交回执", "多媒体教学设备采购", "北京时间", shown[:16], "如何核验本回执")

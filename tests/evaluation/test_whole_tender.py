@@ -136,7 +136,8 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
 
         # ------------------------------------------------------------ the opening (the beat sweep's work)
         clock.set(project.deadline + timedelta(seconds=5))
-        assert _beat(app)["tender-sweep"] == {"bidding": [], "closed": [pid], "progressed": []}
+        assert _beat(app)["tender-sweep"] == {"bidding": [], "closed": [pid], "progressed": [],
+                                           "superseded_files_removed": []}
         db.session.expire_all()
         project = db.session.get(Project, pid)
         assert project.status.value == "opening" and project.lots[0].status.value == "opening"
