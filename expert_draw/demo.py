@@ -54,11 +54,11 @@ def seed_draws(context: dict) -> None:
         service.add_manual_exclusion(agency, done, experts[12].id, "曾参与本项目采购需求论证")
     draw = service.commit_draw(agency, done)
     service.run_draw(draw, supervisor, "20261127093015")
-    invited = [i for i in service._invitations(done) if i.status == InvitationStatus.INVITED]
+    invited = [i for i in service.request_invitations(done) if i.status == InvitationStatus.INVITED]
     if invited:
         first = invited[0]
         service.decline_invitation(first.expert.user, first, "当日已有本单位紧急任务")
-    for inv in service._invitations(done):
+    for inv in service.request_invitations(done):
         if inv.status == InvitationStatus.INVITED and inv.expert.user is not None:
             service.confirm_invitation(inv.expert.user, inv)
     context["demo_draw_id"] = draw.id

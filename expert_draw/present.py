@@ -107,7 +107,7 @@ def present_request(req: DrawRequest, user: User, *, names: bool = False) -> dic
             }
             for d in req.draws
         ],
-        "members": [member_row(i, seen if with_names else service.COUNTS) for i in service._invitations(req)],
+        "members": [member_row(i, seen if with_names else service.COUNTS) for i in service.request_invitations(req)],
     }
     if user.has_role("supervisor", "finance_reviewer") or service.can_manage(user, req):
         data["manual_exclusions"] = [

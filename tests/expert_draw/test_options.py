@@ -7,7 +7,7 @@ import pytest
 
 from core.db import db
 from core.errors import DomainError
-from expert_draw import present, service
+from expert_draw import drawing, present, service
 from expert_draw.models import InvitationKind, InvitationStatus, RequestStatus
 from expert_draw.verifier import Difference, verify_draw
 from registry.experts import service as library
@@ -131,7 +131,7 @@ def test_suppliers_that_register_late_are_avoided_at_the_commitment(
     req = make_request(counts=(("B01", 5, 0),), subject=subject)
     fresh = copy.copy(subject)
     fresh.supplier_org_ids = subject.supplier_org_ids | {world.orgs["outsider"].id}
-    monkeypatch.setattr(service, "subject_for_project", lambda project_id, lot_id=None: fresh)
+    monkeypatch.setattr(drawing, "subject_for_project", lambda project_id, lot_id=None: fresh)
     draw = service.commit_draw(world.users["agency"], req)
     assert world.orgs["outsider"].id in req.supplier_org_ids
     assert (late.id, "employer_party") in {(e.expert_id, e.rule) for e in service.exclusions_of(draw)}

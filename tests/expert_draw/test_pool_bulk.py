@@ -33,7 +33,7 @@ def test_candidates_and_exclusions_are_stored_exactly(world, make_expert, make_r
     assert sorted(r.expert_id for r in rows) == [e.id for e in experts[1:]]
     assert all(len(r.salt) == 16 and leaf_of(r.salt, r.expert_id) == r.leaf and r.weight == 1 for r in rows)
     assert len({r.salt for r in rows}) == len(rows)
-    committed = service._committed(draw.id)[0]["specialties"][0]
+    committed = service.event_payloads(draw.id)[0]["specialties"][0]
     assert [leaf for leaf, _ in pool_entries(committed)] == sorted(r.leaf for r in rows)
 
 

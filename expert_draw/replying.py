@@ -1,0 +1,233 @@
+"""Replies and replacements: the expert confirms or declines, invitations time out or are withdrawn,
+and each empty seat takes the next eligible expert of the draw's reserve order.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from accounts.models import Role, User
+from accounts.service import oversees
+from audit.service import record
+from core import clock
+from core.db import db
+from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from expert_draw import rules
+from expert_draw.drawing import event_payloads, invite, new_invitation
+from expert_draw.models import (
+    SEATED,
+    Draw,
+    DrawCandidate,
+    DrawRequest,
+    Invitation,
+    InvitationKind,
+    InvitationStatus,
+    RequestStatus,
+)
+from expert_draw.pool import avoidance_context, expert_facts, gc_paused
+from expert_draw.rule_table import rule_for
+from expert_draw.transitions import lock_request, move_invitation, move_request
+from expert_draw.verifier import (
+    ACTION_DRAWN,
+    ACTION_REPLACED,
+    assignment_of,
+    initial_consumed,
+    replacement_walk,
+    select_committee,
+)
+from expert_draw.visibility import can_manage
+from registry.experts.models import (
+    CreditKind,
+    CreditRecord,
+    Expert,
+)
+from registry.experts.service import (
+    record_credit,
+)
+
+
+def invitation_for_code(user: User, reply_code: str) -> Invitation:
+    inv = db.session.scalar(select(Invitation).where(Invitation.reply_code == reply_code))
+    if inv is None or inv.expert.user_id != user.id:
+        raise NotFound("没有这份评审邀请。", code="invitation_not_found")
+    return inv
+
+
+def _lock_invitation(inv: Invitation) -> Invitation:
+    return db.session.execute(select(Invitation).where(Invitation.id == inv.id).with_for_update()).scalar_one()
+
+
+def confirm_invitation(user: User, inv: Invitation) -> Invitation:
+    """The expert confirms attendance before the reply deadline."""
+    if inv.expert.user_id != user.id:
+        raise Forbidden("这不是您的评审邀请。", code="not_your_invitation")
+    inv = _lock_invitation(inv)
+    if inv.status == InvitationStatus.INVITED and clock.now() >= inv.deadline_at:
+        raise Conflict("答复期限已过。", code="reply_deadline_passed")
+    inv.responded_at = clock.now()
+    move_invitation(inv, InvitationStatus.CONFIRMED, "")
+    req = lock_request(inv.request_id)
+    if req.status in (RequestStatus.DRAWN, RequestStatus.SHORT) and _is_full(req):
+        move_request(req, RequestStatus.COMPLETE)
+    return inv
+
+
+def _is_full(req: DrawRequest) -> bool:
+    confirmed = db.session.scalar(
+        select(func.count())
+        .select_from(Invitation)
+        .where(Invitation.request_id == req.id, Invitation.status == InvitationStatus.CONFIRMED)
+    )
+    return confirmed >= req.primary_total + len(req.hand_picks)
+
+
+def decline_invitation(user: User, inv: Invitation, reason: str) -> list[int]:
+    """The expert declines with a reason; a replacement is drawn. Returns invitation ids to notify."""
+    if inv.expert.user_id != user.id:
+        raise Forbidden("这不是您的评审邀请。", code="not_your_invitation")
+    if not reason.strip():
+        raise ValidationError("请填写不能参加的理由。", code="reason_required")
+    inv = _lock_invitation(inv)
+    if inv.status == InvitationStatus.INVITED and clock.now() >= inv.deadline_at:
+        raise Conflict("答复期限已过。", code="reply_deadline_passed")
+    inv.responded_at, inv.decline_reason = clock.now(), reason.strip()[:300]
+    move_invitation(inv, InvitationStatus.DECLINED, reason.strip())
+    rule = rule_for(inv.request.region_code)
+    if clock.now() >= inv.request.evaluation_start_at - timedelta(hours=rule.late_decline_hours):
+        record_credit(inv.expert, CreditKind.LATE_DECLINE, "临近评审拒绝参加", f"invitation:{inv.id}")
+    return replace_seat(inv, "declined")
+
+
+def withdraw_invitation(actor: User, inv: Invitation, reason: str) -> list[int]:
+    """An avoidance found later (or finance's decision): the expert leaves, a replacement is drawn."""
+    req = inv.request
+    if not ((actor.has_role(Role.SUPERVISOR) and oversees(actor, req.region_code)) or can_manage(actor, req)):
+        raise Forbidden("只有代理机构经办人或监督人员可以撤换专家。", code="not_request_agency")
+    if not reason.strip():
+        raise ValidationError("请填写撤换的理由（如发现回避情形）。", code="reason_required")
+    inv = _lock_invitation(inv)
+    was_seated = inv.status in SEATED
+    move_invitation(inv, InvitationStatus.WITHDRAWN, reason.strip())
+    return replace_seat(inv, "avoidance") if was_seated else []
+
+
+def time_out_invitations() -> list[int]:
+    """Invitations past their reply deadline become timed out and are replaced (idempotent)."""
+    due = list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.status == InvitationStatus.INVITED, Invitation.deadline_at <= clock.now())
+            .order_by(Invitation.id)
+            .with_for_update()
+        )
+    )
+    notify: list[int] = []
+    for inv in due:
+        move_invitation(inv, InvitationStatus.TIMED_OUT, "no reply before the deadline")
+        record_credit(inv.expert, CreditKind.LATE_DECLINE, "未在期限内答复评审邀请", f"invitation:{inv.id}")
+        if clock.now() < inv.request.evaluation_start_at:
+            notify += replace_seat(inv, "timed_out")
+        else:
+            _mark_short(lock_request(inv.request_id))
+    return notify
+
+
+def _mark_short(req: DrawRequest) -> None:
+    if req.status in (RequestStatus.DRAWN, RequestStatus.COMPLETE):
+        move_request(req, RequestStatus.SHORT)
+
+
+@gc_paused()
+def replace_seat(inv: Invitation, reason: str) -> list[int]:
+    """Take the next eligible expert of the specialty from the draw's reserve order (audited)."""
+    req = lock_request(inv.request_id)
+    if inv.kind == InvitationKind.HAND_PICKED or inv.draw_id is None:
+        _mark_short(req)
+        return []
+    draw = db.session.execute(select(Draw).where(Draw.id == inv.draw_id).with_for_update()).scalar_one()
+    committed = event_payloads(draw.id)[0]
+    drawn = event_payloads(draw.id, ACTION_DRAWN)[0]
+    result = select_committee(bytes.fromhex(drawn["seed"]), draw.id, committed["specialties"])
+    assigned = assignment_of(result["selection"])
+    consumed = initial_consumed(result["selection"])
+    for event in event_payloads(draw.id, ACTION_REPLACED):
+        consumed.update(leaf for leaf, _ in event["skipped"])
+        if event["chosen"]:
+            consumed.add(event["chosen"])
+    ctx = avoidance_context(req, committed["rule_set"])
+    taken = {i.expert_id: i for i in db.session.scalars(select(Invitation).where(Invitation.request_id == req.id))}
+    by_leaf = dict(
+        db.session.execute(
+            select(DrawCandidate.leaf, DrawCandidate.expert_id).where(DrawCandidate.draw_id == draw.id)
+        ).all()
+    )
+    skipped, chosen = [], None
+    for leaf in replacement_walk(result["orders"][inv.specialty_code], inv.specialty_code, assigned, consumed):
+        expert_id = by_leaf[leaf]
+        reasons = _reasons_now(req, ctx, expert_id)
+        held = taken.get(expert_id)
+        if held is not None and not (held.status == InvitationStatus.STANDBY and held.draw_id == draw.id):
+            reasons.append(("already_drawn", held.status.value))
+        if reasons:
+            skipped.append([leaf, reasons[0][0]])
+            consumed.add(leaf)
+            continue
+        chosen = leaf
+        break
+    draw.replacement_count += 1
+    record(
+        ACTION_REPLACED,
+        draw,
+        {
+            "draw_id": draw.id,
+            "n": draw.replacement_count,
+            "specialty": inv.specialty_code,
+            "replaces": inv.leaf,
+            "reason": reason,
+            "skipped": skipped,
+            "chosen": chosen,
+        },
+    )
+    if chosen is None:
+        _mark_short(req)
+        return []
+    standby = taken.get(by_leaf[chosen])
+    new = (
+        standby
+        if standby is not None
+        else new_invitation(req, draw, by_leaf[chosen], inv.specialty_code, InvitationKind.REPLACEMENT, chosen, inv)
+    )
+    new.replaces_id = inv.id
+    invite(new)
+    if req.status == RequestStatus.COMPLETE:
+        move_request(req, RequestStatus.DRAWN)
+    return [new.id]
+
+
+def _reasons_now(req: DrawRequest, ctx: rules.AvoidanceContext, expert_id: int) -> list[tuple[str, str]]:
+    facts = expert_facts(req, ctx, Expert.id == expert_id).get(expert_id)
+    return rules.avoidance_reasons(facts, ctx) if facts else [("not_active", "missing")]
+
+
+def record_no_show(actor: User, inv: Invitation) -> CreditRecord:
+    """After the evaluation started, the agency records that a confirmed expert did not come."""
+    if not can_manage(actor, inv.request):
+        raise Forbidden("只有本项目的代理机构经办人可以登记缺席。", code="not_request_agency")
+    if inv.status != InvitationStatus.CONFIRMED or clock.now() < inv.request.evaluation_start_at:
+        raise Conflict("只能在评审开始后登记已确认专家的缺席。", code="no_show_refused")
+    return record_credit(inv.expert, CreditKind.NO_SHOW, "确认后无故缺席评审", f"invitation:{inv.id}", actor)
+
+
+def invitations_of(user: User) -> list[Invitation]:
+    expert = db.session.scalar(select(Expert).where(Expert.user_id == user.id))
+    if expert is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.expert_id == expert.id, Invitation.status != InvitationStatus.STANDBY)
+            .order_by(Invitation.id.desc())
+        )
+    )
