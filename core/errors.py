@@ -58,6 +58,13 @@ class Conflict(DomainError):
     code = "invalid_state"
 
 
+class Gone(DomainError):
+    """The object is on record but its content was deleted as the rules provide."""
+
+    status = 410
+    code = "gone"
+
+
 class PayloadTooLarge(DomainError):
     """An upload over its limit; the message names the limit."""
 
@@ -72,7 +79,7 @@ class TooManyRequests(DomainError):
 
 HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "invalid_state", 413: "too_large", 415: "unsupported_media_type",
+    405: "method_not_allowed", 409: "invalid_state", 410: "gone", 413: "too_large", 415: "unsupported_media_type",
     422: "validation_failed", 429: "rate_limited", 500: "internal_error",
 }
 
@@ -111,6 +118,7 @@ def _page_message(status: int) -> str:
         404: _("您访问的页面不存在。"),
         405: _("不支持的请求方式。"),
         409: _("当前状态不允许此操作。"),
+        410: _("该内容已按规定删除。"),
         413: _("上传的文件过大。"),
         422: _("提交的内容有误。"),
         429: _("操作过于频繁，请稍后再试。"),

@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from accounts.models import Role
 from core import clock, files
 from core.db import db
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden, Gone, NotFound
 from tender import bids as bid_service
 from tender import events, filestore, hall, opening, service
 from tender.models import Bid
@@ -306,6 +306,8 @@ def bid_header(bid_id: int):
     own = bid.org_id == current_user.org_id
     if not (own or (service.is_custodian(current_user, project) and clock.now() >= project.deadline)):
         raise NotFound("投标文件不存在。", code="bid_not_found")
+    if bid.file_removed_at is not None:  # a replaced bid's file, deleted after the opening by the region's rule
+        raise Gone("该投标文件已被替换，其文件已在开标后按规定删除（摘要与回执仍保留）。", code="bid_file_removed")
     return Response(opening.header_bytes(bid), mimetype="application/octet-stream",
                     headers={"Content-Disposition": files.content_disposition(f"bid-{bid.id}.header.sealed")})
 

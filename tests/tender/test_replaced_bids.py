@@ -115,3 +115,24 @@ def test_a_region_that_keeps_replaced_files_keeps_them(world, make_project, clie
     db.session.expire_all()
     replaced = Bid.query.filter_by(project_id=project.id, status="superseded").one()
     assert replaced.file_removed_at is None and _store(app, replaced.path).exists()
+
+
+def test_the_header_of_a_removed_file_is_gone_not_a_server_error(world, make_project, client, clock, app):
+    """Found by the API fuzzing run: the supplier's replaced bid, its file deleted after the opening, answered
+    500 (FileNotFoundError) when its header was asked for."""
+    from core.db import db
+    from tender import tasks
+    from tender.models import Bid
+
+    project = _three_bidders_one_replaced(world, make_project, client)
+    replaced = Bid.query.filter_by(project_id=project.id, status="superseded").one()
+    login(client, world.suppliers[0].user)
+    assert client.get(f"/api/v1/tender/bids/{replaced.id}/header").status_code == 200  # still there
+    clock.set(project.deadline)
+    sweep_with_keeper(world)
+    tasks.sweep()
+    db.session.expire_all()
+    assert db.session.get(Bid, replaced.id).file_removed_at is not None
+    login(client, world.suppliers[0].user)
+    gone = client.get(f"/api/v1/tender/bids/{replaced.id}/header")
+    assert gone.status_code == 410 and gone.get_json()["error"]["code"] == "bid_file_removed"
