@@ -45,6 +45,34 @@ def supplier_projects(user: User) -> Panel:
                  link_text=str(_l("浏览正在招标的项目")))
 
 
+# What the purchasing unit waits for or does next, by the project's stage (the timed events add their time).
+PURCHASER_NEXT = {
+    ProjectStatus.PUBLISHED: _l("公告期内供应商报名、下载招标文件"),
+    ProjectStatus.BIDDING: _l("供应商递交加密投标文件，截止时在网上开标大厅开标"),
+    ProjectStatus.OPENING: _l("开标解密中，完成后由代理机构开启评审室"),
+    ProjectStatus.OPENED: _l("开标完成，等待代理机构开启评审室"),
+    ProjectStatus.EVALUATING: _l("评审中；评审报告送达后，请在工作台确认中标（成交）人，之后签订合同"),
+    ProjectStatus.CLOSED: _l("合同已签订，项目已结束"),
+    ProjectStatus.FAILED: _l("项目废标，可由代理机构重新组织采购"),
+    ProjectStatus.CANCELLED: _l("项目已终止"),
+}
+
+
+@panel(Role.PURCHASER)
+def purchaser_projects(user: User) -> Panel:
+    """The purchasing unit's own projects with each one's stage and next step (issue 13)."""
+    items = []
+    for p in service.projects_of_purchaser(user)[:8]:
+        event = hall.next_event(p)
+        when = f"（{gettext(event['label'])} {clock.format_local(event['at'])}）" if event else ""
+        items.append({"title": p.title, "url": url_for("tender.project", project_id=p.id),
+                      "note": gettext("%(stage)s · 下一步：%(next)s", stage=gettext(hall.STATUS_ZH[p.status.value]),
+                                      next=str(PURCHASER_NEXT.get(p.status, ""))) + when})
+    return Panel(title=str(_l("本单位的采购项目")), items=items,
+                 empty=str(_l("代理机构为本单位发布的采购项目会按阶段列在这里，并写明下一步。")),
+                 link=url_for("tender.index"), link_text=str(_l("全部采购项目")))
+
+
 @panel(*Role)  # any user named a custodian (the supervisor, a notary, the agency) sees the card
 def custody_projects(user: User) -> Panel | None:
     projects = service.projects_of_custodian(user)
@@ -78,6 +106,8 @@ def next_tender_deadline(user: User | None) -> dict | None:
         projects += service.projects_of_agency(user)
     elif service.is_supplier(user):
         projects += service.projects_of_supplier(user)
+    if user.has_role(Role.PURCHASER):
+        projects += service.projects_of_purchaser(user)
     events = [(e, p) for p in projects if p.status in ACTIVE and (e := hall.next_event(p))]
     if not events:
         return None

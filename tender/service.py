@@ -926,6 +926,15 @@ def projects_of_agency(user: User) -> list[Project]:
                                    .order_by(Project.created_at.desc())))
 
 
+def projects_of_purchaser(user: User) -> list[Project]:
+    """The projects procured for the user's purchasing unit, once published (a draft is the agency's)."""
+    if user.org_id is None:
+        return []
+    return list(db.session.scalars(select(Project).where(Project.purchaser_org_id == user.org_id,
+                                                         Project.status != ProjectStatus.DRAFT)
+                                   .order_by(Project.created_at.desc())))
+
+
 def projects_of_supplier(user: User) -> list[Project]:
     return list(db.session.scalars(select(Project).join(Registration, Registration.project_id == Project.id)
                                    .where(Registration.org_id == user.org_id)
