@@ -335,7 +335,8 @@ def verify_export(events_json: str | bytes | Sequence[object] | Mapping[str, obj
     return Verified(newest.size, newest.root, newest, unsigned_events=len(events) - newest.size)
 
 
-def _read_vkey(arg: str) -> str:
+def read_vkey(arg: str) -> str:
+    """The verification key given on the command line: the key itself, or a file holding it."""
     path = Path(arg)
     return path.read_text(encoding="utf-8").strip() if "+" not in arg or path.is_file() else arg
 
@@ -365,9 +366,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "fingerprint":
-            print(vkey_fingerprint(_key(_read_vkey(args.vkey))))
+            print(vkey_fingerprint(_key(read_vkey(args.vkey))))
             return 0
-        vkey = _read_vkey(args.vkey) if args.vkey else None
+        vkey = read_vkey(args.vkey) if args.vkey else None
         pin = getattr(args, "fingerprint", None)
         if args.command == "proof":
             result: object = verify_inclusion_file(args.file.read_bytes(), vkey, fingerprint=pin)

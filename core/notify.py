@@ -123,4 +123,3 @@ def send_notice(message: dict, user_ids: Iterable[int] = (), org_ids: Iterable[i
 def register(app: Flask) -> None:
     # A fresh namespace object for each app: create_app builds a new Socket.IO server each time.
     socketio.on_namespace(NotifyNamespace(NAMESPACE))
-    from core import tasks  # noqa: F401  (registers core.tasks.notify with Celery)

@@ -826,9 +826,10 @@ def unwrap_self(source: BinaryIO | Header, supplier_enc_key: ec.EllipticCurvePri
     return file_key
 
 
-def _read_body(
+def read_body(
     source: BinaryIO, header: Header, decrypt: Callable[[int, bool, memoryview], None] | None
 ) -> _Records:
+    """The records after the header, each chunk handed to `decrypt` (None: checked only) as it is read."""
     records = _Records(_Reader(source), header)
     for index, last, ct in records.chunks():
         if decrypt is not None:
@@ -844,7 +845,7 @@ def inspect(
     if policy is not None:
         validate_policy(policy)
         check_policy(header, policy)
-    records = _read_body(source, header, None)
+    records = read_body(source, header, None)
     valid = verify_digest(header.signer, records.digest, records.signature)
     if require_signature and not valid:
         raise errors.SignatureInvalidError("the supplier's signature over the container does not verify")

@@ -20,11 +20,11 @@ from crypto.container import (
     TAG,
     Header,
     Share,
-    _read_body,
     check_policy,
     chunk_nonce,
     combine_shares,
     describe,
+    read_body,
     read_header,
     unwrap_self,
     validate_manifest,
@@ -211,7 +211,7 @@ def _open_after_header(
         writer.feed(view[:n])
 
     try:
-        records = _read_body(source, header, decrypt)
+        records = read_body(source, header, decrypt)
         manifest = writer.finish()
         if not verify_digest(header.signer, records.digest, records.signature):
             raise errors.SignatureInvalidError("the supplier's signature over the container does not verify")

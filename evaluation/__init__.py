@@ -12,7 +12,8 @@ does what at each stage). Nothing here may import Flask at module level.
 public access module: every state change of the room and the award, guarded, audited, flushed,
 re-exported from one module per stage: `room` (lookups, who is who, guards), `seating`, `reviewing`,
 `clarifying`, `outcome` (the rules over the rows), `marking` (scoring), `reporting`, `awarding`,
-`ratings`, `room_state`), `challenges` (质疑 and the
+`ratings`, `room_state`), `periods` (an award's challenge and contract periods and a complaint's
+hold, read by every later stage), `challenges` (质疑 and the
 remedies of an upheld one), `complaints` (投诉 to finance), `evidence` (their files), `contracts` (the
 contract drafted from the records, signed by both parties with their keys, published; `contract_pdf`,
 `contract_views`), `report_pdf`, `events`

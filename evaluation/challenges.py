@@ -22,17 +22,11 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.i18n import N_
 from evaluation import deadlines, evidence, service
 from evaluation.models import Award, Challenge, Committee, StageDone
+from evaluation.periods import challenge_due
 from evaluation.transitions import AwardStatus, CommitteeStatus, ReportStatus, move
 
 REMEDIES = {"void_award": N_("作废中标（成交）结果"), "reevaluate": N_("原评审委员会重新评审")}
 MAX_TEXT = 10000
-
-
-def challenge_due(award: Award) -> date | None:
-    """The last day a bidder may challenge a published result (a local date), or None before publication."""
-    if award.notified_at is None:
-        return None
-    return deadlines.due_date(deadlines.Step.CHALLENGE, clock.to_local(award.notified_at).date())
 
 
 def _today() -> date:

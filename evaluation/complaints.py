@@ -26,6 +26,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.i18n import N_
 from evaluation import challenges, deadlines, evidence, service
 from evaluation.models import Award, Challenge, Complaint
+from evaluation.periods import award_blocked  # noqa: F401  (the complaint's hold on the award, read here too)
 from evaluation.transitions import ComplaintStatus, move
 
 K = ComplaintStatus
@@ -184,18 +185,6 @@ def decide_complaint(user: User, complaint_id: int, decision: str, *, upheld: bo
         "award": row.award_id, "upheld": upheld, "remedy": row.remedy,
         "decision_sha256": hashlib.sha256(decision.encode()).hexdigest(), "late": clock.now() > row.decide_due_at})
     return row
-
-
-def award_blocked(award: Award) -> str | None:
-    """Why the award may not proceed to the contract now (a procurement suspended by finance while it
-    handles a complaint), or None."""
-    row = db.session.scalar(select(Complaint).where(
-        Complaint.award_id == award.id, Complaint.status == K.ACCEPTED, Complaint.suspended_until > clock.now())
-        .order_by(Complaint.suspended_until.desc()))
-    if row is None:
-        return None
-    return (f"财政部门正在处理投诉（编号 {row.id}），采购活动暂停至 "
-            f"{clock.format_local(row.suspended_until)}，暂停期间不得签订合同。")
 
 
 # ---------------------------------------------------------------- who sees what

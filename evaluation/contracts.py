@@ -34,6 +34,7 @@ from crypto import document_digest
 from crypto.encoding import canonical_json
 from evaluation import deadlines
 from evaluation.models import Award, Candidate, Committee, Contract, ContractSignature
+from evaluation.periods import award_blocked, contract_due
 from evaluation.transitions import AwardStatus, ContractStatus, move
 
 FORMAT = "biaoyun-contract/1"
@@ -121,11 +122,6 @@ def can_read(user: User | None, contract: Contract) -> bool:
     _award, _committee, project, _lot = context_of(contract)
     return bool(party_of(user, contract) or may_draft(user, project) or user.has_role(Role.ADMIN)
                 or (user.has_role(Role.SUPERVISOR) and oversees(user, project.region_code)))
-
-
-def contract_due(award: Award):
-    """The last day to sign (a local date): 30 days after the award notice (政府采购法第四十六条)."""
-    return deadlines.due_date(deadlines.Step.CONTRACT, clock.to_local(award.notified_at).date())
 
 
 # ---------------------------------------------------------------- the document
@@ -216,8 +212,6 @@ def draft_contract(user: User, award_id: int, terms: dict[str, Any]) -> Contract
     """The purchaser or the agency drafts the contract of a published award, or revises the draft
     while nobody has signed; each revision has a new digest, so a signature can only cover the text
     its signer saw."""
-    from evaluation.complaints import award_blocked
-
     award = _award_for_contract(award_id)
     _award, _committee, project, lot = context_of(award)
     if not may_draft(user, project):
@@ -254,8 +248,6 @@ def draft_contract(user: User, award_id: int, terms: dict[str, Any]) -> Contract
 def sign_contract(user: User, contract_id: int, sha256: str, signature: str) -> Contract:
     """A party signs the digest of the current text with its key. `sha256` is the digest the signer's
     browser computed from the text it showed: a text changed since then is refused, not signed."""
-    from evaluation.complaints import award_blocked
-
     contract = get_contract(contract_id, lock=True)
     award = _award_for_contract(contract.award_id)
     party = party_of(user, contract)

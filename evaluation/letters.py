@@ -75,7 +75,7 @@ def _outcome(row: BidEvaluation | None, bid_id: int, contents: dict, ranked_coun
 def letter_data(committee: Committee, award: Award) -> list[dict]:
     """Each bidder's letter as plain data, in the opening order: the common part (project, winner, price,
     dates) and the bidder's own outcome."""
-    from evaluation import challenges, contracts
+    from evaluation.periods import challenge_due, contract_due
     from evaluation.reporting import current_report, report_contents
     from evaluation.room import lot_of, opened_bids, project_of
     from tender.models import OpeningRecord
@@ -87,7 +87,7 @@ def letter_data(committee: Committee, award: Award) -> list[dict]:
     rows = {r.bid_id: r for r in db.session.scalars(select(BidEvaluation).where(
         BidEvaluation.committee_id == committee.id))}
     ranked_count = sum(1 for r in rows.values() if r.rank is not None)
-    due = challenges.challenge_due(award)
+    due = challenge_due(award)
     common = {
         "project": {"code": project.code, "title": project.title, "method": project.method.value},
         "lot": {"number": lot.number, "name": lot.name},
@@ -96,7 +96,7 @@ def letter_data(committee: Committee, award: Award) -> list[dict]:
         "word": word_of(project.method.value), "eval_method": committee.eval_method.value,
         "winner": {"name": winner_line.bidder_name, "price_fen": price, "price_words": money.to_chinese_upper(price)},
         "issued": clock.to_local(award.notified_at).date().isoformat(),
-        "contract_due": contracts.contract_due(award).isoformat(),
+        "contract_due": contract_due(award).isoformat(),
         "challenge_due": due.isoformat() if due else None,
     }
     letters = []

@@ -434,9 +434,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"ERROR: cannot read {args.export}: {exc}", file=sys.stderr)
         return 2
-    from audit.verifier import VerificationError, _read_vkey, verify_event_proofs, verify_export
+    from audit.verifier import VerificationError, read_vkey, verify_event_proofs, verify_export
 
-    vkey = _read_vkey(args.vkey) if args.vkey else None
+    vkey = read_vkey(args.vkey) if args.vkey else None
     if isinstance(doc, Mapping) and "checkpoint" in doc:  # one draw's record: its events are proven one by one
         if vkey is None and args.fingerprint is None:
             parser.error("a draw's audit record is checked against the platform's key: give --vkey or --fingerprint "
