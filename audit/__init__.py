@@ -1,7 +1,11 @@
 """Tamper-evident audit log: every state change is a leaf of an RFC 6962-style Merkle tree.
 
-The pure parts (hashing, proofs, signed checkpoints, the standalone verifier) know nothing of
-Flask or the database; `service.py` stores events and `cli.py` exposes `flask audit …`.
+The pure parts know nothing of Flask or the database: `canonical` (an event's bytes), `merkle` (the
+tree, its proofs), `checkpoint` (signed tree heads), `statements` (other signed statements: the bid
+receipt) and `verifier` (the standalone `python -m audit.verifier`). On top of them: `models` (the
+append-only events, the tree head, checkpoints), `service` (`record` writes an event in the
+caller's transaction; reading and checking the log), `tasks` (the periodic checkpoint), `views`
+(the public key, page and API) and `cli` (`flask audit …`).
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """The randomness beacon behind the time-lock custodian (crypto/tlock.py, FORMAT.md §15).
 
+Modules: `chain` (a chain as configured, and its client that verifies every round), `local` (this
+project's own chain and its BLS key), `server` (its drand-compatible HTTP API) and `cli` (`flask
+beacon serve`).
+
 A tender's time-lock share is wrapped to one future round of a drand chain; at the opening the
 sweep fetches that round's signature from the chain's endpoints, verifies it against the chain's
 pinned BLS public key (never trusting the transport) and unwraps the share.

@@ -1,5 +1,12 @@
 """Sealed bids for Biaoyun: a pure library (no Flask), spec in ``crypto/FORMAT.md``.
 
+Modules: ``encoding`` (byte encodings shared with the JavaScript side), ``errors`` (stable codes),
+``shamir`` (k-of-n shares), ``hpke`` (key wrapping), ``policy`` (custody policies), ``container``
+(the sealed file: header, payload, signature), ``opening`` (decrypting it, released only when all
+verified), ``tlock`` (a share that opens at a beacon round), ``keyfile`` (passphrase-protected
+keys), ``document`` (signatures over documents: contracts), ``cli`` / ``__main__`` (``python -m
+crypto``); ``_vectors`` and ``_tlock_vectors`` build the test vectors.
+
 A bid is sealed on the supplier's side to a tender lot's custody policy; custodians each
 unwrap one Shamir share at the opening; k shares (or the supplier's own key) open it.
 

@@ -16,9 +16,9 @@ re-exported from one module per stage: `room` (lookups, who is who, guards), `se
 hold, read by every later stage), `challenges` (质疑 and the
 remedies of an upheld one), `complaints` (投诉 to finance), `evidence` (their files), `contracts` (the
 contract drafted from the records, signed by both parties with their keys, published; `contract_pdf`,
-`contract_views`), `report_pdf`, `events`
-(Socket.IO namespace `/evaluation`), `api` (/api/v1/evaluation), `views` (pages), `panels`, `notices`
-and `demo`.
+`contract_views`), `letters` (the award notice and each bidder's result letter), `report_pdf`, `events`
+(Socket.IO namespace `/evaluation`), `api` (/api/v1/evaluation) with `schemas`, `views` (pages), `panels`, `notices`,
+`tasks` (the award and complaint sweeps) and `demo`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ request without one). On top of them: `service` (the public access module: every
 audited, flushed, re-exported from one module per stage: `rule_table`, `transitions`, `visibility`
 (who sees what), `pool`, `requesting`, `drawing`, `replying`, `unsealing`), `proofs` (a draw's
 public audit record), `present` (what the pages and the API show), `notify` (the drawn experts'
-SMS, voice and e-mail), `tasks` (the sweep), `dashboard`, `api` (/api/v1/draw-requests), `views`
+SMS, voice and e-mail), `tasks` (the sweep), `dashboard`, `api` (/api/v1/draw-requests) with `schemas`, `views`
 (pages), `cli` and `demo`.
 """
 

@@ -1,4 +1,11 @@
-"""Public site and the signed-in dashboard."""
+"""Public site and the signed-in dashboard.
+
+`views` (the home page and the dashboard) shows what `dashboard` gathers: each role's panels, which
+feature packages add through `dashboard.panel`, and `needs`, what is waiting for a user (需要您处理).
+`reminders` warns before each need's deadline (in-browser, SMS, e-mail), run by `tasks` (beat) or
+`cli`; `models` remembers the reminders sent. `workday_calendar` is the supervisor's page that adds a
+year of working days.
+"""
 
 from flask import Flask
 from flask_login import current_user

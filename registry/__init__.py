@@ -1,4 +1,4 @@
-"""The libraries (四库). Only the expert library lives here so far; suppliers, products and
+"""The libraries (四库). Only the expert library (`experts`) lives here so far; suppliers, products and
 agencies come later as sibling subpackages (`registry/suppliers/…`), each with its own tables."""
 
 from __future__ import annotations

@@ -1,4 +1,11 @@
-"""The expert library (专家库): registration, admission, specialties, relations, leave, credit."""
+"""The expert library (专家库): registration, admission, specialties, relations, leave, credit.
+
+`models` holds the tables (specialties, experts, relations, leave, credit records and rules);
+`service` every write on them (register, review, suspend, leave, relations, credit) and the reads
+other packages use (the specialty tree, region subtrees, credit tiers); `importer` takes an
+existing library from CSV or XLSX, all rows or none; `views` (pages) and `api` are thin over the
+service; `demo` seeds a library.
+"""
 
 from __future__ import annotations
 

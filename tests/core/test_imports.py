@@ -16,6 +16,7 @@ test; the rules hold for the application's packages.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -176,3 +177,16 @@ def test_the_checks_catch_what_they_are_for(tmp_path):
     assert graph["pkg"] == {"pkg.a", "pkg.b"} and graph["pkg.a"] == {"pkg.b", "pkg.c"}
     assert cycles(graph) == [["pkg.b", "pkg.c"], ["pkg.d", "pkg.e"]]
     assert cycles({"x": {"y"}, "y": {"z"}, "z": set()}) == []
+
+
+def test_each_package_opens_with_a_map_of_its_modules():
+    """A newcomer opens `__init__.py` and finds every module of the package named (in backquotes) with what
+    it is for; a module added without a line there fails here."""
+    unnamed = []
+    for package in sorted({p.parent for p in module_files().values() if p.name == "__init__.py"}):
+        doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text(encoding="utf-8"))) or ""
+        named = {n.split(".")[0] for n in re.findall(r"`+([\w.]+)`+", doc)}
+        modules = [p.stem for p in package.glob("*.py") if p.stem != "__init__"]
+        modules += [p.parent.name for p in package.glob("*/__init__.py")]
+        unnamed += [f"{package.relative_to(ROOT)}/__init__.py: {m}" for m in sorted(modules) if m not in named]
+    assert unnamed == [], "name these modules in their package's map:\n" + "\n".join(unnamed)
