@@ -29,11 +29,15 @@ def safe_next(target: str | None) -> str:
     return url_for("portal.dashboard")
 
 
-def finish_login(user: User) -> Response:
+def finish_login(user: User, after_enrolment: str | None = None) -> Response:
+    """Start the session on the server. `after_enrolment`: where a new account goes once it has bound
+    TOTP (the enrolment page comes first for the roles that need it)."""
     next_url = session.get("login_next")
     session.clear()
     session["auth_stamp"] = service.session_stamp(user)
     session["sid"] = service.start_session(user)
+    if after_enrolment:
+        session["after_enrolment"] = after_enrolment
     login_user(user)
     record("accounts.login", user, {"address": client_address()})
     db.session.commit()
@@ -110,7 +114,7 @@ def totp_setup():
             db.session.commit()
             session.pop("totp_pending_secret", None)
             flash(_("动态口令已绑定。以后登录时请输入手机验证器上的 6 位口令。"), "success")
-            return redirect(url_for("portal.dashboard"))
+            return redirect(safe_next(session.pop("after_enrolment", None)))
     return render_template("accounts/totp_setup.html", form=form, secret=secret, enrolled=False,
                            required=current_user.totp_required)
 

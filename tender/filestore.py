@@ -1,95 +1,17 @@
-"""The tender's corner of the file store (FILE_STORE): documents, sealed bids, opened bids.
-
-Uploads go to `tmp/` first, hashed while they stream in, and are renamed into place only
-once accepted; a refused or broken upload deletes its temp file, so nothing is left behind.
-"""
+"""The tender's area of the file store (core.filestore): documents, sealed bids, opened bids."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
-import tempfile
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import BinaryIO
+from core.filestore import CHUNK, Area, Upload, UploadTooLarge
 
-from flask import current_app
+AREA = Area("tender")
+root = AREA.root
+absolute = AREA.absolute
+temp_upload = AREA.temp_upload
+keep = AREA.keep
+remove = AREA.remove
+remove_tree = AREA.remove_tree
+sha256_of = AREA.sha256_of
 
-CHUNK = 1024 * 1024
-
-
-def root() -> Path:
-    return Path(current_app.config["FILE_STORE"]) / "tender"
-
-
-def absolute(relative: str) -> Path:
-    path = (root() / relative).resolve()
-    if root().resolve() not in path.parents:
-        raise ValueError("path escapes the file store")
-    return path
-
-
-class UploadTooLarge(ValueError):
-    """The stream went past `max_bytes`; nothing of it is kept."""
-
-
-@dataclass
-class Upload:
-    path: Path
-    size: int
-    sha256: str
-
-
-@contextmanager
-def temp_upload(stream: BinaryIO, max_bytes: int | None = None) -> Iterator[Upload]:
-    """Copy `stream` to a temp file in bounded memory while hashing; the file is removed on exit
-    unless the caller moved it away with `keep`."""
-    tmp_dir = root() / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=tmp_dir)
-    path = Path(name)
-    try:
-        hasher, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out:
-            while True:
-                chunk = stream.read(CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if max_bytes is not None and size > max_bytes:
-                    raise UploadTooLarge(f"upload larger than {max_bytes} bytes")
-                hasher.update(chunk)
-                out.write(chunk)
-        yield Upload(path, size, hasher.hexdigest())
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def keep(upload: Upload, folder: str, suffix: str = "") -> str:
-    """Move an accepted upload into `folder` under a fresh name; returns its relative path."""
-    relative = f"{folder}/{uuid.uuid4().hex}{suffix}"
-    target = absolute(relative)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(upload.path, target)
-    return relative
-
-
-def remove(relative: str | None) -> None:
-    if relative:
-        absolute(relative).unlink(missing_ok=True)
-
-
-def remove_tree(relative: str) -> None:
-    shutil.rmtree(absolute(relative), ignore_errors=True)
-
-
-def sha256_of(relative: str) -> str:
-    hasher = hashlib.sha256()
-    with open(absolute(relative), "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            hasher.update(chunk)
-    return hasher.hexdigest()
+__all__ = ["AREA", "CHUNK", "Upload", "UploadTooLarge", "absolute", "keep", "remove", "remove_tree", "root",
+           "sha256_of", "temp_upload"]

@@ -44,6 +44,7 @@ DEFAULT_RULES: dict[str, tuple[int, str]] = {
     # A replaced bid is kept (its digest was receipted), so a supplier replacing a 2 GiB bid in a loop would
     # fill the disk: each supplier may replace its bid for a lot this many times (withdrawals count too).
     "replaced_bids_kept_max": (5, "每家供应商在每个标项最多保留的被替换（或撤回）投标文件份数，超过后不再接受递交"),
+    "expert_activation_valid_days": (14, "专家账户激活链接的有效期（日）"),
     "superseded_files_removed_after_opening": (1, "开标后删除被替换、撤回的投标文件内容（摘要与审计记录保留；"
                                                   "1 = 删除，0 = 保留）"),
 }

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     from core.extensions import api as rest_api
-    from registry.experts import api, demo, models, views  # noqa: F401  (demo registers its seeder)
+    from registry.experts import api, demo, models, tasks, views  # noqa: F401  (demo registers its seeder)
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)

@@ -42,6 +42,7 @@ class RelationKind(enum.StrEnum):
     PAST_EMPLOYER = "past_employer"  # 曾任职单位 (with dates)
     RELATIVE_EMPLOYER = "relative_employer"  # 近亲属任职单位
     SHAREHOLDING = "shareholding"  # 持股 / 出资
+    PENDING_EMPLOYER = "pending_employer"  # 新任职单位（变更审核中，已据此回避）
 
 
 class CreditKind(enum.StrEnum):
@@ -92,6 +93,7 @@ class Expert(db.Model):
     specialty_rows: Mapped[list[ExpertSpecialty]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     relations: Mapped[list[ExpertRelation]] = relationship(cascade="all, delete-orphan", order_by="ExpertRelation.id")
     leaves: Mapped[list[ExpertLeave]] = relationship(cascade="all, delete-orphan", order_by="ExpertLeave.start_on")
+    documents: Mapped[list[ExpertDocument]] = relationship(cascade="all, delete-orphan", order_by="ExpertDocument.id")
 
     __table_args__ = (
         CheckConstraint("status != 'active' OR admitted_at IS NOT NULL", name="active_is_admitted"),
@@ -204,3 +206,83 @@ class CreditRule(db.Model):
             CreditKind.LATE_DECLINE: self.late_decline_points,
             CreditKind.MISCONDUCT: self.misconduct_points,
         }[CreditKind(kind)]
+
+
+class Activation(db.Model):
+    """An invitation that lets an expert without an account (imported from a list) make one: a
+    single-use link sent to the phone and e-mail on file. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "registry_expert_activation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("registry_expert.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    expert: Mapped[Expert] = relationship()
+
+    __table_args__ = (CheckConstraint("created_at <= expires_at", name="expires_after_creation"),)
+
+
+class DocumentKind(enum.StrEnum):
+    ID_CARD = "id_card"  # 身份证件
+    TITLE = "title"  # 职称证书
+    QUALIFICATION = "qualification"  # 执业资格证书
+    EMPLOYMENT = "employment"  # 在职证明（单位变更时）
+
+
+class ExpertDocument(db.Model):
+    """Evidence an expert uploads for finance to review (registry area of the file store)."""
+
+    __tablename__ = "registry_expert_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("registry_expert.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(enum_column(DocumentKind, "registry_expert_document_kind"))
+    name: Mapped[str] = mapped_column(String(255))
+    path: Mapped[str] = mapped_column(String(300))  # relative to the registry area
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime]
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("registry_expert_change.id"), index=True)
+
+    __table_args__ = (CheckConstraint("size > 0", name="not_empty"),)
+
+
+class ChangeStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class EmployerChange(db.Model):
+    """An admitted expert's new employer, waiting for finance: the old one is kept here and, once
+    approved, as a past-employer relation, so avoidance covers both while it waits and after."""
+
+    __tablename__ = "registry_expert_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("registry_expert.id", ondelete="CASCADE"), index=True)
+    old_employer_name: Mapped[str] = mapped_column(String(120))
+    old_employer_org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
+    new_employer_name: Mapped[str] = mapped_column(String(120))
+    new_employer_org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"), index=True)
+    starts_on: Mapped[date]
+    status: Mapped[ChangeStatus] = mapped_column(
+        enum_column(ChangeStatus, "registry_expert_change_status"), default=ChangeStatus.PENDING, index=True
+    )
+    submitted_at: Mapped[datetime]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str] = mapped_column(String(200), default="")
+
+    expert: Mapped[Expert] = relationship()
+    documents: Mapped[list[ExpertDocument]] = relationship(order_by="ExpertDocument.id")
+
+    __table_args__ = (
+        CheckConstraint("status = 'pending' OR reviewed_at IS NOT NULL", name="reviewed_has_time"),
+        CheckConstraint("status != 'rejected' OR review_note != ''", name="rejection_has_reason"),
+    )

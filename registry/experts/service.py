@@ -129,19 +129,19 @@ def _move(expert: Expert, to: ExpertStatus, reason: str = "") -> None:
     record("registry.expert_status", expert, {"from": before.value, "to": to.value, "reason": reason})
 
 
-def _require_reviewer(user: User) -> None:
+def require_reviewer(user: User) -> None:
     if not user.has_role(*REVIEWER_ROLES):
         raise Forbidden("只有财政部门可以审核专家。", code="not_reviewer")
 
 
-def _lock(expert: Expert) -> Expert:
+def lock_expert(expert: Expert) -> Expert:
     return db.session.execute(select(Expert).where(Expert.id == expert.id).with_for_update()).scalar_one()
 
 
 def admit_expert(reviewer: User, expert: Expert) -> Expert:
     """Finance admits a pending expert into the library (入库)."""
-    _require_reviewer(reviewer)
-    expert = _lock(expert)
+    require_reviewer(reviewer)
+    expert = lock_expert(expert)
     expert.admitted_at = clock.now()
     expert.reviewed_by_id = reviewer.id
     _move(expert, ExpertStatus.ACTIVE, "")
@@ -149,10 +149,10 @@ def admit_expert(reviewer: User, expert: Expert) -> Expert:
 
 
 def reject_expert(reviewer: User, expert: Expert, reason: str) -> Expert:
-    _require_reviewer(reviewer)
+    require_reviewer(reviewer)
     if not reason.strip():
         raise ValidationError("请填写不予入库的理由。", code="reason_required")
-    expert = _lock(expert)
+    expert = lock_expert(expert)
     expert.reviewed_by_id = reviewer.id
     _move(expert, ExpertStatus.REJECTED, reason.strip())
     return expert
@@ -161,10 +161,10 @@ def reject_expert(reviewer: User, expert: Expert, reason: str) -> Expert:
 def suspend_expert(actor: User | None, expert: Expert, reason: str, until: date | None = None) -> Expert:
     """Bar an active expert from draws (by finance, or by the credit rule with actor None)."""
     if actor is not None:
-        _require_reviewer(actor)
+        require_reviewer(actor)
     if not reason.strip():
         raise ValidationError("请填写暂停的理由。", code="reason_required")
-    expert = _lock(expert)
+    expert = lock_expert(expert)
     expert.suspended_until = until
     _move(expert, ExpertStatus.SUSPENDED, reason.strip())
     return expert
@@ -172,18 +172,18 @@ def suspend_expert(actor: User | None, expert: Expert, reason: str, until: date 
 
 def reinstate_expert(actor: User | None, expert: Expert) -> Expert:
     if actor is not None:
-        _require_reviewer(actor)
-    expert = _lock(expert)
+        require_reviewer(actor)
+    expert = lock_expert(expert)
     expert.suspended_until = None
     _move(expert, ExpertStatus.ACTIVE, "")
     return expert
 
 
 def remove_expert(actor: User, expert: Expert, reason: str) -> Expert:
-    _require_reviewer(actor)
+    require_reviewer(actor)
     if not reason.strip():
         raise ValidationError("请填写清退的理由。", code="reason_required")
-    _move(_lock(expert), ExpertStatus.REMOVED, reason.strip())
+    _move(lock_expert(expert), ExpertStatus.REMOVED, reason.strip())
     return expert
 
 
@@ -302,7 +302,7 @@ def _claim(user: User, expert: Expert) -> Expert:
     return expert
 
 
-def _known_org(name_or_uscc: str) -> int | None:
+def known_org(name_or_uscc: str) -> int | None:
     """The registry's organisation a declared relation names — by USCC when one is given, else by its
     name compared loosely (as employers are) — so that avoidance matches it by id."""
     text = name_or_uscc.strip().upper()
@@ -332,7 +332,7 @@ def add_relation(
     if start_on and end_on and start_on > end_on:
         raise ValidationError("开始日期不能晚于结束日期。", code="dates_reversed")
     if org_id is None:
-        org_id = _known_org(org_name)
+        org_id = known_org(org_name)
     relation = ExpertRelation(
         expert_id=expert.id,
         kind=kind,

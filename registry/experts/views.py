@@ -10,13 +10,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from accounts.models import Region, Role
+from accounts.views import finish_login
 from core import files
-from core.auth import roles_required
+from core.auth import public, roles_required
 from core.db import db
-from core.errors import DomainError, ValidationError
+from core.errors import DomainError, Forbidden, ValidationError
 from core.i18n import N_
-from registry.experts import importer, service
+from registry.experts import changes, importer, onboarding, service
 from registry.experts.models import ExpertStatus, RelationKind
+from registry.experts.tasks import send_activation
 
 bp = Blueprint("registry_experts", __name__, url_prefix="/experts")
 REVIEWERS = (Role.FINANCE_REVIEWER, Role.SUPERVISOR, Role.ADMIN)
@@ -31,6 +33,14 @@ RELATION_LABELS = {
     "past_employer": N_("曾任职单位"),
     "relative_employer": N_("近亲属任职单位"),
     "shareholding": N_("持股或出资"),
+}
+# what a relation is shown as; pending_employer is made by an employer change, never declared by hand
+RELATION_SHOWN = {**RELATION_LABELS, "pending_employer": N_("新任职单位（变更审核中）")}
+DOCUMENT_LABELS = {
+    "id_card": N_("身份证件"),
+    "title": N_("职称证书"),
+    "qualification": N_("执业资格证书"),
+    "employment": N_("在职证明"),
 }
 
 
@@ -72,20 +82,38 @@ def register():
             email=request.form.get("email") or None,
             specialty_codes=request.form.getlist("specialties"),
         )
+        stored = []
         try:
-            service.register_expert(current_user, data)
+            registered = service.register_expert(current_user, data)
+            stored = _store_documents(registered, ("id_card", "title", "qualification"))
         except DomainError as exc:
             db.session.rollback()
+            changes.discard_files(stored)
             flash(exc.message, "danger")
             return _register_form(expert), exc.status
         return _done(_("入库申请已提交，等待财政部门审核。"), "registry_experts.me")
     return _register_form(expert)
 
 
+def _store_documents(expert, kinds, change=None) -> list:
+    """The evidence files of this form (one field per kind), stored in the caller's transaction."""
+    stored = []
+    try:
+        for kind in kinds:
+            upload = request.files.get(f"doc_{kind}")
+            if upload is not None and upload.filename:
+                stored.append(changes.add_document(expert, kind, upload.filename, upload.stream, change))
+    except DomainError:
+        changes.discard_files(stored)
+        raise
+    return stored
+
+
 def _register_form(expert):
     return render_template(
         "registry/experts/register.html",
         expert=expert,
+        document_labels=DOCUMENT_LABELS,
         form=request.form,
         specialties=service.leaf_specialties(),
         regions=db.session.scalars(select(Region).order_by(Region.code)).all(),
@@ -99,7 +127,9 @@ def me():
     if expert is None:
         return redirect(url_for("registry_experts.register"))
     return render_template(
-        "registry/experts/me.html", expert=expert, labels=STATUS_LABELS, relation_labels=RELATION_LABELS
+        "registry/experts/me.html", expert=expert, labels=STATUS_LABELS, relation_labels=RELATION_LABELS,
+        relation_shown=RELATION_SHOWN, document_labels=DOCUMENT_LABELS, change=changes.pending_change(expert),
+        missing=changes.missing_kinds(expert),
     )
 
 
@@ -159,7 +189,9 @@ def index():
     if status is not None and status not in STATUS_LABELS:
         status = None
     experts = service.list_experts(ExpertStatus(status) if status else None)
-    return render_template("registry/experts/index.html", experts=experts, labels=STATUS_LABELS, status=status)
+    changed = {c.expert_id for c in changes.pending_changes()}
+    return render_template("registry/experts/index.html", experts=experts, labels=STATUS_LABELS, status=status,
+                           changed=changed)
 
 
 @bp.post("/<int:expert_id>/review")
@@ -212,3 +244,143 @@ def import_csv():
                 ), 422
             return render_template("registry/experts/import.html", report=report, columns=importer.COLUMNS), 422
     return render_template("registry/experts/import.html", report=report, columns=importer.COLUMNS)
+
+
+# ---------------------------------------------------------------- evidence and employer change
+
+
+@bp.post("/me/documents")
+@roles_required(Role.EXPERT)
+def add_documents():
+    expert = service.expert_of_user(current_user)
+    stored = []
+    try:
+        if expert is None:
+            raise ValidationError(_("请先登记入库。"), code="not_registered")
+        stored = _store_documents(expert, ("id_card", "title", "qualification"))
+        if not stored:
+            raise ValidationError(_("请选择要上传的文件。"), code="document_missing")
+    except DomainError as exc:
+        changes.discard_files(stored)
+        return _failed(exc, "registry_experts.me")
+    return _done(_("证明材料已上传。"), "registry_experts.me")
+
+
+@bp.post("/me/employer")
+@roles_required(Role.EXPERT)
+def change_employer():
+    expert = service.expert_of_user(current_user)
+    stored = []
+    try:
+        if expert is None:
+            raise ValidationError(_("请先登记入库。"), code="not_registered")
+        change = changes.request_employer_change(expert, request.form.get("employer_name", ""),
+                                                 _date("starts_on"))
+        stored = _store_documents(expert, ("employment",), change)
+    except DomainError as exc:
+        changes.discard_files(stored)
+        return _failed(exc, "registry_experts.me")
+    return _done(_("单位变更已提交，财政部门审核前，抽取时新旧单位都将回避。"), "registry_experts.me")
+
+
+@bp.get("/<int:expert_id>/documents/<int:doc_id>")
+@roles_required(Role.EXPERT, *REVIEWERS)
+def document(expert_id: int, doc_id: int):
+    expert = service.get_expert(expert_id)
+    if not current_user.has_role(*REVIEWERS) and expert.user_id != current_user.id:
+        raise Forbidden(_("只能查看本人的材料。"), code="not_allowed")
+    doc = changes.document_of(expert, doc_id)
+    return files.send_download(changes.AREA.absolute(doc.path), doc.name, inline=True)
+
+
+@bp.get("/<int:expert_id>")
+@roles_required(*REVIEWERS, Role.AGENCY_STAFF)
+def detail(expert_id: int):
+    expert = service.get_expert(expert_id)
+    return render_template(
+        "registry/experts/detail.html", expert=expert, labels=STATUS_LABELS, relation_shown=RELATION_SHOWN,
+        document_labels=DOCUMENT_LABELS, change=changes.pending_change(expert), missing=changes.missing_kinds(expert),
+        may_review=current_user.has_role(*REVIEWERS),
+    )
+
+
+@bp.post("/changes/<int:change_id>/review")
+@roles_required(*REVIEWERS)
+def review_change(change_id: int):
+    decision = request.form.get("decision")
+    try:
+        if decision not in ("approve", "reject"):
+            raise ValidationError(_("请选择同意或不同意。"), code="decision_invalid")
+        change = changes.review_employer_change(current_user, change_id, decision == "approve",
+                                                request.form.get("note", ""))
+    except DomainError as exc:
+        return _failed(exc, "registry_experts.index")
+    done = _("已同意单位变更。") if decision == "approve" else _("已驳回单位变更。")
+    return _done(done, "registry_experts.detail", expert_id=change.expert_id)
+
+
+# ---------------------------------------------------------------- accounts: sign-up and activation
+
+
+@bp.post("/<int:expert_id>/activation")
+@roles_required(*onboarding.SENDER_ROLES)
+def send_activation_link(expert_id: int):
+    expert = service.get_expert(expert_id)
+    try:
+        issued = onboarding.issue_activation(current_user, expert)
+    except DomainError as exc:
+        return _failed(exc, "registry_experts.detail", expert_id=expert_id)
+    db.session.commit()
+    send_activation.delay(issued.activation.id, issued.token)
+    flash(_("激活邀请已通过短信和电子邮件发送给 %(name)s。", name=expert.name), "success")
+    return redirect(url_for("registry_experts.detail", expert_id=expert_id))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@public
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("registry_experts.register"))
+    regions = db.session.scalars(select(Region).order_by(Region.code)).all()
+    if request.method == "POST":
+        form = request.form
+        try:
+            user = onboarding.sign_up(form.get("username", ""), form.get("name", ""), form.get("phone", ""),
+                                      form.get("region_code", ""), form.get("password", ""),
+                                      form.get("password2", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("registry/experts/signup.html", form=form, regions=regions), exc.status
+        db.session.commit()
+        return _logged_in(user, _("账户已创建。请先绑定动态口令，然后填写入库申请。"))
+    return render_template("registry/experts/signup.html", form={}, regions=regions)
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@public
+def activate(token: str):
+    try:
+        activation = onboarding.pending_activation(token)
+    except DomainError as exc:
+        return render_template("registry/experts/activate.html", problem=exc.message, form={}), exc.status
+    if request.method == "POST":
+        form = request.form
+        try:
+            user = onboarding.activate(token, form.get("username", ""), form.get("password", ""),
+                                       form.get("password2", ""), form.get("id_last6", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("registry/experts/activate.html", problem=None, form=form,
+                                   expert=activation.expert), exc.status
+        db.session.commit()
+        return _logged_in(user, _("账户已激活。请绑定动态口令，以后答复评审邀请时使用。"))
+    return render_template("registry/experts/activate.html", problem=None, form={}, expert=activation.expert)
+
+
+def _logged_in(user, message: str):
+    """Start the new account's session; its first stop is TOTP enrolment, then the expert pages."""
+    finish_login(user, after_enrolment=url_for("registry_experts.me"))
+    flash(message, "success")
+    return redirect(url_for("accounts.totp_setup"))
