@@ -1,8 +1,11 @@
 """Demo expert library: a small specialty tree, and zj01…zj40 admitted with employers, relations,
-leave, one suspended and one over the age limit."""
+leave, one suspended and one over the age limit; the two applications waiting for review carry their
+evidence, one admitted expert has an employer change waiting, and two experts imported from a list
+have no account yet (an activation link was sent to one)."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -11,7 +14,7 @@ from accounts.models import User
 from core import clock
 from core.db import db
 from core.demo import seeder
-from registry.experts import service
+from registry.experts import changes, onboarding, service
 from registry.experts.models import Expert, ExpertSpecialty, ExpertStatus, RelationKind, Specialty
 
 # 评审专业: two levels, experts hold the leaves.
@@ -107,6 +110,7 @@ def seed_experts(context: dict) -> None:
         experts[i] = expert
     db.session.flush()
     _conflicts(experts, orgs)
+    _onboarding(experts)
     context["experts"] = experts
 
 
@@ -144,3 +148,45 @@ def _conflicts(experts: dict[int, Expert], orgs: dict) -> None:
         if i in experts:
             experts[i].status, experts[i].admitted_at = ExpertStatus.PENDING, None
     db.session.flush()
+
+
+def _scan(title: str, name: str) -> bytes:
+    """A one-page PDF standing in for a scanned certificate."""
+    from reportlab.lib.pagesizes import A5
+    from reportlab.pdfgen import canvas
+
+    from core.pdf import cjk_font
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A5)
+    page.setFont(cjk_font(), 16)
+    page.drawString(40, 480, f"{title}（演示扫描件）")
+    page.setFont(cjk_font(), 12)
+    page.drawString(40, 450, f"持证人：{name}")
+    page.save()
+    return out.getvalue()
+
+
+def _onboarding(experts: dict[int, Expert]) -> None:
+    if not experts:  # no demo accounts seeded (a partial seed): no library to add to
+        return
+    for i in (38, 39):  # the applications waiting for review, with their evidence
+        if i in experts:
+            changes.add_document(experts[i], "id_card", "身份证.pdf", io.BytesIO(_scan("居民身份证", experts[i].name)))
+            changes.add_document(experts[i], "title", "职称证书.pdf", io.BytesIO(_scan("职称证书", experts[i].name)))
+    if 6 in experts:  # moved to another employer; finance has not decided yet
+        change = changes.request_employer_change(experts[6], "温州市数据管理发展中心",
+                                                 clock.to_local(clock.now()).date() - timedelta(days=10))
+        changes.add_document(experts[6], "employment", "在职证明.pdf",
+                             io.BytesIO(_scan("在职证明", experts[6].name)), change)
+    now = clock.now()
+    for n, name in ((41, "导入专家甲"), (42, "导入专家乙")):  # from the county's old list: no account
+        birth = date(1972, 6, n - 30)
+        expert = Expert(name=name, id_number=demo_id_number(n, birth), birth_date=birth, phone=f"1380577{n:04d}",
+                        region_code="330329", employer_name="泰顺县水利局", title="高级工程师",
+                        status=ExpertStatus.ACTIVE, registered_at=now, admitted_at=now,
+                        specialty_rows=[ExpertSpecialty(specialty_code="A03")])
+        db.session.add(expert)
+        db.session.flush()
+        if n == 41:
+            onboarding.issue_activation(None, expert)

@@ -20,7 +20,8 @@ def test_demo_seed_makes_a_verifiable_draw(app_ctx, clock, monkeypatch):
         seeders[name](context)
     db.session.commit()
     statuses = [e.status for e in db.session.query(Expert)]
-    assert len(statuses) == 40 and statuses.count(ExpertStatus.SUSPENDED) == 1
+    assert len(statuses) == 42 and statuses.count(ExpertStatus.SUSPENDED) == 1
+    assert db.session.query(Expert).filter(Expert.user_id.is_(None)).count() == 2  # imported, no account yet
     assert statuses.count(ExpertStatus.PENDING) == 2
     draw_id = context["demo_draw_id"]
     check = verify_draw(service.draw_events(draw_id), draw_id)
