@@ -3,7 +3,9 @@
 `models` holds the tables (specialties, experts, relations, leave, credit records and rules);
 `service` every write on them (register, review, suspend, leave, relations, credit) and the reads
 other packages use (the specialty tree, region subtrees, credit tiers); `importer` takes an
-existing library from CSV or XLSX, all rows or none; `views` (pages) and `api` are thin over the
+existing library from CSV or XLSX, all rows or none; `onboarding` is an expert's way in (sign-up,
+and the activation link an imported expert gets, sent by `tasks`); `changes` the evidence experts
+upload and the employer change finance reviews; `views` (pages) and `api` are thin over the
 service; `demo` seeds a library.
 """
 
