@@ -9,7 +9,8 @@ way to change a status), `errors` (domain errors with stable codes), `auth` (def
 decorators, tokens), `bounded` (ids and integers from outside). Values: `clock` (the only
 authority on time; UTC stored, Beijing shown), `workdays` (working days and legal periods),
 `money` (integer fen). Things: `files` (create once, safe names, downloads), `filestore` (each
-package's area of the file store, uploads streamed and hashed), `pdf` (escaping in every PDF), `secretbox` (secrets at rest), `links` (public links in messages). Real time:
+package's area of the file store, uploads streamed and hashed), `pdf` (escaping in every PDF),
+`secretbox` (secrets at rest), `links` (public links in messages). Real time:
 `notify` (messages to signed-in users on `/notify`), `tasks` (its Celery task), `socketio_queue`
 (the message queue between processes).
 """
