@@ -110,6 +110,7 @@ class Committee(db.Model):
     suspended_from: Mapped[CommitteeStatus | None] = mapped_column(
         enum_column(CommitteeStatus, "evaluation_committee_suspended_from"))
     rules_json: Mapped[str] = mapped_column(Text)  # the RuleSet values in force, frozen when the room opens
+    rules_version: Mapped[int | None]  # the region's rule-set version those values come from (region_rules)
     opens_at: Mapped[datetime]
     created_at: Mapped[datetime]
     summary_locked_at: Mapped[datetime | None]

@@ -1,7 +1,8 @@
 """The rule set of an evaluation, its defaults from the national rules, and shared arithmetic.
 
-Pure Python, no Flask and no database: the room's services build a `RuleSet` from the
-region's stored values (`rule_set_from_values`) and pass plain dataclasses to the functions
+Pure Python, no Flask and no database: the keys a region may set are declared here in the
+region-rule store (`EVALUATION_RULES`); the room's services build a `RuleSet` from the values in
+force for the project's region (`rule_set_from_values`) and pass plain dataclasses to the functions
 of `review`, `price_correction`, `low_price`, `scoring`, `consistency` and `opinions`.
 
 Numbers: money is integer fen; an evaluated price after a percentage deduction is an exact
@@ -30,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+
+from region_rules.keys import RuleKey, RuleType, declare
 
 __all__ = [
     "DEFAULT_RULES",
@@ -203,11 +206,51 @@ def round_score(value: Fraction | Decimal | int, places: int = 2) -> Decimal:
     return Decimal(sign * whole).scaleb(-places).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-# Keys a region may store (tender.rules stores integers; percentages here are whole percent).
-_INT_KEYS = {"score_places", "candidates", "min_valid_bids", "low_average_min_bids", "explanation_deadline_minutes",
-             "outlier_min_members", "max_decimal_shift"}
-_PERCENT_KEYS = {"low_vs_average_percent", "low_vs_next_percent", "low_vs_ceiling_percent",
-                 "low_vs_budget_percent", "outlier_percent"}
+# The keys a region may set, declared in the region-rule store (percentages are whole percent;
+# -1 switches a trigger off). Defaults are the RuleSet's own.
+_I, _B, _C = RuleType.INT, RuleType.BOOL, RuleType.CHOICE
+_A60, _A64 = "财政部令第87号第60条", "财政部令第87号第64条"
+
+
+def _off(value: Decimal | None) -> int:
+    return -1 if value is None else int(value)
+
+
+EVALUATION_RULES = [
+    RuleKey("evaluation.score_places", _I, DEFAULT_RULES.score_places, "评审得分保留小数位数",
+            "评审得分四舍五入惯例", 0, 4),
+    RuleKey("evaluation.candidates", _I, DEFAULT_RULES.candidates, "推荐中标候选人数量", "财政部令第87号第56条", 1, 10),
+    RuleKey("evaluation.min_valid_bids", _I, DEFAULT_RULES.min_valid_bids, "有效投标不少于此数，否则废标",
+            "政府采购法第36条", 3, 10),
+    RuleKey("evaluation.tie_break_on_evaluated_price", _B, DEFAULT_RULES.tie_break_on_evaluated_price,
+            "得分相同时按扣除后的评审价格排序（否则按投标报价）", "财政部令第87号第57条"),
+    RuleKey("evaluation.low_vs_average_percent", _I, _off(DEFAULT_RULES.low_vs_average_percent),
+            "报价低于有效投标平均价的此百分比时要求说明（-1 不适用）", _A60, -1, 100),
+    RuleKey("evaluation.low_average_basis", _C, DEFAULT_RULES.low_average_basis.value,
+            "平均价的计算范围（all 全部有效投标，others 其他投标人）", _A60, choices=tuple(AverageBasis)),
+    RuleKey("evaluation.low_average_min_bids", _I, DEFAULT_RULES.low_average_min_bids,
+            "有效投标不少于此数时才比较平均价", _A60, 2, 20),
+    RuleKey("evaluation.low_vs_next_percent", _I, _off(DEFAULT_RULES.low_vs_next_percent),
+            "报价低于次低报价的此百分比时要求说明（-1 不适用）", _A60, -1, 100),
+    RuleKey("evaluation.low_vs_ceiling_percent", _I, _off(DEFAULT_RULES.low_vs_ceiling_percent),
+            "报价低于最高限价的此百分比时要求说明（-1 不适用）", _A60, -1, 100),
+    RuleKey("evaluation.low_vs_budget_percent", _I, _off(DEFAULT_RULES.low_vs_budget_percent),
+            "报价低于预算的此百分比时要求说明（-1 不适用）", _A60, -1, 100),
+    RuleKey("evaluation.explanation_deadline_minutes", _I, DEFAULT_RULES.explanation_deadline_minutes,
+            "低价说明的时限（分钟）", _A60, 10, 1440),
+    RuleKey("evaluation.outlier_percent", _I, int(DEFAULT_RULES.outlier_percent),
+            "评分偏离其他成员平均分超过此百分比时提示畸高畸低", _A64, 1, 100),
+    RuleKey("evaluation.outlier_basis", _C, DEFAULT_RULES.outlier_basis.value,
+            "偏离的计算基数（range 该项分值，mean 平均分）", _A64, choices=tuple(OutlierBasis)),
+    RuleKey("evaluation.outlier_min_members", _I, DEFAULT_RULES.outlier_min_members,
+            "成员不少于此数时才提示畸高畸低", _A64, 3, 25),
+    RuleKey("evaluation.max_decimal_shift", _I, DEFAULT_RULES.max_decimal_shift,
+            "报价小数点明显错位的最大位数", "财政部令第87号第59条", 1, 6),
+]
+EVALUATION_RULES = declare("evaluation", "评审", EVALUATION_RULES)
+
+_INT_KEYS = {spec.name for spec in EVALUATION_RULES if spec.type is _I and not spec.name.endswith("_percent")}
+_PERCENT_KEYS = {spec.name for spec in EVALUATION_RULES if spec.name.endswith("_percent")}
 
 
 def rule_set_from_values(values: Mapping[str, object], base: RuleSet = DEFAULT_RULES) -> RuleSet:

@@ -36,18 +36,13 @@ from evaluation.room import (
 )
 from evaluation.rules import rule_set_from_values
 from evaluation.transitions import MemberStatus, move
+from region_rules.store import snapshot
 
 
-def _region_rules(region_code: str) -> dict[str, int]:
-    """`evaluation.*` values stored for the region (national defaults first, the region's over them)."""
-    from tender.models import RegionRule
-
-    values: dict[str, int] = {}
-    for code in (None, region_code):
-        stmt = select(RegionRule).where(RegionRule.key.like("evaluation.%"))
-        stmt = stmt.where(RegionRule.region_code.is_(None) if code is None else RegionRule.region_code == code)
-        values.update({row.key: row.value for row in db.session.scalars(stmt)})
-    return values
+def _region_rules(region_code: str) -> tuple[dict[str, object], int]:
+    """The `evaluation.*` rules in force for the region now, and the rule-set version they belong to."""
+    rules = snapshot(region_code)
+    return {key: v for key, v in rules.values.items() if key.startswith("evaluation.")}, rules.version
 
 
 def _draw_request_for(project_id: int, lot_id: int):
@@ -165,10 +160,11 @@ def open_evaluation(user: User, lot_id: int, *, purchaser_rep_id: int | None = N
     experts, wanted_reps = _lawful_committee(req)
     reps = _purchaser_reps(project, wanted_reps, [*([purchaser_rep_id] if purchaser_rep_id is not None else []),
                                                   *purchaser_rep_ids])
-    rules = _region_rules(project.region_code)
-    rule_set_from_values(rules)  # a misspelt stored rule refuses to open the room, loudly
+    rules, rules_version = _region_rules(project.region_code)
+    rule_set_from_values(rules)  # a stored rule the RuleSet cannot take refuses to open the room, loudly
     committee = Committee(project_id=project.id, lot_id=lot.id, draw_request_id=req.id,
                           eval_method=project.eval_method, status=C.FORMING, opens_at=now, created_at=now,
+                          rules_version=rules_version,
                           rules_json=json.dumps({"rules": rules, "requirements": DEFAULT_REQUIREMENTS,
                                                  "committee": {"experts": experts, "purchaser_reps": wanted_reps}},
                                                 ensure_ascii=False, sort_keys=True))
@@ -190,7 +186,7 @@ def open_evaluation(user: User, lot_id: int, *, purchaser_rep_id: int | None = N
     move(committee, C.DECLARING)
     record("evaluation.opened", committee, {"project": project.code, "lot": lot.number, "draw_request": req.id,
                                             "members": [m.user_id for m in committee.members],
-                                            "rules": rules})
+                                            "rules": rules, "rules_version": rules_version})
     db.session.flush()
     return committee
 

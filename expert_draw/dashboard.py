@@ -121,7 +121,6 @@ nav_item(
     Role.PURCHASER,
 )
 nav_item(_l("评审邀请"), "expert_draw.my_invitations", Role.EXPERT)
-nav_item(_l("抽取规则"), "expert_draw.rules_page", Role.SUPERVISOR, Role.ADMIN)
 
 
 @needs_source

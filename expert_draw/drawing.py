@@ -29,7 +29,6 @@ from expert_draw.models import (
     DrawKind,
     DrawRequest,
     DrawRequestSupplier,
-    DrawRule,
     DrawStatus,
     Invitation,
     InvitationKind,
@@ -37,7 +36,7 @@ from expert_draw.models import (
     RequestStatus,
 )
 from expert_draw.pool import Pool, SpecialtyCount, build_pool, credit_weights, gc_paused
-from expert_draw.rule_table import rule_for
+from expert_draw.rule_table import DrawRules, rule_for
 from expert_draw.subject import subject_for_project
 from expert_draw.transitions import lock_request, move, move_invitation, move_request
 from expert_draw.verifier import (
@@ -182,7 +181,7 @@ def _check_draw_window(req: DrawRequest, now: datetime) -> None:
 
 
 def _commit_candidates(
-    draw: Draw, rule: DrawRule, region_code: str, counts: list[SpecialtyCount], pool: Pool
+    draw: Draw, rule: DrawRules, region_code: str, counts: list[SpecialtyCount], pool: Pool
 ) -> list[dict]:
     expert_ids = sorted({e for ids in pool.members.values() for e in ids})
     weights = credit_weights(rule, region_code, expert_ids)
@@ -339,7 +338,7 @@ def new_invitation(
     return inv
 
 
-def invite(inv: Invitation, rule: DrawRule | None = None) -> Invitation:
+def invite(inv: Invitation, rule: DrawRules | None = None) -> Invitation:
     req = inv.request
     rule = rule or rule_for(req.region_code)
     now = clock.now()

@@ -19,9 +19,9 @@ from expert_draw import rules
 from expert_draw.models import (
     SEATED,
     DrawRequest,
-    DrawRule,
     Invitation,
 )
+from expert_draw.rule_table import DrawRules
 from registry.experts.models import (
     CreditRecord,
     Expert,
@@ -167,7 +167,7 @@ def _add_leave_and_relations(
     return facts
 
 
-def credit_weights(rule: DrawRule, region_code: str, expert_ids: Iterable[int]) -> dict[int, int]:
+def credit_weights(rule: DrawRules, region_code: str, expert_ids: Iterable[int]) -> dict[int, int]:
     weights = rule.weights()
     if not weights:
         return {}
@@ -191,7 +191,7 @@ class Pool:
     exclusions: list[tuple[int, str, str]]  # (expert id, rule, detail)
 
 
-def build_pool(req: DrawRequest, rule: DrawRule, counts: list[SpecialtyCount], already: set[int]) -> Pool:
+def build_pool(req: DrawRequest, rule: DrawRules, counts: list[SpecialtyCount], already: set[int]) -> Pool:
     ctx = avoidance_context(req, rule.values())
     codes = [c.code for c in counts]
     lineage = [r.code for r in db.session.get(Region, req.region_code).lineage()]

@@ -20,14 +20,13 @@ from expert_draw.models import (
     DrawRequest,
     DrawRequestSpecialty,
     DrawRequestSupplier,
-    DrawRule,
     HandPick,
     InvitationStatus,
     ManualExclusion,
     RequestStatus,
 )
 from expert_draw.pool import SpecialtyCount, avoidance_context, expert_facts
-from expert_draw.rule_table import rule_for
+from expert_draw.rule_table import DrawRules, rule_for
 from expert_draw.subject import DrawSubject
 from expert_draw.transitions import lock_request, move_invitation, move_request, request_invitations
 from expert_draw.visibility import AGENCY_ROLES, require_manage
@@ -154,7 +153,7 @@ def create_request(
 _HAND_PICK_EXEMPT = {"hand_picked", "already_drawn", "manual"}
 
 
-def _check_hand_picks(req: DrawRequest, rule: DrawRule) -> None:
+def _check_hand_picks(req: DrawRequest, rule: DrawRules) -> None:
     """A hand-picked expert (自行选定) passes the same avoidance rules as a drawn one, or the request is
     refused with the rule named (the caller's transaction is rolled back: nothing is kept)."""
     if not req.hand_picks:

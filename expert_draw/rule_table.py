@@ -1,100 +1,62 @@
-"""The draw's rule table: the rules in force for a region (its own row, else its city's or province's,
-else the national default row) and the supervisor's changes to them, checked and versioned.
+"""The draw's rules in force for a region, read from the one region-rule store (`region_rules`).
+
+The keys are declared in `expert_draw.rules` (`expert_draw.*`); a region inherits what it does not
+set from its city, province and the national level, and the version recorded with each draw is the
+region's rule-set version.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import date
 
-from accounts.models import Region, Role, User
-from audit.service import record
-from core.db import db
-from core.errors import Forbidden, ValidationError
-from expert_draw.models import (
-    DrawRule,
-)
+from accounts.models import User
+from core.errors import ValidationError
+from expert_draw.rules import DEFAULT_RULE
+from region_rules import store
+from region_rules.keys import RuleValue
 
-# Values of the national default rule row, created once when none exists (see DrawRule).
-DEFAULT_RULE = {
-    "min_committee": 5,
-    "large_min_committee": 7,
-    "large_budget_fen": 10_000_000_00,  # 1000 万元
-    "expert_share_num": 2,
-    "expert_share_den": 3,
-    "opening_workdays": 2,
-    "exempt_methods": "competitive_negotiation,competitive_consultation",
-    "age_limit": 70,
-    "employment_years": 3,
-    "same_purchaser_days": 30,
-    "allow_fallback": True,
-    "confirm_hours": 24,
-    "late_decline_hours": 24,
-    "evaluation_hours": 8,
-    "weighting": "",
-    "panel_methods": "competitive_negotiation,competitive_consultation,inquiry,single_source",
-    "panel_min_committee": 3,
-    "panel_large_min_committee": 5,
-    "panel_large_budget_fen": 4_000_000_00,  # 公开招标数额标准 400 万元
-}
+GROUP = "expert_draw"
+
+__all__ = ["DEFAULT_RULE", "DrawRules", "rule_for", "set_region_rule"]
 
 
-def rule_for(region_code: str | None) -> DrawRule:
-    """The rules in force for a region: its own row, else its city's or province's, else the default."""
-    region = db.session.get(Region, region_code) if region_code else None
-    for node in region.lineage() if region else []:
-        rule = db.session.scalar(select(DrawRule).where(DrawRule.region_code == node.code))
-        if rule is not None:
-            return rule
-    rule = db.session.scalar(select(DrawRule).where(DrawRule.region_code.is_(None)).order_by(DrawRule.id).limit(1))
-    if rule is None:
-        rule = DrawRule(region_code=None, **DEFAULT_RULE)
-        db.session.add(rule)
-        db.session.flush()
-    return rule
+@dataclass(frozen=True)
+class DrawRules:
+    """The draw rules in force for a region (`rule.age_limit`, …) and the rule-set version they belong to."""
+
+    region_code: str | None
+    version: int
+    rules: dict[str, RuleValue]
+
+    def __getattr__(self, name: str) -> RuleValue:
+        try:
+            return self.__dict__["rules"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def values(self) -> dict:
+        """The rule set as the commitment logs it (ints, strings, bools only)."""
+        return dict(self.rules) | {"region": self.region_code or "*", "version": self.version}
+
+    def weights(self) -> dict[str, int]:
+        text = str(self.rules["weighting"])
+        if not text.strip():
+            return {}
+        return {tier.strip(): int(w) for tier, w in (p.split(":") for p in text.split(","))}
 
 
-def set_region_rule(actor: User, region_code: str | None, **values) -> DrawRule:
-    """Create or change a region's rule row (finance or admin); the version goes up by one."""
-    if not actor.has_role(Role.SUPERVISOR, Role.ADMIN):
-        raise Forbidden("只有财政监管人员可以修改抽取规则。", code="not_rule_owner")
-    unknown = set(values) - set(DEFAULT_RULE)
+def rule_for(region_code: str | None) -> DrawRules:
+    """The draw rules in force for a region now."""
+    rules = store.snapshot(region_code)
+    return DrawRules(region_code, rules.version, rules.group(GROUP))
+
+
+def set_region_rule(actor: User, region_code: str | None, *, effective_on: date | None = None,
+                    **values: RuleValue) -> DrawRules:
+    """Change some of a region's draw rules (supervisor or admin), from `effective_on` (default: now)."""
+    unknown = sorted(set(values) - set(DEFAULT_RULE))
     if unknown:
-        raise ValidationError(f"未知的规则项：{', '.join(sorted(unknown))}", code="rule_unknown")
-    rule = db.session.scalar(
-        select(DrawRule).where(DrawRule.region_code == region_code if region_code else DrawRule.region_code.is_(None))
-    )
-    if rule is None:
-        base = rule_for(region_code).values()
-        rule = DrawRule(region_code=region_code, **{k: base[k] for k in DEFAULT_RULE}, version=0)
-        db.session.add(rule)
-    for key, value in values.items():
-        setattr(rule, key, value)
-    rule.version = (rule.version or 0) + 1
-    _check_rule(rule)
-    db.session.flush()
-    record("expert_draw.rule_changed", rule, rule.values())
-    return rule
-
-
-def _check_rule(rule: DrawRule) -> None:
-    """The rule table's CHECK constraints, with a message a supervisor can act on."""
-    if rule.min_committee < 3 or rule.min_committee % 2 == 0 or rule.large_min_committee < rule.min_committee:
-        raise ValidationError("最少人数须为不小于 3 的单数，大额项目最少人数不能更少。", code="rule_invalid")
-    if (rule.panel_min_committee < 3 or rule.panel_min_committee % 2 == 0
-            or rule.panel_large_min_committee < rule.panel_min_committee):
-        raise ValidationError("谈判、磋商、询价小组最少人数须为不小于 3 的单数。", code="rule_invalid")
-    if rule.expert_share_den <= 0 or not 0 <= rule.expert_share_num <= rule.expert_share_den:
-        raise ValidationError("专家占比须为不大于 1 的分数。", code="rule_invalid")
-    if rule.opening_workdays < 0 or rule.confirm_hours <= 0 or rule.evaluation_hours <= 0:
-        raise ValidationError("时限须为正数。", code="rule_invalid")
-    if rule.weighting.strip():
-        _check_weighting(rule.weighting)
-
-
-def _check_weighting(text: str) -> None:
-    try:
-        weights = {t.strip(): int(w) for t, w in (p.split(":") for p in text.split(","))}
-    except ValueError:
-        raise ValidationError("信用分档权重格式应为 A:3,B:2,C:1。", code="weighting_invalid") from None
-    if not set(weights) <= {"A", "B", "C"} or not all(1 <= w <= 4 for w in weights.values()):
-        raise ValidationError("信用分档只能是 A、B、C，权重为 1 到 4 的整数。", code="weighting_invalid")
+        raise ValidationError(f"未知的规则项：{', '.join(unknown)}", code="rule_unknown")
+    store.set_values(actor, region_code, {f"{GROUP}.{k}": v for k, v in values.items()}, effective_on=effective_on)
+    return rule_for(region_code)

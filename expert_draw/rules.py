@@ -6,7 +6,7 @@ decide. Each avoidance rule has a stable code, the reason shown to the superviso
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -14,6 +14,7 @@ from accounts.orgnames import normalise_name, normalised_sql  # noqa: F401  (the
 from core import clock
 from core.i18n import N_
 from core.workdays import WorkdayCalendar, get_calendar
+from region_rules.keys import RuleKey, RuleType, RuleValue, declare
 
 # Avoidance rule codes, in the order they are checked, with the reason shown to the supervisor.
 AVOIDANCE_RULES: dict[str, str] = {
@@ -31,6 +32,77 @@ AVOIDANCE_RULES: dict[str, str] = {
     "hand_picked": N_("已由采购人依法自行选定"),
     "already_drawn": N_("本项目已抽取过或已被撤换"),
 }
+
+# ---------------------------------------------------------------- the draw's region rules
+
+_I, _B, _T = RuleType.INT, RuleType.BOOL, RuleType.TEXT
+_A47, _A198, _A74 = "财政部令第87号第47条", "财库〔2016〕198号", "财政部令第74号第7条"
+_METHODS = {"public_tender", "invited_tender", "competitive_negotiation", "competitive_consultation", "inquiry",
+            "single_source"}
+
+
+def _odd(value: int) -> str | None:
+    return None if value % 2 == 1 else "评审委员会（小组）最少人数须为不小于 3 的单数。"
+
+
+def _methods(value: str) -> str | None:
+    unknown = {m.strip() for m in value.split(",") if m.strip()} - _METHODS
+    return f"未知的采购方式：{', '.join(sorted(unknown))}" if unknown else None
+
+
+def weighting_problem(text: str) -> str | None:
+    """What is wrong with a credit-tier weighting such as "A:3,B:2,C:1" ("" = equal weights)."""
+    if not text.strip():
+        return None
+    try:
+        weights = {t.strip(): int(w) for t, w in (p.split(":") for p in text.split(","))}
+    except ValueError:
+        return "信用分档权重格式应为 A:3,B:2,C:1。"
+    if not set(weights) <= {"A", "B", "C"} or not all(1 <= w <= 4 for w in weights.values()):
+        return "信用分档只能是 A、B、C，权重为 1 到 4 的整数。"
+    return None
+
+
+DRAW_RULES = [
+    RuleKey("expert_draw.min_committee", _I, 5, N_("评审委员会最少人数"), _A47, 3, 25, check=_odd),
+    RuleKey("expert_draw.large_min_committee", _I, 7, N_("大额项目最少人数"), _A47, 3, 25, check=_odd),
+    RuleKey("expert_draw.large_budget_fen", _I, 10_000_000_00, N_("大额项目预算标准（分）"), _A47, 1),  # 1000 万元
+    RuleKey("expert_draw.expert_share_num", _I, 2, N_("专家占比分子"), _A47, 0, 10),
+    RuleKey("expert_draw.expert_share_den", _I, 3, N_("专家占比分母"), _A47, 1, 10),
+    RuleKey("expert_draw.opening_workdays", _I, 2, N_("评审前几个工作日起可抽取"), _A198, 0, 10),
+    RuleKey("expert_draw.exempt_methods", _T, "competitive_negotiation,competitive_consultation",
+            N_("不受抽取时间限制的采购方式"), _A198, check=_methods),
+    RuleKey("expert_draw.age_limit", _I, 70, N_("专家年龄上限（周岁）"), _A198, 50, 80),
+    RuleKey("expert_draw.employment_years", _I, 3, N_("曾任职回避年限"), _A198, 0, 10),
+    RuleKey("expert_draw.same_purchaser_days", _I, 30, N_("同一采购人回避天数"), _A198, 0, 365),
+    RuleKey("expert_draw.allow_fallback", _B, True, N_("不足时可扩大到上级区划"), _A198),
+    RuleKey("expert_draw.confirm_hours", _I, 24, N_("专家答复时限（小时）"), _A198, 1, 168),
+    RuleKey("expert_draw.late_decline_hours", _I, 24, N_("评审前多少小时内拒绝记信用"), _A198, 0, 168),
+    RuleKey("expert_draw.evaluation_hours", _I, 8, N_("默认评审时长（小时）"), _A198, 1, 72),
+    RuleKey("expert_draw.weighting", _T, "", N_("信用分档权重（如 A:3,B:2,C:1）"), _A198, check=weighting_problem),
+    RuleKey("expert_draw.panel_methods", _T,
+            "competitive_negotiation,competitive_consultation,inquiry,single_source",
+            N_("按小组人数规定的采购方式"), _A74, check=_methods),
+    RuleKey("expert_draw.panel_min_committee", _I, 3, N_("谈判、磋商、询价小组最少人数"), _A74, 3, 25, check=_odd),
+    RuleKey("expert_draw.panel_large_min_committee", _I, 5, N_("达到公开招标数额标准的小组最少人数"), _A74, 3, 25,
+            check=_odd),
+    RuleKey("expert_draw.panel_large_budget_fen", _I, 4_000_000_00, N_("公开招标数额标准（分）"), _A74, 1),  # 400 万元
+]
+
+
+def _sizes_ordered(rule: Mapping[str, object]) -> str | None:
+    if rule["large_min_committee"] < rule["min_committee"]:
+        return "最少人数须为不小于 3 的单数，大额项目最少人数不能更少。"
+    if rule["panel_large_min_committee"] < rule["panel_min_committee"]:
+        return "谈判、磋商、询价小组最少人数须为不小于 3 的单数。"
+    if rule["expert_share_num"] > rule["expert_share_den"]:
+        return "专家占比须为不大于 1 的分数。"
+    return None
+
+
+DRAW_RULES = declare("expert_draw", "专家抽取", DRAW_RULES, [_sizes_ordered])
+# The national defaults under their short names, as the rule functions below take them.
+DEFAULT_RULE: dict[str, RuleValue] = {spec.name: spec.default for spec in DRAW_RULES}
 
 
 

@@ -15,10 +15,10 @@ from core import clock, files, money
 from core.auth import public, roles_required
 from core.db import db
 from core.errors import DomainError, NotFound, ValidationError, settle_refusal
-from core.i18n import N_
 from expert_draw import present, proofs, service
 from expert_draw.models import Draw, DrawRequest, Invitation
 from expert_draw.subject import DrawSubject, subject_for_project
+from region_rules import views as rules_views
 from registry.experts.service import leaf_specialties
 
 bp = Blueprint("expert_draw", __name__, url_prefix="/expert-draw")
@@ -373,63 +373,8 @@ def reply(code: str):
 
 # ---------------------------------------------------------------- the rule table
 
-RULE_LABELS = {
-    "min_committee": N_("评审委员会最少人数"),
-    "large_min_committee": N_("大额项目最少人数"),
-    "large_budget_fen": N_("大额项目预算标准（分）"),
-    "expert_share_num": N_("专家占比分子"),
-    "expert_share_den": N_("专家占比分母"),
-    "opening_workdays": N_("评审前几个工作日起可抽取"),
-    "exempt_methods": N_("不受抽取时间限制的采购方式"),
-    "age_limit": N_("专家年龄上限（周岁）"),
-    "employment_years": N_("曾任职回避年限"),
-    "same_purchaser_days": N_("同一采购人回避天数"),
-    "allow_fallback": N_("不足时可扩大到上级区划"),
-    "confirm_hours": N_("专家答复时限（小时）"),
-    "late_decline_hours": N_("评审前多少小时内拒绝记信用"),
-    "evaluation_hours": N_("默认评审时长（小时）"),
-    "weighting": N_("信用分档权重（如 A:3,B:2,C:1）"),
-}
-
-
 @bp.route("/rules", methods=["GET", "POST"])
-@roles_required(Role.SUPERVISOR, Role.ADMIN, Role.FINANCE_REVIEWER)
+@roles_required(*rules_views.VIEWERS)
 def rules_page():
-    from accounts.models import Region
-    from expert_draw.models import DrawRule
-
-    if request.method == "POST":
-        if not current_user.has_role(Role.SUPERVISOR, Role.ADMIN):
-            abort(403)
-        region = request.form.get("region_code", "").strip() or None
-        values = {}
-        try:
-            for key, default in service.DEFAULT_RULE.items():
-                text = request.form.get(key, "").strip()
-                if key == "allow_fallback":
-                    values[key] = text in ("1", "true", "on", "是")
-                elif isinstance(default, str):
-                    values[key] = text
-                elif text:
-                    if not text.isdigit():
-                        raise ValidationError(_("%(label)s须为非负整数。", label=RULE_LABELS[key]), code="rule_invalid")
-                    values[key] = int(text)
-            if region is not None and db.session.get(Region, region) is None:
-                raise ValidationError(_("区划代码不存在。"), code="region_invalid")
-            service.set_region_rule(current_user, region, **values)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return redirect(url_for("expert_draw.rules_page"))
-        flash(_("规则已保存，版本号已更新。"), "success")
-        return redirect(url_for("expert_draw.rules_page"))
-    service.rule_for(None)  # the default row exists once someone looked
-    db.session.commit()
-    rows = db.session.scalars(select(DrawRule).order_by(DrawRule.region_code.is_not(None), DrawRule.region_code)).all()
-    return render_template(
-        "expert_draw/rules.html",
-        rows=rows,
-        labels=RULE_LABELS,
-        can_edit=current_user.has_role(Role.SUPERVISOR, Role.ADMIN),
-    )
+    """The draw's part of the region rules page (region_rules), kept at its address."""
+    return rules_views.page_for("expert_draw", "expert_draw.rules_page")

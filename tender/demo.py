@@ -23,7 +23,7 @@ from accounts import service as accounts
 from core import clock
 from core.db import db
 from core.demo import seeder
-from tender import bids, opening, rules, service
+from tender import bids, opening, service
 from tender.keys import public_pem
 from tender.models import Bid, Project
 
@@ -160,7 +160,6 @@ BREAKDOWNS = {
 
 @seeder("tender")
 def seed_tender(context: dict) -> None:
-    rules.seed_default_rules()
     users = context["users"]
     agent, keeper = users["daili"], users["caijian"]
     purchasers = context["orgs"]["purchasers"]

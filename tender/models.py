@@ -30,20 +30,6 @@ from tender.transitions import (
 TLOCK_ID = "tlock"  # the policy id of the public time-lock custodian (FORMAT.md §15)
 TLOCK_LABEL = "时间锁信标（drand）"
 
-class RegionRule(db.Model):
-    """One rule value for a region (NULL region = the national default). See `tender.rules`."""
-
-    __tablename__ = "tender_region_rule"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
-    key: Mapped[str] = mapped_column(String(60))
-    value: Mapped[int]
-    note: Mapped[str] = mapped_column(String(200), default="")
-
-    __table_args__ = (UniqueConstraint("region_code", "key", name="uq_tender_region_rule_region_key"),)
-
-
 class Project(db.Model):
     __tablename__ = "tender_project"
 
@@ -78,6 +64,9 @@ class Project(db.Model):
     published_at: Mapped[datetime | None]
     opening_started_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]
+    # The region's rule-set version (region_rules) the publication and the opening ran under.
+    published_rules_version: Mapped[int | None]
+    opened_rules_version: Mapped[int | None]
     # Bumped by every bid submission and by the deadline sweep: a conditional UPDATE of this row
     # is the lock that serialises a submission against the closing (PostgreSQL and SQLite alike).
     lock_version: Mapped[int] = mapped_column(default=0)

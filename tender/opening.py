@@ -31,6 +31,7 @@ from beacon import BeaconError, current_chain, fetch_signature
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from region_rules.store import version as rules_version
 from tender import filestore, vault
 from tender.models import Bid, Lot, OpeningRecord, Project, ShareSubmission
 from tender.price_detail import read_price_detail, remarks_with_notes
@@ -88,6 +89,7 @@ def close_submission(project_id: int) -> bool:
         return False
     project = get_project(project_id, lock=True)
     db.session.refresh(project)
+    project.opened_rules_version = rules_version(project.region_code, now)
     minimum = rule(project.region_code, f"min_bids.{project.method.value}")
     counts = {}
     for lot in project.lots:
@@ -98,7 +100,8 @@ def close_submission(project_id: int) -> bool:
                      "too_few_bids", bids)
         else:
             move(lot, LotStatus.OPENING)
-    record("tender.submission_closed", project, {"code": project.code, "bids": counts, "minimum": minimum},
+    record("tender.submission_closed", project, {"code": project.code, "bids": counts, "minimum": minimum,
+                                                 "rules_version": project.opened_rules_version},
            actor=SWEEP_ACTOR)
     if project.opening_mode == OpeningMode.CUSTODIAN:
         release_vault_shares(project)

@@ -1,54 +1,72 @@
-"""Region rules: legal values a finance bureau may set per region (table `tender_region_rule`).
+"""Tender's region rules: periods, bid counts, price weights, the opening, custody, replaced bids.
 
-A value is looked up for the project's region, then its city and province, then the
-national row (region NULL). `DEFAULT_RULES` seeds the national rows (`seed_default_rules`)
-and answers for a key nobody has stored yet, so a fresh install behaves lawfully.
+Declared in the one region-rule store (`region_rules`): each key with its type, allowed range,
+national default, the article it comes from and its Chinese label. `rule(region, key)` reads the
+value in force for a project's region (its own, else its city's or province's, else national).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
 
-from accounts.models import Region
-from core.db import db
-from tender.models import RegionRule
+from region_rules import store
+from region_rules.keys import RuleKey, RuleType, RuleValue, declare
 
-# key -> (value, note). `*_days` are calendar days, `*_workdays` working days; weights are percent.
-DEFAULT_RULES: dict[str, tuple[int, str]] = {
-    "price_weight_min.goods": (30, "货物项目价格分值占总分值比重不得低于30%"),
-    "price_weight_min.services": (10, "服务项目价格分值占总分值比重不得低于10%"),
-    "price_weight_min.works": (10, "工程项目价格分值比重下限"),
-    # 87号令 Art 55 sets floors only; 100 = no cap. A region that adds a cap stores its own row.
-    "price_weight_max.goods": (100, "货物项目价格分值比重上限（国家规定未设上限，区划可设）"),
-    "price_weight_max.services": (100, "服务项目价格分值比重上限（国家规定未设上限，区划可设）"),
-    "price_weight_max.works": (100, "工程项目价格分值比重上限（国家规定未设上限，区划可设）"),
+INT, BOOL = RuleType.INT, RuleType.BOOL
+A87_24, A87_55 = "财政部令第87号第24条", "财政部令第87号第55条"
+LAW_35, A74 = "政府采购法第35条", "财政部令第74号"
+
+TENDER_RULES = [
+    # 87号令 Art 55 sets floors only; 100 = no cap. A region that adds a cap sets its own value.
+    RuleKey("price_weight_min.goods", INT, 30, "货物项目价格分值占总分值比重下限（%）", A87_55, 30, 100),
+    RuleKey("price_weight_min.services", INT, 10, "服务项目价格分值占总分值比重下限（%）", A87_55, 10, 100),
+    RuleKey("price_weight_min.works", INT, 10, "工程项目价格分值占总分值比重下限（%）", A87_55, 10, 100),
+    RuleKey("price_weight_max.goods", INT, 100, "货物项目价格分值比重上限（%，国家未设上限）", A87_55, 30, 100),
+    RuleKey("price_weight_max.services", INT, 100, "服务项目价格分值比重上限（%，国家未设上限）", A87_55, 10, 100),
+    RuleKey("price_weight_max.works", INT, 100, "工程项目价格分值比重上限（%，国家未设上限）", A87_55, 10, 100),
     # Periods counted as the Civil Code counts them (Art 201, 203): the first day not counted, a period
     # ending on a rest day ends on the next working day. Tenders from the first issue of the documents.
-    "min_notice_days.public_tender": (20, "公开招标自招标文件开始发出之日起至投标截止不得少于20日（政府采购法第35条）"),
-    "min_notice_days.invited_tender": (20, "邀请招标自招标文件开始发出之日起至投标截止不得少于20日"),
-    "min_notice_days.competitive_consultation": (10, "竞争性磋商自磋商文件开始发出之日起不少于10日"
-                                                     "（财库〔2014〕214号第10条）"),
-    "min_notice_workdays.competitive_negotiation": (3, "竞争性谈判自谈判文件发出之日起不少于3个工作日（74号令第29条）"),
-    "min_notice_workdays.inquiry": (3, "询价自询价通知书发出之日起不少于3个工作日（74号令第45条）"),
-    "min_notice_workdays.single_source": (5, "单一来源公示期不少于5个工作日（74号令第38条）"),
-    "min_doc_workdays": (5, "招标文件提供期限自开始发出之日起不得少于5个工作日（87号令第24条）"),
-    "clarification_min_days": (15, "澄清或修改距投标截止不足15日的，应顺延投标截止时间"),
-    "min_bids.public_tender": (3, "投标人不足3家的，不得开标"),
-    "min_bids.invited_tender": (3, "投标人不足3家的，不得开标"),
-    "min_bids.competitive_consultation": (3, "供应商不足3家"),
-    "min_bids.competitive_negotiation": (3, "供应商不足3家"),
-    "min_bids.inquiry": (3, "供应商不足3家"),
-    "min_bids.single_source": (1, "单一来源"),
-    "opening_window_minutes": (120, "开标后密钥份额/解密的时限（分钟）"),
-    "custody_require_timelock": (0, "本地区每个项目的密钥托管须包含公共时间锁保管人（1 = 要求，0 = 不要求）"),
+    RuleKey("min_notice_days.public_tender", INT, 20, "公开招标：招标文件发出至投标截止最少天数", LAW_35, 20, 180),
+    RuleKey("min_notice_days.invited_tender", INT, 20, "邀请招标：招标文件发出至投标截止最少天数", LAW_35, 20, 180),
+    RuleKey("min_notice_days.competitive_consultation", INT, 10, "竞争性磋商：磋商文件发出至响应截止最少天数",
+            "财库〔2014〕214号第10条", 10, 180),
+    RuleKey("min_notice_workdays.competitive_negotiation", INT, 3, "竞争性谈判：谈判文件发出至响应截止最少工作日",
+            "财政部令第74号第29条", 3, 60),
+    RuleKey("min_notice_workdays.inquiry", INT, 3, "询价：询价通知书发出至响应截止最少工作日", "财政部令第74号第45条",
+            3, 60),
+    RuleKey("min_notice_workdays.single_source", INT, 5, "单一来源：公示期最少工作日", "财政部令第74号第38条", 5, 60),
+    RuleKey("min_doc_workdays", INT, 5, "招标文件提供期限最少工作日", A87_24, 5, 60),
+    RuleKey("clarification_min_days", INT, 15, "澄清或修改距投标截止不足此天数的，顺延截止时间",
+            "财政部令第87号第27条", 15, 60),
+    RuleKey("min_bids.public_tender", INT, 3, "公开招标：开标所需最少投标人", "政府采购法第36条", 3, 20),
+    RuleKey("min_bids.invited_tender", INT, 3, "邀请招标：开标所需最少投标人", "政府采购法第36条", 3, 20),
+    RuleKey("min_bids.competitive_consultation", INT, 3, "竞争性磋商：最少供应商", "财库〔2014〕214号", 2, 20),
+    RuleKey("min_bids.competitive_negotiation", INT, 3, "竞争性谈判：最少供应商", A74, 2, 20),
+    RuleKey("min_bids.inquiry", INT, 3, "询价：最少供应商", A74, 3, 20),
+    RuleKey("min_bids.single_source", INT, 1, "单一来源：供应商数", A74, 1, 1),
+    RuleKey("opening_window_minutes", INT, 120, "开标后提交密钥份额、解密的时限（分钟）", "电子招标投标办法第31条",
+            10, 1440),
+    RuleKey("custody_require_timelock", BOOL, False, "每个项目的密钥托管须包含公共时间锁保管人", "本平台安全要求"),
     # A replaced bid is kept (its digest was receipted), so a supplier replacing a 2 GiB bid in a loop would
     # fill the disk: each supplier may replace its bid for a lot this many times (withdrawals count too).
-    "replaced_bids_kept_max": (5, "每家供应商在每个标项最多保留的被替换（或撤回）投标文件份数，超过后不再接受递交"),
-    "expert_activation_valid_days": (14, "专家账户激活链接的有效期（日）"),
-    "superseded_files_removed_after_opening": (1, "开标后删除被替换、撤回的投标文件内容（摘要与审计记录保留；"
-                                                  "1 = 删除，0 = 保留）"),
-}
+    RuleKey("replaced_bids_kept_max", INT, 5, "每家供应商每个标项最多保留的被替换或撤回的投标文件份数",
+            "本平台存储限制", 1, 50),
+    RuleKey("superseded_files_removed_after_opening", BOOL, True,
+            "开标后删除被替换、撤回的投标文件内容（摘要与审计记录保留）", "本平台存储限制"),
+]
 
+
+def _weights_ordered(values) -> str | None:
+    for category in ("goods", "services", "works"):
+        if values[f"price_weight_min.{category}"] > values[f"price_weight_max.{category}"]:
+            return "价格分值比重下限不能高于上限。"
+    return None
+
+
+TENDER_RULES = declare("tender", "招标、投标与开标", TENDER_RULES, [_weights_ordered])
+
+# key -> (national default, label): read-only view of the declarations above.
+DEFAULT_RULES: dict[str, tuple[RuleValue, str]] = {spec.key: (spec.default, spec.label) for spec in TENDER_RULES}
 
 TENDER_METHODS = ("public_tender", "invited_tender")
 
@@ -60,41 +78,11 @@ def notice_period(region_code: str | None, method: str) -> tuple[int, bool]:
     return rule(region_code, f"min_notice_days.{method}"), False
 
 
-def rule(region_code: str | None, key: str) -> int:
-    """The value of `key` for a region: nearest region row, else the national row, else the default."""
-    codes: list[str] = []
-    region = db.session.get(Region, region_code) if region_code else None
-    if region is not None:
-        codes = [r.code for r in region.lineage()]
-    rows = {row.region_code: row.value for row in db.session.scalars(
-        select(RegionRule).where(RegionRule.key == key))}
-    for code in [*codes, None]:
-        if code in rows:
-            return rows[code]
-    if key not in DEFAULT_RULES:
-        raise KeyError(f"unknown region rule {key!r}")
-    return DEFAULT_RULES[key][0]
+def rule(region_code: str | None, key: str) -> Any:
+    """The value of `key` in force for a region now (see `region_rules.store.value`)."""
+    return store.value(region_code, key)
 
 
-def set_rule(region_code: str | None, key: str, value: int, note: str = "") -> RegionRule:
-    if key not in DEFAULT_RULES:
-        raise KeyError(f"unknown region rule {key!r}")
-    row = db.session.scalar(select(RegionRule).where(RegionRule.key == key, RegionRule.region_code.is_(None)
-                                                     if region_code is None else
-                                                     RegionRule.region_code == region_code))
-    if row is None:
-        row = RegionRule(region_code=region_code, key=key, value=value, note=note)
-        db.session.add(row)
-    else:
-        row.value = value
-    db.session.flush()
-    return row
-
-
-def seed_default_rules() -> None:
-    """Write the national rows, so the finance bureau sees and edits them as data."""
-    for key, (value, note) in DEFAULT_RULES.items():
-        if db.session.scalar(select(RegionRule.id).where(RegionRule.key == key,
-                                                         RegionRule.region_code.is_(None))) is None:
-            db.session.add(RegionRule(region_code=None, key=key, value=value, note=note))
-    db.session.flush()
+def set_rule(region_code: str | None, key: str, value: RuleValue, note: str = "") -> None:
+    """Set one rule from now on, by the platform (tests, data carried over): people use the page."""
+    store.set_values(None, region_code, {key: value}, reason=note, notes={key: note})

@@ -25,6 +25,7 @@ from core import clock, files
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationError
 from core.i18n import N_
+from region_rules.store import version as rules_version
 from tender import custody, filestore, vault
 from tender.keys import load_pem_public
 from tender.models import (
@@ -646,6 +647,7 @@ def publish_project(user: User, project_id: int, *, confirm_uncovered_year: int 
     raise_if(errors, code)
     move(project, ProjectStatus.PUBLISHED)
     project.published_at = now
+    project.published_rules_version = rules_version(project.region_code, now)
     hashes = {}
     for lot in project.lots:
         policy = policy_for(project, lot)
@@ -667,7 +669,8 @@ def publish_project(user: User, project_id: int, *, confirm_uncovered_year: int 
     record("tender.project_published", project, {"code": project.code, "policy_hashes": hashes,
                                                   "deadline": project.deadline.isoformat(),
                                                   "status": project.status.value,
-                                                  "confirmed_uncovered_year": confirm_uncovered_year})
+                                                  "confirmed_uncovered_year": confirm_uncovered_year,
+                                                  "rules_version": project.published_rules_version})
     return project
 
 

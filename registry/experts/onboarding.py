@@ -22,9 +22,14 @@ from audit.service import record
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from region_rules.keys import RuleKey, RuleType, declare
+from region_rules.store import value as rule
 from registry.experts.models import Activation, Expert, ExpertStatus
 from registry.experts.service import REVIEWER_ROLES, get_expert, is_valid_phone
-from tender.rules import rule
+
+# The activation link's validity is the region's to set (declared here, where it is used).
+declare("registry", "专家库", [RuleKey("expert_activation_valid_days", RuleType.INT, 14,
+                                       "专家账户激活链接的有效期（日）", "本平台安全要求", 1, 90)])
 
 # Who may send an activation: the library's keepers, and the agency whose draw reached the expert.
 SENDER_ROLES = (*REVIEWER_ROLES, Role.AGENCY_STAFF)

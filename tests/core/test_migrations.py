@@ -109,6 +109,56 @@ def test_region_rules_under_renamed_keys_are_carried_over(tmp_path, migration_ur
     assert [r for r in rows if r[0] is None] == []  # a copy of the old national default goes
 
 
+def test_region_rules_of_both_old_tables_move_into_the_one_store(tmp_path, migration_url):
+    """0030: tender_region_rule's rows and the draw's typed rows keep applying, inherited, from region_rules."""
+    from flask_migrate import upgrade as upgrade_to
+
+    from region_rules import store
+
+    app = make_test_app(tmp_path, SQLALCHEMY_DATABASE_URI=migration_url, TESTING=True)
+    with app.app_context():
+        upgrade_to(revision="0029_expert_accounts")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO region (code, name, level, parent_code) VALUES "
+                              "('330000', '浙江省', 'province', NULL), ('330300', '温州市', 'city', '330000'), "
+                              "('330329', '泰顺县', 'county', '330300')"))
+            conn.execute(text(
+                "INSERT INTO tender_region_rule (region_code, key, value, note) VALUES "
+                "(NULL, 'min_doc_workdays', 6, '全国'), ('330300', 'price_weight_min.goods', 40, '市'), "
+                "('330329', 'evaluation.candidates', 2, '县'), ('330329', 'custody_require_timelock', 1, '')"))
+            columns = ("region_code, version, min_committee, large_min_committee, large_budget_fen, expert_share_num, "
+                       "expert_share_den, opening_workdays, exempt_methods, age_limit, employment_years, "
+                       "same_purchaser_days, allow_fallback, confirm_hours, late_decline_hours, evaluation_hours, "
+                       "weighting, panel_methods, panel_min_committee, panel_large_min_committee, "
+                       "panel_large_budget_fen")
+            conn.execute(text(
+                f"INSERT INTO expert_draw_rule ({columns}) VALUES "
+                "(NULL, 3, 5, 7, 1000000000, 2, 3, 2, 'competitive_negotiation', 68, 3, 30, true, 24, 24, 8, '', "
+                "'inquiry', 3, 5, 400000000), "
+                "('330329', 2, 7, 9, 1000000000, 2, 3, 3, 'competitive_negotiation', 65, 3, 30, false, 12, 24, 8, "
+                "'A:3,B:2,C:1', 'inquiry', 3, 5, 400000000)"))
+        upgrade_to(revision="0030_region_rule_store")
+        with db.engine.connect() as conn:
+            tables = set(db.inspect(conn).get_table_names())
+        county, city = store.snapshot("330329"), store.snapshot("330300")
+        national = store.snapshot(None)
+        db.session.remove()
+        db.engine.dispose()
+    assert not {"tender_region_rule", "expert_draw_rule"} & tables
+    assert county["min_doc_workdays"] == city["min_doc_workdays"] == 6  # the national row, inherited
+    assert county["price_weight_min.goods"] == 40  # the city's row reaches its county
+    assert county["evaluation.candidates"] == 2 and city["evaluation.candidates"] == 3  # default above the county
+    assert county["custody_require_timelock"] is True
+    draw = county.group("expert_draw")
+    assert (draw["min_committee"], draw["age_limit"], draw["allow_fallback"], draw["confirm_hours"],
+            draw["weighting"]) == (7, 65, False, 12, "A:3,B:2,C:1")
+    national_draw = national.group("expert_draw")
+    assert national_draw["age_limit"] == city.group("expert_draw")["age_limit"] == 68
+    assert national_draw["allow_fallback"] is True and national_draw["exempt_methods"] == "competitive_negotiation"
+    # two national changes (tender, draw), the city's, the county's two: the versions they make
+    assert (county.version, city.version, national.version) == (5, 3, 2)
+
+
 def test_schema_state_tells_behind_from_current(tmp_path):
     from core.schema import SchemaBehind, code_heads, ensure_schema_current, schema_state
 

@@ -241,6 +241,7 @@ def test_rules_page_shows_and_changes_the_rule_table(world, client):
             "allow_fallback": "on",
             "weighting": "A:2,B:1,C:1",
             "exempt_methods": "competitive_negotiation",
+            "effective_on": "2026-11-27",
         },
     )
     assert saved.status_code == 302
