@@ -294,6 +294,10 @@ class Invitation(db.Model):
     deadline_at: Mapped[datetime | None] = mapped_column(index=True)
     responded_at: Mapped[datetime | None]
     decline_reason: Mapped[str] = mapped_column(String(300), default="")
+    # a reply given by telephone and recorded by the agency (record_phone_reply); audited with its time
+    reply_by_phone: Mapped[bool] = mapped_column(default=False)
+    reply_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reply_note: Mapped[str] = mapped_column(String(200), default="")
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("expert_draw_invitation.id"))
 
     request: Mapped[DrawRequest] = relationship(back_populates="invitations")
@@ -301,6 +305,7 @@ class Invitation(db.Model):
 
     __table_args__ = (
         CheckConstraint("status != 'invited' OR deadline_at IS NOT NULL", name="invited_has_deadline"),
+        CheckConstraint("NOT reply_by_phone OR reply_recorded_by_id IS NOT NULL", name="phone_reply_has_recorder"),
         CheckConstraint("kind = 'hand_picked' OR leaf IS NOT NULL", name="drawn_has_leaf"),
         CheckConstraint("status != 'declined' OR length(decline_reason) > 0", name="decline_has_reason"),
     )

@@ -4,7 +4,7 @@ and each empty seat takes the next eligible expert of the draw's reserve order.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -63,10 +63,13 @@ def confirm_invitation(user: User, inv: Invitation) -> Invitation:
     """The expert confirms attendance before the reply deadline."""
     if inv.expert.user_id != user.id:
         raise Forbidden("这不是您的评审邀请。", code="not_your_invitation")
-    inv = _lock_invitation(inv)
-    if inv.status == InvitationStatus.INVITED and clock.now() >= inv.deadline_at:
+    return _confirm(_lock_invitation(inv), clock.now())
+
+
+def _confirm(inv: Invitation, at: datetime) -> Invitation:
+    if inv.status == InvitationStatus.INVITED and at >= inv.deadline_at:
         raise Conflict("答复期限已过。", code="reply_deadline_passed")
-    inv.responded_at = clock.now()
+    inv.responded_at = at
     move_invitation(inv, InvitationStatus.CONFIRMED, "")
     req = lock_request(inv.request_id)
     if req.status in (RequestStatus.DRAWN, RequestStatus.SHORT) and _is_full(req):
@@ -87,17 +90,52 @@ def decline_invitation(user: User, inv: Invitation, reason: str) -> list[int]:
     """The expert declines with a reason; a replacement is drawn. Returns invitation ids to notify."""
     if inv.expert.user_id != user.id:
         raise Forbidden("这不是您的评审邀请。", code="not_your_invitation")
+    return _decline(inv, reason, clock.now())
+
+
+def _decline(inv: Invitation, reason: str, at: datetime) -> list[int]:
     if not reason.strip():
         raise ValidationError("请填写不能参加的理由。", code="reason_required")
     inv = _lock_invitation(inv)
-    if inv.status == InvitationStatus.INVITED and clock.now() >= inv.deadline_at:
+    if inv.status == InvitationStatus.INVITED and at >= inv.deadline_at:
         raise Conflict("答复期限已过。", code="reply_deadline_passed")
-    inv.responded_at, inv.decline_reason = clock.now(), reason.strip()[:300]
+    inv.responded_at, inv.decline_reason = at, reason.strip()[:300]
     move_invitation(inv, InvitationStatus.DECLINED, reason.strip())
     rule = rule_for(inv.request.region_code)
-    if clock.now() >= inv.request.evaluation_start_at - timedelta(hours=rule.late_decline_hours):
+    if at >= inv.request.evaluation_start_at - timedelta(hours=rule.late_decline_hours):
         record_credit(inv.expert, CreditKind.LATE_DECLINE, "临近评审拒绝参加", f"invitation:{inv.id}")
     return replace_seat(inv, "declined")
+
+
+def record_phone_reply(actor: User, req: DrawRequest, reply_code: str, attend: bool, said_at: datetime,
+                       reason: str = "", note: str = "") -> list[int]:
+    """An expert answered by telephone (the voice call, or a call to the agency) quoting the reply code
+    of the message: the agency records what was said and when, so an expert without an account (or
+    away from a computer) is not timed out and charged for a reply given in time. The page never shows
+    the agency whose seat the code is, so names stay sealed until the evaluation. Returns invitation
+    ids to notify (a replacement after a decline)."""
+    if not can_manage(actor, req):
+        raise Forbidden("只有本项目的代理机构经办人可以登记电话答复。", code="not_request_agency")
+    code = reply_code.strip().lower()
+    inv = db.session.scalar(select(Invitation).where(Invitation.request_id == req.id,
+                                                     func.lower(Invitation.reply_code) == code))
+    if inv is None or not code:
+        raise NotFound("本项目没有这个答复码的邀请，请核对专家报出的答复码。", code="invitation_not_found")
+    inv = _lock_invitation(inv)
+    if inv.status != InvitationStatus.INVITED:
+        raise Conflict("该邀请已答复或已失效，无需登记。", code="invitation_not_pending")
+    if said_at > clock.now():
+        raise ValidationError("通话时间不能晚于现在。", code="said_at_in_future")
+    if inv.notified_at is not None and said_at < inv.notified_at:
+        raise ValidationError("通话时间早于邀请发出的时间。", code="said_at_before_invitation")
+    inv.reply_by_phone, inv.reply_recorded_by_id, inv.reply_note = True, actor.id, note.strip()[:200]
+    record("expert_draw.phone_reply_recorded", inv, {
+        "invitation": inv.id, "attend": attend, "said_at": said_at.isoformat(), "by": actor.id,
+        "note": inv.reply_note})
+    if attend:
+        _confirm(inv, said_at)
+        return []
+    return _decline(inv, reason, said_at)
 
 
 def withdraw_invitation(actor: User, inv: Invitation, reason: str) -> list[int]:

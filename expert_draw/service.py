@@ -44,6 +44,7 @@ from expert_draw.replying import (  # noqa: F401
     invitation_for_code,
     invitations_of,
     record_no_show,
+    record_phone_reply,
     replace_seat,
     time_out_invitations,
     withdraw_invitation,

@@ -15,6 +15,7 @@ def notify(invitation_ids: list[int]) -> int:
     """Send each invitation on every configured channel; a failing channel does not stop the others."""
     from expert_draw.models import Invitation, InvitationStatus
     from expert_draw.notify import Message, channels
+    from registry.experts.onboarding import issue_activation
 
     sent = 0
     for inv_id in invitation_ids:
@@ -29,6 +30,11 @@ def notify(invitation_ids: list[int]) -> int:
             f"地点 {where}。请于 {clock.format_local(inv.deadline_at)} 前登录确认或拒绝：{link}"
             f"（答复码 {inv.reply_code}）"
         )
+        if inv.expert.user_id is None:  # imported, no account yet: a phone reply, or activate and reply online
+            issued = issue_activation(None, inv.expert)
+            db.session.commit()
+            text += (f"。您尚未开通账户，可致电代理机构报答复码答复，或先开通账户："
+                     f"{public_url('registry_experts.activate', token=issued.token)}")
         message = Message(phone=inv.expert.phone, email=inv.expert.email, subject="评审邀请", text=text)
         if inv.expert.user_id is not None:
             from core.tasks import notify as notice

@@ -300,6 +300,22 @@ def withdraw(invitation_id: int):
     )
 
 
+@bp.post("/<int:request_id>/phone-reply")
+@roles_required(Role.AGENCY_STAFF)
+def phone_reply(request_id: int):
+    req = service.get_request(request_id)
+
+    def action():
+        answer = request.form.get("answer")
+        if answer not in ("attend", "decline"):
+            raise ValidationError(_("请选择专家的答复：参加或不参加。"), code="answer_invalid")
+        said_at = _local("said_at")
+        return service.record_phone_reply(current_user, req, request.form.get("reply_code", ""), answer == "attend",
+                                          said_at, request.form.get("reason", ""), request.form.get("note", ""))
+
+    return _act(req.id, action, _("电话答复已登记。"))
+
+
 @bp.post("/invitations/<int:invitation_id>/no-show")
 @roles_required(Role.AGENCY_STAFF)
 def no_show(invitation_id: int):
