@@ -1,7 +1,7 @@
 """phone replies: an expert's reply given by telephone, recorded by the agency (issue 21)
 
-Revision ID: 0030_phone_replies
-Revises: 0029_expert_accounts
+Revision ID: 0031_phone_replies
+Revises: 0030_region_rule_store
 Create Date: 2026-12-03 07:22:22.800238
 
 """
@@ -12,8 +12,8 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0030_phone_replies'
-down_revision = '0029_expert_accounts'
+revision = '0031_phone_replies'
+down_revision = '0030_region_rule_store'
 branch_labels = None
 depends_on = None
 
