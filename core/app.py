@@ -53,9 +53,10 @@ def create_app(config: dict | str | None = None) -> Flask:
     api.init_app(app)
     init_celery(app)
 
-    from core import assets, auth, cli, errors, health
+    from core import after_commit, assets, auth, cli, errors, health
 
     errors.register_error_handlers(app)
+    after_commit.register(app)
     security.register(app)
     auth.register(app)
     assets.register(app)

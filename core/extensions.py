@@ -31,7 +31,11 @@ def init_celery(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args: object, **kwargs: object) -> object:
             with app.app_context():
-                return self.run(*args, **kwargs)
+                result = self.run(*args, **kwargs)
+                from core.after_commit import run_followups
+
+                run_followups()  # the task is the commit point: what its commits declared goes out now
+                return result
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(

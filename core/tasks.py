@@ -1,4 +1,5 @@
-"""Celery tasks of the core: `notify` sends a real-time notice to users and organisations."""
+"""Celery tasks of the core: `notify` sends a real-time notice to users and organisations; `chronograph`
+runs the packages' timed steps (core/chronograph.py), one sweep per beat entry."""
 
 from __future__ import annotations
 
@@ -20,3 +21,11 @@ def notify(self, message: dict, user_ids: list[int] | None = None, org_ids: list
         message = {**message, "id": self.request.id or None}
     notice = send_notice(message, user_ids or (), org_ids or (), external=not self.request.is_eager)
     return notice["id"] if notice else None
+
+
+@shared_task(name="core.chronograph", ignore_result=True)
+def chronograph(sweep: str | None = None) -> dict:
+    """Run one declared sweep under its lock (the beat passes its name), or every sweep once."""
+    from core import chronograph as kit
+
+    return kit.run_sweep(sweep) if sweep else kit.run_all()

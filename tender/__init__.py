@@ -13,8 +13,6 @@ platform's time-vault custodian), `keys`, `filestore`. Outputs: `price_detail`, 
 
 from flask import Flask
 
-SWEEP_SECONDS = 10.0
-
 
 def register(app: Flask) -> None:
     from core.extensions import api as rest_api
@@ -30,5 +28,7 @@ def register(app: Flask) -> None:
     from tender import vault
 
     vault.check_at_startup(app)
-    schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
-    schedule.setdefault("tender-sweep", {"task": "tender.tasks.sweep", "schedule": SWEEP_SECONDS})
+    from core import chronograph
+    from tender import timed
+
+    chronograph.declare(app, timed.SWEEP)

@@ -28,6 +28,7 @@ from audit import statements
 from audit.checkpoint import vkey_fingerprint
 from audit.service import record
 from core import clock
+from core.after_commit import after_commit
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from tender import filestore
@@ -257,7 +258,7 @@ CLOSED_UNOPENED = (BidStatus.SUPERSEDED, BidStatus.WITHDRAWN)
 def remove_superseded_files(project_id: int) -> list[str]:
     """Once a project's opening is over, and where the region's rule `superseded_files_removed_after_opening`
     allows: mark the files of its replaced and withdrawn bids removed, audited with each bid's digest and size
-    (the rows and receipts stay). Returns the paths for the caller to delete after its commit."""
+    (the rows and receipts stay). The files are deleted after the commit; returns their paths."""
     project = get_project(project_id, lock=True)
     from tender.rules import rule
 
@@ -276,29 +277,9 @@ def remove_superseded_files(project_id: int) -> list[str]:
         "bids": [{"id": b.id, "lot_id": b.lot_id, "org": b.org_id, "status": b.status.value, "sha256": b.sha256,
                   "size": b.size} for b in bids]})
     db.session.flush()
+    for bid in bids:
+        after_commit(filestore.remove, bid.path)
     return [b.path for b in bids]
-
-
-def sweep_superseded_files() -> list[int]:
-    """The sweep's step: each project past its opening with replaced or withdrawn files still kept, each in
-    its own transaction; the files go after the commit. Returns the projects cleaned."""
-    due = db.session.scalars(select(Bid.project_id).distinct().join(Project, Project.id == Bid.project_id).where(
-        Bid.status.in_(CLOSED_UNOPENED), Bid.file_removed_at.is_(None),
-        Project.status.not_in(BEFORE_OPENING))).all()
-    cleaned = []
-    for project_id in due:
-        try:
-            paths = remove_superseded_files(project_id)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("removing the replaced bids' files failed for project %s", project_id)
-            continue
-        for path in paths:
-            filestore.remove(path)
-        if paths:
-            cleaned.append(project_id)
-    return cleaned
 
 
 # ---------------------------------------------------------------- receipts

@@ -13,13 +13,9 @@ tender_cli = AppGroup("tender", help="Tenders: timed steps.")
 @tender_cli.command("sweep")
 def sweep_command() -> None:
     """Open bidding, close submission at deadlines and progress openings, once."""
-    from tender import events, opening
+    from tender import opening
 
-    done = opening.sweep()
-    for key, ids in done.items():
-        for project_id in ids:
-            events.announce(project_id, key)
-    click.echo(json.dumps(done))
+    click.echo(json.dumps(opening.sweep()))  # the hall is told after each project's commit
 
 
 @tender_cli.command("encrypt-vault-key")

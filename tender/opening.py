@@ -556,33 +556,11 @@ def progress_opening(project_id: int, after_each=None) -> bool:
 
 
 def sweep() -> dict[str, list[int]]:
-    """The chronograph: every timed step whose time has come, each project in its own transaction."""
-    from tender.service import open_for_bids
+    """Tender's opening steps once, without the sweep's lock: bidding, closing, openings (tender/timed.py)."""
+    from core.chronograph import run_steps
+    from tender.timed import OPENING_SWEEP
 
-    now = clock.now()
-    done: dict[str, list[int]] = {"bidding": [], "closed": [], "progressed": []}
-    due = db.session.scalars(select(Project.id).where(Project.status == ProjectStatus.PUBLISHED,
-                                                      Project.notice_at <= now)).all()
-    for pid in due:
-        _step(lambda p=pid: open_for_bids(get_project(p, lock=True)), pid, done["bidding"])
-    closing = db.session.scalars(select(Project.id).where(Project.status == ProjectStatus.BIDDING,
-                                                          Project.deadline <= now)).all()
-    for pid in closing:
-        _step(lambda p=pid: close_submission(p), pid, done["closed"])
-    opening = db.session.scalars(select(Project.id).where(Project.status == ProjectStatus.OPENING)).all()
-    for pid in opening:
-        _step(lambda p=pid: progress_opening(p, after_each=db.session.commit), pid, done["progressed"])
-    return done
-
-
-def _step(fn, project_id: int, changed: list[int]) -> None:
-    try:
-        if fn():
-            changed.append(project_id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("tender sweep failed for project %s", project_id)
+    return run_steps(OPENING_SWEEP)
 
 
 def custodian_done(user: User, project: Project) -> bool:
