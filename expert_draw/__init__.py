@@ -36,8 +36,10 @@ def register(app: Flask) -> None:
     app.context_processor(_names)
     rest_api.register_blueprint(api.blp)
     app.cli.add_command(cli.expert_draw_cli)
-    schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
-    schedule.setdefault("expert-draw-sweep", {"task": "expert_draw.tasks.sweep", "schedule": 60.0})
+    from core import chronograph
+    from expert_draw import timed
+
+    chronograph.declare(app, timed.SWEEP)
 
 
 def _iso_local(value: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

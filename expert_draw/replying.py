@@ -152,24 +152,25 @@ def withdraw_invitation(actor: User, inv: Invitation, reason: str) -> list[int]:
 
 
 def time_out_invitations() -> list[int]:
-    """Invitations past their reply deadline become timed out and are replaced (idempotent)."""
-    due = list(
-        db.session.scalars(
-            select(Invitation)
-            .where(Invitation.status == InvitationStatus.INVITED, Invitation.deadline_at <= clock.now())
-            .order_by(Invitation.id)
-            .with_for_update()
-        )
-    )
-    notify: list[int] = []
-    for inv in due:
-        move_invitation(inv, InvitationStatus.TIMED_OUT, "no reply before the deadline")
-        record_credit(inv.expert, CreditKind.LATE_DECLINE, "未在期限内答复评审邀请", f"invitation:{inv.id}")
-        if clock.now() < inv.request.evaluation_start_at:
-            notify += replace_seat(inv, "timed_out")
-        else:
-            _mark_short(lock_request(inv.request_id))
-    return notify
+    """Invitations past their reply deadline become timed out and are replaced, all in the caller's
+    transaction (idempotent); returns the new invitations to notify. The sweep runs `time_out_invitation`
+    for each one in its own transaction instead (expert_draw/timed.py)."""
+    from core.chronograph import due_objects
+    from expert_draw.timed import TIME_OUT
+
+    return [new for inv in due_objects(TIME_OUT) for new in time_out_invitation(inv)]
+
+
+def time_out_invitation(inv: Invitation) -> list[int]:
+    """invited -> timed out at the reply deadline: a late-decline credit record, and the seat goes to the
+    next expert in the reserve order (before the evaluation start) or the request is short. Returns the
+    replacement invitations to notify after the commit."""
+    move_invitation(inv, InvitationStatus.TIMED_OUT, "no reply before the deadline")
+    record_credit(inv.expert, CreditKind.LATE_DECLINE, "未在期限内答复评审邀请", f"invitation:{inv.id}")
+    if clock.now() < inv.request.evaluation_start_at:
+        return replace_seat(inv, "timed_out")
+    _mark_short(lock_request(inv.request_id))
+    return []
 
 
 def _mark_short(req: DrawRequest) -> None:

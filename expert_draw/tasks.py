@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
-from flask import current_app, g
+from flask import current_app
 
 from core import clock
 from core.db import db
@@ -60,15 +60,8 @@ def notify(invitation_ids: list[int]) -> int:
 @shared_task(name="expert_draw.tasks.sweep")
 def sweep() -> dict:
     """Time out unanswered invitations (and replace them), unseal names at the evaluation start,
-    end timed suspensions. Idempotent: each step only touches rows still in the old state."""
-    from expert_draw import service
-    from registry.experts.service import end_due_suspensions
+    end timed suspensions: one run of the chronograph's `expert-draw-sweep` (expert_draw/timed.py)."""
+    from core import chronograph
+    from expert_draw.timed import SWEEP
 
-    g.audit_actor = "system:expert_draw.sweep"
-    to_notify = service.time_out_invitations()
-    published = service.publish_due()
-    reinstated = end_due_suspensions(clock.to_local(clock.now()).date())
-    db.session.commit()
-    if to_notify:
-        notify.delay(to_notify)
-    return {"replaced": len(to_notify), "published": published, "reinstated": reinstated}
+    return chronograph.run_sweep(SWEEP.name)

@@ -15,7 +15,6 @@ from expert_draw.models import (
     DrawRequest,
     DrawStatus,
     InvitationStatus,
-    RequestStatus,
 )
 from expert_draw.pool import gc_paused
 from expert_draw.transitions import lock_request, move_invitation, request_invitations
@@ -49,16 +48,12 @@ def publish_salts(req: DrawRequest) -> None:
 
 
 def publish_due() -> int:
-    """Publish the salts of every request whose evaluation has started (idempotent, for the sweep)."""
-    due = list(
-        db.session.scalars(
-            select(DrawRequest).where(
-                DrawRequest.evaluation_start_at <= clock.now(),
-                DrawRequest.salts_published_at.is_(None),
-                DrawRequest.status.in_([RequestStatus.DRAWN, RequestStatus.SHORT, RequestStatus.COMPLETE]),
-            )
-        )
-    )
+    """Publish the salts of every request whose evaluation has started (idempotent), in the caller's
+    transaction; the sweep publishes each request in its own (expert_draw/timed.py)."""
+    from core.chronograph import due_objects
+    from expert_draw.timed import PUBLISH_SALTS
+
+    due = due_objects(PUBLISH_SALTS)
     for req in due:
         publish_salts(req)
     return len(due)

@@ -187,19 +187,16 @@ def remove_expert(actor: User, expert: Expert, reason: str) -> Expert:
     return expert
 
 
+def suspension_over(today: date):
+    """The SQL condition of a timed suspension that has ended by `today` (a local date)."""
+    return (Expert.status == ExpertStatus.SUSPENDED) & Expert.suspended_until.is_not(None) \
+        & (Expert.suspended_until < today)
+
+
 def end_due_suspensions(today: date) -> int:
-    """Reinstate experts whose timed suspension has ended (idempotent, run by the beat sweep)."""
-    due = list(
-        db.session.scalars(
-            select(Expert)
-            .where(
-                Expert.status == ExpertStatus.SUSPENDED,
-                Expert.suspended_until.is_not(None),
-                Expert.suspended_until < today,
-            )
-            .with_for_update()
-        )
-    )
+    """Reinstate experts whose timed suspension has ended (idempotent; the sweep reinstates each in its
+    own transaction, expert_draw/timed.py)."""
+    due = list(db.session.scalars(select(Expert).where(suspension_over(today)).with_for_update()))
     for expert in due:
         reinstate_expert(None, expert)
     return len(due)
