@@ -18,7 +18,7 @@ remedies of an upheld one), `complaints` (投诉 to finance), `evidence` (their 
 contract drafted from the records, signed by both parties with their keys, published; `contract_pdf`,
 `contract_views`), `letters` (the award notice and each bidder's result letter), `report_pdf`, `events`
 (Socket.IO namespace `/evaluation`), `api` (/api/v1/evaluation) with `schemas`, `views` (pages), `panels`, `notices`,
-`tasks` (the award and complaint sweeps) and `demo`.
+`timed` (the deadline steps the chronograph runs; `tasks` their Celery entry points) and `demo`.
 """
 
 from __future__ import annotations
@@ -37,10 +37,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(contract_views.bp)
     rest_api.register_blueprint(api.blp)
     events.register_handlers()
-    schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
-    schedule.setdefault("evaluation-award-deadlines", {"task": "evaluation.tasks.sweep_awards", "schedule": 3600.0})
-    schedule.setdefault("evaluation-complaint-deadlines",
-                        {"task": "evaluation.tasks.sweep_complaints", "schedule": 3600.0})
-    celery_app = app.extensions.get("celery")
-    if celery_app is not None:  # the beat schedule is read when Celery is configured, before features
-        celery_app.conf.beat_schedule = schedule
+    from core import chronograph
+    from evaluation import timed
+
+    chronograph.declare(app, timed.AWARD_SWEEP)
+    chronograph.declare(app, timed.COMPLAINT_SWEEP)

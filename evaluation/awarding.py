@@ -201,35 +201,43 @@ def award_deadline_state(award: Award) -> str:
 
 
 def sweep_award_deadlines() -> dict[str, list[int]]:
-    """Pending awards near their confirmation deadline get a reminder (once a day) to the purchaser;
-    overdue ones a warning (once) to the region's finance bureau. Idempotent: each notice is an audit
-    event, and what was sent is looked up there. Returns what to notify after the commit."""
-    from tender.models import Lot, Project
+    """Every pending award's reminder or warning, then every overdue one deemed confirmed, in the caller's
+    transaction; the chronograph runs the same steps one award per transaction (evaluation/timed.py).
+    Returns what to notify after the commit."""
+    from core.chronograph import due_objects
+    from evaluation.timed import AWARD_DEEMED, AWARD_REMINDER
 
-    today = clock.to_local(clock.now()).date().isoformat()
     out: dict[str, list[int]] = {"remind": [], "overdue": [], "deemed": []}
-    pending = db.session.scalars(select(Award).where(Award.status == AwardStatus.PENDING).order_by(Award.id))
-    for award in pending:
-        state = award_deadline_state(award)
-        if state == "open":
-            continue
-        action = "evaluation.award_overdue" if state == "overdue" else "evaluation.award_reminded"
-        sent = payloads_of(action, award)
-        if (state == "overdue" and sent) or (state == "remind" and any(p.get("day") == today for p in sent)):
-            continue
-        project = db.session.scalar(select(Project).join(Lot, Lot.project_id == Project.id)
-                                    .where(Lot.id == award.lot_id))
-        finance = finance_orgs(project.region_code)
-        record(action, award, {"day": today, "due": award.confirm_due_at.isoformat(), "project": project.code,
-                               "finance_orgs": finance if state == "overdue" else []},
-               actor="system:evaluation-sweep")
-        out["overdue" if state == "overdue" else "remind"].append(award.id)
-    for award in db.session.scalars(select(Award).where(Award.status == AwardStatus.PENDING,
-                                                        Award.confirm_due_at < clock.now())
-                                    .order_by(Award.id).with_for_update()):
+    for award in due_objects(AWARD_REMINDER):
+        state = remind_award_due(award)
+        if state:
+            out[state].append(award.id)
+    for award in due_objects(AWARD_DEEMED):
         deem_confirmed(award)
         out["deemed"].append(award.id)
     return out
+
+
+def remind_award_due(award: Award) -> str | None:
+    """A pending award near its confirmation deadline gets a reminder (once a day) to the purchaser; an
+    overdue one a warning (once) to the region's finance bureau. Idempotent: each notice is an audit
+    event, and what was sent is looked up there. Returns "remind" or "overdue" when one is due now."""
+    from tender.models import Lot, Project
+
+    today = clock.to_local(clock.now()).date().isoformat()
+    state = award_deadline_state(award)
+    if state == "open":
+        return None
+    action = "evaluation.award_overdue" if state == "overdue" else "evaluation.award_reminded"
+    sent = payloads_of(action, award)
+    if (state == "overdue" and sent) or (state == "remind" and any(p.get("day") == today for p in sent)):
+        return None
+    project = db.session.scalar(select(Project).join(Lot, Lot.project_id == Project.id).where(Lot.id == award.lot_id))
+    finance = finance_orgs(project.region_code)
+    record(action, award, {"day": today, "due": award.confirm_due_at.isoformat(), "project": project.code,
+                           "finance_orgs": finance if state == "overdue" else []},
+           actor="system:evaluation-sweep")
+    return "overdue" if state == "overdue" else "remind"
 
 
 def deem_confirmed(award: Award) -> Award:

@@ -238,22 +238,32 @@ def deadline_state(complaint: Complaint) -> str:
 
 
 def sweep_complaint_deadlines() -> dict[str, list[int]]:
-    """Open complaints whose acceptance or decision is due soon get a reminder to finance (once a day);
-    overdue ones a warning (once per step). Idempotent: what was sent is looked up in the audit log."""
-    today = _today().isoformat()
+    """Every open complaint's reminder or warning in the caller's transaction; the chronograph runs
+    `remind_complaint_due` one complaint per transaction (evaluation/timed.py)."""
+    from core.chronograph import due_objects
+    from evaluation.timed import COMPLAINT_REMINDER
+
     out: dict[str, list[int]] = {"remind": [], "overdue": []}
-    rows = db.session.scalars(select(Complaint).where(Complaint.status.in_([K.FILED, K.ACCEPTED]))
-                              .order_by(Complaint.id))
-    for row in rows:
-        state = deadline_state(row)
-        if state == "open":
-            continue
-        step = "accept" if row.status is K.FILED else "decide"
-        action = "evaluation.complaint_overdue" if state == "overdue" else "evaluation.complaint_reminded"
-        sent = payloads_of(action, row)
-        if any(p.get("step") == step and (state == "overdue" or p.get("day") == today) for p in sent):
-            continue
-        record(action, row, {"day": today, "step": step, "due": next_due(row).isoformat()},
-               actor="system:evaluation-sweep")
-        out["overdue" if state == "overdue" else "remind"].append(row.id)
+    for row in due_objects(COMPLAINT_REMINDER):
+        state = remind_complaint_due(row)
+        if state:
+            out[state].append(row.id)
     return out
+
+
+def remind_complaint_due(row: Complaint) -> str | None:
+    """An open complaint whose acceptance or decision is due soon gets a reminder to finance (once a day);
+    an overdue one a warning (once per step). Idempotent: what was sent is looked up in the audit log.
+    Returns "remind" or "overdue" when one is due now."""
+    today = _today().isoformat()
+    state = deadline_state(row)
+    if state == "open":
+        return None
+    step = "accept" if row.status is K.FILED else "decide"
+    action = "evaluation.complaint_overdue" if state == "overdue" else "evaluation.complaint_reminded"
+    sent = payloads_of(action, row)
+    if any(p.get("step") == step and (state == "overdue" or p.get("day") == today) for p in sent):
+        return None
+    record(action, row, {"day": today, "step": step, "due": next_due(row).isoformat()},
+           actor="system:evaluation-sweep")
+    return "overdue" if state == "overdue" else "remind"

@@ -387,27 +387,38 @@ REMIND_WORKDAYS = 3
 
 
 def sweep_contract_deadlines() -> dict[str, list[int]]:
-    """Published awards whose contract is not signed yet: within `REMIND_WORKDAYS` working days of the
-    end of the 30 days both parties are reminded (once a day); once overdue the region's finance bureau
-    is warned (once). Idempotent: what was sent is read back from the audit log. Returns the award ids
-    to notify after the commit."""
+    """Every published award's signing reminder or warning in the caller's transaction; the chronograph runs
+    `remind_contract_due` one award per transaction (evaluation/timed.py). Returns the ids to notify."""
+    from core.chronograph import due_objects
+    from evaluation.timed import CONTRACT_REMINDER
+
+    out: dict[str, list[int]] = {"remind": [], "overdue": []}
+    for award in due_objects(CONTRACT_REMINDER):
+        state = remind_contract_due(award)
+        if state:
+            out[state].append(award.id)
+    return out
+
+
+def remind_contract_due(award: Award) -> str | None:
+    """A published award whose contract is not signed yet: within `REMIND_WORKDAYS` working days of the end
+    of the 30 days both parties are reminded (once a day); once overdue the region's finance bureau is
+    warned (once). Idempotent: what was sent is read back from the audit log. Returns "remind" or
+    "overdue" when one is due now."""
     from accounts.service import finance_orgs
     from audit.service import payloads_of
 
     today = clock.to_local(clock.now()).date()
-    out: dict[str, list[int]] = {"remind": [], "overdue": []}
-    for award in db.session.scalars(select(Award).where(Award.status == AwardStatus.NOTIFIED).order_by(Award.id)):
-        due = contract_due(award)
-        state = deadlines.deadline_state(due, today, remind_workdays=REMIND_WORKDAYS).value
-        if state == "open":
-            continue
-        action = "evaluation.contract_overdue" if state == "overdue" else "evaluation.contract_reminded"
-        sent = payloads_of(action, award)
-        if (state == "overdue" and sent) or any(p.get("day") == today.isoformat() for p in sent):
-            continue
-        _award, _committee, project, _lot = context_of(award)
-        record(action, award, {"day": today.isoformat(), "due": due.isoformat(), "project": project.code,
-                               "finance_orgs": finance_orgs(project.region_code) if state == "overdue" else []},
-               actor="system:evaluation-sweep")
-        out[state].append(award.id)
-    return out
+    due = contract_due(award)
+    state = deadlines.deadline_state(due, today, remind_workdays=REMIND_WORKDAYS).value
+    if state == "open":
+        return None
+    action = "evaluation.contract_overdue" if state == "overdue" else "evaluation.contract_reminded"
+    sent = payloads_of(action, award)
+    if (state == "overdue" and sent) or any(p.get("day") == today.isoformat() for p in sent):
+        return None
+    _award, _committee, project, _lot = context_of(award)
+    record(action, award, {"day": today.isoformat(), "due": due.isoformat(), "project": project.code,
+                           "finance_orgs": finance_orgs(project.region_code) if state == "overdue" else []},
+           actor="system:evaluation-sweep")
+    return state

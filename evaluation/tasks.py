@@ -1,43 +1,25 @@
-"""Celery tasks of the evaluation: the award, contract and complaint deadline sweeps (beat, hourly; idempotent)."""
+"""Celery tasks of the evaluation: the award, contract and complaint deadline sweeps, each one run of a
+chronograph sweep declared in evaluation/timed.py (beat, hourly; idempotent, notices after each commit)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from core.db import db
+from core import chronograph
 
 
 @shared_task(name="evaluation.tasks.sweep_awards")
 def sweep_awards() -> dict:
     """Remind purchasers of a confirmation due soon, and both parties of a contract to sign within the
-    30 days; warn finance of either overdue (notices after the commit)."""
-    from evaluation import contracts, notices, service
+    30 days; warn finance of either overdue; deem confirmed what is past its period."""
+    from evaluation.timed import AWARD_SWEEP
 
-    found = service.sweep_award_deadlines()
-    signing = contracts.sweep_contract_deadlines()
-    db.session.commit()
-    for award_id in found["remind"]:
-        notices.award_due(award_id, overdue=False)
-    for award_id in found["overdue"]:
-        notices.award_due(award_id, overdue=True)
-    for award_id in found["deemed"]:
-        notices.award_deemed(award_id)
-    for award_id in signing["remind"]:
-        notices.contract_due(award_id, overdue=False)
-    for award_id in signing["overdue"]:
-        notices.contract_due(award_id, overdue=True)
-    return {**found, "contract_remind": signing["remind"], "contract_overdue": signing["overdue"]}
+    return chronograph.run_sweep(AWARD_SWEEP.name)
 
 
 @shared_task(name="evaluation.tasks.sweep_complaints")
 def sweep_complaints() -> dict:
-    """Remind finance of a complaint to accept or decide soon; warn it once overdue (after the commit)."""
-    from evaluation import complaints, notices
+    """Remind finance of a complaint to accept or decide soon; warn it once overdue."""
+    from evaluation.timed import COMPLAINT_SWEEP
 
-    found = complaints.sweep_complaint_deadlines()
-    db.session.commit()
-    for complaint_id in found["remind"]:
-        notices.complaint_due(complaint_id, overdue=False)
-    for complaint_id in found["overdue"]:
-        notices.complaint_due(complaint_id, overdue=True)
-    return found
+    return chronograph.run_sweep(COMPLAINT_SWEEP.name)

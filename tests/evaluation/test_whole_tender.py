@@ -38,9 +38,10 @@ def _commit():
 
 def _beat(app) -> dict:
     """One round of every periodic task in the beat schedule, run in-process as the worker would run
-    it (each commits its own work): the platform's timed steps happen only here."""
+    it, with the entry's arguments (each commits its own work): the platform's timed steps happen only here."""
     celery = app.extensions["celery"]
-    return {name: celery.tasks[entry["task"]]() for name, entry in app.config["CELERY_BEAT_SCHEDULE"].items()}
+    return {name: celery.tasks[entry["task"]](*entry.get("args", ()))
+            for name, entry in app.config["CELERY_BEAT_SCHEDULE"].items()}
 
 
 def _register_experts(make_user, reviewer, count: int) -> list:
