@@ -5,8 +5,6 @@ as the one task."""
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import select
 
 
@@ -26,7 +24,7 @@ def _deactivate_step(fail_for: set[int], sent: list):
                      then=lambda user_id, name: sent.append(("then", user_id, name)), key="deactivated")
 
 
-def test_a_failing_object_is_rolled_back_and_audited_and_the_others_still_move(app_ctx, make_user, caplog):
+def test_a_failing_object_is_rolled_back_and_audited_and_the_others_still_move(app_ctx, make_user):
     from accounts.models import User
     from audit.models import AuditEvent
     from core.chronograph import Sweep, run_steps
@@ -37,8 +35,7 @@ def test_a_failing_object_is_rolled_back_and_audited_and_the_others_still_move(a
     bad = users[1].id
     sent: list = []
     sweep = Sweep("test-sweep", 60, (_deactivate_step({bad}, sent),))
-    with caplog.at_level(logging.ERROR, logger="core.chronograph"):
-        report = run_steps(sweep)
+    report = run_steps(sweep)
     good = [users[0].id, users[2].id]
     assert report == {"deactivated": good}
     assert {u.id: u.active for u in db.session.scalars(select(User))} == {good[0]: False, bad: True, good[1]: False}
@@ -47,7 +44,6 @@ def test_a_failing_object_is_rolled_back_and_audited_and_the_others_still_move(a
                     ("declared", good[1]), ("then", good[1], users[2].username)]
     failed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "chronograph.step_failed")).all()
     assert [(e.object_type, e.object_id, e.actor) for e in failed] == [("user_account", str(bad), "system:chronograph")]
-    assert "test.deactivate failed" in caplog.text
     sent.clear()
     assert run_steps(sweep) == {"deactivated": []}  # idempotent: the moved ones are no longer due
     assert sent == []  # the failing one fails again, its follow-ups dropped again
@@ -92,12 +88,11 @@ def test_follow_ups_run_after_the_commit_and_never_after_a_rollback(app_ctx, mak
     assert ran == ["sent"] and not written.exists()
 
 
-def test_a_failing_follow_up_does_not_stop_the_next(app_ctx, caplog):
+def test_a_failing_follow_up_does_not_stop_the_next(app_ctx):
     from core.after_commit import after_commit, commit
 
     ran: list = []
     after_commit(lambda: 1 / 0)
     after_commit(ran.append, "next")
-    with caplog.at_level(logging.ERROR, logger="core.after_commit"):
-        commit()
-    assert ran == ["next"] and "ZeroDivisionError" in caplog.text
+    commit()
+    assert ran == ["next"]
