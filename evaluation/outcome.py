@@ -52,9 +52,7 @@ def lot_inputs(committee: Committee) -> dict[str, Any]:
         EvaluationClarification.kind == ClarificationKind.LOW_PRICE).order_by(EvaluationClarification.id))}
     price_requests = price_requests_of(committee)
     bids = []
-    for bid, line in opened_bids(committee):
-        if not line.price_fen:
-            continue
+    for bid, line in opened_bids(committee):  # a price of 0 or below is excluded by the engine, with its reason
         row = rows[bid.id]
         decision = None
         item = explanations.get(bid.id)
@@ -62,7 +60,7 @@ def lot_inputs(committee: Committee) -> dict[str, Any]:
             decision = decide_low_price(bid.id, accepted=item.accepted if item.answered_at else None,
                                         answered_at=item.answered_at, deadline=item.due_at,
                                         reason=item.decision_reason or "")
-        bids.append(BidInput(bid.id, price_statement(line.price_fen, line.price_detail),
+        bids.append(BidInput(bid.id, price_statement(line.price_fen or 0, line.price_detail),
                              correction_confirmed=confirmation_of(row, price_requests.get(bid.id)), sme=row.sme_class,
                              brand=line.brand or None, explanation=decision))
     members = [m.id for m in committee.active_members]

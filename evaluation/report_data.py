@@ -40,7 +40,8 @@ class MemberInfo:
 
 def report_payload(outcome: LotOutcome, *, members: Sequence[MemberInfo], reviews: Mapping[object, BidderReview],
                    scores: Iterable[MemberScore] = (), positions: Sequence[ReportPosition] = (),
-                   clarifications: Sequence[Mapping[str, object]] = ()) -> dict[str, object]:
+                   clarifications: Sequence[Mapping[str, object]] = (),
+                   tie_break_on_evaluated_price: bool = False) -> dict[str, object]:
     """The report as plain data, in a fixed order (members, then bids in the committee's order)."""
     valid = set(outcome.valid)
     return {
@@ -75,6 +76,8 @@ def report_payload(outcome: LotOutcome, *, members: Sequence[MemberInfo], review
             "undecided": list(outcome.same_brand.undecided)},
         "candidates": [] if outcome.candidates is None else [_ranked(r) for r in outcome.candidates.ranked],
         "needs_tie_break": bool(outcome.candidates and outcome.candidates.needs_tie_break),
+        # Art 57 breaks equal scores by the bid price; a region may have chosen the evaluated price
+        "tie_break": "evaluated_price" if tie_break_on_evaluated_price else "bid_price",
         "failed": outcome.failed_code,
         "positions": [{"member": p.member, "position": p.position.value,
                        "dissents": [{"subject": d.subject, "reasons": d.reasons} for d in p.dissents]}

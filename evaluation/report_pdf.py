@@ -153,11 +153,15 @@ def render(committee, report, contents: dict) -> bytes:
                              c["from"], c["to"], CHANGE_REASON_ZH.get(c["reason"], c["reason"]), c["note"], c["at"]]
                             for c in changes], [20, 30, 18, 13, 14, 32, 33, 20]))
     story.append(Paragraph("七、排序与推荐的中标（成交）候选人", h2))
-    story.append(table([["名次", "投标人", "得分", "评审价格（元）", "并列"]] +
+    by_bid = contents.get("tie_break") == "bid_price" and any(r["total"] for r in contents["ranking"])
+    story.append(table([["名次", "投标人", "得分", "投标报价（元）" if by_bid else "评审价格（元）", "并列"]] +
                        [[str(r["rank"]), bidder(r["bidder"]), r["total"] or "—", _yuan(r["price"]),
                          "是" if r["tied"] else ""] for r in contents["ranking"]], [15, 75, 25, 40, 25]))
     cands = "、".join(f"第{i}名 {bidder(c['bidder'])}" for i, c in enumerate(contents["candidates"], start=1))
     story.append(Paragraph(escape(f"推荐的中标（成交）候选人：{cands or '无'}"), body))
+    if contents.get("tie_break") == "evaluated_price" and any(r["total"] for r in contents["ranking"]):
+        story.append(Paragraph("注：得分相同的，按本地区规定以扣除后的评审价格由低到高排序"
+                               "（政府采购货物和服务招标投标管理办法第五十七条规定按投标报价排序）。", body))
     if contents["needs_tie_break"]:
         story.append(Paragraph("注：候选人排名存在并列，须按招标文件规定的方式确定。", body))
     story.append(Paragraph("八、评审委员会成员意见", h2))

@@ -46,6 +46,7 @@ from evaluation.room import (
     require_chair,
     require_member,
     require_status,
+    rules_of,
 )
 from evaluation.rules import RulesError
 from evaluation.summary import LotOutcome
@@ -130,7 +131,8 @@ def report_contents(committee: Committee, report: EvaluationReport | None = None
         dissents = [Dissent(s.member_id, s.dissent) for s in report.signatures if s.dissent]
     payload = report_payload(outcome, members=members_info(committee), reviews=inputs["reviews"],
                              scores=inputs["scores"], positions=report_positions(inputs["members"], dissents),
-                             clarifications=clarification_items(committee))
+                             clarifications=clarification_items(committee),
+                             tie_break_on_evaluated_price=rules_of(committee).tie_break_on_evaluated_price)
     payload["bidder_names"] = {str(k): v for k, v in bid_names(committee).items()}
     payload["score_changes"] = score_changes(committee)
     return payload

@@ -133,19 +133,27 @@ class SmeRules:
         return self.consortium_works if category is Category.WORKS else self.consortium_goods_services
 
 
+# 87号令 Art 55: the national floors of the price weight, percent of the total (the region rules'
+# national defaults of `price_weight_min.<category>`).
+PRICE_WEIGHT_FLOORS = {Category.GOODS: 30, Category.SERVICES: 10, Category.WORKS: 10}
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """Everything a region may configure about an evaluation; the defaults are the national rules."""
 
     score_places: int = 2
-    # 87号令 Art 55: the price weight is at least 30 % of the total (goods), 10 % (services).
+    # 87号令 Art 55: the price weight is at least 30 % of the total (goods), 10 % (services); no cap
+    # unless the region sets one. The tender's criteria are checked against the same region rules.
     price_weight_min: Mapping[Category, Decimal] = field(default_factory=lambda: {
-        Category.GOODS: Decimal(30), Category.SERVICES: Decimal(10), Category.WORKS: Decimal(10)})
+        category: Decimal(percent) for category, percent in PRICE_WEIGHT_FLOORS.items()})
+    price_weight_max: Mapping[Category, Decimal] = field(default_factory=lambda: {
+        category: Decimal(100) for category in Category})
     total_points: Decimal = Decimal(100)
     sme: SmeRules = field(default_factory=SmeRules)
-    # Ties: 87号令 Art 57 orders equal scores by "投标报价"; with policy deductions the price
-    # that was scored is the evaluated one (Art 55: "以调整后的价格计算"), so that is the default.
-    tie_break_on_evaluated_price: bool = True
+    # Ties: 87号令 Art 57 orders equal scores "按投标报价由低到高": the bid price, before policy
+    # deductions. A region may choose the evaluated price instead; the report then says so.
+    tie_break_on_evaluated_price: bool = False
     candidates: int = 3  # recommended candidates in order (the tender document may say otherwise)
     # 政府采购法 Art 36 (一): fewer than three suppliers meeting the requirements → the tender fails.
     min_valid_bids: int = 3
@@ -209,14 +217,29 @@ def round_score(value: Fraction | Decimal | int, places: int = 2) -> Decimal:
 # The keys a region may set, declared in the region-rule store (percentages are whole percent;
 # -1 switches a trigger off). Defaults are the RuleSet's own.
 _I, _B, _C = RuleType.INT, RuleType.BOOL, RuleType.CHOICE
-_A60, _A64 = "财政部令第87号第60条", "财政部令第87号第64条"
+_A55, _A60, _A64 = "财政部令第87号第55条", "财政部令第87号第60条", "财政部令第87号第64条"
 
 
 def _off(value: Decimal | None) -> int:
     return -1 if value is None else int(value)
 
 
+_WEIGHT_LABELS = {Category.GOODS: "货物", Category.SERVICES: "服务", Category.WORKS: "工程"}
+
+
+def _weights_ordered(values: Mapping[str, object]) -> str | None:
+    for category in Category:
+        if values[f"price_weight_min.{category}"] > values[f"price_weight_max.{category}"]:  # type: ignore[operator]
+            return "价格分值比重下限不能高于上限。"
+    return None
+
+
 EVALUATION_RULES = [
+    *(RuleKey(f"price_weight_min.{c}", _I, PRICE_WEIGHT_FLOORS[c],
+              f"{_WEIGHT_LABELS[c]}项目价格分值占总分值比重下限（%）", _A55, PRICE_WEIGHT_FLOORS[c], 100)
+      for c in Category),
+    *(RuleKey(f"price_weight_max.{c}", _I, 100, f"{_WEIGHT_LABELS[c]}项目价格分值比重上限（%，国家未设上限）",
+              _A55, PRICE_WEIGHT_FLOORS[c], 100) for c in Category),
     RuleKey("evaluation.score_places", _I, DEFAULT_RULES.score_places, "评审得分保留小数位数",
             "评审得分四舍五入惯例", 0, 4),
     RuleKey("evaluation.candidates", _I, DEFAULT_RULES.candidates, "推荐中标候选人数量", "财政部令第87号第56条", 1, 10),
@@ -247,9 +270,11 @@ EVALUATION_RULES = [
     RuleKey("evaluation.max_decimal_shift", _I, DEFAULT_RULES.max_decimal_shift,
             "报价小数点明显错位的最大位数", "财政部令第87号第59条", 1, 6),
 ]
-EVALUATION_RULES = declare("evaluation", "评审", EVALUATION_RULES)
+EVALUATION_RULES = declare("evaluation", "评审", EVALUATION_RULES, [_weights_ordered])
 
-_INT_KEYS = {spec.name for spec in EVALUATION_RULES if spec.type is _I and not spec.name.endswith("_percent")}
+_WEIGHT_KEYS = {spec.name for spec in EVALUATION_RULES if spec.name.startswith("price_weight_")}
+_INT_KEYS = {spec.name for spec in EVALUATION_RULES
+             if spec.type is _I and not spec.name.endswith("_percent") and spec.name not in _WEIGHT_KEYS}
 _PERCENT_KEYS = {spec.name for spec in EVALUATION_RULES if spec.name.endswith("_percent")}
 
 
@@ -261,9 +286,14 @@ def rule_set_from_values(values: Mapping[str, object], base: RuleSet = DEFAULT_R
     """
     names = {f.name for f in fields(RuleSet)}
     changes: dict[str, object] = {}
+    weights = {"price_weight_min": dict(base.price_weight_min), "price_weight_max": dict(base.price_weight_max)}
     for key, raw in values.items():
         name = key.removeprefix("evaluation.")
-        if name in _INT_KEYS:
+        if name in _WEIGHT_KEYS:  # price_weight_min.goods → price_weight_min[Category.GOODS]
+            bound, category = name.split(".")
+            weights[bound][Category(category)] = Decimal(str(raw))
+            changes[bound] = weights[bound]
+        elif name in _INT_KEYS:
             changes[name] = int(raw)  # type: ignore[call-overload]
         elif name in _PERCENT_KEYS:
             changes[name] = None if raw is None or raw == -1 else Decimal(str(raw))

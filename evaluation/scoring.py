@@ -180,9 +180,14 @@ class ScoringScheme:
         if total != rules.total_points:
             raise RulesError("scoring.points_total", f"各评审因素分值之和为{total}，应为{rules.total_points}")
         minimum = rules.price_weight_min.get(category, Decimal(0))
-        if self.price_points * 100 / rules.total_points < minimum:
+        weight = self.price_points * 100 / rules.total_points
+        if weight < minimum:
             raise RulesError("scoring.price_weight_too_low",
                              f"价格分值比重{self.price_points}低于规定的{minimum}%")
+        maximum = rules.price_weight_max.get(category, Decimal(100))
+        if self.price_points and weight > maximum:  # a region's cap (the national rules set none)
+            raise RulesError("scoring.price_weight_too_high",
+                             f"价格分值比重{self.price_points}高于本地区规定的{maximum}%")
         for criterion in self.criteria:
             if not Decimal(0) <= criterion.min_score <= criterion.max_score:
                 raise RulesError("scoring.bad_range", f"评审因素{criterion.code}的分值范围不正确")

@@ -36,13 +36,15 @@ from evaluation.room import (
 )
 from evaluation.rules import rule_set_from_values
 from evaluation.transitions import MemberStatus, move
+from region_rules.keys import KEYS
 from region_rules.store import snapshot
 
 
 def _region_rules(region_code: str) -> tuple[dict[str, object], int]:
-    """The `evaluation.*` rules in force for the region now, and the rule-set version they belong to."""
+    """The evaluation's rules in force for the region now (`evaluation.*`, the price weight bounds), and the
+    rule-set version they belong to."""
     rules = snapshot(region_code)
-    return {key: v for key, v in rules.values.items() if key.startswith("evaluation.")}, rules.version
+    return {key: v for key, v in rules.values.items() if KEYS[key].group == "evaluation"}, rules.version
 
 
 def _draw_request_for(project_id: int, lot_id: int):

@@ -69,6 +69,9 @@ class BidInput:
     explanation: ExplanationOutcome | None = None  # the committee's decision on a low-price explanation
 
 
+NOT_POSITIVE = "投标报价为零或负数，不能参与价格评审，其投标无效"
+
+
 @dataclass(frozen=True)
 class Exclusion:
     bidder: Ref
@@ -125,7 +128,9 @@ def summarise_lot(bids: Sequence[BidInput], reviews: Mapping[Ref, BidderReview],
     for bid in compliant:
         result = corrected[bid.bidder]
         pending += [Pending(bid.bidder, code) for code in result.problems]
-        if result.needs_confirmation and bid.correction_confirmed is None:
+        if result.price <= 0:  # not scorable (the benchmark divides by it): excluded, the others go on
+            exclusions.append(Exclusion(bid.bidder, "price.not_positive", (NOT_POSITIVE,)))
+        elif result.needs_confirmation and bid.correction_confirmed is None:
             pending.append(Pending(bid.bidder, "price.awaiting_confirmation"))
         elif result.needs_confirmation and not bid.correction_confirmed:
             exclusions.append(Exclusion(bid.bidder, "price.correction_declined",

@@ -1,8 +1,10 @@
-"""Tender's region rules: periods, bid counts, price weights, the opening, custody, replaced bids.
+"""Tender's region rules: periods, bid counts, the opening, custody, replaced bids.
 
 Declared in the one region-rule store (`region_rules`): each key with its type, allowed range,
 national default, the article it comes from and its Chinese label. `rule(region, key)` reads the
 value in force for a project's region (its own, else its city's or province's, else national).
+The price weight bounds the criteria are checked against are the evaluation's (`evaluation.rules`,
+87号令 Art 55), read here under the same keys.
 """
 
 from __future__ import annotations
@@ -13,17 +15,10 @@ from region_rules import store
 from region_rules.keys import RuleKey, RuleType, RuleValue, declare
 
 INT, BOOL = RuleType.INT, RuleType.BOOL
-A87_24, A87_55 = "财政部令第87号第24条", "财政部令第87号第55条"
+A87_24 = "财政部令第87号第24条"
 LAW_35, A74 = "政府采购法第35条", "财政部令第74号"
 
 TENDER_RULES = [
-    # 87号令 Art 55 sets floors only; 100 = no cap. A region that adds a cap sets its own value.
-    RuleKey("price_weight_min.goods", INT, 30, "货物项目价格分值占总分值比重下限（%）", A87_55, 30, 100),
-    RuleKey("price_weight_min.services", INT, 10, "服务项目价格分值占总分值比重下限（%）", A87_55, 10, 100),
-    RuleKey("price_weight_min.works", INT, 10, "工程项目价格分值占总分值比重下限（%）", A87_55, 10, 100),
-    RuleKey("price_weight_max.goods", INT, 100, "货物项目价格分值比重上限（%，国家未设上限）", A87_55, 30, 100),
-    RuleKey("price_weight_max.services", INT, 100, "服务项目价格分值比重上限（%，国家未设上限）", A87_55, 10, 100),
-    RuleKey("price_weight_max.works", INT, 100, "工程项目价格分值比重上限（%，国家未设上限）", A87_55, 10, 100),
     # Periods counted as the Civil Code counts them (Art 201, 203): the first day not counted, a period
     # ending on a rest day ends on the next working day. Tenders from the first issue of the documents.
     RuleKey("min_notice_days.public_tender", INT, 20, "公开招标：招标文件发出至投标截止最少天数", LAW_35, 20, 180),
@@ -56,14 +51,7 @@ TENDER_RULES = [
 ]
 
 
-def _weights_ordered(values) -> str | None:
-    for category in ("goods", "services", "works"):
-        if values[f"price_weight_min.{category}"] > values[f"price_weight_max.{category}"]:
-            return "价格分值比重下限不能高于上限。"
-    return None
-
-
-TENDER_RULES = declare("tender", "招标、投标与开标", TENDER_RULES, [_weights_ordered])
+TENDER_RULES = declare("tender", "招标、投标与开标", TENDER_RULES)
 
 # key -> (national default, label): read-only view of the declarations above.
 DEFAULT_RULES: dict[str, tuple[RuleValue, str]] = {spec.key: (spec.default, spec.label) for spec in TENDER_RULES}

@@ -225,6 +225,81 @@ def fields_of(errors: dict[str, str]) -> list[str]:
     return sorted(errors)
 
 
+# ---------------------------------------------------------------- ties, prices, price weights
+
+
+def tie_order(request, region_value: bool | None = None) -> list:
+    """Equal totals: A bid 1,000,000 small/micro (evaluated 900,000), B bid 950,000. Under the region's rules."""
+    from decimal import Decimal
+
+    from evaluation.rules import Category, rule_set_from_values
+    from evaluation.scoring import PricedBid, SmeClass, TenderTerms, evaluated_price, rank_by_score
+    from region_rules import store
+
+    request_region = request.getfixturevalue("region")
+    if region_value is not None:
+        store.set_values(None, request_region, {"evaluation.tie_break_on_evaluated_price": region_value})
+    rules = rule_set_from_values({k: v for k, v in store.snapshot(request_region).values.items()
+                                  if k.startswith("evaluation.")})
+    terms = TenderTerms(Category.GOODS)
+    prices = {b.bidder: evaluated_price(b, terms, rules) for b in (
+        PricedBid("A", 1_000_000_00, SmeClass.SMALL_MICRO), PricedBid("B", 950_000_00))}
+    return [r.bidder for r in rank_by_score({"A": Decimal(80), "B": Decimal(80)}, prices, rules)]
+
+
+def report_tie_note(evaluated: bool) -> tuple:
+    from evaluation.report_data import report_payload
+    from evaluation.summary import LotOutcome
+
+    data = report_payload(LotOutcome({}, (), ()), members=(), reviews={}, tie_break_on_evaluated_price=evaluated)
+    return data["tie_break"]
+
+
+def priced_lot(*prices: int) -> tuple:
+    """A lowest-price lot of bids A, B, C… at these prices (fen): exclusions and the ranking."""
+    from evaluation.price_correction import PriceStatement
+    from evaluation.review import BidderReview
+    from evaluation.rules import Category, RuleSet
+    from evaluation.scoring import TenderTerms
+    from evaluation.summary import BidInput, summarise_lot
+
+    bids = [BidInput(chr(65 + i), PriceStatement(p)) for i, p in enumerate(prices)]
+    reviews = {b.bidder: BidderReview(b.bidder, True, (), frozenset()) for b in bids}
+    out = summarise_lot(bids, reviews, TenderTerms(Category.GOODS), scheme=None,
+                        rules=RuleSet(low_vs_average_percent=None, low_vs_next_percent=None,
+                                      low_vs_ceiling_percent=None))
+    return ([(e.bidder, e.code) for e in out.exclusions], [r.bidder for r in out.ranking])
+
+
+def price_weight_floor(request, region_floor: int | None, price_points: int) -> Any:
+    """The project's criteria and the room's scheme check the same floor (the region's, or 30 % for goods)."""
+    from decimal import Decimal
+
+    from evaluation.rules import Category, RulesError, rule_set_from_values
+    from evaluation.scoring import Criterion, ScoringScheme
+    from region_rules import store
+    from tender import service
+    from tender.transitions import Category as TenderCategory
+    from tender.transitions import EvalMethod
+
+    request.getfixturevalue("region")
+    if region_floor is not None:
+        store.set_values(None, "330300", {"price_weight_min.goods": region_floor})
+    errors: dict[str, str] = {}
+    service.check_criteria(errors, "330329", TenderCategory.GOODS, EvalMethod.SCORING,
+                           [{"name": "价格", "weight": price_points, "price": True},
+                            {"name": "技术", "weight": 100 - price_points}], False)
+    rules = rule_set_from_values({k: v for k, v in store.snapshot("330329").values.items()
+                                  if k.startswith("price_weight_")})
+    scheme = ScoringScheme((Criterion("T", Decimal(100 - price_points)),), Decimal(price_points))
+    try:
+        scheme.check(Category.GOODS, rules)
+        room = "ok"
+    except RulesError as exc:
+        room = exc.code
+    return ("criteria" in errors, room)
+
+
 CASES = [
     Case("87号令 Art 47", "public tender, 100万, 5 experts", [], lambda r: committee("public_tender", 100 * WAN, 5)),
     Case("87号令 Art 47", "public tender, 100万, 3 experts", ["committee_too_small"],
@@ -290,6 +365,23 @@ CASES = [
     Case("74号令 Art 29", "negotiation 09-29 to 10-08: 2 working days (10-01…07 are the holiday)", ["deadline"],
          lambda r: fields_of(timeline("competitive_negotiation", "2026-09-29", "2026-10-08",
                                       at="2026-09-28T09:00:00+08:00"))),
+    # ties, prices and the price weight (issue 12)
+    Case("87号令 Art 57", "equal scores: A bid 100万 small/micro (evaluated 90万), B bid 95万: by bid price",
+         ["B", "A"], lambda r: tie_order(r)),
+    Case("87号令 Art 57", "… a region that chose the evaluated price ranks A first", ["A", "B"],
+         lambda r: tie_order(r, True)),
+    Case("87号令 Art 57", "the report says which price broke the tie", ("bid_price", "evaluated_price"),
+         lambda r: (report_tie_note(False), report_tie_note(True))),
+    Case("87号令 Art 55–56", "a bid of price 0 is excluded with its reason, the others ranked",
+         ([("A", "price.not_positive")], ["C", "B", "D"]), lambda r: priced_lot(0, 95_000_00, 90_000_00, 99_000_00)),
+    Case("87号令 Art 55–56", "a negative price excludes that bid only, never aborts the lot",
+         ([("B", "price.not_positive")], ["A", "C", "D"]), lambda r: priced_lot(90_000_00, -1, 95_000_00, 99_000_00)),
+    Case("87号令 Art 55", "goods, price weight 30 %: the national floor, project and room agree", (False, "ok"),
+         lambda r: price_weight_floor(r, None, 30)),
+    Case("87号令 Art 55", "goods, price weight 70 %: floors only, no national cap", (False, "ok"),
+         lambda r: price_weight_floor(r, None, 70)),
+    Case("87号令 Art 55", "the city raises the goods floor to 40 %: 35 % refused by the project and the room",
+         (True, "scoring.price_weight_too_low"), lambda r: price_weight_floor(r, 40, 35)),
     Case("working-day calendar", "a deadline in 2027, which the calendar does not cover, is refused", ["calendar"],
          lambda r: fields_of(timeline("public_tender", "2026-12-14", "2027-01-08", "2026-12-21",
                                       at="2026-12-01T09:00:00+08:00"))),

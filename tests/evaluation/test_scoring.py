@@ -235,13 +235,13 @@ def test_rank_by_score_ties_broken_by_price_then_tied():
         ("C", 1, False), ("B", 2, False), ("A", 3, False), ("D", 4, True), ("E", 4, True), ("F", 6, False)]
 
 
-def test_ties_compare_evaluated_price_by_default_and_bid_price_if_configured():
-    # A bid 1,000 with a 10 % deduction → 900; B bid 950, none. Equal totals.
+def test_ties_compare_bid_price_by_default_and_evaluated_price_if_configured():
+    # Art 57: equal scores in order of the bid price. A bid 1,000 with a 10 % deduction → 900; B bid 950.
     totals = {"A": D(80), "B": D(80)}
     prices = {"A": _ep("A", 1000, 900), "B": _ep("B", 950)}
-    assert [r.bidder for r in rank_by_score(totals, prices)] == ["A", "B"]
-    by_bid = RuleSet(tie_break_on_evaluated_price=False)
-    assert [r.bidder for r in rank_by_score(totals, prices, by_bid)] == ["B", "A"]
+    assert [r.bidder for r in rank_by_score(totals, prices)] == ["B", "A"]
+    by_evaluated = RuleSet(tie_break_on_evaluated_price=True)
+    assert [r.bidder for r in rank_by_score(totals, prices, by_evaluated)] == ["A", "B"]
 
 
 def test_rank_by_score_needs_the_same_bidders():
