@@ -89,9 +89,9 @@ def confirm_winner(user: User, award_id: int, candidate_id: int, reason: str = "
 
 
 def _notice(committee: Committee, kind, title: str, body: str):
-    from tender.service import publish_notice
+    from notices.service import publish_notice
 
-    return publish_notice(project_of(committee), kind, title, body, lot_of(committee))
+    return publish_notice(project_of(committee), kind, title, body, lot_of(committee).id)
 
 
 def result_notice_body(committee: Committee, award: Award) -> str:
@@ -125,7 +125,7 @@ def publish_result(user: User, award_id: int) -> Award:
     winner and a result letter PDF with its own evaluation to each other bidder (`evaluation.letters`,
     same transaction; the notices after commit link each organisation to its letter)."""
     from evaluation import letters
-    from tender.transitions import NoticeKind
+    from notices import kinds
 
     award, committee = get_award(award_id)
     require_agency(user, committee)
@@ -133,7 +133,7 @@ def publish_result(user: User, award_id: int) -> Award:
     move(award, AwardStatus.NOTIFIED)
     project = project_of(committee)
     title = f"{project.title}（标项{lot_of(committee).number}）中标（成交）结果公告"
-    notice = _notice(committee, NoticeKind.RESULT, title, result_notice_body(committee, award))
+    notice = _notice(committee, kinds.RESULT, title, result_notice_body(committee, award))
     due = deadlines.due_date(deadlines.Step.RESULT_NOTICE, clock.to_local(award.confirmed_at).date())
     record("evaluation.result_published", award, {"notice": notice.id, "bid": award.candidate.bid_id,
                                                   "late": clock.to_local(clock.now()).date() > due})
@@ -177,8 +177,8 @@ def settle_void(award: Award, reason: str, **extra: str) -> Award:
 def _withdraw_result_notice(award: Award, reason: str):
     """A voided award's result notice leaves the public lists, withdrawn by a correction notice that says
     why (财办库〔2020〕50号: a published result is corrected in public, never just replaced)."""
-    from tender.models import Notice
-    from tender.service import withdraw_notice
+    from notices.models import Notice
+    from notices.service import withdraw_notice
 
     published = payloads_of("evaluation.result_published", award)
     notice = db.session.get(Notice, published[-1]["notice"]) if published else None

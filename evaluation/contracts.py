@@ -156,16 +156,16 @@ def _org(org_id: int) -> dict[str, str]:
 
 def build_document(award: Award, number: str, terms: dict[str, str], revision: int) -> dict[str, Any]:
     """The contract as canonical data: everything fixed comes from the records, only `terms` was typed."""
-    from tender.models import Bid, Notice, OpeningRecord, TenderDocument
-    from tender.transitions import NoticeKind
+    from notices import kinds
+    from notices.service import notices_of
+    from tender.models import Bid, OpeningRecord, TenderDocument
 
     _award, _committee, project, lot = context_of(award)
     bid = db.session.get(Bid, award.candidate.bid_id)
     line = db.session.scalar(select(OpeningRecord).where(OpeningRecord.bid_id == bid.id))
     documents = db.session.scalars(select(TenderDocument).where(TenderDocument.project_id == project.id)
                                    .order_by(TenderDocument.id))
-    result = db.session.scalar(select(Notice.id).where(Notice.lot_id == lot.id, Notice.kind == NoticeKind.RESULT)
-                               .order_by(Notice.id.desc()))
+    result = max((n.id for n in notices_of(project, kinds.RESULT) if n.lot_id == lot.id), default=None)
     amount = award.candidate.price_fen
     detail = (line.price_detail or {}) if line is not None else {}
     items = [{key: item[key] for key in ("ref", "name", "quantity", "unit_price_fen", "total_fen") if key in item}
@@ -281,13 +281,15 @@ def sign_contract(user: User, contract_id: int, sha256: str, signature: str) -> 
 
 def _conclude(contract: Contract, award: Award) -> None:
     """Both parties signed: publish the contract notice, the award is contracted, the lot settled."""
-    from tender.service import publish_notice, settle_lot
-    from tender.transitions import LotStatus, NoticeKind
+    from notices import kinds
+    from notices.service import publish_notice
+    from tender.service import settle_lot
+    from tender.transitions import LotStatus
 
     _award, _committee, project, lot = context_of(award)
     now = clock.now()
-    notice = publish_notice(project, NoticeKind.CONTRACT, f"{project.title}（标项{lot.number}）合同公告",
-                            contract_notice_body(contract), lot)
+    notice = publish_notice(project, kinds.CONTRACT, f"{project.title}（标项{lot.number}）合同公告",
+                            contract_notice_body(contract), lot.id)
     contract.signed_at, contract.notice_id = now, notice.id
     move(contract, ContractStatus.SIGNED)
     award.contracted_at = now

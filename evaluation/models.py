@@ -580,7 +580,7 @@ class Contract(db.Model):
     drafted_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     drafted_at: Mapped[datetime]
     signed_at: Mapped[datetime | None]
-    notice_id: Mapped[int | None] = mapped_column(ForeignKey("tender_notice.id"))
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id"))
     voided_at: Mapped[datetime | None]
 
     signatures: Mapped[list[ContractSignature]] = relationship(order_by="ContractSignature.signed_at",

@@ -24,14 +24,11 @@ def register(app: Flask) -> None:
     from expert_draw import api, cli, dashboard, demo, models, tasks, views  # noqa: F401  (demo: seeder)
 
     app.register_blueprint(views.bp)
-    try:
-        from expert_draw.proofs import notice_links
-        from tender.views import NOTICE_LINKS
-    except ImportError:  # no tender in this deployment: requests without a project have no notice
-        pass
-    else:
-        if notice_links not in NOTICE_LINKS:
-            NOTICE_LINKS.append(notice_links)
+    from expert_draw.proofs import notice_links
+    from notices.views import NOTICE_LINKS
+
+    if notice_links not in NOTICE_LINKS:
+        NOTICE_LINKS.append(notice_links)
     app.add_template_filter(_iso_local, "iso_local")
     app.context_processor(_names)
     rest_api.register_blueprint(api.blp)

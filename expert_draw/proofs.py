@@ -23,7 +23,7 @@ from audit import service as audit_service
 from core.db import db
 from expert_draw import service
 from expert_draw.models import Draw, DrawRequest
-from expert_draw.subject import result_published_at
+from expert_draw.subject import PROJECT_SUBJECT, result_published_at
 
 AUDIT_FORMAT = "biaoyun-draw-audit/1"
 
@@ -61,7 +61,7 @@ def requests_of_notice(project_id: int, lot_id: int | None) -> list[DrawRequest]
 
 def notice_links(notice) -> list[tuple[str, str]]:
     """Under a result notice: the verification page of each draw request of its project and lot."""
-    if getattr(notice.kind, "value", notice.kind) != "result":
+    if notice.kind != "result" or notice.subject_type != PROJECT_SUBJECT:
         return []
     return [(_("专家抽取核验（抽取申请编号 %(id)s）", id=req.id), url_for("expert_draw.verify", request_id=req.id))
-            for req in requests_of_notice(notice.project_id, notice.lot_id)]
+            for req in requests_of_notice(notice.subject_id, notice.lot_id)]

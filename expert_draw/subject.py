@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 from core.errors import NotFound
 
+# The subject type of the project a draw serves, as its notices name it (`notices.models.Notice`): tender's
+# project table.
+PROJECT_SUBJECT = "tender_project"
 
 @dataclass
 class DrawSubject:
@@ -71,19 +74,11 @@ def result_published_at(project_id: int | None, lot_id: int | None = None):
     """When the project's result notice (中标/成交结果公告) for this lot was first published, or None.
 
     The committee's names become public with the result (87号令): from then on the project's bidders may see
-    them on the draw's pages and anyone may download the draw's audit record to check it."""
+    them on the draw's pages and anyone may download the draw's audit record to check it. The notices are
+    the kit's (`notices`), so this reads no tender table."""
     if project_id is None:
         return None
-    try:
-        from sqlalchemy import func, select
+    from notices import kinds
+    from notices.service import first_published_at
 
-        from core.db import db
-        from tender.models import Notice
-        from tender.transitions import NoticeKind
-    except ImportError:  # tender not installed in this deployment
-        return None
-    query = select(func.min(Notice.published_at)).where(Notice.project_id == project_id,
-                                                        Notice.kind == NoticeKind.RESULT)
-    if lot_id is not None:
-        query = query.where((Notice.lot_id == lot_id) | Notice.lot_id.is_(None))
-    return db.session.scalar(query)
+    return first_published_at(PROJECT_SUBJECT, project_id, kinds.RESULT, lot_id)

@@ -22,7 +22,6 @@ from tender.transitions import (
     EvalMethod,
     LotStatus,
     Method,
-    NoticeKind,
     OpeningMode,
     ProjectStatus,
 )
@@ -177,24 +176,6 @@ class TenderDocument(db.Model):
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime]
-
-
-class Notice(db.Model):
-    __tablename__ = "tender_notice"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("tender_project.id", ondelete="CASCADE"), index=True)
-    lot_id: Mapped[int | None] = mapped_column(ForeignKey("tender_lot.id"))
-    kind: Mapped[NoticeKind] = mapped_column(enum_column(NoticeKind, "tender_notice_kind"))
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    published_at: Mapped[datetime] = mapped_column(index=True)
-    # a notice withdrawn by a later correction notice (a voided award's result notice): kept, marked, and
-    # left off the public lists
-    withdrawn_at: Mapped[datetime | None]
-    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("tender_notice.id"))
-
-    project: Mapped[Project] = relationship()
 
 
 class Clarification(db.Model):

@@ -31,13 +31,15 @@ from beacon import BeaconError, current_chain, fetch_signature
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from notices import kinds
+from notices.service import publish_notice
 from region_rules.store import version as rules_version
 from tender import filestore, vault
 from tender.models import Bid, Lot, OpeningRecord, Project, ShareSubmission
 from tender.price_detail import read_price_detail, remarks_with_notes
 from tender.rules import rule
-from tender.service import get_project, publish_notice, tlock_of
-from tender.transitions import BidStatus, LotStatus, NoticeKind, OpeningMode, ProjectStatus, move
+from tender.service import get_project, tlock_of
+from tender.transitions import BidStatus, LotStatus, OpeningMode, ProjectStatus, move
 
 log = logging.getLogger(__name__)
 SWEEP_ACTOR = "system:sweep"
@@ -117,7 +119,7 @@ def fail_lot(lot: Lot, reason: str, code: str, bids: list[Bid]) -> None:
     for bid in bids:
         move(bid, BidStatus.VOIDED)
         bid.closed_at, bid.outcome_code, bid.outcome_note = now, code, "标项未开标，投标文件不予开启"
-    publish_notice(project, NoticeKind.FAILURE, f"{project.title} 标项{lot.number} 废标公告", reason, lot)
+    publish_notice(project, kinds.FAILURE, f"{project.title} 标项{lot.number} 废标公告", reason, lot.id)
     record("tender.lot_failed", lot, {"project": project.code, "lot": lot.number, "cause": code},
            actor=SWEEP_ACTOR)
 

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from accounts.models import Role, User
 from core import clock
 from core.db import db
+from notices import service as notice_service
 from portal.dashboard import DEADLINE_SOURCES, Panel, nav_item, panel, public_section
 from portal.needs import Need, needs_source
 from tender import hall, opening, service
-from tender.models import Notice
 from tender.transitions import ProjectStatus
 
 ACTIVE = (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING, ProjectStatus.OPENING)
@@ -156,18 +156,16 @@ PUBLIC_KINDS = {"tender": ("tender", "correction"), "result": ("result", "failur
 
 
 def _notice_items(kinds: tuple[str, ...]) -> list[dict]:
-    rows = db.session.scalars(select(Notice).where(Notice.kind.in_(kinds), Notice.withdrawn_at.is_(None))
-                              .order_by(Notice.published_at.desc()).limit(8)).all()
-    return [{"title": n.title, "url": url_for("tender.notice", notice_id=n.id),
-             "note": clock.format_local(n.published_at)} for n in rows]
+    return [{"title": n.title, "url": url_for("notices.notice", notice_id=n.id),
+             "note": clock.format_local(n.published_at)} for n in notice_service.public_notices(kinds, limit=8)]
 
 
 @public_section
 def public_notices() -> list[Panel]:
     """The public home page: the newest procurement notices and result notices."""
     return [Panel(title=str(_l("采购公告")), empty=str(_l("正在公告的采购项目会列在这里。")),
-                  items=_notice_items(PUBLIC_KINDS["tender"]), link=url_for("tender.notices"),
+                  items=_notice_items(PUBLIC_KINDS["tender"]), link=url_for("notices.index"),
                   link_text=str(_l("全部公告"))),
             Panel(title=str(_l("结果公告")), empty=str(_l("中标（成交）结果公告会列在这里。")),
-                  items=_notice_items(PUBLIC_KINDS["result"]), link=url_for("tender.notices"),
+                  items=_notice_items(PUBLIC_KINDS["result"]), link=url_for("notices.index"),
                   link_text=str(_l("全部公告")))]

@@ -25,6 +25,9 @@ from core import clock, files
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationError
 from core.i18n import N_
+from notices import kinds
+from notices.models import Notice
+from notices.service import notices_of, publish_notice
 from region_rules.store import version as rules_version
 from tender import custody, filestore, vault
 from tender.keys import load_pem_public
@@ -33,7 +36,6 @@ from tender.models import (
     TLOCK_LABEL,
     Clarification,
     Lot,
-    Notice,
     Project,
     ProjectCustodian,
     Registration,
@@ -45,7 +47,6 @@ from tender.transitions import (
     EvalMethod,
     LotStatus,
     Method,
-    NoticeKind,
     OpeningMode,
     ProjectStatus,
     move,
@@ -55,6 +56,8 @@ MiB = 1024 * 1024
 MAX_DOCUMENT_BYTES = 200 * MiB  # a tender document; the request itself may be larger (MAX_CONTENT_LENGTH)
 OPEN_FOR_SUPPLIERS = (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING)
 CATEGORY_ZH = {"goods": N_("货物"), "services": N_("服务"), "works": N_("工程")}
+# tender's procurement notice (招标公告 / 采购公告 of every method it runs); the kit owns the shared kinds
+TENDER_NOTICE = kinds.register("tender", N_("采购公告"))
 METHOD_ZH = {"public_tender": N_("公开招标"), "invited_tender": N_("邀请招标"),
              "competitive_negotiation": N_("竞争性谈判"), "competitive_consultation": N_("竞争性磋商"),
              "inquiry": N_("询价"), "single_source": N_("单一来源")}
@@ -662,7 +665,7 @@ def publish_project(user: User, project_id: int, *, confirm_uncovered_year: int 
         f"（{project.k}/{len(project.custodians)} 门限）",
         *[f"标项 {lot.number}《{lot.name}》托管策略哈希：{lot.policy_hash}" for lot in project.lots],
         *tlock_notice_lines(project)])
-    publish_notice(project, NoticeKind.TENDER, f"{project.title} 采购公告", body)
+    publish_notice(project, TENDER_NOTICE, f"{project.title} 采购公告", body)
     if project.notice_at <= now:
         move(project, ProjectStatus.BIDDING)
     db.session.flush()
@@ -683,29 +686,6 @@ def open_for_bids(project: Project) -> bool:
     return True
 
 
-def publish_notice(project: Project, kind: NoticeKind, title: str, body: str, lot: Lot | None = None) -> Notice:
-    """Every public notice goes out here (tender, evaluation): published now, on the project's page
-    and the portal; flushed so the caller's audit event can name it."""
-    notice = Notice(project_id=project.id, lot_id=lot.id if lot is not None else None, kind=kind, title=title[:200],
-                    body=body, published_at=clock.now())
-    db.session.add(notice)
-    db.session.flush()
-    return notice
-
-
-def withdraw_notice(notice: Notice, title: str, body: str) -> Notice:
-    """Withdraw a published notice with a correction notice (更正公告) that says why: the old notice stays
-    readable, marked as withdrawn and pointing to the correction, and leaves the public lists. The caller
-    audits. Returns the correction notice."""
-    if notice.withdrawn_at is not None:
-        raise Conflict("该公告已撤销。", code="notice_withdrawn")
-    correction = publish_notice(notice.project, NoticeKind.CORRECTION, title, body,
-                                db.session.get(Lot, notice.lot_id) if notice.lot_id else None)
-    notice.withdrawn_at, notice.withdrawn_by_id = clock.now(), correction.id
-    db.session.flush()
-    return correction
-
-
 def settle_lot(lot: Lot, outcome: LotStatus, reason: str = "") -> None:
     """The end of an evaluated lot: its contract signed (CONTRACTED), or the lot failed in the
     evaluation (FAILED, with its 废标 notice). Once every lot of the project is settled the project
@@ -714,7 +694,7 @@ def settle_lot(lot: Lot, outcome: LotStatus, reason: str = "") -> None:
     move(lot, outcome)
     if outcome is LotStatus.FAILED:
         lot.failure_reason = reason[:200]
-        publish_notice(project, NoticeKind.FAILURE, f"{project.title} 标项{lot.number} 废标公告", reason, lot)
+        publish_notice(project, kinds.FAILURE, f"{project.title} 标项{lot.number} 废标公告", reason, lot.id)
     settled = (LotStatus.CONTRACTED, LotStatus.FAILED)
     if project.status is ProjectStatus.EVALUATING and all(x.status in settled for x in project.lots):
         closed = any(x.status is LotStatus.CONTRACTED for x in project.lots)
@@ -731,7 +711,7 @@ def cancel_project(user: User, project_id: int, reason: str) -> Project:
         raise ValidationError("请填写终止原因。", code="reason_missing")
     move(project, ProjectStatus.CANCELLED)
     if project.published_at:
-        publish_notice(project, NoticeKind.FAILURE, f"{project.title} 终止公告", reason)
+        publish_notice(project, kinds.FAILURE, f"{project.title} 终止公告", reason)
     record("tender.project_cancelled", project, {"code": project.code, "reason": reason})
     return project
 
@@ -817,7 +797,7 @@ def publish_correction(user: User, project_id: int, title: str, body: str) -> No
     if moved:
         body += (f"\n\n因更正内容距投标截止不足法定期限，投标截止（开标）时间顺延至 "
                  f"{clock.format_local(moved)}（北京时间）。")
-    notice = publish_notice(project, NoticeKind.CORRECTION, title, body)
+    notice = publish_notice(project, kinds.CORRECTION, title, body)
     record("tender.correction_published", notice, {"project": project.code, "title": notice.title})
     return notice
 
@@ -877,7 +857,7 @@ def answer_question(user: User, clarification_id: int, answer: str) -> Clarifica
     body = f"问：{item.question}\n答：{answer}"
     if moved:
         body += f"\n\n投标截止（开标）时间顺延至 {clock.format_local(moved)}（北京时间）。"
-    publish_notice(project, NoticeKind.CLARIFICATION, f"{project.title} 澄清", body)
+    publish_notice(project, kinds.CLARIFICATION, f"{project.title} 澄清", body)
     record("tender.question_answered", item, {"project": project.code, "deadline_moved": moved is not None})
     return item
 
@@ -912,11 +892,10 @@ def clarifications_for(user: User, project: Project) -> list[Clarification]:
 
 def notices_for(user: User | None, project: Project) -> list[Notice]:
     """Public notices for all; clarification notices for registered suppliers and staff only."""
-    rows = list(db.session.scalars(select(Notice).where(Notice.project_id == project.id)
-                                   .order_by(Notice.published_at)))
+    rows = notices_of(project)
     private_ok = user is not None and user.is_authenticated and (
         is_project_staff(user, project) or is_overseer(user) or registration_of(user, project) is not None)
-    return [n for n in rows if n.kind != NoticeKind.CLARIFICATION or private_ok]
+    return [n for n in rows if n.kind.public or private_ok]
 
 
 def public_projects(limit: int = 50) -> list[Project]:

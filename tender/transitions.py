@@ -36,15 +36,6 @@ class OpeningMode(enum.StrEnum):
     BIDDER = "bidder"
 
 
-class NoticeKind(enum.StrEnum):
-    TENDER = "tender"
-    CORRECTION = "correction"
-    CLARIFICATION = "clarification"
-    FAILURE = "failure"
-    RESULT = "result"
-    CONTRACT = "contract"
-
-
 class ProjectStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"    # notice out, bids not yet accepted (notice time in the future)

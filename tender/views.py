@@ -1,13 +1,13 @@
 """Pages of the tender (thin: parse the form, call the service, commit once, render).
 
-Public: the notice list and each notice. Everything else needs a login; what a viewer sees of
+Public: a lot's custody policy file (the notice pages are `notices.views`; tender adds the project panel
+under its notices). Everything else needs a login; what a viewer sees of
 bids is decided by the services (`bids.my_bids`, `hall.state_for`), never in templates.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,50 +20,29 @@ from core import clock, files, money
 from core.auth import public
 from core.db import db
 from core.errors import DomainError, ValidationError, settle_refusal
-from core.i18n import N_
+from notices.models import Notice
+from notices.views import subject_panel
 from tender import bids as bid_service
 from tender import events, filestore, hall, service
-from tender.models import Notice
 from tender.transitions import METHOD_SWITCHES, Category, EvalMethod, Method, OpeningMode, ProjectStatus
 
 bp = Blueprint("tender", __name__)
 
-NOTICE_ZH = {"tender": N_("采购公告"), "correction": N_("更正公告"), "clarification": N_("澄清公告"),
-             "failure": N_("废标/终止公告"), "result": N_("结果公告"), "contract": N_("合同公告")}
-
 
 @bp.app_context_processor
 def tender_labels() -> dict:
-    return {"METHOD_ZH": service.METHOD_ZH, "NOTICE_ZH": NOTICE_ZH, "CATEGORY_ZH": service.CATEGORY_ZH,
+    return {"METHOD_ZH": service.METHOD_ZH, "CATEGORY_ZH": service.CATEGORY_ZH,
             "STATUS_ZH": hall.STATUS_ZH, "BID_STATUS_ZH": hall.BID_STATUS_ZH}
 
 
 # ---------------------------------------------------------------- public notices
 
-@bp.get("/notices")
-@public
-def notices():
-    rows = db.session.scalars(select(Notice).where(Notice.kind != "clarification", Notice.withdrawn_at.is_(None))
-                              .order_by(Notice.published_at.desc()).limit(100)).all()
-    return render_template("tender/notices.html", notices=rows)
-
-
-# Links a later package adds to a notice page (label, URL), e.g. the draw's verification page under a result
-# notice: each function takes the notice and returns its links. tender imports none of those packages.
-NOTICE_LINKS: list[Callable[[Notice], list[tuple[str, str]]]] = []
-
-
-@bp.get("/notices/<int:notice_id>")
-@public
-def notice(notice_id: int):
-    row = db.session.get(Notice, notice_id)
-    if row is None or row.kind == "clarification":
-        abort(404)
-    project = row.project
-    correction = db.session.get(Notice, row.withdrawn_by_id) if row.withdrawn_by_id else None
-    links = [link for links_of in NOTICE_LINKS for link in links_of(row)]
-    return render_template("tender/notice.html", notice=row, project=project, correction=correction,
-                           next_event=hall.next_event(project), links=links)
+@subject_panel("tender_project")
+def notice_panel(notice: Notice) -> dict:
+    """Under a tender project's notice (/notices/<id>): the project, its lots' custody policies, the next step."""
+    project = service.get_project(notice.subject_id)
+    return {"template": "tender/_notice_panel.html", "scripts": ["js/tender/countdown.js"], "project": project,
+            "next_event": hall.next_event(project)}
 
 
 @bp.get("/notices/lots/<int:lot_id>/policy.json")

@@ -10,6 +10,8 @@ PUBLIC_RULES = {
     "/time.json",  # portal: the server's clock for the header clock of every page
     "/vendor/<package>/<path:filename>", "/api/v1/openapi.json",
     "/notices", "/notices/<int:notice_id>", "/notices/lots/<int:lot_id>/policy.json",  # tender: public notices
+    # notices: a notice's proof of publication (its audit event's inclusion proof) and its attachments
+    "/notices/<int:notice_id>/proof.json", "/notices/<int:notice_id>/files/<int:file_id>",
     # evaluation: a signed contract is public with its notice (text, PDF); any other contract answers 404
     "/contracts/<int:contract_id>", "/contracts/<int:contract_id>.pdf", "/contracts/<int:contract_id>/document.json",
     # audit: the log's verifier key and newest checkpoint, published for anyone who checks a proof

@@ -128,10 +128,11 @@ def world(app, app_ctx, region, clock, make_user):
     )
     from expert_draw.service import SpecialtyCount
     from expert_draw.subject import DrawSubject
+    from notices.models import Notice
     from registry.experts.demo import demo_id_number, ensure_specialties
     from registry.experts.models import Expert, ExpertSpecialty, ExpertStatus, Specialty
     from tender import filestore
-    from tender.models import Bid, Lot, Notice, OpeningRecord, Project, Registration
+    from tender.models import Bid, Lot, OpeningRecord, Project, Registration
     from tender.transitions import BidStatus, Category, EvalMethod, LotStatus, Method, OpeningMode, ProjectStatus
 
     ensure_specialties()

@@ -220,3 +220,72 @@ def test_processes_refuse_a_database_behind_the_code(tmp_path, command):
                           timeout=120, stdin=subprocess.DEVNULL)
     assert done.returncode != 0
     assert "flask --app wsgi db upgrade" in done.stdout + done.stderr
+
+
+def _tender_notice_rows(conn) -> None:
+    """A project at 0031 with three notices: the tender notice, a lot's result notice, and the correction
+    that withdrew it."""
+    conn.execute(text("INSERT INTO region (code, name, level, parent_code) VALUES "
+                      "('330000', '浙江省', 'province', NULL), ('330329', '泰顺县', 'county', '330000')"))
+    conn.execute(text("INSERT INTO org (id, name, kind, region_code, is_sme) VALUES "
+                      "(1, '泰顺县教育局', 'purchaser', '330329', false), (2, '代理机构', 'agency', '330329', false)"))
+    conn.execute(text("INSERT INTO user_account (id, username, name, password_hash, org_id, region_code, active, "
+                      "totp_last_step, created_at) VALUES (1, 'agent', '代理', 'x', 2, '330329', true, 0, "
+                      "'2026-11-01 00:00:00+00:00')"))
+    conn.execute(text(
+        "INSERT INTO tender_project (id, code, title, region_code, purchaser_org_id, agency_org_id, created_by_id, "
+        "catalogue_code, category, method, eval_method, criteria, price_fixed, same_brand_counts_once, notice_at, "
+        "doc_start_at, doc_end_at, clarify_deadline, deadline, opening_mode, decrypt_window_minutes, k, status, "
+        "created_at, published_at, lock_version, is_complex, complex_reason) VALUES (7, 'TS-2026-7', '罗阳镇物业服务', "
+        "'330329', 1, 2, 1, 'C1204', 'services', 'public_tender', 'scoring', '[]', false, false, "
+        "'2026-11-02 00:00:00+00:00', '2026-11-02 00:00:00+00:00', '2026-11-09 00:00:00+00:00', "
+        "'2026-11-20 00:00:00+00:00', '2026-11-23 00:00:00+00:00', 'custodian', 30, 1, 'evaluating', "
+        "'2026-11-01 00:00:00+00:00', '2026-11-02 00:00:00+00:00', 0, false, '')"))
+    conn.execute(text("INSERT INTO tender_lot (id, project_id, number, name, budget_fen, max_price_fen, status) "
+                      "VALUES (3, 7, 1, '物业', 100000000, 100000000, 'opened')"))
+    conn.execute(text(
+        "INSERT INTO tender_notice (id, project_id, lot_id, kind, title, body, published_at) VALUES "
+        "(4, 7, NULL, 'tender', '罗阳镇物业服务 采购公告', '项目编号：TS-2026-7', '2026-11-02 00:00:00+00:00'), "
+        "(5, 7, 3, 'result', '中标结果公告', '中标供应商：甲', '2026-11-25 00:00:00+00:00'), "
+        "(9, 7, 3, 'correction', '中标结果更正公告', '原结果作废', '2026-11-26 00:00:00+00:00')"))
+    conn.execute(text("UPDATE tender_notice SET withdrawn_at = '2026-11-26 00:00:00+00:00', withdrawn_by_id = 9 "
+                      "WHERE id = 5"))
+
+
+def test_tender_notices_become_the_kits_notices_with_their_rows(tmp_path, migration_url):
+    """0032: every tender_notice row is a `notice` about its project, same id (its URL stays), in the project's
+    region, the withdrawal kept; the next notice gets a fresh id; the contract notices' key follows."""
+    from flask_migrate import downgrade
+    from flask_migrate import upgrade as upgrade_to
+    from sqlalchemy import inspect
+
+    app = make_test_app(tmp_path, SQLALCHEMY_DATABASE_URI=migration_url, TESTING=True)
+    with app.app_context():
+        upgrade_to(revision="0031_phone_replies")
+        with db.engine.begin() as conn:
+            _tender_notice_rows(conn)
+        upgrade_to(revision="0032_notice_kit")
+        with db.engine.begin() as conn:
+            rows = conn.execute(text(
+                "SELECT id, kind, region_code, subject_type, subject_id, lot_id, title, withdrawn_by_id, "
+                "withdrawn_at IS NOT NULL, audit_seq FROM notice ORDER BY id")).all()
+            conn.execute(text("INSERT INTO notice (kind, region_code, subject_type, subject_id, title, body, "
+                              "published_at) VALUES ('contract', '330329', 'tender_project', 7, '合同公告', '合同', "
+                              "'2026-11-28 00:00:00+00:00')"))
+            fresh = conn.execute(text("SELECT MAX(id) FROM notice")).scalar()
+            tables = set(inspect(conn).get_table_names())
+            contract_keys = {fk["referred_table"] for fk in inspect(conn).get_foreign_keys("evaluation_contract")
+                             if fk["constrained_columns"] == ["notice_id"]}
+        downgrade(revision="0031_phone_replies")
+        with db.engine.connect() as conn:
+            back = conn.execute(text("SELECT id, project_id, lot_id, kind, withdrawn_by_id FROM tender_notice "
+                                     "ORDER BY id")).all()
+        db.engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        (4, "tender", "330329", "tender_project", 7, None, "罗阳镇物业服务 采购公告", None, False, None),
+        (5, "result", "330329", "tender_project", 7, 3, "中标结果公告", 9, True, None),
+        (9, "correction", "330329", "tender_project", 7, 3, "中标结果更正公告", None, False, None)]
+    assert fresh == 10
+    assert "tender_notice" not in tables and contract_keys == {"notice"}
+    assert [tuple(r) for r in back] == [(4, 7, None, "tender", None), (5, 7, 3, "result", 9),
+                                        (9, 7, 3, "correction", None), (10, 7, None, "contract", None)]

@@ -53,7 +53,7 @@ def test_the_confirmed_corrected_price_is_the_price_of_the_award_notice_result_n
 
     from core.db import db
     from evaluation import contracts, letters, service
-    from tender.models import Notice
+    from notices.models import Notice
 
     cid = _scored(room, clock, sign_answer=sign_answer, corrections=True)
     report = service.accept_summary(room.experts[0], cid)
@@ -147,15 +147,15 @@ def test_a_voided_award_withdraws_its_result_notice_with_a_correction_notice(roo
 
     from core.db import db
     from evaluation import service
-    from tender.models import Notice
-    from tender.transitions import NoticeKind
+    from notices import kinds
+    from notices.models import Notice
 
-    old = db.session.scalar(select(Notice).where(Notice.kind == NoticeKind.RESULT))
+    old = db.session.scalar(select(Notice).where(Notice.kind == kinds.RESULT))
     assert f"/notices/{old.id}\"" in client.get("/notices").get_data(as_text=True)
     service.void_award(room.agency, published.id, "质疑成立：中标人提供的业绩证明不实")
     db.session.commit()
     db.session.refresh(old)
-    correction = db.session.scalar(select(Notice).where(Notice.kind == NoticeKind.CORRECTION))
+    correction = db.session.scalar(select(Notice).where(Notice.kind == kinds.CORRECTION))
     assert old.withdrawn_at is not None and old.withdrawn_by_id == correction.id
     assert "撤销" in correction.body and "质疑成立：中标人提供的业绩证明不实" in correction.body
     listing = client.get("/notices").get_data(as_text=True)

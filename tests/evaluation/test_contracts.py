@@ -52,7 +52,8 @@ def test_drafted_from_the_records_signed_by_both_then_published_and_closed(room,
     from crypto import document_digest, verify_document
     from crypto.encoding import b64u_decode
     from evaluation import contracts
-    from tender.models import Notice, OpeningRecord
+    from notices.models import Notice
+    from tender.models import OpeningRecord
 
     award = published
     winner = _winner(room, award)

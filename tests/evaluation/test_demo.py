@@ -14,7 +14,7 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     from core.demo import SEEDERS
     from evaluation import report_pdf, service
     from evaluation.models import Award, Committee
-    from tender.models import Notice
+    from notices.models import Notice
 
     monkeypatch.setattr(accounts, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     monkeypatch.setattr(app, "instance_path", str(tmp_path))  # demo key files, not the developer's

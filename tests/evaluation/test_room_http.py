@@ -205,7 +205,7 @@ def test_award_and_contract_through_the_pages(room, client, clock):
 
     from core.db import db
     from evaluation import service
-    from tender.models import Notice
+    from notices.models import Notice
 
     cid = _open(room, clock)
     report = _completed(room, clock, cid)

@@ -216,7 +216,7 @@ def test_majority_fail_excludes_and_too_few_valid_bids_fail_the_lot(room, clock)
     row = db.session.scalar(select(BidEvaluation).where(BidEvaluation.bid_id == room.bids[2].id))
     assert row.excluded and "最高限价" in row.exclusion_reason
     # the lot is settled as failed with its public 废标 notice; its only lot failed, so the project failed
-    from tender.models import Notice
+    from notices.models import Notice
 
     assert room.lot.status.value == "failed" and room.project.status.value == "failed"
     notice = db.session.scalar(select(Notice).where(Notice.lot_id == room.lot.id, Notice.kind == "failure"))
@@ -289,7 +289,7 @@ def test_full_lifecycle_to_signed_report_award_and_contract(room, clock):
     from core.db import db
     from evaluation import report_pdf, service
     from evaluation.models import Award, BidEvaluation, EvaluationReport
-    from tender.models import Notice
+    from notices.models import Notice
 
     committee = _scored(room, clock)
     chair, b, c = room.experts[:3]

@@ -81,11 +81,12 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
     from expert_draw.subject import subject_for_project
     from expert_draw.tasks import notify as notify_experts
     from expert_draw.verifier import verify_draw
+    from notices.models import Notice
     from registry.experts.demo import ensure_specialties
     from tender import bids as tender_bids
     from tender import opening, tasks
     from tender import service as tender
-    from tender.models import Bid, Lot, Notice, OpeningRecord, Project
+    from tender.models import Bid, Lot, OpeningRecord, Project
 
     app.config["TIME_VAULT_KEY_PATH"] = str(tmp_path / "vault.pem")
     store = Path(app.config["FILE_STORE"]) / "tender"
@@ -244,7 +245,7 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
         _commit()
         notices.award_published(award.id)
         assert award.status.value == "notified"
-        assert db.session.scalar(select(Notice).where(Notice.project_id == pid, Notice.kind == "result")) is not None
+        assert db.session.scalar(select(Notice).where(Notice.subject_id == pid, Notice.kind == "result")) is not None
 
         # ------------------------------------------------------------ the contract, signed by both
         clock.advance(timedelta(days=3))

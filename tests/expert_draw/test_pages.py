@@ -285,9 +285,10 @@ def test_only_a_supervisor_of_the_region_types_the_number(world, make_expert, ma
 def _publish_result_for(world, req):
     """A real tender project behind the request, with its result notice published (tender.service)."""
     from core import clock
+    from notices import kinds
+    from notices.service import publish_notice
     from tender.models import Project
-    from tender.service import publish_notice
-    from tender.transitions import Category, EvalMethod, Method, NoticeKind, OpeningMode
+    from tender.transitions import Category, EvalMethod, Method, OpeningMode
 
     now = clock.now()
     project = Project(code=f"TS-{req.id}", title=req.project_title, region_code="330329",
@@ -299,7 +300,7 @@ def _publish_result_for(world, req):
     db.session.add(project)
     db.session.flush()
     req.project_id = project.id
-    publish_notice(project, NoticeKind.RESULT, "结果公告", "评审委员会成员：……")
+    publish_notice(project, kinds.RESULT, "结果公告", "评审委员会成员：……")
     db.session.commit()
 
 

@@ -28,9 +28,10 @@ def drawn(world, make_expert, make_request):
 def _publish_result_for(world, req):
     """A tender project behind the request, with its result notice published (tender.service)."""
     from core import clock
+    from notices import kinds
+    from notices.service import publish_notice
     from tender.models import Project
-    from tender.service import publish_notice
-    from tender.transitions import Category, EvalMethod, Method, NoticeKind, OpeningMode
+    from tender.transitions import Category, EvalMethod, Method, OpeningMode
 
     now = clock.now()
     project = Project(code=f"TS-{req.id}", title=req.project_title, region_code="330329",
@@ -42,7 +43,7 @@ def _publish_result_for(world, req):
     db.session.add(project)
     db.session.flush()
     req.project_id = project.id
-    notice = publish_notice(project, NoticeKind.RESULT, "结果公告",
+    notice = publish_notice(project, kinds.RESULT, "结果公告",
                             f"专家抽取申请编号 {req.id}，可在“抽取核验”页面复核。")
     db.session.commit()
     return notice

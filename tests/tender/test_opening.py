@@ -44,8 +44,9 @@ def _custodian_shares(client, project, keeper, key) -> list[dict]:
 
 def test_custodian_mode_end_to_end(app, world, make_project, client, clock):
     from core.db import db
+    from notices.models import Notice
     from tender import tasks
-    from tender.models import Notice, OpeningRecord, Project
+    from tender.models import OpeningRecord, Project
 
     project = make_project(k=2)
     _submit_all(client, world, project)
@@ -66,7 +67,7 @@ def test_custodian_mode_end_to_end(app, world, make_project, client, clock):
     project = db.session.get(Project, project.id)
     assert project.status.value == "opening"
     assert [lot.status.value for lot in project.lots] == ["opening", "failed"]
-    assert Notice.query.filter_by(project_id=project.id, kind="failure").count() == 1
+    assert Notice.query.filter_by(subject_id=project.id, kind="failure").count() == 1
     assert "tender.vault_shares_released" in _audit_actions()
     assert OpeningRecord.query.count() == 0  # one share (the vault's) of k=2: nothing opens yet
 
@@ -113,8 +114,9 @@ def test_sweep_is_idempotent(world, make_project, client, clock):
 
 def test_too_few_bids_fail_the_whole_project(world, make_project, client, clock):
     from core.db import db
+    from notices.models import Notice
     from tender import opening
-    from tender.models import Bid, Notice, Project
+    from tender.models import Bid, Project
 
     project = make_project()
     lot = project.lots[0]
@@ -125,7 +127,7 @@ def test_too_few_bids_fail_the_whole_project(world, make_project, client, clock)
     db.session.expire_all()
     project = db.session.get(Project, project.id)
     assert project.status.value == "failed"
-    assert Notice.query.filter_by(project_id=project.id, kind="failure").count() == 2
+    assert Notice.query.filter_by(subject_id=project.id, kind="failure").count() == 2
     assert [b.status.value for b in Bid.query.all()] == ["voided"]  # returned unopened
 
 
@@ -234,7 +236,7 @@ def test_bidder_mode_own_keys_and_art31(world, make_project, client, clock):
             assert bid.status.value == "revoked" and bid.fault == "bidder" and "视为撤销" in bid.outcome_note
     assert [r.price_fen for r in OpeningRecord.query.all()] == [88_000_00]
     # one valid bid left after the window: fewer than three, the lot fails as after a custodian opening
-    from tender.models import Notice
+    from notices.models import Notice
 
     lot = db.session.get(type(lot), lot.id)
     assert lot.status.value == "failed" and "解密后有效投标人 1 家，不足 3 家" in lot.failure_reason
@@ -276,8 +278,9 @@ def test_same_brand_counts_as_one_bidder(world, make_project, client, clock):
 
     import crypto
     from core.db import db
+    from notices.models import Notice
     from tender.bids import bidder_id_of
-    from tender.models import Notice, Project
+    from tender.models import Project
 
     project = make_project(**vault_and_keeper(world), same_brand_counts_once=True)
     lot = project.lots[0]
@@ -292,7 +295,7 @@ def test_same_brand_counts_as_one_bidder(world, make_project, client, clock):
     db.session.expire_all()
     project = db.session.get(Project, project.id)
     assert project.lots[0].status.value == "failed" and "按一家计算" in project.lots[0].failure_reason
-    assert Notice.query.filter_by(project_id=project.id, kind="failure", lot_id=lot.id).count() == 1
+    assert Notice.query.filter_by(subject_id=project.id, kind="failure", lot_id=lot.id).count() == 1
 
 
 def test_sweep_task_runs_once_at_a_time(app, world, make_project, client, clock):

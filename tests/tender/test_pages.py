@@ -19,7 +19,8 @@ def _local(dt) -> str:
 
 
 def test_agency_creates_uploads_and_publishes_through_pages(world, client, clock):
-    from tender.models import Notice, Project
+    from notices.models import Notice
+    from tender.models import Project
 
     now = clock.now()
     login(client, world.agency)
@@ -225,12 +226,12 @@ def test_objection_answered_through_the_socket(app, world, make_project, client,
 
 
 def test_public_home_page_lists_the_published_notices(world, make_project, client):
-    from tender.models import Notice
+    from notices.models import Notice
 
     empty = client.get("/").get_data(as_text=True)
     assert "正在公告的采购项目会列在这里" in empty
     project = make_project()
-    notice = Notice.query.filter_by(project_id=project.id, kind="tender").one()
+    notice = Notice.query.filter_by(subject_id=project.id, kind="tender").one()
     page = client.get("/").get_data(as_text=True)
     assert notice.title in page and f"/notices/{notice.id}" in page
 

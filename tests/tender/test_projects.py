@@ -14,7 +14,7 @@ from core.errors import Conflict, Forbidden, ValidationError
 
 def test_create_and_publish_freezes_policy(world, make_project, clock):
     import crypto
-    from tender.models import Notice
+    from notices.models import Notice
     from tender.transitions import LotStatus, ProjectStatus
 
     project = make_project()
@@ -25,7 +25,7 @@ def test_create_and_publish_freezes_policy(world, make_project, clock):
         assert lot.status == LotStatus.OPEN
         assert lot.policy["tender_id"] == project.code and lot.policy["lot"] == str(lot.number)
         assert crypto.policy_hash(lot.policy).hex() == lot.policy_hash
-    notice = Notice.query.filter_by(project_id=project.id, kind="tender").one()
+    notice = Notice.query.filter_by(subject_id=project.id, kind="tender").one()
     assert all(lot.policy_hash in notice.body for lot in project.lots)
 
 
@@ -135,13 +135,13 @@ def test_questions_close_at_clarify_deadline(world, make_project, clock):
 
 
 def test_correction_notice(world, make_project, clock):
+    from notices.models import Notice
     from tender import service
-    from tender.models import Notice
 
     project = make_project()
     service.publish_correction(world.agency, project.id, "更正公告", "第1标项数量由10台改为12台。")
     assert project.deadline == project.notice_at + timedelta(days=21)  # far enough: unchanged
-    assert Notice.query.filter_by(project_id=project.id, kind="correction").count() == 1
+    assert Notice.query.filter_by(subject_id=project.id, kind="correction").count() == 1
 
 
 def test_documents_only_for_registered_suppliers(world, make_project, client):
@@ -214,13 +214,13 @@ def test_bid_transition_table(frm, to, ok):
 
 @pytest.mark.parametrize("status", ["draft", "bidding"])
 def test_cancel_from_draft_and_bidding(world, make_project, status):
+    from notices.models import Notice
     from tender import service
-    from tender.models import Notice
 
     project = make_project(publish=status != "draft")
     service.cancel_project(world.agency, project.id, "采购需求变更")
     service.db.session.commit()
     assert project.status.value == "cancelled"
-    assert Notice.query.filter_by(project_id=project.id, kind="failure").count() == (status != "draft")
+    assert Notice.query.filter_by(subject_id=project.id, kind="failure").count() == (status != "draft")
     with pytest.raises(Conflict):
         service.cancel_project(world.agency, project.id, "再次终止")

@@ -105,7 +105,7 @@ def test_an_old_receipt_without_the_label_still_verifies(receipt, tmp_path, caps
 
 
 def test_the_fingerprint_is_on_the_receipt_page_pdf_and_notice_pages(receipt, world, client, app_ctx):
-    from tender.models import Notice
+    from notices.models import Notice
 
     bid_id = receipt["receipt"]["bid_id"]
     fingerprint = _fingerprint()
