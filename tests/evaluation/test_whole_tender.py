@@ -275,7 +275,7 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
         notice = db.session.get(Notice, contract.notice_id)
         assert contract.status.value == "signed" and {s.party for s in contract.signatures} == {"purchaser",
                                                                                                  "supplier"}
-        assert notice.kind.value == "contract" and notice.project_id == pid and contract.sha256 in notice.body
+        assert notice.kind.value == "contract" and notice.subject_id == pid and contract.sha256 in notice.body
         assert award.status.value == "contracted"
         assert project.lots[0].status.value == "contracted"
         assert project.status.value == "closed"
