@@ -10,7 +10,8 @@ decorators, tokens), `bounded` (ids and integers from outside). Values: `clock` 
 authority on time; UTC stored, Beijing shown), `workdays` (working days and legal periods),
 `money` (integer fen). Things: `files` (create once, safe names, downloads), `filestore` (each
 package's area of the file store, uploads streamed and hashed), `pdf` (escaping in every PDF),
-`secretbox` (secrets at rest), `links` (public links in messages). Real time:
-`notify` (messages to signed-in users on `/notify`), `tasks` (its Celery task), `socketio_queue`
-(the message queue between processes).
+`secretbox` (secrets at rest), `links` (public links in messages). Real time: `rooms` (the
+Socket.IO room base that live pages subclass: authenticate, authorise, presence, announce the new
+state), `notify` (messages to signed-in users on `/notify`), `tasks` (its Celery task),
+`socketio_queue` (the message queue between processes).
 """

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from core import bounded, security, socketio_queue, tasks  # noqa: F401  (tasks: core.tasks.notify for Celery)
+from core import bounded, rooms, security, socketio_queue, tasks  # noqa: F401  (their table, their task)
 from core import config as cfg
 from core.extensions import api, babel, csrf, db, init_celery, login_manager, migrate, socketio
 

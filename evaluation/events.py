@@ -1,10 +1,13 @@
-"""Socket.IO namespace `/evaluation`: a room per lot's committee. Connections are authenticated by the
-Flask session (refused otherwise) and authorised per room (`service.can_enter`); every state change
-goes through an HTTP endpoint that commits, then calls `announce` — emits happen after the commit.
+"""Socket.IO namespace `/evaluation`: a room per lot's committee, on the kit's `core.rooms.Room`.
 
-Emits carry only what every room member may see (the stage, who is present, who finished which stage);
-each client then fetches its own view from `GET /api/v1/evaluation/committees/<id>/state`, so what a
-viewer sees is decided in `service.state_for` (and through it `evaluation.visibility`).
+Connections are authenticated by the Flask session (refused otherwise) and authorised per room
+(`service.can_enter`); every state change goes through an HTTP endpoint that commits, then calls
+`announce` — emits happen after the commit.
+
+An announcement pushes the new state itself: what every room member may see (the stage, who is
+present, who finished which stage; never a score), one `snapshot` for the whole room however many
+watch it. The page updates from it and reloads only when the stage changes; what each viewer sees on
+entering is decided in `service.state_for` (and through it `evaluation.visibility`).
 
 Presence is shared by every web process: a member's connection to a room is a row of
 `evaluation_presence` (sid, committee, user, last seen), written on join, refreshed by the page's
@@ -20,23 +23,17 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 
-from flask import request
-from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from sqlalchemy import delete, select, update
 
-from core import clock
-from core.auth import may_connect
+from core import clock, rooms
 from core.db import db
-from core.errors import DomainError
 from core.extensions import socketio
 
 NAMESPACE = "/evaluation"
 log = logging.getLogger(__name__)
 
-PRESENCE_TTL = timedelta(seconds=75)  # three missed heartbeats
+PRESENCE_TTL = rooms.PRESENCE_TTL  # three missed heartbeats
 _lock = threading.Lock()
 _turns: dict[int, threading.Lock] = {}  # committee → its writers' turn (see `turn`)
 
@@ -106,91 +103,62 @@ def _presence(committee_id: int) -> None:
         log.exception("could not send presence for committee %s", committee_id)
 
 
-def _committee_id(data) -> int | None:
-    try:
-        return int((data or {}).get("committee_id"))
-    except (TypeError, ValueError):
-        return None
+class CommitteeRoom(rooms.Room):
+    prefix, subject_field = "committee", "committee_id"
+    refusal = ("room_forbidden", "您无权进入本评审室。")
 
+    def load(self, subject_id: int):
+        from evaluation import service
 
-def register_handlers() -> None:
-    from evaluation import service
+        return service.get_committee(subject_id)
 
-    # Called by every create_app(): once Flask-SocketIO has a server, `socketio.on` registers on
-    # that server only, so each app's server needs its own handlers.
-    @socketio.on("connect", namespace=NAMESPACE)
-    def on_connect(auth=None):
-        if not may_connect():
-            raise ConnectionRefusedError("unauthorized")
-        return True
+    def can_enter(self, user, subject) -> bool:
+        from evaluation import service
 
-    @socketio.on("join", namespace=NAMESPACE)
-    def on_join(data):
-        cid = _committee_id(data)
-        try:
-            committee = service.get_committee(cid)
-            allowed = service.can_enter(current_user, committee)
-        except DomainError:
-            allowed = False
-        if not allowed:
-            db.session.rollback()
-            return {"ok": False, "error": {"code": "room_forbidden", "message": "您无权进入本评审室。"}}
-        join_room(room(cid), sid=request.sid, namespace=NAMESPACE)
-        is_member = any(m.user_id == current_user.id for m in committee.members)
-        if is_member:
-            _remember(request.sid, cid, current_user.id)
-        state = service.state_for(current_user, committee, present_users(cid))
-        db.session.rollback()
-        if is_member:
-            _presence(cid)
-        return {"ok": True, "state": state}
+        return service.can_enter(user, subject)
 
-    @socketio.on("here", namespace=NAMESPACE)
-    def on_here(data):
-        """The page's heartbeat: this connection is still in the room."""
+    def state_for(self, user, subject) -> dict:
+        from evaluation import service
+
+        return service.state_for(user, subject, present_users(subject.id))
+
+    def audience(self, user, subject) -> str:
+        return "all"  # announcements carry the snapshot, the same for everyone in the room
+
+    def keeps(self, user, subject) -> bool:
+        return any(m.user_id == user.id for m in subject.members)
+
+    def presence_changed(self, subject_id: int) -> None:
+        _presence(subject_id)
+
+    def announce(self, subject_id: int, what: str) -> None:
+        announce(subject_id, what)
+
+    # presence: members only, in evaluation_presence (the room shows it and `state_for` reads it)
+
+    def remember(self, sid: str, subject_id: int, user, audience: str, locale: str) -> None:
         from evaluation.models import RoomPresence
 
-        cid = _committee_id(data)
-        if cid is None:
-            return {"ok": False}
-        db.session.execute(update(RoomPresence).where(RoomPresence.sid == request.sid,
-                                                      RoomPresence.committee_id == cid).values(seen_at=clock.now()))
+        db.session.merge(RoomPresence(sid=sid, committee_id=subject_id, user_id=user.id, seen_at=clock.now()))
         db.session.commit()
-        return {"ok": True}
 
-    @socketio.on("leave", namespace=NAMESPACE)
-    def on_leave(data):
-        cid = _committee_id(data)
-        if cid is None:
-            return {"ok": False}
-        leave_room(room(cid), sid=request.sid, namespace=NAMESPACE)
-        _forget(request.sid, only=cid)
-        return {"ok": True}
+    def refresh(self, sid: str, subject_id: int) -> None:
+        from evaluation.models import RoomPresence
 
-    @socketio.on("disconnect", namespace=NAMESPACE)
-    def on_disconnect(*_args):
-        _forget(request.sid)
+        db.session.execute(update(RoomPresence).where(RoomPresence.sid == sid, RoomPresence.committee_id == subject_id)
+                           .values(seen_at=clock.now()))
+        db.session.commit()
 
+    def forget(self, sid: str, only: int | None = None) -> list[int]:
+        from evaluation.models import RoomPresence
 
-def _remember(sid: str, committee_id: int, user_id: int) -> None:
-    from evaluation.models import RoomPresence
-
-    db.session.merge(RoomPresence(sid=sid, committee_id=committee_id, user_id=user_id, seen_at=clock.now()))
-    db.session.commit()
-
-
-def _forget(sid: str, only: int | None = None) -> None:
-    """The connection left one room (`only`) or all of them: its rows go, its rooms hear who is left."""
-    from evaluation.models import RoomPresence
-
-    where = [RoomPresence.sid == sid] + ([RoomPresence.committee_id == only] if only is not None else [])
-    try:
+        where = [RoomPresence.sid == sid] + ([RoomPresence.committee_id == only] if only is not None else [])
         gone = list(db.session.scalars(select(RoomPresence.committee_id).where(*where)))
         db.session.execute(delete(RoomPresence).where(*where))
         db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("could not forget connection %s", sid)
-        return
-    for cid in gone:
-        _presence(cid)
+        return gone
+
+
+def register_handlers() -> None:
+    # Called by every create_app(): each app's Socket.IO server needs its own namespace object.
+    socketio.on_namespace(CommitteeRoom(NAMESPACE))

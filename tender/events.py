@@ -1,29 +1,24 @@
-"""Socket.IO namespace `/opening`: a room per project. Connections are authenticated by the
-Flask session (refused otherwise; the Origin is checked in core.security), authorised per room, and
-every state-changing event carries the page's CSRF token; every action goes through the
-same service function as HTTP, and every emit happens after the commit.
+"""Socket.IO namespace `/opening`: a room per project, on the kit's `core.rooms.Room`.
 
-Emits carry no data but what changed; each client then fetches its own view from
-`GET /api/v1/tender/projects/<id>/hall`, so what a viewer sees is decided in `hall.state_for`.
+Connections are authenticated by the Flask session, authorised per room (`hall.can_enter`), and
+every state-changing event carries the page's CSRF token; every action goes through the same
+service function as HTTP, and every announcement happens after the commit.
+
+An announcement pushes each watcher's new view itself (`changed` with `state`, what
+`hall.state_for` decides): the viewers of one audience — the same organisation with the same part
+in the project (agency staff, overseer, custodian, registered supplier), in the same language — see
+the same hall, so the state is rendered once per audience, not once per watcher.
 """
 
 from __future__ import annotations
 
-import logging
-
-from flask import current_app, request
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, join_room
-from flask_wtf.csrf import validate_csrf
-from wtforms import ValidationError
 
-from core.auth import may_connect
-from core.db import db
-from core.errors import DomainError, settle_refusal
+from core import rooms
+from core.errors import ValidationError
 from core.extensions import socketio
 
 NAMESPACE = "/opening"
-log = logging.getLogger(__name__)
 
 
 def room(project_id: int) -> str:
@@ -31,106 +26,78 @@ def room(project_id: int) -> str:
 
 
 def announce(project_id: int, what: str) -> None:
-    """Tell a project's hall that something changed (call after commit)."""
-    try:
-        socketio.emit("changed", {"project_id": project_id, "what": what}, to=room(project_id),
-                      namespace=NAMESPACE)
-    except Exception:  # a missing message queue must never undo a committed change
-        log.exception("could not announce %s for project %s", what, project_id)
+    """Push the hall's new state to everyone watching this project (call after commit)."""
+    rooms.announce(NAMESPACE, project_id, what)
 
 
-def _run(project_id, action, what: str) -> dict:
-    """Run a hall action for the current user, commit, then announce; errors come back as acks."""
-    try:
-        action()
-        db.session.commit()
-    except DomainError as exc:
-        settle_refusal(exc)
-        return {"ok": False, "error": {"code": exc.code, "message": exc.message}}
-    if project_id is not None:
-        announce(project_id, what)
-    return {"ok": True}
+class HallRoom(rooms.Room):
+    prefix, subject_field = "project", "project_id"
+    refusal = ("hall_forbidden", "您无权进入本项目的开标大厅。")
 
+    def load(self, subject_id: int):
+        from tender.service import get_project
 
-def _csrf_refusal(data) -> dict | None:
-    """State-changing events carry the page's CSRF token (`csrf_token`), as every unsafe HTTP request does:
-    the socket's cookie alone proves nothing about which page sent the event."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return None
-    try:
-        validate_csrf((data or {}).get("csrf_token") if isinstance(data, dict) else None)
-    except ValidationError:
-        return {"ok": False, "error": {"code": "csrf_failed",
-                                       "message": "页面已过期或请求来源无效，请刷新页面后重试。"}}
-    return None
+        return get_project(subject_id)
 
+    def can_enter(self, user, subject) -> bool:
+        from tender import hall
 
-def _project_id(data) -> int | None:
-    try:
-        return int((data or {}).get("project_id"))
-    except (TypeError, ValueError):
-        return None
+        return hall.can_enter(user, subject)
+
+    def state_for(self, user, subject) -> dict:
+        from tender import hall
+
+        return hall.state_for(user, subject)
+
+    def audience(self, user, subject) -> str:
+        """What `hall.state_for` depends on besides the project: the organisation and its part in it."""
+        from tender.service import is_custodian, is_overseer, is_project_staff, registration_of
+
+        parts = (is_project_staff(user, subject), is_overseer(user), is_custodian(user, subject),
+                 registration_of(user, subject) is not None)
+        return f"org:{user.org_id}:" + "".join("1" if p else "0" for p in parts)
+
+    def on_checkin(self, data):
+        from tender import hall
+
+        return self.act(data, self._on_project(data, hall.checkin), "checkin")
+
+    def on_confirm(self, data):
+        from tender import hall
+
+        return self.act(data, self._on_project(data, hall.confirm_record), "confirm")
+
+    def on_object(self, data):
+        from tender import hall
+
+        text = data.get("text", "") if isinstance(data, dict) else ""
+        return self.act(data, self._on_project(data, lambda user, pid: hall.raise_objection(user, pid, text)),
+                        "objection")
+
+    def _on_project(self, data, write):
+        """The action of an event on the project its payload names: the write, then that project announced."""
+        pid = self.subject_id(data)
+
+        def action() -> int | None:
+            write(current_user, pid)
+            return pid
+
+        return action
+
+    def on_answer(self, data):
+        from tender import hall
+
+        def answer() -> int:
+            try:
+                oid = int((data or {}).get("objection_id"))
+            except (TypeError, ValueError, AttributeError):
+                raise ValidationError("缺少异议编号。", code="bad_request") from None
+            # the objection's own room, whatever the client said
+            return hall.answer_objection(current_user, oid, (data or {}).get("answer", "")).project_id
+
+        return self.act(data, answer, "answer")
 
 
 def register_handlers() -> None:
-    from tender import hall
-    from tender.service import get_project
-
-    # Called by every create_app(): once Flask-SocketIO has a server, `socketio.on` registers on
-    # that server only, so each app's server needs its own handlers.
-    @socketio.on("connect", namespace=NAMESPACE)
-    def on_connect(auth=None):
-        if not may_connect():
-            raise ConnectionRefusedError("unauthorized")
-        return True
-
-    @socketio.on("join", namespace=NAMESPACE)
-    def on_join(data):
-        pid = _project_id(data)
-        try:
-            project = get_project(pid) if pid else None
-        except DomainError:
-            project = None
-        if project is None or not hall.can_enter(current_user, project):
-            return {"ok": False, "error": {"code": "hall_forbidden", "message": "您无权进入本项目的开标大厅。"}}
-        join_room(room(pid), sid=request.sid, namespace=NAMESPACE)
-        return {"ok": True, "state": hall.state_for(current_user, project)}
-
-    @socketio.on("checkin", namespace=NAMESPACE)
-    def on_checkin(data):
-        if refused := _csrf_refusal(data):
-            return refused
-        pid = _project_id(data)
-        return _run(pid, lambda: hall.checkin(current_user, pid), "checkin")
-
-    @socketio.on("confirm", namespace=NAMESPACE)
-    def on_confirm(data):
-        if refused := _csrf_refusal(data):
-            return refused
-        pid = _project_id(data)
-        return _run(pid, lambda: hall.confirm_record(current_user, pid), "confirm")
-
-    @socketio.on("object", namespace=NAMESPACE)
-    def on_object(data):
-        if refused := _csrf_refusal(data):
-            return refused
-        pid = _project_id(data)
-        return _run(pid, lambda: hall.raise_objection(current_user, pid, (data or {}).get("text", "")), "objection")
-
-    @socketio.on("answer", namespace=NAMESPACE)
-    def on_answer(data):
-        if refused := _csrf_refusal(data):
-            return refused
-        try:
-            oid = int((data or {}).get("objection_id"))
-        except (TypeError, ValueError):
-            return {"ok": False, "error": {"code": "bad_request", "message": "缺少异议编号。"}}
-        holder: dict = {}
-
-        def answer():
-            holder["row"] = hall.answer_objection(current_user, oid, (data or {}).get("answer", ""))
-
-        reply = _run(None, answer, "answer")
-        if reply["ok"]:
-            announce(holder["row"].project_id, "answer")  # the objection's own room, whatever the client said
-        return reply
+    # Called by every create_app(): each app's Socket.IO server needs its own namespace object.
+    socketio.on_namespace(HallRoom(NAMESPACE))

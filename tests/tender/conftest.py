@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from tender_helpers import Supplier, World, _pem, project_data
+from tests_helpers import login
 
 
 @pytest.fixture(autouse=True)
@@ -71,3 +72,26 @@ def make_project(world, clock):
     return make
 
 
+@pytest.fixture
+def hall_client(app, monkeypatch):
+    """hall_client(user) -> a Socket.IO test client on /opening with that user's session, each made in
+    its own app context (flask_login caches the user in `g`), on the test app's own server."""
+    from core.extensions import socketio
+
+    monkeypatch.setattr(socketio, "server", app.wsgi_app.engineio_app)
+    made = []
+
+    def connect(user=None):
+        with app.app_context():
+            flask_client = app.test_client()
+            if user is not None:
+                login(flask_client, user)
+        with app.app_context():
+            sio = socketio.test_client(app, namespace="/opening", flask_test_client=flask_client)
+        made.append(sio)
+        return sio
+
+    yield connect
+    for sio in made:
+        if sio.is_connected("/opening"):
+            sio.disconnect(namespace="/opening")

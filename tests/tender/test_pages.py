@@ -98,31 +98,6 @@ def test_project_page_never_shows_other_suppliers_bids(world, make_project, clie
     assert "尚未递交投标文件" in theirs and "待解密" not in theirs
 
 
-@pytest.fixture
-def hall_client(app, monkeypatch):
-    """hall_client(user) -> a Socket.IO test client on /opening with that user's session, each made in
-    its own app context (flask_login caches the user in `g`), on the test app's own server."""
-    from core.extensions import socketio
-
-    monkeypatch.setattr(socketio, "server", app.wsgi_app.engineio_app)
-    made = []
-
-    def connect(user=None):
-        with app.app_context():
-            flask_client = app.test_client()
-            if user is not None:
-                login(flask_client, user)
-        with app.app_context():
-            sio = socketio.test_client(app, namespace="/opening", flask_test_client=flask_client)
-        made.append(sio)
-        return sio
-
-    yield connect
-    for sio in made:
-        if sio.is_connected("/opening"):
-            sio.disconnect(namespace="/opening")
-
-
 def test_hall_socket_requires_login_and_room_rights(app, world, make_project, hall_client, clock):
     def emit(sio, event, data):  # each event in its own app context, as in production
         with app.app_context():

@@ -1,6 +1,7 @@
-// The online opening hall: Socket.IO namespace /opening, a room per project. Every `changed`
-// event makes this page fetch its own view (GET .../hall), so what each viewer sees is decided
-// on the server. A 10 s poll covers a lost connection; the page never needs a reload.
+// The online opening hall: Socket.IO namespace /opening, a room per project. The room pushes this
+// viewer's new view itself with every change (`changed` carries `state`, decided on the server by
+// hall.state_for and rendered once per audience), so the page never asks for it after joining. A
+// 10 s poll of GET .../hall covers a lost connection; the page never needs a reload.
 // The page's text (this script's, the countdown's and the share form's) is #hall's data-messages.
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 import { mountShareUnwrap } from "/static/js/crypto/seal-page.js";
@@ -184,11 +185,13 @@ socket.on("connect", () => {
   });
 });
 socket.on("disconnect", () => { $("hall-conn").textContent = t("disconnected", "连接中断，自动重连中"); });
-socket.on("changed", () => refresh());
+socket.on("changed", (msg) => { if (msg.project_id === projectId) { if (msg.state) render(msg.state); else refresh(); } });
+// Who watches is shared by the server's processes and expires unless refreshed (core.rooms.PRESENCE_TTL).
+setInterval(() => { if (socket.connected) socket.emit("here", { project_id: projectId }); }, 25000);
 
 function act(event, payload = {}) {
   socket.emit(event, { project_id: projectId, csrf_token: d.csrf, ...payload }, (reply) => {
-    if (reply && reply.ok) { showError(null); refresh(); } else showError(reply && reply.error ? reply.error.message : t("action_failed", "操作失败。"));
+    if (reply && reply.ok) showError(null); else showError(reply && reply.error ? reply.error.message : t("action_failed", "操作失败。"));
   });
 }
 
@@ -238,5 +241,5 @@ setInterval(() => {
   const at = Date.parse(bar.dataset.nextAt || "");
   bar.querySelector(".js-countdown").textContent = Number.isNaN(at) ? "" : formatLeft(at - (Date.now() + offset), t);
 }, 1000);
-setInterval(refresh, 10000);
+setInterval(() => { if (!socket.connected) refresh(); }, 10000);
 refresh();
