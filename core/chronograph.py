@@ -100,6 +100,16 @@ def sweeps() -> dict[str, Sweep]:
     return current_app.extensions.get("chronograph", {})
 
 
+def step(name: str) -> TimedStep:
+    """A declared step by its name. A stage module that also runs its own step in the caller's transaction
+    looks it up here, so it never imports the module declaring it (which imports the stage's handlers)."""
+    for sweep in sweeps().values():
+        for found in sweep.steps:
+            if found.name == name:
+                return found
+    raise KeyError(f"no timed step {name} is declared")
+
+
 def due_ids(step: TimedStep, now: datetime | None = None) -> list[int]:
     """The ids of the objects due for this step now, in id order."""
     model = step.model

@@ -204,15 +204,14 @@ def sweep_award_deadlines() -> dict[str, list[int]]:
     """Every pending award's reminder or warning, then every overdue one deemed confirmed, in the caller's
     transaction; the chronograph runs the same steps one award per transaction (evaluation/timed.py).
     Returns what to notify after the commit."""
-    from core.chronograph import due_objects
-    from evaluation.timed import AWARD_DEEMED, AWARD_REMINDER
+    from core.chronograph import due_objects, step
 
     out: dict[str, list[int]] = {"remind": [], "overdue": [], "deemed": []}
-    for award in due_objects(AWARD_REMINDER):
+    for award in due_objects(step("evaluation.remind_award_due")):
         state = remind_award_due(award)
         if state:
             out[state].append(award.id)
-    for award in due_objects(AWARD_DEEMED):
+    for award in due_objects(step("evaluation.deem_confirmed")):
         deem_confirmed(award)
         out["deemed"].append(award.id)
     return out

@@ -240,11 +240,10 @@ def deadline_state(complaint: Complaint) -> str:
 def sweep_complaint_deadlines() -> dict[str, list[int]]:
     """Every open complaint's reminder or warning in the caller's transaction; the chronograph runs
     `remind_complaint_due` one complaint per transaction (evaluation/timed.py)."""
-    from core.chronograph import due_objects
-    from evaluation.timed import COMPLAINT_REMINDER
+    from core.chronograph import due_objects, step
 
     out: dict[str, list[int]] = {"remind": [], "overdue": []}
-    for row in due_objects(COMPLAINT_REMINDER):
+    for row in due_objects(step("evaluation.remind_complaint_due")):
         state = remind_complaint_due(row)
         if state:
             out[state].append(row.id)

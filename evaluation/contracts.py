@@ -391,11 +391,10 @@ REMIND_WORKDAYS = 3
 def sweep_contract_deadlines() -> dict[str, list[int]]:
     """Every published award's signing reminder or warning in the caller's transaction; the chronograph runs
     `remind_contract_due` one award per transaction (evaluation/timed.py). Returns the ids to notify."""
-    from core.chronograph import due_objects
-    from evaluation.timed import CONTRACT_REMINDER
+    from core.chronograph import due_objects, step
 
     out: dict[str, list[int]] = {"remind": [], "overdue": []}
-    for award in due_objects(CONTRACT_REMINDER):
+    for award in due_objects(step("evaluation.remind_contract_due")):
         state = remind_contract_due(award)
         if state:
             out[state].append(award.id)

@@ -1,14 +1,14 @@
 """Expert draw (专家抽取): draw requests, avoidance, the verifiable draw, confirmation, replacement.
 
 `verifier` is pure (no Flask, no database): the standalone verifier imports this package, so nothing
-here may import Flask at module level. `rules` is the pure committee and avoidance rules, `models`
-the tables and their status tables, `subject` what a draw is for (a tender project or lot, or a
-request without one). On top of them: `service` (the public access module: every write, guarded,
-audited, flushed, re-exported from one module per stage: `rule_table`, `transitions`, `visibility`
-(who sees what), `pool`, `requesting`, `drawing`, `replying`, `unsealing`), `proofs` (a draw's
-public audit record), `present` (what the pages and the API show), `notify` (the drawn experts'
-SMS, voice and e-mail), `tasks` (the sweep), `dashboard`, `api` (/api/v1/draw-requests) with `schemas`, `views`
-(pages), `cli` and `demo`.
+here may import Flask at module level. `rules` is the pure committee and avoidance rules, `models` the
+tables and their status tables, `subject` what a draw is for (a tender project or lot, or a request
+without one). On top of them: `service` (the public access module: every write, guarded, audited,
+flushed, re-exported from one module per stage: `rule_table`, `transitions`, `visibility` (who sees
+what), `pool`, `requesting`, `drawing`, `replying`, `unsealing`), `proofs` (a draw's public audit
+record), `present` (what the pages and the API show), `notify` (the drawn experts' SMS, voice and
+e-mail), `timed` (its timed steps for the chronograph) and `tasks`, `dashboard`, `api`
+(/api/v1/draw-requests) with `schemas`, `views` (pages), `cli` and `demo`.
 """
 
 from __future__ import annotations

@@ -155,10 +155,9 @@ def time_out_invitations() -> list[int]:
     """Invitations past their reply deadline become timed out and are replaced, all in the caller's
     transaction (idempotent); returns the new invitations to notify. The sweep runs `time_out_invitation`
     for each one in its own transaction instead (expert_draw/timed.py)."""
-    from core.chronograph import due_objects
-    from expert_draw.timed import TIME_OUT
+    from core.chronograph import due_objects, step
 
-    return [new for inv in due_objects(TIME_OUT) for new in time_out_invitation(inv)]
+    return [new for inv in due_objects(step("expert_draw.time_out_invitation")) for new in time_out_invitation(inv)]
 
 
 def time_out_invitation(inv: Invitation) -> list[int]:

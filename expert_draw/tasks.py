@@ -62,6 +62,5 @@ def sweep() -> dict:
     """Time out unanswered invitations (and replace them), unseal names at the evaluation start,
     end timed suspensions: one run of the chronograph's `expert-draw-sweep` (expert_draw/timed.py)."""
     from core import chronograph
-    from expert_draw.timed import SWEEP
 
-    return chronograph.run_sweep(SWEEP.name)
+    return chronograph.run_sweep("expert-draw-sweep")  # declared in expert_draw/timed.py

@@ -50,10 +50,9 @@ def publish_salts(req: DrawRequest) -> None:
 def publish_due() -> int:
     """Publish the salts of every request whose evaluation has started (idempotent), in the caller's
     transaction; the sweep publishes each request in its own (expert_draw/timed.py)."""
-    from core.chronograph import due_objects
-    from expert_draw.timed import PUBLISH_SALTS
+    from core.chronograph import due_objects, step
 
-    due = due_objects(PUBLISH_SALTS)
+    due = due_objects(step("expert_draw.publish_salts"))
     for req in due:
         publish_salts(req)
     return len(due)

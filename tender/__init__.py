@@ -1,14 +1,14 @@
 """Tender: projects, publication, clarifications, sealed bids, the opening and its online hall.
 
-`models` and `transitions` hold the tables and the status tables; `rules` the region rules a
-finance bureau sets. The writes, by stage: `service` (projects: create, publish, corrections,
-clarifications, registrations, notices) → `bids` (sealed bids checked without a key, replaced,
-withdrawn, receipts) → `opening` (submission closed at the deadline, the shares, decryption, the
-opening record) with `hall` (the online opening hall: who enters, what each sees, check-in,
-confirmation). Keys and files: `custody` (policies no single party can satisfy), `vault` (the
-platform's time-vault custodian), `keys`, `filestore`. Outputs: `price_detail`, `receipt_pdf`,
-`record_pdf`. Around them: `events` (Socket.IO `/opening`), `tasks` (the sweep) and `cli`, `api`
-(/api/v1) with `schemas`, `views` (pages), `panels` (dashboard) and `demo`.
+`models` and `transitions` hold the tables and the status tables; `rules` the region rules a finance
+bureau sets. The writes, by stage: `service` (projects: create, publish, corrections, clarifications,
+registrations, notices) → `bids` (sealed bids checked without a key, replaced, withdrawn, receipts) →
+`opening` (submission closed at the deadline, the shares, decryption, the opening record) with `hall`
+(the online opening hall: who enters, what each sees, check-in, confirmation). Keys and files: `custody`
+(policies no single party can satisfy), `vault` (the platform's time-vault custodian), `keys`,
+`filestore`. Outputs: `price_detail`, `receipt_pdf`, `record_pdf`. Around them: `events` (Socket.IO
+`/opening`), `timed` (its timed steps for the chronograph), `tasks` and `cli`, `api` (/api/v1) with
+`schemas`, `views` (pages), `panels` (dashboard) and `demo`.
 """
 
 from flask import Flask

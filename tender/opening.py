@@ -558,11 +558,12 @@ def progress_opening(project_id: int, after_each=None) -> bool:
 
 
 def sweep() -> dict[str, list[int]]:
-    """Tender's opening steps once, without the sweep's lock: bidding, closing, openings (tender/timed.py)."""
-    from core.chronograph import run_steps
-    from tender.timed import OPENING_SWEEP
+    """Tender's opening steps once, without the sweep's lock: bidding, closing, openings (declared in
+    tender/timed.py, looked up by name: that module imports this one's handlers)."""
+    from core.chronograph import Sweep, run_steps, step
 
-    return run_steps(OPENING_SWEEP)
+    steps = tuple(step(name) for name in ("tender.open_for_bids", "tender.close_submission", "tender.progress_opening"))
+    return run_steps(Sweep("tender-opening", 0.0, steps))
 
 
 def custodian_done(user: User, project: Project) -> bool:
