@@ -41,6 +41,7 @@ from sqlalchemy import ForeignKey, String, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import ValidationError
 
+from core import after_commit
 from core.auth import may_connect
 from core.db import db
 from core.errors import DomainError, settle_refusal
@@ -220,7 +221,7 @@ class Room(Namespace):
             return refused
         try:
             subject_id = action()
-            db.session.commit()
+            after_commit.commit()  # a socket event is neither a request nor a task: its own commit point
         except DomainError as exc:
             settle_refusal(exc)
             return refusal(exc.code, exc.message)
