@@ -1,7 +1,7 @@
 """room connection: who watches which real-time room, shared by every process (core.rooms, issue 14)
 
-Revision ID: 0032_room_connection
-Revises: 0031_phone_replies
+Revision ID: 0033_room_connection
+Revises: 0032_notice_kit
 Create Date: 2026-12-03 07:30:00
 
 """
@@ -12,8 +12,8 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0032_room_connection'
-down_revision = '0031_phone_replies'
+revision = '0033_room_connection'
+down_revision = '0032_notice_kit'
 branch_labels = None
 depends_on = None
 
