@@ -222,6 +222,12 @@ def _check_request_input(
         expert = db.session.get(Expert, pick.expert_id)
         if expert is None or expert.status.value != "active":
             raise ValidationError("自行选定的专家须为在库专家。", code="hand_pick_invalid")
+        if pick.specialty_code not in codes:
+            raise ValidationError("自行选定专家的评审专业须为本次申请的评审专业之一。",
+                                  code="hand_pick_specialty_not_requested")
+        if pick.specialty_code not in expert.specialty_codes:
+            raise ValidationError(f"{expert.name}不具备所选评审专业，不能按该专业选定。",
+                                  code="hand_pick_specialty_not_held")
 
 
 def add_manual_exclusion(user: User, req: DrawRequest, expert_id: int, reason: str) -> ManualExclusion:
@@ -260,18 +266,23 @@ def find_expert_by_id_number(id_number: str) -> Expert:
     return expert
 
 
-def cancel_request(user: User, req: DrawRequest, reason: str) -> DrawRequest:
+def cancel_request(user: User, req: DrawRequest, reason: str) -> list[int]:
+    """The agency cancels the request; every invited or confirmed expert is told (the caller sends
+    `tasks.notify_cancelled` with the returned invitation ids after the commit)."""
     require_manage(user, req)
     req = lock_request(req.id)
     if not reason.strip():
         raise ValidationError("请填写取消理由。", code="reason_required")
     move_request(req, RequestStatus.CANCELLED)
+    told: list[int] = []
     for inv in request_invitations(req):
         if inv.status in (InvitationStatus.STANDBY, InvitationStatus.INVITED, InvitationStatus.CONFIRMED):
+            if inv.status != InvitationStatus.STANDBY:
+                told.append(inv.id)
             move_invitation(
                 inv,
                 InvitationStatus.WITHDRAWN if inv.status != InvitationStatus.STANDBY else InvitationStatus.RELEASED,
                 "request_cancelled",
             )
-    record("expert_draw.request_cancelled", req, {"reason": reason.strip()})
-    return req
+    record("expert_draw.request_cancelled", req, {"reason": reason.strip(), "experts_told": len(told)})
+    return told

@@ -57,6 +57,35 @@ def notify(invitation_ids: list[int]) -> int:
     return sent
 
 
+@shared_task(name="expert_draw.tasks.notify_cancelled")
+def notify_cancelled(invitation_ids: list[int]) -> int:
+    """Tell each expert who was invited or had confirmed that the evaluation will not take place."""
+    from expert_draw.models import Invitation
+    from expert_draw.notify import Message, channels
+
+    sent = 0
+    for inv_id in invitation_ids:
+        inv = db.session.get(Invitation, inv_id)
+        if inv is None:
+            continue
+        req = inv.request
+        when = clock.format_local(req.evaluation_start_at)
+        text = f"【标云】原定于 {when} 的评审已取消，您无需参加。给您带来不便，敬请谅解。（答复码 {inv.reply_code}）"
+        if inv.expert.user_id is not None:
+            from core.tasks import notify as notice
+
+            notice.delay({"title": "评审已取消", "body": f"原定于 {when} 的评审已取消，您无需参加。",
+                          "level": "warning", "url": "/expert-draw/my"}, user_ids=[inv.expert.user_id])
+        message = Message(phone=inv.expert.phone, email=inv.expert.email, subject="评审取消通知", text=text)
+        for channel in channels(current_app.config):
+            try:
+                channel.send(message)
+                sent += 1
+            except OSError:
+                current_app.logger.exception("cancellation notice failed on %s", channel.name)
+    return sent
+
+
 @shared_task(name="expert_draw.tasks.sweep")
 def sweep() -> dict:
     """Time out unanswered invitations (and replace them), unseal names at the evaluation start,

@@ -204,18 +204,28 @@ def exclusions(draw_id: int):
     return render_template("expert_draw/exclusions.html", draw=draw, rows=rows)
 
 
-def _act(request_id: int, action, success: str):
-    """Run a write, commit once, flash the outcome and go back to the request page."""
+def _act(request_id: int, action, success, *, then=None):
+    """Run a write, commit once, flash the outcome and go back to the request page. `success` is the
+    message, or a function of the action's result giving (message, category); a list result is the
+    invitation ids `then` tells after the commit (by default: invite them)."""
     try:
-        notify = action()
+        result = action()
     except DomainError as exc:
         settle_refusal(exc)
         flash(exc.message, "danger")
         return redirect(url_for("expert_draw.detail", request_id=request_id))
     db.session.commit()
-    after_commit_notify(notify if isinstance(notify, list) else [])
-    flash(success, "success")
+    (then or after_commit_notify)(result if isinstance(result, list) else [])
+    message, category = success(result) if callable(success) else (success, "success")
+    flash(message, category)
     return redirect(url_for("expert_draw.detail", request_id=request_id))
+
+
+def _tell_cancelled(invitation_ids: list[int]) -> None:
+    if invitation_ids:
+        from expert_draw.tasks import notify_cancelled
+
+        notify_cancelled.delay(invitation_ids)
 
 
 @bp.post("/<int:request_id>/exclusions")
@@ -284,8 +294,10 @@ def cancel(request_id: int):
     req = service.get_request(request_id)
     return _act(
         req.id,
-        lambda: service.cancel_request(current_user, req, request.form.get("reason", "")) and None,
-        _("抽取申请已取消。"),
+        lambda: service.cancel_request(current_user, req, request.form.get("reason", "")),
+        lambda told: (_("抽取申请已取消，已通知 %(n)s 位专家。", n=len(told)) if told else _("抽取申请已取消。"),
+                      "success"),
+        then=_tell_cancelled,
     )
 
 
@@ -296,7 +308,8 @@ def withdraw(invitation_id: int):
     return _act(
         inv.request_id,
         lambda: service.withdraw_invitation(current_user, inv, request.form.get("reason", "")),
-        _("已撤换，并从备选顺序中补抽。"),
+        lambda notify: (_("已撤换，并从备选顺序中补抽，已通知递补专家。"), "success") if notify
+        else (_("已撤换。备选顺序中已无符合条件的专家，请补充抽取。"), "warning"),
     )
 
 

@@ -135,3 +135,22 @@ def test_suppliers_that_register_late_are_avoided_at_the_commitment(
     draw = service.commit_draw(world.users["agency"], req)
     assert world.orgs["outsider"].id in req.supplier_org_ids
     assert (late.id, "employer_party") in {(e.expert_id, e.rule) for e in service.exclusions_of(draw)}
+
+
+def test_a_hand_pick_names_a_requested_specialty_the_expert_holds(world, make_expert, make_request):
+    picked = make_expert(["B01"])
+    for _ in range(8):
+        make_expert(["B01"])
+    for code, refused in (("C01", "hand_pick_specialty_not_requested"), ("B01", None)):
+        pick = service.HandPickIn(picked.id, code, "泰财采〔2026〕12号", "技术复杂，需要该领域专家")
+        counts = (("B01", 6, 1),)
+        if refused:
+            with pytest.raises(DomainError) as exc:
+                make_request(counts=counts, hand_picks=[pick], is_complex=True, complex_reason="多学科影像系统")
+            assert exc.value.code == refused
+            db.session.rollback()
+    other = make_expert(["C01"])
+    pick = service.HandPickIn(other.id, "B01", "泰财采〔2026〕12号", "技术复杂，需要该领域专家")
+    with pytest.raises(DomainError) as exc:
+        make_request(counts=(("B01", 6, 1),), hand_picks=[pick], is_complex=True, complex_reason="多学科影像系统")
+    assert exc.value.code == "hand_pick_specialty_not_held"

@@ -116,3 +116,27 @@ def test_the_request_page_has_the_phone_reply_form_for_the_agency(client, world,
                           "said_at": core_clock.format_local(core_clock.now() - timedelta(minutes=1))})
     assert r.status_code == 302
     assert _seats(invited, InvitationStatus.CONFIRMED)[0].id == seat.id
+
+
+def test_cancelling_a_request_tells_the_invited_experts(client, world, invited):
+    from tests_helpers import login
+
+    login(client, world.users["agency"])
+    LogChannel.sent.clear()
+    r = client.post(f"/expert-draw/{invited.id}/cancel", data={"reason": "项目终止"}, follow_redirects=True)
+    assert "已通知 5 位专家" in r.get_data(as_text=True)
+    assert len([m for m in LogChannel.sent if "评审已取消" in m.text]) == 5
+
+
+def test_a_withdrawal_without_a_replacement_says_so(client, world, invited):
+    from tests_helpers import login
+
+    login(client, world.users["agency"])
+    pages = []
+    for _ in range(3):  # seven experts for six seats and a standby: the third withdrawal finds nobody
+        seat = _seats(invited)[0]
+        r = client.post(f"/expert-draw/invitations/{seat.id}/withdraw", data={"reason": "发现回避情形"},
+                        follow_redirects=True)
+        pages.append(r.get_data(as_text=True))
+    assert "已通知递补专家" in pages[0]
+    assert "备选顺序中已无符合条件的专家" in pages[-1] and "已通知递补专家" not in pages[-1]
