@@ -108,7 +108,7 @@ def commit_draw(user: User, req: DrawRequest, beacon: str | None = None) -> Draw
     else:
         raise Conflict("当前状态不能发起抽取。", code="draw_request_transition_refused")
     now = clock.now()
-    _check_draw_window(req, now)
+    _check_draw_window(req, now, kind)
     _refresh_suppliers(req)
     rule = rule_for(req.region_code)
     already = set(db.session.scalars(select(Invitation.expert_id).where(Invitation.request_id == req.id)))
@@ -172,10 +172,14 @@ def _refresh_suppliers(req: DrawRequest) -> None:
         record("expert_draw.suppliers_refreshed", req, {"request_id": req.id, "added": added})
 
 
-def _check_draw_window(req: DrawRequest, now: datetime) -> None:
-    """The draw (commitment and drawing) happens between its opening time and the evaluation start."""
+def _check_draw_window(req: DrawRequest, now: datetime, kind: DrawKind) -> None:
+    """The draw (commitment and drawing) happens between its opening time and the evaluation start; a
+    supplementary draw for seats left empty (a member who declared a conflict in the room) also while
+    the evaluation runs, since the committee waits for its full number (87号令 Art 47–48)."""
     if req.opens_at is not None and now < req.opens_at:
         raise Conflict(f"尚未到可抽取时间（{clock.format_local(req.opens_at)} 起）。", code="draw_not_open")
+    if kind == DrawKind.SUPPLEMENT and now < req.evaluation_end_at:
+        return
     if now >= req.evaluation_start_at:
         raise Conflict("评审已经开始，不能再抽取。", code="evaluation_started")
 
@@ -250,7 +254,7 @@ def run_draw(draw: Draw, supervisor: User, supervisor_input: str, beacon_value: 
     if draw.status != DrawStatus.COMMITTED or req.status != RequestStatus.COMMITTED:
         raise Conflict("这次抽取不在待抽取状态。", code="draw_transition_refused")
     now = clock.now()
-    _check_draw_window(req, now)
+    _check_draw_window(req, now, draw.kind)
     supervisor_input = (supervisor_input or "").strip()
     if not SUPERVISOR_INPUT_RE.match(supervisor_input):
         raise ValidationError("监督人员随机数须为 6 到 32 位数字。", code="supervisor_input_invalid")
@@ -343,7 +347,10 @@ def invite(inv: Invitation, rule: DrawRules | None = None) -> Invitation:
     rule = rule or rule_for(req.region_code)
     now = clock.now()
     inv.notified_at = now
-    inv.deadline_at = min(now + timedelta(hours=rule.confirm_hours), req.evaluation_start_at)
+    # Before the evaluation, a reply is due by the start at the latest; a seat refilled when it has begun (or
+    # is about to) gets the region's short window of its own, never a deadline that has already passed.
+    deadline = min(now + timedelta(hours=rule.confirm_hours), req.evaluation_start_at)
+    inv.deadline_at = max(deadline, now + timedelta(minutes=rule.in_room_reply_minutes))
     move_invitation(inv, InvitationStatus.INVITED, "")
     db.session.flush()
     return inv

@@ -81,7 +81,7 @@ class InvitationStatus(enum.StrEnum):
     DECLINED = "declined"
     TIMED_OUT = "timed_out"
     WITHDRAWN = "withdrawn"  # avoidance found later, or removed by finance
-    RELEASED = "released"  # a backup not needed once the evaluation started
+    RELEASED = "released"  # a backup not needed once the evaluation started (called if a member leaves)
 
 
 INVITATION_TRANSITIONS: frozenset[tuple[InvitationStatus, InvitationStatus]] = frozenset(
@@ -89,6 +89,8 @@ INVITATION_TRANSITIONS: frozenset[tuple[InvitationStatus, InvitationStatus]] = f
         (InvitationStatus.STANDBY, InvitationStatus.INVITED),
         (InvitationStatus.STANDBY, InvitationStatus.WITHDRAWN),
         (InvitationStatus.STANDBY, InvitationStatus.RELEASED),
+        # a backup released at the evaluation start is called after all when a member leaves the room
+        (InvitationStatus.RELEASED, InvitationStatus.INVITED),
         (InvitationStatus.INVITED, InvitationStatus.CONFIRMED),
         (InvitationStatus.INVITED, InvitationStatus.DECLINED),
         (InvitationStatus.INVITED, InvitationStatus.TIMED_OUT),

@@ -162,11 +162,12 @@ def time_out_invitations() -> list[int]:
 
 def time_out_invitation(inv: Invitation) -> list[int]:
     """invited -> timed out at the reply deadline: a late-decline credit record, and the seat goes to the
-    next expert in the reserve order (before the evaluation start) or the request is short. Returns the
+    next expert in the reserve order (until the evaluation ends) or the request is short. Returns the
     replacement invitations to notify after the commit."""
     move_invitation(inv, InvitationStatus.TIMED_OUT, "no reply before the deadline")
-    record_credit(inv.expert, CreditKind.LATE_DECLINE, "未在期限内答复评审邀请", f"invitation:{inv.id}")
-    if clock.now() < inv.request.evaluation_start_at:
+    if inv.notified_at is None or inv.deadline_at > inv.notified_at:  # never for a window closed when it came
+        record_credit(inv.expert, CreditKind.LATE_DECLINE, "未在期限内答复评审邀请", f"invitation:{inv.id}")
+    if clock.now() < inv.request.evaluation_end_at:  # during the evaluation too: the committee waits
         return replace_seat(inv, "timed_out")
     _mark_short(lock_request(inv.request_id))
     return []
@@ -206,7 +207,8 @@ def replace_seat(inv: Invitation, reason: str) -> list[int]:
         expert_id = by_leaf[leaf]
         reasons = _reasons_now(req, ctx, expert_id)
         held = taken.get(expert_id)
-        if held is not None and not (held.status == InvitationStatus.STANDBY and held.draw_id == draw.id):
+        reserve = (InvitationStatus.STANDBY, InvitationStatus.RELEASED)  # released: a backup at the start
+        if held is not None and not (held.status in reserve and held.draw_id == draw.id):
             reasons.append(("already_drawn", held.status.value))
         if reasons:
             skipped.append([leaf, reasons[0][0]])

@@ -77,6 +77,7 @@ DRAW_RULES = [
     RuleKey("expert_draw.same_purchaser_days", _I, 30, N_("同一采购人回避天数"), _A198, 0, 365),
     RuleKey("expert_draw.allow_fallback", _B, True, N_("不足时可扩大到上级区划"), _A198),
     RuleKey("expert_draw.confirm_hours", _I, 24, N_("专家答复时限（小时）"), _A198, 1, 168),
+    RuleKey("expert_draw.in_room_reply_minutes", _I, 30, N_("评审开始后递补专家的答复时限（分钟）"), _A198, 10, 240),
     RuleKey("expert_draw.late_decline_hours", _I, 24, N_("评审前多少小时内拒绝记信用"), _A198, 0, 168),
     RuleKey("expert_draw.evaluation_hours", _I, 8, N_("默认评审时长（小时）"), _A198, 1, 72),
     RuleKey("expert_draw.weighting", _T, "", N_("信用分档权重（如 A:3,B:2,C:1）"), _A198, check=weighting_problem),

@@ -83,6 +83,7 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
     from expert_draw.verifier import verify_draw
     from notices.models import Notice
     from registry.experts.demo import ensure_specialties
+    from registry.experts.models import CreditRecord
     from tender import bids as tender_bids
     from tender import opening, tasks
     from tender import service as tender
@@ -188,9 +189,32 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
         notices.room_opened(committee.id)
         cid = committee.id
         assert sorted(m.user_id for m in committee.members) == sorted(u.id for u in members)
-        for user in members:
+        for user in members[:4]:
             evaluation.sign_declaration(user, cid, conflict=False)
             _commit()
+        # the fifth declares a conflict in the room: the draw refills the seat while the evaluation waits,
+        # from the backup released at the start, with a reply window of its own (issue 21)
+        leaving = members[4]
+        evaluation.sign_declaration(leaving, cid, conflict=True, note="近三年曾在投标人处任职")
+        _commit()
+        gone = next(m for m in committee.members if m.user_id == leaving.id)
+        refill = evaluation.replace_conflicted(agency, gone.id)
+        _commit()
+        assert notify_experts(refill) == 1
+        seat = db.session.get(Invitation, refill[0])
+        assert seat.deadline_at > clock.now()  # not the evaluation start, which has passed
+        clock.advance(timedelta(minutes=10))
+        assert _beat(app)["expert-draw-sweep"]["replaced"] == 0  # the window is still open
+        newcomer = by_user[seat.expert.user_id]
+        draw_service.confirm_invitation(newcomer, seat)
+        _commit()
+        (seated,) = evaluation.refresh_members(agency, cid)
+        _commit()
+        assert seated.user_id == newcomer.id
+        evaluation.sign_declaration(newcomer, cid, conflict=False)
+        _commit()
+        assert db.session.scalar(select(func.count()).select_from(CreditRecord)) == 0  # nobody charged
+        members = [*members[:4], newcomer]
         chair = next(m for m in committee.members if m.user_id == members[0].id)
         for user in members[:3]:
             evaluation.vote_chair(user, cid, chair.id)
@@ -287,7 +311,9 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
             assert verify_inclusion_file(receipt["inclusion_proof"], verifier_key())
         check = verify_draw(draw_service.draw_events(draw.id), draw.id)
         assert check.drawn and check.primary == 5 and check.backup == 1 and check.salts_published
-        assert sorted(check.experts["B04"]) == sorted(inv.expert_id for inv in invited)
+        assert check.replacements == 1
+        seated_experts = [inv.expert_id for inv in invited if inv.id != gone.invitation_id] + [seat.expert_id]
+        assert sorted(check.experts["B04"]) == sorted(seated_experts)  # the refilled seat as the draw proves it
         # the sweeps and the post-commit notices log and swallow their failures: there must be none
         assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     finally:
