@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 
 from accounts import service
 from accounts.forms import LoginForm, PublicKeyForm, TokenForm, TotpForm
-from accounts.models import User
+from accounts.models import OrgKind, Role, User
 from audit.service import record
 from core.auth import public
 from core.db import db
@@ -129,8 +129,19 @@ def totp_qr():
                     headers={"Cache-Control": "no-store"})
 
 
+def key_kind(user: User) -> str:
+    """Which keys the guided page makes: a supplier's sign + encrypt pair, a purchaser's signing key (contracts),
+    anyone else's encryption key (a custodian's shares)."""
+    if user.has_role(Role.SUPPLIER) and user.org is not None and user.org.kind == OrgKind.SUPPLIER:
+        return "supplier"
+    return "signer" if user.has_role(Role.PURCHASER) else "custodian"
+
+
 @bp.route("/account/keys", methods=["GET", "POST"])
+@bp.route("/tender/keys", methods=["GET"], endpoint="keys_old_address")  # where the key generator used to be
 def keys():
+    """The one guided key page: what the key file is, making it in the browser, the registered keys, and
+    (under 高级 / 开发者) registering a key made on the command line."""
     form = PublicKeyForm()
     if form.validate_on_submit():
         try:
@@ -141,7 +152,8 @@ def keys():
             db.session.commit()
             flash(_("公钥已登记。"), "success")
             return redirect(url_for("accounts.keys"))
-    return render_template("accounts/keys.html", form=form, keys=service.list_public_keys(current_user))
+    return render_template("accounts/keys.html", form=form, keys=service.list_public_keys(current_user),
+                           kind=key_kind(current_user))
 
 
 @bp.post("/account/keys/<int:key_id>/revoke")

@@ -137,6 +137,12 @@ class Committee(db.Model):
     def active_members(self) -> list[CommitteeMember]:
         return [m for m in self.members if m.status is MemberStatus.DECLARED]
 
+    @property
+    def taking_part(self) -> list[CommitteeMember]:
+        """The members expected to finish each stage: seated or declared (not those who declared a conflict
+        or left). Counting only the declared showed "0/0" while five experts had yet to declare."""
+        return [m for m in self.members if m.status in (MemberStatus.SEATED, MemberStatus.DECLARED)]
+
 
 class CommitteeMember(db.Model):
     """An expert drawn for the committee, or the purchaser's representative (采购人代表)."""

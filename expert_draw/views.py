@@ -201,7 +201,8 @@ def exclusions(draw_id: int):
     service.look_at_names(current_user, draw.request)
     rows = present.exclusion_rows(draw)
     db.session.commit()
-    return render_template("expert_draw/exclusions.html", draw=draw, rows=rows)
+    return render_template("expert_draw/exclusions.html", draw=draw, rows=rows,
+                           number=draw.request.draws.index(draw) + 1)  # as the request's page counts them
 
 
 def _act(request_id: int, action, success, *, then=None):

@@ -92,7 +92,7 @@ def state_for(user: User, project: Project) -> dict:
                    "custodian": is_custodian(user, project),
                    "supplier": registration_of(user, project) is not None,
                    "checked_in": mine is not None, "confirmed": bool(mine and mine.confirmed_at),
-                   "bids": [{"id": b.id, "lot_id": b.lot_id, "status": b.status.value,
+                   "bids": [{"id": b.id, "lot_id": b.lot_id, "lot": b.lot.number, "status": b.status.value,
                              "status_text": gettext(BID_STATUS_ZH[b.status.value]), "sha256": b.sha256,
                              "submitted_at": _iso(b.submitted_at), "outcome": b.outcome_note}
                             for b in bid_service.my_bids(user, project)]}

@@ -80,7 +80,7 @@ def custody_projects(user: User) -> Panel | None:
         return None  # a card only for those who hold (or, at an agency, may be given) a share
     return Panel(title=str(_l("密钥保管")),
                  empty=str(_l("您担任密钥保管人的项目会显示在这里；开标时请进入开标大厅提交份额。")),
-                 items=_items(projects), link=url_for("tender.keys"), link_text=str(_l("我的密钥")))
+                 items=_items(projects), link=url_for("accounts.keys"), link_text=str(_l("我的密钥")))
 
 
 @needs_source

@@ -443,19 +443,6 @@ def record_pdf(project_id: int):
                     headers={"Content-Disposition": files.content_disposition(f"opening-record-{p.code}.pdf")})
 
 
-@bp.get("/tender/keys")
-def keys():
-    """Make keys in the browser and register their public halves (suppliers: sign + encrypt; purchasers:
-    sign only, for contracts; custodians: encrypt only, for shares)."""
-    if service.is_supplier(current_user):
-        kind = "supplier"
-    elif current_user.has_role(Role.PURCHASER):
-        kind = "signer"
-    else:
-        kind = "custodian"
-    return render_template("tender/keys.html", kind=kind)
-
-
 @bp.get("/tender/<int:project_id>/hall")
 def hall_page(project_id: int):
     p = _project_or_404(project_id)

@@ -477,3 +477,113 @@ def test_countdown_bar_gets_its_text_in_english(app):
     assert bar_messages(english) == {"due": "Time is up", "left": "%(time)s left",
                                      "left_days": "%(days)s d %(time)s left"}
     assert bar_messages(chinese)["left_days"] == "还剩 %(days)s 天 %(time)s"  # as countdown.js writes it
+
+
+# ---------------------------------------------------------------- codes, ids and command lines (issue 13)
+# What a clerk must never be shown, in either locale: an internal id ("标项 #4", "#22", "#%(bid)s" in a
+# script's text), a stored file path, a command line, a bare region or specialty code, a count over
+# nobody ("0/0"), or a status as the code spells it. Developer material lives under 高级 / 开发者 (the
+# pages in DEVELOPER_PAGES), which is for those who ask for it and not scanned.
+CLERK_CODES = {
+    "internal id": re.compile(r"#\s*(?:\d+|%\(\w+\)s)"),
+    "file path": re.compile(r"(?:^|[\s(（:：])(?:files|bids|opened|tmp)/\S+|/tmp/|\.sealed\b(?!\s*(?:文件|file))"),
+    "command line": re.compile(r"python3? -m |\bcurl\s|\bflask\s+\w|\bpip install|--[a-z][a-z-]+"),
+    "region code": re.compile(r"(?<![\d,.\-])\b33\d{4}\b(?![\d,.])"),
+    "specialty code": re.compile(r"\b[A-Z]\d{2}(?:\d{2})*\b"),
+    "count over nobody": re.compile(r"(?<![\d.])0\s*/\s*0(?![\d.])"),
+}
+DEVELOPER_PAGES = {"/account/tokens"}
+# Status codes of the enums, as whole words, are code on a Chinese page (on an English one they are words).
+STATUS_WORDS = re.compile(r"\b(?:invited|declined|confirmed|drawn|initial|replacement|seated|superseded|withdrawn|"
+                          r"submitted|revoked|voided|pending|draft|opening|evaluating)\b")
+
+
+class _ClerkText(_Text):
+    """The text a clerk sees: as `_Text`, less the 高级 / 开发者 sections (class by-developer), which are
+    closed until asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._developer: list[str] = []  # the developer section's tag, once per nested tag of that name
+
+    def handle_starttag(self, tag, attrs):
+        if self._developer:
+            if tag == self._developer[0]:
+                self._developer.append(tag)
+            return
+        if "by-developer" in (dict(attrs).get("class") or "").split():
+            self._developer.append(tag)
+            return
+        super().handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if self._developer:
+            if tag == self._developer[0]:
+                self._developer.pop()
+            return
+        super().handle_endtag(tag)
+
+    def handle_data(self, data):
+        if not self._developer:
+            super().handle_data(data)
+
+
+def clerk_codes(html: str, locale: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    parser = _ClerkText()
+    parser.feed(html)
+    found = []
+    for part in parser.parts:
+        for text in allowed:
+            part = part.replace(text, "")
+        for what, pattern in CLERK_CODES.items():
+            if (match := pattern.search(part)):
+                found.append(f"{what}: {match.group(0)!r} in {part[:120]!r}")
+        if locale == "zh_CN" and (match := STATUS_WORDS.search(part)):
+            found.append(f"status code: {match.group(0)!r} in {part[:120]!r}")
+    return found
+
+
+def _clerk_allowed(w: World) -> tuple[str, ...]:
+    """What a page shows on purpose that looks like a code: the project's number (项目编号) and its catalogue
+    code (采购目录编码, under its label), and the names of regions and specialties (this world's names carry
+    their codes: "Region 330329", "Specialty B01"). Challenges and complaints keep their case number
+    ("质疑 #1", "投诉 #1"), which the parties quote to each other and to the finance bureau."""
+    from accounts.models import Region
+    from core.db import db
+    from registry.experts.models import Specialty
+
+    names = [*db.session.scalars(db.select(Region.name)), *db.session.scalars(db.select(Specialty.name))]
+    cases = [f"{word} #{n}" for word in ("质疑", "投诉", "Challenge", "Complaint", "Challenges") for n in range(1, 10)]
+    return tuple(sorted([w.project.code, w.project.catalogue_code, *names, *cases], key=len, reverse=True))
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+@pytest.mark.parametrize("role", ROLES)
+def test_clerk_pages_show_no_codes_ids_or_command_lines(world, client, clock, make_user, role, locale):
+    user = _user(world, role, make_user)
+    clock.advance(timedelta(seconds=31))
+    assert login(client, user).status_code == 302
+    client.get(f"/lang/{locale}")
+    problems = {}
+    for url in _pages(world)[role]:
+        if url in DEVELOPER_PAGES:
+            continue
+        found = clerk_codes(client.get(url).get_data(as_text=True), locale, _clerk_allowed(world))
+        if found:
+            problems[url] = found
+    assert not problems, "Codes on clerks' pages:\n" + "\n".join(
+        f"{url}:\n  " + "\n  ".join(dict.fromkeys(found)) for url, found in problems.items())
+
+
+def test_the_code_scanner_finds_ids_paths_commands_and_codes():
+    assert clerk_codes("<p>标项 #4</p>", "zh_CN")
+    assert clerk_codes('<div data-messages="{&#34;b&#34;: &#34;投标 #%(bid)s&#34;}"></div>', "zh_CN")
+    assert clerk_codes("<p>存放于 files/tender/1/a.pdf</p>", "zh_CN")
+    assert clerk_codes("<p>运行 python -m crypto keygen</p>", "zh_CN")
+    assert clerk_codes("<p>温州市 330300</p>", "zh_CN") and clerk_codes("<p>专业 B03</p>", "zh_CN")
+    assert clerk_codes("<p>进度 0/0</p>", "zh_CN") and clerk_codes("<p>declined 1</p>", "zh_CN")
+    assert not clerk_codes("<p>declined 1</p>", "en") and not clerk_codes("<p>金额 330,300.00 元，3/5</p>", "zh_CN")
+    assert not clerk_codes("<script>const a = 'python -m x #4';</script><p>第 1 标项</p>", "zh_CN")
+    developer = ('<details class="small by-developer"><summary>高级</summary><details>curl x</details>'
+                 'python -m x</details>')
+    assert not clerk_codes(developer + "<p>好</p>", "zh_CN") and clerk_codes(developer + "<p>#4</p>", "zh_CN")

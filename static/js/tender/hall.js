@@ -141,7 +141,7 @@ function renderMine(s) {
   $("confirm-btn").disabled = s.me.confirmed;
   $("confirm-btn").textContent = s.me.confirmed ? t("confirmed", "已确认开标记录") : t("confirm", "确认开标记录");
   $("my-bids").replaceChildren(...s.me.bids.filter((b) => b.status !== "superseded").map((b) =>
-    el("div", { text: t("my_bid", "本单位投标文件（标项 #%(lot)s）：%(status)s", { lot: b.lot_id, status: b.status_text })
+    el("div", { text: t("my_bid", "本单位投标文件（标项 %(lot)s）：%(status)s", { lot: b.lot, status: b.status_text })
       + (b.outcome ? t("my_bid_outcome", "，%(outcome)s", { outcome: b.outcome }) : "") })));
   const waiting = s.me.bids.some((b) => b.status === "submitted");
   $("decrypt-area").classList.toggle("d-none", !(s.project.opening_mode === "bidder" && s.project.status === "opening" && waiting));
@@ -154,8 +154,9 @@ async function renderCustody(s) {
   if (!open || custodyMounted) return;
   custodyMounted = true;
   const custody = await api(d.custodyUrl);
+  const perLot = {};  // the bids of each lot counted 1, 2, 3… (an id means nothing to a custodian)
   const bids = custody.bids.map((b) => ({
-    id: b.bid_id, label: t("custody_bid", "标项 %(lot)s 投标文件 #%(bid)s", { lot: b.lot, bid: b.bid_id }),
+    id: b.bid_id, label: t("custody_bid", "标项 %(lot)s 第 %(n)s 份投标文件", { lot: b.lot, n: (perLot[b.lot] = (perLot[b.lot] || 0) + 1) }),
     header: () => fetch(b.header_url, { credentials: "same-origin" }).then((r) => r.blob()),
   }));
   mountShareUnwrap($("share-form"), {
