@@ -35,6 +35,28 @@ BID_STATUS_ZH = {"submitted": N_("待解密"), "superseded": N_("已被替换"),
                  "opened": N_("已解密"), "revoked": N_("解密失败（视为撤销）"), "voided": N_("未开启（视为撤回）")}
 
 
+def bid_next_step(bid: Bid, project: Project) -> str:
+    """What happens next to one of the supplier's bids, in words (issue 13 part 10)."""
+    status, stage = bid.status.value, project.status
+    if status == "superseded":
+        return gettext("已被本单位后一次递交替换，不参与开标。")
+    if status == "withdrawn":
+        return gettext("已撤回，不参与开标；投标截止前仍可重新递交。")
+    if status in ("revoked", "voided"):
+        return gettext("未能开启，不参与评审。")
+    if status == "submitted" and stage in (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING):
+        return gettext("%(at)s 投标截止并在网上开标大厅开标；截止前可撤回或重新递交。",
+                       at=clock.format_local(project.deadline))
+    if status == "submitted" and project.opening_mode == OpeningMode.BIDDER:
+        return gettext("开标中：请在 %(at)s 前进入开标大厅解密本单位的投标文件。",
+                       at=clock.format_local(window_end(project)))
+    if status == "submitted":
+        return gettext("开标中：密钥保管人正在提交密钥份额，完成后自动解密。")
+    if stage is ProjectStatus.CLOSED:
+        return gettext("项目已结束。")
+    return gettext("已开标：等待评标委员会评审，结果公告后会通知您（可在公告期内提出质疑）。")
+
+
 def next_event(project: Project) -> dict | None:
     """The next timed event of a project: what happens and when (UTC ISO), for every screen."""
     status = project.status

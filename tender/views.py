@@ -285,7 +285,7 @@ def project(project_id: int):
         supplier=service.is_supplier(user), registration=service.registration_of(user, p),
         can_download=service.can_download(user, p), notices=service.notices_for(user, p),
         clarifications=service.clarifications_for(user, p), my_bids=bid_service.my_bids(user, p),
-        counts=bid_service.bid_counts(user, p), next_event=hall.next_event(p),
+        counts=bid_service.bid_counts(user, p), next_event=hall.next_event(p), bid_next_step=hall.bid_next_step,
         can_enter_hall=hall.can_enter(user, p), now=clock.now(),
         method_switches=sorted(METHOD_SWITCHES.get(p.method.value, ())), beacon=service.beacon_description(p),
         uncovered_years=service.uncovered_years(p) if p.status.value == "draft" else [],

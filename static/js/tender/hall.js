@@ -79,6 +79,8 @@ function render(s) {
   $("next-event").querySelector(".js-next-at").textContent = next ? t("beijing_time", "%(at)s（北京时间）", { at: next.at_local }) : "";
   $("next-event").dataset.nextAt = next ? next.at : "";
   $("checkin-count").textContent = String(s.checkins);
+  const nextStep = $("next-step-evaluation");  // the agency's next step once the opening is done
+  if (nextStep) nextStep.classList.toggle("d-none", s.project.status !== "opened");
 
   const progress = $("progress-area");
   progress.replaceChildren();
