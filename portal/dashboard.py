@@ -89,20 +89,22 @@ class NavItem:
     label: str
     endpoint: str
     roles: tuple[Role, ...]
+    more: bool = False  # a page used now and then (settings, calendars): under 更多, so the header keeps one row
 
 
 NAV: list[NavItem] = []
 
 
-def nav_item(label, endpoint: str, *roles: Role) -> None:
-    """Feature packages add their top-level pages to the navigation of the roles that use them."""
-    NAV.append(NavItem(label, endpoint, roles))
+def nav_item(label, endpoint: str, *roles: Role, more: bool = False) -> None:
+    """Feature packages add their top-level pages to the navigation of the roles that use them; `more` puts
+    an occasional page under the header's 更多."""
+    NAV.append(NavItem(label, endpoint, roles, more))
 
 
 def nav_items(user: User) -> list[dict]:
     from flask import url_for
 
-    return [{"label": str(item.label), "url": url_for(item.endpoint)} for item in NAV
+    return [{"label": str(item.label), "url": url_for(item.endpoint), "more": item.more} for item in NAV
             if not item.roles or user.has_role(*item.roles)]
 
 

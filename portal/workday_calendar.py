@@ -266,7 +266,7 @@ def page():
                            suggested=missing or clock.to_local(clock.now()).date().year + 1)
 
 
-nav_item(_l("工作日历"), "workday_calendar.page", Role.SUPERVISOR)
+nav_item(_l("工作日历"), "workday_calendar.page", Role.SUPERVISOR, more=True)
 
 
 @needs_source

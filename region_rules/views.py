@@ -117,4 +117,4 @@ def index():
     return redirect(url_for("region_rules.group_page", group=next(iter(GROUPS), "tender")))
 
 
-nav_item(_l("区划规则"), "region_rules.index", *EDITORS)
+nav_item(_l("区划规则"), "region_rules.index", *EDITORS, more=True)
