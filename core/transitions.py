@@ -1,18 +1,61 @@
-"""The one way to change a status: look the (from, to) pair up in the aggregate's table.
+"""The one way to change a status: each lifecycle's table, and `move()`, which checks and audits.
 
-Each lifecycle (project, bid, draw, expert, committee…) declares its table as a set of
-allowed (from, to) pairs; any other move is refused with a stable error code. Kept free of
-Flask at import time so pure modules can declare and test their tables.
+Each aggregate with a lifecycle (project, lot, bid, committee, award, draw, invitation, expert…)
+declares its table once, with `lifecycle(StatusEnum, pairs, code=..., event=...)`: the allowed
+(from, to) pairs, the stable error code of a refused move and the audit action every move writes.
+`move(obj, to)` looks the table up by the status's type, refuses any other pair with that code,
+sets the status and appends the audit event ({"from", "to"} and the caller's payload) in the
+caller's transaction (a plain object that is no mapped row is only checked and moved). Kept free
+of Flask at import time so pure modules can declare and test their tables.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+
+Pair = tuple[enum.Enum, enum.Enum]
 
 
-def can_move(table: Collection[tuple[enum.Enum, enum.Enum]], current: enum.Enum, to: enum.Enum) -> bool:
-    return (current, to) in table
+@dataclass(frozen=True)
+class Lifecycle:
+    """One status enum's transition table."""
+
+    status: type[enum.Enum]
+    pairs: frozenset[Pair]
+    code: str  # the error code of a refused move: "bid_transition_refused"
+    event: str  # the audit action of every move: "tender.status.bid"
+    allows: Callable[[Any, enum.Enum, enum.Enum], bool] | None = None  # a further condition on the object
+    applies: Callable[[Any, enum.Enum, enum.Enum], None] | None = None  # what else a move sets on it
+
+    def can_move(self, current: enum.Enum, to: enum.Enum) -> bool:
+        return (current, to) in self.pairs
+
+
+_LIFECYCLES: dict[type[enum.Enum], Lifecycle] = {}
+
+
+def lifecycle(status: type[enum.Enum], pairs: Collection[Pair], *, code: str, event: str,
+              allows: Callable[[Any, enum.Enum, enum.Enum], bool] | None = None,
+              applies: Callable[[Any, enum.Enum, enum.Enum], None] | None = None) -> Lifecycle:
+    """Declare the transition table of `status` (once, where the enum is defined)."""
+    table = Lifecycle(status, frozenset(pairs), code, event, allows, applies)
+    for current, to in table.pairs:
+        if not (isinstance(current, status) and isinstance(to, status)):
+            raise TypeError(f"{code}: ({current!r}, {to!r}) is not a pair of {status.__name__}")
+    _LIFECYCLES[status] = table
+    return table
+
+
+def lifecycle_of(status: type[enum.Enum]) -> Lifecycle:
+    return _LIFECYCLES[status]
+
+
+def can_move(current: enum.Enum, to: enum.Enum) -> bool:
+    """Whether the table of `to`'s lifecycle allows (current, to)."""
+    return lifecycle_of(type(to)).can_move(current, to)
 
 
 def refuse(current: enum.Enum, to: enum.Enum, code: str) -> Exception:
@@ -23,10 +66,22 @@ def refuse(current: enum.Enum, to: enum.Enum, code: str) -> Exception:
                     details={"from": current.value, "to": to.value})
 
 
-def move_status(obj: object, table: Collection[tuple[enum.Enum, enum.Enum]], to: enum.Enum, code: str) -> enum.Enum:
-    """Set `obj.status = to` if the table allows it; return the status it had."""
-    current = obj.status  # type: ignore[attr-defined]
-    if not can_move(table, current, to):
-        raise refuse(current, to, code)
-    obj.status = to  # type: ignore[attr-defined]
+def move(obj: Any, to: enum.Enum, *, actor: str | None = None, payload: dict | None = None) -> enum.Enum:
+    """Set `obj.status = to` if its table allows it and write the move's audit event (flushed, never
+    committed); return the status it had. Any other pair raises Conflict with the table's code."""
+    table = lifecycle_of(type(to))
+    current = obj.status
+    if not table.can_move(current, to) or (table.allows is not None and not table.allows(obj, current, to)):
+        raise refuse(current, to, table.code)
+    if table.applies is not None:
+        table.applies(obj, current, to)
+    obj.status = to
+    if not hasattr(obj, "__table__"):
+        return current  # a plain object (a pure rule's test, a preview): nothing stored, nothing to audit
+    from audit.service import record
+    from core.db import db
+
+    if obj.id is None:
+        db.session.flush()  # the event names the object's id
+    record(table.event, obj, {"from": current.value, "to": to.value, **(payload or {})}, actor=actor)
     return current

@@ -1,8 +1,8 @@
 """Statuses and the one transition table of each evaluation lifecycle (committee, member, report, award).
 
-`move(obj, to)` is the only way a status changes: an unknown (from, to) pair raises `Conflict`
-with a stable code (`committee_transition_refused`, `member_…`, `report_…`, `award_…`), whatever
-the caller.
+`move(obj, to)` (core.transitions) is the only way a status changes: an unknown (from, to) pair
+raises `Conflict` with a stable code (`committee_transition_refused`, `member_…`, `report_…`,
+`award_…`), whatever the caller, and every move writes its audit event (`evaluation.status.<name>`).
 
 The committee's stages follow the room: members seated from the draw sign their avoidance
 declarations and elect a chair (`declaring`), review qualifications and compliance
@@ -117,24 +117,24 @@ TRANSITIONS: dict[type[enum.Enum], frozenset[tuple[enum.Enum, enum.Enum]]] = {
 }
 
 
-def can_move(current: enum.Enum, to: enum.Enum) -> bool:
-    return transitions.can_move(TRANSITIONS[type(to)], current, to)
+
+def _resumes_where_it_left(committee: object, current: enum.Enum, to: enum.Enum) -> bool:
+    """A committee resumed from `suspended` may only go back to the stage it was suspended from."""
+    return current is not C.SUSPENDED or to is C.FAILED or getattr(committee, "suspended_from", None) == to
 
 
-def move(obj: object, to: enum.Enum) -> None:
-    """Change `obj.status` to `to`, or raise Conflict for a move the table does not allow.
-
-    A committee resumed from `suspended` may only go back to the stage it was suspended from.
-    """
-    current = obj.status  # type: ignore[attr-defined]
-    name = type(to).__name__.removesuffix("Status").lower()  # committee, member, report, award, contract…
-    allowed = can_move(current, to)
-    if allowed and current is C.SUSPENDED and to is not C.FAILED:
-        allowed = getattr(obj, "suspended_from", None) == to
-    if not allowed:
-        raise transitions.refuse(current, to, f"{name}_transition_refused")
+def _remember_where_it_left(committee: object, current: enum.Enum, to: enum.Enum) -> None:
     if to is C.SUSPENDED:
-        obj.suspended_from = current  # type: ignore[attr-defined]
+        committee.suspended_from = current  # type: ignore[attr-defined]
     elif current is C.SUSPENDED:
-        obj.suspended_from = None  # type: ignore[attr-defined]
-    obj.status = to  # type: ignore[attr-defined]
+        committee.suspended_from = None  # type: ignore[attr-defined]
+
+
+for _status, _pairs in TRANSITIONS.items():
+    _name = _status.__name__.removesuffix("Status").lower()  # committee, member, report, award, contract…
+    transitions.lifecycle(_status, _pairs, code=f"{_name}_transition_refused", event=f"evaluation.status.{_name}",
+                          **({"allows": _resumes_where_it_left, "applies": _remember_where_it_left}
+                             if _status is CommitteeStatus else {}))
+
+can_move = transitions.can_move
+move = transitions.move  # every status change of the evaluation's aggregates: checked and audited

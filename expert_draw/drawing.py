@@ -21,7 +21,6 @@ from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from expert_draw import rules
 from expert_draw.models import (
-    DRAW_TRANSITIONS,
     SEATED,
     Draw,
     DrawCandidate,
@@ -236,7 +235,7 @@ def discard_draw(user: User, draw: Draw, reason: str) -> Draw:
     require_manage(user, req)
     if not reason.strip():
         raise ValidationError("请填写放弃本次抽取的理由。", code="reason_required")
-    move(draw, DRAW_TRANSITIONS, DrawStatus.DISCARDED, "draw_transition_refused")
+    move(draw, DrawStatus.DISCARDED)
     draw.sealed_seed = None
     record(ACTION_DISCARDED, draw, {"draw_id": draw.id, "reason": reason.strip()})
     move_request(req, RequestStatus.REQUESTED if draw.kind == DrawKind.INITIAL else RequestStatus.SHORT)
@@ -264,7 +263,7 @@ def run_draw(draw: Draw, supervisor: User, supervisor_input: str, beacon_value: 
     committed = event_payloads(draw.id)[0]
     seed = final_seed(server_seed, supervisor_input, beacon_value if draw.beacon else None)
     result = select_committee(seed, draw.id, committed["specialties"])
-    draw.status, draw.sealed_seed, draw.seed, draw.drawn_at = DrawStatus.DRAWN, None, seed.hex(), now
+    draw.sealed_seed, draw.seed, draw.drawn_at = None, seed.hex(), now
     draw.supervisor_id, draw.supervisor_input = supervisor.id, supervisor_input
     draw.beacon_value = beacon_value if draw.beacon else None
     record(
@@ -280,6 +279,7 @@ def run_draw(draw: Draw, supervisor: User, supervisor_input: str, beacon_value: 
             "short": result["short"],
         },
     )
+    move(draw, DrawStatus.DRAWN)  # after ACTION_DRAWN: the draw's own events lead its record
     notify = _seat(req, draw, result["selection"])
     move_request(req, RequestStatus.SHORT if any(missing_seats(req).values()) else RequestStatus.DRAWN)
     return notify

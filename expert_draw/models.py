@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, LargeBina
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import Org, enum_column
+from core import transitions
 from core.db import db
 from registry.experts.models import Expert
 
@@ -66,6 +67,11 @@ DRAW_TRANSITIONS: frozenset[tuple[DrawStatus, DrawStatus]] = frozenset(
     }
 )
 
+REQUEST = transitions.lifecycle(RequestStatus, REQUEST_TRANSITIONS, code="draw_request_transition_refused",
+                                event="expert_draw.request_status")
+DRAW = transitions.lifecycle(DrawStatus, DRAW_TRANSITIONS, code="draw_transition_refused",
+                             event="expert_draw.draw_status")
+
 
 class InvitationKind(enum.StrEnum):
     PRIMARY = "primary"
@@ -98,6 +104,8 @@ INVITATION_TRANSITIONS: frozenset[tuple[InvitationStatus, InvitationStatus]] = f
         (InvitationStatus.CONFIRMED, InvitationStatus.WITHDRAWN),
     }
 )
+INVITATION = transitions.lifecycle(InvitationStatus, INVITATION_TRANSITIONS, code="invitation_transition_refused",
+                                   event="expert_draw.invitation_status")
 SEATED = (InvitationStatus.INVITED, InvitationStatus.CONFIRMED)
 
 

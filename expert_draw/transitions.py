@@ -1,18 +1,15 @@
-"""Status moves of requests and invitations, each with its audit event, and the request's lookups and
-row lock that every later stage starts from.
+"""Status moves of requests and invitations (core.transitions.move: checked, each with its audit event),
+and the request's lookups and row lock that every later stage starts from.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from audit.service import record
 from core.db import db
 from core.errors import NotFound
-from core.transitions import move_status
+from core.transitions import move
 from expert_draw.models import (
-    INVITATION_TRANSITIONS,
-    REQUEST_TRANSITIONS,
     DrawRequest,
     Invitation,
     InvitationStatus,
@@ -20,30 +17,12 @@ from expert_draw.models import (
 )
 
 
-def move(obj, table, to, code: str) -> None:
-    move_status(obj, table, to, code)
-
-
 def move_request(req: DrawRequest, to: RequestStatus) -> None:
-    before = req.status
-    move(req, REQUEST_TRANSITIONS, to, "draw_request_transition_refused")
-    record("expert_draw.request_status", req, {"from": before.value, "to": to.value})
+    move(req, to)
 
 
 def move_invitation(inv: Invitation, to: InvitationStatus, reason: str) -> None:
-    before = inv.status
-    move(inv, INVITATION_TRANSITIONS, to, "invitation_transition_refused")
-    record(
-        "expert_draw.invitation_status",
-        inv,
-        {
-            "request_id": inv.request_id,
-            "invitation_id": inv.id,
-            "from": before.value,
-            "to": to.value,
-            "reason": reason,
-        },
-    )
+    move(inv, to, payload={"request_id": inv.request_id, "invitation_id": inv.id, "reason": reason})
 
 
 def request_invitations(req: DrawRequest) -> list[Invitation]:

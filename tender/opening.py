@@ -82,15 +82,16 @@ def header_bytes(bid: Bid) -> bytes:
 def close_submission(project_id: int) -> bool:
     """bidding -> opening once the deadline has passed; lots with too few bids fail."""
     now = clock.now()
-    changed = db.session.execute(
+    changed = db.session.execute(  # the write lock first, as bids.lock_for_submission takes it
         update(Project).where(Project.id == project_id, Project.status == ProjectStatus.BIDDING,
                               Project.deadline <= now)
-        .values(status=ProjectStatus.OPENING, opening_started_at=now, lock_version=Project.lock_version + 1),
-        execution_options={"synchronize_session": False}).rowcount
+        .values(lock_version=Project.lock_version + 1), execution_options={"synchronize_session": False}).rowcount
     if changed != 1:
         return False
     project = get_project(project_id, lock=True)
     db.session.refresh(project)
+    move(project, ProjectStatus.OPENING, actor=SWEEP_ACTOR)
+    project.opening_started_at = now
     project.opened_rules_version = rules_version(project.region_code, now)
     minimum = rule(project.region_code, f"min_bids.{project.method.value}")
     counts = {}

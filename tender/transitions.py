@@ -1,7 +1,7 @@
 """Statuses and the one transition table of each tender lifecycle (project, lot, bid).
 
-`move(obj, to)` is the only way a status changes: an unknown (from, to) pair raises
-`Conflict` with a stable code, whatever the caller.
+`move(obj, to)` (core.transitions) is the only way a status changes: an unknown (from, to) pair
+raises `Conflict` with a stable code, whatever the caller, and every move is audited.
 """
 
 from __future__ import annotations
@@ -77,30 +77,22 @@ METHOD_SWITCHES: dict[str, frozenset[str]] = {
 
 P, L, B = ProjectStatus, LotStatus, BidStatus
 
-TRANSITIONS: dict[type[enum.Enum], frozenset[tuple[enum.Enum, enum.Enum]]] = {
-    ProjectStatus: frozenset({
-        (P.DRAFT, P.PUBLISHED), (P.DRAFT, P.CANCELLED),
-        (P.PUBLISHED, P.BIDDING), (P.PUBLISHED, P.CANCELLED),
-        (P.BIDDING, P.OPENING), (P.BIDDING, P.CANCELLED),
-        (P.OPENING, P.OPENED), (P.OPENING, P.FAILED),
-        (P.OPENED, P.EVALUATING), (P.OPENED, P.FAILED),
-        (P.EVALUATING, P.CLOSED), (P.EVALUATING, P.FAILED),
-    }),
-    LotStatus: frozenset({
-        (L.OPEN, L.OPENING), (L.OPEN, L.FAILED), (L.OPENING, L.OPENED), (L.OPENING, L.FAILED),
-        (L.OPENED, L.CONTRACTED), (L.OPENED, L.FAILED),
-    }),
-    BidStatus: frozenset({
-        (B.SUBMITTED, B.SUPERSEDED), (B.SUBMITTED, B.WITHDRAWN), (B.SUBMITTED, B.OPENED),
-        (B.SUBMITTED, B.REVOKED), (B.SUBMITTED, B.VOIDED),
-    }),
-}
+PROJECT = transitions.lifecycle(ProjectStatus, {
+    (P.DRAFT, P.PUBLISHED), (P.DRAFT, P.CANCELLED),
+    (P.PUBLISHED, P.BIDDING), (P.PUBLISHED, P.CANCELLED),
+    (P.BIDDING, P.OPENING), (P.BIDDING, P.CANCELLED),
+    (P.OPENING, P.OPENED), (P.OPENING, P.FAILED),
+    (P.OPENED, P.EVALUATING), (P.OPENED, P.FAILED),
+    (P.EVALUATING, P.CLOSED), (P.EVALUATING, P.FAILED),
+}, code="project_transition_refused", event="tender.status.project")
+LOT = transitions.lifecycle(LotStatus, {
+    (L.OPEN, L.OPENING), (L.OPEN, L.FAILED), (L.OPENING, L.OPENED), (L.OPENING, L.FAILED),
+    (L.OPENED, L.CONTRACTED), (L.OPENED, L.FAILED),
+}, code="lot_transition_refused", event="tender.status.lot")
+BID = transitions.lifecycle(BidStatus, {
+    (B.SUBMITTED, B.SUPERSEDED), (B.SUBMITTED, B.WITHDRAWN), (B.SUBMITTED, B.OPENED),
+    (B.SUBMITTED, B.REVOKED), (B.SUBMITTED, B.VOIDED),
+}, code="bid_transition_refused", event="tender.status.bid")
 
-
-def can_move(current: enum.Enum, to: enum.Enum) -> bool:
-    return transitions.can_move(TRANSITIONS[type(to)], current, to)
-
-
-def move(obj: object, to: enum.Enum) -> None:
-    """Change `obj.status` to `to`, or raise Conflict for a move the table does not allow."""
-    transitions.move_status(obj, TRANSITIONS[type(to)], to, f"{type(obj).__name__.lower()}_transition_refused")
+can_move = transitions.can_move
+move = transitions.move  # every status change of a project, lot or bid: checked and audited

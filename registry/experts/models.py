@@ -13,6 +13,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import Org, Region, User, enum_column
+from core import transitions
 from core.db import db
 
 
@@ -36,6 +37,9 @@ EXPERT_TRANSITIONS: frozenset[tuple[ExpertStatus, ExpertStatus]] = frozenset(
         (ExpertStatus.SUSPENDED, ExpertStatus.REMOVED),
     }
 )
+
+EXPERT = transitions.lifecycle(ExpertStatus, EXPERT_TRANSITIONS, code="expert_transition_refused",
+                               event="registry.expert_status")
 
 
 class RelationKind(enum.StrEnum):

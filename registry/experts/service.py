@@ -18,9 +18,8 @@ from audit.service import record
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
-from core.transitions import move_status
+from core.transitions import move
 from registry.experts.models import (
-    EXPERT_TRANSITIONS,
     CreditKind,
     CreditRecord,
     CreditRule,
@@ -123,10 +122,8 @@ def list_experts(status: ExpertStatus | None = None) -> list[Expert]:
 
 
 def _move(expert: Expert, to: ExpertStatus, reason: str = "") -> None:
-    before = move_status(expert, EXPERT_TRANSITIONS, to, "expert_transition_refused")
+    move(expert, to, payload={"reason": reason})
     expert.status_reason = reason
-    db.session.flush()
-    record("registry.expert_status", expert, {"from": before.value, "to": to.value, "reason": reason})
 
 
 def require_reviewer(user: User) -> None:
