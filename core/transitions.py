@@ -4,8 +4,9 @@ Each aggregate with a lifecycle (project, lot, bid, committee, award, draw, invi
 declares its table once, with `lifecycle(StatusEnum, pairs, code=..., event=...)`: the allowed
 (from, to) pairs, the stable error code of a refused move and the audit action every move writes.
 `move(obj, to)` looks the table up by the status's type, refuses any other pair with that code,
-sets the status and appends the audit event ({"from", "to"} and the caller's payload) in the
-caller's transaction (a plain object that is no mapped row is only checked and moved). Kept free
+sets the status and declares the audit event ({"from", "to"} and the caller's payload), which is
+appended to the log as the caller's transaction commits (a plain object that is no mapped row is
+only checked and moved). Kept free
 of Flask at import time so pure modules can declare and test their tables.
 """
 
@@ -67,8 +68,12 @@ def refuse(current: enum.Enum, to: enum.Enum, code: str) -> Exception:
 
 
 def move(obj: Any, to: enum.Enum, *, actor: str | None = None, payload: dict | None = None) -> enum.Enum:
-    """Set `obj.status = to` if its table allows it and write the move's audit event (flushed, never
-    committed); return the status it had. Any other pair raises Conflict with the table's code."""
+    """Set `obj.status = to` if its table allows it and declare the move's audit event; return the status
+    it had. Any other pair raises Conflict with the table's code.
+
+    The event is appended when the transaction commits (before it, in it): a caller sets the fields
+    that go with the new status after the move (a signed report's time), and a CHECK constraint tying
+    them together must not see the row flushed half-way by the audit log's own writes."""
     table = lifecycle_of(type(to))
     current = obj.status
     if not table.can_move(current, to) or (table.allows is not None and not table.allows(obj, current, to)):
@@ -76,12 +81,43 @@ def move(obj: Any, to: enum.Enum, *, actor: str | None = None, payload: dict | N
     if table.applies is not None:
         table.applies(obj, current, to)
     obj.status = to
-    if not hasattr(obj, "__table__"):
-        return current  # a plain object (a pure rule's test, a preview): nothing stored, nothing to audit
-    from audit.service import record
+    if hasattr(obj, "__table__"):  # a plain object (a pure rule's test, a preview) is only checked and moved
+        _declare_event(obj, table.event, {"from": current.value, "to": to.value, **(payload or {})}, actor)
+    return current
+
+
+_MOVES = "transitions.moves"
+
+
+def _declare_event(obj: Any, action: str, payload: dict, actor: str | None) -> None:
+    from audit.service import current_actor
     from core.db import db
 
-    if obj.id is None:
-        db.session.flush()  # the event names the object's id
-    record(table.event, obj, {"from": current.value, "to": to.value, **(payload or {})}, actor=actor)
-    return current
+    _listen(db)
+    with db.session.no_autoflush:  # naming the signed-in user may load it: the moved row is not complete yet
+        actor = actor or current_actor()
+    db.session.info.setdefault(_MOVES, []).append((obj, action, payload, actor))
+
+
+def _write_events(session) -> None:
+    moves = session.info.pop(_MOVES, None)
+    if not moves:
+        return
+    from audit.service import record
+
+    session.flush()  # every moved row has its id
+    for obj, action, payload, actor in moves:
+        record(action, obj, payload, actor=actor)
+
+
+def _drop_events(session, previous_transaction) -> None:
+    if not previous_transaction.nested and previous_transaction.parent is None:
+        session.info.pop(_MOVES, None)
+
+
+def _listen(db) -> None:
+    from sqlalchemy import event
+
+    if not event.contains(db.session, "before_commit", _write_events):
+        event.listen(db.session, "before_commit", _write_events)
+        event.listen(db.session, "after_soft_rollback", _drop_events)
