@@ -404,8 +404,6 @@ def sign_contract(data: dict, contract_id: int):
     """A party signs the contract's digest with its registered signing key (raw r||s, base64url)."""
     contract = contracts.sign_contract(current_user, contract_id, data["sha256"], data["signature"])
     db.session.commit()
-    if contract.status.value == "signed":
-        notices.contract_signed(contract.id)
     return _contract_out(contract), 201
 
 

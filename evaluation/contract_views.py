@@ -13,7 +13,7 @@ from core import clock, files, money
 from core.auth import public
 from core.db import db
 from core.errors import DomainError, settle_refusal
-from evaluation import contract_pdf, contracts, notices
+from evaluation import contract_pdf, contracts
 from evaluation.models import Award
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
@@ -51,7 +51,6 @@ def draft(award_id: int):
             errors = exc.details.get("fields", {})
             flash(exc.message, "danger")
         else:
-            notices.contract_drafted(contract.id)
             flash(_("合同草稿已保存，请通知中标供应商核对签署。"), "success")
             return redirect(url_for("contracts.detail", contract_id=contract.id))
     return render_template("evaluation/contract_draft.html", award=award, project=project, lot=lot,

@@ -27,12 +27,13 @@ from accounts.models import Org, Role, User
 from accounts.service import oversees, verify_document_signature
 from audit.service import record
 from core import clock, money
+from core.after_commit import after_commit
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.i18n import N_
 from crypto import document_digest
 from crypto.encoding import canonical_json
-from evaluation import deadlines
+from evaluation import deadlines, notices
 from evaluation.models import Award, Candidate, Committee, Contract, ContractSignature
 from evaluation.periods import award_blocked, contract_due
 from evaluation.transitions import AwardStatus, ContractStatus, move
@@ -240,6 +241,7 @@ def draft_contract(user: User, award_id: int, terms: dict[str, Any]) -> Contract
     record("evaluation.contract_drafted", contract, {"award": award.id, "number": contract.number,
                                                      "revision": contract.revision, "sha256": contract.sha256,
                                                      "amount_fen": contract.amount_fen})
+    after_commit(notices.contract_drafted, contract.id)  # the winner is asked to sign, page or API alike
     return contract
 
 
@@ -298,6 +300,7 @@ def _conclude(contract: Contract, award: Award) -> None:
     record("evaluation.contract_concluded", contract, {"award": award.id, "notice": notice.id,
                                                        "sha256": contract.sha256, "amount_fen": contract.amount_fen,
                                                        "late": clock.to_local(now).date() > contract_due(award)})
+    after_commit(notices.contract_signed, contract.id)
 
 
 def contract_notice_body(contract: Contract) -> str:
