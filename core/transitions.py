@@ -26,7 +26,8 @@ class Lifecycle:
 
     status: type[enum.Enum]
     pairs: frozenset[Pair]
-    code: str  # the error code of a refused move: "bid_transition_refused"
+    code: str | Callable[[Any], str]  # the error code of a refused move ("bid_transition_refused"), or its
+    # function of the object
     event: str  # the audit action of every move: "tender.status.bid"
     allows: Callable[[Any, enum.Enum, enum.Enum], bool] | None = None  # a further condition on the object
     applies: Callable[[Any, enum.Enum, enum.Enum], None] | None = None  # what else a move sets on it
@@ -34,18 +35,21 @@ class Lifecycle:
     def can_move(self, current: enum.Enum, to: enum.Enum) -> bool:
         return (current, to) in self.pairs
 
+    def refusal_code(self, obj: Any) -> str:
+        return self.code(obj) if callable(self.code) else self.code
+
 
 _LIFECYCLES: dict[type[enum.Enum], Lifecycle] = {}
 
 
-def lifecycle(status: type[enum.Enum], pairs: Collection[Pair], *, code: str, event: str,
+def lifecycle(status: type[enum.Enum], pairs: Collection[Pair], *, code: str | Callable[[Any], str], event: str,
               allows: Callable[[Any, enum.Enum, enum.Enum], bool] | None = None,
               applies: Callable[[Any, enum.Enum, enum.Enum], None] | None = None) -> Lifecycle:
     """Declare the transition table of `status` (once, where the enum is defined)."""
     table = Lifecycle(status, frozenset(pairs), code, event, allows, applies)
     for current, to in table.pairs:
         if not (isinstance(current, status) and isinstance(to, status)):
-            raise TypeError(f"{code}: ({current!r}, {to!r}) is not a pair of {status.__name__}")
+            raise TypeError(f"{event}: ({current!r}, {to!r}) is not a pair of {status.__name__}")
     _LIFECYCLES[status] = table
     return table
 
@@ -77,7 +81,7 @@ def move(obj: Any, to: enum.Enum, *, actor: str | None = None, payload: dict | N
     table = lifecycle_of(type(to))
     current = obj.status
     if not table.can_move(current, to) or (table.allows is not None and not table.allows(obj, current, to)):
-        raise refuse(current, to, table.code)
+        raise refuse(current, to, table.refusal_code(obj))
     if table.applies is not None:
         table.applies(obj, current, to)
     obj.status = to

@@ -77,6 +77,12 @@ METHOD_SWITCHES: dict[str, frozenset[str]] = {
 
 P, L, B = ProjectStatus, LotStatus, BidStatus
 
+
+def _refused(obj: object) -> str:
+    """project_transition_refused, lot_…, bid_…: named after the moved object's type."""
+    return f"{type(obj).__name__.lower()}_transition_refused"
+
+
 PROJECT = transitions.lifecycle(ProjectStatus, {
     (P.DRAFT, P.PUBLISHED), (P.DRAFT, P.CANCELLED),
     (P.PUBLISHED, P.BIDDING), (P.PUBLISHED, P.CANCELLED),
@@ -84,15 +90,15 @@ PROJECT = transitions.lifecycle(ProjectStatus, {
     (P.OPENING, P.OPENED), (P.OPENING, P.FAILED),
     (P.OPENED, P.EVALUATING), (P.OPENED, P.FAILED),
     (P.EVALUATING, P.CLOSED), (P.EVALUATING, P.FAILED),
-}, code="project_transition_refused", event="tender.status.project")
+}, code=_refused, event="tender.status.project")
 LOT = transitions.lifecycle(LotStatus, {
     (L.OPEN, L.OPENING), (L.OPEN, L.FAILED), (L.OPENING, L.OPENED), (L.OPENING, L.FAILED),
     (L.OPENED, L.CONTRACTED), (L.OPENED, L.FAILED),
-}, code="lot_transition_refused", event="tender.status.lot")
+}, code=_refused, event="tender.status.lot")
 BID = transitions.lifecycle(BidStatus, {
     (B.SUBMITTED, B.SUPERSEDED), (B.SUBMITTED, B.WITHDRAWN), (B.SUBMITTED, B.OPENED),
     (B.SUBMITTED, B.REVOKED), (B.SUBMITTED, B.VOIDED),
-}, code="bid_transition_refused", event="tender.status.bid")
+}, code=_refused, event="tender.status.bid")
 
 can_move = transitions.can_move
 move = transitions.move  # every status change of a project, lot or bid: checked and audited
