@@ -101,3 +101,8 @@ def register(app: Flask) -> None:
     def _after_request(response):
         run_followups()
         return response
+
+    @app.teardown_request
+    def _uncommitted(_exc=None):
+        if db.session.info.get(CLEANUPS):  # the request ended without committing what it wrote to disk
+            db.session.rollback()

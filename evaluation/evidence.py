@@ -2,8 +2,9 @@
 
 Every file is first received whole into a temp file of the tender file store (hashed while it streams,
 size-limited); only once the filing has passed every check are the files moved into place, each with an
-`EvidenceFile` row. A refused filing therefore leaves no file; a transaction that fails to commit removes
-the files it had kept (`commit`, `rollback`). Who may read them: `can_read`.
+`EvidenceFile` row. A refused filing therefore leaves no file; a transaction that rolls back (or fails to
+commit) removes the files it had kept (declared with `core.after_commit.on_rollback`). Who may read them:
+`can_read`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from typing import BinaryIO
 
 from accounts.models import Role, User
 from core import clock, files
+from core.after_commit import on_rollback
 from core.db import db
 from core.errors import NotFound, ValidationError
 from evaluation.models import Award, Challenge, Complaint, EvidenceFile
 
 MAX_FILES = 10
 MAX_FILE_BYTES = 20 * 1024 * 1024
-_KEPT = "evaluation.evidence_kept"  # session.info key: files kept by the transaction in progress
 
 Incoming = tuple[str, BinaryIO]  # (file name as uploaded, stream)
 
@@ -59,42 +60,30 @@ def keep(uploads: list, owner: Challenge | Complaint, project_id: int, user: Use
     """Move the received files into the store, one row each (the last step of a filing)."""
     from tender import filestore
 
-    kept: list[str] = db.session.info.setdefault(_KEPT, [])
     owner_key = "challenge_id" if isinstance(owner, Challenge) else "complaint_id"
     rows = []
-    try:
-        for name, upload in uploads:
-            path = filestore.keep(upload, f"evidence/{project_id}", ".bin")
-            kept.append(path)
-            rows.append(EvidenceFile(**{owner_key: owner.id}, name=name, size=upload.size, sha256=upload.sha256,
-                                     path=path, uploaded_by_id=user.id, uploaded_at=clock.now()))
-        db.session.add_all(rows)
-        db.session.flush()
-    except BaseException:
-        for path in kept[:]:
-            filestore.remove(path)
-            kept.remove(path)
-        raise
+    for name, upload in uploads:
+        path = filestore.keep(upload, f"evidence/{project_id}", ".bin")
+        on_rollback(filestore.remove, path)  # a filing that is not committed leaves no file
+        rows.append(EvidenceFile(**{owner_key: owner.id}, name=name, size=upload.size, sha256=upload.sha256,
+                                 path=path, uploaded_by_id=user.id, uploaded_at=clock.now()))
+    db.session.add_all(rows)
+    db.session.flush()
     return rows
 
 
 def commit() -> None:
-    """Commit the request; if the commit fails, the files this transaction kept are removed."""
+    """Commit the request; if the commit fails it is rolled back, and the files it kept go with it."""
     try:
         db.session.commit()
     except BaseException:
-        rollback()
+        db.session.rollback()
         raise
-    db.session.info.pop(_KEPT, None)
 
 
 def rollback() -> None:
     """Roll back, removing the files this transaction kept."""
-    from tender import filestore
-
     db.session.rollback()
-    for path in db.session.info.pop(_KEPT, []):
-        filestore.remove(path)
 
 
 def _award_of(item: EvidenceFile) -> tuple[Award, int]:
