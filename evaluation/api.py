@@ -65,6 +65,7 @@ def open_room(data: dict, lot_id: int):
     committee = service.open_evaluation(current_user, lot_id, purchaser_rep_id=data.get("purchaser_rep_id"),
                                         purchaser_rep_ids=data.get("purchaser_rep_ids") or [])
     db.session.commit()
+    notices.room_opened(committee.id)
     return _state(committee.id), 201
 
 
@@ -303,6 +304,7 @@ def _award_out(award: Award) -> dict:
 def send_report(committee_id: int):
     award = service.send_report(current_user, committee_id)
     db.session.commit()
+    notices.report_sent(award.id)
     return _award_out(award), 201
 
 
@@ -328,6 +330,7 @@ def confirm(data: dict, award_id: int):
 def publish(award_id: int):
     award = service.publish_result(current_user, award_id)
     db.session.commit()
+    notices.award_published(award.id)
     return _award_out(award)
 
 
@@ -474,6 +477,7 @@ def file_challenge(award_id: int):
     """A bidder challenges the published result (multipart: `text`, any number of `files`)."""
     row = challenges.file_challenge(current_user, award_id, request.form.get("text", ""), _form_files())
     evidence.commit()
+    notices.challenge_filed(row.id)
     return _challenge_out(row), 201
 
 
@@ -484,6 +488,7 @@ def answer_challenge(data: dict, challenge_id: int):
     row = challenges.answer_challenge(current_user, challenge_id, data["answer"], upheld=data["upheld"],
                                       remedy=data["remedy"])
     db.session.commit()
+    notices.challenge_answered(row.id)
     return _challenge_out(row)
 
 
@@ -493,6 +498,7 @@ def file_complaint(challenge_id: int):
     row = complaints.file_complaint(current_user, challenge_id, request.form.get("facts", ""),
                                     request.form.get("requests", ""), _form_files())
     evidence.commit()
+    notices.complaint_filed(row.id)
     return _complaint_out(row), 201
 
 
@@ -509,6 +515,7 @@ def get_complaint(complaint_id: int):
 
 def _handled(row) -> dict:
     db.session.commit()
+    notices.complaint_handled(row.id)
     return _complaint_out(row)
 
 

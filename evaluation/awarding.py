@@ -10,10 +10,9 @@ from accounts.models import User
 from accounts.service import finance_orgs, oversees
 from audit.service import payloads_of, record
 from core import clock
-from core.after_commit import after_commit
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
-from evaluation import deadlines, notices
+from evaluation import deadlines
 from evaluation.models import (
     Award,
     BidEvaluation,
@@ -56,7 +55,6 @@ def send_report(user: User, committee_id: int) -> Award:
     db.session.flush()
     record("evaluation.report_sent", award, {"committee": committee.id, "report": report.id,
                                              "confirm_due": due.isoformat()})
-    after_commit(notices.report_sent, award.id)
     return award
 
 
@@ -140,7 +138,6 @@ def publish_result(user: User, award_id: int) -> Award:
     record("evaluation.result_published", award, {"notice": notice.id, "bid": award.candidate.bid_id,
                                                   "late": clock.to_local(clock.now()).date() > due})
     letters.issue(committee, award)
-    after_commit(notices.award_published, award.id)
     return award
 
 

@@ -17,11 +17,10 @@ from sqlalchemy import delete, select
 from accounts.models import Role, User
 from audit.service import record
 from core import clock
-from core.after_commit import after_commit
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.i18n import N_
-from evaluation import deadlines, evidence, notices, service
+from evaluation import deadlines, evidence, service
 from evaluation.models import Award, Challenge, Committee, StageDone
 from evaluation.periods import challenge_due
 from evaluation.transitions import AwardStatus, CommitteeStatus, ReportStatus, move
@@ -64,7 +63,6 @@ def file_challenge(user: User, award_id: int, text: str, files: Sequence[evidenc
                                                    "files": evidence.listing(uploads),
                                                    "answer_due": answer_due.isoformat()})
         evidence.keep(uploads, row, committee.project_id, user)
-    after_commit(notices.challenge_filed, row.id)
     return row
 
 
@@ -111,7 +109,6 @@ def answer_challenge(user: User, challenge_id: int, answer: str, *, upheld: bool
     record("evaluation.challenge_answered", row, {"award": award.id, "upheld": upheld, "remedy": row.remedy,
                                                   "answer_sha256": hashlib.sha256(answer.encode()).hexdigest(),
                                                   "late": clock.now() > row.answer_due_at})
-    after_commit(notices.challenge_answered, row.id)
     return row
 
 

@@ -21,11 +21,10 @@ from accounts.models import Role, User
 from accounts.service import oversees, regions_under
 from audit.service import payloads_of, record
 from core import clock
-from core.after_commit import after_commit
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.i18n import N_
-from evaluation import challenges, deadlines, evidence, notices, service
+from evaluation import challenges, deadlines, evidence, service
 from evaluation.models import Award, Challenge, Complaint
 from evaluation.periods import award_blocked  # noqa: F401  (the complaint's hold on the award, read here too)
 from evaluation.transitions import ComplaintStatus, move
@@ -100,7 +99,6 @@ def file_complaint(user: User, challenge_id: int, facts: str, requests: str,
             "requests_sha256": hashlib.sha256(requests.encode()).hexdigest(), "files": evidence.listing(uploads),
             "accept_due": accept_due.isoformat(), "decide_due": decide_due.isoformat()})
         evidence.keep(uploads, row, project.id, user)
-    after_commit(notices.complaint_filed, row.id)
     return row
 
 
@@ -136,7 +134,6 @@ def accept_complaint(user: User, complaint_id: int, *, suspend: bool = False) ->
     record("evaluation.complaint_accepted", row, {
         "award": row.award_id, "late": clock.now() > row.accept_due_at,
         "suspended_until": row.suspended_until.isoformat() if row.suspended_until else None})
-    after_commit(notices.complaint_handled, row.id)
     return row
 
 
@@ -150,7 +147,6 @@ def suspend_procurement(user: User, complaint_id: int) -> Complaint:
     _suspend(row)
     record("evaluation.procurement_suspended", row, {"award": row.award_id,
                                                      "until": row.suspended_until.isoformat()})
-    after_commit(notices.complaint_handled, row.id)
     return row
 
 
@@ -167,7 +163,6 @@ def refuse_complaint(user: User, complaint_id: int, reason_code: str, note: str 
     row.handled_by_id, row.decided_at = user.id, clock.now()
     record("evaluation.complaint_refused", row, {"award": row.award_id, "reason": reason_code,
                                                  "late": clock.now() > row.accept_due_at})
-    after_commit(notices.complaint_handled, row.id)
     return row
 
 
@@ -189,7 +184,6 @@ def decide_complaint(user: User, complaint_id: int, decision: str, *, upheld: bo
     record("evaluation.complaint_decided", row, {
         "award": row.award_id, "upheld": upheld, "remedy": row.remedy,
         "decision_sha256": hashlib.sha256(decision.encode()).hexdigest(), "late": clock.now() > row.decide_due_at})
-    after_commit(notices.complaint_handled, row.id)
     return row
 
 

@@ -33,7 +33,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.i18n import N_
 from crypto import document_digest
 from crypto.encoding import canonical_json
-from evaluation import deadlines, notices
+from evaluation import deadlines
 from evaluation.models import Award, Candidate, Committee, Contract, ContractSignature
 from evaluation.periods import award_blocked, contract_due
 from evaluation.transitions import AwardStatus, ContractStatus, move
@@ -241,8 +241,29 @@ def draft_contract(user: User, award_id: int, terms: dict[str, Any]) -> Contract
     record("evaluation.contract_drafted", contract, {"award": award.id, "number": contract.number,
                                                      "revision": contract.revision, "sha256": contract.sha256,
                                                      "amount_fen": contract.amount_fen})
-    after_commit(notices.contract_drafted, contract.id)  # the winner is asked to sign, page or API alike
+    _declare_message(*drafted_message(contract))  # the winner is asked to sign, page or API alike
     return contract
+
+
+def drafted_message(contract: Contract) -> tuple[dict, list[int]]:
+    """The message asking the winner to check and sign the drafted contract, and its organisation."""
+    award, _committee, project, _lot = context_of(contract)
+    return ({"title": "合同待签署", "body": f"{project.title}：采购人已起草合同，请核对后用签名密钥签署。",
+             "level": "info", "url": f"/contracts/{contract.id}"}, [winner_org_id(award)])
+
+
+def signed_message(contract: Contract) -> tuple[dict, list[int]]:
+    """The message telling both parties and the agency that the contract is signed and published."""
+    award, _committee, project, _lot = context_of(contract)
+    return ({"title": "合同已签订并公告", "body": f"{project.title}：合同编号 {contract.number}。",
+             "level": "success", "url": f"/contracts/{contract.id}"},
+            [winner_org_id(award), project.purchaser_org_id, project.agency_org_id])
+
+
+def _declare_message(message: dict, org_ids: list[int]) -> None:
+    from core.tasks import notify
+
+    after_commit(notify.delay, message, org_ids=org_ids)
 
 
 # ---------------------------------------------------------------- signing
@@ -300,7 +321,7 @@ def _conclude(contract: Contract, award: Award) -> None:
     record("evaluation.contract_concluded", contract, {"award": award.id, "notice": notice.id,
                                                        "sha256": contract.sha256, "amount_fen": contract.amount_fen,
                                                        "late": clock.to_local(now).date() > contract_due(award)})
-    after_commit(notices.contract_signed, contract.id)
+    _declare_message(*signed_message(contract))
 
 
 def contract_notice_body(contract: Contract) -> str:
@@ -426,3 +447,4 @@ def remind_contract_due(award: Award) -> str | None:
                            "finance_orgs": finance_orgs(project.region_code) if state == "overdue" else []},
            actor="system:evaluation-sweep")
     return state
+

@@ -86,24 +86,19 @@ def award_published(award_id: int) -> None:
 
 
 def contract_drafted(contract_id: int) -> None:
-    """The winner is asked to check and sign the drafted contract."""
-    from evaluation.contracts import context_of, get_contract, winner_org_id
+    """The winner is asked to check and sign the drafted contract (what drafting declares, by hand)."""
+    from evaluation.contracts import drafted_message, get_contract
 
-    contract = get_contract(contract_id)
-    award, _committee, project, _lot = context_of(contract)
-    _send({"title": "合同待签署", "body": f"{project.title}：采购人已起草合同，请核对后用签名密钥签署。",
-           "level": "info", "url": f"/contracts/{contract.id}"}, org_ids=[winner_org_id(award)])
+    message, org_ids = drafted_message(get_contract(contract_id))
+    _send(message, org_ids=org_ids)
 
 
 def contract_signed(contract_id: int) -> None:
     """Both parties and the agency learn that the contract is signed and published."""
-    from evaluation.contracts import context_of, get_contract, winner_org_id
+    from evaluation.contracts import get_contract, signed_message
 
-    contract = get_contract(contract_id)
-    award, _committee, project, _lot = context_of(contract)
-    _send({"title": "合同已签订并公告", "body": f"{project.title}：合同编号 {contract.number}。", "level": "success",
-           "url": f"/contracts/{contract.id}"},
-          org_ids=[winner_org_id(award), project.purchaser_org_id, project.agency_org_id])
+    message, org_ids = signed_message(get_contract(contract_id))
+    _send(message, org_ids=org_ids)
 
 
 def contract_due(award_id: int, *, overdue: bool) -> None:

@@ -13,10 +13,8 @@ from sqlalchemy import func, select
 from accounts.models import Role, User
 from audit.service import record
 from core import clock
-from core.after_commit import after_commit
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
-from evaluation import notices
 from evaluation.models import (
     ChairVote,
     Committee,
@@ -192,7 +190,6 @@ def open_evaluation(user: User, lot_id: int, *, purchaser_rep_id: int | None = N
                                             "members": [m.user_id for m in committee.members],
                                             "rules": rules, "rules_version": rules_version})
     db.session.flush()
-    after_commit(notices.room_opened, committee.id)
     return committee
 
 

@@ -96,6 +96,7 @@ def open_lot(lot_id: int):
         db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for("evaluation.index"))
+    notices.room_opened(committee.id)
     flash(_("评审室已开启，已通知评审委员会成员。"), "success")
     return redirect(url_for("evaluation.room", committee_id=committee.id))
 
@@ -241,6 +242,12 @@ def _after(action: str, committee_id: int, result) -> None:
     elif action in ("ask", "low_price", "price_corrections"):
         for item in result if isinstance(result, list) else [result]:
             notices.clarification_asked(item.id)
+    elif action == "send_report":
+        notices.report_sent(result.id)
+    elif action == "publish":
+        notices.award_published(result.id)
+    elif action == "answer_challenge":
+        notices.challenge_answered(result.id)
 
 
 # ---------------------------------------------------------------- the bidder's side
@@ -291,12 +298,13 @@ def award_challenges(award_id: int):
 def challenge(award_id: int):
     target = url_for("evaluation.award_challenges", award_id=award_id)
     try:
-        challenges.file_challenge(current_user, award_id, request.form.get("text", ""), _files())
+        row = challenges.file_challenge(current_user, award_id, request.form.get("text", ""), _files())
         evidence.commit()
     except DomainError as exc:
         award = db.session.get(Award, award_id)
         visible = award is not None and award.notified_at is not None and challenges.can_view(current_user, award)
         return _refused(exc, target if visible else url_for("evaluation.clarifications"))
+    notices.challenge_filed(row.id)
     flash(_("质疑已提交，代理机构将在规定期限内答复。"), "success")
     return redirect(target)
 
@@ -306,11 +314,12 @@ def complaint(challenge_id: int):
     row = challenges.get_challenge(challenge_id)
     target = url_for("evaluation.award_challenges", award_id=row.award_id)
     try:
-        complaints.file_complaint(current_user, challenge_id, request.form.get("facts", ""),
+        filed = complaints.file_complaint(current_user, challenge_id, request.form.get("facts", ""),
                                           request.form.get("requests", ""), _files())
         evidence.commit()
     except DomainError as exc:
         return _refused(exc, target)
+    notices.complaint_filed(filed.id)
     flash(_("投诉已提交财政部门，财政部门将在 5 个工作日内决定是否受理。"), "success")
     return redirect(target)
 
@@ -373,6 +382,7 @@ def complaint_act(complaint_id: int, action: str):
         db.session.commit()
     except DomainError as exc:
         return _refused(exc, target)
+    notices.complaint_handled(complaint_id)
     flash(_(done), "success")
     return redirect(target)
 
