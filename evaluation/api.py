@@ -17,6 +17,7 @@ from evaluation import challenges, complaints, contracts, events, evidence, lett
 from evaluation.models import Award, Committee, EvaluationClarification, EvaluationReport, ScoreFlag
 from evaluation.schemas import (
     AnswerIn,
+    CalendarConfirmIn,
     ChairVoteIn,
     ChallengeAnswerIn,
     ClarificationIn,
@@ -301,8 +302,9 @@ def _award_out(award: Award) -> dict:
 
 
 @blp.post("/committees/<int:committee_id>/send-report")
-def send_report(committee_id: int):
-    award = service.send_report(current_user, committee_id)
+@blp.arguments(CalendarConfirmIn, location="query")
+def send_report(data: dict, committee_id: int):
+    award = service.send_report(current_user, committee_id, confirm_uncovered_year=data["confirm_uncovered_year"])
     db.session.commit()
     notices.report_sent(award.id)
     return _award_out(award), 201
@@ -321,14 +323,16 @@ def get_award(award_id: int):
 @blp.post("/awards/<int:award_id>/confirm")
 @blp.arguments(ConfirmIn)
 def confirm(data: dict, award_id: int):
-    award = service.confirm_winner(current_user, award_id, data["candidate_id"], data["reason"])
+    award = service.confirm_winner(current_user, award_id, data["candidate_id"], data["reason"],
+                                   confirm_uncovered_year=data["confirm_uncovered_year"])
     db.session.commit()
     return _award_out(award)
 
 
 @blp.post("/awards/<int:award_id>/publish")
-def publish(award_id: int):
-    award = service.publish_result(current_user, award_id)
+@blp.arguments(CalendarConfirmIn, location="query")
+def publish(data: dict, award_id: int):
+    award = service.publish_result(current_user, award_id, confirm_uncovered_year=data["confirm_uncovered_year"])
     db.session.commit()
     notices.award_published(award.id)
     return _award_out(award)

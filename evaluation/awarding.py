@@ -19,6 +19,7 @@ from evaluation.models import (
     Committee,
     from_hundredths,
 )
+from evaluation.periods import require_calendar
 from evaluation.reporting import current_report, members_info
 from evaluation.room import (
     C,
@@ -36,9 +37,9 @@ from evaluation.room import (
 from evaluation.transitions import AwardStatus, ReportStatus, move
 
 
-def send_report(user: User, committee_id: int) -> Award:
+def send_report(user: User, committee_id: int, *, confirm_uncovered_year: int | None = None) -> Award:
     """The agency sends the signed report to the purchaser: the award waits for its confirmation,
-    due in `purchaser_confirm_workdays` working days."""
+    due in `purchaser_confirm_workdays` working days (a year the calendar lacks needs its confirmation)."""
     committee = get_committee(committee_id, lock=True)
     require_agency(user, committee)
     require_status(committee, C.COMPLETED)
@@ -48,13 +49,16 @@ def send_report(user: User, committee_id: int) -> Award:
     if report is None or report.status is not ReportStatus.SIGNED or not report.candidates:
         raise Conflict("没有已签署并推荐了候选人的评审报告。", code="no_signed_report")
     now = clock.now()
+    confirmed = require_calendar([deadlines.Step.PURCHASER_CONFIRM], clock.to_local(now).date(),
+                                 confirm_uncovered_year)
     due = deadlines.due_date(deadlines.Step.PURCHASER_CONFIRM, clock.to_local(now).date())
     award = Award(lot_id=committee.lot_id, candidate_id=report.candidates[0].id, status=AwardStatus.PENDING,
                   confirm_due_at=clock.end_of_local_day(due), created_at=now)
     db.session.add(award)
     db.session.flush()
     record("evaluation.report_sent", award, {"committee": committee.id, "report": report.id,
-                                             "confirm_due": due.isoformat()})
+                                             "confirm_due": due.isoformat(),
+                                             **({"confirmed_uncovered_year": confirmed} if confirmed else {})})
     return award
 
 
@@ -66,7 +70,8 @@ def get_award(award_id: int) -> tuple[Award, Committee]:
     return award, committee
 
 
-def confirm_winner(user: User, award_id: int, candidate_id: int, reason: str = "") -> Award:
+def confirm_winner(user: User, award_id: int, candidate_id: int, reason: str = "", *,
+                   confirm_uncovered_year: int | None = None) -> Award:
     """The purchaser confirms the winner from the candidates in order (87号令 Art 68): the first ranked,
     or a later one only with a reason (the earlier declined, or was found unqualified)."""
     award, committee = get_award(award_id)
@@ -79,12 +84,15 @@ def confirm_winner(user: User, award_id: int, candidate_id: int, reason: str = "
     reason = (reason or "").strip()
     if candidate.position > 1 and not reason:
         raise ValidationError("确定排名非第一的候选人须说明理由。", code="reason_required")
+    confirmed = require_calendar([deadlines.Step.RESULT_NOTICE], clock.to_local(clock.now()).date(),
+                                 confirm_uncovered_year)
     move(award, AwardStatus.CONFIRMED)
     award.candidate_id, award.confirmed_at, award.confirmed_by_id = candidate.id, clock.now(), user.id
     late = clock.now() > award.confirm_due_at
     record("evaluation.winner_confirmed", award, {"candidate": candidate.id, "bid": candidate.bid_id,
                                                   "position": candidate.position, "reason": reason[:300],
-                                                  "late": late})
+                                                  "late": late,
+                                                  **({"confirmed_uncovered_year": confirmed} if confirmed else {})})
     return award
 
 
@@ -120,7 +128,7 @@ def result_notice_body(committee: Committee, award: Award) -> str:
             + "\n招标文件见本项目公告页。各有关当事人对结果有异议的，可在公告期限届满之日起七个工作日内提出质疑。")
 
 
-def publish_result(user: User, award_id: int) -> Award:
+def publish_result(user: User, award_id: int, *, confirm_uncovered_year: int | None = None) -> Award:
     """The agency publishes the result notice (public) within the period; the award notice PDF goes to the
     winner and a result letter PDF with its own evaluation to each other bidder (`evaluation.letters`,
     same transaction; the notices after commit link each organisation to its letter)."""
@@ -129,6 +137,10 @@ def publish_result(user: User, award_id: int) -> Award:
 
     award, committee = get_award(award_id)
     require_agency(user, committee)
+    # The challenge period is counted in working days; the contract's 30 days are calendar days (only a
+    # last day on a holiday moves), so it does not hold the publication up.
+    confirmed = require_calendar([deadlines.Step.CHALLENGE], clock.to_local(clock.now()).date(),
+                                 confirm_uncovered_year)
     award.notified_at = clock.now()
     move(award, AwardStatus.NOTIFIED)
     project = project_of(committee)
@@ -136,7 +148,8 @@ def publish_result(user: User, award_id: int) -> Award:
     notice = _notice(committee, kinds.RESULT, title, result_notice_body(committee, award))
     due = deadlines.due_date(deadlines.Step.RESULT_NOTICE, clock.to_local(award.confirmed_at).date())
     record("evaluation.result_published", award, {"notice": notice.id, "bid": award.candidate.bid_id,
-                                                  "late": clock.to_local(clock.now()).date() > due})
+                                                  "late": clock.to_local(clock.now()).date() > due,
+                                                  **({"confirmed_uncovered_year": confirmed} if confirmed else {})})
     letters.issue(committee, award)
     return award
 

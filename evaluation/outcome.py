@@ -4,6 +4,7 @@ outcome (`outcome_of`) goes back into the rows (`apply_exclusions`), and a lot w
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -41,6 +42,11 @@ def reviews_of(committee: Committee):
     return decide_reviews(votes, members, [b.id for b, _ in opened_bids(committee)], reqs)
 
 
+def small_micro_share(detail: dict | None) -> Decimal:
+    """The consortium's or subcontract's small/micro share of the contract its sealed summary declares."""
+    return Decimal((detail or {}).get("small_micro_share_percent") or 0)
+
+
 def lot_inputs(committee: Committee) -> dict[str, Any]:
     """The pure engine's inputs from the rows: bids, reviews, terms, scheme, members, scores, resolved flags."""
     from tender.transitions import Category
@@ -52,8 +58,11 @@ def lot_inputs(committee: Committee) -> dict[str, Any]:
         EvaluationClarification.kind == ClarificationKind.LOW_PRICE).order_by(EvaluationClarification.id))}
     price_requests = price_requests_of(committee)
     bids = []
-    for bid, line in opened_bids(committee):  # a price of 0 or below is excluded by the engine, with its reason
-        row = rows[bid.id]
+    for bid, line in opened_bids(committee):
+        row = rows.get(bid.id)
+        if row is None:  # no price read at the opening (0): the engine excludes it, with its reason
+            bids.append(BidInput(bid.id, price_statement(0, line.price_detail), brand=line.brand or None))
+            continue
         decision = None
         item = explanations.get(bid.id)
         if item is not None and item.decided_at is not None:
@@ -62,6 +71,7 @@ def lot_inputs(committee: Committee) -> dict[str, Any]:
                                         reason=item.decision_reason or "")
         bids.append(BidInput(bid.id, price_statement(line.price_fen or 0, line.price_detail),
                              correction_confirmed=confirmation_of(row, price_requests.get(bid.id)), sme=row.sme_class,
+                             small_micro_share_percent=small_micro_share(line.price_detail),
                              brand=line.brand or None, explanation=decision))
     members = [m.id for m in committee.active_members]
     scores = [MemberScore(s.member_id, s.bid_id, s.criterion, from_hundredths(s.score_h))
@@ -71,7 +81,9 @@ def lot_inputs(committee: Committee) -> dict[str, Any]:
         select(ScoreFlag).where(ScoreFlag.committee_id == committee.id,
                                 ScoreFlag.resolution == FlagResolution.CONFIRMED))}
     category = Category(project.category.value)
-    return {"bids": bids, "terms": TenderTerms(category=category), "scheme": scheme_of(committee),
+    terms = TenderTerms(category=category, small_micro_percent=project.sme_percent,
+                        consortium_percent=project.sme_consortium_percent)  # the tender document's rates
+    return {"bids": bids, "terms": terms, "scheme": scheme_of(committee),
             "members": members, "scores": scores, "resolved": resolved, "ceiling": lot.max_price_fen,
             "budget": lot.budget_fen, "same_brand": project.same_brand_counts_once}
 

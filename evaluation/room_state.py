@@ -34,6 +34,7 @@ from evaluation.room import (
     requirements_of,
     scheme_of,
 )
+from evaluation.summary import NOT_POSITIVE
 from evaluation.visibility import Action, Actor, can
 
 
@@ -84,8 +85,13 @@ def state_for(user: User, committee: Committee, present: Iterable[int] = ()) -> 
         BidEvaluation.committee_id == committee.id))}
     state["bids"] = [{"id": b.id, "bidder": line.bidder_name, "price_fen": line.price_fen,
                       "price": money.format_yuan(line.price_fen) if line.price_fen else "",
-                      "excluded": bool(rows.get(b.id) and rows[b.id].excluded),
-                      "exclusion_reason": rows[b.id].exclusion_reason if b.id in rows else None}
+                      # a bid without a price (0) never gets a row: the engine excludes it (price.not_positive)
+                      "excluded": bool(rows.get(b.id) and rows[b.id].excluded) or not line.price_fen,
+                      "exclusion_reason": rows[b.id].exclusion_reason if b.id in rows
+                      else None if line.price_fen else NOT_POSITIVE,
+                      # the bid's SME declaration: the class the chair recorded, the share its summary declares
+                      "sme_class": rows[b.id].sme_class.value if b.id in rows else "none",
+                      "small_micro_share": (line.price_detail or {}).get("small_micro_share_percent")}
                      for b, line in opened_bids(committee)]
     if actor is None:
         return state

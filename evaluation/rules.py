@@ -227,6 +227,35 @@ def _off(value: Decimal | None) -> int:
 _WEIGHT_LABELS = {Category.GOODS: "货物", Category.SERVICES: "服务", Category.WORKS: "工程"}
 
 
+# SME price-deduction bands (财库〔2020〕46号 Art 9 as raised by 财库〔2022〕19号): the region may narrow
+# them within the national band; the tender document chooses its rate inside (`Project.sme_percent`).
+_SME = SmeRules()
+_A46 = "财库〔2020〕46号第9条、财库〔2022〕19号"
+SME_BANDS = {  # key stem -> (SmeRules field, Chinese name)
+    "sme_small_micro": ("small_micro_goods_services", "货物和服务项目小微企业价格扣除比例"),
+    "sme_small_micro_works": ("small_micro_works", "工程项目小微企业价格扣除比例"),
+    "sme_consortium": ("consortium_goods_services", "货物和服务项目联合体、分包（小微企业占比达标）价格扣除比例"),
+    "sme_consortium_works": ("consortium_works", "工程项目联合体、分包（小微企业占比达标）价格扣除比例"),
+}
+
+
+def _sme_band_keys() -> list[RuleKey]:
+    keys = []
+    for stem, (attr, name) in SME_BANDS.items():
+        band: PercentRange = getattr(_SME, attr)
+        low, high = int(band.low), int(band.high)
+        keys += [RuleKey(f"evaluation.{stem}_low", _I, low, f"{name}下限（%）", _A46, low, high),
+                 RuleKey(f"evaluation.{stem}_high", _I, high, f"{name}上限（%）", _A46, low, high)]
+    return keys
+
+
+def _sme_bands_ordered(values: Mapping[str, object]) -> str | None:
+    for stem, (_attr, name) in SME_BANDS.items():
+        if values[f"{stem}_low"] > values[f"{stem}_high"]:  # type: ignore[operator]
+            return f"{name}的下限不能高于上限。"
+    return None
+
+
 def _weights_ordered(values: Mapping[str, object]) -> str | None:
     for category in Category:
         if values[f"price_weight_min.{category}"] > values[f"price_weight_max.{category}"]:  # type: ignore[operator]
@@ -238,6 +267,9 @@ EVALUATION_RULES = [
     *(RuleKey(f"price_weight_min.{c}", _I, PRICE_WEIGHT_FLOORS[c],
               f"{_WEIGHT_LABELS[c]}项目价格分值占总分值比重下限（%）", _A55, PRICE_WEIGHT_FLOORS[c], 100)
       for c in Category),
+    *_sme_band_keys(),
+    RuleKey("evaluation.sme_consortium_min_share", _I, int(_SME.consortium_min_share_percent),
+            "联合体、分包中小微企业合同份额不低于此百分比方可扣除", _A46, 0, 100),
     *(RuleKey(f"price_weight_max.{c}", _I, 100, f"{_WEIGHT_LABELS[c]}项目价格分值比重上限（%，国家未设上限）",
               _A55, PRICE_WEIGHT_FLOORS[c], 100) for c in Category),
     RuleKey("evaluation.score_places", _I, DEFAULT_RULES.score_places, "评审得分保留小数位数",
@@ -270,11 +302,12 @@ EVALUATION_RULES = [
     RuleKey("evaluation.max_decimal_shift", _I, DEFAULT_RULES.max_decimal_shift,
             "报价小数点明显错位的最大位数", "财政部令第87号第59条", 1, 6),
 ]
-EVALUATION_RULES = declare("evaluation", "评审", EVALUATION_RULES, [_weights_ordered])
+EVALUATION_RULES = declare("evaluation", "评审", EVALUATION_RULES, [_weights_ordered, _sme_bands_ordered])
 
 _WEIGHT_KEYS = {spec.name for spec in EVALUATION_RULES if spec.name.startswith("price_weight_")}
-_INT_KEYS = {spec.name for spec in EVALUATION_RULES
-             if spec.type is _I and not spec.name.endswith("_percent") and spec.name not in _WEIGHT_KEYS}
+_SME_KEYS = {spec.name for spec in EVALUATION_RULES if spec.name.startswith("sme_")}
+_INT_KEYS = {spec.name for spec in EVALUATION_RULES if spec.type is _I and not spec.name.endswith("_percent")
+             and spec.name not in _WEIGHT_KEYS | _SME_KEYS}
 _PERCENT_KEYS = {spec.name for spec in EVALUATION_RULES if spec.name.endswith("_percent")}
 
 
@@ -287,9 +320,12 @@ def rule_set_from_values(values: Mapping[str, object], base: RuleSet = DEFAULT_R
     names = {f.name for f in fields(RuleSet)}
     changes: dict[str, object] = {}
     weights = {"price_weight_min": dict(base.price_weight_min), "price_weight_max": dict(base.price_weight_max)}
+    sme: dict[str, Decimal] = {}
     for key, raw in values.items():
         name = key.removeprefix("evaluation.")
-        if name in _WEIGHT_KEYS:  # price_weight_min.goods → price_weight_min[Category.GOODS]
+        if name in _SME_KEYS:
+            sme[name] = Decimal(str(raw))
+        elif name in _WEIGHT_KEYS:  # price_weight_min.goods → price_weight_min[Category.GOODS]
             bound, category = name.split(".")
             weights[bound][Category(category)] = Decimal(str(raw))
             changes[bound] = weights[bound]
@@ -302,4 +338,18 @@ def rule_set_from_values(values: Mapping[str, object], base: RuleSet = DEFAULT_R
             changes[name] = kind(raw)
         else:
             raise RulesError("rules.unknown_key", f"未知的评审规则项: {key!r}")
+    if sme:
+        changes["sme"] = _sme_rules(base.sme, sme)
     return replace(base, **changes)
+
+
+def _sme_rules(base: SmeRules, values: Mapping[str, Decimal]) -> SmeRules:
+    """The bands from stored `sme_<band>_low/_high` values (a tender may choose within; the default is the low end)."""
+    bands: dict[str, object] = {}
+    for stem, (attr, _name) in SME_BANDS.items():
+        current: PercentRange = getattr(base, attr)
+        low, high = values.get(f"{stem}_low", current.low), values.get(f"{stem}_high", current.high)
+        bands[attr] = PercentRange(low, high, low)
+    if "sme_consortium_min_share" in values:
+        bands["consortium_min_share_percent"] = values["sme_consortium_min_share"]
+    return replace(base, **bands)

@@ -74,7 +74,12 @@ class EvalReasonIn(Schema):
     reason = fields.Str(required=True)
 
 
-class ConfirmIn(Schema):
+class CalendarConfirmIn(Schema):
+    confirm_uncovered_year = Int(load_default=None, allow_none=True, metadata={
+        "description": "count the deadlines in this year, which the working-day calendar lacks, on Mon–Fri alone"})
+
+
+class ConfirmIn(CalendarConfirmIn):
     candidate_id = Id(required=True)
     reason = fields.Str(load_default="")
 

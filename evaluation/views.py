@@ -28,7 +28,13 @@ bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 
 @bp.app_context_processor
 def evaluation_labels() -> dict:
-    return {"EVAL_STATUS_ZH": service.STATUS_ZH, "EVAL_STAGE_ZH": service.STAGE_ZH, "AWARD_ZH": service.AWARD_ZH}
+    return {"EVAL_STATUS_ZH": service.STATUS_ZH, "EVAL_STAGE_ZH": service.STAGE_ZH, "AWARD_ZH": service.AWARD_ZH,
+            "SME_CLASS_ZH": SME_CLASS_ZH}
+
+
+# The SME declaration a bid makes, as the room names it (scoring.SmeClass).
+SME_CLASS_ZH = {"none": N_("不享受价格扣除"), "small_micro": N_("小微企业（含监狱企业、残疾人福利单位）"),
+                "consortium": N_("联合体或分包给小微企业")}
 
 
 def _address() -> str:
@@ -140,7 +146,7 @@ def room(committee_id: int):
         challenges=challenges.challenges_of_lot(committee.lot_id), complaint_of=complaints.complaint_of,
         complaint_zh=complaints.STATUS_ZH, remedies=challenges.REMEDIES,
         award_letters=letters.visible_letters(current_user, award) if award is not None else [],
-        letter_names=letters.bidder_names(committee))
+        letter_names=letters.bidder_names(committee), calendar_gaps=_calendar_gaps())
 
 
 # ---------------------------------------------------------------- actions (forms)
@@ -204,12 +210,30 @@ ACTIONS = {
     "resume": lambda c, f: service.resume(current_user, c.id),
     "replace": lambda c, f: service.replace_conflicted(current_user, _int("member_id")),
     "refresh": lambda c, f: service.refresh_members(current_user, c.id),
-    "send_report": lambda c, f: service.send_report(current_user, c.id),
+    "send_report": lambda c, f: service.send_report(current_user, c.id, confirm_uncovered_year=_year(f)),
     "confirm": lambda c, f: service.confirm_winner(current_user, _int("award_id"), _int("candidate_id"),
-                                                   f.get("reason", "")),
-    "publish": lambda c, f: service.publish_result(current_user, _int("award_id")),
+                                                   f.get("reason", ""), confirm_uncovered_year=_year(f)),
+    "publish": lambda c, f: service.publish_result(current_user, _int("award_id"), confirm_uncovered_year=_year(f)),
     "void": lambda c, f: service.void_award(current_user, _int("award_id"), f.get("reason", "")),
 }
+def _calendar_gaps() -> dict[str, list[int]]:
+    """For each award step, the years its deadlines counted from today reach that the working-day calendar
+    lacks: that step's form then offers the explicit confirmation naming the year."""
+    from evaluation import deadlines
+    from evaluation.periods import uncovered_years
+
+    today = clock.to_local(clock.now()).date()
+    steps = {"send_report": [deadlines.Step.PURCHASER_CONFIRM], "confirm": [deadlines.Step.RESULT_NOTICE],
+             "publish": [deadlines.Step.CHALLENGE]}
+    return {action: uncovered_years(step, today) for action, step in steps.items()}
+
+
+def _year(form) -> int | None:
+    """The year the user confirms counting on Monday–Friday (the working-day calendar lacks it), if given."""
+    text = (form.get("confirm_uncovered_year") or "").strip()
+    return int(text) if text.isdigit() and len(text) == 4 else None
+
+
 DONE_TEXT = {"rate_expert": N_("评价已记录。"), "rate_agency": N_("评价已记录。"),
              "declare": N_("回避声明已签署。"), "vote": N_("已投票。"), "review": N_("审查意见已提交。"),
              "scores": N_("评分已提交。"), "sign": N_("已签署评审报告。"), "send_report": N_("评审报告已送交采购人。"),

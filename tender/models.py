@@ -9,9 +9,21 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import Org, User, enum_column
@@ -49,6 +61,10 @@ class Project(db.Model):
     # 技术复杂或社会影响较大 (87号令 Art 47 (二)(三)): the committee needs 7+ members; the reason is stated.
     is_complex: Mapped[bool] = mapped_column(default=False)
     complex_reason: Mapped[str] = mapped_column(String(300), default="")
+    # SME price deductions the tender document grants (财库〔2020〕46号 Art 9), within the region's band;
+    # None: the band's low end. The consortium/subcontract rate applies at the region's minimum share.
+    sme_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    sme_consortium_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     notice_at: Mapped[datetime]
     doc_start_at: Mapped[datetime]
     doc_end_at: Mapped[datetime]

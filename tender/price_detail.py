@@ -5,7 +5,9 @@ A bid's opening summary (crypto/FORMAT.md §7) may carry, besides `price_fen`:
 - `body_price_fen`, `body_price_words`: the total as stated elsewhere in the bid (投标函), when the
   supplier enters it separately;
 - `items`: the itemised price list, `[{ref, name, quantity, unit_price_fen, total_fen}, …]`, with
-  `quantity` a decimal string ("2", "1.5") and the amounts integer fen.
+  `quantity` a decimal string ("2", "1.5") and the amounts integer fen;
+- `small_micro_share_percent`: a consortium's (or subcontract's) small/micro share of the contract,
+  as the bid declares it (财库〔2020〕46号 Art 9): an integer or a decimal string, 0–100.
 
 The committee's price engine (`evaluation.price_correction`, 87号令 Art 59) corrects the price from
 these. The opening never fails because of them: `read_price_detail` keeps what can be read and says
@@ -33,7 +35,8 @@ MAX_WORDS = 100      # a 大写 amount up to 万亿 is under 50 characters
 MAX_REF = 40
 MAX_NAME = 200
 _QUANTITY = re.compile(r"\d{1,12}(?:\.\d{1,6})?", re.ASCII)
-_FIELDS = ("price_words", "body_price_fen", "body_price_words", "items")
+_FIELDS = ("price_words", "body_price_fen", "body_price_words", "items", "small_micro_share_percent")
+_SHARE = re.compile(r"\d{1,3}(?:\.\d{1,2})?", re.ASCII)
 NOTE_PREFIX = "【开标记录注】"
 
 
@@ -140,7 +143,19 @@ def read_price_detail(summary: dict) -> PriceDetail:
             out.notes.append("投标函报价（小写）无效（应为非负整数分），未记录")
     _words(summary, "body_price_words", "投标函大写金额", out)
     _items(summary, out)
+    _share(summary, out)
     return out
+
+
+def _share(summary: dict, out: PriceDetail) -> None:
+    raw = summary.get("small_micro_share_percent")
+    if raw is None:
+        return
+    text = str(raw) if isinstance(raw, int) and not isinstance(raw, bool) else raw if isinstance(raw, str) else ""
+    if _SHARE.fullmatch(text.strip()) and Decimal(text) <= 100:
+        out.detail["small_micro_share_percent"] = str(Decimal(text.strip()))
+    else:
+        out.notes.append("小微企业合同份额（small_micro_share_percent）无效（应为 0–100 的数），未记录")
 
 
 def remarks_with_notes(remarks: str, notes: list[str], limit: int = 4000) -> str:

@@ -30,6 +30,10 @@ class ProjectIn(Schema):
     same_brand_counts_once = fields.Bool(load_default=False)
     is_complex = fields.Bool(load_default=False, metadata={"description": "技术复杂或社会影响较大: 7+ members"})
     complex_reason = fields.Str(load_default="", validate=validate.Length(max=300))
+    sme_percent = fields.Decimal(load_default=None, allow_none=True, as_string=True, places=2, metadata={
+        "description": "small/micro price deduction %, within the region's band (null: the band's low end)"})
+    sme_consortium_percent = fields.Decimal(load_default=None, allow_none=True, as_string=True, places=2, metadata={
+        "description": "consortium/subcontract price deduction %, within the region's band (null: its low end)"})
     confirm_uncovered_year = Int(load_default=None, allow_none=True, metadata={
         "description": "count periods in this year, which the working-day calendar lacks, on Mon–Fri alone"})
     lots = fields.List(fields.Nested(LotIn), required=True)
@@ -102,6 +106,8 @@ class ProjectOut(Schema):
     criteria = fields.Raw()
     is_complex = fields.Bool()
     complex_reason = fields.Str()
+    sme_percent = fields.Decimal(as_string=True, allow_none=True)
+    sme_consortium_percent = fields.Decimal(as_string=True, allow_none=True)
     budget_fen = Int()
     budget = fields.Function(lambda p: money.format_yuan(p.budget_fen))
     notice_at = fields.DateTime()

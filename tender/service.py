@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import Any
 
@@ -197,6 +198,39 @@ def check_criteria(errors: dict[str, str], region_code: str, category: Category 
     return clean
 
 
+SME_RATES = (("sme_percent", "evaluation.sme_small_micro", "小微企业价格扣除比例"),
+             ("sme_consortium_percent", "evaluation.sme_consortium", "联合体、分包价格扣除比例"))
+
+
+def check_sme_rates(errors: dict[str, str], region_code: str, category: Category | None,
+                    data: dict[str, Any]) -> dict[str, Decimal | None]:
+    """The deduction rates the tender document grants, each within the region's band for the category
+    (财库〔2020〕46号 Art 9, 财库〔2022〕19号); empty: the band's low end."""
+    rates: dict[str, Decimal | None] = {}
+    for field, stem, label in SME_RATES:
+        raw = data.get(field)
+        rates[field] = None
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        try:
+            if isinstance(raw, bool):
+                raise InvalidOperation
+            value = Decimal(str(raw).strip())
+            if not value.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            _err(errors, field, f"{label}应为百分数，如 10 或 10.5。")
+            continue
+        if category is not None:
+            band = f"{stem}_works" if category == Category.WORKS else stem
+            low, high = rule(region_code, f"{band}_low"), rule(region_code, f"{band}_high")
+            if not low <= value <= high:
+                _err(errors, field, f"{label}应在本地区规定的 {low}%–{high}% 之间，当前为 {value}%。")
+                continue
+        rates[field] = value.quantize(Decimal("0.01"))
+    return rates
+
+
 def check_lots(errors: dict[str, str], lots: Any) -> list[dict]:
     clean: list[dict] = []
     if not isinstance(lots, list) or not lots:
@@ -369,6 +403,7 @@ def check_project_data(region_code: str, data: dict[str, Any], at: datetime) -> 
     if is_complex and not complex_reason:
         _err(errors, "complex_reason", "请说明项目技术复杂或社会影响较大的理由（评标委员会须为7人以上单数）。")
     criteria = check_criteria(errors, region_code, category, eval_method, data.get("criteria") or [], price_fixed)
+    sme_rates = check_sme_rates(errors, region_code, category, data)
     lots = check_lots(errors, data.get("lots"))
     times = {f: _time(errors, data, f, label) for f, label in TIME_FIELDS}
     custodians = _custodian_users(errors, data.get("custodian_user_ids") or [])
@@ -395,7 +430,7 @@ def check_project_data(region_code: str, data: dict[str, Any], at: datetime) -> 
                "category": category, "method": method, "eval_method": eval_method, "criteria": criteria,
                "price_fixed": price_fixed, "same_brand_counts_once": bool(data.get("same_brand_counts_once")),
                "is_complex": is_complex, "complex_reason": complex_reason[:300] if is_complex else "",
-               "opening_mode": opening_mode, "decrypt_window_minutes": window, "k": k, **times}
+               "opening_mode": opening_mode, "decrypt_window_minutes": window, "k": k, **sme_rates, **times}
     return ProjectSpec(columns, lots, custodians, include_vault, include_tlock)
 
 
@@ -441,6 +476,8 @@ def project_input(project: Project) -> dict[str, Any]:
                      | ({"items": c["items"]} if c.get("items") else {}) for c in project.criteria],
         "price_fixed": project.price_fixed, "same_brand_counts_once": project.same_brand_counts_once,
         "is_complex": project.is_complex, "complex_reason": project.complex_reason,
+        **{field: None if getattr(project, field) is None else str(getattr(project, field))
+           for field, _stem, _label in SME_RATES},
         "lots": [{"name": lot.name, "budget_fen": lot.budget_fen, "max_price_fen": lot.max_price_fen}
                  for lot in project.lots],
         **{name: clock.as_utc(getattr(project, name)).isoformat() for name in TIME_NAMES},

@@ -187,6 +187,8 @@ def form_data(keep=None) -> dict:
             "method": f.get("method"), "eval_method": f.get("eval_method"), "criteria": _criteria(f.get("criteria")),
             "price_fixed": bool(f.get("price_fixed")), "same_brand_counts_once": bool(f.get("same_brand_counts_once")),
             "is_complex": bool(f.get("is_complex")), "complex_reason": f.get("complex_reason", ""),
+            "sme_percent": f.get("sme_percent", "").strip(),
+            "sme_consortium_percent": f.get("sme_consortium_percent", "").strip(),
             "confirm_uncovered_year": f.get("confirm_uncovered_year", "").strip(),
             "lots": _lots(f.get("lots", "")),
             **{name: _local(name, keep) for name in service.TIME_NAMES},
@@ -211,7 +213,8 @@ def form_of(project) -> MultiDict:
                           for lot in values["lots"]),
         **{name: _local_value(getattr(project, name)) for name in service.TIME_NAMES},
         "opening_mode": values["opening_mode"], "decrypt_window_minutes": str(values["decrypt_window_minutes"]),
-        "k": str(values["k"]), "complex_reason": values["complex_reason"]})
+        "k": str(values["k"]), "complex_reason": values["complex_reason"],
+        "sme_percent": values["sme_percent"] or "", "sme_consortium_percent": values["sme_consortium_percent"] or ""})
     for name in ("price_fixed", "same_brand_counts_once", "include_vault", "include_tlock", "is_complex"):
         if values[name]:
             form[name] = "1"

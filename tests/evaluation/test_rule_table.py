@@ -271,6 +271,102 @@ def priced_lot(*prices: int) -> tuple:
     return ([(e.bidder, e.code) for e in out.exclusions], [r.bidder for r in out.ranking])
 
 
+def sme_rate_errors(request, category: str, sme_percent: str, consortium: str = "", city_low: int | None = None):
+    """The fields a project's SME deduction rates are refused on (the region's band for the category)."""
+    from region_rules import store
+    from tender import service
+    from tender.transitions import Category as TenderCategory
+
+    request.getfixturevalue("region")
+    if city_low is not None:
+        store.set_values(None, "330300", {"evaluation.sme_small_micro_low": city_low})
+    errors: dict[str, str] = {}
+    rates = service.check_sme_rates(errors, "330329", TenderCategory(category),
+                                    {"sme_percent": sme_percent, "sme_consortium_percent": consortium})
+    return sorted(errors), {k: None if v is None else str(v) for k, v in rates.items()}
+
+
+def room_sme_inputs(request, *, sme_percent: str | None, share: str | None) -> tuple:
+    """The room's engine inputs: the tender document's rate, the share the sealed summary declares."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from core.db import db
+    from evaluation import service
+    from evaluation.outcome import lot_inputs
+    from evaluation.room import bid_rows
+    from evaluation.room_state import state_for
+    from evaluation.scoring import SmeClass
+    from tender.models import OpeningRecord
+
+    room, clock = _room(request)
+    room.project.sme_percent = None if sme_percent is None else Decimal(sme_percent)
+    record = db.session.scalar(db.select(OpeningRecord).filter_by(bid_id=room.bids[0].id))
+    record.price_detail = None if share is None else {"small_micro_share_percent": share}
+    db.session.commit()
+    clock.advance(timedelta(minutes=31))
+    committee = service.open_evaluation(room.agency, room.lot.id)
+    bid_rows(committee)[room.bids[0].id].sme_class = SmeClass.CONSORTIUM
+    db.session.flush()
+    inputs = lot_inputs(committee)
+    shown = next(b for b in state_for(room.agency, committee)["bids"] if b["id"] == room.bids[0].id)
+    return (inputs["terms"].small_micro_percent, inputs["bids"][0].small_micro_share_percent,
+            (shown["sme_class"], shown["small_micro_share"]))
+
+
+def consortium_deduction(share: str) -> str:
+    from decimal import Decimal
+
+    from evaluation.rules import Category
+    from evaluation.scoring import PricedBid, SmeClass, TenderTerms, deduction_percent
+
+    bid = PricedBid("C", 100_000_00, SmeClass.CONSORTIUM, Decimal(share))
+    return str(deduction_percent(bid, TenderTerms(Category.GOODS, consortium_percent=Decimal(5))))
+
+
+def award_deadline_years(start: str, confirm: int | None = None) -> Any:
+    """The check every award step runs: its deadlines counted from `start` into a year the calendar lacks."""
+    from datetime import date
+
+    from evaluation import deadlines
+    from evaluation.periods import require_calendar
+
+    return outcome(lambda: require_calendar([deadlines.Step.CHALLENGE], date.fromisoformat(start), confirm))
+
+
+def publish_result_in_late_december(request) -> Any:
+    """A result published on 23 December 2026: the challenge period runs into 2027."""
+    import json
+
+    from evaluation_helpers import declare_and_elect, review_all_pass, sign_report
+    from tests_helpers import totp_code
+
+    from audit.models import AuditEvent
+    from core.db import db
+    from evaluation import service
+
+    room, clock = _room(request)
+    clock.advance(timedelta(minutes=31))
+    cid = service.open_evaluation(room.agency, room.lot.id).id
+    declare_and_elect(room, cid)
+    review_all_pass(room, cid)
+    clock.advance(timedelta(seconds=31))
+    for user in room.panel:
+        service.submit_scores(user, cid, {str(b.id): {"技术": "40", "商务": "12"} for b in room.bids}, totp_code(user))
+    service.start_summary(room.experts[0], cid)
+    report = service.accept_summary(room.experts[0], cid)
+    sign_report(room, clock, report)
+    award = service.send_report(room.agency, cid)
+    service.confirm_winner(room.purchaser, award.id, report.candidates[0].id)
+    db.session.commit()
+    clock.advance(timedelta(days=26))
+    refused = outcome(lambda: service.publish_result(room.agency, award.id))
+    db.session.rollback()
+    service.publish_result(room.agency, award.id, confirm_uncovered_year=2027)
+    event = db.session.scalar(db.select(AuditEvent).filter_by(action="evaluation.result_published"))
+    return refused, award.status.value, json.loads(event.payload)["confirmed_uncovered_year"]
+
+
 def price_weight_floor(request, region_floor: int | None, price_points: int) -> Any:
     """The project's criteria and the room's scheme check the same floor (the region's, or 30 % for goods)."""
     from decimal import Decimal
@@ -382,6 +478,32 @@ CASES = [
          lambda r: price_weight_floor(r, None, 70)),
     Case("87号令 Art 55", "the city raises the goods floor to 40 %: 35 % refused by the project and the room",
          (True, "scoring.price_weight_too_low"), lambda r: price_weight_floor(r, 40, 35)),
+    # SME deductions (财库〔2020〕46号 Art 9, 财库〔2022〕19号)
+    Case("财库〔2022〕19号", "goods: the tender document grants 15 % to small/micro (band 10–20 %)",
+         ([], {"sme_percent": "15.00", "sme_consortium_percent": "5.00"}),
+         lambda r: sme_rate_errors(r, "goods", "15", "5")),
+    Case("财库〔2022〕19号", "goods: 25 % small/micro and 3 % consortium are outside the bands",
+         (["sme_consortium_percent", "sme_percent"], {"sme_percent": None, "sme_consortium_percent": None}),
+         lambda r: sme_rate_errors(r, "goods", "25", "3")),
+    Case("财库〔2022〕19号", "works: 4 % small/micro within 3–5 %; empty consortium rate = the band's low end",
+         ([], {"sme_percent": "4.00", "sme_consortium_percent": None}), lambda r: sme_rate_errors(r, "works", "4")),
+    Case("财库〔2020〕46号 Art 9", "the city narrows the small/micro band to 12–20 %: a county tender's 10 % refused",
+         (["sme_percent"], {"sme_percent": None, "sme_consortium_percent": None}),
+         lambda r: sme_rate_errors(r, "goods", "10", city_low=12)),
+    Case("财库〔2020〕46号 Art 9", "consortium with a 30 % small/micro share gets the document's 5 %; 29.5 % gets none",
+         ("5", "0"), lambda r: (consortium_deduction("30"), consortium_deduction("29.5"))),
+    Case("财库〔2020〕46号 Art 9", "the room takes the document's rate and the share the sealed summary declares",
+         (15, 35, ("consortium", "35")), lambda r: room_sme_inputs(r, sme_percent="15", share="35")),
+    Case("财库〔2020〕46号 Art 9", "… a summary that declares no share: 0, no consortium deduction",
+         (None, 0, ("consortium", None)), lambda r: room_sme_inputs(r, sme_percent=None, share=None)),
+    Case("working-day calendar", "a result published 2026-11-27: the challenge period ends in 2026", None,
+         lambda r: award_deadline_years("2026-11-27")),
+    Case("working-day calendar", "published 2026-12-23: the challenge period runs into 2027, which the calendar lacks",
+         "calendar_year_missing", lambda r: award_deadline_years("2026-12-23")),
+    Case("working-day calendar", "… counted Monday–Friday only with the confirmation naming 2027", 2027,
+         lambda r: award_deadline_years("2026-12-23", 2027)),
+    Case("working-day calendar", "the agency publishing on 23 December is refused, then publishes confirming 2027",
+         ("calendar_year_missing", "notified", 2027), publish_result_in_late_december),
     Case("working-day calendar", "a deadline in 2027, which the calendar does not cover, is refused", ["calendar"],
          lambda r: fields_of(timeline("public_tender", "2026-12-14", "2027-01-08", "2026-12-21",
                                       at="2026-12-01T09:00:00+08:00"))),
