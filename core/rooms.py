@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 EVENT = "changed"  # what an announcement is called on the wire
 PRESENCE_TTL = timedelta(seconds=75)  # three missed heartbeats (the pages send `here` every 25 s)
+STALE_AFTER = timedelta(hours=1)  # a row this old belongs to a process that died: deleted at the next join
 
 
 def wall_now() -> datetime:
@@ -145,6 +146,9 @@ class Room(Namespace):
     # ------------------------------------------------------------ presence (the shared table)
 
     def remember(self, sid: str, subject_id: int, user, audience: str, locale: str) -> None:
+        # connections of processes that died without saying goodbye go when someone else arrives
+        db.session.execute(delete(RoomConnection).where(RoomConnection.namespace == self.namespace,
+                                                        RoomConnection.seen_at < wall_now() - STALE_AFTER))
         db.session.merge(RoomConnection(sid=sid, namespace=self.namespace, subject_id=subject_id, user_id=user.id,
                                         audience=audience, locale=locale, seen_at=wall_now()))
         db.session.commit()

@@ -125,3 +125,25 @@ def test_a_watcher_who_left_is_not_rendered_for_and_an_english_one_gets_english(
         assert _changed(english)[0]["state"]["project"]["status_text"] != "投标中"
     finally:
         english.disconnect(namespace="/opening")
+
+
+def test_connections_of_a_dead_process_are_not_rendered_for_and_go(app, world, make_project, hall_client):
+    from core import rooms
+    from core.db import db
+    from tender import events
+
+    project = make_project(register=2)
+    a, b = world.suppliers[0].user, world.suppliers[1].user
+    seen = rooms.wall_now() - rooms.PRESENCE_TTL - rooms.STALE_AFTER
+    db.session.add(rooms.RoomConnection(sid="dead-process-sid", namespace=events.NAMESPACE, subject_id=project.id,
+                                        user_id=b.id, audience="org:dead", locale="zh_CN", seen_at=seen))
+    db.session.commit()
+    room = events.HallRoom.__new__(events.HallRoom)
+    room.namespace = events.NAMESPACE
+    assert room.watchers(project.id) == []  # past its heartbeats: nobody to render for
+    sio = hall_client(a)
+    assert _emit(app, sio, "join", {"project_id": project.id})["ok"]
+    db.session.expire_all()
+    rows = db.session.scalars(db.select(rooms.RoomConnection.sid)).all()
+    assert "dead-process-sid" not in rows and len(rows) == 1
+    assert [user for _, _, user in room.watchers(project.id)] == [a.id]
