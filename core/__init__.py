@@ -12,7 +12,7 @@ follows: `db` (the base model and constraint names), `transitions` (the one way 
 periods), `money` (integer fen). Things: `files` (create once, safe names, downloads), `filestore` (each
 package's area of the file store, uploads streamed and hashed), `pdf` (escaping in every PDF),
 `secretbox` (secrets at rest), `links` (public links in messages). Real time: `rooms` (the Socket.IO
-room base that live pages subclass: authenticate, authorise, presence, announce the new state), `notify`
-(messages to signed-in users on `/notify`), `tasks` (its Celery task), `socketio_queue` (the message
+room base that live pages subclass: authenticate, authorise, presence, announce the new state), `messages`
+(消息 to signed-in users on `/messages`), `tasks` (its Celery task), `socketio_queue` (the message
 queue between processes).
 """

@@ -12,7 +12,7 @@ from core import config as cfg
 from core.extensions import api, babel, csrf, db, init_celery, login_manager, migrate, socketio
 
 # Feature packages, in dependency order. Each exposes `register(app)` in its __init__.
-FEATURES = ("audit", "accounts", "notices", "core.notify", "portal", "region_rules", "beacon", "tender", "registry",
+FEATURES = ("audit", "accounts", "notices", "core.messages", "portal", "region_rules", "beacon", "tender", "registry",
             "expert_draw", "evaluation")
 
 

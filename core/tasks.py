@@ -1,26 +1,26 @@
-"""Celery tasks of the core: `notify` sends a real-time notice to users and organisations; `chronograph`
-runs the packages' timed steps (core/chronograph.py), one sweep per beat entry."""
+"""Celery tasks of the core: `send_message` sends a real-time message (消息) to users and organisations;
+`chronograph` runs the packages' timed steps (core/chronograph.py), one sweep per beat entry."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from core.notify import send_notice
+from core.messages import emit_message
 
 
-@shared_task(bind=True, name="core.tasks.notify")
-def notify(self, message: dict, user_ids: list[int] | None = None, org_ids: list[int] | None = None):
+@shared_task(bind=True, name="core.tasks.send_message")
+def send_message(self, message: dict, user_ids: list[int] | None = None, org_ids: list[int] | None = None):
     """Show `message` ({"title", "body", "level", "url"}) to these users and organisations now.
 
-    Call it after the commit: `notify.delay(message, user_ids=[...], org_ids=[...])`. In a
-    worker the notice goes through the Socket.IO message queue to every web process; run eagerly
-    it is emitted by this process. A re-delivered task repeats the notice's id, and the browser
+    Call it after the commit: `send_message.delay(message, user_ids=[...], org_ids=[...])`. In a
+    worker the message goes through the Socket.IO message queue to every web process; run eagerly
+    it is emitted by this process. A re-delivered task repeats the message's id, and the browser
     shows each id once.
     """
     if not message.get("id"):
         message = {**message, "id": self.request.id or None}
-    notice = send_notice(message, user_ids or (), org_ids or (), external=not self.request.is_eager)
-    return notice["id"] if notice else None
+    sent = emit_message(message, user_ids or (), org_ids or (), external=not self.request.is_eager)
+    return sent["id"] if sent else None
 
 
 @shared_task(name="core.chronograph", ignore_result=True)

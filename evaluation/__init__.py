@@ -17,7 +17,7 @@ hold, read by every later stage), `challenges` (质疑 and the
 remedies of an upheld one), `complaints` (投诉 to finance), `evidence` (their files), `contracts` (the
 contract drafted from the records, signed by both parties with their keys, published; `contract_pdf`,
 `contract_views`), `letters` (the award notice and each bidder's result letter), `report_pdf`, `events`
-(Socket.IO namespace `/evaluation`), `api` (/api/v1/evaluation) with `schemas`, `views` (pages), `panels`, `notices`,
+(Socket.IO namespace `/evaluation`), `api` (/api/v1/evaluation) with `schemas`, `views` (pages), `panels`, `messages`,
 `timed` (the deadline steps the chronograph runs; `tasks` their Celery entry points) and `demo`.
 """
 

@@ -1,5 +1,5 @@
 """JSON API of the evaluation room (also used by the room page's script). Every action: the service
-function, one commit, then the room is told (`events.announce`) and notices go out; the answer is the
+function, one commit, then the room is told (`events.announce`) and messages go out; the answer is the
 caller's own view of the room (`service.state_for`)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from core import clock, files
 from core.db import db
 from core.errors import Forbidden, NotFound, ValidationError
-from evaluation import challenges, complaints, contracts, events, evidence, letters, notices, report_pdf, service
+from evaluation import challenges, complaints, contracts, events, evidence, letters, messages, report_pdf, service
 from evaluation.models import Award, Committee, EvaluationClarification, EvaluationReport, ScoreFlag
 from evaluation.schemas import (
     AnswerIn,
@@ -66,7 +66,7 @@ def open_room(data: dict, lot_id: int):
     committee = service.open_evaluation(current_user, lot_id, purchaser_rep_id=data.get("purchaser_rep_id"),
                                         purchaser_rep_ids=data.get("purchaser_rep_ids") or [])
     db.session.commit()
-    notices.room_opened(committee.id)
+    messages.room_opened(committee.id)
     return _state(committee.id), 201
 
 
@@ -82,7 +82,7 @@ def declaration(data: dict, committee_id: int):
     member = service.sign_declaration(current_user, committee_id, conflict=data["conflict"], note=data["note"])
     result = _done(committee_id, "declaration")
     if member.status.value == "conflict":
-        notices.conflict_declared(committee_id, member.id)
+        messages.conflict_declared(committee_id, member.id)
     return result
 
 
@@ -111,7 +111,7 @@ def low_price_requests(committee_id: int):
     made = service.request_low_price_explanations(current_user, committee_id)
     result = _done(committee_id, "clarification")
     for item in made:
-        notices.clarification_asked(item.id)
+        messages.clarification_asked(item.id)
     return result
 
 
@@ -121,7 +121,7 @@ def ask(data: dict, committee_id: int):
     item = service.ask_clarification(current_user, committee_id, data["bid_id"], data["question"],
                                      kind=data["kind"], minutes=data["minutes"])
     result = _done(committee_id, "clarification")
-    notices.clarification_asked(item.id)
+    messages.clarification_asked(item.id)
     return result
 
 
@@ -164,7 +164,7 @@ def price_corrections(committee_id: int):
     made = service.request_price_confirmations(current_user, committee_id)
     result = _done(committee_id, "clarification")
     for item in made:
-        notices.clarification_asked(item.id)
+        messages.clarification_asked(item.id)
     return result
 
 
@@ -267,7 +267,7 @@ def replace(member_id: int):
     committee_id = member.committee_id
     new = service.replace_conflicted(current_user, member_id)
     db.session.commit()
-    notices.invitations(new)
+    messages.invitations(new)
     events.announce(committee_id, "members")
     return {"invitations": new}
 
@@ -306,7 +306,7 @@ def _award_out(award: Award) -> dict:
 def send_report(data: dict, committee_id: int):
     award = service.send_report(current_user, committee_id, confirm_uncovered_year=data["confirm_uncovered_year"])
     db.session.commit()
-    notices.report_sent(award.id)
+    messages.report_sent(award.id)
     return _award_out(award), 201
 
 
@@ -334,7 +334,7 @@ def confirm(data: dict, award_id: int):
 def publish(data: dict, award_id: int):
     award = service.publish_result(current_user, award_id, confirm_uncovered_year=data["confirm_uncovered_year"])
     db.session.commit()
-    notices.award_published(award.id)
+    messages.award_published(award.id)
     return _award_out(award)
 
 
@@ -481,7 +481,7 @@ def file_challenge(award_id: int):
     """A bidder challenges the published result (multipart: `text`, any number of `files`)."""
     row = challenges.file_challenge(current_user, award_id, request.form.get("text", ""), _form_files())
     evidence.commit()
-    notices.challenge_filed(row.id)
+    messages.challenge_filed(row.id)
     return _challenge_out(row), 201
 
 
@@ -492,7 +492,7 @@ def answer_challenge(data: dict, challenge_id: int):
     row = challenges.answer_challenge(current_user, challenge_id, data["answer"], upheld=data["upheld"],
                                       remedy=data["remedy"])
     db.session.commit()
-    notices.challenge_answered(row.id)
+    messages.challenge_answered(row.id)
     return _challenge_out(row)
 
 
@@ -502,7 +502,7 @@ def file_complaint(challenge_id: int):
     row = complaints.file_complaint(current_user, challenge_id, request.form.get("facts", ""),
                                     request.form.get("requests", ""), _form_files())
     evidence.commit()
-    notices.complaint_filed(row.id)
+    messages.complaint_filed(row.id)
     return _complaint_out(row), 201
 
 
@@ -519,7 +519,7 @@ def get_complaint(complaint_id: int):
 
 def _handled(row) -> dict:
     db.session.commit()
-    notices.complaint_handled(row.id)
+    messages.complaint_handled(row.id)
     return _complaint_out(row)
 
 

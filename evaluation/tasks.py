@@ -1,5 +1,5 @@
 """Celery tasks of the evaluation: the award, contract and complaint deadline sweeps, each one run of a
-chronograph sweep declared in evaluation/timed.py (beat, hourly; idempotent, notices after each commit)."""
+chronograph sweep declared in evaluation/timed.py (beat, hourly; idempotent, messages after each commit)."""
 
 from __future__ import annotations
 

@@ -39,27 +39,27 @@ def _remind_complaint(row: Complaint) -> str | None:
 
 
 def _award_due(award_id: int, state: str) -> None:
-    from evaluation import notices
+    from evaluation import messages
 
-    notices.award_due(award_id, overdue=state == "overdue")
+    messages.award_due(award_id, overdue=state == "overdue")
 
 
 def _award_deemed(award_id: int, _outcome) -> None:
-    from evaluation import notices
+    from evaluation import messages
 
-    notices.award_deemed(award_id)
+    messages.award_deemed(award_id)
 
 
 def _contract_due(award_id: int, state: str) -> None:
-    from evaluation import notices
+    from evaluation import messages
 
-    notices.contract_due(award_id, overdue=state == "overdue")
+    messages.contract_due(award_id, overdue=state == "overdue")
 
 
 def _complaint_due(complaint_id: int, state: str) -> None:
-    from evaluation import notices
+    from evaluation import messages
 
-    notices.complaint_due(complaint_id, overdue=state == "overdue")
+    messages.complaint_due(complaint_id, overdue=state == "overdue")
 
 
 def _by_state(outcomes: Outcomes, state: str) -> list[int]:

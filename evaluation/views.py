@@ -19,7 +19,7 @@ from core import clock, files, money
 from core.db import db
 from core.errors import DomainError, ValidationError, settle_refusal
 from core.i18n import N_
-from evaluation import challenges, complaints, events, evidence, letters, notices, service
+from evaluation import challenges, complaints, events, evidence, letters, messages, service
 from evaluation.models import Award, Committee, CommitteeMember, EvaluationClarification
 from evaluation.visibility import Action, can
 
@@ -102,7 +102,7 @@ def open_lot(lot_id: int):
         db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for("evaluation.index"))
-    notices.room_opened(committee.id)
+    messages.room_opened(committee.id)
     flash(_("评审室已开启，已通知评审委员会成员。"), "success")
     return redirect(url_for("evaluation.room", committee_id=committee.id))
 
@@ -260,18 +260,18 @@ def act(committee_id: int, action: str):
 
 def _after(action: str, committee_id: int, result) -> None:
     if action == "declare" and getattr(result, "status", None) is not None and result.status.value == "conflict":
-        notices.conflict_declared(committee_id, result.id)
+        messages.conflict_declared(committee_id, result.id)
     elif action == "replace":
-        notices.invitations(result or [])
+        messages.invitations(result or [])
     elif action in ("ask", "low_price", "price_corrections"):
         for item in result if isinstance(result, list) else [result]:
-            notices.clarification_asked(item.id)
+            messages.clarification_asked(item.id)
     elif action == "send_report":
-        notices.report_sent(result.id)
+        messages.report_sent(result.id)
     elif action == "publish":
-        notices.award_published(result.id)
+        messages.award_published(result.id)
     elif action == "answer_challenge":
-        notices.challenge_answered(result.id)
+        messages.challenge_answered(result.id)
 
 
 # ---------------------------------------------------------------- the bidder's side
@@ -328,7 +328,7 @@ def challenge(award_id: int):
         award = db.session.get(Award, award_id)
         visible = award is not None and award.notified_at is not None and challenges.can_view(current_user, award)
         return _refused(exc, target if visible else url_for("evaluation.clarifications"))
-    notices.challenge_filed(row.id)
+    messages.challenge_filed(row.id)
     flash(_("质疑已提交，代理机构将在规定期限内答复。"), "success")
     return redirect(target)
 
@@ -343,7 +343,7 @@ def complaint(challenge_id: int):
         evidence.commit()
     except DomainError as exc:
         return _refused(exc, target)
-    notices.complaint_filed(filed.id)
+    messages.complaint_filed(filed.id)
     flash(_("投诉已提交财政部门，财政部门将在 5 个工作日内决定是否受理。"), "success")
     return redirect(target)
 
@@ -406,7 +406,7 @@ def complaint_act(complaint_id: int, action: str):
         db.session.commit()
     except DomainError as exc:
         return _refused(exc, target)
-    notices.complaint_handled(complaint_id)
+    messages.complaint_handled(complaint_id)
     flash(_(done), "success")
     return redirect(target)
 

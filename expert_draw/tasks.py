@@ -37,9 +37,9 @@ def notify(invitation_ids: list[int]) -> int:
                      f"{public_url('registry_experts.activate', token=issued.token)}")
         message = Message(phone=inv.expert.phone, email=inv.expert.email, subject="评审邀请", text=text)
         if inv.expert.user_id is not None:
-            from core.tasks import notify as notice
+            from core.tasks import send_message
 
-            notice.delay(
+            send_message.delay(
                 {
                     "title": "评审邀请",
                     "body": f"评审时间 {clock.format_local(req.evaluation_start_at)}，请及时答复。",

@@ -3,7 +3,7 @@
 A notice is a public announcement about a subject — a tender project today, an e-mall purchase or a
 framework agreement later: its kind, region, subject (type and id, no foreign key), optional lot,
 title, body, attachments, publication time and the rule-set version the process ran under. It is
-not a real-time message to a user (those are `core.notify`).
+not a real-time message to a user (those are `core.messages`, 消息).
 
 Modules:
 - `kinds`    the registry of kinds. The kit registers the kinds every method shares (更正, 澄清, 中止,

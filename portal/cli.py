@@ -13,7 +13,7 @@ portal_cli = AppGroup("portal", help="Dashboard and reminders.")
 
 @portal_cli.command("remind")
 def remind_command() -> None:
-    """Send the reminders due now (in-browser notice through the message queue, SMS, e-mail)."""
+    """Send the reminders due now (in-browser message through the message queue, SMS, e-mail)."""
     from portal import reminders
 
     g.audit_actor = "system:portal.remind"

@@ -1,5 +1,5 @@
 """Reminders before each deadline of a need (`portal.needs`), on the channels the platform has: the
-in-browser notice (`core.tasks.notify`, Socket.IO), and SMS / e-mail through the configured gateways of
+in-browser message (`core.tasks.send_message`, Socket.IO), and SMS / e-mail through the configured gateways of
 `expert_draw.notify.channels` (EXPERT_DRAW_CHANNELS, the same ones that tell drawn experts).
 
 `REMINDER_LEADS_MINUTES` (default 1440 and 120: a day and two hours before) are the lead times; a need
@@ -57,7 +57,7 @@ def due_reminders(user: User) -> list[tuple[Need, int]]:
 
 def send_due_reminders() -> list[dict]:
     """Record every reminder due now (one transaction with its audit events); returns what to send after
-    the commit: [{"user_id", "phone", "email", "notice"}]. The caller commits, then `deliver`s."""
+    the commit: [{"user_id", "phone", "email", "message"}]. The caller commits, then `deliver`s."""
     out = []
     users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id))
     for user in users:
@@ -75,28 +75,28 @@ def send_due_reminders() -> list[dict]:
             record("portal.reminder_sent", row, {"user": user.id, "need": need.key, "lead_minutes": lead,
                                                   "due_at": need.due_at.isoformat()})
             out.append({"user_id": user.id, "phone": user.phone or "", "email": None,  # users hold no e-mail yet
-                        "notice": {"title": need.action, "body": text,
+                        "message": {"title": need.action, "body": text,
                                    "level": "warning", "url": need.url}})
     return out
 
 
 def deliver(reminders: list[dict], *, external: bool = False) -> int:
-    """After the commit: the in-browser notice, then each configured SMS / e-mail channel. `external`
-    (a command run outside the web process) publishes the notice on the Socket.IO message queue itself."""
+    """After the commit: the in-browser message, then each configured SMS / e-mail channel. `external`
+    (a command run outside the web process) publishes the message on the Socket.IO message queue itself."""
     from core.links import absolute
-    from core.notify import send_notice
-    from core.tasks import notify
+    from core.messages import emit_message
+    from core.tasks import send_message
     from expert_draw.notify import Message, channels
 
     sent = 0
     for r in reminders:
         if external:
-            send_notice(r["notice"], [r["user_id"]], external=True)
+            emit_message(r["message"], [r["user_id"]], external=True)
         else:
-            notify.delay(r["notice"], user_ids=[r["user_id"]])
-        url = r["notice"].get("url")
-        text = f'{r["notice"]["body"]} {absolute(url)}' if url else r["notice"]["body"]
-        message = Message(phone=r["phone"], email=r["email"], subject=r["notice"]["title"], text=text)
+            send_message.delay(r["message"], user_ids=[r["user_id"]])
+        url = r["message"].get("url")
+        text = f'{r["message"]["body"]} {absolute(url)}' if url else r["message"]["body"]
+        message = Message(phone=r["phone"], email=r["email"], subject=r["message"]["title"], text=text)
         for channel in channels(current_app.config):
             try:
                 channel.send(message)

@@ -10,7 +10,7 @@ from core.db import db
 
 @shared_task(name="portal.tasks.remind", ignore_result=True)
 def remind() -> int:
-    """Record the reminders due now in one commit, then send them (notice, SMS, e-mail)."""
+    """Record the reminders due now in one commit, then send them (message, SMS, e-mail)."""
     from portal import reminders
 
     g.audit_actor = "system:portal.remind"

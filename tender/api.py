@@ -231,17 +231,17 @@ def submit_bid(project_id: int, lot_id: int):
 
 
 def _notify_receipt(bid) -> None:
-    """A real-time notice to the supplier's organisation (after the commit; never fails the upload)."""
-    from core.tasks import notify
+    """A real-time message to the supplier's organisation (after the commit; never fails the upload)."""
+    from core.tasks import send_message
 
     at = clock.format_local(bid.submitted_at, "%H:%M:%S")
     try:
-        notify.delay({"title": "投标文件已接收", "level": "success", "url": f"/tender/{bid.project_id}",
+        send_message.delay({"title": "投标文件已接收", "level": "success", "url": f"/tender/{bid.project_id}",
                       "body": f"标项 {bid.lot.number}，摘要 {bid.sha256[:16]}…，{at}"}, org_ids=[bid.org_id])
-    except Exception:  # the bid is stored and the receipt returned; a notice is only a courtesy
+    except Exception:  # the bid is stored and the receipt returned; a message is only a courtesy
         import logging
 
-        logging.getLogger(__name__).exception("receipt notice not sent")
+        logging.getLogger(__name__).exception("receipt message not sent")
 
 
 @blp.get("/projects/<int:project_id>/bids")

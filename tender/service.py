@@ -904,16 +904,16 @@ def registered_org_ids(project_id: int) -> list[int]:
 
 
 def notify_registered(project_id: int, title: str, body: str) -> None:
-    """A real-time notice to every registered supplier (call after the commit; a courtesy only)."""
-    from core.tasks import notify
+    """A real-time message to every registered supplier (call after the commit; a courtesy only)."""
+    from core.tasks import send_message
 
     try:
-        notify.delay({"title": title, "body": body[:500], "level": "info", "url": f"/tender/{project_id}"},
+        send_message.delay({"title": title, "body": body[:500], "level": "info", "url": f"/tender/{project_id}"},
                      org_ids=registered_org_ids(project_id))
     except Exception:
         import logging
 
-        logging.getLogger(__name__).exception("notice to registered suppliers not sent")
+        logging.getLogger(__name__).exception("message to registered suppliers not sent")
 
 
 def clarifications_for(user: User, project: Project) -> list[Clarification]:

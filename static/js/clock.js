@@ -1,7 +1,7 @@
 // The header clock and the next-deadline bar, ticking from the server's time (the only authority on
 // deadlines). The offset between the server and this browser is measured at load (GET /time.json, the
 // middle of the round trip) and measured again whenever the connection comes back: the `online` event,
-// the tab becoming visible again, a Socket.IO reconnect (notify.js sends `by:reconnect`), and every
+// the tab becoming visible again, a Socket.IO reconnect (messages.js sends `by:reconnect`), and every
 // ten minutes. When the bar's deadline passes, the bar asks the server for the next one.
 // Words come from data-messages (static/js/i18n.js; Chinese by default).
 import { messages } from "/static/js/i18n.js";

@@ -44,5 +44,5 @@ def test_reminder_sms_carries_the_public_link(app, app_ctx, monkeypatch):
     monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://zfcg.example.gov.cn")
     LogChannel.sent.clear()
     deliver([{"user_id": 1, "phone": "13900000000", "email": None,
-              "notice": {"title": "确认", "body": "请确认", "level": "warning", "url": "/expert-draw/my"}}])
+              "message": {"title": "确认", "body": "请确认", "level": "warning", "url": "/expert-draw/my"}}])
     assert LogChannel.sent[-1].text == "请确认 https://zfcg.example.gov.cn/expert-draw/my"

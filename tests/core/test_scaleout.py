@@ -125,7 +125,7 @@ def login_over_http(base_url: str, user, password: str) -> str:
 
 
 class Listener:
-    """A python-socketio client on /notify that records the notices it receives."""
+    """A python-socketio client on /messages that records the notices it receives."""
 
     def __init__(self, base_url: str, cookie: str, transports: list[str] | None = None):
         import socketio
@@ -133,8 +133,8 @@ class Listener:
         self.received: list[dict] = []
         self.arrived = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
-        self.sio.on("notice", self._on_notice, namespace="/notify")
-        self.sio.connect(base_url, namespaces=["/notify"], headers={"Cookie": f"session={cookie}"},
+        self.sio.on("message", self._on_notice, namespace="/messages")
+        self.sio.connect(base_url, namespaces=["/messages"], headers={"Cookie": f"session={cookie}"},
                          transports=transports, wait_timeout=15)
 
     def _on_notice(self, data: dict) -> None:
@@ -183,7 +183,7 @@ def cluster(app, tmp_path):
 def test_notice_from_a_worker_reaches_clients_of_both_web_processes(cluster, make_user):
     from celery import Celery
 
-    from core.tasks import notify
+    from core.tasks import send_message
 
     staff = make_user("agency_staff", org_kind="central_agency")  # TOTP-bound: password, then code
     supplier = make_user("supplier", org_kind="supplier")
@@ -193,11 +193,11 @@ def test_notice_from_a_worker_reaches_clients_of_both_web_processes(cluster, mak
         for user, url, transports in ((staff, cluster["urls"][0], None),
                                       (supplier, cluster["urls"][1], ["websocket"])):
             listeners.append(Listener(url, login_over_http(url, user, PASSWORD), transports))
-        # Enqueue through the Redis broker, as `notify.delay(...)` does in a web process.
+        # Enqueue through the Redis broker, as `send_message.delay(...)` does in a web process.
         notice_id = f"scaleout-{uuid.uuid4().hex}"
         with Celery(broker=REDIS_URL, set_as_current=False) as broker:
             message = {"id": notice_id, "title": "横向扩展", "body": "两个进程都收到"}
-            broker.send_task(notify.name, args=(message,),
+            broker.send_task(send_message.name, args=(message,),
                              kwargs={"user_ids": [staff.id], "org_ids": [supplier.org_id]})
         got = [listener.wait_for(notice_id, DELIVERY_S) for listener in listeners]
         logs = "\n".join(f"--- {n}:\n{p.log_tail()}" for n, p in cluster["procs"].items())

@@ -36,7 +36,7 @@ def test_the_custodian_sees_his_card_and_is_reminded_with_the_time_left(live_ser
     assert "还剩" in needs.locator(".by-time-left").first.inner_text()
     card = page.locator(".by-panel", has_text="密钥保管")
     assert card.count() == 1 and card.locator("a").count() >= 1
-    page.wait_for_selector("#notify-area[data-notify-state=connected]")
+    page.wait_for_selector("#message-area[data-message-state=connected]")
 
     out = _flask(live_server_env, "portal", "remind")  # what Celery beat runs every few minutes
     assert "reminders sent:" in out

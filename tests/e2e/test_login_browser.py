@@ -32,8 +32,8 @@ def test_agency_user_logs_in_with_password_and_totp(live_server, browser_page, c
     title = page.wait_for_selector("#dashboard-title")
     assert "交易中心 王经办" in title.inner_text()
     assert page.url.endswith("/dashboard")
-    # the real-time notice channel (static/js/notify.js) connects through the CSP
-    page.wait_for_selector("#notify-area[data-notify-state=connected]")
+    # the real-time notice channel (static/js/messages.js) connects through the CSP
+    page.wait_for_selector("#message-area[data-message-state=connected]")
     assert console_errors == []
 
 
@@ -48,7 +48,7 @@ def test_wrong_totp_code_keeps_the_user_out(live_server, browser_page, console_e
     page.click("#totp-form button[type=submit]")
     page.wait_for_selector(".alert-danger")
     assert page.locator("#dashboard-title").count() == 0
-    assert "#notify-area" not in page.content()
+    assert "#message-area" not in page.content()
 
 
 def test_demo_login_fixture_signs_in_a_supervisor(demo_login, console_errors):
@@ -62,12 +62,12 @@ def test_a_notice_shows_as_a_toast_once(live_server, live_server_env, demo_login
     from flask_socketio import SocketIO
 
     from core import socketio_queue
-    from core.notify import EVENT, NAMESPACE, build_notice, external_emitter, user_room
+    from core.messages import EVENT, NAMESPACE, build_message, external_emitter, user_room
 
     queue = live_server_env.get("BIAOYUN_SOCKETIO_MESSAGE_QUEUE")
 
     page = demo_login("guikou")  # finance reviewer, no TOTP
-    page.wait_for_selector("#notify-area[data-notify-state=connected]")
+    page.wait_for_selector("#message-area[data-message-state=connected]")
     database = live_server_env["DATABASE_URL"].removeprefix("sqlite:///")
     with closing(sqlite3.connect(database)) as conn:
         [(user_id,)] = conn.execute("SELECT id FROM user_account WHERE username = 'guikou'").fetchall()
@@ -79,18 +79,18 @@ def test_a_notice_shows_as_a_toast_once(live_server, live_server_env, demo_login
         config = {"SOCKETIO_MESSAGE_QUEUE": socketio_queue.EMBEDDED_URL, "SOCKETIO_QUEUE_FOLDER": folder}
         emitter = SocketIO(message_queue=socketio_queue.EMBEDDED_URL,
                            client_manager=socketio_queue.client_manager(config, write_only=True))
-    first = build_notice({"id": f"e2e-{uuid.uuid4().hex}", "title": "投标文件已接收",
+    first = build_message({"id": f"e2e-{uuid.uuid4().hex}", "title": "投标文件已接收",
                           "body": "<b>回执</b> 已生成", "level": "success", "url": "/dashboard"})
-    second = build_notice({"id": f"e2e-{uuid.uuid4().hex}", "title": "开标即将开始"})
+    second = build_message({"id": f"e2e-{uuid.uuid4().hex}", "title": "开标即将开始"})
     for notice in (first, first, second):  # a re-delivered task repeats its id
         emitter.emit(EVENT, notice, to=[user_room(user_id)], namespace=NAMESPACE)
-    page.wait_for_selector(f'[data-notice-id="{second["id"]}"]')
+    page.wait_for_selector(f'[data-message-id="{second["id"]}"]')
 
-    toast = page.locator(f'[data-notice-id="{first["id"]}"]')
+    toast = page.locator(f'[data-message-id="{first["id"]}"]')
     assert toast.count() == 1
     assert "投标文件已接收" in toast.inner_text()
     assert "<b>回执</b> 已生成" in toast.inner_text()  # text, never HTML
     assert toast.locator("a").get_attribute("href") == "/dashboard"
     toast.locator(".btn-close").click()
-    assert page.locator(f'[data-notice-id="{first["id"]}"]').count() == 0
+    assert page.locator(f'[data-message-id="{first["id"]}"]').count() == 0
     assert console_errors == []

@@ -272,11 +272,11 @@ def test_downloads_are_for_the_letters_org_the_parties_and_the_regions_superviso
 
 
 def test_the_notices_link_each_organisation_to_its_own_letter(room, published, monkeypatch):
-    from evaluation import notices
+    from evaluation import messages
 
     sent = []
-    monkeypatch.setattr(notices, "_send", lambda message, **kw: sent.append((message, kw["org_ids"])))
-    notices.award_published(published.id)
+    monkeypatch.setattr(messages, "_send", lambda message, **kw: sent.append((message, kw["org_ids"])))
+    messages.award_published(published.id)
     rows = _by_org(published)
     assert sorted((orgs[0], m["url"], m["title"]) for m, orgs in sent) == sorted(
         (org, f"/evaluation/letters/{r.id}.pdf", "中标（成交）通知书" if r.kind.value == "award" else "采购结果通知书")

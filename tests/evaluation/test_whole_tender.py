@@ -72,7 +72,7 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
     from core.db import db
     from crypto import sign_document
     from crypto.encoding import b64u_encode
-    from evaluation import contracts, notices
+    from evaluation import contracts, messages
     from evaluation import service as evaluation
     from evaluation.models import Award, Contract
     from expert_draw import service as draw_service
@@ -186,7 +186,7 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
         assert _beat(app)["expert-draw-sweep"]["published"] == 1  # names unsealed at the evaluation start
         committee = evaluation.open_evaluation(agency, lot_id)
         _commit()
-        notices.room_opened(committee.id)
+        messages.room_opened(committee.id)
         cid = committee.id
         assert sorted(m.user_id for m in committee.members) == sorted(u.id for u in members)
         for user in members[:4]:
@@ -256,7 +256,7 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
         # ------------------------------------------------------------ award and result notice
         award = evaluation.send_report(agency, cid)
         _commit()
-        notices.report_sent(award.id)
+        messages.report_sent(award.id)
         first = report.candidates[0]
         winner_bid = db.session.get(Bid, first.bid_id)
         cheapest = next(line for line in lines if line.price_fen == min(PRICES))
@@ -267,7 +267,7 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
         _commit()
         evaluation.publish_result(agency, award.id)
         _commit()
-        notices.award_published(award.id)
+        messages.award_published(award.id)
         assert award.status.value == "notified"
         assert db.session.scalar(select(Notice).where(Notice.subject_id == pid, Notice.kind == "result")) is not None
 
@@ -287,7 +287,7 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
             signature = b64u_encode(sign_document(key, bytes.fromhex(contract.sha256)))
             contracts.sign_contract(user, contract.id, contract.sha256, signature)
             _commit()
-        notices.contract_signed(contract.id)
+        messages.contract_signed(contract.id)
 
         # ------------------------------------------------------------ where it all ends
         clock.advance(timedelta(minutes=1))

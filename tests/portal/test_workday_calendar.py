@@ -133,7 +133,7 @@ def test_a_year_stored_by_another_process_is_counted_here_and_in_tasks(app, make
     """The web process that saved the year refreshes at once; the others within WORKDAY_RELOAD_SECONDS,
     a worker before each task."""
     from core.db import db
-    from core.tasks import notify
+    from core.tasks import send_message
     from portal import workday_calendar
     from portal.workday_calendar import WorkdayYear
 
@@ -146,7 +146,7 @@ def test_a_year_stored_by_another_process_is_counted_here_and_in_tasks(app, make
         assert not workdays.get_calendar().covers(date(2027, 1, 1))  # this process checked a moment ago
         app.config["WORKDAY_RELOAD_SECONDS"] = 0  # as if the reload interval had passed
         try:
-            notify.delay({"title": "x", "body": "y", "level": "info"}, user_ids=[user.id])
+            send_message.delay({"title": "x", "body": "y", "level": "info"}, user_ids=[user.id])
         finally:
             app.config.pop("WORKDAY_RELOAD_SECONDS")
         assert workdays.get_calendar().covers(date(2027, 1, 1))

@@ -1,5 +1,6 @@
-"""Real-time notices of the evaluation (call after the commit; courtesies only: everything that matters
-is also on a page). Each sends through `core.tasks.notify`; a failure to send is logged, never raised."""
+"""Real-time messages (消息) of the evaluation (call after the commit; courtesies only: everything that
+matters is also on a page). Each sends through `core.tasks.send_message`; a failure to send is logged,
+never raised."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ log = logging.getLogger(__name__)
 
 
 def _send(message: dict, *, user_ids=(), org_ids=()) -> None:
-    from core.tasks import notify
+    from core.tasks import send_message
 
     try:
-        notify.delay(message, user_ids=list(user_ids) or None, org_ids=list(org_ids) or None)
+        send_message.delay(message, user_ids=list(user_ids) or None, org_ids=list(org_ids) or None)
     except Exception:
-        log.exception("evaluation notice not sent: %s", message.get("title"))
+        log.exception("evaluation message not sent: %s", message.get("title"))
 
 
 def room_opened(committee_id: int) -> None:

@@ -1,6 +1,6 @@
-// Real-time notices for signed-in users (core/notify.py): listens on the Socket.IO namespace
-// /notify and shows each `notice` as a Bootstrap toast. Text only (textContent), never HTML.
-// The container's data-notify-state says how the connection stands (tests read it).
+// Real-time messages (消息) for signed-in users (core/messages.py): listens on the Socket.IO namespace
+// /messages and shows each `message` as a Bootstrap toast. Text only (textContent), never HTML.
+// The container's data-message-state says how the connection stands (tests read it).
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 
 const LEVELS = new Set(["info", "success", "warning", "danger"]);
@@ -10,10 +10,10 @@ const english = !document.documentElement.lang.startsWith("zh");
 const seen = new Set();
 
 function container() {
-  let box = document.getElementById("notify-area");
+  let box = document.getElementById("message-area");
   if (!box) {
     box = document.createElement("div");
-    box.id = "notify-area";
+    box.id = "message-area";
     box.className = "toast-container position-fixed top-0 end-0 p-3";
     box.setAttribute("aria-live", "polite");
     box.setAttribute("aria-atomic", "false");
@@ -26,20 +26,20 @@ function safeUrl(url) {
   return typeof url === "string" && url.startsWith("/") && !url.startsWith("//") ? url : null;
 }
 
-function show(notice) {
-  if (!notice || seen.has(notice.id)) return; // a re-delivered task repeats its id
-  seen.add(notice.id);
-  const level = LEVELS.has(notice.level) ? notice.level : "info";
+function show(message) {
+  if (!message || seen.has(message.id)) return; // a re-delivered task repeats its id
+  seen.add(message.id);
+  const level = LEVELS.has(message.level) ? message.level : "info";
   const toast = document.createElement("div");
   toast.className = `toast show border-${level}`;
   toast.setAttribute("role", level === "danger" || level === "warning" ? "alert" : "status");
-  toast.dataset.noticeId = notice.id;
+  toast.dataset.messageId = message.id;
 
   const header = document.createElement("div");
   header.className = `toast-header text-bg-${level}`;
   const title = document.createElement("strong");
   title.className = "me-auto";
-  title.textContent = notice.title || (english ? "Notice" : "通知");
+  title.textContent = message.title || (english ? "Message" : "消息");
   const close = document.createElement("button");
   close.type = "button";
   close.className = "btn-close";
@@ -48,11 +48,11 @@ function show(notice) {
   header.append(title, close);
   toast.append(header);
 
-  if (notice.body || safeUrl(notice.url)) {
+  if (message.body || safeUrl(message.url)) {
     const body = document.createElement("div");
     body.className = "toast-body";
-    body.textContent = notice.body || "";
-    const url = safeUrl(notice.url);
+    body.textContent = message.body || "";
+    const url = safeUrl(message.url);
     if (url) {
       const link = document.createElement("a");
       link.href = url;
@@ -71,21 +71,21 @@ function show(notice) {
 
 function start() {
   const box = container();
-  box.dataset.notifyState = "connecting";
-  const socket = io("/notify");
+  box.dataset.messageState = "connecting";
+  const socket = io("/messages");
   let connectedBefore = false;
   socket.on("connect", () => {
-    box.dataset.notifyState = "connected";
+    box.dataset.messageState = "connected";
     // Back after a drop: the header clock measures the server's time again (static/js/clock.js).
     if (connectedBefore) window.dispatchEvent(new Event("by:reconnect"));
     connectedBefore = true;
   });
-  socket.on("disconnect", () => { box.dataset.notifyState = "disconnected"; });
+  socket.on("disconnect", () => { box.dataset.messageState = "disconnected"; });
   // Refused (signed out in another tab, TOTP not enrolled): stop retrying until the next page.
   socket.on("connect_error", () => {
-    if (!socket.active) box.dataset.notifyState = "refused";
+    if (!socket.active) box.dataset.messageState = "refused";
   });
-  socket.on("notice", show);
+  socket.on("message", show);
 }
 
 start();
