@@ -32,7 +32,7 @@ from core.auth import may_connect
 from core.extensions import socketio
 
 NAMESPACE = "/messages"
-EVENT = "message"
+EVENT = "new_message"  # not "message": Socket.IO keeps that name for send()
 LEVELS = ("info", "success", "warning", "danger")
 MAX_TEXT = 500
 
@@ -100,7 +100,7 @@ def external_emitter(url: str) -> SocketIO:
 
 def emit_message(message: dict, user_ids: Iterable[int] = (), org_ids: Iterable[int] = (),
                  *, external: bool = False) -> dict | None:
-    """Emit `message` to the rooms of these users and organisations; returns what was sent.
+    """Emit the message (event `new_message`) to the rooms of these users and organisations; returns what was sent.
 
     `external=True` (a Celery worker) publishes on the message queue only; without a queue a
     worker cannot reach any browser, and the message is dropped with a warning. A user in several

@@ -1,5 +1,5 @@
 // Real-time messages (消息) for signed-in users (core/messages.py): listens on the Socket.IO namespace
-// /messages and shows each `message` as a Bootstrap toast. Text only (textContent), never HTML.
+// /messages and shows each `new_message` as a Bootstrap toast. Text only (textContent), never HTML.
 // The container's data-message-state says how the connection stands (tests read it).
 import { io } from "/vendor/socket.io/socket.io.esm.min.js";
 
@@ -85,7 +85,7 @@ function start() {
   socket.on("connect_error", () => {
     if (!socket.active) box.dataset.messageState = "refused";
   });
-  socket.on("message", show);
+  socket.on("new_message", show);
 }
 
 start();

@@ -133,7 +133,7 @@ class Listener:
         self.received: list[dict] = []
         self.arrived = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
-        self.sio.on("message", self._on_notice, namespace="/messages")
+        self.sio.on("new_message", self._on_notice, namespace="/messages")
         self.sio.connect(base_url, namespaces=["/messages"], headers={"Cookie": f"session={cookie}"},
                          transports=transports, wait_timeout=15)
 
