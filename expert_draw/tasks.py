@@ -72,10 +72,10 @@ def notify_cancelled(invitation_ids: list[int]) -> int:
         when = clock.format_local(req.evaluation_start_at)
         text = f"【标云】原定于 {when} 的评审已取消，您无需参加。给您带来不便，敬请谅解。（答复码 {inv.reply_code}）"
         if inv.expert.user_id is not None:
-            from core.tasks import notify as notice
+            from core.tasks import send_message
 
-            notice.delay({"title": "评审已取消", "body": f"原定于 {when} 的评审已取消，您无需参加。",
-                          "level": "warning", "url": "/expert-draw/my"}, user_ids=[inv.expert.user_id])
+            send_message.delay({"title": "评审已取消", "body": f"原定于 {when} 的评审已取消，您无需参加。",
+                                "level": "warning", "url": "/expert-draw/my"}, user_ids=[inv.expert.user_id])
         message = Message(phone=inv.expert.phone, email=inv.expert.email, subject="评审取消通知", text=text)
         for channel in channels(current_app.config):
             try:
