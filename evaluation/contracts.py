@@ -261,9 +261,9 @@ def signed_message(contract: Contract) -> tuple[dict, list[int]]:
 
 
 def _declare_message(message: dict, org_ids: list[int]) -> None:
-    from core.tasks import notify
+    from core.tasks import send_message
 
-    after_commit(notify.delay, message, org_ids=org_ids)
+    after_commit(send_message.delay, message, org_ids=org_ids)
 
 
 # ---------------------------------------------------------------- signing

@@ -12,9 +12,9 @@ TERMS = {"performance_place": "泰顺县人民医院", "payment": "验收合格�
 
 @pytest.fixture
 def winner_messages(app, room, published):
-    """A Socket.IO client of the winner on /notify; returns a function giving the titles received since."""
+    """A Socket.IO client of the winner on /messages; returns a function giving the titles received since."""
     from core.extensions import socketio
-    from core.notify import EVENT, NAMESPACE
+    from core.messages import EVENT, NAMESPACE
     from evaluation.contracts import winner_org_id
 
     winner = next(u for u in room.suppliers if u.org_id == winner_org_id(published))
