@@ -22,7 +22,7 @@ from accounts.models import User
 from audit import service as audit_service
 from core.db import db
 from expert_draw import service
-from expert_draw.models import Draw, DrawRequest
+from expert_draw.models import SEATED, Draw, DrawRequest, InvitationKind
 from expert_draw.subject import PROJECT_SUBJECT, result_published_at
 
 AUDIT_FORMAT = "biaoyun-draw-audit/1"
@@ -63,5 +63,16 @@ def notice_links(notice) -> list[tuple[str, str]]:
     """Under a result notice: the verification page of each draw request of its project and lot."""
     if notice.kind != "result" or notice.subject_type != PROJECT_SUBJECT:
         return []
-    return [(_("专家抽取核验（抽取申请编号 %(id)s）", id=req.id), url_for("expert_draw.verify", request_id=req.id))
+    return [(_link_text(req), url_for("expert_draw.verify", request_id=req.id))
             for req in requests_of_notice(notice.subject_id, notice.lot_id)]
+
+
+def _link_text(req: DrawRequest) -> str:
+    """What the link promises: a committee chosen without a draw (自行选定, 87号令 Art 48) has nothing to
+    verify by the draw's proofs, and the notice says so rather than inviting a check."""
+    picked = sum(1 for inv in req.invitations if inv.kind == InvitationKind.HAND_PICKED and inv.status in SEATED)
+    if not req.draws:
+        return _("评审专家经批准自行选定，未经随机抽取（抽取申请编号 %(id)s）", id=req.id)
+    if picked:
+        return _("专家抽取核验（抽取申请编号 %(id)s；另有 %(n)s 名经批准自行选定的专家）", id=req.id, n=picked)
+    return _("专家抽取核验（抽取申请编号 %(id)s）", id=req.id)

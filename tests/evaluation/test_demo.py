@@ -64,7 +64,14 @@ def test_demo_seed_has_a_room_in_progress_and_a_finished_one(app, app_ctx, clock
     assert sorted(r.org_id for r in issued) == sorted(b.org_id for b, _line in service.opened_bids(done))
     assert [r.org_id for r in issued if r.kind.value == "award"] == [service.award_recipients(award)[0]]
     assert all(letters.absolute(r).read_bytes().startswith(b"%PDF") for r in issued)
-    assert db.session.scalar(select(Notice).where(Notice.kind == "result")) is not None
+    result = db.session.scalar(select(Notice).where(Notice.kind == "result"))
+    assert result is not None
+    from expert_draw.proofs import notice_links
+
+    # the demo's committees were chosen by hand: the notice says so instead of offering a draw to check
+    with app.test_request_context():
+        links = [text for text, _url in notice_links(result)]
+    assert links and all(t.startswith("评审专家经批准自行选定，未经随机抽取") for t in links)
     from evaluation import challenges, complaints, evidence
 
     (challenge,) = challenges.challenges_of(award)
