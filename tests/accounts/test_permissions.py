@@ -16,6 +16,8 @@ PUBLIC_RULES = {
     "/contracts/<int:contract_id>", "/contracts/<int:contract_id>.pdf", "/contracts/<int:contract_id>/document.json",
     # audit: the log's verifier key and newest checkpoint, published for anyone who checks a proof
     "/audit/key", "/api/v1/audit/key", "/api/v1/audit/checkpoint",
+    # registry: a new expert signs up; an imported expert opens the activation link of the message
+    "/experts/signup", "/experts/activate/<token>",
     # expert_draw: a draw's audit record and verification page, public from the result notice (404 before,
     # except to the request's viewers)
     "/expert-draw/draws/<int:draw_id>/audit.json", "/expert-draw/<int:request_id>/verify",
