@@ -124,3 +124,13 @@ def test_the_opening_stores_the_breakdown_and_notes_a_malformed_one(app, world, 
     if record_pdf.available():
         pdf = client.get(f"/tender/{project.id}/record.pdf")
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_a_consortium_small_micro_share_is_read_and_a_bad_one_noted():
+    from tender.price_detail import read_price_detail
+
+    assert read_price_detail({"small_micro_share_percent": "35.5"}).detail == {"small_micro_share_percent": "35.5"}
+    assert read_price_detail({"small_micro_share_percent": 40}).detail == {"small_micro_share_percent": "40"}
+    for bad in ("101", -3, 35.5, True, "三十"):
+        found = read_price_detail({"small_micro_share_percent": bad})
+        assert found.detail == {} and "小微企业合同份额" in found.notes[0], bad

@@ -124,7 +124,7 @@ function formValues() {
   return {
     bidder: d.bidderName, lot: d.lot, price: $("price").value, priceWords: $("price-words").value,
     bodyPrice: $("body-price").value, bodyPriceWords: $("body-price-words").value,
-    delivery: $("delivery").value, remarks: $("remarks").value,
+    delivery: $("delivery").value, remarks: $("remarks").value, smallMicroShare: $("small-micro-share").value,
     items: [...document.querySelectorAll("#items-table .js-item")].map((tr) => ({
       name: tr.querySelector(".js-name").value, quantity: tr.querySelector(".js-quantity").value,
       unitPrice: tr.querySelector(".js-unit").value, total: tr.querySelector(".js-total").value,

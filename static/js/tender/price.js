@@ -1,5 +1,6 @@
 // The price of a bid as the supplier enters it (开标一览表 + 分项报价表), turned into the opening
-// summary's fields (crypto/FORMAT.md §7): price_fen, price_words, body_price_fen/_words, items.
+// summary's fields (crypto/FORMAT.md §7): price_fen, price_words, body_price_fen/_words, items,
+// small_micro_share_percent.
 // Pure functions, no DOM: bid.js wires them to the page; static/js/tender/test/ checks them in Node
 // against core/money.py. Money is integer fen (never a float); quantities stay decimal strings.
 // Messages: buildSummary and warnings take an optional translator t(key, chineseText, values) (as
@@ -111,7 +112,7 @@ function failer(t) {
 
 /**
  * The opening summary from what the supplier typed. `form`:
- *   {bidder, lot, price, priceWords, bodyPrice, bodyPriceWords, delivery, remarks,
+ *   {bidder, lot, price, priceWords, bodyPrice, bodyPriceWords, delivery, remarks, smallMicroShare,
  *    items: [{name, quantity, unitPrice, total}]}   (amounts as yuan text, quantity as text)
  * `maxPriceFen`: the lot's ceiling. Empty item rows are skipped; refs are the row numbers.
  * Contradictions (大写 ≠ figures, lines ≠ total) are the supplier's to make: they are sealed as
@@ -134,6 +135,14 @@ export function buildSummary(form, maxPriceFen, t = chinese) {
   }
   const bodyWords = String(form.bodyPriceWords ?? "").trim();
   if (bodyWords) out.body_price_words = bodyWords;
+  // A consortium's (or subcontract's) small/micro share of the contract (财库〔2020〕46号 Art 9), as declared.
+  const share = String(form.smallMicroShare ?? "").trim();
+  if (share) {
+    if (!/^\d{1,3}(\.\d{1,2})?$/.test(share) || Number(share) > 100) {
+      fail("small_micro_share", "share_invalid", "小微企业合同份额应为 0–100 的数（最多两位小数）。");
+    }
+    out.small_micro_share_percent = share;
+  }
   const items = [];
   for (const [index, row] of (form.items || []).entries()) {
     const blank = ![row.name, row.quantity, row.unitPrice, row.total].some((v) => String(v ?? "").trim());

@@ -70,6 +70,14 @@ test("what the supplier cannot seal", () => {
     { code: "item" });
 });
 
+test("a consortium's small/micro share is sealed as a decimal string, or refused", () => {
+  assert.equal(buildSummary({ ...FORM, smallMicroShare: " 35.5 " }, 95_000_00).small_micro_share_percent, "35.5");
+  assert.equal(buildSummary(FORM, 95_000_00).small_micro_share_percent, undefined);
+  for (const bad of ["101", "abc", "-1", "3.555"]) {
+    assert.throws(() => buildSummary({ ...FORM, smallMicroShare: bad }, 95_000_00), { code: "small_micro_share" });
+  }
+});
+
 test("messages: Chinese by default, the page's text through a translator", () => {
   const s = buildSummary({ ...FORM, priceWords: "玖万壹仟元整", bodyPrice: "90000",
     items: [{ name: "平板", quantity: "10", unitPrice: "8500", total: "86000" }] }, 95_000_00);
