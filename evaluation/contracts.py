@@ -436,7 +436,7 @@ def remind_contract_due(award: Award) -> str | None:
     today = clock.to_local(clock.now()).date()
     due = contract_due(award)
     state = deadlines.deadline_state(due, today, remind_workdays=REMIND_WORKDAYS).value
-    if state == "open":
+    if state == "open" or award_blocked(award) is not None:  # no one is told to sign what they may not sign
         return None
     action = "evaluation.contract_overdue" if state == "overdue" else "evaluation.contract_reminded"
     sent = payloads_of(action, award)

@@ -266,3 +266,18 @@ def test_through_the_pages_and_the_api(room, published, client, clock, make_user
     no_inline(page)
     payload = json.loads(client.get(f"/api/v1/evaluation/awards/{published.id}/challenges").data)
     assert payload["challenges"][0]["complaint"]["status"] == "upheld" and payload["blocked"] is None
+
+
+def test_no_signing_reminder_while_finance_has_suspended_the_procurement(room, published, clock):
+    from core.db import db
+    from evaluation import complaints
+    from evaluation.tasks import sweep_awards
+
+    complaint = _complaint(room, _challenge(room, published))
+    complaints.accept_complaint(room.supervisor, complaint.id, suspend=True)
+    db.session.commit()
+    clock.advance(timedelta(days=26))  # 3 working days before the signing deadline, still suspended
+    assert sweep_awards.run()["contract_remind"] == []
+    clock.advance(timedelta(days=4, minutes=1))  # the 30-day suspension is over: the reminder comes
+    assert complaints.award_blocked(published) is None
+    assert sweep_awards.run()["contract_remind"] == [published.id]
