@@ -266,8 +266,7 @@ def replace(member_id: int):
         raise NotFound("成员不存在。", code="member_not_found")
     committee_id = member.committee_id
     new = service.replace_conflicted(current_user, member_id)
-    db.session.commit()
-    messages.invitations(new)
+    db.session.commit()  # the draw notifies the replacements after it
     events.announce(committee_id, "members")
     return {"invitations": new}
 

@@ -49,16 +49,6 @@ def clarification_asked(clarification_id: int) -> None:
            "url": "/evaluation/clarifications"}, org_ids=[bid.org_id])
 
 
-def invitations(invitation_ids: list[int]) -> None:
-    if invitation_ids:
-        try:
-            from expert_draw.tasks import notify
-
-            notify.delay(invitation_ids)
-        except Exception:
-            log.exception("replacement invitations not notified")
-
-
 def report_sent(award_id: int) -> None:
     from evaluation.models import Award
     from evaluation.service import committee_for_lot, project_of

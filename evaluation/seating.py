@@ -226,7 +226,8 @@ def sign_declaration(user: User, committee_id: int, *, conflict: bool, note: str
 
 def replace_conflicted(user: User, member_id: int) -> list[int]:
     """The agency has a member who declared a conflict (or left) replaced through the expert draw.
-    Returns the new invitation ids (notify them after commit); the replacement is seated when it confirms."""
+    Returns the new invitation ids (the draw notifies them after the commit); the replacement is seated
+    when it confirms."""
     from expert_draw.models import Invitation
     from expert_draw.service import withdraw_invitation
 

@@ -261,8 +261,6 @@ def act(committee_id: int, action: str):
 def _after(action: str, committee_id: int, result) -> None:
     if action == "declare" and getattr(result, "status", None) is not None and result.status.value == "conflict":
         messages.conflict_declared(committee_id, result.id)
-    elif action == "replace":
-        messages.invitations(result or [])
     elif action in ("ask", "low_price", "price_corrections"):
         for item in result if isinstance(result, list) else [result]:
             messages.clarification_asked(item.id)

@@ -33,13 +33,6 @@ def _draw(draw_id: int) -> Draw:
     return draw
 
 
-def _notify(ids: list[int]) -> None:
-    if ids:
-        from expert_draw.tasks import notify
-
-        notify.delay(ids)
-
-
 @blp.get("/draw-requests")
 @roles_required(*VIEWERS)
 def list_requests():
@@ -122,9 +115,8 @@ def commit_draw(request_id: int):
 def run_draw(data: dict, draw_id: int):
     """The supervisor's random number (and the beacon value) joins the seed; the draw runs."""
     draw = _draw(draw_id)
-    ids = service.run_draw(draw, current_user, data["supervisor_input"], data.get("beacon_value"))
-    db.session.commit()
-    _notify(ids)
+    service.run_draw(draw, current_user, data["supervisor_input"], data.get("beacon_value"))
+    db.session.commit()  # the drawn experts are notified after it
     return present.present_request(draw.request, current_user)
 
 
@@ -168,7 +160,6 @@ def confirm(invitation_id: int):
 @blp.arguments(DeclineIn)
 def decline(data: dict, invitation_id: int):
     inv = _own_invitation(invitation_id)
-    ids = service.decline_invitation(current_user, inv, data["reason"])
-    db.session.commit()
-    _notify(ids)
+    service.decline_invitation(current_user, inv, data["reason"])
+    db.session.commit()  # a replacement is notified after it
     return present.present_invitation_for_expert(inv)

@@ -17,6 +17,7 @@ from accounts.service import oversees
 from audit.models import AuditEvent
 from audit.service import event_json, record
 from core import clock, secretbox
+from core.after_commit import after_commit
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from expert_draw import rules
@@ -245,7 +246,7 @@ def discard_draw(user: User, draw: Draw, reason: str) -> Draw:
 @gc_paused()
 def run_draw(draw: Draw, supervisor: User, supervisor_input: str, beacon_value: str | None = None) -> list[int]:
     """Join the supervisor's number (and the beacon) to the committed seed and draw; returns the
-    invitation ids to notify once the caller has committed."""
+    new invitation ids, whose experts are notified once the caller has committed."""
     req = lock_request(draw.request_id)
     if not (supervisor.has_role(Role.SUPERVISOR) and oversees(supervisor, req.region_code)):
         raise Forbidden("随机数须由本地区的监督人员输入。", code="not_supervisor")
@@ -282,6 +283,7 @@ def run_draw(draw: Draw, supervisor: User, supervisor_input: str, beacon_value: 
     move(draw, DrawStatus.DRAWN)  # after ACTION_DRAWN: the draw's own events lead its record
     notify = _seat(req, draw, result["selection"])
     move_request(req, RequestStatus.SHORT if any(missing_seats(req).values()) else RequestStatus.DRAWN)
+    notify_after_commit(notify)
     return notify
 
 
@@ -340,6 +342,15 @@ def new_invitation(
     db.session.add(inv)
     db.session.flush()
     return inv
+
+
+def notify_after_commit(invitation_ids: list[int]) -> None:
+    """Send the invitations on every channel once they are committed (never if the change rolls back):
+    the one place a draw, a replacement and a time-out tell their experts, whichever page, API or sweep ran it."""
+    if invitation_ids:
+        from expert_draw.tasks import notify
+
+        after_commit(notify.delay, list(invitation_ids))
 
 
 def invite(inv: Invitation, rule: DrawRules | None = None) -> Invitation:

@@ -15,7 +15,7 @@ from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from expert_draw import rules
-from expert_draw.drawing import event_payloads, invite, new_invitation
+from expert_draw.drawing import event_payloads, invite, new_invitation, notify_after_commit
 from expert_draw.models import (
     SEATED,
     Draw,
@@ -180,7 +180,8 @@ def _mark_short(req: DrawRequest) -> None:
 
 @gc_paused()
 def replace_seat(inv: Invitation, reason: str) -> list[int]:
-    """Take the next eligible expert of the specialty from the draw's reserve order (audited)."""
+    """Take the next eligible expert of the specialty from the draw's reserve order (audited); the
+    replacement is notified once the caller has committed."""
     req = lock_request(inv.request_id)
     if inv.kind == InvitationKind.HAND_PICKED or inv.draw_id is None:
         _mark_short(req)
@@ -243,6 +244,7 @@ def replace_seat(inv: Invitation, reason: str) -> list[int]:
     invite(new)
     if req.status == RequestStatus.COMPLETE:
         move_request(req, RequestStatus.DRAWN)
+    notify_after_commit([new.id])
     return [new.id]
 
 

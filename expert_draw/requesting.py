@@ -13,6 +13,7 @@ from sqlalchemy import select
 from accounts.models import Org, User
 from audit.service import record
 from core import clock
+from core.after_commit import after_commit
 from core.db import db
 from core.errors import Conflict, Forbidden, ValidationError
 from expert_draw import rules
@@ -267,8 +268,8 @@ def find_expert_by_id_number(id_number: str) -> Expert:
 
 
 def cancel_request(user: User, req: DrawRequest, reason: str) -> list[int]:
-    """The agency cancels the request; every invited or confirmed expert is told (the caller sends
-    `tasks.notify_cancelled` with the returned invitation ids after the commit)."""
+    """The agency cancels the request; every invited or confirmed expert is told once the caller has
+    committed (`tasks.notify_cancelled`). Returns the invitation ids told."""
     require_manage(user, req)
     req = lock_request(req.id)
     if not reason.strip():
@@ -285,4 +286,8 @@ def cancel_request(user: User, req: DrawRequest, reason: str) -> list[int]:
                 "request_cancelled",
             )
     record("expert_draw.request_cancelled", req, {"reason": reason.strip(), "experts_told": len(told)})
+    if told:
+        from expert_draw.tasks import notify_cancelled
+
+        after_commit(notify_cancelled.delay, list(told))
     return told

@@ -1,6 +1,7 @@
 """The draw's timed steps (the chronograph's `expert-draw-sweep`, every minute): unanswered invitations
 time out at their deadline and are replaced, the salts are published at the evaluation start, and timed
-suspensions of experts end. The replacements are notified after each invitation's commit."""
+suspensions of experts end. The replacements are notified after each invitation's commit (declared by
+`replying.replace_seat`)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,6 @@ def _time_out(inv: Invitation) -> list[int]:
     from expert_draw.replying import time_out_invitation
 
     return time_out_invitation(inv)
-
-
-def _notify(_invitation_id: int, replacements: list[int]) -> None:
-    if replacements:
-        from expert_draw.tasks import notify
-
-        notify.delay(replacements)
 
 
 def _publish_salts(req: DrawRequest) -> bool:
@@ -52,7 +46,7 @@ def _report(outcomes: dict[str, Outcomes]) -> dict:
 
 
 TIME_OUT = TimedStep("expert_draw.time_out_invitation", Invitation, _time_out, InvitationStatus.INVITED,
-                     InvitationStatus.TIMED_OUT, due=Invitation.deadline_at, then=_notify)
+                     InvitationStatus.TIMED_OUT, due=Invitation.deadline_at)
 PUBLISH_SALTS = TimedStep("expert_draw.publish_salts", DrawRequest, _publish_salts, SALTS_PUBLISHED_IN,
                           due=DrawRequest.evaluation_start_at,
                           where=lambda _now: DrawRequest.salts_published_at.is_(None))

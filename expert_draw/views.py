@@ -36,14 +36,6 @@ def _address() -> str:
     return request.remote_addr or "-"
 
 
-def after_commit_notify(invitation_ids: list[int]) -> None:
-    """Queue the notifications once the transaction that created the invitations has committed."""
-    if invitation_ids:
-        from expert_draw.tasks import notify
-
-        notify.delay(invitation_ids)
-
-
 def _get_draw(draw_id: int) -> Draw:
     draw = db.session.get(Draw, draw_id)
     if draw is None:
@@ -205,10 +197,10 @@ def exclusions(draw_id: int):
                            number=draw.request.draws.index(draw) + 1)  # as the request's page counts them
 
 
-def _act(request_id: int, action, success, *, then=None):
+def _act(request_id: int, action, success):
     """Run a write, commit once, flash the outcome and go back to the request page. `success` is the
-    message, or a function of the action's result giving (message, category); a list result is the
-    invitation ids `then` tells after the commit (by default: invite them)."""
+    message, or a function of the action's result giving (message, category). The experts a write
+    invites or tells are notified after the commit (the service declared it)."""
     try:
         result = action()
     except DomainError as exc:
@@ -216,17 +208,11 @@ def _act(request_id: int, action, success, *, then=None):
         flash(exc.message, "danger")
         return redirect(url_for("expert_draw.detail", request_id=request_id))
     db.session.commit()
-    (then or after_commit_notify)(result if isinstance(result, list) else [])
     message, category = success(result) if callable(success) else (success, "success")
     flash(message, category)
     return redirect(url_for("expert_draw.detail", request_id=request_id))
 
 
-def _tell_cancelled(invitation_ids: list[int]) -> None:
-    if invitation_ids:
-        from expert_draw.tasks import notify_cancelled
-
-        notify_cancelled.delay(invitation_ids)
 
 
 @bp.post("/<int:request_id>/exclusions")
@@ -298,7 +284,6 @@ def cancel(request_id: int):
         lambda: service.cancel_request(current_user, req, request.form.get("reason", "")),
         lambda told: (_("抽取申请已取消，已通知 %(n)s 位专家。", n=len(told)) if told else _("抽取申请已取消。"),
                       "success"),
-        then=_tell_cancelled,
     )
 
 
@@ -385,17 +370,15 @@ def reply(code: str):
         try:
             if request.form.get("answer") == "confirm":
                 service.confirm_invitation(current_user, inv)
-                notify: list[int] = []
                 message = _("您已确认参加评审，请按时到场。")
             else:
-                notify = service.decline_invitation(current_user, inv, request.form.get("reason", ""))
+                service.decline_invitation(current_user, inv, request.form.get("reason", ""))
                 message = _("您已拒绝本次评审邀请。")
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
             return redirect(url_for("expert_draw.reply", code=code))
         db.session.commit()
-        after_commit_notify(notify)
         flash(message, "success")
         return redirect(url_for("expert_draw.my_invitations"))
     return render_template("expert_draw/reply.html", inv=present.present_invitation_for_expert(inv))
