@@ -272,7 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify-document", help="check a document signature against a .pub file")
     p.add_argument("--document", required=True)
     p.add_argument("--pub", required=True, help=".pub file (PEM public keys)")
-    p.add_argument("--signature", required=True, help="base64url raw r||s signature")
+    p.add_argument("--signature", required=True,
+                   help="base64url raw r||s signature; write --signature=S (a value may begin with -)")
     p.set_defaults(func=cmd_verify_document)
     return parser
 
