@@ -141,7 +141,7 @@ def publish(project_id: int):
     year = (request.get_json(silent=True) or {}).get("confirm_uncovered_year")
     project = service.publish_project(current_user, project_id,
                                       confirm_uncovered_year=year if isinstance(year, int) else None)
-    _commit_and_announce(project_id, "published")
+    db.session.commit()  # the hall is told after it (the service declared it)
     return project
 
 
@@ -150,7 +150,7 @@ def publish(project_id: int):
 @blp.response(200, ProjectOut)
 def cancel(data: dict, project_id: int):
     project = service.cancel_project(current_user, project_id, data["reason"])
-    _commit_and_announce(project_id, "cancelled")
+    db.session.commit()
     return project
 
 
@@ -159,8 +159,7 @@ def cancel(data: dict, project_id: int):
 @blp.response(201)
 def correction(data: dict, project_id: int):
     notice = service.publish_correction(current_user, project_id, data["title"], data["body"])
-    _commit_and_announce(project_id, "correction")
-    service.notify_registered(project_id, f"更正公告：{notice.title}", notice.body)
+    db.session.commit()  # the hall and the registered suppliers are told after it
     return {"id": notice.id, "deadline": service.get_project(project_id).deadline.isoformat()}
 
 
@@ -206,8 +205,7 @@ def ask(data: dict, project_id: int):
 @blp.response(200, ClarificationOut)
 def answer(data: dict, clarification_id: int):
     item = service.answer_question(current_user, clarification_id, data["text"])
-    db.session.commit()
-    service.notify_registered(item.project_id, "澄清答复已发布", item.answer or "")
+    db.session.commit()  # the hall and the registered suppliers are told after it
     return item
 
 

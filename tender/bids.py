@@ -34,7 +34,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from tender import filestore
 from tender.keys import load_pem_public, raw_b64u
 from tender.models import Bid, Lot, Project
-from tender.service import get_project, is_overseer, is_project_staff, registration_of
+from tender.service import announce_after_commit, get_project, is_overseer, is_project_staff, registration_of
 from tender.transitions import BidStatus, LotStatus, ProjectStatus, move
 
 RECEIPT_FORMAT = statements.RECEIPT_V2  # signed with its context label (audit.statements)
@@ -246,6 +246,7 @@ def withdraw_bid(user: User, bid_id: int) -> Bid:
     move(bid, BidStatus.WITHDRAWN)
     bid.closed_at = now
     record("tender.bid_withdrawn", bid, {"org": bid.org_id, "lot_id": bid.lot_id})
+    announce_after_commit(bid.project_id, "changed")
     return bid
 
 

@@ -17,8 +17,9 @@ from flask_login import current_user
 from core import rooms
 from core.errors import ValidationError
 from core.extensions import socketio
+from tender.service import HALL_NAMESPACE
 
-NAMESPACE = "/opening"
+NAMESPACE = HALL_NAMESPACE
 
 
 def room(project_id: int) -> str:

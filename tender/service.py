@@ -22,7 +22,8 @@ from accounts.models import KeyPurpose, Org, OrgKind, PublicKey, Role, User
 from audit.canonical import canonical_json
 from audit.service import record
 from beacon import current_chain
-from core import clock, files
+from core import clock, files, rooms
+from core.after_commit import after_commit
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationError
 from core.i18n import N_
@@ -661,6 +662,14 @@ def canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+HALL_NAMESPACE = "/opening"  # the opening hall's Socket.IO namespace (tender.events)
+
+
+def announce_after_commit(project_id: int, what: str) -> None:
+    """Push the hall's new state to its watchers once this change has committed (never if it rolls back)."""
+    after_commit(rooms.announce, HALL_NAMESPACE, project_id, what)
+
+
 def publish_project(user: User, project_id: int, *, confirm_uncovered_year: int | None = None) -> Project:
     """Validate, freeze each lot's custody policy, publish the tender notice with the policy hashes.
     `confirm_uncovered_year`: the agency's explicit confirmation, naming the year, that a period in a
@@ -711,6 +720,7 @@ def publish_project(user: User, project_id: int, *, confirm_uncovered_year: int 
                                                   "status": project.status.value,
                                                   "confirmed_uncovered_year": confirm_uncovered_year,
                                                   "rules_version": project.published_rules_version})
+    announce_after_commit(project.id, "published")
     return project
 
 
@@ -750,6 +760,7 @@ def cancel_project(user: User, project_id: int, reason: str) -> Project:
     if project.published_at:
         publish_notice(project, kinds.FAILURE, f"{project.title} 终止公告", reason)
     record("tender.project_cancelled", project, {"code": project.code, "reason": reason})
+    announce_after_commit(project.id, "cancelled")
     return project
 
 
@@ -822,6 +833,8 @@ def _move_deadline_if_needed(project: Project, now: datetime) -> datetime | None
 
 
 def publish_correction(user: User, project_id: int, title: str, body: str) -> Notice:
+    """Publish a correction notice (moving the deadline when the legal period requires it); once
+    committed, the hall is told and every registered supplier gets a message."""
     project = get_project(project_id, lock=True)
     require_staff(user, project)
     if project.status not in OPEN_FOR_SUPPLIERS:
@@ -836,6 +849,8 @@ def publish_correction(user: User, project_id: int, title: str, body: str) -> No
                  f"{clock.format_local(moved)}（北京时间）。")
     notice = publish_notice(project, kinds.CORRECTION, title, body)
     record("tender.correction_published", notice, {"project": project.code, "title": notice.title})
+    announce_after_commit(project.id, "correction")
+    after_commit(notify_registered, project.id, f"更正公告：{notice.title}", notice.body)
     return notice
 
 
@@ -854,6 +869,7 @@ def register_supplier(user: User, project_id: int) -> Registration:
     db.session.add(reg)
     db.session.flush()
     record("tender.supplier_registered", reg, {"project": project.code, "org": user.org_id})
+    announce_after_commit(project.id, "changed")
     return reg
 
 
@@ -871,11 +887,13 @@ def ask_question(user: User, project_id: int, question: str) -> Clarification:
     db.session.add(item)
     db.session.flush()
     record("tender.question_asked", item, {"project": project.code})
+    announce_after_commit(project.id, "changed")
     return item
 
 
 def answer_question(user: User, clarification_id: int, answer: str) -> Clarification:
-    """Publish the answer to every registered supplier, without naming who asked."""
+    """Publish the answer to every registered supplier, without naming who asked (a clarification
+    notice; once committed, the hall is told and the registered suppliers get a message)."""
     item = db.session.get(Clarification, clarification_id)
     if item is None:
         raise NotFound("问题不存在。", code="clarification_not_found")
@@ -896,6 +914,8 @@ def answer_question(user: User, clarification_id: int, answer: str) -> Clarifica
         body += f"\n\n投标截止（开标）时间顺延至 {clock.format_local(moved)}（北京时间）。"
     publish_notice(project, kinds.CLARIFICATION, f"{project.title} 澄清", body)
     record("tender.question_answered", item, {"project": project.code, "deadline_moved": moved is not None})
+    announce_after_commit(project.id, "clarification")
+    after_commit(notify_registered, project.id, "澄清答复已发布", answer)
     return item
 
 
@@ -904,7 +924,7 @@ def registered_org_ids(project_id: int) -> list[int]:
 
 
 def notify_registered(project_id: int, title: str, body: str) -> None:
-    """A real-time message to every registered supplier (call after the commit; a courtesy only)."""
+    """A real-time message to every registered supplier (a follow-up, run after the commit; a courtesy only)."""
     from core.tasks import send_message
 
     try:

@@ -23,7 +23,7 @@ from core.errors import DomainError, ValidationError, settle_refusal
 from notices.models import Notice
 from notices.views import subject_panel
 from tender import bids as bid_service
-from tender import events, filestore, hall, service
+from tender import filestore, hall, service
 from tender.transitions import METHOD_SWITCHES, Category, EvalMethod, Method, OpeningMode, ProjectStatus
 
 bp = Blueprint("tender", __name__)
@@ -295,14 +295,12 @@ def project(project_id: int):
         bidder_id=bid_service.bidder_id_of(user.org) if user.org else None)
 
 
-def _act(project_id: int, action, success: str, what: str = "changed", after=None):
-    """Run a service call from a page form: commit, announce, `after()`, flash; errors come back as a flash."""
+def _act(project_id: int, action, success: str):
+    """Run a service call from a page form: commit (the service declared what the hall and the suppliers
+    are told after it), flash; errors come back as a flash."""
     try:
         action()
         db.session.commit()
-        events.announce(project_id, what)
-        if after is not None:
-            after()
         flash(success, "success")
     except DomainError as exc:
         settle_refusal(exc)
@@ -359,21 +357,20 @@ def publish(project_id: int):
     year = request.form.get("confirm_uncovered_year", "")
     return _act(project_id, lambda: service.publish_project(
         current_user, project_id, confirm_uncovered_year=int(year) if year.isdigit() else None),
-                _("项目已发布，采购公告和密钥托管策略哈希已公开。"), "published")
+                _("项目已发布，采购公告和密钥托管策略哈希已公开。"))
 
 
 @bp.post("/tender/<int:project_id>/cancel")
 def cancel(project_id: int):
     return _act(project_id, lambda: service.cancel_project(current_user, project_id, request.form.get("reason", "")),
-                _("项目已终止。"), "cancelled")
+                _("项目已终止。"))
 
 
 @bp.post("/tender/<int:project_id>/corrections")
 def correction(project_id: int):
     title, body = request.form.get("title", ""), request.form.get("body", "")
     return _act(project_id, lambda: service.publish_correction(current_user, project_id, title, body),
-                _("更正公告已发布。"), "correction",
-                after=lambda: service.notify_registered(project_id, f"更正公告：{title}", body))
+                _("更正公告已发布。"))
 
 
 @bp.post("/tender/<int:project_id>/redo")
@@ -407,8 +404,7 @@ def ask(project_id: int):
 def answer(project_id: int, question_id: int):
     text = request.form.get("answer", "")
     return _act(project_id, lambda: service.answer_question(current_user, question_id, text),
-                _("答复已发布给所有报名供应商。"), "clarification",
-                after=lambda: service.notify_registered(project_id, "澄清答复已发布", text))
+                _("答复已发布给所有报名供应商。"))
 
 
 @bp.post("/tender/<int:project_id>/bids/<int:bid_id>/withdraw")
