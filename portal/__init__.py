@@ -2,25 +2,28 @@
 
 `views` (the home page and the dashboard) shows what `dashboard` gathers: each role's panels, which
 feature packages add through `dashboard.panel`, and `needs`, what is waiting for a user (需要您处理).
-`reminders` warns before each need's deadline (in-browser, SMS, e-mail), run by `tasks` (beat) or
-`cli`; `models` remembers the reminders sent. `workday_calendar` is the supervisor's page that adds a
-year of working days.
+`reminders` warns before each need's deadline (in-browser, SMS, e-mail), run by the chronograph's step in
+`timed` (beat; `tasks` runs it by its old name) or `cli`; `models` remembers the reminders sent.
+`workday_calendar` is the supervisor's page that adds a year of working days.
 """
+
+import dataclasses
 
 from flask import Flask
 from flask_login import current_user
 
 
 def register(app: Flask) -> None:
-    from portal import cli, dashboard, models, needs, tasks, views, workday_calendar  # noqa: F401  (models and the beat task)
+    from core import chronograph
+    from portal import cli, dashboard, models, needs, tasks, timed, views, workday_calendar  # noqa: F401  (models and the beat task)
 
     app.register_blueprint(views.bp)
     workday_calendar.register(app)
     app.cli.add_command(cli.portal_cli)
     app.config.setdefault("REMINDER_LEADS_MINUTES", (1440, 120))
-    schedule = app.config.setdefault("CELERY_BEAT_SCHEDULE", {})
-    schedule.setdefault("portal-remind", {"task": "portal.tasks.remind",
-                                          "schedule": float(app.config.get("REMINDER_SWEEP_SECONDS", 300))})
+    every = float(app.config.get("REMINDER_SWEEP_SECONDS", timed.SWEEP_SECONDS))
+    chronograph.declare(app, dataclasses.replace(timed.SWEEP, every=every))
+    schedule = app.config["CELERY_BEAT_SCHEDULE"]
     celery_app = app.extensions.get("celery")
     if celery_app is not None:  # the beat schedule is read when Celery is configured, before features
         celery_app.conf.beat_schedule = schedule

@@ -5,7 +5,9 @@ in-browser message (`core.tasks.send_message`, Socket.IO), and SMS / e-mail thro
 `REMINDER_LEADS_MINUTES` (default 1440 and 120: a day and two hours before) are the lead times; a need
 due within a lead time is reminded once for that lead (a `ReminderSent` row, audited), with the time
 left. The sweep runs under Celery beat every few minutes and is idempotent: run twice, it sends nothing
-new. It walks the active users who hold a role; each needs source is a handful of indexed queries.
+new. It is the chronograph's `portal-remind` sweep (`portal.timed`): each active user who holds a role is
+one transaction (`remind_user`), whose reminders are delivered after its commit; each needs source is a
+handful of indexed queries.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy import select
 from accounts.models import User
 from audit.service import record
 from core import clock
+from core.after_commit import after_commit
 from core.db import db
 from portal.models import ReminderSent
 from portal.needs import Need, needs_for, time_left
@@ -58,25 +61,38 @@ def due_reminders(user: User) -> list[tuple[Need, int]]:
 def send_due_reminders() -> list[dict]:
     """Record every reminder due now (one transaction with its audit events); returns what to send after
     the commit: [{"user_id", "phone", "email", "message"}]. The caller commits, then `deliver`s."""
-    out = []
     users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id))
-    for user in users:
-        if not user.roles:
-            continue
-        # Links are built with url_for, which needs a request even in a Celery worker.
-        with current_app.test_request_context(), force_locale(user.locale or
-                                                              current_app.config["BABEL_DEFAULT_LOCALE"]):
-            due = [(need, lead, reminder_text(need)) for need, lead in due_reminders(user)]
-        for need, lead, text in due:
-            row = ReminderSent(user_id=user.id, need_key=need.key, lead_minutes=lead, due_at=need.due_at,
-                               sent_at=clock.now())
-            db.session.add(row)
-            db.session.flush()
-            record("portal.reminder_sent", row, {"user": user.id, "need": need.key, "lead_minutes": lead,
-                                                  "due_at": need.due_at.isoformat()})
-            out.append({"user_id": user.id, "phone": user.phone or "", "email": None,  # users hold no e-mail yet
-                        "message": {"title": need.action, "body": text,
-                                   "level": "warning", "url": need.url}})
+    return [r for user in users for r in record_due_reminders(user)]
+
+
+def remind_user(user: User) -> int | None:
+    """The chronograph's step for one user: record the reminders due now (audited) and deliver them once
+    this user's transaction has committed. Returns how many (None: nothing was due)."""
+    due = record_due_reminders(user)
+    if not due:
+        return None
+    after_commit(deliver, due)
+    return len(due)
+
+
+def record_due_reminders(user: User) -> list[dict]:
+    """Record this user's reminders due now with their audit events; returns what to deliver after the commit."""
+    if not user.roles:
+        return []
+    out = []
+    # Links are built with url_for, which needs a request even in a Celery worker.
+    with current_app.test_request_context(), force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        due = [(need, lead, reminder_text(need)) for need, lead in due_reminders(user)]
+    for need, lead, text in due:
+        row = ReminderSent(user_id=user.id, need_key=need.key, lead_minutes=lead, due_at=need.due_at,
+                           sent_at=clock.now())
+        db.session.add(row)
+        db.session.flush()
+        record("portal.reminder_sent", row, {"user": user.id, "need": need.key, "lead_minutes": lead,
+                                              "due_at": need.due_at.isoformat()})
+        out.append({"user_id": user.id, "phone": user.phone or "", "email": None,  # users hold no e-mail yet
+                    "message": {"title": need.action, "body": text,
+                               "level": "warning", "url": need.url}})
     return out
 
 

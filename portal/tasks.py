@@ -1,20 +1,14 @@
-"""Celery beat: the reminder sweep (`portal.reminders`), every REMINDER_SWEEP_SECONDS (default 300)."""
+"""Celery: the reminder sweep (`portal.reminders`) under its old task name, one run of the chronograph's
+`portal-remind` (portal/timed.py), which the beat schedules every REMINDER_SWEEP_SECONDS (default 300)."""
 
 from __future__ import annotations
 
 from celery import shared_task
-from flask import g
-
-from core.db import db
 
 
 @shared_task(name="portal.tasks.remind", ignore_result=True)
 def remind() -> int:
-    """Record the reminders due now in one commit, then send them (message, SMS, e-mail)."""
-    from portal import reminders
+    """Record and send the reminders due now, one user per transaction; returns how many were sent."""
+    from core import chronograph
 
-    g.audit_actor = "system:portal.remind"
-    due = reminders.send_due_reminders()
-    db.session.commit()
-    reminders.deliver(due)
-    return len(due)
+    return chronograph.run_sweep("portal-remind").get("reminded", 0)  # 0 too while another run holds the lock

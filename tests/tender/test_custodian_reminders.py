@@ -57,3 +57,23 @@ def test_reminders_before_the_opening_once_per_lead_with_the_time_left(app, worl
     assert sorted(r.lead_minutes for r in rows) == [120, 1440]
     clock.set(project.deadline + timedelta(minutes=1))
     assert reminders.send_due_reminders() == []  # past the deadline: no reminder, the need says so itself
+
+
+def test_the_reminders_are_a_chronograph_step_delivered_after_each_users_commit(app, world, make_project, clock):
+    """Issue 14: `portal-remind` is a declared sweep; a user's reminders go out only once their rows commit."""
+    from core import after_commit, chronograph
+    from core.db import db
+    from expert_draw.notify import LogChannel
+    from portal import reminders
+
+    assert app.config["CELERY_BEAT_SCHEDULE"]["portal-remind"]["task"] == "core.chronograph"
+    project = make_project()
+    after_commit.run_followups()  # what the set-up's commits declared
+    keeper = world.custodians[0][0]
+    clock.set(project.deadline - timedelta(hours=23))
+    LogChannel.sent.clear()
+    assert reminders.remind_user(keeper) == 1 and LogChannel.sent == []
+    db.session.rollback()  # dropped: neither recorded nor sent
+    assert after_commit.run_followups() == 0 and LogChannel.sent == []
+    assert chronograph.run_sweep("portal-remind") == {"reminded": 2}  # both custodians, each its own commit
+    assert len([m for m in LogChannel.sent if project.title in m.text]) == 2
