@@ -514,7 +514,8 @@ class _ClerkText(_Text):
         if "by-developer" in (dict(attrs).get("class") or "").split():
             self._developer.append(tag)
             return
-        super().handle_starttag(tag, attrs)
+        # the CSRF token handed to the page's script is random text nobody reads ("…L32…" is no code)
+        super().handle_starttag(tag, [(name, value) for name, value in attrs if name != "data-csrf"])
 
     def handle_endtag(self, tag):
         if self._developer:
