@@ -332,8 +332,7 @@ def confirm(data: dict, award_id: int):
 @blp.arguments(CalendarConfirmIn, location="query")
 def publish(data: dict, award_id: int):
     award = service.publish_result(current_user, award_id, confirm_uncovered_year=data["confirm_uncovered_year"])
-    db.session.commit()
-    messages.award_published(award.id)
+    db.session.commit()  # each bidder is linked to its letter after it
     return _award_out(award)
 
 

@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.service import finance_orgs, oversees
 from audit.service import payloads_of, record
 from core import clock
+from core.after_commit import after_commit
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from evaluation import deadlines
@@ -131,7 +132,8 @@ def result_notice_body(committee: Committee, award: Award) -> str:
 def publish_result(user: User, award_id: int, *, confirm_uncovered_year: int | None = None) -> Award:
     """The agency publishes the result notice (public) within the period; the award notice PDF goes to the
     winner and a result letter PDF with its own evaluation to each other bidder (`evaluation.letters`,
-    same transaction; the notices after commit link each organisation to its letter)."""
+    same transaction; the messages declared for after the commit link each organisation to its letter)."""
+    from core.tasks import send_message
     from evaluation import letters
     from notices import kinds
 
@@ -150,7 +152,9 @@ def publish_result(user: User, award_id: int, *, confirm_uncovered_year: int | N
     record("evaluation.result_published", award, {"notice": notice.id, "bid": award.candidate.bid_id,
                                                   "late": clock.to_local(clock.now()).date() > due,
                                                   **({"confirmed_uncovered_year": confirmed} if confirmed else {})})
-    letters.issue(committee, award)
+    for letter in letters.issue(committee, award):
+        message, org_ids = letters.letter_message(letter)
+        after_commit(send_message.delay, message, org_ids=org_ids)
     return award
 
 

@@ -220,6 +220,17 @@ def issue(committee: Committee, award: Award) -> list[AwardLetter]:
     return made
 
 
+def letter_message(letter: AwardLetter) -> tuple[dict, list[int]]:
+    """The real-time message linking a bidder to its own letter: the award notice to the winner, the
+    result letter (with its own evaluation) to each other bidder."""
+    url = f"/evaluation/letters/{letter.id}.pdf"
+    if letter.kind is LetterKind.AWARD:
+        return ({"title": "中标（成交）通知书", "level": "success", "url": url,
+                 "body": "贵单位被确定为中标（成交）供应商，请按通知书在 30 日内签订合同。"}, [letter.org_id])
+    return ({"title": "采购结果通知书", "level": "info", "url": url,
+             "body": "本项目评审结果已公告，通知书载明贵单位的评审结果。"}, [letter.org_id])
+
+
 def letters_of(award: Award) -> list[AwardLetter]:
     return list(db.session.scalars(select(AwardLetter).where(AwardLetter.award_id == award.id)
                                    .order_by(AwardLetter.id)))

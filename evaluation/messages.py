@@ -62,18 +62,12 @@ def report_sent(award_id: int) -> None:
 def award_published(award_id: int) -> None:
     """Each bidder is sent a link to its own letter: the award notice to the winner, the result letter
     (with its own evaluation) to each other bidder."""
-    from evaluation.letters import letters_of
-    from evaluation.models import Award, LetterKind
+    from evaluation.letters import letter_message, letters_of
+    from evaluation.models import Award
 
-    award = db.session.get(Award, award_id)
-    for letter in letters_of(award):
-        url = f"/evaluation/letters/{letter.id}.pdf"
-        if letter.kind is LetterKind.AWARD:
-            _send({"title": "中标（成交）通知书", "level": "success", "url": url,
-                   "body": "贵单位被确定为中标（成交）供应商，请按通知书在 30 日内签订合同。"}, org_ids=[letter.org_id])
-        else:
-            _send({"title": "采购结果通知书", "level": "info", "url": url,
-                   "body": "本项目评审结果已公告，通知书载明贵单位的评审结果。"}, org_ids=[letter.org_id])
+    for letter in letters_of(db.session.get(Award, award_id)):  # what publishing declares, by hand
+        message, org_ids = letter_message(letter)
+        _send(message, org_ids=org_ids)
 
 
 def contract_drafted(contract_id: int) -> None:

@@ -266,8 +266,6 @@ def _after(action: str, committee_id: int, result) -> None:
             messages.clarification_asked(item.id)
     elif action == "send_report":
         messages.report_sent(result.id)
-    elif action == "publish":
-        messages.award_published(result.id)
     elif action == "answer_challenge":
         messages.challenge_answered(result.id)
 

@@ -288,3 +288,14 @@ def test_the_award_notice_says_zhongbiao_or_chengjiao(method):
     from evaluation import letters
 
     assert letters.word_of(method) == ("中标" if method == "public_tender" else "成交")
+
+
+def test_publishing_declares_the_letters_messages_for_after_its_commit(room, published, monkeypatch):
+    """Issue 14: the page and the API publish through the same service, which declares the messages."""
+    from core import after_commit, tasks
+
+    sent = []
+    monkeypatch.setattr(tasks, "emit_message", lambda m, users, orgs, **_: sent.append((m["url"], list(orgs))))
+    after_commit.run_followups()  # the fixture committed the publication; its follow-ups wait for a commit point
+    letters = {f"/evaluation/letters/{r.id}.pdf": [org] for org, r in _by_org(published).items()}
+    assert sorted(x for x in sent if x[0] in letters) == sorted(letters.items())
