@@ -105,3 +105,16 @@ def channels(config) -> list[Channel]:
                 )
             )
     return found
+
+
+def send_everywhere(message: Message, config, what: str) -> int:
+    """Send on every configured channel; a failing channel is logged and does not stop the others.
+    Returns how many channels took it."""
+    sent = 0
+    for channel in channels(config):
+        try:
+            channel.send(message)
+            sent += 1
+        except OSError:
+            log.exception("%s failed on %s", what, channel.name)
+    return sent

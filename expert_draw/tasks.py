@@ -14,7 +14,7 @@ from core.links import public_url
 def notify(invitation_ids: list[int]) -> int:
     """Send each invitation on every configured channel; a failing channel does not stop the others."""
     from expert_draw.models import Invitation, InvitationStatus
-    from expert_draw.notify import Message, channels
+    from expert_draw.notify import Message, send_everywhere
     from registry.experts.onboarding import issue_activation
 
     sent = 0
@@ -48,12 +48,7 @@ def notify(invitation_ids: list[int]) -> int:
                 },
                 user_ids=[inv.expert.user_id],
             )
-        for channel in channels(current_app.config):
-            try:
-                channel.send(message)
-                sent += 1
-            except OSError:
-                current_app.logger.exception("expert notification failed on %s", channel.name)
+        sent += send_everywhere(message, current_app.config, "expert notification")
     return sent
 
 
@@ -61,7 +56,7 @@ def notify(invitation_ids: list[int]) -> int:
 def notify_cancelled(invitation_ids: list[int]) -> int:
     """Tell each expert who was invited or had confirmed that the evaluation will not take place."""
     from expert_draw.models import Invitation
-    from expert_draw.notify import Message, channels
+    from expert_draw.notify import Message, send_everywhere
 
     sent = 0
     for inv_id in invitation_ids:
@@ -77,12 +72,7 @@ def notify_cancelled(invitation_ids: list[int]) -> int:
             send_message.delay({"title": "评审已取消", "body": f"原定于 {when} 的评审已取消，您无需参加。",
                                 "level": "warning", "url": "/expert-draw/my"}, user_ids=[inv.expert.user_id])
         message = Message(phone=inv.expert.phone, email=inv.expert.email, subject="评审取消通知", text=text)
-        for channel in channels(current_app.config):
-            try:
-                channel.send(message)
-                sent += 1
-            except OSError:
-                current_app.logger.exception("cancellation notice failed on %s", channel.name)
+        sent += send_everywhere(message, current_app.config, "cancellation notice")
     return sent
 
 

@@ -102,7 +102,7 @@ def deliver(reminders: list[dict], *, external: bool = False) -> int:
     from core.links import absolute
     from core.messages import emit_message
     from core.tasks import send_message
-    from expert_draw.notify import Message, channels
+    from expert_draw.notify import Message, send_everywhere
 
     sent = 0
     for r in reminders:
@@ -113,10 +113,5 @@ def deliver(reminders: list[dict], *, external: bool = False) -> int:
         url = r["message"].get("url")
         text = f'{r["message"]["body"]} {absolute(url)}' if url else r["message"]["body"]
         message = Message(phone=r["phone"], email=r["email"], subject=r["message"]["title"], text=text)
-        for channel in channels(current_app.config):
-            try:
-                channel.send(message)
-                sent += 1
-            except OSError:
-                current_app.logger.exception("reminder failed on %s", channel.name)
+        sent += send_everywhere(message, current_app.config, "reminder")
     return sent

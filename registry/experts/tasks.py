@@ -14,7 +14,7 @@ from core.links import public_url
 def send_activation(activation_id: int, token: str) -> int:
     """Send the link on every configured channel; a failing channel does not stop the others. The token
     travels only in this message: the database keeps its digest."""
-    from expert_draw.notify import Message, channels
+    from expert_draw.notify import Message, send_everywhere
     from registry.experts.models import Activation
     from registry.experts.onboarding import activation_message
 
@@ -25,11 +25,4 @@ def send_activation(activation_id: int, token: str) -> int:
     text = activation_message(expert, public_url("registry_experts.activate", token=token),
                               clock.format_local(activation.expires_at))
     message = Message(phone=expert.phone, email=expert.email, subject="专家账户激活", text=text)
-    sent = 0
-    for channel in channels(current_app.config):
-        try:
-            channel.send(message)
-            sent += 1
-        except OSError:
-            current_app.logger.exception("activation message failed on %s", channel.name)
-    return sent
+    return send_everywhere(message, current_app.config, "activation message")
