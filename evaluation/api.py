@@ -304,8 +304,7 @@ def _award_out(award: Award) -> dict:
 @blp.arguments(CalendarConfirmIn, location="query")
 def send_report(data: dict, committee_id: int):
     award = service.send_report(current_user, committee_id, confirm_uncovered_year=data["confirm_uncovered_year"])
-    db.session.commit()
-    messages.report_sent(award.id)
+    db.session.commit()  # the purchaser is told after it
     return _award_out(award), 201
 
 
@@ -490,7 +489,6 @@ def answer_challenge(data: dict, challenge_id: int):
     row = challenges.answer_challenge(current_user, challenge_id, data["answer"], upheld=data["upheld"],
                                       remedy=data["remedy"])
     db.session.commit()
-    messages.challenge_answered(row.id)
     return _challenge_out(row)
 
 

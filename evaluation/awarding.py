@@ -60,7 +60,21 @@ def send_report(user: User, committee_id: int, *, confirm_uncovered_year: int | 
     record("evaluation.report_sent", award, {"committee": committee.id, "report": report.id,
                                              "confirm_due": due.isoformat(),
                                              **({"confirmed_uncovered_year": confirmed} if confirmed else {})})
+    _declare_message(*report_sent_message(award))
     return award
+
+
+def report_sent_message(award: Award) -> tuple[dict, list[int]]:
+    """The message asking the purchaser to confirm the winner from the report just sent."""
+    committee = committee_for_lot(award.lot_id)
+    return ({"title": "评审报告已送达", "body": "请在规定期限内按候选人顺序确定中标（成交）供应商。", "level": "info",
+             "url": f"/evaluation/{committee.id}"}, [project_of(committee).purchaser_org_id])
+
+
+def _declare_message(message: dict, org_ids: list[int]) -> None:
+    from core.tasks import send_message
+
+    after_commit(send_message.delay, message, org_ids=org_ids)
 
 
 def get_award(award_id: int) -> tuple[Award, Committee]:
@@ -133,7 +147,6 @@ def publish_result(user: User, award_id: int, *, confirm_uncovered_year: int | N
     """The agency publishes the result notice (public) within the period; the award notice PDF goes to the
     winner and a result letter PDF with its own evaluation to each other bidder (`evaluation.letters`,
     same transaction; the messages declared for after the commit link each organisation to its letter)."""
-    from core.tasks import send_message
     from evaluation import letters
     from notices import kinds
 
@@ -153,8 +166,7 @@ def publish_result(user: User, award_id: int, *, confirm_uncovered_year: int | N
                                                   "late": clock.to_local(clock.now()).date() > due,
                                                   **({"confirmed_uncovered_year": confirmed} if confirmed else {})})
     for letter in letters.issue(committee, award):
-        message, org_ids = letters.letter_message(letter)
-        after_commit(send_message.delay, message, org_ids=org_ids)
+        _declare_message(*letters.letter_message(letter))
     return award
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from accounts.models import Role, User
 from audit.service import record
 from core import clock
+from core.after_commit import after_commit
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.i18n import N_
@@ -109,7 +110,17 @@ def answer_challenge(user: User, challenge_id: int, answer: str, *, upheld: bool
     record("evaluation.challenge_answered", row, {"award": award.id, "upheld": upheld, "remedy": row.remedy,
                                                   "answer_sha256": hashlib.sha256(answer.encode()).hexdigest(),
                                                   "late": clock.now() > row.answer_due_at})
+    from core.tasks import send_message
+
+    message, org_ids = answered_message(row)
+    after_commit(send_message.delay, message, org_ids=org_ids)
     return row
+
+
+def answered_message(row: Challenge) -> tuple[dict, list[int]]:
+    """The message telling the challenger that the agency has answered."""
+    return ({"title": "质疑已答复", "body": "代理机构已答复您的质疑；对答复不满意的，可以在期限内向财政部门投诉。",
+             "level": "info", "url": f"/evaluation/awards/{row.award_id}/challenges"}, [row.org_id])
 
 
 def challenges_of(award: Award, org_id: int | None = None) -> list[Challenge]:

@@ -50,13 +50,12 @@ def clarification_asked(clarification_id: int) -> None:
 
 
 def report_sent(award_id: int) -> None:
+    """What sending the report declares, by hand."""
+    from evaluation.awarding import report_sent_message
     from evaluation.models import Award
-    from evaluation.service import committee_for_lot, project_of
 
-    award = db.session.get(Award, award_id)
-    committee = committee_for_lot(award.lot_id)
-    _send({"title": "评审报告已送达", "body": "请在规定期限内按候选人顺序确定中标（成交）供应商。", "level": "info",
-           "url": f"/evaluation/{committee.id}"}, org_ids=[project_of(committee).purchaser_org_id])
+    message, org_ids = report_sent_message(db.session.get(Award, award_id))
+    _send(message, org_ids=org_ids)
 
 
 def award_published(award_id: int) -> None:
@@ -169,11 +168,12 @@ def challenge_filed(challenge_id: int) -> None:
 
 
 def challenge_answered(challenge_id: int) -> None:
+    """What answering a challenge declares, by hand."""
+    from evaluation.challenges import answered_message
     from evaluation.models import Challenge
 
-    row = db.session.get(Challenge, challenge_id)
-    _send({"title": "质疑已答复", "body": "代理机构已答复您的质疑；对答复不满意的，可以在期限内向财政部门投诉。",
-           "level": "info", "url": f"/evaluation/awards/{row.award_id}/challenges"}, org_ids=[row.org_id])
+    message, org_ids = answered_message(db.session.get(Challenge, challenge_id))
+    _send(message, org_ids=org_ids)
 
 
 def complaint_filed(complaint_id: int) -> None:

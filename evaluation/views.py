@@ -264,10 +264,6 @@ def _after(action: str, committee_id: int, result) -> None:
     elif action in ("ask", "low_price", "price_corrections"):
         for item in result if isinstance(result, list) else [result]:
             messages.clarification_asked(item.id)
-    elif action == "send_report":
-        messages.report_sent(result.id)
-    elif action == "answer_challenge":
-        messages.challenge_answered(result.id)
 
 
 # ---------------------------------------------------------------- the bidder's side

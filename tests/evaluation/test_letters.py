@@ -299,3 +299,12 @@ def test_publishing_declares_the_letters_messages_for_after_its_commit(room, pub
     after_commit.run_followups()  # the fixture committed the publication; its follow-ups wait for a commit point
     letters = {f"/evaluation/letters/{r.id}.pdf": [org] for org, r in _by_org(published).items()}
     assert sorted(x for x in sent if x[0] in letters) == sorted(letters.items())
+
+
+def test_sending_the_report_declares_the_purchasers_message(room, published, monkeypatch):
+    from core import after_commit, tasks
+
+    sent = []
+    monkeypatch.setattr(tasks, "emit_message", lambda m, users, orgs, **_: sent.append((m["title"], list(orgs))))
+    after_commit.run_followups()  # the fixture's commits (the report sent among them) ran no follow-ups yet
+    assert ("评审报告已送达", [room.lot.project.purchaser_org_id]) in sent
