@@ -70,10 +70,10 @@ def public_codes() -> list[str]:
     return [code for code, kind in _KINDS.items() if kind.public]
 
 
-# The kinds every method shares (财办库〔2020〕50号). Clarifications (澄清) go to the registered suppliers and
-# the staff only, never to the public lists.
+# The kinds every method shares (财办库〔2020〕50号). A clarification is published like a correction, on the
+# public list where the procurement notice appeared (87号令 Art 27), without naming who asked.
 CORRECTION = register("correction", N_("更正公告"))
-CLARIFICATION = register("clarification", N_("澄清公告"), public=False)
+CLARIFICATION = register("clarification", N_("澄清公告"))
 SUSPENSION = register("suspension", N_("中止公告"))
 TERMINATION = register("termination", N_("终止公告"))
 FAILURE = register("failure", N_("废标/终止公告"))

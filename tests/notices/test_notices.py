@@ -76,11 +76,13 @@ def test_a_package_registers_its_own_kind_and_its_notices_show_on_the_public_pag
 
     mall_result = kinds.register("test_mall_result", "电子卖场成交公告")
     notice = publish_notice(subject, mall_result, "网上超市成交公告", "成交金额：100元")
-    hidden = publish_notice(subject, kinds.CLARIFICATION, "澄清", "只给报名供应商")
+    internal = kinds.register("test_internal", "内部通知", public=False)  # a kind kept off the public lists
+    hidden = publish_notice(subject, internal, "内部通知", "只给报名供应商")
+    clarified = publish_notice(subject, kinds.CLARIFICATION, "澄清公告", "问：……答：……")  # public (87号令 Art 27)
     db.session.commit()
     listing = client.get("/notices").get_data(as_text=True)
     assert f'/notices/{notice.id}"' in listing and "电子卖场成交公告" in listing
-    assert f'/notices/{hidden.id}"' not in listing
+    assert f'/notices/{hidden.id}"' not in listing and f'/notices/{clarified.id}"' in listing
     page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
     assert "网上超市成交公告" in page and "成交金额：100元" in page and "项目信息" not in page  # no subject panel
     assert client.get(f"/notices/{hidden.id}").status_code == 404
