@@ -1,6 +1,7 @@
 """JSON API of the evaluation room (also used by the room page's script). Every action: the service
-function, one commit, then the room is told (`events.announce`) and messages go out; the answer is the
-caller's own view of the room (`service.state_for`)."""
+function, one commit, then the room is told (`events.announce`) and messages go out (those a service
+declared with `core.after_commit` by themselves, the rest through `messages`); the answer is the caller's
+own view of the room (`service.state_for`)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The expert draw's public access module: import from here, whatever the stage.
 
-Each write checks guard, status and clock, changes state, records the audit event and flushes; the
-view or task commits once and sends notifications after the commit.
+Each write checks guard, status and clock, changes state, records the audit event, flushes and declares
+the experts' notifications with `core.after_commit`; the view or task commits once and they go out after it.
 
 The functions live in one module per stage of a request, re-exported here: `rule_table` (the rules in
 force for a region) → `transitions` (status moves with their audit events, the request's lock) →
