@@ -478,8 +478,7 @@ def award_challenges(award_id: int):
 def file_challenge(award_id: int):
     """A bidder challenges the published result (multipart: `text`, any number of `files`)."""
     row = challenges.file_challenge(current_user, award_id, request.form.get("text", ""), _form_files())
-    evidence.commit()
-    messages.challenge_filed(row.id)
+    evidence.commit()  # the agency and the purchaser are told after it
     return _challenge_out(row), 201
 
 

@@ -64,7 +64,22 @@ def file_challenge(user: User, award_id: int, text: str, files: Sequence[evidenc
                                                    "files": evidence.listing(uploads),
                                                    "answer_due": answer_due.isoformat()})
         evidence.keep(uploads, row, committee.project_id, user)
+    _declare_message(*filed_message(row))
     return row
+
+
+def filed_message(row: Challenge) -> tuple[dict, list[int]]:
+    """The message telling the agency and the purchaser that a challenge awaits their answer."""
+    committee = service.committee_for_lot(db.session.get(Award, row.award_id).lot_id)
+    project = service.project_of(committee)
+    return ({"title": "收到质疑", "body": f"{project.title}：请在答复期限内答复质疑。", "level": "warning",
+             "url": f"/evaluation/{committee.id}"}, [project.agency_org_id, project.purchaser_org_id])
+
+
+def _declare_message(message: dict, org_ids: list[int]) -> None:
+    from core.tasks import send_message
+
+    after_commit(send_message.delay, message, org_ids=org_ids)
 
 
 def apply_remedy(award: Award, committee: Committee, remedy: str, reason: str) -> None:
@@ -110,10 +125,7 @@ def answer_challenge(user: User, challenge_id: int, answer: str, *, upheld: bool
     record("evaluation.challenge_answered", row, {"award": award.id, "upheld": upheld, "remedy": row.remedy,
                                                   "answer_sha256": hashlib.sha256(answer.encode()).hexdigest(),
                                                   "late": clock.now() > row.answer_due_at})
-    from core.tasks import send_message
-
-    message, org_ids = answered_message(row)
-    after_commit(send_message.delay, message, org_ids=org_ids)
+    _declare_message(*answered_message(row))
     return row
 
 

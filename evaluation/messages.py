@@ -157,14 +157,12 @@ def _complaint_parties(complaint_id: int):
 
 
 def challenge_filed(challenge_id: int) -> None:
-    from evaluation.models import Award, Challenge
-    from evaluation.service import committee_for_lot, project_of
+    """What filing a challenge declares, by hand."""
+    from evaluation.challenges import filed_message
+    from evaluation.models import Challenge
 
-    row = db.session.get(Challenge, challenge_id)
-    committee = committee_for_lot(db.session.get(Award, row.award_id).lot_id)
-    project = project_of(committee)
-    _send({"title": "收到质疑", "body": f"{project.title}：请在答复期限内答复质疑。", "level": "warning",
-           "url": f"/evaluation/{committee.id}"}, org_ids=[project.agency_org_id, project.purchaser_org_id])
+    message, org_ids = filed_message(db.session.get(Challenge, challenge_id))
+    _send(message, org_ids=org_ids)
 
 
 def challenge_answered(challenge_id: int) -> None:

@@ -314,13 +314,12 @@ def award_challenges(award_id: int):
 def challenge(award_id: int):
     target = url_for("evaluation.award_challenges", award_id=award_id)
     try:
-        row = challenges.file_challenge(current_user, award_id, request.form.get("text", ""), _files())
+        challenges.file_challenge(current_user, award_id, request.form.get("text", ""), _files())
         evidence.commit()
     except DomainError as exc:
         award = db.session.get(Award, award_id)
         visible = award is not None and award.notified_at is not None and challenges.can_view(current_user, award)
         return _refused(exc, target if visible else url_for("evaluation.clarifications"))
-    messages.challenge_filed(row.id)
     flash(_("质疑已提交，代理机构将在规定期限内答复。"), "success")
     return redirect(target)
 

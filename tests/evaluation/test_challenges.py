@@ -186,3 +186,21 @@ def test_a_bidder_files_with_files_from_the_award_page_and_the_agency_answers(ro
     assert db.session.get(Award, published.id).status.value == "notified"
     page = client.get(f"/evaluation/awards/{published.id}/challenges").get_data(as_text=True)
     assert "经核实，评分无误。" in page and "a.txt" in page
+
+
+def test_filing_and_answering_a_challenge_declare_their_messages(room, published, clock, monkeypatch, clean_store):
+    """Issue 14: the page and the API file and answer through the services, which declare the messages."""
+    from core import after_commit, tasks
+    from evaluation import challenges
+
+    after_commit.run_followups()  # the fixture's commits
+    sent = []
+    monkeypatch.setattr(tasks, "emit_message", lambda m, users, orgs, **_: sent.append((m["title"], sorted(orgs))))
+    row = challenges.file_challenge(room.suppliers[1], published.id, "中标人的业绩证明与事实不符")
+    assert sent == []
+    after_commit.commit()
+    project = room.lot.project
+    assert sent == [("收到质疑", sorted([project.agency_org_id, project.purchaser_org_id]))]
+    challenges.answer_challenge(room.agency, row.id, "经核查，业绩证明属实。", upheld=False)
+    after_commit.commit()
+    assert sent[-1] == ("质疑已答复", [room.suppliers[1].org_id])
