@@ -1,5 +1,5 @@
-"""The libraries (四库). Only the expert library (`experts`) lives here so far; suppliers, products and
-agencies come later as sibling subpackages (`registry/suppliers/…`), each with its own tables."""
+"""The libraries (四库): experts (`experts`); the procurement catalogue (`catalogue`) and the product
+library bound to it (`products`); suppliers and agencies come as sibling subpackages, each with its own tables."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ if TYPE_CHECKING:
 
 
 def register(app: Flask) -> None:
-    from registry import experts
+    from registry import catalogue, experts, products
 
     experts.register(app)
+    catalogue.register(app)
+    products.register(app)
