@@ -1,5 +1,6 @@
-"""The libraries (四库): experts (`experts`); the procurement catalogue (`catalogue`) and the product
-library bound to it (`products`); suppliers and agencies come as sibling subpackages, each with its own tables."""
+"""The libraries (四库), each a subpackage with its own tables: experts (`experts`); suppliers (`suppliers`);
+the procurement catalogue (`catalogue`) and the product library bound to it (`products`); agencies come as a
+sibling. `tabular` is what their bulk imports share (CSV/XLSX rows, the header, the row/column/reason report)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ if TYPE_CHECKING:
 
 
 def register(app: Flask) -> None:
-    from registry import catalogue, experts, products
+    from registry import catalogue, experts, products, suppliers
 
     experts.register(app)
+    suppliers.register(app)
     catalogue.register(app)
     products.register(app)

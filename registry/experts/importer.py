@@ -7,10 +7,7 @@ spreadsheet.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -18,8 +15,13 @@ from accounts.models import Org, Region, User
 from audit.service import record
 from core import clock
 from core.db import db
+from registry import tabular
 from registry.experts.models import Expert, ExpertSpecialty, ExpertStatus
 from registry.experts.service import birth_date_of, is_valid_phone, leaf_specialties
+from registry.tabular import ImportProblem, ImportReport, report_csv
+
+__all__ = ["COLUMNS", "ImportProblem", "ImportReport", "import_experts_csv", "import_experts_file",
+           "import_experts_xlsx", "report_csv"]
 
 COLUMNS = {  # English name -> Chinese header
     "name": "姓名",
@@ -35,51 +37,6 @@ COLUMNS = {  # English name -> Chinese header
 }
 REQUIRED = ("name", "id_number", "phone", "region_code", "employer", "specialties")
 MAX_ROWS = 20000
-
-
-@dataclass
-class ImportProblem:
-    row: int
-    column: str
-    reason: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "reason": self.reason}
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    created: int = 0
-    problems: list[ImportProblem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnicodeDecodeError("csv", data, 0, 1, "neither UTF-8 nor GB18030")
-
-
-def _header_map(header: list[str]) -> tuple[dict[str, int], list[ImportProblem]]:
-    by_name = {v: k for k, v in COLUMNS.items()} | {k: k for k in COLUMNS}
-    index, problems = {}, []
-    for i, raw in enumerate(header):
-        key = by_name.get(raw.strip())
-        if key is None:
-            problems.append(ImportProblem(1, raw, "未知的列名"))
-        elif key in index:
-            problems.append(ImportProblem(1, raw, "列名重复"))
-        else:
-            index[key] = i
-    problems += [ImportProblem(1, COLUMNS[k], "缺少必填列") for k in REQUIRED if k not in index]
-    return index, problems
 
 
 class _Context:
@@ -149,64 +106,42 @@ def _expert_from(cells: dict[str, str], ctx: _Context, now) -> Expert:
 
 def import_experts_csv(data: bytes, actor: User) -> ImportReport:
     """Check every row; write all experts (admitted, as an existing library) only if none failed."""
-    try:
-        text = _decode(data)
-    except UnicodeDecodeError:
-        return _failed("文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV")
-    return _import_rows(list(csv.reader(io.StringIO(text))), data, actor)
+    return _import_file(lambda: tabular.csv_rows(data), data, actor)
 
 
 def import_experts_xlsx(data: bytes, actor: User) -> ImportReport:
     """The same import from the first sheet of an .xlsx workbook (needs openpyxl)."""
-    try:
-        from openpyxl import load_workbook
-    except ImportError:
-        return _failed("服务器未安装 XLSX 支持，请另存为 CSV 后导入")
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-        return _failed("无法读取该 XLSX 文件，请确认文件未损坏")
-    rows = [[_cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
-    book.close()
-    return _import_rows(rows, data, actor)
+    return _import_file(lambda: tabular.xlsx_rows(data), data, actor)
 
 
 def import_experts_file(data: bytes, filename: str, actor: User) -> ImportReport:
     """CSV or XLSX by the file name."""
-    if filename.lower().endswith(".xlsx"):
-        return import_experts_xlsx(data, actor)
-    return import_experts_csv(data, actor)
+    return _import_file(lambda: tabular.file_rows(data, filename), data, actor)
 
 
-def _cell_text(value: object) -> str:
-    """Spreadsheets store ID and phone numbers as numbers: write them back as digits."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _failed(reason: str) -> ImportReport:
-    return ImportReport(problems=[ImportProblem(0, "", reason)])
+def _import_file(read, data: bytes, actor: User) -> ImportReport:
+    try:
+        rows = read()
+    except tabular.UnreadableFile as exc:
+        return tabular.failed(str(exc))
+    return _import_rows(rows, data, actor)
 
 
 def _import_rows(rows: list[list[str]], data: bytes, actor: User) -> ImportReport:
     report = ImportReport()
     if not rows:
-        return _failed("文件为空")
-    index, report.problems = _header_map([str(c) for c in rows[0]])
+        return tabular.failed("文件为空")
+    index, report.problems = tabular.header_map([str(c) for c in rows[0]], COLUMNS, REQUIRED)
     if report.problems:
         return report
-    body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(str(c).strip() for c in r)]
+    body = tabular.body_rows(rows, index)
     report.rows = len(body)
     if len(body) > MAX_ROWS:
         report.problems.append(ImportProblem(0, "", f"一次最多导入 {MAX_ROWS} 行"))
         return report
     ctx = _Context()
     parsed = []
-    for line, row in body:
-        cells = {k: (str(row[i]).strip() if i < len(row) else "") for k, i in index.items()}
+    for line, cells in body:
         report.problems += _check_row(line, cells, ctx)
         parsed.append(cells)
     if report.problems:
@@ -224,13 +159,3 @@ def _import_rows(rows: list[list[str]], data: bytes, actor: User) -> ImportRepor
         object_type="registry_expert",
     )
     return report
-
-
-def report_csv(report: ImportReport) -> str:
-    """The validation report as CSV (行号, 列, 原因) for download."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["行号", "列", "原因"])
-    for p in report.problems:
-        writer.writerow([p.row, p.column, p.reason])
-    return out.getvalue()

@@ -18,6 +18,8 @@ PUBLIC_RULES = {
     "/audit/key", "/api/v1/audit/key", "/api/v1/audit/checkpoint",
     # registry: a new expert signs up; an imported expert opens the activation link of the message
     "/experts/signup", "/experts/activate/<token>",
+    # registry: a supplier registers online; the public list of suppliers in the library
+    "/suppliers/register", "/suppliers/public",
     # expert_draw: a draw's audit record and verification page, public from the result notice (404 before,
     # except to the request's viewers)
     "/expert-draw/draws/<int:draw_id>/audit.json", "/expert-draw/<int:request_id>/verify",
