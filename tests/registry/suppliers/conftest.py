@@ -21,7 +21,8 @@ def application(**overrides):
 
     values = dict(name="温州测试科技有限公司", uscc=make_code("330329", "MA2T0001"), region_code="330329",
                   legal_representative="张三", address="浙江省温州市泰顺县罗阳镇1号", size_class="small",
-                  contacts=[("李四", "13905770001")], bank_name="泰顺农商银行", bank_account_name="温州测试科技有限公司",
+                  contacts=[("李四", "13905770001")], bank_name="泰顺农商银行",
+                  bank_account_name="温州测试科技有限公司",
                   bank_account_number="201000123456789")
     values.update(overrides)
     return Application(**values)
