@@ -146,7 +146,19 @@ def room(committee_id: int):
         challenges=challenges.challenges_of_lot(committee.lot_id), complaint_of=complaints.complaint_of,
         complaint_zh=complaints.STATUS_ZH, remedies=challenges.REMEDIES,
         award_letters=letters.visible_letters(current_user, award) if award is not None else [],
-        letter_names=letters.bidder_names(committee), calendar_gaps=_calendar_gaps())
+        letter_names=letters.bidder_names(committee), calendar_gaps=_calendar_gaps(),
+        **_collusion(committee, member))
+
+
+def _collusion(committee: Committee, member) -> dict:
+    """The lot's collusion flags (registry.collusion) for the committee's members and the supervisors."""
+    from registry.collusion import service as collusion
+
+    lot = service.lot_of(committee)
+    if lot is None or not (member is not None or collusion.can_view_lot(current_user, lot)):
+        return {"collusion_shown": False, "collusion_signals": [], "collusion_computed": False}
+    return {"collusion_shown": True, "collusion_computed": collusion.run_of(lot.id) is not None,
+            "collusion_signals": [collusion.describe(f) for f in collusion.flags_of_lot(lot.id)]}
 
 
 # ---------------------------------------------------------------- actions (forms)

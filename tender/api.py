@@ -215,7 +215,8 @@ def answer(data: dict, clarification_id: int):
 @blp.response(201)
 def submit_bid(project_id: int, lot_id: int):
     """Submit (or replace) a sealed bid: the request body is the raw `.sealed` container."""
-    bid = bid_service.submit_bid(current_user, project_id, lot_id, request.stream)
+    bid = bid_service.submit_bid(current_user, project_id, lot_id, request.stream, ip=request.remote_addr,
+                                 user_agent=request.user_agent.string)
     try:
         db.session.commit()
     except BaseException:

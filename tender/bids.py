@@ -189,9 +189,12 @@ def current_bid(lot_id: int, org_id: int) -> Bid | None:
                                                Bid.status == BidStatus.SUBMITTED))
 
 
-def submit_bid(user: User, project_id: int, lot_id: int, stream: BinaryIO) -> Bid:
+def submit_bid(user: User, project_id: int, lot_id: int, stream: BinaryIO, *, ip: str | None = None,
+               user_agent: str | None = None) -> Bid:
     """Stream a sealed bid to the store, check it, and record it as the supplier's current bid.
 
+    `ip` and `user_agent` are what the request showed of the uploader: kept on the bid as evidence for
+    the collusion signals (the same address or browser behind two bidders, registry.collusion).
     The caller commits; on any failure after this returns it must call `discard(bid)`."""
     project = get_project(project_id)
     lot = lot_of(project, lot_id)
@@ -215,7 +218,8 @@ def submit_bid(user: User, project_id: int, lot_id: int, stream: BinaryIO) -> Bi
         bid = Bid(project_id=project.id, lot_id=lot.id, org_id=user.org_id, user_id=user.id,
                   bidder_id=info["bidder_id"], path=path, size=upload.size, sha256=upload.sha256,
                   signed_digest=info["signed_digest"], signer_fingerprint=fingerprint,
-                  commitment=info["commitment"], ciphertext_fingerprint=copy_print, submitted_at=now)
+                  commitment=info["commitment"], ciphertext_fingerprint=copy_print, submitted_at=now,
+                  submitted_ip=(ip or None) and ip[:45], submitted_user_agent=(user_agent or None) and user_agent[:300])
         db.session.add(bid)
         db.session.flush()
         event = record("tender.bid_submitted", bid, {

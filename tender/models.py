@@ -248,6 +248,10 @@ class Bid(db.Model):
     ciphertext_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
     attempts: Mapped[int] = mapped_column(default=0)  # opening attempts; its UPDATE is the opening lock
     submitted_at: Mapped[datetime]
+    # what the platform saw of the upload (network address, browser or tool): evidence for the collusion
+    # signals (87号令 Art 37, registry.collusion), never shown to other bidders; NULL before it was recorded
+    submitted_ip: Mapped[str | None] = mapped_column(String(45))
+    submitted_user_agent: Mapped[str | None] = mapped_column(String(300))
     closed_at: Mapped[datetime | None]  # superseded / withdrawn / opened / failed
     audit_seq: Mapped[int | None]
     # a superseded or withdrawn bid's file, deleted after the opening where the region's rules allow it
