@@ -12,18 +12,33 @@ import click
 from flask.cli import AppGroup
 
 SEEDERS: list[tuple[str, Callable[[dict], None]]] = []
+AFTER: dict[str, str] = {}  # seeder name -> the seeder it must run after (a later feature's data it uses)
 demo_cli = AppGroup("demo", help="Demonstration data.")
 
 
-def seeder(name: str) -> Callable[[Callable[[dict], None]], Callable[[dict], None]]:
-    """Register `fn(context)`; the context dict carries what earlier seeders made."""
+def seeder(name: str, after: str | None = None) -> Callable[[Callable[[dict], None]], Callable[[dict], None]]:
+    """Register `fn(context)`; the context dict carries what earlier seeders made. `after` names a seeder
+    of a feature registered later whose data this one uses (credit bars a supplier of the evaluation demo)."""
 
     def decorator(fn: Callable[[dict], None]) -> Callable[[dict], None]:
         if all(n != name for n, _ in SEEDERS):
             SEEDERS.append((name, fn))
+            if after:
+                AFTER[name] = after
         return fn
 
     return decorator
+
+
+def seed_order() -> list[tuple[str, Callable[[dict], None]]]:
+    """The seeders in registration order, each one declared `after` another moved just behind it."""
+    order = [entry for entry in SEEDERS if entry[0] not in AFTER]
+    for name, fn in SEEDERS:
+        if name in AFTER:
+            names = [n for n, _ in order]
+            at = names.index(AFTER[name]) + 1 if AFTER[name] in names else len(order)
+            order.insert(at, (name, fn))
+    return order
 
 
 def is_seeded() -> bool:
@@ -40,7 +55,7 @@ def run_seed() -> dict:
 
     context: dict = {"logins": []}
     try:
-        for _name, fn in SEEDERS:
+        for _name, fn in seed_order():
             fn(context)
         db.session.commit()
     except Exception:

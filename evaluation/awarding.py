@@ -36,6 +36,7 @@ from evaluation.room import (
     require_status,
 )
 from evaluation.transitions import AwardStatus, ReportStatus, move
+from registry.credit.service import is_barred, refuse_barred_award
 
 
 def send_report(user: User, committee_id: int, *, confirm_uncovered_year: int | None = None) -> Award:
@@ -99,6 +100,7 @@ def confirm_winner(user: User, award_id: int, candidate_id: int, reason: str = "
     reason = (reason or "").strip()
     if candidate.position > 1 and not reason:
         raise ValidationError("确定排名非第一的候选人须说明理由。", code="reason_required")
+    refuse_barred_winner(award, committee, candidate)
     confirmed = require_calendar([deadlines.Step.RESULT_NOTICE], clock.to_local(clock.now()).date(),
                                  confirm_uncovered_year)
     move(award, AwardStatus.CONFIRMED)
@@ -109,6 +111,21 @@ def confirm_winner(user: User, award_id: int, candidate_id: int, reason: str = "
                                                   "late": late,
                                                   **({"confirmed_uncovered_year": confirmed} if confirmed else {})})
     return award
+
+
+def _winner_of(committee: Committee, candidate):
+    from tender.models import Bid
+    from tender.service import consortium_members
+
+    bid = db.session.get(Bid, candidate.bid_id)
+    return bid, consortium_members(bid.project_id, bid.org_id)
+
+
+def refuse_barred_winner(award: Award, committee: Committee, candidate) -> None:
+    """财库〔2016〕125号: a winner (or any member of its consortium) on a credit list, or banned, cannot be
+    confirmed; the refusal is kept on record (code `winner_credit_barred`), before anything changes."""
+    bid, members = _winner_of(committee, candidate)
+    refuse_barred_award(bid.org, members, f"evaluation_award:{award.id}", project_of(committee).region_code)
 
 
 def _notice(committee: Committee, kind, title: str, body: str):
@@ -241,8 +258,8 @@ def sweep_award_deadlines() -> dict[str, list[int]]:
         if state:
             out[state].append(award.id)
     for award in due_objects(step("evaluation.deem_confirmed")):
-        deem_confirmed(award)
-        out["deemed"].append(award.id)
+        if deem_confirmed(award) is not None:
+            out["deemed"].append(award.id)
     return out
 
 
@@ -268,12 +285,15 @@ def remind_award_due(award: Award) -> str | None:
     return "overdue" if state == "overdue" else "remind"
 
 
-def deem_confirmed(award: Award) -> Award:
+def deem_confirmed(award: Award) -> Award | None:
     """87号令 Art 68: a purchaser who has not confirmed the winner within the period (and gave no lawful
     reason) is deemed to have confirmed the first-ranked candidate; the award moves on, so the agency can
     publish the result, and the record says it was by the rule, not by anyone's choice."""
     committee = committee_for_lot(award.lot_id)
     first = next(c for c in current_report(committee).candidates if c.position == 1)
+    bid, members = _winner_of(committee, first)
+    if is_barred(bid.org, members, project_of(committee).region_code):
+        return None  # a barred first candidate is never deemed confirmed: the purchaser confirms another
     move(award, AwardStatus.CONFIRMED)
     award.candidate_id, award.confirmed_at, award.deemed_confirmed = first.id, clock.now(), True
     record("evaluation.winner_deemed_confirmed", award, {

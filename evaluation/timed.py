@@ -22,8 +22,7 @@ def _remind_award(award: Award) -> str | None:
 def _deem_confirmed(award: Award) -> bool:
     from evaluation.awarding import deem_confirmed
 
-    deem_confirmed(award)
-    return True
+    return deem_confirmed(award) is not None  # a barred first candidate is left to the purchaser
 
 
 def _remind_contract(award: Award) -> str | None:

@@ -31,10 +31,18 @@ from core import clock
 from core.after_commit import after_commit
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from registry.credit.service import check_at_bid
 from tender import filestore
 from tender.keys import load_pem_public, raw_b64u
 from tender.models import Bid, Lot, Project
-from tender.service import announce_after_commit, get_project, is_overseer, is_project_staff, registration_of
+from tender.service import (
+    announce_after_commit,
+    consortium_members,
+    get_project,
+    is_overseer,
+    is_project_staff,
+    registration_of,
+)
 from tender.transitions import BidStatus, LotStatus, ProjectStatus, move
 
 RECEIPT_FORMAT = statements.RECEIPT_V2  # signed with its context label (audit.statements)
@@ -227,6 +235,9 @@ def submit_bid(user: User, project_id: int, lot_id: int, stream: BinaryIO, *, ip
             "size": upload.size, "replaces": previous.id if previous else None})
         bid.audit_seq = event.seq
         db.session.flush()
+        # credit (财库〔2016〕125号): checked and shown to the agency, never a refusal here
+        check_at_bid(user.org, consortium_members(project.id, user.org_id), f"tender_bid:{bid.id}",
+                     project.region_code)
     except BaseException:
         filestore.remove(path)
         raise
@@ -316,6 +327,12 @@ def issue_receipt(bid: Bid) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- what each party may see
+
+def current_bids(project: Project) -> list[Bid]:
+    """The bids that count (submitted, or opened and after): one per supplier and lot."""
+    return list(db.session.scalars(select(Bid).where(Bid.project_id == project.id, Bid.status.in_(LIVE))
+                                   .order_by(Bid.id)))
+
 
 def my_bids(user: User, project: Project) -> list[Bid]:
     """A supplier sees its own bids only, never another's."""

@@ -218,6 +218,9 @@ class Registration(db.Model):
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     registered_at: Mapped[datetime]
+    # A consortium (联合体) bidding as one: its other members, [{"name", "uscc", "org_id"}], declared before
+    # the deadline (tender.service.declare_consortium); None: the supplier bids alone. Credit checks each.
+    consortium_members: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     org: Mapped[Org] = relationship()
 

@@ -873,6 +873,48 @@ def register_supplier(user: User, project_id: int) -> Registration:
     return reg
 
 
+MAX_CONSORTIUM_MEMBERS = 10
+
+
+def declare_consortium(user: User, project_id: int, members: list[dict[str, Any]]) -> Registration:
+    """A registered supplier bidding as a consortium (联合体, 政府采购法第24条) names its other members by
+    name and USCC before the deadline; an empty list means it bids alone. Each member is checked for credit
+    with the bidder (a consortium is tainted by any member)."""
+    from accounts.service import is_valid_uscc
+
+    project = get_project(project_id)
+    reg = registration_of(user, project)
+    if reg is None:
+        raise Forbidden("请先报名本项目。", code="not_registered")
+    if project.status not in OPEN_FOR_SUPPLIERS or clock.now() >= project.deadline:
+        raise Conflict("投标截止后不能再变更联合体成员。", code="registration_closed")
+    if not isinstance(members, list) or len(members) > MAX_CONSORTIUM_MEMBERS:
+        raise ValidationError(f"联合体成员最多 {MAX_CONSORTIUM_MEMBERS} 家。", code="consortium_invalid")
+    cleaned, seen = [], {user.org.uscc} if user.org and user.org.uscc else set()
+    for i, member in enumerate(members, start=1):
+        name = str((member or {}).get("name", "")).strip()[:120]
+        uscc = str((member or {}).get("uscc", "")).strip().upper()
+        if not name:
+            raise ValidationError(f"第 {i} 个联合体成员缺少名称。", code="consortium_member_name_required")
+        if not is_valid_uscc(uscc):
+            raise ValidationError(f"联合体成员“{name}”的统一社会信用代码无效。", code="consortium_member_uscc_invalid")
+        if uscc in seen:
+            raise ValidationError(f"联合体成员“{name}”重复或与投标人相同。", code="consortium_member_duplicate")
+        seen.add(uscc)
+        org = db.session.scalar(select(Org).where(Org.uscc == uscc))
+        cleaned.append({"name": name, "uscc": uscc, "org_id": org.id if org else None})
+    reg.consortium_members = cleaned or None
+    record("tender.consortium_declared", reg, {"project": project.code, "org": user.org_id, "members": cleaned})
+    return reg
+
+
+def consortium_members(project_id: int, org_id: int) -> list[dict[str, Any]]:
+    """The other members of a bidder's consortium ([] when it bids alone)."""
+    reg = db.session.scalar(select(Registration).where(Registration.project_id == project_id,
+                                                       Registration.org_id == org_id))
+    return list(reg.consortium_members or []) if reg is not None else []
+
+
 def ask_question(user: User, project_id: int, question: str) -> Clarification:
     project = get_project(project_id)
     if registration_of(user, project) is None:

@@ -279,6 +279,23 @@ def _project_or_404(project_id: int):
     return project
 
 
+def _credit_warnings(p) -> dict:
+    """Credit warnings of the bidders (checked at each submission), for the agency and the supervisor once
+    the opening has begun: before it, who has bid is secret (87号令 Art 14)."""
+    from registry.credit.service import warnings_for
+
+    sealed = p.status in (ProjectStatus.DRAFT, ProjectStatus.PUBLISHED, ProjectStatus.BIDDING)
+    if sealed or not (service.is_project_staff(current_user, p) or service.is_overseer(current_user)):
+        return {}
+    return warnings_for([f"tender_bid:{b.id}" for b in bid_service.current_bids(p)])
+
+
+def _credit_context(p) -> dict:
+    from registry.credit.service import check_summary
+
+    return {"credit_warnings": _credit_warnings(p), "credit_summary": check_summary}
+
+
 @bp.get("/tender/<int:project_id>")
 def project(project_id: int):
     p = _project_or_404(project_id)
@@ -292,7 +309,7 @@ def project(project_id: int):
         can_enter_hall=hall.can_enter(user, p), now=clock.now(),
         method_switches=sorted(METHOD_SWITCHES.get(p.method.value, ())), beacon=service.beacon_description(p),
         uncovered_years=service.uncovered_years(p) if p.status.value == "draft" else [],
-        bidder_id=bid_service.bidder_id_of(user.org) if user.org else None)
+        bidder_id=bid_service.bidder_id_of(user.org) if user.org else None, **_credit_context(p))
 
 
 def _act(project_id: int, action, success: str):
@@ -449,7 +466,7 @@ def hall_page(project_id: int):
     return render_template("tender/hall.html", project=p, next_event=hall.next_event(p),
                            me_custodian=service.is_custodian(current_user, p),
                            me_supplier=service.registration_of(current_user, p) is not None,
-                           staff=service.is_project_staff(current_user, p))
+                           staff=service.is_project_staff(current_user, p), **_credit_context(p))
 
 
 @bp.get("/tender/bids/<int:bid_id>/receipt")
