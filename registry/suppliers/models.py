@@ -97,7 +97,7 @@ class Supplier(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     imported: Mapped[bool] = mapped_column(default=False)
 
-    org: Mapped[Org] = relationship(lazy="joined")
+    org: Mapped[Org] = relationship(lazy="selectin")
     admin_user: Mapped[User | None] = relationship(foreign_keys=[admin_user_id])
     contacts: Mapped[list[SupplierContact]] = relationship(cascade="all, delete-orphan", lazy="selectin",
                                                            order_by="SupplierContact.id")
