@@ -14,5 +14,6 @@ package's area of the file store, uploads streamed and hashed), `pdf` (escaping 
 `secretbox` (secrets at rest), `links` (public links in messages). Real time: `rooms` (the Socket.IO
 room base that live pages subclass: authenticate, authorise, presence, announce the new state), `messages`
 (消息 to signed-in users on `/messages`), `tasks` (its Celery task), `socketio_queue` (the message
-queue between processes).
+queue between processes). Other systems: `exchange` (signed messages from registered banks, issuers and
+the finance intranet: keys, idempotency, replay refusal, the message log).
 """

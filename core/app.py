@@ -7,13 +7,13 @@ from pathlib import Path
 
 from flask import Flask
 
-from core import bounded, rooms, security, socketio_queue, tasks  # noqa: F401  (their table, their task)
+from core import bounded, exchange, rooms, security, socketio_queue, tasks  # noqa: F401  (their table, their task)
 from core import config as cfg
 from core.extensions import api, babel, csrf, db, init_celery, login_manager, migrate, socketio
 
 # Feature packages, in dependency order. Each exposes `register(app)` in its __init__.
 FEATURES = ("audit", "accounts", "notices", "core.messages", "portal", "region_rules", "beacon", "tender", "registry",
-            "expert_draw", "evaluation")
+            "expert_draw", "evaluation", "deposits")
 
 
 def create_app(config: dict | str | None = None) -> Flask:

@@ -33,6 +33,18 @@ def public(view: F) -> F:
     return view
 
 
+def signed_request(view: F) -> F:
+    """Mark a view reached by other systems without a session or a token: each request is authenticated by
+    its own signature (`core.exchange`), so no cookie is read and no CSRF token is asked for."""
+    view._public = True  # type: ignore[attr-defined]
+    view._signed = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_signed_endpoint(app: Flask, endpoint: str | None) -> bool:
+    return bool(endpoint and getattr(app.view_functions.get(endpoint), "_signed", False))
+
+
 def is_public_endpoint(app: Flask, endpoint: str | None) -> bool:
     if endpoint is None:
         return True  # 404/405: nothing to protect, let the error handler answer
@@ -112,7 +124,8 @@ def register(app: Flask) -> None:
         if bearer_token() is not None:
             if not current_user.is_authenticated:
                 raise Unauthorized("API 令牌无效或已吊销。")
-        elif request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        elif (request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True)
+              and not is_signed_endpoint(app, request.endpoint)):
             csrf.protect()
         if is_public_endpoint(app, request.endpoint):
             return None

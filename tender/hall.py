@@ -3,6 +3,7 @@ objections and answers. `state_for` is the one place that decides visibility."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import gettext
@@ -33,6 +34,9 @@ STATUS_ZH = {"draft": N_("草稿"), "published": N_("已公告"), "bidding": N_(
              "failed": N_("废标"), "cancelled": N_("已终止")}
 BID_STATUS_ZH = {"submitted": N_("待解密"), "superseded": N_("已被替换"), "withdrawn": N_("已撤回"),
                  "opened": N_("已解密"), "revoked": N_("解密失败（视为撤销）"), "voided": N_("未开启（视为撤回）")}
+# Notes other packages add to a bidder's opening-record line, fn(lot_id, org_id) -> a message id to translate,
+# or None (deposits: no valid bid deposit where the lot required one). Shown, never a refusal.
+RECORD_NOTES: list[Callable[[int, int], str | None]] = []
 
 
 def bid_next_step(bid: Bid, project: Project) -> str:
@@ -145,13 +149,15 @@ def _record_line(line: OpeningRecord) -> dict:
     """One line of the opening record: the summary as read, with its price breakdown when it has one."""
     detail = line.price_detail or {}
     body = detail.get("body_price_fen")
+    flags = [gettext(note) for fn in RECORD_NOTES if (note := fn(line.lot_id, line.org_id))]
     return {"lot": line.lot.number, "bidder": line.bidder_name, "price_fen": line.price_fen,
             "price": money.format_yuan(line.price_fen) if line.price_fen is not None else "",
             "price_upper": shown_words(line.price_fen, detail),
             "body_price": money.format_yuan(body) if body is not None else "",
             "body_price_upper": detail.get("body_price_words") or detail.get("body_price_words_unreadable") or "",
             "items": items_for_display(detail),
-            "delivery": line.delivery, "brand": line.brand, "remarks": line.remarks}
+            "delivery": line.delivery, "brand": line.brand, "flags": flags,
+            "remarks": "；".join([*([line.remarks] if line.remarks else []), *(f"【{f}】" for f in flags)])}
 
 
 # ---------------------------------------------------------------- actions in the hall

@@ -24,6 +24,9 @@ PUBLIC_RULES = {
     # except to the request's viewers)
     "/expert-draw/draws/<int:draw_id>/audit.json", "/expert-draw/<int:request_id>/verify",
     "/api/v1/draws/<int:draw_id>/audit",
+    # deposits: banks' and guarantee issuers' signed messages, each authenticated by its registered key
+    # (core.exchange), no session or token
+    "/api/v1/deposits/messages",
 }
 
 

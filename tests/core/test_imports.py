@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("accounts", "audit", "beacon", "bench", "core", "crypto", "evaluation", "expert_draw", "portal",
+PACKAGES = ("accounts", "audit", "beacon", "bench", "core", "crypto", "deposits", "evaluation", "expert_draw", "portal",
             "registry", "scripts", "tender")  # migrations/versions are Alembic scripts, not modules
 TOP_LEVEL = ("wsgi",)
 
