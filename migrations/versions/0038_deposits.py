@@ -1,7 +1,7 @@
 """deposits: bid deposits, guarantee letters, performance securities; the signed-message exchange
 
-Revision ID: 0035_deposits
-Revises: 0034_project_sme_rates
+Revision ID: 0038_deposits
+Revises: 0037_collusion_signals
 Create Date: 2026-12-03 13:24:12
 
 Issue 22: core.exchange (registered senders and their keys, the message log: idempotency, replay refusal)
@@ -14,8 +14,8 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0035_deposits'
-down_revision = '0034_project_sme_rates'
+revision = '0038_deposits'
+down_revision = '0037_collusion_signals'
 branch_labels = None
 depends_on = None
 
