@@ -1,7 +1,7 @@
 """deposits: bid deposits, guarantee letters, performance securities; the signed-message exchange
 
-Revision ID: 0038_deposits
-Revises: 0037_collusion_signals
+Revision ID: 0039_deposits
+Revises: 0038_credit
 Create Date: 2026-12-03 13:24:12
 
 Issue 22: core.exchange (registered senders and their keys, the message log: idempotency, replay refusal)
@@ -14,8 +14,8 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0038_deposits'
-down_revision = '0037_collusion_signals'
+revision = '0039_deposits'
+down_revision = '0038_credit'
 branch_labels = None
 depends_on = None
 
