@@ -197,7 +197,11 @@ def get_supplier(supplier_id: int):
     supplier = service.get_supplier(supplier_id)
     if not service.may_view(current_user, supplier):
         raise Forbidden("无权查看该供应商。", code="not_allowed")
-    return supplier_out(supplier) | {"changes": [change_out(c) for c in changes.changes_of(supplier)]}
+    check = service.credit_warning(supplier)
+    credit = None if check is None else {"barred": check.barred, "score": check.score, "card_id": check.card_id,
+                                         "summary": service.credit_summary(check)}
+    return supplier_out(supplier) | {"changes": [change_out(c) for c in changes.changes_of(supplier)],
+                                     "credit_warning": credit}
 
 
 @blp.post("/suppliers/<int:supplier_id>/review")

@@ -24,6 +24,7 @@ from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationError
 from core.filestore import Area, UploadTooLarge
 from core.transitions import move
+from registry.credit import service as credit
 from registry.suppliers import rules
 from registry.suppliers.models import (
     SME_SIZES,
@@ -353,6 +354,15 @@ def count_by_status() -> dict[str, int]:
     return {status.value: n for status, n in rows}
 
 
+def credit_warning(supplier: Supplier):
+    """The latest registration credit check of the supplier that found something (None: nothing found)."""
+    return credit.warnings_for([f"org:{supplier.org_id}"]).get(supplier.org_id)
+
+
+def credit_summary(check) -> str:
+    return credit.check_summary(check)
+
+
 def qualification_state(q: SupplierQualification, on: date | None = None) -> str:
     """"expired", "expiring" (inside the reminder window), "valid" or "permanent"."""
     day = on or today()
@@ -516,6 +526,10 @@ def submit_application(user: User, supplier: Supplier) -> Supplier:
     supplier.review_rule_version = rules.version(region)
     supplier.overdue_warned_at = None
     db.session.flush()
+    found = credit.check_at_registration(supplier.org)  # a warning card for the reviewer, never a refusal
+    if found.warned:
+        record("registry.supplier_credit_warned", supplier, {"barred": found.barred, "score": found.score,
+                                                             "records": found.record_ids})
     _tell_reviewers(supplier, "新的供应商注册申请", f"{supplier.name} 提交了注册申请，请于 "
                     f"{clock.format_local(supplier.review_due_at, '%Y-%m-%d')} 前审核。")
     return supplier

@@ -255,7 +255,8 @@ def detail(supplier_id: int):
     return render_template(
         "registry/suppliers/detail.html", supplier=supplier, missing=service.missing_items(supplier),
         change=changes.pending_change(supplier), history=changes.changes_of(supplier),
-        may_review=service.may_review(current_user, supplier), now=clock.now(), **_labels())
+        may_review=service.may_review(current_user, supplier), now=clock.now(),
+        credit=service.credit_warning(supplier), credit_summary=service.credit_summary, **_labels())
 
 
 @bp.post("/<int:supplier_id>/review")

@@ -304,3 +304,40 @@ def test_supervisor_list_filters(client, active, make_user, clock):
     assert "温州测试科技有限公司" in client.get("/suppliers/?size_class=small&q=测试").get_data(as_text=True)
     assert "温州测试科技有限公司" not in client.get("/suppliers/?size_class=large").get_data(as_text=True)
     assert client.post(f"/suppliers/{active[0].id}/review", data={"action": "suspend"}).status_code == 403
+
+
+def test_a_credit_record_warns_the_reviewer_but_never_refuses(client, draft, reviewer, make_user, clock):
+    from core.db import db
+    from registry.credit import importer as credit_importer
+    from registry.suppliers import service
+    from registry.suppliers.models import SupplierStatus
+
+    supplier, user = draft
+    listed = ("记录类别,名称,统一社会信用代码,地址,案件,处罚依据,处罚结果,记录日期,发生地,处罚截止日期,来源\n"
+              f"政府采购严重违法失信行为,{supplier.name},{supplier.uscc},泰顺县,提供虚假材料谋取中标,"
+              "政府采购法第七十七条,禁止参加政府采购活动二年,2026-06-01,泰顺县,2028-05-31,中国政府采购网\n")
+    report = credit_importer.import_records_file(listed.encode(), "list.csv", make_user("finance_reviewer"))
+    assert report.ok, report.problems
+    db.session.commit()
+    service.submit_application(user, supplier)
+    db.session.commit()
+    assert service.credit_warning(supplier) is not None
+    login(client, reviewer)
+    assert 'id="credit-warning"' in client.get(f"/suppliers/{supplier.id}").get_data(as_text=True)
+    assert client.get(f"/api/v1/suppliers/{supplier.id}").get_json()["credit_warning"]["summary"]
+    service.admit_supplier(reviewer, supplier)  # registration is a completeness check: admitted all the same
+    assert supplier.status is SupplierStatus.ACTIVE
+
+
+def test_the_profiles_link_suppliers_in_the_identity_graph(active, new_application, administrator, code_for, reviewer):
+    from core.db import db
+    from registry.collusion.identity import group_of
+    from registry.suppliers import service
+
+    supplier, _ = active
+    other = service.register_supplier(new_application(name="另一家公司", uscc=code_for("330329", "MA2Q0077"),
+                                                      contacts=[("王五", "13905779999")]), administrator("other"))
+    db.session.commit()
+    group = group_of(supplier.org_id)
+    assert other.org_id in group["members"]  # the same bank account and legal representative
+    assert {"bank_account", "representative"} <= {link["kind"] for link in group["links"]}
