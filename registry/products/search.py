@@ -4,8 +4,9 @@ Chinese has no spaces between words, so each product's current version (brand, m
 specification, the catalogue leaf's name) is segmented with jieba in its search mode (every word
 and the shorter words inside it: 计算机 also gives 计算, 算机) into a token table
 (`registry_product_token`, primary key (token, product_id)). A query is segmented the same way;
-a product matches when it has every query token, counted with one indexed GROUP BY. A catalogue
-code narrows by prefix (A0201 finds everything under 信息化设备). Only listed products are found.
+a product matches when it has every query token (the rarest one walked along the index, the others
+looked up by primary key). A catalogue code narrows by prefix (A0201 finds everything under
+信息化设备), as an indexed range. Only listed products are found.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, delete, exists, func, insert, select
 
 from core.db import db
 from registry.catalogue import codes
@@ -25,6 +26,8 @@ MAX_TOKEN = 32
 MAX_QUERY_TOKENS = 8
 PAGE = 20
 WORD_RE = re.compile(r"\w", re.UNICODE)
+# a query's particles, not what it asks for
+STOP_WORDS = frozenset(["的", "了", "和", "与", "及", "或", "等", "之", "其", "为", "用", "带", "含"])
 _ready = threading.Lock()
 _jieba = None
 
@@ -47,7 +50,7 @@ def _clean(words) -> list[str]:
     out = []
     for word in words:
         word = word.strip().lower()
-        if word and WORD_RE.search(word) and len(word) <= MAX_TOKEN:
+        if word and WORD_RE.search(word) and len(word) <= MAX_TOKEN and word not in STOP_WORDS:
             out.append(word)
     return out
 
@@ -88,26 +91,56 @@ class Hit:
     lowest_price_fen: int | None
 
 
+def code_range(code: str):
+    """The condition "catalogue code under `code`" as an indexed range (codes are a letter and digits, so
+    everything under A0201 sorts between A0201 and A0201:), the same on both databases."""
+    normal = codes.normalise(code)
+    return and_(Product.catalogue_code >= normal, Product.catalogue_code < normal + ":")
+
+
+def _bounded_count(token: str, cap: int = 5000) -> int:
+    inner = select(ProductToken.product_id).where(ProductToken.token == token).limit(cap).subquery()
+    return db.session.scalar(select(func.count()).select_from(inner)) or 0
+
+
 def search_products(words: str = "", code: str = "", *, region_code: str | None = None, limit: int = PAGE,
                     offset: int = 0) -> list[Hit]:
     """Listed products having every word of `words` and a catalogue code under `code`, newest first,
-    with their active offers' count and lowest price (offers delivering to `region_code` when given)."""
+    with their active offers' count and lowest price (offers delivering to `region_code` when given).
+
+    With words, the rarest token's rows are walked newest first along the token index and each is
+    kept if the product has the other tokens too (primary-key look-ups), so a page costs about the
+    rows it shows, however many products share a common word."""
     limit = max(1, min(int(limit), 100))
-    query = select(Product.id, Product.title, Product.catalogue_code).where(Product.status == ProductStatus.ACTIVE)
     tokens = query_tokens(words)
     if words.strip() and not tokens:
         return []
     if tokens:
-        matched = (select(ProductToken.product_id).where(ProductToken.token.in_(tokens))
-                   .group_by(ProductToken.product_id)
-                   .having(func.count() == len(tokens)))
-        query = query.where(Product.id.in_(matched))
-    normal = codes.normalise(code)
-    if normal:
-        query = query.where(Product.catalogue_code.like(f"{normal}%"))
-    rows = db.session.execute(query.order_by(Product.id.desc()).limit(limit).offset(max(0, offset))).all()
+        tokens.sort(key=_bounded_count)
+        main = ProductToken.__table__.alias("t0")
+        query = (select(Product.id, Product.title, Product.catalogue_code)
+                 .select_from(main.join(Product.__table__, Product.id == main.c.product_id))
+                 .where(main.c.token == tokens[0]))
+        for n, token in enumerate(tokens[1:], start=1):
+            other = ProductToken.__table__.alias(f"t{n}")
+            query = query.where(exists(select(other.c.product_id).where(
+                other.c.token == token, other.c.product_id == main.c.product_id)))
+        order = main.c.product_id.desc()
+    else:
+        query = select(Product.id, Product.title, Product.catalogue_code)
+        order = Product.id.desc()
+    query = query.where(Product.status == ProductStatus.ACTIVE)
+    if codes.normalise(code):
+        query = query.where(code_range(code))
+    rows = db.session.execute(query.order_by(order).limit(limit).offset(max(0, offset))).all()
     stats = _offer_stats([r.id for r in rows], region_code)
     return [Hit(r.id, r.title, r.catalogue_code, *stats.get(r.id, (0, None))) for r in rows]
+
+
+def _delivers_to(region_code: str):
+    """An offer delivering to the region, its city or its province (a correlated primary-key look-up)."""
+    return exists(select(OfferRegion.offer_id).where(OfferRegion.offer_id == Offer.id,
+                                                     OfferRegion.region_code.in_(_region_chain(region_code))))
 
 
 def _offer_stats(product_ids: list[int], region_code: str | None) -> dict[int, tuple[int, int]]:
@@ -117,8 +150,7 @@ def _offer_stats(product_ids: list[int], region_code: str | None) -> dict[int, t
              .where(Offer.product_id.in_(product_ids), Offer.status == OfferStatus.ACTIVE)
              .group_by(Offer.product_id))
     if region_code:
-        query = query.where(Offer.id.in_(select(OfferRegion.offer_id).where(
-            OfferRegion.region_code.in_(_region_chain(region_code)))))
+        query = query.where(_delivers_to(region_code))
     return {pid: (n, low) for pid, n, low in db.session.execute(query)}
 
 
@@ -136,8 +168,7 @@ def offers_of(product_id: int, *, region_code: str | None = None, limit: int = 5
              .where(Offer.product_id == product_id, Offer.status == OfferStatus.ACTIVE,
                     Product.status == ProductStatus.ACTIVE))
     if region_code:
-        query = query.where(Offer.id.in_(select(OfferRegion.offer_id).where(
-            OfferRegion.region_code.in_(_region_chain(region_code)))))
+        query = query.where(_delivers_to(region_code))
     return list(db.session.scalars(query.order_by(Offer.price_fen, Offer.id).limit(max(1, min(limit, 200)))))
 
 
@@ -149,6 +180,5 @@ def search_offers(words: str = "", code: str = "", *, region_code: str | None = 
         return []
     query = select(Offer).where(and_(Offer.product_id.in_(product_ids), Offer.status == OfferStatus.ACTIVE))
     if region_code:
-        query = query.where(Offer.id.in_(select(OfferRegion.offer_id).where(
-            OfferRegion.region_code.in_(_region_chain(region_code)))))
+        query = query.where(_delivers_to(region_code))
     return list(db.session.scalars(query.order_by(Offer.price_fen, Offer.id).limit(max(1, min(limit, 100)))))
