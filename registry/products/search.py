@@ -91,11 +91,23 @@ class Hit:
     lowest_price_fen: int | None
 
 
-def code_range(code: str):
-    """The condition "catalogue code under `code`" as an indexed range (codes are a letter and digits, so
-    everything under A0201 sorts between A0201 and A0201:), the same on both databases."""
+BROAD = 2000  # a code with at least this many products is walked newest first rather than by its index
+
+
+def code_range(code: str, *, indexed: bool = True):
+    """The condition "catalogue code under `code`" as a range (codes are a letter and digits, so
+    everything under A0201 sorts between A0201 and A0201:), the same on both databases. `indexed`
+    False writes it on an expression of the column, which keeps either database off the code index."""
     normal = codes.normalise(code)
-    return and_(Product.catalogue_code >= normal, Product.catalogue_code < normal + ":")
+    column = Product.catalogue_code if indexed else func.coalesce(Product.catalogue_code, "")
+    return and_(column >= normal, column < normal + ":")
+
+
+def is_broad(code: str) -> bool:
+    """Whether many products are under `code` (a bounded count along the code index): then the newest
+    products walked in id order find a page at once, where the code index would fetch and sort them all."""
+    inner = select(Product.id).where(code_range(code)).limit(BROAD).subquery()
+    return (db.session.scalar(select(func.count()).select_from(inner)) or 0) >= BROAD
 
 
 def _bounded_count(token: str, cap: int = 5000) -> int:
@@ -131,7 +143,10 @@ def search_products(words: str = "", code: str = "", *, region_code: str | None 
         order = Product.id.desc()
     query = query.where(Product.status == ProductStatus.ACTIVE)
     if codes.normalise(code):
-        query = query.where(code_range(code))
+        if tokens or not is_broad(code):
+            query = query.where(code_range(code))
+        else:  # most products are under it: walk the newest products and keep those under the code
+            query = query.where(code_range(code, indexed=False))
     rows = db.session.execute(query.order_by(order).limit(limit).offset(max(0, offset))).all()
     stats = _offer_stats([r.id for r in rows], region_code)
     return [Hit(r.id, r.title, r.catalogue_code, *stats.get(r.id, (0, None))) for r in rows]

@@ -99,3 +99,13 @@ def test_offers_by_region_and_price(products, make_user):
     offers = search.search_offers("打印机", region_code="330000")  # the province: only the province-wide offer
     assert [o.price_fen for o in offers] == [2_100_00]
     assert [o.price_fen for o in search.offers_of(products["printer"].id)] == [1_980_00, 2_100_00]
+
+
+def test_a_broad_code_walks_the_newest_products(products, monkeypatch):
+    from registry.products import search
+
+    narrow = [h.product_id for h in search.search_products("", "A02")]
+    monkeypatch.setattr(search, "BROAD", 2)  # three products under A02: broad now
+    assert search.is_broad("A02") and not search.is_broad("A05")
+    assert [h.product_id for h in search.search_products("", "A02")] == narrow == sorted(narrow, reverse=True)
+    assert [h.title for h in search.search_products("", "A05", limit=1)] == ["震旦 AD-1605"]
