@@ -75,7 +75,27 @@ def seed_accounts(context: dict) -> None:
         add_user(context, f"gys{i}", f"{org.name} 投标员", [Role.SUPPLIER], org, totp=False)
     for i in range(1, 41):
         add_user(context, f"zj{i:02d}", f"专家{i:02d}", [Role.EXPERT], None)
+    seed_posts(context)
     context["logins"] = demo_logins()
+
+
+def seed_posts(context: dict) -> None:
+    """Each unit's first account is its administrator; 教育局 gets two departments (opened by finance) and
+    its posts: caigou1 经办, shenhe1 审核, fuzeren1 负责人 (what the plan workflow asks for)."""
+    from accounts import orgs as opening
+    from accounts import posts
+
+    orgs, users = context["orgs"], context["users"]
+    for name in ["daili", "zhongxin", *[n for n in users if n.startswith(("caigou", "gys"))]]:
+        users[name].org_admin = True
+    for org in orgs["purchasers"]:
+        posts.ensure_standard_posts(org)
+    edu = orgs["purchasers"][0]
+    orgs["departments"] = [opening.open_department(users["guikou"], edu.id, n) for n in ("计划财务科", "基础教育科")]
+    add_user(context, "shenhe1", "泰顺县教育局 审核 李科长", [Role.PURCHASER], edu, totp=False)
+    add_user(context, "fuzeren1", "泰顺县教育局 负责人 张局长", [Role.PURCHASER], edu, totp=False)
+    for username, post in (("caigou1", "clerk"), ("shenhe1", "reviewer"), ("fuzeren1", "head")):
+        posts.assign_post(users["caigou1"], edu.id, post, users[username].id)
 
 
 DEMO_USERS = [  # (role, username, name, TOTP bound)
@@ -84,7 +104,9 @@ DEMO_USERS = [  # (role, username, name, TOTP bound)
     ("finance_reviewer", "guikou", "业务科 林审核", False),
     ("agency_staff", "zhongxin", "交易中心 王经办", True),
     ("agency_staff", "daili", "正信代理 周经办", True),
-    ("purchaser", "caigou1", "泰顺县教育局 采购员", False),
+    ("purchaser", "caigou1", "泰顺县教育局 采购员（单位管理员，经办）", False),
+    ("purchaser", "shenhe1", "泰顺县教育局 审核 李科长", False),
+    ("purchaser", "fuzeren1", "泰顺县教育局 负责人 张局长", False),
     ("supplier", "gys1", "浙江云帆信息技术有限公司 投标员", False),
     ("expert", "zj01", "专家01 (zj01…zj40)", True),
 ]

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db
@@ -76,8 +76,11 @@ class Org(db.Model):
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
     is_sme: Mapped[bool] = mapped_column(default=False)
+    # A department (内设部门) belongs to its purchasing unit; NULL for every other organisation.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"), index=True)
 
     region: Mapped[Region] = relationship()
+    parent: Mapped[Org | None] = relationship(remote_side=[id])
 
 
 class User(UserMixin, db.Model):
@@ -92,6 +95,8 @@ class User(UserMixin, db.Model):
     region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
+    # The organisation's administrator: manages its people and gives its posts (accounts.orgs, accounts.posts).
+    org_admin: Mapped[bool] = mapped_column(default=False)
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted, see accounts.totp
     totp_last_step: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
@@ -198,3 +203,38 @@ class LoginFailure(db.Model):
     __table_args__ = (CheckConstraint("kind IN ('password', 'totp', 'step_up')", name="kind_valid"),)
 
 
+
+
+class OrgPost(db.Model):
+    """A post (岗位) of one organisation: 经办, 审核, 负责人 or one the organisation adds. Data, per org, so a
+    workflow asks who holds a post (accounts.posts.holders) instead of hard-coding people or roles."""
+
+    __tablename__ = "org_post"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    code: Mapped[str] = mapped_column(String(24))  # "clerk", "reviewer", "head", or "custom-<n>"
+    name: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+
+    holders: Mapped[list[PostHolder]] = relationship(cascade="all, delete-orphan", back_populates="post")
+
+    __table_args__ = (UniqueConstraint("org_id", "code", name="uq_org_post_org_code"),
+                      UniqueConstraint("org_id", "name", name="uq_org_post_org_name"))
+
+
+class PostHolder(db.Model):
+    """One person holding one post of their own organisation."""
+
+    __tablename__ = "org_post_holder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("org_post.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assigned_at: Mapped[datetime]
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    post: Mapped[OrgPost] = relationship(back_populates="holders")
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (UniqueConstraint("post_id", "user_id", name="uq_org_post_holder_post_user"),)

@@ -396,6 +396,8 @@ def is_valid_uscc(code: str) -> bool:
 def create_org(name: str, kind: str, region_code: str, uscc: str | None = None, is_sme: bool = False) -> Org:
     if uscc is not None and not is_valid_uscc(uscc):
         raise ValidationError(f"统一社会信用代码 {uscc} 无效（长度或校验位不符）。", code="uscc_invalid")
+    if uscc is not None and db.session.scalar(select(Org.id).where(Org.uscc == uscc.strip().upper())):
+        raise Conflict(f"统一社会信用代码 {uscc} 已有单位登记。", code="org_duplicate", details={"field": "uscc"})
     org = Org(name=name, kind=kind, region_code=region_code, uscc=uscc.upper() if uscc else None, is_sme=is_sme)
     db.session.add(org)
     db.session.flush()

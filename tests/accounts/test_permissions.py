@@ -20,6 +20,8 @@ PUBLIC_RULES = {
     "/experts/signup", "/experts/activate/<token>",
     # registry: a supplier registers online; the public list of suppliers in the library
     "/suppliers/register", "/suppliers/public",
+    # registry: the agency registry's public list and an agency's online sign-up (page and API)
+    "/agencies", "/agencies/signup", "/api/v1/agencies", "/api/v1/agencies/signup",
     # expert_draw: a draw's audit record and verification page, public from the result notice (404 before,
     # except to the request's viewers)
     "/expert-draw/draws/<int:draw_id>/audit.json", "/expert-draw/<int:request_id>/verify",
