@@ -1,7 +1,7 @@
 """agency registry and posts: agencies' listings, staff and ratings; departments, org administrators, posts
 
-Revision ID: 0039_agency_registry
-Revises: 0038_credit
+Revision ID: 0040_agency_registry
+Revises: 0039_deposits
 Create Date: 2026-12-03 13:30:00
 
 Issue 15: the agency registry (名录登记 per 财库〔2018〕2号) and account opening with posts (岗位配置).
@@ -15,8 +15,8 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0039_agency_registry'
-down_revision = '0038_credit'
+revision = '0040_agency_registry'
+down_revision = '0039_deposits'
 branch_labels = None
 depends_on = None
 
