@@ -6,9 +6,9 @@ the tables (the supplier profile beside its accounts.Org, contacts, qualificatio
 status table; `rules` the region rules (review period, reminder days); `service` every write of the
 application and the review, and the reads; `changes` the key-field change review with the old version
 kept; `reminders` what the timed steps of `timed` do (overdue review, expiry reminder, expiry);
-`importer` takes an existing library from CSV or XLSX, all rows or none; `identity` adds the profiles'
-representative, contacts, address and bank account to the collusion signals' identity graph; `views`
-(pages) and `api` are thin over them; `demo` seeds the library.
+`importer` takes an existing library from CSV or XLSX, all rows or none; `views` (pages) and `api` are
+thin over them; `demo` seeds the library. The collusion signals' identity graph reads the profiles
+(`registry.collusion.identity`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def register(app: Flask) -> None:
     from core import chronograph
     from core.extensions import api as rest_api
-    from registry.suppliers import api, demo, identity, models, rules, timed, views  # noqa: F401  (demo: seeder)
+    from registry.suppliers import api, demo, models, rules, timed, views  # noqa: F401  (demo registers its seeder)
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)
