@@ -22,3 +22,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(org_views.bp)
     rest_api.register_blueprint(api.blp)
     rest_api.register_blueprint(org_api.blp)
+    org_views.navigation()

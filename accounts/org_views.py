@@ -16,6 +16,21 @@ from core.errors import DomainError, Forbidden
 bp = Blueprint("accounts_orgs", __name__, url_prefix="/accounts")
 
 
+def navigation() -> None:
+    """Finance's page of units, and each organisation administrator's page of people and posts."""
+    from flask_babel import lazy_gettext as _l
+
+    from accounts.models import Role
+    from portal.dashboard import NAV, nav_item
+
+    if any(item.endpoint.startswith("accounts_orgs.") for item in NAV):
+        return
+    nav_item(_l("采购单位账户"), "accounts_orgs.units", Role.FINANCE_REVIEWER, Role.SUPERVISOR, Role.ADMIN, more=True,
+             when=lambda user: orgs.is_finance(user))
+    nav_item(_l("人员与岗位"), "accounts_orgs.org", more=True, when=lambda user: bool(user.org_admin and user.org_id))
+    nav_item(_l("修改密码"), "accounts.password", more=True)
+
+
 def _int(name: str) -> int:
     try:
         return int(request.form.get(name, ""))

@@ -55,6 +55,24 @@ def create_user(username: str, name: str, password: str | None, roles: list[Role
     return user
 
 
+def change_password(user: User, current: str, new: str, repeated: str) -> None:
+    """The user replaces their password (a first password someone else saw, or an old one): every other
+    session of theirs ends with the old stamp."""
+    try:
+        ok = password_hasher.verify(user.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        raise ValidationError("当前密码不正确。", code="password_wrong", details={"field": "current"})
+    if new != repeated:
+        raise ValidationError("两次输入的新密码不一致。", code="password_mismatch", details={"field": "new2"})
+    if new == current:
+        raise ValidationError("新密码不能与当前密码相同。", code="password_unchanged", details={"field": "new"})
+    user.password_hash = hash_password(new)
+    db.session.flush()
+    record("accounts.password_changed", user)
+
+
 def session_stamp(user: User) -> str:
     """Changes whenever the password changes, which voids every older session."""
     return user.password_hash[-16:]

@@ -164,6 +164,24 @@ def revoke_key(key_id: int):
     return redirect(url_for("accounts.keys"))
 
 
+@bp.route("/account/password", methods=["GET", "POST"])
+def password():
+    """Change my password (the first password of an account someone opened for me, above all)."""
+    if request.method == "POST":
+        form = request.form
+        try:
+            service.change_password(current_user, form.get("current", ""), form.get("new", ""), form.get("new2", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("accounts/password.html"), exc.status
+        db.session.commit()
+        session["auth_stamp"] = service.session_stamp(current_user)  # this session stays; older ones end
+        flash(_("密码已修改。"), "success")
+        return redirect(url_for("portal.dashboard"))
+    return render_template("accounts/password.html")
+
+
 @bp.route("/account/tokens", methods=["GET", "POST"])
 def tokens():
     form = TokenForm()

@@ -90,22 +90,24 @@ class NavItem:
     endpoint: str
     roles: tuple[Role, ...]
     more: bool = False  # a page used now and then (settings, calendars): under 更多, so the header keeps one row
+    when: Callable[[User], bool] | None = None  # a further condition on the user (an organisation's administrator)
 
 
 NAV: list[NavItem] = []
 
 
-def nav_item(label, endpoint: str, *roles: Role, more: bool = False) -> None:
+def nav_item(label, endpoint: str, *roles: Role, more: bool = False,
+             when: Callable[[User], bool] | None = None) -> None:
     """Feature packages add their top-level pages to the navigation of the roles that use them; `more` puts
-    an occasional page under the header's 更多."""
-    NAV.append(NavItem(label, endpoint, roles, more))
+    an occasional page under the header's 更多; `when` narrows it to the users it holds for."""
+    NAV.append(NavItem(label, endpoint, roles, more, when))
 
 
 def nav_items(user: User) -> list[dict]:
     from flask import url_for
 
     return [{"label": str(item.label), "url": url_for(item.endpoint), "more": item.more} for item in NAV
-            if not item.roles or user.has_role(*item.roles)]
+            if (not item.roles or user.has_role(*item.roles)) and (item.when is None or item.when(user))]
 
 
 DeadlineSource = Callable[[User | None], dict | None]

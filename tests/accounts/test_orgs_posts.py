@@ -241,3 +241,30 @@ def test_the_demo_purchaser_holds_its_post(app_ctx, clock):
     assert [u.username for u in posts.holders(edu.id, "审核")] == ["shenhe1"]
     assert [u.username for u in posts.holders(edu.id, "负责人")] == ["fuzeren1"]
     assert [d.name for d in context["orgs"]["departments"]] == ["计划财务科", "基础教育科"]
+
+
+def test_a_first_password_is_changed_by_its_owner(app_ctx, client, finance, clock):
+    from accounts import orgs
+    from core.db import db
+
+    issued = orgs.open_purchaser(finance, "泰顺县林业局", uscc(7), "330329", orgs.Person("linye", "蒋管理"))
+    db.session.commit()
+    assert client.post("/login", data={"username": "linye", "password": issued.password}).status_code == 302
+    assert "人员与岗位" in client.get("/dashboard").get_data(as_text=True)  # the administrator's navigation
+    wrong = client.post("/account/password", data={"current": "nope", "new": "brand-new-pass",
+                                                   "new2": "brand-new-pass"})
+    assert wrong.status_code == 422 and "当前密码不正确" in wrong.get_data(as_text=True)
+    response = client.post("/account/password", data={"current": issued.password, "new": "brand-new-pass",
+                                                      "new2": "brand-new-pass"})
+    assert response.status_code == 302
+    assert client.get("/accounts/org").status_code == 200  # this session goes on
+    client.post("/logout")
+    assert client.post("/login", data={"username": "linye", "password": issued.password}).status_code == 401
+    assert client.post("/login", data={"username": "linye", "password": "brand-new-pass"}).status_code == 302
+
+
+def test_the_navigation_offers_people_and_posts_to_administrators_only(app_ctx, client, make_user, clock):
+    user = make_user("purchaser", org_kind="purchaser")
+    login(client, user)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "人员与岗位" not in page and "修改密码" in page and "采购单位账户" not in page
