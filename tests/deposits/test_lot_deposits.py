@@ -243,3 +243,16 @@ def test_pages_and_api(tender, world, client, senders, bank_message, clock):
     report = client.get("/api/v1/deposits/reconciliation").get_json()
     assert report["totals"]["credited_fen"] == 2_000_00 and report["totals"]["refused"] == 1
     assert "保证金银行对账" in client.get("/deposits/reconciliation").get_data(as_text=True)
+
+
+def test_bank_messages_need_no_csrf_token_but_pages_still_do(tender, world, client, bank_message, app, monkeypatch):
+    from deposits import service
+
+    _project, lot = tender
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    account = service.account_number(lot.id, world.suppliers[0].user.org_id)
+    response = client.post("/api/v1/deposits/messages", json=bank_message(
+        "deposit.credit", {"account_no": account, "amount_fen": 2_000_00, "payer_account": "6217"}))
+    assert response.status_code == 200 and response.get_json()["result"]["status"] == "held"
+    response = client.post(f"/deposits/lots/{lot.id}/waiver")
+    assert response.status_code == 400  # csrf_failed: the signed-request mark is the only way past it
