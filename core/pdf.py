@@ -77,3 +77,31 @@ def cjk_font() -> str:
         # A .ttc holds several faces; the first is the proportional one in every candidate.
         pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
     return FONT
+
+
+def styles() -> dict:
+    """The paragraph styles every PDF of the platform shares (report, contract, letters), in the embedded font."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    font = cjk_font()
+    return {"title": ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1),
+            "h2": ParagraphStyle("h2", fontName=font, fontSize=11.5, leading=16, spaceBefore=6, spaceAfter=3),
+            "body": ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14),
+            "cell": ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=11)}
+
+
+def table(rows, widths):
+    """A gridded table with a shaded header row; text cells wrap (widths in millimetres). String cells are
+    plain text (escaped here); a cell with markup is passed as a Paragraph."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    cell = styles()["cell"]
+    font = cjk_font()
+    t = Table([[Paragraph(escape(c), cell) if isinstance(c, str) else c for c in row] for row in rows],
+              colWidths=[w * mm for w in widths], repeatRows=1)
+    t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 8.5), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                           ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
+                           ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    return t

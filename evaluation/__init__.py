@@ -1,4 +1,4 @@
-"""Evaluation (评标 / 评审): committee, reviews, scoring, report, award and contract.
+"""Evaluation (评标 / 评审): committee, reviews, scoring, report and award (its contract: `contracts`).
 
 The rules engine is pure Python (no Flask, no database) so it can be tested exhaustively and
 rechecked by anyone: `rules` (the region's rule set), `review` (qualification and compliance
@@ -14,9 +14,9 @@ re-exported from one module per stage: `room` (lookups, who is who, guards), `se
 `clarifying`, `outcome` (the rules over the rows), `marking` (scoring), `reporting`, `awarding`,
 `ratings`, `room_state`), `periods` (an award's challenge and contract periods and a complaint's
 hold, read by every later stage), `challenges` (质疑 and the
-remedies of an upheld one), `complaints` (投诉 to finance), `evidence` (their files), `contracts` (the
-contract drafted from the records, signed by both parties with their keys, published; `contract_pdf`,
-`contract_views`), `letters` (the award notice and each bidder's result letter), `report_pdf`, `events`
+remedies of an upheld one), `complaints` (投诉 to finance), `evidence` (their files),
+`contracts` (an award's source for the contract kit in the `contracts` package, and the 30 days to
+sign), `letters` (the award notice and each bidder's result letter), `report_pdf`, `events`
 (Socket.IO namespace `/evaluation`), `api` (/api/v1/evaluation) with `schemas`, `views` (pages), `panels`, `messages`,
 `timed` (the deadline steps the chronograph runs; `tasks` their Celery entry points) and `demo`.
 """
@@ -31,10 +31,9 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     from core.extensions import api as rest_api
-    from evaluation import api, contract_views, demo, events, models, panels, tasks, views  # noqa: F401
+    from evaluation import api, contracts, demo, events, models, panels, tasks, views  # noqa: F401
 
     app.register_blueprint(views.bp)
-    app.register_blueprint(contract_views.bp)
     rest_api.register_blueprint(api.blp)
     events.register_handlers()
     from core import chronograph

@@ -5,16 +5,14 @@ own view of the room (`service.state_for`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from core import clock, files
+from core import files
 from core.db import db
-from core.errors import Forbidden, NotFound, ValidationError
-from evaluation import challenges, complaints, contracts, events, evidence, letters, messages, report_pdf, service
+from core.errors import Forbidden, NotFound
+from evaluation import challenges, complaints, events, evidence, letters, messages, report_pdf, service
 from evaluation.models import Award, Committee, EvaluationClarification, EvaluationReport, ScoreFlag
 from evaluation.schemas import (
     AnswerIn,
@@ -26,8 +24,6 @@ from evaluation.schemas import (
     ComplaintDecideIn,
     ComplaintRefuseIn,
     ConfirmIn,
-    ContractDraftIn,
-    ContractSignIn,
     DecisionIn,
     DeclarationIn,
     EvalReasonIn,
@@ -40,7 +36,7 @@ from evaluation.schemas import (
 )
 
 blp = Blueprint("evaluation_api", __name__, url_prefix="/api/v1/evaluation",
-                description="Evaluation room, report, award and contract")
+                description="Evaluation room, report and award (contracts: /api/v1/contracts)")
 
 
 def _address() -> str:
@@ -368,64 +364,6 @@ def letter_file(letter_id: int):
                                    mimetype="application/pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _contract_out(contract) -> dict:
-    return {"id": contract.id, "number": contract.number, "status": contract.status.value,
-            "status_text": contracts.STATUS_ZH[contract.status.value], "award_id": contract.award_id,
-            "revision": contract.revision, "sha256": contract.sha256, "amount_fen": contract.amount_fen,
-            "due_at": contract.due_at.isoformat(), "notice_id": contract.notice_id,
-            "signed_at": contract.signed_at.isoformat() if contract.signed_at else None,
-            "signatures": [{"party": s.party, "signed_at": s.signed_at.isoformat(), "signature": s.signature}
-                           for s in contract.signatures],
-            "document": contracts.document_of(contract)}
-
-
-@blp.post("/awards/<int:award_id>/contract")
-@blp.arguments(ContractDraftIn)
-def draft_contract(data: dict, award_id: int):
-    """Draft the contract of a published award, or revise the draft while nobody has signed (purchaser or
-    agency). Only the open terms are given; subject, price and delivery come from the tender and the bid."""
-    contract = contracts.draft_contract(current_user, award_id, data["terms"])
-    db.session.commit()
-    return _contract_out(contract), 201
-
-
-@blp.get("/contracts/<int:contract_id>")
-def get_contract(contract_id: int):
-    """The contract with its canonical document: what the parties sign is SHA-256 of `document` (FORMAT.md §14)."""
-    contract = contracts.get_contract(contract_id)
-    if not contracts.can_read(current_user, contract):
-        raise NotFound("合同不存在。", code="contract_not_found")
-    return _contract_out(contract)
-
-
-@blp.post("/contracts/<int:contract_id>/signatures")
-@blp.arguments(ContractSignIn)
-def sign_contract(data: dict, contract_id: int):
-    """A party signs the contract's digest with its registered signing key (raw r||s, base64url)."""
-    contract = contracts.sign_contract(current_user, contract_id, data["sha256"], data["signature"])
-    db.session.commit()
-    return _contract_out(contract), 201
-
-
-@blp.get("/contracts")
-def signed_contracts():
-    """Signed contracts of the supervisor's regions, for the finance intranet's payments; `since` (ISO time)."""
-    from accounts.models import Role
-    from accounts.service import regions_under
-
-    if not current_user.has_role(Role.SUPERVISOR, Role.ADMIN):
-        raise Forbidden("只有财政监管人员可以导出合同。", code="not_supervisor")
-    since = request.args.get("since")
-    try:
-        since_at = datetime.fromisoformat(since) if since else None
-    except ValueError:
-        raise ValidationError("since 须为 ISO 8601 时间。", code="bad_since") from None
-    if since_at is not None and since_at.tzinfo is None:
-        since_at = since_at.replace(tzinfo=clock.LOCAL_TZ)
-    rows = contracts.signed_contracts(regions_under(current_user.region_code), since_at)
-    return {"contracts": [_contract_out(c) for c in rows]}
 
 
 # ---------------------------------------------------------------- challenges and complaints

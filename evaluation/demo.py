@@ -230,12 +230,12 @@ def _challenge_and_complaint(users: dict, award, start_b, now) -> None:
 def _sign(user, key_kind: str, contract) -> None:
     """`user` signs the contract's digest with its demo key file (instance/demo-keys/<username>.key)."""
     import crypto
+    from contracts.service import sign_contract
     from crypto.encoding import b64u_encode
-    from evaluation import contracts
     from tender.demo import demo_keys
 
     signature = crypto.sign_document(demo_keys(user, key_kind).signing, bytes.fromhex(contract.sha256))
-    contracts.sign_contract(user, contract.id, contract.sha256, b64u_encode(signature))
+    sign_contract(user, contract.id, contract.sha256, b64u_encode(signature))
 
 
 def _contract(purchaser, award, place: str, *, winner=None):

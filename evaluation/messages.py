@@ -69,22 +69,6 @@ def award_published(award_id: int) -> None:
         _send(message, org_ids=org_ids)
 
 
-def contract_drafted(contract_id: int) -> None:
-    """The winner is asked to check and sign the drafted contract (what drafting declares, by hand)."""
-    from evaluation.contracts import drafted_message, get_contract
-
-    message, org_ids = drafted_message(get_contract(contract_id))
-    _send(message, org_ids=org_ids)
-
-
-def contract_signed(contract_id: int) -> None:
-    """Both parties and the agency learn that the contract is signed and published."""
-    from evaluation.contracts import get_contract, signed_message
-
-    message, org_ids = signed_message(get_contract(contract_id))
-    _send(message, org_ids=org_ids)
-
-
 def contract_due(award_id: int, *, overdue: bool) -> None:
     """Both parties are reminded of the 30 days; when overdue the region's finance bureau is warned."""
     from accounts.service import finance_orgs

@@ -38,7 +38,6 @@ from evaluation.transitions import (
     AwardStatus,
     CommitteeStatus,
     ComplaintStatus,
-    ContractStatus,
     MemberStatus,
     ReportStatus,
 )
@@ -56,8 +55,6 @@ __all__ = [
     "Committee",
     "CommitteeMember",
     "Complaint",
-    "Contract",
-    "ContractSignature",
     "EvaluationClarification",
     "EvaluationReport",
     "EvidenceFile",
@@ -560,62 +557,6 @@ class EvaluationClarification(db.Model):
         CheckConstraint("(accepted IS NULL) = (decided_at IS NULL)", name="decision_has_time"),
         CheckConstraint("question <> ''", name="question_not_empty"),
     )
-
-
-class Contract(db.Model):
-    """The contract of an award: drafted from the tender document and the winning bid, signed by the
-    purchaser and the supplier with their own keys (FORMAT.md §14), then published (合同公告).
-
-    `document` is the canonical JSON both parties sign; `sha256` its digest. While a draft nobody has
-    signed, the non-substantive terms may still change (each change a new `revision` with a new digest);
-    the first signature freezes the text."""
-
-    __tablename__ = "evaluation_contract"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    award_id: Mapped[int] = mapped_column(ForeignKey("evaluation_award.id", ondelete="CASCADE"), unique=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("tender_lot.id"), index=True)
-    number: Mapped[str] = mapped_column(String(60), unique=True)
-    status: Mapped[ContractStatus] = mapped_column(enum_column(ContractStatus, "evaluation_contract_status"),
-                                                   default=ContractStatus.DRAFT, index=True)
-    amount_fen: Mapped[int] = mapped_column(BigInteger)
-    document: Mapped[str] = mapped_column(Text)       # canonical JSON, format biaoyun-contract/1
-    sha256: Mapped[str] = mapped_column(String(64))   # of `document`: what both parties sign
-    revision: Mapped[int] = mapped_column(default=1)
-    due_at: Mapped[datetime]                          # 30 days after the award notice (Art 46)
-    drafted_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    drafted_at: Mapped[datetime]
-    signed_at: Mapped[datetime | None]
-    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id"))
-    voided_at: Mapped[datetime | None]
-
-    signatures: Mapped[list[ContractSignature]] = relationship(order_by="ContractSignature.signed_at",
-                                                               cascade="all, delete-orphan")
-
-    __table_args__ = (
-        CheckConstraint("amount_fen > 0", name="amount_positive"),
-        CheckConstraint("status <> 'signed' OR (signed_at IS NOT NULL AND notice_id IS NOT NULL)",
-                        name="signed_is_published"),
-        CheckConstraint("status <> 'voided' OR voided_at IS NOT NULL", name="voided_has_time"),
-    )
-
-
-class ContractSignature(db.Model):
-    """One party's signature over the contract's digest, checked against its registered key."""
-
-    __tablename__ = "evaluation_contract_signature"
-
-    contract_id: Mapped[int] = mapped_column(ForeignKey("evaluation_contract.id", ondelete="CASCADE"),
-                                             primary_key=True)
-    party: Mapped[str] = mapped_column(String(12), primary_key=True)  # "purchaser" | "supplier"
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
-    key_id: Mapped[int] = mapped_column(ForeignKey("public_key.id"))
-    sha256: Mapped[str] = mapped_column(String(64))     # the digest signed (= the contract's at signing)
-    signature: Mapped[str] = mapped_column(String(100))  # base64url raw r||s
-    signed_at: Mapped[datetime]
-
-    __table_args__ = (CheckConstraint("party IN ('purchaser', 'supplier')", name="party_known"),)
 
 
 class ExpertRating(db.Model):

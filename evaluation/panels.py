@@ -131,46 +131,6 @@ nav_item(_l("评审澄清"), "evaluation.clarifications", Role.SUPPLIER)
 nav_item(_l("投诉处理"), "evaluation.complaint_list", Role.SUPERVISOR)
 
 
-# ---------------------------------------------------------------- contracts
-
-def _open_contract_items(user: User) -> list[dict]:
-    """Contracts waiting for this user's side: to draft (purchaser, agency) or to sign (both parties)."""
-    from evaluation import contracts
-
-    items = [{"title": _lot_title(project, lot), "note": str(_l("待起草合同")),
-              "at": clock.end_of_local_day(contracts.contract_due(award)),
-              "url": url_for("contracts.draft", award_id=award.id)}
-             for award, project, lot in ((a, *contracts.context_of(a)[2:]) for a in contracts.awards_to_draft(user))]
-    for contract in contracts.contracts_for(user, open_only=True):
-        if contracts.awaits_signature_of(user, contract):
-            items.append({"title": contract.number, "note": str(_l("待本方签署")), "at": contract.due_at,
-                          "url": url_for("contracts.detail", contract_id=contract.id)})
-    return items
-
-
-@panel(Role.PURCHASER, Role.SUPPLIER, Role.AGENCY_STAFF)
-def contracts_to_do(user: User) -> Panel:
-    items = [{k: v for k, v in i.items() if k != "at"}
-             | {"note": gettext("%(status)s · 期限 %(due)s", status=i["note"],
-                                due=clock.format_local(i["at"], "%Y-%m-%d"))}
-             for i in _open_contract_items(user)]
-    return Panel(title=str(_l("合同签订")), empty=str(_l("中标结果公告后，待起草和待签署的合同会显示在这里。")),
-                 items=items[:8], link=url_for("contracts.index"), link_text=str(_l("全部合同")))
-
-
-def next_contract_deadline(user: User | None) -> dict | None:
-    """The last day to sign the nearest contract this user must still draft or sign (Art 46: 30 days)."""
-    if user is None or not user.is_authenticated or not user.has_role(Role.PURCHASER, Role.SUPPLIER,
-                                                                       Role.AGENCY_STAFF):
-        return None
-    found = [{"label": gettext("合同签订期限"), "at": i["at"]} for i in _open_contract_items(user)]
-    return min(found, key=lambda d: d["at"]) if found else None
-
-
-DEADLINE_SOURCES.append(next_contract_deadline)
-nav_item(_l("合同"), "contracts.index", Role.PURCHASER, Role.SUPPLIER, Role.AGENCY_STAFF, Role.SUPERVISOR)
-
-
 # ---------------------------------------------------------------- needs ("需要您处理")
 
 def _member_needs(user: User) -> list[Need]:
@@ -202,7 +162,7 @@ def _member_needs(user: User) -> list[Need]:
 
 @needs_source
 def evaluation_needs(user: User) -> list[Need]:
-    """Scores, signatures, answers, challenges, complaints, winner confirmations and contracts."""
+    """Scores, signatures, answers, challenges, complaints and winner confirmations (contracts: contracts.panels)."""
     if not user.is_authenticated:
         return []
     out = _member_needs(user)
@@ -221,9 +181,6 @@ def evaluation_needs(user: User) -> list[Need]:
     if user.has_role(Role.PURCHASER) and user.org_id is not None:
         out += [Need(f"evaluation.confirm:{a.id}", gettext("确定中标（成交）供应商"), title,
                      url_for("evaluation.index"), a.confirm_due_at) for a, title in _awards_to_confirm(user)]
-    if user.has_role(Role.PURCHASER, Role.SUPPLIER, Role.AGENCY_STAFF):
-        out += [Need(f"contracts.{i['url']}", gettext("起草合同") if i["note"] == str(_l("待起草合同"))
-                     else gettext("签署合同"), i["title"], i["url"], i["at"]) for i in _open_contract_items(user)]
     return out
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 
 from core import clock, money
-from core.pdf import cjk_font, escape
+from core.pdf import cjk_font, escape, styles, table
 
 ROLE_ZH = {"chair": "组长", "purchaser_rep": "采购人代表", "member": "评审专家"}
 STAGE_ZH = {"qualification": "资格审查", "compliance": "符合性审查"}
@@ -45,34 +45,6 @@ def _yuan(value) -> str:
         return ""
     fen = value["fen"] if isinstance(value, dict) else value
     return money.format_yuan(fen)
-
-
-def styles() -> dict:
-    """The paragraph styles of the evaluation's PDFs (report, contract, letters), in the embedded font."""
-    from reportlab.lib.styles import ParagraphStyle
-
-    font = cjk_font()
-    return {"title": ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1),
-            "h2": ParagraphStyle("h2", fontName=font, fontSize=11.5, leading=16, spaceBefore=6, spaceAfter=3),
-            "body": ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14),
-            "cell": ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=11)}
-
-
-def table(rows, widths):
-    """A gridded table with a shaded header row; text cells wrap (widths in millimetres). String cells are
-    plain text (escaped here); a cell with markup is passed as a Paragraph."""
-    from reportlab.lib import colors
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, Table, TableStyle
-
-    cell = styles()["cell"]
-    font = cjk_font()
-    t = Table([[Paragraph(escape(c), cell) if isinstance(c, str) else c for c in row] for row in rows],
-              colWidths=[w * mm for w in widths], repeatRows=1)
-    t.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 8.5), ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                           ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9edf3")),
-                           ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    return t
 
 
 def render(committee, report, contents: dict) -> bytes:

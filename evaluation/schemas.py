@@ -84,17 +84,6 @@ class ConfirmIn(CalendarConfirmIn):
     reason = fields.Str(load_default="")
 
 
-class ContractDraftIn(Schema):
-    """The open terms of the contract (see evaluation.contracts.TERMS); everything else comes from the records."""
-
-    terms = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True)
-
-
-class ContractSignIn(Schema):
-    sha256 = fields.Str(required=True, validate=validate.Length(equal=64))
-    signature = fields.Str(required=True, validate=validate.Length(min=80, max=100))
-
-
 class ChallengeAnswerIn(Schema):
     answer = fields.Str(required=True)
     upheld = fields.Bool(required=True)

@@ -58,13 +58,6 @@ class AwardStatus(enum.StrEnum):
     VOIDED = "voided"          # challenge upheld, winner disqualified, or winner declined
 
 
-class ContractStatus(enum.StrEnum):
-    DRAFT = "draft"            # drafted from the tender document and the winning bid; terms still editable
-    SIGNING = "signing"        # one party signed: the text is frozen until the other signs
-    SIGNED = "signed"          # both parties signed with their keys: notice published, lot closed
-    VOIDED = "voided"          # the award was voided before both parties signed
-
-
 class ComplaintStatus(enum.StrEnum):
     FILED = "filed"            # received by finance; accepted or refused within 5 working days
     ACCEPTED = "accepted"      # being handled (the procurement may be suspended)
@@ -102,10 +95,6 @@ TRANSITIONS: dict[type[enum.Enum], frozenset[tuple[enum.Enum, enum.Enum]]] = {
     ReportStatus: frozenset({
         (R.DRAFT, R.SIGNING), (R.DRAFT, R.SUPERSEDED), (R.SIGNING, R.SIGNED), (R.SIGNING, R.SUPERSEDED),
         (R.SIGNED, R.SUPERSEDED),
-    }),
-    ContractStatus: frozenset({
-        (ContractStatus.DRAFT, ContractStatus.SIGNING), (ContractStatus.SIGNING, ContractStatus.SIGNED),
-        (ContractStatus.DRAFT, ContractStatus.VOIDED), (ContractStatus.SIGNING, ContractStatus.VOIDED),
     }),
     AwardStatus: frozenset({
         (A.PENDING, A.CONFIRMED), (A.CONFIRMED, A.NOTIFIED), (A.NOTIFIED, A.CONTRACTED),

@@ -19,7 +19,7 @@ from core import clock, files, money
 from core.db import db
 from core.errors import DomainError, ValidationError, settle_refusal
 from core.i18n import N_
-from evaluation import challenges, complaints, events, evidence, letters, messages, service
+from evaluation import challenges, complaints, contracts, events, evidence, letters, messages, service
 from evaluation.models import Award, Committee, CommitteeMember, EvaluationClarification
 from evaluation.visibility import Action, can
 
@@ -29,7 +29,7 @@ bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 @bp.app_context_processor
 def evaluation_labels() -> dict:
     return {"EVAL_STATUS_ZH": service.STATUS_ZH, "EVAL_STAGE_ZH": service.STAGE_ZH, "AWARD_ZH": service.AWARD_ZH,
-            "SME_CLASS_ZH": SME_CLASS_ZH}
+            "SME_CLASS_ZH": SME_CLASS_ZH, "contract_of": contracts.contract_of}
 
 
 # The SME declaration a bid makes, as the room names it (scoring.SmeClass).

@@ -289,3 +289,64 @@ def test_tender_notices_become_the_kits_notices_with_their_rows(tmp_path, migrat
     assert "tender_notice" not in tables and contract_keys == {"notice"}
     assert [tuple(r) for r in back] == [(4, 7, None, "tender", None), (5, 7, 3, "result", 9),
                                         (9, 7, 3, "correction", None), (10, 7, None, "contract", None)]
+
+
+def _award_contract_rows(conn) -> None:
+    """At 0040, on top of the project of `_tender_notice_rows`: a winning bid, its award and the award's
+    contract, signed by the purchaser."""
+    t = "'2026-11-25 00:00:00+00:00'"
+    conn.execute(text("INSERT INTO org (id, name, kind, region_code, is_sme) VALUES "
+                      "(3, '中标公司', 'supplier', '330329', true)"))
+    conn.execute(text("INSERT INTO user_account (id, username, name, password_hash, org_id, region_code, active, "
+                      f"totp_last_step, created_at) VALUES (2, 'buyer', '采购', 'x', 1, '330329', true, 0, {t})"))
+    conn.execute(text("INSERT INTO public_key (id, user_id, purpose, label, pem, fingerprint, created_at) VALUES "
+                      f"(1, 2, 'sign', '签名', 'PEM', '{'a' * 64}', {t})"))
+    conn.execute(text(
+        "INSERT INTO tender_bid (id, project_id, lot_id, org_id, user_id, status, bidder_id, path, size, sha256, "
+        f"signed_digest, signer_fingerprint, commitment, attempts, submitted_at) VALUES (11, 7, 3, 3, 1, 'submitted', "
+        f"'b', 'p', 1, '{'b' * 64}', '{'c' * 64}', '{'d' * 64}', '{'e' * 64}', 1, {t})"))
+    conn.execute(text("INSERT INTO evaluation_committee (id, project_id, lot_id, eval_method, status, rules_json, "
+                      f"opens_at, created_at) VALUES (12, 7, 3, 'scoring', 'forming', '{{}}', {t}, {t})"))
+    conn.execute(text("INSERT INTO evaluation_report (id, committee_id, version, status, pdf_sha256, generated_at, "
+                      f"signed_at) VALUES (13, 12, 1, 'signed', '{'f' * 64}', {t}, {t})"))
+    conn.execute(text("INSERT INTO evaluation_candidate (id, report_id, bid_id, position, rank, price_fen) VALUES "
+                      "(14, 13, 11, 1, 1, 98000000)"))
+    conn.execute(text("INSERT INTO evaluation_award (id, lot_id, candidate_id, status, confirm_due_at, created_at) "
+                      f"VALUES (15, 3, 14, 'pending', {t}, {t})"))
+    conn.execute(text(
+        "INSERT INTO evaluation_contract (id, award_id, lot_id, number, status, amount_fen, document, sha256, "
+        "revision, due_at, drafted_by_id, drafted_at) VALUES (16, 15, 3, 'HT-TS-2026-7-1', 'signing', 98000000, "
+        f"'{{}}', '{'9' * 64}', 2, {t}, 2, {t})"))
+    conn.execute(text("INSERT INTO evaluation_contract_signature (contract_id, party, user_id, org_id, key_id, sha256, "
+                      f"signature, signed_at) VALUES (16, 'purchaser', 2, 1, 1, '{'9' * 64}', 'sig', {t})"))
+
+
+def test_award_contracts_become_the_kits_contracts_with_their_rows(tmp_path, migration_url):
+    """0041: every award contract is a `contract` of source `award`, same id (its URL stays), with the
+    parties and region of its project and winning bid and its signatures; downgrade brings it back."""
+    from flask_migrate import downgrade
+    from flask_migrate import upgrade as upgrade_to
+
+    app = make_test_app(tmp_path, SQLALCHEMY_DATABASE_URI=migration_url, TESTING=True)
+    with app.app_context():
+        upgrade_to(revision="0031_phone_replies")
+        with db.engine.begin() as conn:
+            _tender_notice_rows(conn)
+        upgrade_to(revision="0040_agency_registry")
+        with db.engine.begin() as conn:
+            _award_contract_rows(conn)
+        upgrade_to(revision="0041_contract_kit")
+        with db.engine.begin() as conn:
+            rows = conn.execute(text(
+                "SELECT id, source_kind, source_id, region_code, purchaser_org_id, supplier_org_id, agency_org_id, "
+                "number, status, revision FROM contract")).all()
+            signatures = conn.execute(text("SELECT contract_id, party, key_id FROM contract_signature")).all()
+        downgrade(revision="0040_agency_registry")
+        with db.engine.connect() as conn:
+            back = conn.execute(text("SELECT id, award_id, lot_id, number, status FROM evaluation_contract")).all()
+            back_signatures = conn.execute(text("SELECT contract_id, party FROM evaluation_contract_signature")).all()
+        db.engine.dispose()
+    assert [tuple(r) for r in rows] == [(16, "award", 15, "330329", 1, 3, 2, "HT-TS-2026-7-1", "signing", 2)]
+    assert [tuple(r) for r in signatures] == [(16, "purchaser", 1)]
+    assert [tuple(r) for r in back] == [(16, 15, 3, "HT-TS-2026-7-1", "signing")]
+    assert [tuple(r) for r in back_signatures] == [(16, "purchaser")]

@@ -13,8 +13,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 WINNER = """
-SELECT c.id, u.username FROM evaluation_contract c
-JOIN evaluation_award a ON a.id = c.award_id
+SELECT c.id, u.username FROM contract c
+JOIN evaluation_award a ON a.id = c.source_id
 JOIN evaluation_candidate ca ON ca.id = a.candidate_id
 JOIN tender_bid b ON b.id = ca.bid_id
 JOIN user_account u ON u.org_id = b.org_id AND u.username LIKE 'gys%'
@@ -49,9 +49,9 @@ def test_the_winner_signs_the_contract_in_the_browser(live_server, live_server_e
     page.goto(f"{base}/notices")
     assert "合同公告" in page.content()
     with sqlite3.connect(instance / "biaoyun.sqlite") as db:
-        status, = db.execute("SELECT status FROM evaluation_contract WHERE id = ?", (contract_id,)).fetchone()
+        status, = db.execute("SELECT status FROM contract WHERE id = ?", (contract_id,)).fetchone()
         parties = {row[0] for row in db.execute(
-            "SELECT party FROM evaluation_contract_signature WHERE contract_id = ?", (contract_id,))}
+            "SELECT party FROM contract_signature WHERE contract_id = ?", (contract_id,))}
     assert status == "signed" and parties == {"purchaser", "supplier"}
     assert console_errors == []
 

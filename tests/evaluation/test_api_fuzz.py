@@ -35,7 +35,7 @@ TABLES = {
     "objection_id": "tender_objection", "request_id": "expert_draw_request", "draw_id": "expert_draw_draw",
     "invitation_id": "expert_draw_invitation", "committee_id": "evaluation_committee",
     "flag_id": "evaluation_score_flag", "report_id": "evaluation_report", "member_id": "evaluation_member",
-    "award_id": "evaluation_award", "letter_id": "evaluation_award_letter", "contract_id": "evaluation_contract",
+    "award_id": "evaluation_award", "letter_id": "evaluation_award_letter", "contract_id": "contract",
     "challenge_id": "evaluation_challenge", "complaint_id": "evaluation_complaint",
     "file_id": "evaluation_evidence_file", "key_id": "public_key", "token_id": "api_token",
 }

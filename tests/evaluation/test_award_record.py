@@ -51,6 +51,7 @@ def test_the_confirmed_corrected_price_is_the_price_of_the_award_notice_result_n
         room, clock, sign_answer):
     from sqlalchemy import select
 
+    from contracts import service as contract_service
     from core.db import db
     from evaluation import contracts, letters, service
     from notices.models import Notice
@@ -77,7 +78,7 @@ def test_the_confirmed_corrected_price_is_the_price_of_the_award_notice_result_n
     assert "925,000.00" in notice.body and "920,000.00" not in notice.body
     contract = contracts.draft_contract(room.purchaser, second.id, TERMS)
     assert contract.amount_fen == 925_000_00
-    assert contracts.document_of(contract)["amount_fen"] == 925_000_00
+    assert contract_service.document_of(contract)["amount_fen"] == 925_000_00
 
 
 def _report_text(report) -> str:

@@ -42,12 +42,12 @@ def test_drafting_a_contract_asks_the_winner_to_sign_whichever_way(room, publish
         refused = client.post(f"/contracts/award/{award.id}/draft", data={"payment": "验收后付款"})
         assert refused.status_code == 200 and "请填写履约地点" in refused.get_data(as_text=True)
     else:
-        refused = client.post(f"/api/v1/evaluation/awards/{award.id}/contract", json={"terms": {"payment": "x"}})
+        refused = client.post(f"/api/v1/contracts/award/{award.id}", json={"terms": {"payment": "x"}})
         assert refused.status_code in (409, 422)
     assert "合同待签署" not in winner_messages()  # rolled back: nothing sent
     if path == "page":
         assert client.post(f"/contracts/award/{award.id}/draft", data=TERMS).status_code == 302
     else:
-        r = client.post(f"/api/v1/evaluation/awards/{award.id}/contract", json={"terms": TERMS})
+        r = client.post(f"/api/v1/contracts/award/{award.id}", json={"terms": TERMS})
         assert r.status_code == 201, r.get_json()
     assert winner_messages().count("合同待签署") == 1

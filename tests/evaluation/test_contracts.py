@@ -48,6 +48,7 @@ def _count(model) -> int:
 def test_drafted_from_the_records_signed_by_both_then_published_and_closed(room, published, clock):
     from accounts.models import PublicKey
     from audit.models import AuditEvent
+    from contracts import service as contract_service
     from core.db import db
     from crypto import document_digest, verify_document
     from crypto.encoding import b64u_decode
@@ -59,7 +60,7 @@ def test_drafted_from_the_records_signed_by_both_then_published_and_closed(room,
     winner = _winner(room, award)
     contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
     db.session.commit()
-    doc = contracts.document_of(contract)
+    doc = contract_service.document_of(contract)
     line = db.session.scalar(select(OpeningRecord).where(OpeningRecord.bid_id == award.candidate.bid_id))
     assert doc["format"] == "biaoyun-contract/1" and doc["amount_fen"] == award.candidate.price_fen
     assert doc["supplier"]["name"] == db.session.get(type(winner.org), winner.org_id).name
@@ -70,7 +71,7 @@ def test_drafted_from_the_records_signed_by_both_then_published_and_closed(room,
     assert contracts.contract_due(award).isoformat() == "2026-12-28"
 
     buyer_key, seller_key = _key(room.purchaser), _key(winner)
-    contracts.sign_contract(room.purchaser, contract.id, contract.sha256, _signature(buyer_key, contract))
+    contract_service.sign_contract(room.purchaser, contract.id, contract.sha256, _signature(buyer_key, contract))
     db.session.commit()
     assert contract.status.value == "signing"
     with pytest.raises(Exception) as exc:
@@ -78,7 +79,7 @@ def test_drafted_from_the_records_signed_by_both_then_published_and_closed(room,
     assert exc.value.code == "contract_frozen"
     db.session.rollback()
 
-    contracts.sign_contract(winner, contract.id, contract.sha256, _signature(seller_key, contract))
+    contract_service.sign_contract(winner, contract.id, contract.sha256, _signature(seller_key, contract))
     db.session.commit()
     assert contract.status.value == "signed" and award.status.value == "contracted"
     assert room.lot.status.value == "contracted" and room.project.status.value == "closed"
@@ -90,15 +91,16 @@ def test_drafted_from_the_records_signed_by_both_then_published_and_closed(room,
         public = serialization.load_pem_public_key(key.pem.encode())
         assert verify_document(public, bytes.fromhex(contract.sha256), b64u_decode(sig.signature, 64))
     actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("%contract%"))))
-    assert {"evaluation.contract_drafted", "evaluation.contract_signed", "evaluation.contract_concluded"} <= actions
+    assert {"contract.drafted", "contract.signed", "contract.concluded"} <= actions
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "tender.project_closed")) is not None
 
 
 def test_refusals_change_nothing(room, published, make_user):
+    from contracts import service as contract_service
+    from contracts.models import Contract, ContractSignature
     from core.db import db
     from core.errors import DomainError
     from evaluation import contracts
-    from evaluation.models import Contract, ContractSignature
 
     award = published
     with pytest.raises(DomainError) as exc:
@@ -127,7 +129,7 @@ def test_refusals_change_nothing(room, published, make_user):
     ]
     for user, digest, signature, code in cases:
         with pytest.raises(DomainError) as exc:
-            contracts.sign_contract(user, contract.id, digest, signature)
+            contract_service.sign_contract(user, contract.id, digest, signature)
         assert exc.value.code == code, code
         db.session.rollback()
         if code == "no_sign_key":
@@ -141,7 +143,7 @@ def test_refusals_change_nothing(room, published, make_user):
     db.session.commit()
     assert contract.revision == 2
     with pytest.raises(DomainError) as exc:
-        contracts.sign_contract(room.purchaser, contract.id, contract.sha256, old)
+        contract_service.sign_contract(room.purchaser, contract.id, contract.sha256, old)
     assert exc.value.code == "signature_invalid"
 
 
@@ -159,6 +161,7 @@ def test_a_voided_award_voids_its_draft(room, published):
 
 
 def test_signed_contract_cannot_be_voided(room, published):
+    from contracts import service as contract_service
     from core.db import db
     from core.errors import Conflict
     from evaluation import contracts, service
@@ -167,7 +170,7 @@ def test_signed_contract_cannot_be_voided(room, published):
     winner = _winner(room, award)
     contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
     for user in (room.purchaser, winner):
-        contracts.sign_contract(user, contract.id, contract.sha256, _signature(_key(user), contract))
+        contract_service.sign_contract(user, contract.id, contract.sha256, _signature(_key(user), contract))
     db.session.commit()
     with pytest.raises(Conflict) as exc:
         service.void_award(room.agency, award.id, "迟到的质疑")
@@ -201,10 +204,10 @@ def test_pages_api_pdf_and_the_finance_export(room, published, client, clock):
     assert 'id="contract-sign"' in page and "contract-sign.js" in page
     text = client.get(f"/contracts/{contract.id}/document.json").get_data()
     assert json.loads(text)["number"] == contract.number and text.decode() == contract.document
-    r = client.post(f"/api/v1/evaluation/contracts/{contract.id}/signatures",
+    r = client.post(f"/api/v1/contracts/{contract.id}/signatures",
                     json={"sha256": contract.sha256, "signature": _signature(key, contract)})
     assert r.status_code == 201 and r.get_json()["status"] == "signing"
-    r = client.post(f"/api/v1/evaluation/contracts/{contract.id}/signatures",
+    r = client.post(f"/api/v1/contracts/{contract.id}/signatures",
                     json={"sha256": contract.sha256, "signature": _signature(key, contract)})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "already_signed"
 
@@ -213,7 +216,7 @@ def test_pages_api_pdf_and_the_finance_export(room, published, client, clock):
     login(client, winner)
     seller = _key(winner)
     db.session.commit()
-    r = client.post(f"/api/v1/evaluation/contracts/{contract.id}/signatures",
+    r = client.post(f"/api/v1/contracts/{contract.id}/signatures",
                     json={"sha256": contract.sha256, "signature": _signature(seller, contract)})
     assert r.status_code == 201 and r.get_json()["status"] == "signed"
     client.post("/logout")
@@ -223,16 +226,17 @@ def test_pages_api_pdf_and_the_finance_export(room, published, client, clock):
     assert_readable(pdf.data, "政府采购合同", contract.number, money.format_yuan(award.candidate.price_fen))
 
     login(client, room.supervisor)
-    rows = client.get("/api/v1/evaluation/contracts").get_json()["contracts"]
+    rows = client.get("/api/v1/contracts").get_json()["contracts"]
     assert [c["number"] for c in rows] == [contract.number] and rows[0]["amount_fen"] == award.candidate.price_fen
-    assert client.get("/api/v1/evaluation/contracts?since=2099-01-01").get_json()["contracts"] == []
-    assert client.get("/api/v1/evaluation/contracts?since=nope").status_code == 422
+    assert client.get("/api/v1/contracts?since=2099-01-01").get_json()["contracts"] == []
+    assert client.get("/api/v1/contracts?since=nope").status_code == 422
 
 
 def test_the_thirty_days_remind_both_parties_then_warn_finance_once(room, published, clock):
     from datetime import timedelta
 
     from audit.service import payloads_of
+    from contracts import service as contract_service
     from core.db import db
     from evaluation import contracts
     from evaluation.tasks import sweep_awards
@@ -253,17 +257,18 @@ def test_the_thirty_days_remind_both_parties_then_warn_finance_once(room, publis
     # a late contract can still be signed; the concluding event says it was late
     contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
     for user in (room.purchaser, _winner(room, award)):
-        contracts.sign_contract(user, contract.id, contract.sha256, _signature(_key(user), contract))
+        contract_service.sign_contract(user, contract.id, contract.sha256, _signature(_key(user), contract))
     db.session.commit()
-    assert payloads_of("evaluation.contract_concluded", contract)[0]["late"] is True
+    assert payloads_of("contract.concluded", contract)[0]["late"] is True
     assert sweep_awards.run()["contract_overdue"] == []
 
 
 def test_a_suspended_procurement_cannot_sign_a_draft_made_before(room, published):
+    from contracts import service as contract_service
+    from contracts.models import ContractSignature
     from core.db import db
     from core.errors import Conflict
     from evaluation import challenges, complaints, contracts
-    from evaluation.models import ContractSignature
 
     award = published
     contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
@@ -276,7 +281,7 @@ def test_a_suspended_procurement_cannot_sign_a_draft_made_before(room, published
     db.session.commit()
     key = _key(room.purchaser)
     with pytest.raises(Conflict) as exc:
-        contracts.sign_contract(room.purchaser, contract.id, contract.sha256, _signature(key, contract))
+        contract_service.sign_contract(room.purchaser, contract.id, contract.sha256, _signature(key, contract))
     assert exc.value.code == "award_blocked" and "暂停" in exc.value.message
     db.session.rollback()
     assert _count(ContractSignature) == 0

@@ -69,12 +69,14 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
     from audit.models import AuditCheckpoint, AuditEvent
     from audit.service import verifier_key, verify_log
     from audit.verifier import verify_inclusion_file
+    from contracts import service as contract_service
+    from contracts.models import Contract
     from core.db import db
     from crypto import sign_document
     from crypto.encoding import b64u_encode
     from evaluation import contracts, messages
     from evaluation import service as evaluation
-    from evaluation.models import Award, Contract
+    from evaluation.models import Award
     from expert_draw import service as draw_service
     from expert_draw.models import Invitation, InvitationStatus, RequestStatus
     from expert_draw.service import SpecialtyCount
@@ -276,7 +278,7 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
         _beat(app)
         contract = contracts.draft_contract(purchaser, award.id, TERMS)
         _commit()
-        doc = contracts.document_of(contract)
+        doc = contract_service.document_of(contract)
         assert contract.amount_fen == doc["amount_fen"] == min(PRICES)
         assert doc["basis"]["bid_sha256"] == winner_bid.sha256 and doc["delivery"] == "30 日"
         buyer_key = ec.generate_private_key(ec.SECP256R1())
@@ -285,9 +287,8 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
         winner = next(s for s in suppliers if s.user.org_id == contracts.winner_org_id(award))
         for user, key in ((purchaser, buyer_key), (winner.user, winner.sign_key)):  # the bid signing key
             signature = b64u_encode(sign_document(key, bytes.fromhex(contract.sha256)))
-            contracts.sign_contract(user, contract.id, contract.sha256, signature)
+            contract_service.sign_contract(user, contract.id, contract.sha256, signature)
             _commit()
-        messages.contract_signed(contract.id)
 
         # ------------------------------------------------------------ where it all ends
         clock.advance(timedelta(minutes=1))

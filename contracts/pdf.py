@@ -9,14 +9,12 @@ from __future__ import annotations
 import io
 
 from accounts.models import User
+from contracts.models import Contract
+from contracts.service import PARTY_ZH, STATUS_ZH, TERM_LABELS, describe, document_of
 from core import clock, money
 from core.db import db
-from core.pdf import cjk_font
+from core.pdf import cjk_font, styles, table
 from core.pdf import escape as text
-from evaluation.contracts import PARTY_ZH, STATUS_ZH, TERM_LABELS, document_of
-from evaluation.models import Contract
-from evaluation.report_pdf import styles, table
-from tender.service import METHOD_ZH
 
 
 def render(contract: Contract) -> bytes:
@@ -26,26 +24,24 @@ def render(contract: Contract) -> bytes:
 
     style = styles()
     title, h2, body = style["title"], style["h2"], style["body"]
-    doc = document_of(contract)
-
-    project, lot = doc["project"], doc["lot"]
-    story = [Paragraph(f"政府采购合同<br/>{text(project['title'])}（标项{lot['number']}）", title), Spacer(1, 4 * mm),
+    doc, about = document_of(contract), describe(contract)
+    parties = [["", "名称", "统一社会信用代码"],
+               ["采购人（甲方）", doc["purchaser"]["name"], doc["purchaser"]["uscc"]],
+               ["供应商（乙方）", doc["supplier"]["name"], doc["supplier"]["uscc"]]]
+    if doc.get("agency"):
+        parties.append(["采购代理机构", doc["agency"]["name"], doc["agency"]["uscc"]])
+    story = [Paragraph(f"政府采购合同<br/>{text(about.title)}", title), Spacer(1, 4 * mm),
              Paragraph(f"合同编号：{doc['number']}　文本版本：第{doc['revision']}版　"
                        f"状态：{STATUS_ZH[contract.status.value]}", body),
              Paragraph("一、合同当事人", h2),
-             table([["", "名称", "统一社会信用代码"],
-                    ["采购人（甲方）", doc["purchaser"]["name"], doc["purchaser"]["uscc"]],
-                    ["供应商（乙方）", doc["supplier"]["name"], doc["supplier"]["uscc"]],
-                    ["采购代理机构", doc["agency"]["name"], doc["agency"]["uscc"]]], [35, 95, 50]),
+             table(parties, [35, 95, 50]),
              Paragraph("二、采购项目与合同标的", h2),
-             Paragraph(f"项目编号：{text(project['code'])}；"
-                       f"采购方式：{METHOD_ZH.get(project['method'], project['method'])}；"
-                       f"标项 {lot['number']}：{text(lot['name'])}。", body),
+             Paragraph(text("；".join(about.subject_lines)) + "。", body),
              Paragraph(f"合同金额：人民币 {money.format_yuan(doc['amount_fen'])} 元（大写：{doc['amount_words']}），"
                        "即中标（成交）金额，双方不得变更。", body)]
-    if doc.get("delivery"):
-        story.append(Paragraph(f"交付（服务）期限：{text(doc['delivery'])}（投标文件承诺）。", body))
-    if doc["items"]:
+    if about.delivery:
+        story.append(Paragraph(f"交付（服务）期限：{text(about.delivery)}（响应文件承诺）。", body))
+    if doc.get("items"):
         story.append(table([["序号", "名称", "数量", "单价（元）", "合价（元）"]] +
                            [[str(i.get("ref", "")), i.get("name", ""), str(i.get("quantity", "")),
                              money.format_yuan(i["unit_price_fen"]) if "unit_price_fen" in i else "",
@@ -54,12 +50,10 @@ def render(contract: Contract) -> bytes:
     story.append(Paragraph("三、双方约定的条款", h2))
     for name, value in doc["terms"].items():
         story.append(Paragraph(f"{TERM_LABELS.get(name, name)}：{text(value)}", body))
-    basis = doc["basis"]
     story += [Paragraph("四、合同依据", h2),
-              Paragraph("招标（采购）文件、中标（成交）供应商的投标（响应）文件、中标（成交）通知书均为本合同的组成部分；"
-                        "本合同不得对招标文件确定的事项和投标文件作实质性修改。", body),
-              table([["文件", "SHA-256"]] + [[d["name"], d["sha256"]] for d in basis["tender_documents"]]
-                    + [["中标供应商的投标文件（密封投标包）", basis["bid_sha256"]]], [60, 120]),
+              Paragraph("采购文件、成交供应商的响应文件和采购结果均为本合同的组成部分；"
+                        "本合同不得对采购文件确定的事项和响应文件作实质性修改。", body),
+              table([["文件", "SHA-256"]] + [[name, digest] for name, digest in about.basis], [60, 120]),
               Paragraph("五、签署", h2),
               Paragraph(f"合同文本摘要（SHA-256）：{contract.sha256}", body),
               Paragraph("双方以各自登记的签名密钥对上述摘要签名（ECDSA P-256，标云 FORMAT.md §14），"

@@ -1,0 +1,44 @@
+"""Contracts (政府采购合同) of every purchase: one way to draft, sign, publish and export them.
+
+A contract comes from a source: a tender award (`evaluation.contracts`), later an e-mall order, a
+framework call-off or a designated-service order. The source says what the records fix; the kit does the
+rest the same way for all of them: the open terms, the canonical document both parties sign with their
+own keys (FORMAT.md §14), the contract notice once both signed, the PDF, the lists and the finance
+intranet's export.
+
+Modules:
+- `sources`      `ContractSource` (what a method tells the kit: load, facts, who drafts, when not,
+                 describe, the notice's subject, what happens once signed, what waits to be drafted),
+                 `register()`; `Facts`, `Description`, `ToDraft`.
+- `transitions`  `ContractStatus` and its lifecycle (draft → signing → signed; voided).
+- `models`       `Contract` (table `contract`, its source by kind and id, parties and region copied from
+                 it) and `ContractSignature`.
+- `service`      `draft_contract(user, kind, source_id, terms)`, `sign_contract`, `void_contract(kind,
+                 source_id)`, `contract_for(kind, source_id)`, `contracts_for(user)`, `to_draft(user)`,
+                 `signed_contracts(regions, since)`, who is who (`party_of`, `can_read`, `may_draft`).
+- `views`        /contracts, /contracts/<kind>/<source id>/draft, /contracts/<id> (with the browser
+                 signing panel, static/js/contracts/contract-sign.js), its PDF (`pdf`) and document.json.
+- `api`          /api/v1/contracts (draft, read, sign, export) with `schemas`.
+- `panels`       the dashboard panel, the next deadline, the navigation item, "需要您处理".
+
+A method adds its source at import time (see `evaluation/contracts.py`):
+
+    ORDER = sources.register(ContractSource(kind="order", label=N_("电子卖场订单"), load=load_order,
+                                            facts=order_facts, may_draft=..., refusal=..., describe=...,
+                                            notice_subject=..., concluded=mark_order_contracted))
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from contracts import api, models, panels, views  # noqa: F401  (models register their tables)
+    from core.extensions import api as rest_api
+
+    app.register_blueprint(views.bp)
+    rest_api.register_blueprint(api.blp)
