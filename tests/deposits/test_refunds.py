@@ -214,6 +214,7 @@ def _sign_contract(room, award, register_public_key, sign_document, b64u_encode,
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
+    from contracts.service import sign_contract
     from core.db import db
 
     contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
@@ -223,8 +224,8 @@ def _sign_contract(room, award, register_public_key, sign_document, b64u_encode,
         pem = key.public_key().public_bytes(serialization.Encoding.PEM,
                                             serialization.PublicFormat.SubjectPublicKeyInfo).decode()
         register_public_key(user, pem, "sign", "合同签名")
-        contracts.sign_contract(user, contract.id, contract.sha256,
-                                b64u_encode(sign_document(key, bytes.fromhex(contract.sha256))))
+        sign_contract(user, contract.id, contract.sha256,
+                      b64u_encode(sign_document(key, bytes.fromhex(contract.sha256))))
         db.session.commit()
     assert award.contracted_at is not None
 
