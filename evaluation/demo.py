@@ -11,6 +11,8 @@ users' known TOTP secrets at moved clocks):
   key, waits for the winning supplier's signature (its demo key file, in the browser);
 - 泰顺县教育局学生直饮水设备采购: finished six weeks ago, the contract signed by caigou1 and the winner
   with their keys and its notice published: the project is closed (已结束);
+- 泰顺县罗阳镇中心小学多媒体教室设备采购: evaluated two days ago, the report sent to caigou1, the award
+  waiting for confirmation (credit's demo lists its first candidate, so confirming it is refused);
 - the tender demo's opened 校园安防监控设备 tender gets a confirmed committee from the draw, so the
   agency (daili) can open its evaluation room live from 网上评审; gys2's bid there has a unit price
   with its decimal point misplaced, so the room shows an Art 59 correction for the chair to send.
@@ -281,10 +283,10 @@ def seed_evaluation(context: dict) -> None:
 
 
 def _evaluated_and_awarded(context: dict, title: str, purchaser_org, purchaser, lot_name: str, bids: list[tuple],
-                           experts: tuple[int, ...], start, *, dissent: str | None = None):
+                           experts: tuple[int, ...], start, *, dissent: str | None = None, confirm: bool = True):
     """A tender opened at `start`, evaluated by these experts that day (the first chairs; the last signs
     `dissent`, if any), the report sent, the first candidate confirmed and the result published within
-    three days. Returns (project, award)."""
+    three days (unless not `confirm`: the award then waits for the purchaser). Returns (project, award)."""
     users = context["users"]
     project, lot = _project(context, title, purchaser_org, lot_name, bids, start)
     _committee_draw(context, project, experts, start + timedelta(hours=1))
@@ -309,6 +311,8 @@ def _evaluated_and_awarded(context: dict, title: str, purchaser_org, purchaser, 
         _tick(120)
     clock.clock.set(start + timedelta(days=1))
     award = service.send_report(users["daili"], cid)
+    if not confirm:
+        return project, award
     clock.clock.set(start + timedelta(days=2))
     service.confirm_winner(purchaser, award.id, report.candidates[0].id)
     clock.clock.set(start + timedelta(days=3))
@@ -362,6 +366,13 @@ def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> list[int]:
     clock.clock.set(real_now - timedelta(hours=20))
     _contract(users["caigou1"], award, "泰顺县罗阳镇中心小学（送货上门并安装）")
 
+    # D: evaluated two days ago, the report sent, the award waiting for the purchaser (caigou1) to confirm
+    # (credit's demo puts its first candidate on a list: the confirmation is refused)
+    start_d = now - timedelta(days=2, hours=6)
+    project_d, _award_d = _evaluated_and_awarded(
+        context, "泰顺县罗阳镇中心小学多媒体教室设备采购", orgs["purchasers"][0], users["caigou1"], "多媒体教室设备",
+        [(2, 512_000_00), (3, 526_800_00), (5, 538_000_00)], C_EXPERTS, start_d, confirm=False)
+
     # A: in progress, scoring; two of five have submitted.
     start_a = real_now - timedelta(hours=3)
     project_a, lot_a = _project(context, "泰顺县中医院全自动生化分析仪采购",
@@ -381,4 +392,4 @@ def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> list[int]:
     third = next(bid for bid, _line in service.opened_bids(committee) if bid.org_id == orgs["suppliers"][4].id)
     service.ask_clarification(users[f"zj{A_EXPERTS[0]:02d}"], cid, third.id,
                               "请说明所投设备在温州市范围内的售后服务网点、工程师人数及故障响应时间。", minutes=24 * 60)
-    return [_project_c.id, project_b.id, project_a.id]
+    return [_project_c.id, project_b.id, project_d.id, project_a.id]

@@ -1,5 +1,6 @@
 """Import credit records (the three national lists) from CSV or XLSX: every row checked first, then all
-rows or none, as the expert import does (its problem and report shapes, `report_csv`, are reused).
+rows or none, with the machinery every library's import shares (`registry.tabular`: reading the file, the
+header, the row/column/reason report).
 
 Each row names its list in 记录类别; the header may use the English column names or the Chinese ones.
 A row already on file (same list, code or name, record date and case) is skipped, so a refreshed list
@@ -10,12 +11,10 @@ validity period for its list. Row 1 is the header; data rows start at 2 as in a 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
@@ -27,9 +26,9 @@ from core.db import db
 from registry.credit import rules
 from registry.credit.models import CreditImport, CreditRecord, MatchKind, RecordKind
 from registry.credit.service import KIND_LABELS, assess_org, get_org, issue_card, match_org
-from registry.experts.importer import MAX_ROWS, ImportProblem, ImportReport, report_csv
+from registry.tabular import ImportProblem, ImportReport, UnreadableFile, body_rows, file_rows, header_map, report_csv
 
-__all__ = ["COLUMNS", "CreditImportReport", "import_records_file", "parse_date", "report_csv"]
+__all__ = ["COLUMNS", "CreditImportReport", "import_records_file", "parse_date", "report_csv"]  # report_csv: tabular's
 
 COLUMNS = {  # English name -> Chinese header
     "kind": "记录类别",
@@ -45,6 +44,7 @@ COLUMNS = {  # English name -> Chinese header
     "source": "来源",
 }
 REQUIRED = ("kind", "name", "uscc", "result", "record_date", "source")
+MAX_ROWS = 20000
 REQUIRED_VALUES = ("kind", "name", "result", "record_date", "source")
 KINDS = {label: kind for kind, label in KIND_LABELS.items()} | {k.value: k for k in RecordKind} | {
     "重大税收违法": RecordKind.TAX_VIOLATION, "政府采购严重违法失信": RecordKind.PROCUREMENT_VIOLATION}
@@ -73,65 +73,8 @@ def parse_date(text: str) -> date | None:
     return None
 
 
-def _decode(data: bytes) -> str | None:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def _cell_text(value: object) -> str:
-    """Spreadsheet cells as text: dates as ISO dates, whole numbers without '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _failed(reason: str) -> CreditImportReport:
     return CreditImportReport(problems=[ImportProblem(0, "", reason)])
-
-
-def read_rows(data: bytes, filename: str) -> list[list[str]] | CreditImportReport:
-    """The file's rows as text (CSV in UTF-8 or GB18030, or the first sheet of an XLSX), or a failed report."""
-    if filename.lower().endswith(".xlsx"):
-        try:
-            from openpyxl import load_workbook
-        except ImportError:
-            return _failed("服务器未安装 XLSX 支持，请另存为 CSV 后导入")
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-            return _failed("无法读取该 XLSX 文件，请确认文件未损坏")
-        rows = [[_cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
-        book.close()
-        return rows
-    text = _decode(data)
-    if text is None:
-        return _failed("文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV")
-    return list(csv.reader(io.StringIO(text)))
-
-
-def _header_map(header: list[str]) -> tuple[dict[str, int], list[ImportProblem]]:
-    by_name = {v: k for k, v in COLUMNS.items()} | {k: k for k in COLUMNS}
-    index, problems = {}, []
-    for i, raw in enumerate(header):
-        key = by_name.get(raw.strip())
-        if key is None:
-            problems.append(ImportProblem(1, raw, "未知的列名"))
-        elif key in index:
-            problems.append(ImportProblem(1, raw, "列名重复"))
-        else:
-            index[key] = i
-    problems += [ImportProblem(1, COLUMNS[k], "缺少必填列") for k in REQUIRED if k not in index]
-    return index, problems
 
 
 def _key(kind: RecordKind, name: str, uscc: str | None, day: date, case: str) -> tuple:
@@ -207,16 +150,17 @@ def _valid_until(row: _Row, region_code: str | None) -> date:
 def import_records_file(data: bytes, filename: str, actor: User) -> CreditImportReport:
     """Check every row; store all new records (and the import's own row) only if none failed. The
     caller commits on `ok`, rolls back otherwise."""
-    rows = read_rows(data, filename)
-    if isinstance(rows, CreditImportReport):
-        return rows
+    try:
+        rows = file_rows(data, filename)
+    except UnreadableFile as exc:
+        return _failed(str(exc))
     if not rows:
         return _failed("文件为空")
     report = CreditImportReport()
-    index, report.problems = _header_map([str(c) for c in rows[0]])
+    index, report.problems = header_map([str(c) for c in rows[0]], COLUMNS, REQUIRED)
     if report.problems:
         return report
-    body = [(n, r) for n, r in enumerate(rows[1:], start=2) if any(str(c).strip() for c in r)]
+    body = body_rows(rows, index)
     report.rows = len(body)
     if not body:
         return _failed("文件中没有数据行")
@@ -225,8 +169,7 @@ def import_records_file(data: bytes, filename: str, actor: User) -> CreditImport
         return report
     seen: dict[tuple, int] = {}
     parsed = []
-    for line, row in body:
-        cells = {k: (str(row[i]).strip() if i < len(row) else "") for k, i in index.items()}
+    for line, cells in body:
         checked, problems = _check_row(line, cells, seen)
         report.problems += problems
         if checked is not None:

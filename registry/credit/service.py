@@ -310,6 +310,14 @@ def warnings_for(subjects: list[str]) -> dict[int, CreditCheck]:
     return out
 
 
+def latest_check(org_id: int, stage: str | None = None) -> CreditCheck | None:
+    """The newest check of an organisation (at a stage), for the page that shows its outcome."""
+    stmt = select(CreditCheck).where(CreditCheck.org_id == org_id)
+    if stage:
+        stmt = stmt.where(CreditCheck.stage == stage)
+    return db.session.scalar(stmt.order_by(CreditCheck.id.desc()))
+
+
 def check_summary(check: CreditCheck) -> str:
     """One sentence of a stored check for a page."""
     parts = []

@@ -121,3 +121,27 @@ def test_a_consortium_member_on_a_list_taints_the_bidder_and_no_sweep_deems_it_c
     with pytest.raises(DomainError) as refused:
         service.confirm_winner(room.purchaser, award.id, report.candidates[0].id)
     assert refused.value.code == "winner_credit_barred" and "联合体成员" in refused.value.message
+
+
+def test_the_agency_sees_the_bid_time_warning_on_the_project_and_opening_pages(room, clock, client):
+    from registry.credit.service import check_at_bid
+
+    bidder = room.suppliers[0].org
+    bidder.uscc = demo_uscc(83)
+    db.session.commit()
+    _bar(bidder, room.supervisor, kind="失信被执行人")
+    for bid in room.bids:  # what tender.bids.submit_bid records at each submission
+        check_at_bid(db.session.get(type(bidder), bid.org_id), [], f"tender_bid:{bid.id}", room.project.region_code)
+    db.session.commit()
+    as_user(client, room.agency, clock)
+    for url in (f"/tender/{room.project.id}", f"/tender/{room.project.id}/hall"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'id="credit-warnings"' in page and bidder.name in page, url
+        assert room.suppliers[1].org.name not in page.split('id="credit-warnings"')[1].split("</div>")[0]
+    as_user(client, room.suppliers[1], clock)  # another bidder sees nobody's warning
+    assert 'id="credit-warnings"' not in client.get(f"/tender/{room.project.id}").get_data(as_text=True)
+    as_user(client, room.supervisor, clock)
+    index = client.get("/credit/").get_data(as_text=True)
+    assert bidder.name in index and "失信被执行人" in index
+    org_page = client.get(f"/credit/orgs/{bidder.id}").get_data(as_text=True)
+    assert 'id="credit-barred"' in org_page
