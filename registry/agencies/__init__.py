@@ -5,9 +5,10 @@ and the listing's lifecycle; `rules` the region rules (minimum staff, update per
 `service` every write and read of a listing (online sign-up, particulars, staff, the completeness
 check that lists it, changes within the period, the supervisor's marks, the public list); `ratings`
 the ratings after each finished project (who took part, read through tender's and evaluation's
-public functions); `timed` the chronograph's warning of an overdue update; `views` (pages, the public
-list among them) and `api` (/api/v1/agencies) with `schemas` are thin over them; `demo` seeds a
-listed agency with its staff and ratings.
+public functions); `timed` the chronograph's warning of an overdue update; `panels` the registry's
+card on the public home page; `views` (pages, the public list among them) and `api`
+(/api/v1/agencies) with `schemas` are thin over them; `demo` seeds a listed agency with its staff
+and ratings.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 def register(app: Flask) -> None:
     from core import chronograph
     from core.extensions import api as rest_api
-    from registry.agencies import api, demo, models, timed, views  # noqa: F401  (demo registers its seeder)
+    from registry.agencies import api, demo, models, panels, timed, views  # noqa: F401  (demo, panels register)
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)

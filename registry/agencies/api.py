@@ -17,6 +17,7 @@ from registry.agencies.schemas import (
     AgencyMarkIn,
     AgencyParticularsIn,
     AgencyPublicEntryOut,
+    AgencyRateableOut,
     AgencyRatingIn,
     AgencyRatingOut,
     AgencySignUpIn,
@@ -124,6 +125,22 @@ def mark(data: dict, listing_id: int):
     listing = service.mark_listing(current_user, listing_id, data["mark"], data["reason"])
     db.session.commit()
     return listing
+
+
+@blp.get("/overseen")
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+@blp.response(200, AgencyListingOut(many=True))
+def overseen():
+    """Every agency registered in the regions I oversee, whatever its status (the supervisor's list)."""
+    return service.listings_overseen(current_user)
+
+
+@blp.get("/ratings")
+@roles_required(Role.PURCHASER, Role.SUPPLIER, Role.EXPERT)
+@blp.response(200, AgencyRateableOut(many=True))
+def rateable():
+    """The finished projects I took part in, with my rating of their agency if given and the period."""
+    return ratings.rateable_projects(current_user)
 
 
 @blp.post("/ratings/<int:project_id>")

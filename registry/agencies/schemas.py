@@ -109,3 +109,13 @@ class AgencyRatingOut(Schema):
     average = fields.Float()
     comment = Text()
     rated_at = fields.DateTime()
+
+
+class AgencyRateableOut(Schema):
+    project_id = fields.Function(lambda r: r["project"].id)
+    title = fields.Function(lambda r: r["project"].title)
+    agency = fields.Function(lambda r: r["project"].agency.name)
+    kind = fields.Function(lambda r: r["kind"])
+    due = fields.Function(lambda r: r["due"].isoformat() if r["due"] else None)
+    open = fields.Function(lambda r: r["open"])
+    rating = fields.Function(lambda r: AgencyRatingOut().dump(r["rating"]) if r["rating"] else None)

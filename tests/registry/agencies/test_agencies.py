@@ -262,3 +262,11 @@ def test_a_bad_date_on_the_page_is_a_message(listed, client):
                            follow_redirects=True)
     assert "日期格式应为 2026-12-01" in response.get_data(as_text=True)
     assert listing().change_on is None
+
+
+def test_the_supervisors_api_lists_drafts_too(app_ctx, region, client, make_user, clock):
+    sign_up_through_pages(client)
+    client.post("/logout")
+    login(client, make_user("supervisor", org_kind="finance"))
+    assert [(x["name"], x["status"]) for x in client.get("/api/v1/agencies/overseen").get_json()] == [
+        ("温州信达招标咨询有限公司", "draft")]

@@ -126,3 +126,13 @@ def test_the_rating_period_is_the_regions_working_days(project, client, clock):
     response = rate(client, project)
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "rating_period_over"
     assert "评价期限已过" in client.get("/agencies/ratings").get_data(as_text=True)
+
+
+def test_the_api_lists_what_i_may_rate(project, client):
+    finish(project)
+    login(client, project.supplier_user)
+    [row] = client.get("/api/v1/agencies/ratings").get_json()
+    assert (row["title"], row["kind"], row["open"], row["rating"], row["due"]) == (
+        "泰顺县教育局课桌椅采购", "supplier", True, None, "2026-12-04")
+    rate(client, project)
+    assert client.get("/api/v1/agencies/ratings").get_json()[0]["rating"]["scores"] == GOOD
