@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from flask import current_app, has_app_context
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import clock
@@ -364,9 +365,13 @@ def receive(envelope: Any, channel: str | None = None) -> Received:
                           sent_at=sent_at, received_at=now, digest=_digest(envelope), body=envelope["body"],
                           status=MessageStatus.ACCEPTED.value)
     savepoint = db.session.begin_nested()
+    db.session.add(row)
     try:
-        db.session.add(row)
         db.session.flush()
+    except IntegrityError:  # the same message id or nonce accepted meanwhile by a concurrent request
+        savepoint.rollback()
+        _refuse(envelope, "exchange_replayed", "报文已由另一请求受理，不重复处理。", sender=sender, status=409)
+    try:
         result = apply(sender, envelope["body"], row)
         row.result = result
         db.session.flush()

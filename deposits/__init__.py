@@ -8,8 +8,8 @@ every write (the setting, transfers, guarantee letters, waivers, refunds, forfei
 security's release) and the reads others use (`payer_accounts` for the collusion signals,
 `opening_note` for the opening hall). `bank` is the banks' and issuers' side: the signed messages it
 accepts through `core.exchange` and the daily reconciliation. `timed` declares the sweep (refunds
-scheduled, sent, flagged when late); `api` (/api/v1/deposits) with `schemas`, `views` (pages), `cli`
-(`flask deposits reconcile`) and `demo`.
+scheduled, sent, flagged when late); `api` (/api/v1/deposits) with `schemas`, `views` (pages), `panels`
+(dashboard cards), `cli` (`flask deposits reconcile`) and `demo`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def register(app: Flask) -> None:
     from core import chronograph
     from core.extensions import api as rest_api
-    from deposits import api, bank, cli, demo, models, timed, views  # noqa: F401  (handlers, seeder)
+    from deposits import api, bank, cli, demo, models, panels, timed, views  # noqa: F401  (handlers, seeder, cards)
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)

@@ -5,11 +5,13 @@ real signed messages:
   registered by the administrator; their private keys are in instance/demo-keys/ (deposit-bank.pem,
   deposit-issuer.pem) so anyone can sign a notification by hand (core/exchange.py says how);
 - 泰顺县罗阳镇中心小学课桌椅采购 (awarded ten days ago, the contract waiting for the winner's signature)
-  asked for a 2 % bid deposit, transfer or guarantee, in a region waiving it for SMEs: before the
-  deadline gys1 (an SME) declared the waiver, gys2 handed in a guarantee letter, gys4 and gys6 paid by
-  transfer — both from the same account (87号令 Art 37's situation, listed for the collusion signals).
-  The sweep then scheduled the losers' refunds within 5 working days of the award notice and sent them to
-  the bank; the bank confirmed one, the other waits; the winner's follows its contract's signature;
+  asked for a 2 % bid deposit, transfer or guarantee: before the deadline gys1 (the winner) handed in a
+  guarantee letter, gys2, gys4 and gys6 paid by transfer — gys4 and gys6 from the same account (87号令
+  Art 37's situation, listed for the collusion signals). The sweep then scheduled the losers' refunds
+  within 5 working days of the award notice and sent them to the bank; the bank confirmed one, the others
+  wait; the winner's letter is released within 5 working days once it signs the contract;
+- 泰顺县中医院全自动生化分析仪采购 (in the scoring room) asked 1 % by transfer in a region waiving it for
+  SMEs: gys1 declared the waiver, gys2 paid, gys5 did not — its line of the opening record is flagged;
 - 泰顺县教育局学生直饮水设备采购 (contract signed) asked no bid deposit but a 5 % performance security,
   asked by the sweep of the winner and paid into its sub-account: the agency releases it after the
   acceptance on the lot's deposit page.
@@ -103,12 +105,23 @@ def seed_deposits(context: dict) -> None:
     _setting(desks, agent, required=True, waiver="sme", amount_fen=amount, forms=["guarantee", "transfer"],
              bank_sender_id=tsbank.id, bid_valid_days=90)
     with clock.clock.frozen(desks.deadline - timedelta(days=3)):
-        service.declare_waiver(users["gys1"], lot.id)
-        letter, signature = _letter(issuer_key, desks, lot, users["gys2"].org, amount)
-        service.submit_guarantee(users["gys2"], lot.id, letter, signature)
-        for name, ref in (("gys4", "TS20260001"), ("gys6", "TS20260002")):
+        letter, signature = _letter(issuer_key, desks, lot, users["gys1"].org, amount)
+        service.submit_guarantee(users["gys1"], lot.id, letter, signature)
+        _credit(bank_key, service.account_number(lot.id, users["gys2"].org_id), amount, "6217 8577 0055 0002",
+                users["gys2"].org.name, "TS20260001")
+        for name, ref in (("gys4", "TS20260002"), ("gys6", "TS20260003")):
             _credit(bank_key, service.account_number(lot.id, users[name].org_id), amount, SHARED_ACCOUNT,
                     "温州某某贸易有限公司", ref)
+    scoring = _project("泰顺县中医院全自动生化分析仪采购")
+    if scoring is not None:  # in the scoring room: gys1 exempt as an SME, gys2 paid, gys5 nothing (flagged)
+        lot_a = scoring.lots[0]
+        amount_a = lot_a.budget_fen * 1 // 100
+        _setting(scoring, agent, required=True, waiver="sme", amount_fen=amount_a, forms=["transfer"],
+                 bank_sender_id=tsbank.id, bid_valid_days=90)
+        with clock.clock.frozen(scoring.deadline - timedelta(days=1)):
+            service.declare_waiver(users["gys1"], lot_a.id)
+            _credit(bank_key, service.account_number(lot_a.id, users["gys2"].org_id), amount_a,
+                    "6217 8577 0055 0002", users["gys2"].org.name, "TS20260010")
     if water is not None:
         _setting(water, agent, required=False, waiver="sme", amount_fen=0, forms=[], bank_sender_id=tsbank.id,
                  bid_valid_days=90, performance_percent=5)
@@ -131,5 +144,7 @@ def seed_deposits(context: dict) -> None:
                 _credit(bank_key, security.account_no, security.amount_fen, "6217 8577 0099 0001",
                         security.org.name, "TS20260100")
     db.session.flush()
-    print("  演示保证金 Demo deposits: 课桌椅采购（转账、保函、中小企业免收；两家同一账户缴纳；未中标退还已发银行）、"
-          "直饮水采购（履约保证金已缴纳，验收后退还）; 银行对账见 /deposits/reconciliation")
+    print("  演示保证金 Demo deposits: 课桌椅采购（转账、保函；两家同一账户缴纳；未中标退还已发银行，"
+          "中标人保函待签约后解除）、生化分析仪采购（中小企业免收；一家未缴，开标记录标注）、"
+          "直饮水采购（履约保证金已缴纳，验收后退还）; "
+          "银行对账见 /deposits/reconciliation")

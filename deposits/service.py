@@ -455,6 +455,13 @@ def track_lot(setting: LotDeposit) -> dict | None:
         done["ended"] = [d.id for d in deposits if schedule_refund(d, today, "refund_other_workdays", "废标或终止")]
         setting.stage = "ended"
         return _tracked(setting, done)
+    if setting.stage == "open" and not stages.bidding_closed(project):
+        withdrawn = stages.withdrawals(lot.id)
+        done["withdrawn"] = [d.id for d in deposits if d.org_id in withdrawn and schedule_refund(
+            d, clock.to_local(withdrawn[d.org_id]).date(), "refund_other_workdays", "投标截止前撤回投标")]
+        if not done["withdrawn"]:
+            return None
+        return _tracked(setting, done)
     if setting.stage == "open" and stages.bidding_closed(project):
         bidders = stages.bidder_org_ids(lot.id)
         start = clock.to_local(project.deadline).date()
@@ -498,6 +505,14 @@ def _ask_performance(setting: LotDeposit, facts: stages.AwardFacts) -> Deposit:
     return row
 
 
+def _tell(deposit: Deposit, title: str, body: str) -> None:
+    """The supplier's message (消息), sent after the commit."""
+    from core.after_commit import after_commit
+    from core.tasks import send_message
+
+    after_commit(send_message.delay, {"title": title, "body": body, "level": "info"}, org_ids=[deposit.org_id])
+
+
 def send_refund(deposit: Deposit) -> str:
     """The sweep sends a scheduled refund: a transfer order to the collecting bank back to the accounts the
     money came from, or a release of the guarantee letter to its issuer. Logged as an outgoing message."""
@@ -518,6 +533,8 @@ def send_refund(deposit: Deposit) -> str:
             "payees": [{"account": a, "name": n, "amount_fen": v} for (a, n), v in sorted(payees.items())]})
     deposit.refund_message_id, deposit.refund_sent_at = message.message_id, clock.now()
     move(deposit, DepositStatus.REFUND_SENT, payload={"message": message.message_id})
+    what = "保函解除通知已发送出具机构" if deposit.form is Form.GUARANTEE else "退款指令已发送银行，款项原路退回"
+    _tell(deposit, "保证金退还", f"{what}（{deposit.refund_reason or ''}，期限 {deposit.refund_due_on.isoformat()}）。")
     return message.message_id
 
 
@@ -573,6 +590,7 @@ def forfeit_deposit(user: User, deposit_id: int, reason_code: str, note: str = "
     reason = f"{FORFEIT_REASONS[reason_code]}" + (f"：{note.strip()[:200]}" if note and note.strip() else "")
     deposit.forfeited_at, deposit.forfeit_reason = clock.now(), reason
     move(deposit, DepositStatus.FORFEITED, payload={"reason": reason_code})
+    _tell(deposit, "保证金不予退还", f"您的投标保证金不予退还：{reason}。")
     record("deposits.forfeited", deposit, {"lot": deposit.lot_id, "org": deposit.org_id, "reason": reason_code,
                                            "note": (note or "")[:200], "amount_fen": deposit.paid_fen})
     return deposit

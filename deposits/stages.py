@@ -40,6 +40,18 @@ def bidder_org_ids(lot_id: int) -> set[int]:
     return set(db.session.scalars(select(Bid.org_id).where(Bid.lot_id == lot_id, Bid.status.in_(TOOK_PART))))
 
 
+def withdrawals(lot_id: int) -> dict[int, datetime]:
+    """The organisations that withdrew their bid for the lot and have none submitted now → when they withdrew
+    (87号令 Art 38: the deposit goes back within 5 working days of the withdrawal)."""
+    rows = db.session.execute(select(Bid.org_id, Bid.status, Bid.closed_at).where(Bid.lot_id == lot_id)).all()
+    current = {org for org, status, _at in rows if status is BidStatus.SUBMITTED}
+    out: dict[int, datetime] = {}
+    for org, status, at in rows:
+        if status is BidStatus.WITHDRAWN and org not in current and at is not None:
+            out[org] = max(out.get(org, at), at)
+    return out
+
+
 def is_ended(lot: Lot, project: Project) -> bool:
     """The lot failed (废标, too few bids) or the project was cancelled: every deposit goes back."""
     return lot.status is LotStatus.FAILED or project.status in (ProjectStatus.CANCELLED, ProjectStatus.FAILED)

@@ -17,6 +17,7 @@ def test_demo_seed_shows_deposits_refunds_and_a_performance_security(app, app_ct
     from deposits import bank, service, stages
     from deposits.models import Deposit
     from evaluation.models import Award
+    from tender.models import Bid
 
     monkeypatch.setattr(accounts, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
@@ -27,16 +28,24 @@ def test_demo_seed_shows_deposits_refunds_and_a_performance_security(app, app_ct
         seeders[name](context)
     db.session.commit()
     assert (tmp_path / "demo-keys" / "deposit-bank.pem").exists()
-    rows = list(db.session.scalars(select(Deposit).where(Deposit.purpose == "bid")))
-    assert sorted(d.form.value for d in rows) == ["guarantee", "transfer", "transfer", "waived"]
-    lot_id = rows[0].lot_id
+    awarded = db.session.scalar(select(Award.lot_id).where(Award.notified_at.is_not(None),
+                                                           Award.contracted_at.is_(None)))
+    rows = [d for d in service.deposits_of_lot(awarded) if d.purpose.value == "bid"]
+    assert sorted(d.form.value for d in rows) == ["guarantee", "transfer", "transfer", "transfer"]
+    lot_id = awarded
     assert len(next(iter(service.shared_payer_accounts(lot_id).values()))) == 2
     award = db.session.scalar(select(Award).where(Award.lot_id == lot_id))
     winner = stages.award_facts(lot_id).winner_org_id
     due = get_calendar().add_workdays(clock_module.to_local(award.notified_at).date(), 5)
-    losers = [d for d in rows if d.org_id != winner and d.form.value != "waived"]
+    assert next(d for d in rows if d.org_id == winner).status.value == "held"  # until the contract is signed
+    losers = [d for d in rows if d.org_id != winner]
     assert losers and all(d.refund_due_on == due and d.status.value in ("refund_sent", "refunded") for d in losers)
     assert any(d.status.value == "refunded" for d in losers)
+    waived = db.session.scalar(select(Deposit).where(Deposit.form == "waived"))
+    assert waived.status.value == "waived" and waived.lot_id != lot_id
+    flagged = [o for o in {r.org_id for r in db.session.scalars(select(Bid).where(Bid.lot_id == waived.lot_id))}
+               if service.opening_note(waived.lot_id, o)]
+    assert len(flagged) == 1
     security = db.session.scalar(select(Deposit).where(Deposit.purpose == "performance"))
     assert security.status.value == "held" and security.amount_fen == security.contract_amount_fen * 5 // 100
     sent_on = clock_module.to_local(losers[0].refund_sent_at).date()

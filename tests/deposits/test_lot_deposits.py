@@ -6,7 +6,7 @@ a valid deposit flagged on the opening record. Refusals change nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -256,3 +256,33 @@ def test_bank_messages_need_no_csrf_token_but_pages_still_do(tender, world, clie
     assert response.status_code == 200 and response.get_json()["result"]["status"] == "held"
     response = client.post(f"/deposits/lots/{lot.id}/waiver")
     assert response.status_code == 400  # csrf_failed: the signed-request mark is the only way past it
+
+
+def test_a_bid_withdrawn_before_the_deadline_gets_its_deposit_back_within_5_working_days(
+        tender, world, bank_message, clock):
+    from core import chronograph
+    from core.db import db
+    from core.workdays import get_calendar
+    from deposits import bank, service
+    from tender.models import Bid
+    from tender.transitions import BidStatus
+
+    project, lot = tender
+    alice, bob = world.suppliers[0].user, world.suppliers[1].user
+    for user in (alice, bob):
+        bank.receive(bank_message("deposit.credit", {"account_no": service.account_number(lot.id, user.org_id),
+                                                     "amount_fen": 2_000_00, "payer_account": f"62{user.id}"}))
+        _commit()
+    clock.advance(timedelta(days=3))  # Monday 30 November: alice withdraws her bid (a row, as tender writes it)
+    for user, status in ((alice, BidStatus.WITHDRAWN), (bob, BidStatus.SUBMITTED)):
+        db.session.add(Bid(project_id=project.id, lot_id=lot.id, org_id=user.org_id, user_id=user.id, status=status,
+                           bidder_id=f"b{user.id}", path="x", size=1, sha256="0" * 64, signed_digest="0" * 64,
+                           signer_fingerprint="0" * 64, commitment=f"c{user.id}", submitted_at=clock.now(),
+                           closed_at=clock.now() if status is BidStatus.WITHDRAWN else None))
+    _commit()
+    report = chronograph.run_sweep("deposits-sweep")
+    mine, his = service.deposit_of(lot.id, alice.org_id), service.deposit_of(lot.id, bob.org_id)
+    assert report["sent"] == [mine.id] and his.status.value == "held"
+    assert mine.refund_reason == "投标截止前撤回投标"
+    assert mine.refund_due_on == get_calendar().add_workdays(_today(), 5) == date(2026, 12, 7)
+    assert chronograph.run_sweep("deposits-sweep")["tracked"] == []  # once

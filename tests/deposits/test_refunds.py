@@ -95,7 +95,7 @@ def _confirm(senders, deposit, bank_message, *, issuer: bool = False):
     return got, envelope
 
 
-def test_from_the_deadline_through_the_award_to_the_refunds(room, paid, senders, bank_message, clock, app):
+def test_from_the_deadline_through_the_award_to_the_refunds(room, paid, senders, bank_message, clock, app, client):
     from accounts.service import register_public_key
     from audit.models import AuditEvent
     from core.db import db
@@ -148,6 +148,12 @@ def test_from_the_deadline_through_the_award_to_the_refunds(room, paid, senders,
     assert _sweep()["overdue"] == []  # once
     day = clock.now().date()
     assert [d["deposit"] for d in bank.reconciliation(day)["overdue"]] == [mine.id]
+    from evaluation_helpers import as_user
+
+    for user in (room.supervisor, room.agency):  # the late refund on the supervisor's and the agency's dashboard
+        as_user(client, user, clock)
+        page = client.get("/dashboard").get_data(as_text=True)
+        assert "逾期未退" in page and outsider.org.name in page, user.username
     got, envelope = _confirm(senders, mine, bank_message)
     assert got.result["late"] is True
     # confirmed twice: the same message is a duplicate, a new one finds the refund already done; nothing changes
