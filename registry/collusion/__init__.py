@@ -5,8 +5,9 @@
 MinHashes text (datasketch); `signals` the signals of one lot (87号令 Art 37); `cardinal` the price
 indicators across tenders (cardinal-rs R024, R025, R028, R058); `identity` the identity graph of
 suppliers sharing people, phones, addresses or accounts; `service` computes and stores a lot's run and
-reads flags; `timed` the sweep that computes each opened lot; `views` (the supervisor's pages) and `api`
-are thin over the service; `demo` seeds a lot with a flagged pair. A flag never excludes a bid.
+reads flags; `timed` the sweep that computes each opened lot; `panels` the supervisor's dashboard card;
+`views` (pages) and `api` are thin over the service; `demo` seeds a lot with a flagged pair. A flag never
+excludes a bid.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 def register(app: Flask) -> None:
     from core import chronograph
     from core.extensions import api as rest_api
-    from registry.collusion import api, demo, models, rules, timed, views  # noqa: F401  (demo: its seeder)
+    from registry.collusion import api, demo, models, panels, rules, timed, views  # noqa: F401  (seeder, card)
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)

@@ -21,7 +21,7 @@ COLLUSION_RULES = declare("collusion", "串通投标预警", [
     RuleKey("collusion.shingle_chars", INT, 5, "文本比对的连续字符片段长度（字）", A87_37 + "（四）", 3, 12),
     RuleKey("collusion.progression_min_bids", INT, 3, "报价呈规律性差异：至少此数量的报价构成等差或等比数列",
             A87_37 + "（四）", 3, 20),
-    RuleKey("collusion.progression_tolerance_permille", INT, 5,
+    RuleKey("collusion.progression_tolerance_permille", INT, 0,
             "报价呈规律性差异：相邻差额（或比值）之间允许的相对偏差（千分比）", A87_37 + "（四）", 0, 100),
     RuleKey("collusion.cardinal_min_processes", INT, 8,
             "跨项目价格指标（R024/R058/R025）所需的本地区已定标标项最少数量", CARDINAL, 4, 10000),

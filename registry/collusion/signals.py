@@ -181,8 +181,9 @@ def price_progressions(bids: list[BidFacts], min_bids: int, tolerance_permille: 
     prices = [p for p, _ in priced]
     tolerance = tolerance_permille / 1000
     out = []
-    for form, step in (("arithmetic", lambda x, y: y - x), ("geometric", lambda x, y: y / x)):
-        best = _longest_run(prices, step, tolerance)
+    # 0 ‰ means equal steps to the fen; a ratio is never exact once prices are rounded to the fen or yuan
+    for form, step, slack in (("arithmetic", lambda x, y: y - x, 0.0), ("geometric", lambda x, y: y / x, 2e-5)):
+        best = _longest_run(prices, step, max(tolerance, slack))
         if best is not None and best[1] - best[0] + 1 >= min_bids:
             run = prices[best[0]:best[1] + 1]
             steps = [step(x, y) for x, y in pairwise(run)]

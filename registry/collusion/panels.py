@@ -1,0 +1,25 @@
+"""The supervisor's dashboard card: the latest collusion flags of the regions under them."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from accounts.models import Role, User
+from portal.dashboard import Panel, panel
+from registry.collusion import service
+from registry.collusion.views import KIND_ZH
+
+
+@panel(Role.SUPERVISOR)
+def collusion_flags(user: User) -> Panel:
+    items = []
+    for flag in service.flags_for(user, limit=6):
+        shown = service.describe(flag)
+        items.append({"title": f"{shown['project']} · {gettext(KIND_ZH.get(flag.kind, flag.kind))}",
+                      "url": url_for("registry_collusion.detail", flag_id=flag.id),
+                      "note": "、".join(shown["bidders"])})
+    return Panel(title=str(_l("串通投标预警")), items=items,
+                 empty=str(_l("每个标项开标后，平台计算的串通投标提示会列在这里，附计算依据。")),
+                 link=url_for("registry_collusion.index"), link_text=str(_l("全部预警")))
