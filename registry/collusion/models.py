@@ -55,3 +55,27 @@ class CollusionFlag(db.Model):
     run: Mapped[CollusionRun] = relationship(back_populates="flags")
 
     __table_args__ = (Index("ix_collusion_flag_region_kind", "region_code", "kind"),)
+
+
+class IdentityKey(db.Model):
+    """One normalised value a supplier holds (a phone, its representative, address or bank account): the
+    identity graph's index, so a group is found by indexed lookups whatever the size of the library.
+    Rebuilt per organisation from the accounts and the supplier profiles (`identity.refresh`)."""
+
+    __tablename__ = "collusion_identity_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_collusion_identity_key_kind_value", "kind", "value"),)
+
+
+class IdentityStamp(db.Model):
+    """When an organisation's identity keys were last rebuilt (the sweep rebuilds them daily)."""
+
+    __tablename__ = "collusion_identity_stamp"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id", ondelete="CASCADE"), primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(index=True)

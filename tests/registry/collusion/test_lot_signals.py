@@ -117,8 +117,10 @@ def test_colluding_pair_is_flagged_with_evidence_and_honest_pair_is_not(app, wor
     from tender.models import Bid
 
     assert db.session.scalar(select(CollusionRun.id)) is None  # not inside the opening's transaction
-    assert run_sweep(app) == {"computed": [planted.id]}
-    assert run_sweep(app) == {"computed": []}  # once per lot
+    report = run_sweep(app)
+    assert report["computed"] == [planted.id]
+    assert sorted(report["identity_refreshed"]) == sorted(s.user.org_id for s in world.suppliers)
+    assert run_sweep(app) == {"computed": [], "identity_refreshed": []}  # once per lot; keys fresh for a day
     pair = sorted(s.user.org_id for s in world.suppliers[:2])
     honest = {s.user.org_id for s in world.suppliers[2:]}
     flags = db.session.scalars(select(CollusionFlag).where(CollusionFlag.lot_id == planted.id)).all()
@@ -204,5 +206,5 @@ def test_honest_lot_raises_no_flag(app, world, project, client, clock):
                f"36.22.1.{i + 1}", HONEST_UA[i % 2] + f" build {i}")
     clock.set(project.deadline + timedelta(seconds=5))
     sweep_with_keeper(world)
-    assert run_sweep(app) == {"computed": [lot.id]}
+    assert run_sweep(app)["computed"] == [lot.id]
     assert db.session.scalars(select(CollusionFlag)).all() == []
