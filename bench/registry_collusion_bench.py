@@ -141,7 +141,7 @@ def library_alone(texts: list[str], k: int) -> tuple[float, list]:
     start = time.perf_counter()
     sketches = []
     for h in hashes:
-        m = MinHash(num_perm=text_sim.NUM_PERM, seed=text_sim.SEED, hashfunc=text_sim._low32)
+        m = MinHash(num_perm=text_sim.NUM_PERM, seed=text_sim.SEED, hashfunc=text_sim.low32)
         values = (h >> np.uint64(32)).tolist()
         for i in range(0, len(values), 1 << 16):  # (batch × 128) matrices of ~32 MB
             m.update_batch(values[i:i + (1 << 16)])

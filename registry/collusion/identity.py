@@ -2,7 +2,7 @@
 
 Two organisations are linked when they hold the same value of one kind — a phone (an account's mobile
 phone in `accounts`, a contact's phone in the supplier profile), the legal representative, the address
-or the bank account (the `registry.suppliers` profiles, which register their source here). A group is
+or the bank account (the `registry.suppliers` profiles). A group is
 the connected component around a supplier (breadth first, `MAX_HOPS` hops), third parties included: two
 bidders who never share a value themselves but each share one with a third firm are one group. Bidders
 of one lot in one group are flagged (87号令 Art 37 (一)(二)(六): documents made or handled by one person, one
@@ -47,11 +47,25 @@ def _user_phones(org_ids: list[int]) -> list[tuple[int, str, str]]:
     return [(org_id, "phone", phone) for org_id, phone in rows]
 
 
-# Each source: given org ids, their (org_id, kind, stored value) rows, read by the org's (indexed) id. The
-# supplier profiles add theirs at import (registry/suppliers/identity.py: a pair whose first item is that
-# function; its second, a lookup by value, is not needed since the keys are indexed here).
+def _profiles(org_ids: list[int]) -> list[tuple[int, str, str]]:
+    """The supplier profiles' legal representative, address, bank account and contacts' phones."""
+    from registry.suppliers.models import Supplier, SupplierContact
+
+    out: list[tuple[int, str, str]] = []
+    for org_id, rep, address, account in db.session.execute(
+            select(Supplier.org_id, Supplier.legal_representative, Supplier.address, Supplier.bank_account_number)
+            .where(Supplier.org_id.in_(org_ids))):
+        out += [(org_id, "representative", rep), (org_id, "address", address), (org_id, "bank_account", account)]
+    out += [(org_id, "phone", phone) for org_id, phone in db.session.execute(
+        select(Supplier.org_id, SupplierContact.phone).join(SupplierContact, SupplierContact.supplier_id == Supplier.id)
+        .where(Supplier.org_id.in_(org_ids)))]
+    return out
+
+
+# Each source: given org ids, their (org_id, kind, stored value) rows, read by the org's (indexed) id. Another
+# package may add its own (a function, or a pair whose first item is that function).
 Attributes = Callable[[list[int]], list[tuple[int, str, str]]]
-SOURCES: list[Attributes | tuple[Attributes, Callable]] = [_user_phones]
+SOURCES: list[Attributes | tuple[Attributes, Callable]] = [_user_phones, _profiles]
 SAME_KIND = {"contact_phone": "phone"}  # a contact's phone and an account's phone are one kind of value
 
 

@@ -73,7 +73,7 @@ class TextSketch:
 
     def minhash(self, level: int) -> MinHash:
         if level not in self._minhashes:
-            found = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_low32)
+            found = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=low32)
             values = self.at(level)
             if len(values):
                 found.update_batch((values >> np.uint64(32)).tolist())
@@ -81,7 +81,8 @@ class TextSketch:
         return self._minhashes[level]
 
 
-def _low32(value: int) -> int:
+def low32(value: int) -> int:
+    """The hash function given to datasketch: the values are already 32-bit hashes."""
     return value & 0xFFFFFFFF
 
 
