@@ -1,7 +1,7 @@
 """collusion identity keys: the identity graph's index of normalised shared values, and its stamps
 
-Revision ID: 0041_collusion_identity_keys
-Revises: 0040_agency_registry
+Revision ID: 0042_collusion_identity_keys
+Revises: 0041_contract_kit
 Create Date: 2026-12-03 14:00:00
 
 Looking suppliers up by phone, representative, address or bank account in the accounts and supplier
@@ -16,8 +16,8 @@ import core.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0041_collusion_identity_keys'
-down_revision = '0040_agency_registry'
+revision = '0042_collusion_identity_keys'
+down_revision = '0041_contract_kit'
 branch_labels = None
 depends_on = None
 
