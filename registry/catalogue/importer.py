@@ -1,6 +1,7 @@
 """Import a catalogue file (CSV or XLSX) as a new version: every row checked first, then all or nothing.
 
-Columns (Chinese or English header): 品目编码/code, 品目名称/name, and optionally 说明/note. Rows
+Columns (Chinese or English header): 品目编码/code, 品目名称/name, and optionally 说明/note (编码, 名称
+and 备注 are read as the same; a 序号 column is ignored). Rows
 whose code is a bare letter (A 货物…) are the file's headings and are skipped. The report lists
 each problem as (row, column, reason), row 1 being the header as in a spreadsheet: a bad code
 shape, a code given twice, a code whose parent is not in the file (a broken tree), an empty name.
@@ -23,6 +24,9 @@ from registry.catalogue import codes
 from registry.catalogue.models import CatalogueItem, CatalogueVersion
 
 COLUMNS = {"code": "品目编码", "name": "品目名称", "note": "说明"}
+# other headings tables of the catalogue use for the same columns; 序号 (a row number) is ignored
+ALIASES = {"编码": "code", "品目代码": "code", "代码": "code", "名称": "name", "品目": "name", "备注": "note"}
+IGNORED = {"序号"}
 REQUIRED = ("code", "name")
 MAX_ROWS = 50000
 IMPORTER_ROLES = (Role.ADMIN,)
@@ -96,13 +100,13 @@ def read_rows(data: bytes, filename: str) -> list[list[str]] | str:
 
 
 def _header(header: list[str]) -> tuple[dict[str, int], list[Problem]]:
-    by_name = {v: k for k, v in COLUMNS.items()} | {k: k for k in COLUMNS}
+    by_name = {v: k for k, v in COLUMNS.items()} | {k: k for k in COLUMNS} | ALIASES
     index: dict[str, int] = {}
     problems = []
     for i, raw in enumerate(header):
         key = by_name.get(raw.strip().lower() if raw.strip().isascii() else raw.strip())
         if key is None:
-            if raw.strip():
+            if raw.strip() and raw.strip() not in IGNORED:
                 problems.append(Problem(1, raw, "未知的列名"))
         elif key in index:
             problems.append(Problem(1, raw, "列名重复"))

@@ -159,6 +159,20 @@ def confirm(product_id: int):
     return product_out(product)
 
 
+class ProductWithdrawIn(Schema):
+    reason = fields.Str(required=True)
+
+
+@blp.post("/<int:product_id>/withdraw")
+@roles_required(Role.SUPPLIER, Role.AGENCY_STAFF, Role.ADMIN)
+@blp.arguments(ProductWithdrawIn)
+def withdraw(data: dict, product_id: int):
+    """Take a product off the library for good (its supplier or a reviewer); its offers are withdrawn too."""
+    product = service.withdraw_product(current_user, service.get_product(product_id), data["reason"])
+    db.session.commit()
+    return product_out(product)
+
+
 @blp.post("/<int:product_id>/offers")
 @roles_required(Role.SUPPLIER)
 @blp.arguments(ProductOfferIn)

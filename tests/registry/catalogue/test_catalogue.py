@@ -81,7 +81,10 @@ def test_header_problems_and_padded_file(app_ctx, region):
     from registry.catalogue import importer, service
 
     report = importer.import_catalogue(None, "编号,名称\nA02,设备\n".encode(), "x.csv", "")
-    assert [(p.row, p.reason) for p in report.problems][:1] == [(1, "未知的列名")]
+    assert [(p.row, p.column, p.reason) for p in report.problems] == [
+        (1, "编号", "未知的列名"), (1, "品目编码", "缺少必填列")]
+    report = importer.import_catalogue(None, "序号,编码,名称,备注\n1,A02,设备,\n".encode(), "aliases.csv", "")
+    assert report.ok and report.rows == 1
     padded = "code,name,note\nA,货物,\nA02000000,设备,\nA02010000,信息化设备,\nA02010100,计算机,\nA02010104,服务器,\n"
     report = importer.import_catalogue(None, padded.encode("gb18030"), "padded.csv", "九位")
     assert report.ok and report.rows == 4 and report.leaves == 1

@@ -247,3 +247,25 @@ def test_pages(world, client):
     assert login(client, world["reviewer"]).status_code == 302
     queue = client.get("/products/queue").get_data(as_text=True)
     assert "启天 M455 新" in queue
+
+
+def test_withdrawing_a_product_withdraws_its_offers(world, client):
+    from tests_helpers import login
+
+    from core.db import db
+    from registry.products import search, service
+    from registry.products.models import OfferStatus, ProductStatus
+
+    product = service.accept_proposal(world["reviewer"], _propose(world["supplier"])).product
+    offer = service.make_offer(world["other"], product, service.OfferData(100_00, ["330329"]))
+    db.session.commit()
+    assert login(client, world["other"]).status_code == 302
+    refused = client.post(f"/api/v1/products/{product.id}/withdraw", json={"reason": "停产"})
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "not_own_product"
+    client.post("/logout")
+    assert login(client, world["supplier"]).status_code == 302
+    done = client.post(f"/api/v1/products/{product.id}/withdraw", json={"reason": "停产"})
+    assert done.status_code == 200 and done.get_json()["status"] == "withdrawn"
+    db.session.expire_all()
+    assert product.status == ProductStatus.WITHDRAWN and offer.status == OfferStatus.WITHDRAWN
+    assert search.search_products("联想") == []
