@@ -5,8 +5,8 @@ and the leaves each region buys centrally (集中采购目录).
 nine-character form accepted); `models` the tables; `importer` reads a CSV/XLSX file and stores it
 as a new version only if every row is right (a report of row, column, reason otherwise);
 `service` the reads other packages use (`require_leaf`, `children`, `is_central`…) and the writes
-(activate a version, mark central leaves); `views` and `api` are thin over them; `demo` imports
-the extract shipped in `data/`.
+(activate a version, mark central leaves); `views`, `api` and `cli` (`flask catalogue import FILE`)
+are thin over them; `demo` imports the extract shipped in `data/`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     from core.extensions import api as rest_api
-    from registry.catalogue import api, demo, models, views  # noqa: F401  (demo registers its seeder)
+    from registry.catalogue import api, cli, demo, models, views  # noqa: F401  (demo registers its seeder)
 
     app.register_blueprint(views.bp)
+    app.cli.add_command(cli.catalogue_cli)
     rest_api.register_blueprint(api.blp)
     _navigation()
 

@@ -6,6 +6,7 @@ of the re-confirmation period; `service` every write (propose, accept, reject, c
 the reads; `search` the word and code search over jieba tokens (`search_products`, `search_offers`,
 `offers_of`: the e-mall's way in); `timed` hides unconfirmed products (a chronograph step); `views`
 (pages) and `api` are thin over the service; `demo` seeds products, offers and a waiting proposal.
+README.md: the path of a product, what the e-mall calls, the search and its benchmark figures.
 """
 
 from __future__ import annotations

@@ -200,3 +200,17 @@ def test_only_the_administrator_imports(login_as, client):
         "file": (io.BytesIO(EXTRACT.read_bytes()), EXTRACT.name)}, content_type="multipart/form-data")
     assert response.status_code == 403
     assert client.get("/catalogue/").status_code == 200
+
+
+def test_the_import_command(app, app_ctx, region, tmp_path):
+    from registry.catalogue import service
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "A02,设备\nA02010105,台式计算机\n", encoding="utf-8")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["catalogue", "import", str(bad)])
+    assert result.exit_code != 0 and "上级编码 A020101 不在文件中" in result.output
+    assert service.list_versions() == []
+    result = runner.invoke(args=["catalogue", "import", str(EXTRACT), "--label", "2022", "--activate"])
+    assert result.exit_code == 0, result.output
+    assert service.active_version().label == "2022" and service.active_version().rows == 48
