@@ -23,6 +23,7 @@ from tender.models import Bid
 from tender.schemas import (
     BidOut,
     ClarificationOut,
+    ConsortiumIn,
     FileKeyIn,
     NoticeIn,
     ProjectIn,
@@ -183,6 +184,15 @@ def register(project_id: int):
     reg = service.register_supplier(current_user, project_id)
     db.session.commit()
     return {"id": reg.id, "registered_at": reg.registered_at.isoformat()}
+
+
+@blp.put("/projects/<int:project_id>/registration/consortium")
+@blp.arguments(ConsortiumIn)
+def declare_consortium(data: dict, project_id: int):
+    """A registered supplier bidding as a consortium names its other members (credit checks each)."""
+    reg = service.declare_consortium(current_user, project_id, data["members"])
+    db.session.commit()
+    return {"id": reg.id, "members": reg.consortium_members or []}
 
 
 @blp.get("/projects/<int:project_id>/clarifications")

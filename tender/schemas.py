@@ -68,6 +68,16 @@ class NoticeIn(Schema):
     body = fields.Str(required=True)
 
 
+class ConsortiumMemberIn(Schema):
+    name = fields.Str(required=True, validate=validate.Length(max=120))
+    uscc = fields.Str(required=True, validate=validate.Length(max=18))
+
+
+class ConsortiumIn(Schema):
+    members = fields.List(fields.Nested(ConsortiumMemberIn), required=True, validate=validate.Length(max=10),
+                          metadata={"description": "the consortium's other members; [] when bidding alone"})
+
+
 class ReasonIn(Schema):
     reason = fields.Str(required=True)
 

@@ -411,6 +411,22 @@ def register(project_id: int):
                 _("报名成功，现在可以下载招标文件。"))
 
 
+@bp.post("/tender/<int:project_id>/consortium")
+def consortium(project_id: int):
+    """The consortium's other members, one a line: name, USCC (an empty box: bidding alone)."""
+    def declare():
+        members = []
+        for line in request.form.get("members", "").splitlines():
+            if not line.strip():
+                continue
+            name, _sep, uscc = line.replace("，", ",").rpartition(",")
+            if not name.strip():
+                raise ValidationError(_("每行写一家成员：名称,统一社会信用代码。"), code="consortium_line_invalid")
+            members.append({"name": name.strip(), "uscc": uscc.strip()})
+        service.declare_consortium(current_user, project_id, members)
+    return _act(project_id, declare, _("联合体成员已登记，将与本单位一并核查诚信。"))
+
+
 @bp.post("/tender/<int:project_id>/questions")
 def ask(project_id: int):
     return _act(project_id, lambda: service.ask_question(current_user, project_id, request.form.get("question", "")),
