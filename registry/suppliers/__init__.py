@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def register(app: Flask) -> None:
     from core import chronograph
     from core.extensions import api as rest_api
-    from registry.suppliers import api, demo, models, rules, timed, views  # noqa: F401  (demo registers its seeder)
+    from registry.suppliers import api, demo, models, panels, rules, timed, views  # noqa: F401  (seeder, panels)
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)

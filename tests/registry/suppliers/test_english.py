@@ -88,3 +88,23 @@ def test_supplier_pages_in_english(client, app_ctx, region, clock, reviewer, cod
     problems["import"] = chinese(client.get("/suppliers/import").get_data(as_text=True),
                                  tuple(sorted(importer.COLUMNS.values(), key=len, reverse=True)))
     assert not {k: v for k, v in problems.items() if v}, problems
+
+
+def test_dashboards_show_the_waiting_application_and_the_expiring_certificate(client, draft, reviewer, clock):
+    from core.db import db
+    from registry.suppliers import service
+
+    supplier, user = draft
+    service.add_qualification(user, supplier, "permit", "Permit", "", date(2026, 12, 10), "p.pdf", io.BytesIO(PDF))
+    service.submit_application(user, supplier)
+    db.session.commit()
+    login(client, user)
+    mine = client.get("/dashboard").get_data(as_text=True)
+    assert "Permit" in mine and "即将到期" in mine
+    client.post("/logout")
+    clock.advance(timedelta(seconds=31))
+    login(client, reviewer)
+    board = client.get("/dashboard").get_data(as_text=True)
+    assert "供应商注册审核" in board and supplier.name in board
+    clock.set(supplier.review_due_at + timedelta(seconds=1))
+    assert "审核已超期" in client.get("/dashboard").get_data(as_text=True)
