@@ -7,7 +7,8 @@ status table; `rules` the region rules (review period, reminder days); `service`
 application and the review, and the reads; `changes` the key-field change review with the old version
 kept; `reminders` what the timed steps of `timed` do (overdue review, expiry reminder, expiry);
 `importer` takes an existing library from CSV or XLSX, all rows or none; `views` (pages) and `api` are
-thin over them; `demo` seeds the library. The collusion signals' identity graph reads the profiles
+thin over them, `panels` puts waiting reviews and expiring certificates on the dashboards; `demo` seeds
+the library. The collusion signals' identity graph reads the profiles
 (`registry.collusion.identity`).
 """
 
