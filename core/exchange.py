@@ -22,7 +22,10 @@ The accepted message, its digest and the handler's answer stay in `ExchangeMessa
 change it made.
 
 Outgoing messages (a refund order to a bank) are `send(...)`: logged as `pending` until the receiver's
-acknowledgement arrives as an incoming message whose handler calls `acknowledge(message_id, ...)`.
+acknowledgement arrives as an incoming message whose handler calls `acknowledge(message_id, ...)`. The
+receiver picks them up with a signed message of its own (a channel registers `fetch_outbox` as a
+handler): each comes as an envelope signed by the platform's Ed25519 key (`envelope_of`, sender
+`biaoyun`, the same signing input), which the receiver checks against `platform_public_key_pem()`.
 `messages_of(sender, day)` is the day's log for a reconciliation report.
 """
 
@@ -394,6 +397,37 @@ def send(receiver: ExchangeSender, type_: str, body: dict[str, Any]) -> Exchange
     db.session.add(row)
     db.session.flush()
     return row
+
+
+PLATFORM_SENDER = "biaoyun"
+OUTBOX_LIMIT = 100
+
+
+def platform_public_key_pem() -> str:
+    """The platform's Ed25519 public key that signs its outgoing messages (the audit log's key, used here only
+    behind `SIGNING_LABEL`; its fingerprint is published at /audit/key)."""
+    from audit.service import signing_key
+
+    return signing_key().public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def envelope_of(row: ExchangeMessage) -> dict[str, Any]:
+    """An outgoing message as its receiver gets it: the envelope, signed by the platform's key."""
+    from audit.service import signing_key
+
+    envelope = {"sender": PLATFORM_SENDER, "to": row.sender_code, "channel": row.channel, "type": row.type,
+                "message_id": row.message_id, "nonce": row.nonce, "timestamp": _iso(row.sent_at), "body": row.body}
+    return sign_envelope(signing_key(), envelope)
+
+
+def fetch_outbox(sender: ExchangeSender, body: dict[str, Any], message: ExchangeMessage) -> dict[str, Any]:
+    """A registered system asks, in a signed message, for the messages waiting for it (oldest first): each
+    is a signed envelope; they stay pending until the system confirms them one by one."""
+    rows = db.session.scalars(select(ExchangeMessage).where(
+        ExchangeMessage.sender_id == sender.id, ExchangeMessage.direction == Direction.OUT.value,
+        ExchangeMessage.status == MessageStatus.PENDING.value).order_by(ExchangeMessage.id).limit(OUTBOX_LIMIT))
+    return {"messages": [envelope_of(row) for row in rows], "platform_key": platform_public_key_pem()}
 
 
 def outgoing(receiver: ExchangeSender, message_id: str) -> ExchangeMessage | None:

@@ -3,7 +3,9 @@ the daily reconciliation of what came in and what went out.
 
 Channel `deposits.bank` (a collecting bank): `deposit.credit` (a transfer into a sub-account) and
 `deposit.refund_confirmed` (a refund order carried out). Channel `deposits.guarantee` (a bank or insurer
-issuing guarantee letters): `guarantee.released` (a release carried out).
+issuing guarantee letters): `guarantee.released` (a release carried out). On both, `outbox.fetch` answers
+the refund orders (`deposit.refund`) or releases (`guarantee.release`) waiting for the sender, each signed
+by the platform.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from deposits.transitions import DepositStatus
 exchange.handler(service.BANK_CHANNEL, "deposit.credit")(service.credit_transfer)
 exchange.handler(service.BANK_CHANNEL, "deposit.refund_confirmed")(service.confirm_refund)
 exchange.handler(service.GUARANTEE_CHANNEL, "guarantee.released")(service.confirm_refund)
+for _channel in (service.BANK_CHANNEL, service.GUARANTEE_CHANNEL):
+    exchange.handler(_channel, "outbox.fetch")(exchange.fetch_outbox)
 
 
 def receive(envelope: Any) -> exchange.Received:

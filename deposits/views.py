@@ -23,7 +23,7 @@ from deposits.transitions import Purpose
 bp = Blueprint("deposits", __name__, url_prefix="/deposits")
 TYPE_ZH = {"deposit.credit": N_("保证金到账"), "deposit.refund": N_("退款指令"),
            "deposit.refund_confirmed": N_("退款确认"), "guarantee.release": N_("保函解除"),
-           "guarantee.released": N_("保函解除确认")}
+           "guarantee.released": N_("保函解除确认"), "outbox.fetch": N_("取回待处理指令")}
 
 
 def _act(action, success: str, back: str):

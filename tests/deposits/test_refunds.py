@@ -126,6 +126,22 @@ def test_from_the_deadline_through_the_award_to_the_refunds(room, paid, senders,
     order = db.session.scalar(select(ExchangeMessage).where(ExchangeMessage.message_id == mine.refund_message_id))
     assert order.direction == "out" and order.type == "deposit.refund" and order.status == "pending"
     assert order.body["payees"] == [{"account": "6217000011112222", "name": "某某", "amount_fen": AMOUNT}]
+    # the bank picks its orders up with a signed message; each comes signed by the platform's key
+    from core import exchange
+
+    fetched = bank.receive(bank_message("outbox.fetch", {})).result
+    _commit()
+    assert [m["message_id"] for m in fetched["messages"]] == [order.message_id]
+    platform = exchange.load_key(fetched["platform_key"], "ed25519")
+    envelope = fetched["messages"][0]
+    from crypto.encoding import b64u_decode
+
+    assert envelope["sender"] == "biaoyun" and envelope["to"] == "tsbank" and envelope["body"] == order.body
+    assert exchange.verify_signature(platform, "ed25519", exchange.signing_input(envelope),
+                                     b64u_decode(envelope["signature"]))
+    forged = {**envelope, "body": {**envelope["body"], "amount_fen": 1}}
+    assert not exchange.verify_signature(platform, "ed25519", exchange.signing_input(forged),
+                                         b64u_decode(envelope["signature"]))
     assert _deposit(room.lot.id, winner.org_id).status.value == "held"
 
     # the award notice (the room's evaluation, published the same Friday): the loser's letter released
