@@ -98,6 +98,7 @@ class AgencyPublicEntryOut(Schema):
     rating = fields.Float(allow_none=True)
     ratings = fields.Int()
     update_overdue = fields.Bool(attribute="overdue")
+    by_dimension = fields.Dict(keys=fields.Str(), values=fields.Float())
 
 
 class AgencyRatingOut(Schema):

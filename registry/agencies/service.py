@@ -336,18 +336,32 @@ class PublicEntry:
     rating: float | None
     ratings: int
     overdue: bool
+    by_dimension: dict[str, float]  # each dimension's average, over the ratings
+
+
+def _dimension_averages(org_ids: list[int]) -> dict[int, dict[str, float]]:
+    sums: dict[int, dict[str, list[int]]] = {}
+    rows = db.session.execute(select(AgencyRating.agency_org_id, AgencyRating.scores)
+                              .where(AgencyRating.agency_org_id.in_(org_ids)))
+    for org_id, scores in rows:
+        for code, value in scores.items():
+            sums.setdefault(org_id, {}).setdefault(code, []).append(value)
+    return {org_id: {code: round(sum(v) / len(v), 2) for code, v in codes.items()} for org_id, codes in sums.items()}
 
 
 def public_list() -> list[PublicEntry]:
-    """Listed and suspended agencies, by name, with their staff count and average rating."""
+    """Listed and suspended agencies, by name, with their staff count and average rating (overall and per
+    dimension)."""
     stats = dict((org_id, (avg, n)) for org_id, avg, n in db.session.execute(
         select(AgencyRating.agency_org_id, func.avg(AgencyRating.average), func.count())
         .group_by(AgencyRating.agency_org_id)))
     rows = db.session.scalars(select(AgencyListing).join(Org).where(AgencyListing.status.in_(PUBLIC_STATUSES))
                               .order_by(Org.name))
+    rows = list(rows)
+    dimensions = _dimension_averages([r.org_id for r in rows])
     out = []
     for r in rows:
         avg, n = stats.get(r.org_id, (None, 0))
         out.append(PublicEntry(r, len(r.staff), round(float(avg), 2) if avg is not None else None, n,
-                               is_update_overdue(r)))
+                               is_update_overdue(r), dimensions.get(r.org_id, {})))
     return out

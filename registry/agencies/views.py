@@ -44,7 +44,8 @@ def _regions():
 @bp.get("")
 @public
 def index():
-    return render_template("registry/agencies/list.html", entries=service.public_list(), labels=STATUS_LABELS)
+    return render_template("registry/agencies/list.html", entries=service.public_list(), labels=STATUS_LABELS,
+                           dimensions=ratings.DIMENSIONS)
 
 
 @bp.route("/signup", methods=["GET", "POST"])

@@ -86,7 +86,9 @@ def test_the_purchaser_and_the_supplier_rate_once_each_and_the_list_averages(pro
 
     entry = client.get("/api/v1/agencies").get_json()[0]
     assert (entry["rating"], entry["ratings"]) == (3.75, 2)  # (4.5 + 3) / 2
-    assert "3.75" in client.get("/agencies").get_data(as_text=True)
+    assert entry["by_dimension"] == {"competence": 4.0, "service": 3.5, "compliance": 4.0, "efficiency": 3.5}
+    page = client.get("/agencies").get_data(as_text=True)
+    assert "3.75" in page and "服务质量 3.5" in page
 
 
 @pytest.mark.parametrize(("scores", "field"), [
