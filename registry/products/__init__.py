@@ -5,7 +5,8 @@ version an immutable snapshot, re-confirmed yearly; and the offers the e-mall se
 of the re-confirmation period; `service` every write (propose, accept, reject, confirm, offers) and
 the reads; `search` the word and code search over jieba tokens (`search_products`, `search_offers`,
 `offers_of`: the e-mall's way in); `timed` hides unconfirmed products (a chronograph step); `views`
-(pages) and `api` are thin over the service; `demo` seeds products, offers and a waiting proposal.
+(pages) and `api` are thin over the service; `panels` the dashboard cards (the review queue, the
+products to re-confirm); `demo` seeds products, offers and a waiting proposal.
 README.md: the path of a product, what the e-mall calls, the search and its benchmark figures.
 """
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 def register(app: Flask) -> None:
     from core import chronograph
     from core.extensions import api as rest_api
-    from registry.products import api, demo, models, rules, timed, views  # noqa: F401  (demo: its seeder)
+    from registry.products import api, demo, models, panels, rules, timed, views  # noqa: F401  (seeder, cards)
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)

@@ -269,3 +269,27 @@ def test_withdrawing_a_product_withdraws_its_offers(world, client):
     db.session.expire_all()
     assert product.status == ProductStatus.WITHDRAWN and offer.status == OfferStatus.WITHDRAWN
     assert search.search_products("联想") == []
+
+
+def test_dashboard_cards(world, client, clock, make_user):
+    from tests_helpers import login
+
+    from core.db import db
+    from registry.products import service
+
+    product = service.accept_proposal(world["reviewer"], _propose(world["supplier"])).product
+    _propose(world["supplier"], model="启天 M455 新", product=product)
+    db.session.commit()
+    assert login(client, world["reviewer"]).status_code == 302
+    assert "启天 M455 新" in client.get("/dashboard").get_data(as_text=True)
+    client.post("/logout")
+    assert login(client, world["supplier"]).status_code == 302
+    assert "联想 启天 M455" not in client.get("/dashboard").get_data(as_text=True)  # due in a year
+    clock.advance(timedelta(days=336))
+    assert login(client, world["supplier"]).status_code == 302
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "联想 启天 M455" in page and "请于" in page
+    private = make_user("agency_staff", org_kind="agency", totp=True)
+    client.post("/logout")
+    assert login(client, private).status_code == 302
+    assert "商品待审" not in client.get("/dashboard").get_data(as_text=True)
