@@ -20,6 +20,7 @@ from audit.service import record
 from core import clock
 from core.db import db
 from core.errors import Forbidden
+from registry import tabular
 from registry.catalogue import codes
 from registry.catalogue.models import CatalogueItem, CatalogueVersion
 
@@ -64,39 +65,12 @@ def _failed(reason: str) -> Report:
     return Report(problems=[Problem(0, "", reason)])
 
 
-def _decode(data: bytes) -> str | None:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def read_rows(data: bytes, filename: str) -> list[list[str]] | str:
-    """The file's rows as text cells, or the reason it cannot be read."""
-    if filename.lower().endswith(".xlsx"):
-        try:
-            from openpyxl import load_workbook
-
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-            return "无法读取该 XLSX 文件，请确认文件未损坏"
-        rows = [[_cell(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
-        book.close()
-        return rows
-    text = _decode(data)
-    if text is None:
-        return "文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV"
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    """The file's rows as text cells (the libraries' shared reader), or the reason it cannot be read."""
+    try:
+        return [[str(c).strip() for c in row] for row in tabular.file_rows(data, filename)]
+    except tabular.UnreadableFile as exc:
+        return str(exc)
 
 
 def _header(header: list[str]) -> tuple[dict[str, int], list[Problem]]:

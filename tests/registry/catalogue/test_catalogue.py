@@ -214,3 +214,12 @@ def test_the_import_command(app, app_ctx, region, tmp_path):
     result = runner.invoke(args=["catalogue", "import", str(EXTRACT), "--label", "2022", "--activate"])
     assert result.exit_code == 0, result.output
     assert service.active_version().label == "2022" and service.active_version().rows == 48
+
+
+def test_an_unreadable_file_is_refused_whole(app_ctx, region):
+    from registry.catalogue import importer
+
+    report = importer.import_catalogue(None, b"\xff\xfe\x00garbage\x81", "x.csv", "")
+    assert not report.ok and "文件编码无法识别" in report.problems[0].reason
+    report = importer.import_catalogue(None, b"not a workbook", "x.xlsx", "")
+    assert not report.ok and "无法读取该 XLSX 文件" in report.problems[0].reason
