@@ -301,21 +301,23 @@ def _pages(w: World) -> dict[str, list[str]]:
                             "/expert-draw/", "/expert-draw/new", f"/expert-draw/{req}", f"/expert-draw/{drawn}",
                             "/evaluation/", f"/evaluation/{cid}", "/evaluation/clarifications",
                             f"/evaluation/awards/{award}/challenges", "/contracts/", f"/contracts/{w.contract.id}",
-                            f"/deposits/lots/{w.lot.id}", "/deposits/reconciliation"],
+                            f"/deposits/lots/{w.lot.id}", "/deposits/reconciliation", "/credit/"],
         "purchaser": [*common, "/tender/", f"/tender/{p}", "/expert-draw/", f"/expert-draw/{drawn}",
                                "/evaluation/", f"/evaluation/{cid}", f"/evaluation/awards/{award}/challenges",
                                "/contracts/", f"/contracts/{w.contract.id}"],
         "supplier": [*common, "/tender/", f"/tender/{p}", f"/tender/{p}/hall", f"/tender/{p}/lots/{w.lot.id}/bid",
                               "/tender/keys", "/evaluation/",
-                              "/evaluation/clarifications", f"/evaluation/awards/{award}/challenges", "/contracts/"],
+                              "/evaluation/clarifications", f"/evaluation/awards/{award}/challenges", "/contracts/",
+                              f"/credit/orgs/{w.suppliers[1].org_id}"],
         "supervisor": [*common, "/tender/", f"/tender/{p}", f"/tender/{p}/hall", "/expert-draw/",
                                 f"/expert-draw/{drawn}", f"/expert-draw/{drawn}/names", "/expert-draw/rules",
                                 f"/expert-draw/draws/{draw_id}/exclusions", "/experts/",
                                 "/evaluation/", f"/evaluation/{cid}", "/evaluation/complaints",
                                 f"/evaluation/awards/{award}/challenges", "/contracts/", "/deposits/reconciliation",
-                                "/deposits/senders"],
-        "reviewer": [*common, "/experts/", "/experts/import", "/expert-draw/rules", "/contracts/"],
-        "admin": [*common, "/experts/", "/experts/import", "/expert-draw/rules", "/deposits/senders"],
+                                "/deposits/senders", "/credit/", f"/credit/orgs/{w.suppliers[1].org_id}"],
+        "reviewer": [*common, "/experts/", "/experts/import", "/expert-draw/rules", "/contracts/", "/credit/",
+                     "/credit/import"],
+        "admin": [*common, "/experts/", "/experts/import", "/expert-draw/rules", "/deposits/senders", "/credit/"],
         "expert": [*common, "/expert-draw/my", "/experts/me", "/evaluation/", f"/evaluation/{cid}",
                             "/evaluation/clarifications"],
         "new_expert": [*common, "/experts/register", "/expert-draw/my"],
@@ -356,6 +358,10 @@ def _allowed(w: World, url: str) -> tuple[str, ...]:
         allowed += tuple(line.strip() for line in notice.body.splitlines() if line.strip())
     if url == "/experts/import":
         allowed += tuple(COLUMNS.values())  # the file's column names may be the Chinese ones
+    if url == "/credit/import":
+        from registry.credit.importer import COLUMNS as CREDIT_COLUMNS
+
+        allowed += tuple(CREDIT_COLUMNS.values())
     if url.endswith("/exclusions"):
         # the details recorded with each exclusion (e.g. "30 日内") are part of the audited draw
         allowed += tuple(d for d in db.session.scalars(db.select(DrawExclusion.detail)) if d)
