@@ -102,7 +102,13 @@ def bid_history(region_code: str, org_ids: list[int]) -> dict[int, tuple[int, in
 
 def serial_losers(region_code: str, org_ids: list[int], percentile: int, min_processes: int) -> list[dict]:
     """R025 for the given bidders: top tenderers whose win ratio is a low outlier in the region."""
-    history = bid_history(region_code, org_ids)
+    return losers(bid_history(region_code, org_ids), org_ids, percentile, min_processes)
+
+
+def losers(history: dict[int, tuple[int, int]], org_ids: list[int], percentile: int,
+           min_processes: int) -> list[dict]:
+    """R025 over a history {org: (valid bids, wins)}: the given bidders whose bid count is at or above the
+    percentile of everyone's and whose win ratio is at or below the ratios' lower fence."""
     everyone = [(n, w) for n, w in history.values() if n > 0]
     if len(everyone) < min_processes:
         return []

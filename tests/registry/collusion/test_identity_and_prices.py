@@ -113,3 +113,15 @@ def test_document_metadata_of_docx_and_pdf(tmp_path):
                                        "tool": "WPS Office", "tool_version": "12.1"}
     assert meta["files/资质.pdf"] == {"author": "(Li) Lei", "tool": "张1", "producer": "Skia/PDF m120"}
     assert "投标函正文" in opened.text and opened.unread == ["files/资质.pdf"]
+
+
+def test_serial_loser_is_a_top_tenderer_with_an_outlying_win_ratio():
+    """cardinal R025: 20 tenderers bid 4–6 times and win about half; org 99 bid 12 times and won once."""
+    from registry.collusion.cardinal import losers
+
+    history = {i: (4 + i % 3, 2 + i % 2) for i in range(1, 21)}
+    history[99] = (12, 1)
+    history[98] = (12, 6)  # as busy, winning half: not flagged
+    (flag,) = losers(history, [99, 98, 1], 75, 8)
+    assert flag["org"] == 99 and flag["ratio"] == round(1 / 12, 4) and flag["bids_threshold"] <= 12
+    assert losers(history, [99], 75, 100) == []  # fewer tenderers than the region's minimum: no fence
