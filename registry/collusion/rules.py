@@ -18,6 +18,9 @@ CARDINAL = "open-contracting/cardinal-rs 红旗指标"
 COLLUSION_RULES = declare("collusion", "串通投标预警", [
     RuleKey("collusion.text_similarity_percent", INT, 60,
             "两份投标文件文本相似度（Jaccard 估计值）达到此百分比即提示“文件异常一致”", A87_37 + "（四）", 30, 100),
+    RuleKey("collusion.common_text_percent", INT, 50,
+            "文本比对时略去超过此百分比（且至少三家）投标文件共有的文字（招标文件要求、公共格式）", A87_37 + "（四）",
+            0, 100),
     RuleKey("collusion.shingle_chars", INT, 5, "文本比对的连续字符片段长度（字）", A87_37 + "（四）", 3, 12),
     RuleKey("collusion.progression_min_bids", INT, 3, "报价呈规律性差异：至少此数量的报价构成等差或等比数列",
             A87_37 + "（四）", 3, 20),

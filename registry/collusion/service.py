@@ -68,7 +68,8 @@ def lot_signals(lot: Lot, facts: list[signals.BidFacts]) -> list[signals.Signal]
     region = lot.project.region_code
     k = rule(region, "shingle_chars")
     found = [*signals.same_values(facts), *signals.identical_files(facts), *signals.same_metadata(facts),
-             *signals.near_duplicates(facts, rule(region, "text_similarity_percent"), k),
+             *signals.near_duplicates(facts, rule(region, "text_similarity_percent"), k,
+                                      rule(region, "common_text_percent")),
              *signals.identical_prices(facts),
              *signals.price_progressions(facts, rule(region, "progression_min_bids"),
                                          rule(region, "progression_tolerance_permille"))]

@@ -152,17 +152,24 @@ def same_metadata(bids: list[BidFacts]) -> list[Signal]:
     return out
 
 
-def near_duplicates(bids: list[BidFacts], threshold_percent: int, k: int) -> list[Signal]:
+def near_duplicates(bids: list[BidFacts], threshold_percent: int, k: int, common_percent: int = 50) -> list[Signal]:
+    """Pairs whose text is alike beyond the threshold, once the text common to more than `common_percent`
+    of the lot's bids (and to at least three) is left out."""
+    texts = [x for x in bids if x.sketch is not None]
+    minimum = max(3, len(texts) * common_percent // 100 + 1)
+    common = {level: text_sim.common_shingles([x.sketch for x in texts], level, minimum)
+              for level in {x.sketch.level for x in texts}}
     out = []
-    for a, b in combinations([x for x in bids if x.sketch is not None], 2):
+    for a, b in combinations(texts, 2):
         if a.org_id == b.org_id:
             continue
-        score, level = text_sim.similarity(a.sketch, b.sketch)
+        score, level = text_sim.similarity(a.sketch, b.sketch, common)
         if score * 100 >= threshold_percent:
             out.append(Signal("near_duplicate_text", STRONG, [a, b], {
                 "similarity": round(score, 4), "threshold_percent": threshold_percent, "shingle_chars": k,
                 "num_perm": text_sim.NUM_PERM, "sample_modulus": 1 << level,
-                "shingles": [a.sketch.shingles, b.sketch.shingles]}))
+                "shingles": [a.sketch.shingles, b.sketch.shingles],
+                "common_left_out": len(common.get(level, ())), "common_min_bids": minimum}))
     return out
 
 

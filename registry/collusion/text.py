@@ -11,7 +11,9 @@ sampling modulus (a power of two chosen so at most `SAMPLE_TARGET` remain: Brode
 uniform sample of the shingle *set*, which keeps the resemblance of two documents in expectation).
 The moduli are powers of two, so a coarser sample is a subset of a finer one and two documents compare
 at the coarser of their two levels. The sampled set of each document goes into a datasketch `MinHash`
-(affine32 scheme, `NUM_PERM` permutations), whose `jaccard` is the similarity shown as evidence.
+(affine32 scheme, `NUM_PERM` permutations), whose `jaccard` is the similarity shown as evidence. Shingles
+most of a lot's bids contain (the tender document's own requirements, a public form) are left out first:
+only what two bidders share with each other, and not with everyone, makes them alike.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class TextSketch:
     shingles: int
     level: int
     sample: np.ndarray  # sorted unique uint64 hashes divisible by 2**level
-    _minhashes: dict[int, MinHash] = field(default_factory=dict)
+    _minhashes: dict[tuple[int, int], MinHash] = field(default_factory=dict)
 
     def at(self, level: int) -> np.ndarray:
         """The sample at a coarser (or the same) level: a subset of this one."""
@@ -71,14 +73,22 @@ class TextSketch:
             return self.sample
         return self.sample[(self.sample & np.uint64((1 << level) - 1)) == 0]
 
-    def minhash(self, level: int) -> MinHash:
-        if level not in self._minhashes:
+    def kept(self, level: int, common: np.ndarray | None) -> np.ndarray:
+        """The sample at `level` without the lot's common shingles (`common`: sorted, at that level)."""
+        values = self.at(level)
+        if common is None or not len(common):
+            return values
+        return values[~np.isin(values, common, assume_unique=True)]
+
+    def minhash(self, level: int, common: np.ndarray | None = None) -> MinHash:
+        key = (level, -1 if common is None else len(common))  # one lot's common set per level
+        if key not in self._minhashes:
             found = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=low32)
-            values = self.at(level)
+            values = self.kept(level, common)
             if len(values):
                 found.update_batch((values >> np.uint64(32)).tolist())
-            self._minhashes[level] = found
-        return self._minhashes[level]
+            self._minhashes[key] = found
+        return self._minhashes[key]
 
 
 def low32(value: int) -> int:
@@ -96,13 +106,23 @@ def sketch(text: str, k: int) -> TextSketch:
     return TextSketch(shingles=len(hashes), level=level, sample=np.unique(kept))
 
 
-def similarity(a: TextSketch, b: TextSketch) -> tuple[float, int]:
-    """MinHash's Jaccard estimate of two documents' shingle sets, and the sampling level compared at.
-    Empty documents are not similar to anything."""
+def common_shingles(sketches: list[TextSketch], level: int, min_documents: int) -> np.ndarray:
+    """The sampled shingles (at `level`) found in at least `min_documents` of a lot's documents: text every
+    bidder copied from the tender documents or a public template, not from one another."""
+    if len(sketches) < min_documents:
+        return np.empty(0, dtype=np.uint64)
+    values, counts = np.unique(np.concatenate([s.at(level) for s in sketches]), return_counts=True)
+    return values[counts >= min_documents]
+
+
+def similarity(a: TextSketch, b: TextSketch, common: dict[int, np.ndarray] | None = None) -> tuple[float, int]:
+    """MinHash's Jaccard estimate of two documents' shingle sets (without the lot's common shingles at
+    the level compared, `common[level]`), and that sampling level. Empty documents are like nothing."""
     level = max(a.level, b.level)
-    if not len(a.at(level)) or not len(b.at(level)):
+    shared = (common or {}).get(level)
+    if not len(a.kept(level, shared)) or not len(b.kept(level, shared)):
         return 0.0, level
-    return float(a.minhash(level).jaccard(b.minhash(level))), level
+    return float(a.minhash(level, shared).jaccard(b.minhash(level, shared))), level
 
 
 def exact_jaccard(a: TextSketch, b: TextSketch) -> float:

@@ -125,3 +125,34 @@ def test_serial_loser_is_a_top_tenderer_with_an_outlying_win_ratio():
     (flag,) = losers(history, [99, 98, 1], 75, 8)
     assert flag["org"] == 99 and flag["ratio"] == round(1 / 12, 4) and flag["bids_threshold"] <= 12
     assert losers(history, [99], 75, 100) == []  # fewer tenderers than the region's minimum: no fence
+
+
+def test_text_every_bidder_shares_is_left_out_of_the_comparison():
+    """Four bids filling in the same public form (the tender's requirements) are not alike for that; two of
+    them copying one technical response are, form or not."""
+    import random
+
+    from registry.collusion import text as text_sim
+    from registry.collusion.signals import BidFacts, near_duplicates
+
+    def technical_text(seed: int, n: int) -> str:  # n characters of the 3,500 commonest
+        rng = random.Random(seed)
+        return "".join(chr(0x4E00 + rng.randrange(3500)) for _ in range(n))
+
+    def edited(text: str, seed: int) -> str:
+        rng = random.Random(seed)
+        chars = list(text)
+        for i in rng.sample(range(len(chars)), len(chars) // 100):
+            chars[i] = "的"
+        return "".join(chars)
+
+    form = technical_text(40, 3000)
+    own = [technical_text(50 + i, 600) for i in range(4)]
+    copied = technical_text(60, 3000)
+    texts = [form + own[0] + copied, form + own[1] + edited(copied, 3), form + own[2], form + own[3]]
+    bids = [BidFacts(i, i, f"b{i}", None, sketch=text_sim.sketch(t, 5)) for i, t in enumerate(texts)]
+    found = near_duplicates(bids, 60, 5, 50)
+    assert [[b.bid_id for b in s.bids] for s in found] == [[0, 1]]
+    assert found[0].evidence["common_min_bids"] == 3 and found[0].evidence["common_left_out"] > 0
+    kept_form = near_duplicates(bids, 60, 5, 100)  # nothing is common at 100 %: the form makes 2 and 3 alike
+    assert [[b.bid_id for b in s.bids] for s in kept_form] == [[0, 1], [2, 3]]
