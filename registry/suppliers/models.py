@@ -102,7 +102,8 @@ class Supplier(db.Model):
     contacts: Mapped[list[SupplierContact]] = relationship(cascade="all, delete-orphan", lazy="selectin",
                                                            order_by="SupplierContact.id")
     qualifications: Mapped[list[SupplierQualification]] = relationship(
-        cascade="all, delete-orphan", order_by="SupplierQualification.id", back_populates="supplier")
+        cascade="all, delete-orphan", order_by="SupplierQualification.id", back_populates="supplier",
+        lazy="selectin")  # the library's list flags each supplier's expiring certificates
 
     __table_args__ = (
         CheckConstraint("status != 'active' OR admitted_at IS NOT NULL", name="active_is_admitted"),

@@ -455,7 +455,7 @@ def add_qualification(user: User, supplier: Supplier, kind: str, name: str, numb
                               file_name=upload_name, path=path, size=upload.size, sha256=upload.sha256,
                               added_at=clock.now())
     schedule_expiry(q, supplier.region_code)
-    db.session.add(q)
+    supplier.qualifications.append(q)  # through the collection: a loaded list stays current
     db.session.flush()
     record("registry.supplier_qualification_added", supplier,
            {"qualification": q.id, "kind": kind.value, "expires_on": expires_on.isoformat() if expires_on else None,

@@ -90,8 +90,11 @@ def _failed(exc: DomainError, endpoint: str, **values):
 @bp.route("/register", methods=["GET", "POST"])
 @public
 def register():
-    if current_user.is_authenticated:
-        return redirect(url_for("registry_suppliers.me"))
+    if current_user.is_authenticated:  # one account per person: a new supplier registers logged out
+        if current_user.has_role(Role.SUPPLIER):
+            return redirect(url_for("registry_suppliers.me"))
+        flash(_("请先退出当前账户，再为新的供应商注册。"), "info")
+        return redirect(url_for("portal.dashboard"))
     if request.method == "POST":
         form = request.form
         admin = service.Administrator(username=form.get("username", ""), name=form.get("admin_name", ""),

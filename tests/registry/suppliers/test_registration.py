@@ -341,3 +341,13 @@ def test_the_profiles_link_suppliers_in_the_identity_graph(active, new_applicati
     group = group_of(supplier.org_id)
     assert other.org_id in group["members"]  # the same bank account and legal representative
     assert {"bank_account", "representative"} <= {link["kind"] for link in group["links"]}
+
+
+def test_the_registration_page_is_for_someone_logged_out(client, active, reviewer, clock):
+    _supplier, user = active
+    login(client, user)
+    assert client.get("/suppliers/register").headers["Location"].endswith("/suppliers/me")
+    client.post("/logout")
+    clock.advance(timedelta(seconds=31))
+    login(client, reviewer)
+    assert client.get("/suppliers/register").headers["Location"].endswith("/dashboard")
