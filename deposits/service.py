@@ -364,7 +364,8 @@ def state_for(lot_id: int, org_id: int) -> dict[str, Any]:
     setting = setting_of(lot_id)
     _lot, project = stages.lot_of(lot_id)
     waiver = rules.rule(project.region_code, "waiver")
-    base = {"lot_id": lot_id, "required": bool(setting and setting.required), "waiver": waiver}
+    base = {"lot_id": lot_id, "required": bool(setting and setting.required), "waiver": waiver,
+            "performance": performance_state(lot_id, org_id)}
     if setting is None or not setting.required:
         return base | {"status": "not_required", "status_text": N_("本标项不收取投标保证金")}
     deposit = deposit_of(lot_id, org_id)
@@ -383,6 +384,16 @@ def state_for(lot_id: int, org_id: int) -> dict[str, Any]:
                 "refunded_at": _iso(deposit.refunded_at), "forfeit_reason": deposit.forfeit_reason,
                 "letter_no": deposit.letter_no, "valid_until": _iso(deposit.valid_until)}
     return out
+
+
+def performance_state(lot_id: int, org_id: int) -> dict[str, Any] | None:
+    """The winner's performance security for the lot, once asked: amount, sub-account, where it stands."""
+    row = deposit_of(lot_id, org_id, Purpose.PERFORMANCE)
+    if row is None:
+        return None
+    return {"id": row.id, "amount_fen": row.amount_fen, "amount": money.format_yuan(row.amount_fen),
+            "account_no": row.account_no, "status": row.status.value, "status_text": STATUS_ZH[row.status.value],
+            "paid_fen": row.paid_fen, "refund_due_on": _iso(row.refund_due_on)}
 
 
 def _iso(value: date | datetime | None) -> str | None:

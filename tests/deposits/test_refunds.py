@@ -191,6 +191,9 @@ def test_from_the_deadline_through_the_award_to_the_refunds(room, paid, senders,
     assert mine_w.refund_due_on == get_calendar().add_workdays(signed_day, 5)
     security = _deposit(room.lot.id, winner.org_id, "performance")
     assert security.status.value == "awaiting" and security.amount_fen == 900_000_00 * 5 // 100
+    assert service.state_for(room.lot.id, winner.org_id)["performance"]["account_no"] == security.account_no
+    as_user(client, winner, clock)  # the winner sees what to pay and where, on the project's page
+    assert security.account_no in client.get(f"/tender/{room.project.id}").get_data(as_text=True)
     bank.receive(bank_message("deposit.credit", {"account_no": security.account_no, "amount_fen": security.amount_fen,
                                                  "payer_account": "6217000011112222"}))
     _commit()
@@ -201,6 +204,10 @@ def test_from_the_deadline_through_the_award_to_the_refunds(room, paid, senders,
     _sweep()
     db.session.refresh(security)
     assert security.status.value == "refund_sent"
+    # the day's reconciliation from the command line
+    result = app.test_cli_runner().invoke(args=["deposits", "reconcile", "--day", day.isoformat()])
+    assert result.exit_code == 0 and '"refund_confirmed_fen"' in result.output
+    assert app.test_cli_runner().invoke(args=["deposits", "reconcile", "--bank", "nobank"]).exit_code != 0
     actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("deposits.%"))))
     assert {"deposits.credited", "deposits.guarantee_accepted", "deposits.lot_tracked", "deposits.refunded",
             "deposits.refund_overdue", "deposits.performance_asked", "deposits.performance_released",
