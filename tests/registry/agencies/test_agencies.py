@@ -270,3 +270,18 @@ def test_the_supervisors_api_lists_drafts_too(app_ctx, region, client, make_user
     login(client, make_user("supervisor", org_kind="finance"))
     assert [(x["name"], x["status"]) for x in client.get("/api/v1/agencies/overseen").get_json()] == [
         ("温州信达招标咨询有限公司", "draft")]
+
+
+def test_the_overdue_warning_reaches_the_agency_and_its_supervisors_after_the_commit(
+        listed, client, clock, make_user, monkeypatch):
+    from core import chronograph, tasks
+
+    supervisor = make_user("supervisor", org_kind="finance")
+    client.post("/api/v1/agencies/mine/change", json={"changed_on": "2026-11-27", "note": "股东变更"})
+    messaged = []
+    monkeypatch.setattr(tasks, "emit_message",
+                        lambda m, users, orgs, **_: messaged.append((m["title"], set(users), set(orgs))))
+    clock.advance(timedelta(days=30))
+    assert chronograph.run_sweep("agency-sweep") == {"overdue": [listed.id]}
+    assert messaged == [("代理机构信息逾期未更新", {supervisor.id}, {listed.org_id})]
+    assert chronograph.run_sweep("agency-sweep") == {"overdue": []} and len(messaged) == 1
