@@ -537,7 +537,7 @@ def dismiss_card(user: User | None, card_id: int, reason: str) -> WarningCard:
     if not reason:
         raise ValidationError("请填写不予惩戒的理由。", code="credit_dismiss_reason_required")
     card = get_card(card_id, lock=True)
-    move(card, CardStatus.DISMISSED)
+    move(card, CardStatus.DISMISSED, payload={"reason": reason[:500]})
     card.decided_at, card.decided_by_id, card.decision_note = clock.now(), user.id if user else None, reason[:500]
     return card
 

@@ -242,3 +242,39 @@ def test_the_score_model_is_a_region_rule(finance, supplier):
     db.session.commit()
     found = service.assess_org(supplier.org)
     assert (found.score, found.level.value, found.barred) == (55, "banned", False)
+
+
+def test_the_api_shows_a_supplier_its_own_credit_and_the_supervisor_decides_there(finance, supplier, make_user,
+                                                                                   client, clock):
+    from accounts.service import create_api_token
+    from registry.credit import service
+    from registry.credit.models import CardStatus
+
+    _imported(finance, row(kind="失信被执行人", end="2027-06-01", result="列入失信被执行人名单"))
+    supervisor = make_user("supervisor")
+    other = make_user("supplier", org_kind="supplier")
+    tokens = {u: create_api_token(u, "credit").secret for u in (supplier, supervisor, other)}
+    db.session.commit()
+
+    def call(user, method, url, **kw):
+        return client.open(url, method=method, headers={"Authorization": f"Bearer {tokens[user]}"}, **kw)
+
+    mine = call(supplier, "GET", f"/api/v1/credit/orgs/{supplier.org_id}")
+    assert mine.status_code == 200 and mine.get_json()["barred"] and mine.get_json()["assessment"]["score"] == 80
+    (card,) = mine.get_json()["cards"]
+    assert call(other, "GET", f"/api/v1/credit/orgs/{supplier.org_id}").get_json()["error"]["code"] == \
+        "credit_org_forbidden"
+    assert call(other, "GET", f"/api/v1/credit/cards/{card['id']}").status_code == 403
+    assert call(other, "GET", "/api/v1/credit/cards").get_json() == []
+    answered = call(supplier, "POST", f"/api/v1/credit/cards/{card['id']}/answer", data={"statement": "已履行完毕"})
+    assert answered.status_code == 200 and answered.get_json()["status"] == "answered"
+    empty = call(supervisor, "POST", f"/api/v1/credit/cards/{card['id']}/sanction", json={"reason": " "})
+    assert empty.status_code == 422 and empty.get_json()["error"]["code"] == "credit_sanction_reason_required"
+    assert call(supplier, "POST", f"/api/v1/credit/cards/{card['id']}/dismiss", json={"reason": "x"}).get_json()[
+        "error"]["code"] == "credit_not_supervisor"
+    dismissed = call(supervisor, "POST", f"/api/v1/credit/cards/{card['id']}/dismiss",
+                     json={"reason": "法院已出具结案证明，不予惩戒"})
+    assert dismissed.status_code == 200 and dismissed.get_json()["decision_note"] == "法院已出具结案证明，不予惩戒"
+    assert service.get_card(card["id"]).status is CardStatus.DISMISSED
+    again = call(supervisor, "POST", f"/api/v1/credit/cards/{card['id']}/sanction", json={"reason": "再议"})
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "credit_card_transition_refused"
