@@ -145,11 +145,16 @@ def state_for(user: User, project: Project) -> dict:
     return state
 
 
+def record_notes(line: OpeningRecord) -> list[str]:
+    """The notes other packages add to a line of the opening record (untranslated: the record PDF is Chinese)."""
+    return [note for fn in RECORD_NOTES if (note := fn(line.lot_id, line.org_id))]
+
+
 def _record_line(line: OpeningRecord) -> dict:
     """One line of the opening record: the summary as read, with its price breakdown when it has one."""
     detail = line.price_detail or {}
     body = detail.get("body_price_fen")
-    flags = [gettext(note) for fn in RECORD_NOTES if (note := fn(line.lot_id, line.org_id))]
+    flags = [gettext(note) for note in record_notes(line)]
     return {"lot": line.lot.number, "bidder": line.bidder_name, "price_fen": line.price_fen,
             "price": money.format_yuan(line.price_fen) if line.price_fen is not None else "",
             "price_upper": shown_words(line.price_fen, detail),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from core import clock, money
 from core.db import db
 from core.pdf import cjk_font, escape
-from tender.hall import BID_STATUS_ZH
+from tender.hall import BID_STATUS_ZH, record_notes
 from tender.models import Bid, OpeningRecord, Project
 from tender.price_detail import items_for_display, shown_words
 
@@ -59,7 +59,9 @@ def render(project: Project) -> bytes:
             words += f"<br/>投标函：{escape(detail.get('body_price_words') or detail['body_price_words_unreadable'])}"
         rows.append([str(line.lot.number), Paragraph(escape(line.bidder_name), cell), Paragraph(figures, cell),
                      Paragraph(words, cell),
-                     Paragraph(escape(line.delivery), cell), Paragraph(escape(line.remarks), cell)])
+                     Paragraph(escape(line.delivery), cell),
+                     Paragraph(escape("；".join([*([line.remarks] if line.remarks else []),
+                                                *(f"【{n}】" for n in record_notes(line))])), cell)])
     failed = db.session.scalars(select(Bid).where(Bid.project_id == project.id,
                                                   Bid.status.in_(("revoked", "voided"))))
     for bid in failed:

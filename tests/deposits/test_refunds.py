@@ -115,6 +115,12 @@ def test_from_the_deadline_through_the_award_to_the_refunds(room, paid, senders,
     assert flagged == {"供应商1有限公司": [], "供应商2有限公司": [],
                        "供应商3有限公司": ["未按招标文件要求提交投标保证金"]}
     assert "【未按招标文件要求提交投标保证金】" in state["record"][2]["remarks"]
+    from pdf_helpers import pdf_text
+
+    from tender import record_pdf
+
+    if record_pdf.available():  # and in the opening record's PDF
+        assert "未按招标文件要求提交投标保证金" in pdf_text(record_pdf.render(room.project)).replace("\n", "")
     # the same account paid for two suppliers (Art 37): there for the collusion signals
     assert service.shared_payer_accounts(room.lot.id) == {"6217000011112222": sorted([winner.org_id, outsider.org_id])}
 
