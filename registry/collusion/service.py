@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+import crypto
 from accounts.models import Role, User
 from accounts.service import regions_under
 from audit.service import record
@@ -50,7 +51,7 @@ def facts_of(lot: Lot, k: int) -> tuple[list[signals.BidFacts], list[str]]:
     for bid, line in rows:
         try:
             recipient = header_of(bid).fields["self"]["recipient"]
-        except (OSError, KeyError, ValueError):
+        except (OSError, KeyError, ValueError, crypto.SealedError):
             recipient = ""
             notes.append(f"bid {bid.id}: container header unreadable")
         opened = read_opened(opened_folder(bid))

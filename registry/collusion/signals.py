@@ -88,6 +88,7 @@ def same_values(bids: list[BidFacts]) -> list[Signal]:
 
 
 def identical_files(bids: list[BidFacts]) -> list[Signal]:
+    """The same file, byte for byte, in two bidders' opened bids (not one most of the lot's bids contain)."""
     def owners() -> dict[str, list[tuple[BidFacts, str, int]]]:
         found: dict[str, list[tuple[BidFacts, str, int]]] = defaultdict(list)
         for bid in bids:
@@ -97,8 +98,9 @@ def identical_files(bids: list[BidFacts]) -> list[Signal]:
         return found
 
     out = []
+    everyone = max(3, len(bids) // 2 + 1)  # a file most bidders hand in alike is the tender's own form
     for digest, rows in owners().items():
-        if len({b.org_id for b, _, _ in rows}) > 1:
+        if 1 < len({b.org_id for b, _, _ in rows}) < everyone:
             out.append(Signal("identical_file", STRONG, _unique([b for b, _, _ in rows]),
                               {"sha256": digest, "size": rows[0][2],
                                "files": [{"bid": b.bid_id, "name": n} for b, n, _ in rows]}))
