@@ -103,11 +103,16 @@ def code_range(code: str, *, indexed: bool = True):
     return and_(column >= normal, column < normal + ":")
 
 
+def code_count(code: str, cap: int = BROAD) -> int:
+    """How many products are under `code`, counted along the code index up to `cap`."""
+    inner = select(Product.id).where(code_range(code)).limit(cap).subquery()
+    return db.session.scalar(select(func.count()).select_from(inner)) or 0
+
+
 def is_broad(code: str) -> bool:
-    """Whether many products are under `code` (a bounded count along the code index): then the newest
-    products walked in id order find a page at once, where the code index would fetch and sort them all."""
-    inner = select(Product.id).where(code_range(code)).limit(BROAD).subquery()
-    return (db.session.scalar(select(func.count()).select_from(inner)) or 0) >= BROAD
+    """Whether many products are under `code`: then the newest products walked in id order find a page at
+    once, where the code index would fetch and sort them all."""
+    return code_count(code) >= BROAD
 
 
 def _bounded_count(token: str, cap: int = 5000) -> int:
@@ -122,13 +127,21 @@ def search_products(words: str = "", code: str = "", *, region_code: str | None 
 
     With words, the rarest token's rows are walked newest first along the token index and each is
     kept if the product has the other tokens too (primary-key look-ups), so a page costs about the
-    rows it shows, however many products share a common word."""
+    rows it shows, however many products share a common word; with a code under which fewer products
+    are than have the rarest word, the products under the code are checked instead."""
     limit = max(1, min(int(limit), 100))
     tokens = query_tokens(words)
     if words.strip() and not tokens:
         return []
+    normal = codes.normalise(code)
+    if tokens and normal:
+        counts = {t: _bounded_count(t) for t in tokens}
+        tokens.sort(key=counts.get)
+        if code_count(code) < min(counts[tokens[0]], BROAD):  # fewer products under the code than with the
+            return _page(_by_code(code, tokens), Product.id.desc(), limit, offset, region_code)  # rarest word
     if tokens:
-        tokens.sort(key=_bounded_count)
+        if not normal:
+            tokens.sort(key=_bounded_count)
         main = ProductToken.__table__.alias("t0")
         query = (select(Product.id, Product.title, Product.catalogue_code)
                  .select_from(main.join(Product.__table__, Product.id == main.c.product_id))
@@ -141,12 +154,26 @@ def search_products(words: str = "", code: str = "", *, region_code: str | None 
     else:
         query = select(Product.id, Product.title, Product.catalogue_code)
         order = Product.id.desc()
-    query = query.where(Product.status == ProductStatus.ACTIVE)
-    if codes.normalise(code):
+    if normal:
         if tokens or not is_broad(code):
             query = query.where(code_range(code))
         else:  # most products are under it: walk the newest products and keep those under the code
             query = query.where(code_range(code, indexed=False))
+    return _page(query, order, limit, offset, region_code)
+
+
+def _by_code(code: str, tokens: list[str]):
+    """Products under a narrow code having every token (each a primary-key look-up)."""
+    query = select(Product.id, Product.title, Product.catalogue_code).where(code_range(code))
+    for n, token in enumerate(tokens):
+        alias = ProductToken.__table__.alias(f"c{n}")
+        query = query.where(exists(select(alias.c.product_id).where(alias.c.token == token,
+                                                                    alias.c.product_id == Product.id)))
+    return query
+
+
+def _page(query, order, limit: int, offset: int, region_code: str | None) -> list[Hit]:
+    query = query.where(Product.status == ProductStatus.ACTIVE)
     rows = db.session.execute(query.order_by(order).limit(limit).offset(max(0, offset))).all()
     stats = _offer_stats([r.id for r in rows], region_code)
     return [Hit(r.id, r.title, r.catalogue_code, *stats.get(r.id, (0, None))) for r in rows]

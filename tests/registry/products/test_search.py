@@ -109,3 +109,17 @@ def test_a_broad_code_walks_the_newest_products(products, monkeypatch):
     assert search.is_broad("A02") and not search.is_broad("A05")
     assert [h.product_id for h in search.search_products("", "A02")] == narrow == sorted(narrow, reverse=True)
     assert [h.title for h in search.search_products("", "A05", limit=1)] == ["震旦 AD-1605"]
+
+
+@pytest.mark.parametrize(("words", "code", "expected"), [
+    ("16GB", "A02010108", ["华为 MateBook B5-440"]),   # one product under the code: checked by code
+    ("16GB", "A02", ["联想 启天 M455", "华为 MateBook B5-440"]),
+    ("内存", "A05", []),
+    ("网布", "A05010301", ["震旦 AD-1605"]),
+])
+def test_words_and_code_by_either_driver(products, monkeypatch, words, code, expected):
+    from registry.products import search
+
+    by_rarity = _titles(search.search_products(words, code))
+    monkeypatch.setattr(search, "code_count", lambda _code, cap=0: 10**9)  # never drive by the code
+    assert _titles(search.search_products(words, code)) == by_rarity == sorted(expected)
