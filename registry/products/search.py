@@ -91,6 +91,7 @@ class Hit:
     lowest_price_fen: int | None
 
 
+FEW = 200  # a word on this few products is walked whatever the code
 BROAD = 2000  # a code with at least this many products is walked newest first rather than by its index
 
 
@@ -137,8 +138,10 @@ def search_products(words: str = "", code: str = "", *, region_code: str | None 
     if tokens and normal:
         counts = {t: _bounded_count(t) for t in tokens}
         tokens.sort(key=counts.get)
-        if code_count(code) < min(counts[tokens[0]], BROAD):  # fewer products under the code than with the
-            return _page(_by_code(code, tokens), Product.id.desc(), limit, offset, region_code)  # rarest word
+        rarest = counts[tokens[0]]
+        # fewer products under the code than with the rarest word (worth a count only if that word is common)
+        if rarest > FEW and code_count(code) < min(rarest, BROAD):
+            return _page(_by_code(code, tokens), Product.id.desc(), limit, offset, region_code)
     if tokens:
         if not normal:
             tokens.sort(key=_bounded_count)
