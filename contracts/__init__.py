@@ -19,6 +19,13 @@ Modules:
 - `views`        /contracts, /contracts/<kind>/<source id>/draft, /contracts/<id> (with the browser
                  signing panel, static/js/contracts/contract-sign.js), its PDF (`pdf`) and document.json.
 - `api`          /api/v1/contracts (draft, read, sign, export) with `schemas`.
+- `acceptance`   履约验收 of a signed contract: the group, the result against the contract's items, the
+                 report every member signs, pass (payment due, performance rating, notice, `on_accepted`)
+                 or fail with its remedy; `performance_of(org)` for credit.
+- `payments`     payments reported by the finance intranet (`core.exchange` channel `finance.intranet`),
+                 the overdue warning (`timed`: the chronograph's step), the supervisors' list.
+- `rules`        the region rules: who takes part in an acceptance, its notice, the days to pay.
+- `demo`         the demo contract's acceptance and first payment.
 - `panels`       the dashboard panel, the next deadline, the navigation item, "需要您处理".
 
 A method adds its source at import time (see `evaluation/contracts.py`):
@@ -37,8 +44,10 @@ if TYPE_CHECKING:
 
 
 def register(app: Flask) -> None:
-    from contracts import api, models, panels, views  # noqa: F401  (models register their tables)
+    from contracts import acceptance, api, demo, models, panels, payments, timed, views  # noqa: F401
+    from core import chronograph
     from core.extensions import api as rest_api
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)
+    chronograph.declare(app, timed.SWEEP)

@@ -57,3 +57,50 @@ def contract_needs(user: User) -> list[Need]:
 
 DEADLINE_SOURCES.append(next_contract_deadline)
 nav_item(_l("合同"), "contracts.index", Role.PURCHASER, Role.SUPPLIER, Role.AGENCY_STAFF, Role.SUPERVISOR)
+
+
+# ---------------------------------------------------------------- acceptance and payment
+
+def _acceptance_needs(user: User) -> list[Need]:
+    """Reports waiting for this member's signature; the purchaser's signed contracts not yet accepted."""
+    from sqlalchemy import select
+
+    from contracts.models import Acceptance, AcceptanceMember, Contract
+    from contracts.transitions import AcceptanceStatus, ContractStatus
+    from core.db import db
+
+    out = [Need(f"contracts.acceptance_sign:{a.id}", gettext("签署验收报告"), service.describe(c).title,
+                url_for("contracts.detail", contract_id=c.id, _anchor="acceptance"))
+           for a, c in db.session.execute(
+               select(Acceptance, Contract).join(Contract, Contract.id == Acceptance.contract_id)
+               .join(AcceptanceMember, AcceptanceMember.acceptance_id == Acceptance.id)
+               .where(AcceptanceMember.user_id == user.id, AcceptanceMember.signed_at.is_(None),
+                      Acceptance.status == AcceptanceStatus.SIGNING)).all()]
+    if user.has_role(Role.PURCHASER) and user.org_id is not None:
+        started = select(Acceptance.contract_id)
+        out += [Need(f"contracts.acceptance:{c.id}", gettext("组织履约验收"), service.describe(c).title,
+                     url_for("contracts.detail", contract_id=c.id, _anchor="acceptance"))
+                for c in db.session.scalars(select(Contract).where(
+                    Contract.purchaser_org_id == user.org_id, Contract.status == ContractStatus.SIGNED,
+                    Contract.id.not_in(started)).order_by(Contract.signed_at).limit(20))]
+    return out
+
+
+@needs_source
+def acceptance_needs(user: User) -> list[Need]:
+    return _acceptance_needs(user) if user.is_authenticated else []
+
+
+@panel(Role.SUPERVISOR)
+def overdue_payments(user: User) -> Panel:
+    """Contracts of the supervisor's regions accepted and not paid in time (保障中小企业款项支付条例)."""
+    from contracts import payments
+
+    items = [{"title": service.describe(c, localized=True).title,
+              "note": gettext("应于 %(due)s 前付款，尚欠 %(owed)s 元",
+                              due=clock.format_local(c.payment_due_at, "%Y-%m-%d"),
+                              owed=f"{payments.outstanding(c) / 100:,.2f}"),
+              "url": url_for("contracts.detail", contract_id=c.id, _anchor="payments")}
+             for c in payments.overdue_for(user)]
+    return Panel(title=str(_l("逾期未付的合同款项")), empty=str(_l("本地区没有逾期未付的合同款项。")), items=items[:8],
+                 link=url_for("contracts.index"), link_text=str(_l("全部合同")))

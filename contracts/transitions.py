@@ -20,3 +20,16 @@ CONTRACT = transitions.lifecycle(ContractStatus, {
 }, code="contract_transition_refused", event="contract.status")
 
 move = transitions.move
+
+
+class AcceptanceStatus(enum.StrEnum):
+    ORGANISED = "organised"  # the purchaser set the acceptance group; the result not recorded yet
+    SIGNING = "signing"      # the report recorded: every member signs its digest
+    PASSED = "passed"        # signed by all, every item accepted: payment falls due
+    FAILED = "failed"        # signed by all, something not accepted: the remedy is recorded
+
+
+A = AcceptanceStatus
+ACCEPTANCE = transitions.lifecycle(AcceptanceStatus, {
+    (A.ORGANISED, A.SIGNING), (A.SIGNING, A.PASSED), (A.SIGNING, A.FAILED),
+}, code="acceptance_transition_refused", event="contract.acceptance_status")

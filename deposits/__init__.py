@@ -35,12 +35,16 @@ def register(app: Flask) -> None:
 
 
 def _hooks() -> None:
-    """The opening record notes a bid without the deposit its lot required (the hall's own hook list)."""
+    """The opening record notes a bid without the deposit its lot required (the hall's own hook list); a
+    contract's passed acceptance releases the winner's performance security (the acceptance's list)."""
+    from contracts import acceptance
     from deposits import service
     from tender import hall
 
     if service.opening_note not in hall.RECORD_NOTES:
         hall.RECORD_NOTES.append(service.opening_note)
+    if service.release_on_acceptance not in acceptance.ACCEPTED:
+        acceptance.on_accepted(service.release_on_acceptance)
 
 
 def _navigation() -> None:

@@ -626,6 +626,20 @@ def release_performance_security(user: User, deposit_id: int, acceptance_ref: st
     return deposit
 
 
+def release_on_acceptance(contract: Any, acceptance: Any) -> Deposit | None:
+    """A tender contract's acceptance passed (contracts.acceptance): the winner's performance security held
+    for its lot goes back within the region's working days, with no one to click."""
+    lot_id = stages.lot_of_contract(contract)
+    deposit = deposit_of(lot_id, contract.supplier_org_id, Purpose.PERFORMANCE, lock=True) if lot_id else None
+    if deposit is None or deposit.status is not DepositStatus.HELD:
+        return None
+    today = clock.to_local(clock.now()).date()
+    schedule_refund(deposit, today, "performance_release_workdays", f"履约验收合格（第 {acceptance.round} 次验收）")
+    record("deposits.performance_released", deposit, {"lot": deposit.lot_id, "org": deposit.org_id,
+                                                      "acceptance": f"contract_acceptance:{acceptance.id}"})
+    return deposit
+
+
 def org_name(org_id: int) -> str:
     org = db.session.get(Org, org_id)
     return org.name if org else ""

@@ -71,3 +71,12 @@ def award_facts(lot_id: int) -> AwardFacts | None:
         return None
     winner, others = evaluation.award_recipients(award)
     return AwardFacts(award.notified_at, award.contracted_at, winner, others, award.candidate.price_fen)
+
+
+def lot_of_contract(contract) -> int | None:
+    """The lot a contract was signed for, when it comes from a tender award (contracts' source `award`)."""
+    if contract.source_kind != "award":
+        return None
+    from evaluation.contracts import award_of
+
+    return award_of(contract).lot_id
