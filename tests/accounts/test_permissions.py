@@ -29,6 +29,8 @@ PUBLIC_RULES = {
     # deposits: banks' and guarantee issuers' signed messages, each authenticated by its registered key
     # (core.exchange), no session or token
     "/api/v1/deposits/messages",
+    # contracts: the finance intranet's signed payment messages, authenticated the same way
+    "/api/v1/contracts/intranet/messages",
 }
 
 
