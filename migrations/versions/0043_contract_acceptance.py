@@ -1,8 +1,8 @@
 """contract acceptance: 履约验收 rounds with their members and signatures, payments from the finance intranet,
 performance ratings; a contract knows when it was accepted, when payment falls due and what was paid (issue 22)
 
-Revision ID: 0042_contract_acceptance
-Revises: 0041_contract_kit
+Revision ID: 0043_contract_acceptance
+Revises: 0042_collusion_identity_keys
 Create Date: 2026-12-03 13:57:35.021126
 
 """
@@ -13,8 +13,8 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0042_contract_acceptance'
-down_revision = '0041_contract_kit'
+revision = '0043_contract_acceptance'
+down_revision = '0042_collusion_identity_keys'
 branch_labels = None
 depends_on = None
 
