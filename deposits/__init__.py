@@ -9,7 +9,7 @@ security's release) and the reads others use (`payer_accounts` for the collusion
 `opening_note` for the opening hall). `bank` is the banks' and issuers' side: the signed messages it
 accepts through `core.exchange` and the daily reconciliation. `timed` declares the sweep (refunds
 scheduled, sent, flagged when late); `api` (/api/v1/deposits) with `schemas`, `views` (pages), `panels`
-(dashboard cards), `cli` (`flask deposits reconcile`) and `demo`.
+(dashboard cards), `cli` (`flask deposits reconcile`) and `demo`. Message formats and codes: README.md.
 """
 
 from __future__ import annotations
