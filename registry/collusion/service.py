@@ -23,6 +23,7 @@ from audit.service import record
 from core import clock
 from core.db import db
 from core.errors import Forbidden, NotFound
+from deposits.service import payer_accounts
 from region_rules.store import version as rules_version
 from registry.collusion import cardinal, identity, signals
 from registry.collusion import text as text_sim
@@ -68,7 +69,8 @@ def lot_signals(lot: Lot, facts: list[signals.BidFacts]) -> list[signals.Signal]
     """Every signal of one lot, thresholds from the region's rules."""
     region = lot.project.region_code
     k = rule(region, "shingle_chars")
-    found = [*signals.same_values(facts), *signals.identical_files(facts), *signals.same_metadata(facts),
+    found = [*signals.same_values(facts), *signals.shared_deposit_accounts(facts, payer_accounts(lot.id)),
+             *signals.identical_files(facts), *signals.same_metadata(facts),
              *signals.near_duplicates(facts, rule(region, "text_similarity_percent"), k,
                                       rule(region, "common_text_percent")),
              *signals.identical_prices(facts),

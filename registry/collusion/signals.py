@@ -8,6 +8,7 @@ account; 实施条例 Art 74 lists the malicious forms. Online the platform sees
 - `same_signing_key`, `same_sealing_device`: the key that signed the container, the supplier's own
   stanza key the container was sealed to (the sealing tool's key pair: one device, one key);
 - `same_network_address`, `same_user_agent`: the address and browser of the upload;
+- `same_deposit_account`: one bank account paid two bidders' deposits (the deposits package's credits);
 - `identical_file`, `same_document_metadata`: an opened file's SHA-256; author, last editor, company,
   template, creation tool;
 - `near_duplicate_text`: MinHash similarity of the opened text (registry.collusion.text);
@@ -31,7 +32,8 @@ from registry.collusion import text as text_sim
 from registry.collusion.documents import DEFAULT_TEMPLATES, OpenedBid
 
 STRONG, WEAK = "strong", "weak"
-KINDS = ("same_signing_key", "same_sealing_device", "same_network_address", "same_user_agent", "identical_file",
+KINDS = ("same_signing_key", "same_sealing_device", "same_network_address", "same_user_agent", "same_deposit_account",
+         "identical_file",
          "same_document_metadata", "near_duplicate_text", "identical_prices", "price_progression",
          "price_close_to_lowest", "heavily_discounted", "serial_loser", "identity_group")
 STRONG_METADATA = ("author", "last_modified_by", "company", "template")
@@ -84,6 +86,18 @@ def same_values(bids: list[BidFacts]) -> list[Signal]:
     for kind, strength, key, value_of in checks:
         for value, group in _by_value(bids, value_of).items():
             out.append(Signal(kind, strength, group, {key: value}))
+    return out
+
+
+def shared_deposit_accounts(bids: list[BidFacts], accounts: dict[str, list[int]]) -> list[Signal]:
+    """87号令 Art 37 (六): one account paid the bid deposits of two or more bidders (`accounts`: each paying
+    account → the organisations it paid for, as the deposits package records the bank's credits)."""
+    by_org = {b.org_id: b for b in bids}
+    out = []
+    for account, orgs in sorted(accounts.items()):
+        group = [by_org[o] for o in orgs if o in by_org]
+        if len(group) > 1:
+            out.append(Signal("same_deposit_account", STRONG, group, {"account": account}))
     return out
 
 

@@ -25,6 +25,7 @@ KIND_ZH = {
     "same_sealing_device": N_("同一加密设备（同一投标人密钥）"),
     "same_network_address": N_("同一网络地址递交"),
     "same_user_agent": N_("同一浏览器或工具递交"),
+    "same_deposit_account": N_("投标保证金从同一账户转出"),
     "identical_file": N_("文件完全相同"),
     "same_document_metadata": N_("文档属性相同（作者、单位、模板、工具）"),
     "near_duplicate_text": N_("文本异常一致"),

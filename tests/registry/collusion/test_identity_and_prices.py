@@ -156,3 +156,13 @@ def test_text_every_bidder_shares_is_left_out_of_the_comparison():
     assert found[0].evidence["common_min_bids"] == 3 and found[0].evidence["common_left_out"] > 0
     kept_form = near_duplicates(bids, 60, 5, 100)  # nothing is common at 100 %: the form makes 2 and 3 alike
     assert [[b.bid_id for b in s.bids] for s in kept_form] == [[0, 1], [2, 3]]
+
+
+def test_one_account_paying_two_bidders_deposits():
+    from registry.collusion.signals import BidFacts, shared_deposit_accounts
+
+    bids = [BidFacts(1, 10, "a", None), BidFacts(2, 20, "b", None), BidFacts(3, 30, "c", None)]
+    accounts = {"6222000011112222": [10, 30], "6222000033334444": [20], "6222999": [20, 40]}  # 40 bid elsewhere
+    (flag,) = shared_deposit_accounts(bids, accounts)
+    assert flag.kind == "same_deposit_account" and flag.org_ids == [10, 30]
+    assert flag.evidence == {"account": "6222000011112222"}
