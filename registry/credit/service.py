@@ -32,7 +32,7 @@ from accounts.models import Org, Role, User
 from accounts.orgnames import normalise_name, normalised_sql
 from audit.service import record
 from core import clock, files, workdays
-from core.after_commit import on_rollback
+from core.after_commit import after_commit, on_rollback
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationError
 from core.filestore import Area, UploadTooLarge
@@ -357,7 +357,17 @@ def issue_card(org: Org, found: Assessment, stage: str, subject: str) -> Warning
     record("registry.credit_card_issued", card, {"org": org.id, "rule": card.rule, "stage": stage,
                                                  "subject": subject, "records": used, "score": found.score,
                                                  "proposed": card.proposed_level.value})
+    _tell_supplier(card, "诚信警示卡", f"平台查到与贵单位有关的失信记录或信用惩戒（诚信分 {found.score}）。请于 "
+                   f"{clock.format_local(due, '%Y-%m-%d')} 前查看警示卡并可作出书面陈述。", "warning")
     return card
+
+
+def _tell_supplier(card: WarningCard, title: str, body: str, level: str = "info") -> None:
+    """The supplier's in-browser message about its card, sent after the commit."""
+    from core.tasks import send_message
+
+    after_commit(send_message.delay, {"title": title, "body": body, "level": level,
+                                      "url": f"/credit/cards/{card.id}"}, org_ids=[card.org_id])
 
 
 def proposed_level(org_id: int, found: Assessment) -> SanctionLevel:
@@ -511,6 +521,9 @@ def apply_sanction(user: User | None, card_id: int, reason: str, level: Sanction
     card.decided_at, card.decided_by_id, card.decision_note = now, user.id if user else None, reason[:500]
     db.session.add(sanction)
     db.session.flush()
+    _tell_supplier(card, "信用惩戒决定", f"监管部门作出信用惩戒：{LEVEL_LABELS[level]}"
+                   + (f"，至 {clock.format_local(ends, '%Y-%m-%d')}" if ends else "") + f"。理由：{reason[:200]}",
+                   "danger")
     record("registry.credit_sanction_applied", sanction, {
         "org": card.org_id, "card": card.id, "level": level.value, "months": months, "repeat": sanction.repeat,
         "previous": sanction.previous_id, "ends_at": ends.isoformat() if ends else None, "reason": reason[:500]})

@@ -278,3 +278,25 @@ def test_the_api_shows_a_supplier_its_own_credit_and_the_supervisor_decides_ther
     assert service.get_card(card["id"]).status is CardStatus.DISMISSED
     again = call(supervisor, "POST", f"/api/v1/credit/cards/{card['id']}/sanction", json={"reason": "再议"})
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "credit_card_transition_refused"
+
+
+def test_the_supplier_is_told_of_its_card_and_of_the_sanction_after_the_commit(finance, supplier, make_user, clock,
+                                                                               monkeypatch):
+    from core import tasks
+    from core.after_commit import run_followups
+    from registry.credit import service
+
+    sent: list[tuple[str, list[int], str]] = []
+    monkeypatch.setattr(tasks, "emit_message",
+                        lambda m, users, orgs, **_: sent.append((m["title"], sorted(orgs), m["url"])))
+    _imported(finance, row(kind="失信被执行人", end="2027-06-01", result="列入失信被执行人名单"))
+    run_followups()  # what the request or the task runs after its commit
+    (card,) = service.cards_of_org(supplier.org_id)
+    assert sent == [("诚信警示卡", [supplier.org_id], f"/credit/cards/{card.id}")]
+    clock.advance(timedelta(days=10))
+    service.apply_sanction(make_user("supervisor"), card.id, "未作陈述")
+    run_followups()
+    assert len(sent) == 1  # not before the commit
+    db.session.commit()
+    run_followups()
+    assert sent[-1][:2] == ("信用惩戒决定", [supplier.org_id])
