@@ -205,8 +205,20 @@ def test_from_the_deadline_through_the_award_to_the_refunds(room, paid, senders,
     _commit()
     assert security.status.value == "held"
     assert _refusal(service.release_performance_security, room.agency, security.id, "") == "acceptance_ref_missing"
-    service.release_performance_security(room.agency, security.id, "YS-2027-001")
+    # the contract's acceptance passes: its listener (contracts.acceptance.on_accepted) releases the security
+    from contracts import acceptance as acceptance_module
+    from contracts.models import Acceptance, Contract
+
+    assert service.release_on_acceptance in acceptance_module.ACCEPTED
+    contract = db.session.scalar(select(Contract).where(Contract.source_kind == "award",
+                                                        Contract.source_id == award.id))
+    for listener in acceptance_module.ACCEPTED:
+        listener(contract, Acceptance(contract_id=contract.id, round=1, mode="purchaser"))
     _commit()
+    db.session.refresh(security)
+    assert security.status.value == "refund_due" and security.refund_reason.startswith("履约验收合格")
+    assert _refusal(service.release_performance_security, room.agency, security.id, "YS-2027-001") == \
+        "deposit_not_held"
     _sweep()
     db.session.refresh(security)
     assert security.status.value == "refund_sent"
