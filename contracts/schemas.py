@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+from core.bounded import Id
+
 
 class ContractDraftIn(Schema):
     """The open terms of the contract (see contracts.service.TERMS); everything else comes from the records."""
@@ -16,7 +18,7 @@ class ContractSignIn(Schema):
 
 class AcceptanceIn(Schema):
     mode = fields.Str(required=True, validate=validate.OneOf(["purchaser", "experts", "third_party"]))
-    member_ids = fields.List(fields.Int(strict=True), load_default=list)
+    member_ids = fields.List(Id(strict=True), load_default=list)
     scheduled_on = fields.Date(required=True)
     third_party = fields.Str(load_default="")
 

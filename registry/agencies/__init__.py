@@ -38,6 +38,6 @@ def _navigation() -> None:
 
     if any(item.endpoint.startswith("registry_agencies.") for item in NAV):
         return
-    nav_item(_l("代理机构名录"), "registry_agencies.manage", Role.SUPERVISOR, Role.ADMIN)
-    nav_item(_l("本机构名录登记"), "registry_agencies.mine", Role.AGENCY_STAFF)
+    nav_item(_l("代理机构名录"), "registry_agencies.manage", Role.SUPERVISOR, Role.ADMIN, more=True)
+    nav_item(_l("本机构名录登记"), "registry_agencies.mine", Role.AGENCY_STAFF, more=True)
     nav_item(_l("评价代理机构"), "registry_agencies.ratings", Role.PURCHASER, Role.SUPPLIER, Role.EXPERT, more=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from core.bounded import Id
+from core.bounded import Id, Int
 
 Text = fields.Str
 
@@ -48,7 +48,7 @@ class AgencyMarkIn(Schema):
 
 
 class AgencyRatingIn(Schema):
-    scores = fields.Dict(keys=fields.Str(), values=fields.Int(), required=True)
+    scores = fields.Dict(keys=fields.Str(), values=Int(), required=True)
     comment = Text(load_default="", validate=validate.Length(max=500))
 
 
@@ -94,9 +94,9 @@ class AgencyPublicEntryOut(Schema):
     uscc = fields.Function(lambda e: e.listing.org.uscc)
     region_code = fields.Function(lambda e: e.listing.region_code)
     status = fields.Function(lambda e: e.listing.status.value)
-    staff_count = fields.Int()
+    staff_count = Int()
     rating = fields.Float(allow_none=True)
-    ratings = fields.Int()
+    ratings = Int()
     update_overdue = fields.Bool(attribute="overdue")
     by_dimension = fields.Dict(keys=fields.Str(), values=fields.Float())
 
@@ -106,7 +106,7 @@ class AgencyRatingOut(Schema):
     project_id = Id()
     agency_org_id = Id()
     rater_kind = Text()
-    scores = fields.Dict(keys=fields.Str(), values=fields.Int())
+    scores = fields.Dict(keys=fields.Str(), values=Int())
     average = fields.Float()
     comment = Text()
     rated_at = fields.DateTime()

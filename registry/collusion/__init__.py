@@ -37,4 +37,4 @@ def _navigation() -> None:
 
     if any(item.endpoint.startswith("registry_collusion.") for item in NAV):
         return
-    nav_item(_l("串通投标预警"), "registry_collusion.index", Role.SUPERVISOR, Role.ADMIN)
+    nav_item(_l("串通投标预警"), "registry_collusion.index", Role.SUPERVISOR, Role.ADMIN, more=True)

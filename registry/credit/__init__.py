@@ -38,5 +38,5 @@ def _navigation() -> None:
     if any(item.endpoint.startswith("registry_credit.") for item in NAV):
         return
     nav_item(_l("诚信预警"), "registry_credit.index", Role.SUPERVISOR, Role.FINANCE_REVIEWER, Role.ADMIN,
-             Role.AGENCY_STAFF)
+             Role.AGENCY_STAFF, more=True)
     nav_item(_l("我的诚信"), "registry_credit.mine", Role.SUPPLIER)

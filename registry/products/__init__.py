@@ -38,4 +38,4 @@ def _navigation() -> None:
     if any(item.endpoint.startswith("registry_products.") for item in NAV):
         return
     nav_item(_l("商品库"), "registry_products.index", Role.PURCHASER, Role.SUPPLIER, Role.AGENCY_STAFF, Role.ADMIN,
-             Role.SUPERVISOR, Role.FINANCE_REVIEWER)
+             Role.SUPERVISOR, Role.FINANCE_REVIEWER, more=True)
