@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -405,6 +405,13 @@ def performance_of(org_id: int) -> dict[str, Any]:
         return {"contracts": 0, "average": None, "late": 0, "defects": 0}
     return {"contracts": len(rows), "average": round(sum(r.score for r in rows) / len(rows), 2),
             "late": sum(1 for r in rows if not r.on_time), "defects": sum(r.defects for r in rows)}
+
+
+def poor_performances(org_id: int, since: datetime, at_most: int = 2) -> list[PerformanceRating]:
+    """The supplier's contracts rated `at_most` or lower since `since` (what its credit score deducts for)."""
+    return list(db.session.scalars(select(PerformanceRating).where(
+        PerformanceRating.supplier_org_id == org_id, PerformanceRating.score <= at_most,
+        PerformanceRating.rated_at >= since).order_by(PerformanceRating.rated_at)))
 
 
 def _declare_message(contract: Contract, acceptance: Acceptance, title: str, body: str, user_ids: list[int],

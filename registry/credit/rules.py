@@ -48,6 +48,10 @@ CREDIT_RULES = declare("credit", "诚信预警与信用惩戒", [
     RuleKey("credit.deduct.procurement_violation", INT, 50, "每条有效的政府采购严重违法失信记录扣分", SCHEME, 0,
             1000),
     RuleKey("credit.deduct.sanction", INT, 10, "每项本年内的信用惩戒扣分", SCHEME, 0, 1000),
+    # 财库〔2016〕205号: the acceptance's result is part of the supplier's record; a contract rated 2 or lower
+    # (late, rejected items, terminated for breach) counts against it for a year
+    RuleKey("credit.deduct.poor_performance", INT, 5, "近一年内每份履约评价不超过 2 分的合同扣分",
+            "财库〔2016〕205号第八条", 0, 1000),
     RuleKey("credit.warn_below", INT, 90, "诚信分低于此值发出警示卡（建议警示）", SCHEME, 0, 1000),
     RuleKey("credit.restrict_below", INT, 80, "诚信分低于此值建议限制交易", SCHEME, 0, 1000),
     RuleKey("credit.ban_below", INT, 60, "诚信分低于此值建议禁止参加政府采购活动", SCHEME, 0, 1000),

@@ -31,6 +31,7 @@ from sqlalchemy import or_, select
 from accounts.models import Org, Role, User
 from accounts.orgnames import normalise_name, normalised_sql
 from audit.service import record
+from contracts.acceptance import poor_performances
 from core import clock, files, workdays
 from core.after_commit import after_commit, on_rollback
 from core.db import db
@@ -209,6 +210,12 @@ def assess(parties: list[Party], region_code: str | None, day: date | None = Non
                 out.bar_reasons.append(f"“{party.name}”被禁止参加政府采购活动至 "
                                        f"{clock.format_local(sanction.ends_at, '%Y-%m-%d')}")
         if party.org_id:
+            per = int(rules.rule(region_code, "credit.deduct.poor_performance"))
+            since = clock.end_of_local_day(day - timedelta(days=366))
+            for rating in poor_performances(party.org_id, since) if per else []:
+                out.score -= per
+                out.deductions.append({"performance": rating.contract_id, "rating": rating.score, "points": per,
+                                       "party": party.name})
             per = int(rules.rule(region_code, "credit.deduct.sanction"))
             for sanction in _sanctions_this_year(party.org_id, day):
                 out.score -= per

@@ -258,3 +258,24 @@ def test_the_purchaser_arranges_and_records_through_the_page_and_it_reads_in_eng
     data += ["办公用品采购（订单1）", "办公用品采购", "A4 复印纸", "订单确认书", *TERMS.values()]
     assert "Acceptance round 1" in page and "contract-sign.js" in page
     assert chinese_snippets(page, tuple(sorted(data, key=len, reverse=True))) == []
+
+
+def test_a_contract_terminated_for_breach_counts_against_the_suppliers_credit(client, signed):
+    from accounts.models import Org
+    from core.db import db
+    from registry.credit.service import assess_org
+
+    contract_id, buyer, seller = signed
+    supplier = db.session.get(Org, seller.org_id)
+    before = assess_org(supplier).score
+    first = _organise(client, buyer, contract_id, [seller.id]).get_json()
+    recorded = _record(client, buyer, first["id"], passed=False, note="设备无法开机").get_json()
+    _sign_all(client, [buyer, seller], recorded)
+    login(client, buyer)
+    r = client.post(f"/api/v1/contracts/acceptances/{first['id']}/remedy",
+                    json={"remedy": "terminate", "note": "两次整改仍不合格，依约解除"})
+    assert r.status_code == 200, r.get_json()
+    client.post("/logout")
+    found = assess_org(db.session.get(Org, seller.org_id))
+    assert found.score == before - 5  # credit.deduct.poor_performance, national default
+    assert [d["performance"] for d in found.deductions if "performance" in d] == [contract_id]
