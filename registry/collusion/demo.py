@@ -97,3 +97,15 @@ def seed_collusion(context: dict) -> None:
     run = compute_lot(lot)
     db.session.flush()
     print(f"  演示串通预警 Demo collusion signals: {project.title}，{len(run.flags)} 条预警（caijian：串通投标预警）")
+
+
+@seeder("collusion_opened_lots", after="deposits")
+def seed_collusion_of_every_opened_lot(context: dict) -> None:
+    """Every other opened demo lot computed now rather than at the worker's first sweep, once the deposits
+    demo has recorded who paid from which account (the 课桌椅 tender's shared payer is flagged)."""
+    from core.chronograph import due_objects, step
+    from registry.collusion.service import compute_lot
+
+    for lot in due_objects(step("collusion.compute_lot")):
+        compute_lot(lot)
+    db.session.flush()
