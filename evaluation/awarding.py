@@ -20,6 +20,7 @@ from evaluation.models import (
     Committee,
     from_hundredths,
 )
+from evaluation.periods import due as period_due
 from evaluation.periods import require_calendar
 from evaluation.reporting import current_report, members_info
 from evaluation.room import (
@@ -51,9 +52,10 @@ def send_report(user: User, committee_id: int, *, confirm_uncovered_year: int | 
     if report is None or report.status is not ReportStatus.SIGNED or not report.candidates:
         raise Conflict("没有已签署并推荐了候选人的评审报告。", code="no_signed_report")
     now = clock.now()
+    region = project_of(committee).region_code
     confirmed = require_calendar([deadlines.Step.PURCHASER_CONFIRM], clock.to_local(now).date(),
-                                 confirm_uncovered_year)
-    due = deadlines.due_date(deadlines.Step.PURCHASER_CONFIRM, clock.to_local(now).date())
+                                 confirm_uncovered_year, region)
+    due = period_due(deadlines.Step.PURCHASER_CONFIRM, clock.to_local(now).date(), region)
     award = Award(lot_id=committee.lot_id, candidate_id=report.candidates[0].id, status=AwardStatus.PENDING,
                   confirm_due_at=clock.end_of_local_day(due), created_at=now)
     db.session.add(award)
@@ -102,7 +104,7 @@ def confirm_winner(user: User, award_id: int, candidate_id: int, reason: str = "
         raise ValidationError("确定排名非第一的候选人须说明理由。", code="reason_required")
     refuse_barred_winner(award, committee, candidate)
     confirmed = require_calendar([deadlines.Step.RESULT_NOTICE], clock.to_local(clock.now()).date(),
-                                 confirm_uncovered_year)
+                                 confirm_uncovered_year, project_of(committee).region_code)
     move(award, AwardStatus.CONFIRMED)
     award.candidate_id, award.confirmed_at, award.confirmed_by_id = candidate.id, clock.now(), user.id
     late = clock.now() > award.confirm_due_at
@@ -172,13 +174,13 @@ def publish_result(user: User, award_id: int, *, confirm_uncovered_year: int | N
     # The challenge period is counted in working days; the contract's 30 days are calendar days (only a
     # last day on a holiday moves), so it does not hold the publication up.
     confirmed = require_calendar([deadlines.Step.CHALLENGE], clock.to_local(clock.now()).date(),
-                                 confirm_uncovered_year)
+                                 confirm_uncovered_year, project_of(committee).region_code)
     award.notified_at = clock.now()
     move(award, AwardStatus.NOTIFIED)
     project = project_of(committee)
     title = f"{project.title}（标项{lot_of(committee).number}）中标（成交）结果公告"
     notice = _notice(committee, kinds.RESULT, title, result_notice_body(committee, award))
-    due = deadlines.due_date(deadlines.Step.RESULT_NOTICE, clock.to_local(award.confirmed_at).date())
+    due = period_due(deadlines.Step.RESULT_NOTICE, clock.to_local(award.confirmed_at).date(), project.region_code)
     record("evaluation.result_published", award, {"notice": notice.id, "bid": award.candidate.bid_id,
                                                   "late": clock.to_local(clock.now()).date() > due,
                                                   **({"confirmed_uncovered_year": confirmed} if confirmed else {})})

@@ -24,6 +24,7 @@ from core.i18n import N_
 from evaluation import deadlines, evidence, service
 from evaluation.models import Award, Challenge, Committee, StageDone
 from evaluation.periods import challenge_due
+from evaluation.periods import due as period_due
 from evaluation.transitions import AwardStatus, CommitteeStatus, ReportStatus, move
 
 REMEDIES = {"void_award": N_("作废中标（成交）结果"), "reevaluate": N_("原评审委员会重新评审")}
@@ -53,7 +54,7 @@ def file_challenge(user: User, award_id: int, text: str, files: Sequence[evidenc
     text = (text or "").strip()
     if not text or len(text) > MAX_TEXT:
         raise ValidationError("请写明质疑事项、理由和请求（不超过 10000 字）。", code="challenge_invalid")
-    answer_due = deadlines.due_date(deadlines.Step.CHALLENGE_ANSWER, today)
+    answer_due = period_due(deadlines.Step.CHALLENGE_ANSWER, today, service.project_of(committee).region_code)
     with evidence.received(files) as uploads:
         row = Challenge(award_id=award.id, org_id=user.org_id, user_id=user.id, text=text,
                         filed_at=clock.now(), answer_due_at=clock.end_of_local_day(answer_due))

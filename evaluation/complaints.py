@@ -26,7 +26,12 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.i18n import N_
 from evaluation import challenges, deadlines, evidence, service
 from evaluation.models import Award, Challenge, Complaint
-from evaluation.periods import award_blocked  # noqa: F401  (the complaint's hold on the award, read here too)
+from evaluation.periods import (
+    award_blocked,  # noqa: F401  (the complaint's hold on the award, read here too)
+    periods_for,
+    region_of_award,
+)
+from evaluation.periods import due as period_due
 from evaluation.transitions import ComplaintStatus, move
 
 K = ComplaintStatus
@@ -54,7 +59,7 @@ def complaint_due(challenge: Challenge) -> date | None:
         start = max(start, clock.to_local(challenge.answered_at).date())
     elif clock.now() <= challenge.answer_due_at:
         return None
-    return deadlines.due_date(deadlines.Step.COMPLAINT, start)
+    return period_due(deadlines.Step.COMPLAINT, start, region_of_award(db.session.get(Award, challenge.award_id)))
 
 
 def complaint_of(challenge: Challenge) -> Complaint | None:
@@ -84,8 +89,8 @@ def file_complaint(user: User, challenge_id: int, facts: str, requests: str,
     project = db.session.scalar(select(Project).join(Lot, Lot.project_id == Project.id)
                                 .join(Award, Award.lot_id == Lot.id).where(Award.id == challenge.award_id))
     today = _today()
-    accept_due = deadlines.due_date(deadlines.Step.COMPLAINT_ACCEPT, today)
-    decide_due = deadlines.due_date(deadlines.Step.COMPLAINT_DECISION, today)
+    accept_due = period_due(deadlines.Step.COMPLAINT_ACCEPT, today, project.region_code)
+    decide_due = period_due(deadlines.Step.COMPLAINT_DECISION, today, project.region_code)
     with evidence.received(files) as uploads:
         row = Complaint(challenge_id=challenge.id, award_id=challenge.award_id, region_code=project.region_code,
                         org_id=user.org_id, user_id=user.id, facts=facts, requests=requests, status=K.FILED,
@@ -120,7 +125,7 @@ def _for_finance(user: User, complaint_id: int) -> Complaint:
 
 
 def _suspend(row: Complaint) -> None:
-    periods = deadlines.AwardPeriods()
+    periods = periods_for(row.region_code)
     row.suspended_until = clock.now() + timedelta(days=periods.complaint_suspension_days)
 
 

@@ -19,23 +19,74 @@ from core.workdays import get_calendar
 from evaluation import deadlines
 from evaluation.models import Award, Complaint
 from evaluation.transitions import ComplaintStatus
+from region_rules import store
+from region_rules.keys import RuleKey, RuleType, declare
+
+# The periods after the evaluation as region rules (one place, with the national defaults of
+# `deadlines.AwardPeriods`): a region may shorten what the law sets as a longest period, never lengthen
+# it; a supplier's own windows (to challenge, to complain) and the result notice's one day are the law's.
+_DEFAULTS = deadlines.AwardPeriods()
+_PERIODS = (
+    ("report_to_purchaser_workdays", "评审结束后代理机构将评审报告送交采购人的期限（工作日）",
+     "财政部令第87号第68条", 1),
+    ("purchaser_confirm_workdays", "采购人收到评审报告后确定中标（成交）供应商的期限（工作日）",
+     "财政部令第87号第68条", 1),
+    ("result_notice_workdays", "确定中标（成交）供应商后发布结果公告的期限（工作日）", "财政部令第87号第69条", 1),
+    ("result_notice_period_workdays", "中标（成交）结果公告期限（工作日）", "财政部令第87号第69条", None),
+    ("challenge_workdays", "结果公告期满后供应商提出质疑的期限（工作日）", "政府采购法第52条，实施条例第53条", None),
+    ("challenge_answer_workdays", "收到质疑后作出答复的期限（工作日）", "政府采购法第53条", 1),
+    ("complaint_workdays", "质疑答复期满后提起投诉的期限（工作日）", "政府采购法第55条，财政部令第94号第17条", None),
+    ("complaint_accept_workdays", "收到投诉后决定是否受理的期限（工作日）", "财政部令第94号第21条", 1),
+    ("complaint_decision_workdays", "收到投诉后作出处理决定的期限（工作日）",
+     "政府采购法第56条，财政部令第94号第26条", 1),
+    ("complaint_suspension_days", "处理投诉期间暂停采购活动的最长期限（日）",
+     "政府采购法第57条，财政部令第94号第28条", 1),
+    ("contract_days", "中标（成交）通知书发出后签订合同的期限（日）", "政府采购法第46条", 1),
+    ("contract_notice_workdays", "合同签订后发布合同公告的期限（工作日）", "政府采购法实施条例第50条", 1),
+    ("expert_rating_workdays", "评审结束后评价评审专家的期限（工作日）", "本平台规则，各地自定", 1),
+)
+AWARD_RULES = declare("award", "定标、质疑投诉与合同期限", [
+    RuleKey(f"award.{name}", RuleType.INT, getattr(_DEFAULTS, name), label, article,
+            getattr(_DEFAULTS, name) if low is None else low,
+            30 if name == "expert_rating_workdays" else getattr(_DEFAULTS, name))
+    for name, label, article, low in _PERIODS])
+
+
+def periods_for(region_code: str | None) -> deadlines.AwardPeriods:
+    """The periods in force for a region now (its own rules, else its city's or province's, else national)."""
+    return deadlines.AwardPeriods(**{name: int(store.value(region_code, f"award.{name}"))
+                                     for name, *_rest in _PERIODS})
+
+
+def due(step: deadlines.Step, start: date, region_code: str | None) -> date:
+    """The last day for `step` counted from `start`, under the region's periods."""
+    return deadlines.due_date(step, start, periods_for(region_code))
+
+
+def region_of_award(award: Award) -> str:
+    from tender.models import Lot, Project
+
+    return db.session.scalar(select(Project.region_code).join(Lot, Lot.project_id == Project.id)
+                             .where(Lot.id == award.lot_id))
 
 STEP_ZH = {deadlines.Step.PURCHASER_CONFIRM: "采购人确定中标人", deadlines.Step.RESULT_NOTICE: "发布结果公告",
            deadlines.Step.CHALLENGE: "质疑"}
 
 
-def uncovered_years(steps: Iterable[deadlines.Step], start: date) -> list[int]:
+def uncovered_years(steps: Iterable[deadlines.Step], start: date, region_code: str | None = None) -> list[int]:
     """Years from `start` to the last of these steps' deadlines that the working-day calendar lacks."""
     calendar = get_calendar()
-    last = max(deadlines.due_date(step, start) for step in steps)
+    periods = periods_for(region_code)
+    last = max(deadlines.due_date(step, start, periods) for step in steps)
     return [year for year in range(start.year, last.year + 1) if not calendar.covers(date(year, 1, 1))]
 
 
-def require_calendar(steps: Iterable[deadlines.Step], start: date, confirm_year: int | None) -> int | None:
+def require_calendar(steps: Iterable[deadlines.Step], start: date, confirm_year: int | None,
+                     region_code: str | None = None) -> int | None:
     """A deadline counted into a year the working-day calendar lacks is refused, unless `confirm_year`
     names that year (the days are then counted Monday–Friday); returns the year confirmed, if any."""
     steps = list(steps)
-    missing = uncovered_years(steps, start)
+    missing = uncovered_years(steps, start, region_code)
     if not missing:
         return None
     if missing != [confirm_year]:
@@ -51,12 +102,12 @@ def challenge_due(award: Award) -> date | None:
     """The last day a bidder may challenge a published result (a local date), or None before publication."""
     if award.notified_at is None:
         return None
-    return deadlines.due_date(deadlines.Step.CHALLENGE, clock.to_local(award.notified_at).date())
+    return due(deadlines.Step.CHALLENGE, clock.to_local(award.notified_at).date(), region_of_award(award))
 
 
 def contract_due(award: Award):
     """The last day to sign (a local date): 30 days after the award notice (政府采购法第四十六条)."""
-    return deadlines.due_date(deadlines.Step.CONTRACT, clock.to_local(award.notified_at).date())
+    return due(deadlines.Step.CONTRACT, clock.to_local(award.notified_at).date(), region_of_award(award))
 
 
 def award_blocked(award: Award) -> str | None:

@@ -16,6 +16,7 @@ from evaluation import deadlines
 from evaluation.models import (
     Committee,
 )
+from evaluation.periods import due as period_due
 from evaluation.room import C, get_committee, is_agency, is_purchaser, member_of, project_of
 from evaluation.transitions import MemberStatus
 
@@ -23,7 +24,8 @@ from evaluation.transitions import MemberStatus
 def _rating_open(committee: Committee) -> None:
     if committee.status not in (C.COMPLETED, C.FAILED) or committee.completed_at is None:
         raise Conflict("评审结束后才能评价。", code="rating_not_open")
-    due = deadlines.due_date(deadlines.Step.EXPERT_RATING, clock.to_local(committee.completed_at).date())
+    due = period_due(deadlines.Step.EXPERT_RATING, clock.to_local(committee.completed_at).date(),
+                     project_of(committee).region_code)
     if clock.to_local(clock.now()).date() > due:
         raise Conflict(f"评价期限（{due.isoformat()}）已过。", code="rating_period_over")
 

@@ -146,7 +146,8 @@ def room(committee_id: int):
         challenges=challenges.challenges_of_lot(committee.lot_id), complaint_of=complaints.complaint_of,
         complaint_zh=complaints.STATUS_ZH, remedies=challenges.REMEDIES,
         award_letters=letters.visible_letters(current_user, award) if award is not None else [],
-        letter_names=letters.bidder_names(committee), calendar_gaps=_calendar_gaps(),
+        letter_names=letters.bidder_names(committee),
+        calendar_gaps=_calendar_gaps(service.project_of(committee).region_code),
         **_collusion(committee, member))
 
 
@@ -228,7 +229,7 @@ ACTIONS = {
     "publish": lambda c, f: service.publish_result(current_user, _int("award_id"), confirm_uncovered_year=_year(f)),
     "void": lambda c, f: service.void_award(current_user, _int("award_id"), f.get("reason", "")),
 }
-def _calendar_gaps() -> dict[str, list[int]]:
+def _calendar_gaps(region_code: str | None) -> dict[str, list[int]]:
     """For each award step, the years its deadlines counted from today reach that the working-day calendar
     lacks: that step's form then offers the explicit confirmation naming the year."""
     from evaluation import deadlines
@@ -237,7 +238,7 @@ def _calendar_gaps() -> dict[str, list[int]]:
     today = clock.to_local(clock.now()).date()
     steps = {"send_report": [deadlines.Step.PURCHASER_CONFIRM], "confirm": [deadlines.Step.RESULT_NOTICE],
              "publish": [deadlines.Step.CHALLENGE]}
-    return {action: uncovered_years(step, today) for action, step in steps.items()}
+    return {action: uncovered_years(step, today, region_code) for action, step in steps.items()}
 
 
 def _year(form) -> int | None:

@@ -285,3 +285,24 @@ def test_a_suspended_procurement_cannot_sign_a_draft_made_before(room, published
     assert exc.value.code == "award_blocked" and "暂停" in exc.value.message
     db.session.rollback()
     assert _count(ContractSignature) == 0
+
+
+def test_the_days_to_sign_are_the_regions_rule(room, published):
+    """The award periods live in the region rules (issue 12): a county that shortens the 30 days to 20 has its
+    contracts due 20 days after the award notice (Wednesday 17 December here); the national 30 elsewhere."""
+    from core.db import db
+    from evaluation import contracts
+    from evaluation.periods import periods_for
+    from region_rules import store
+
+    assert contracts.contract_due(published).isoformat() == "2026-12-28"
+    store.set_values(None, room.project.region_code, {"award.contract_days": 20}, reason="本县规定")
+    db.session.commit()
+    assert periods_for(room.project.region_code).contract_days == 20 and periods_for(None).contract_days == 30
+    assert contracts.contract_due(published).isoformat() == "2026-12-17"
+    from core.errors import ValidationError
+
+    with pytest.raises(ValidationError) as refused:  # the law's 30 days are the longest a region may give
+        store.set_values(None, room.project.region_code, {"award.contract_days": 40}, reason="超出法定")
+    assert refused.value.code == "rule_invalid"
+    db.session.rollback()
