@@ -35,14 +35,7 @@ IMPORTER_ROLES = (Role.ADMIN,)
 EXTRACT = Path(__file__).parent / "data" / "catalogue_2022_extract.csv"
 
 
-@dataclass
-class Problem:
-    row: int
-    column: str
-    reason: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "reason": self.reason}
+Problem = tabular.ImportProblem  # row, column, reason: the libraries' one report line
 
 
 @dataclass
