@@ -27,7 +27,7 @@ from accounts.service import verify_document_signature
 from audit.service import record
 from contracts import rules  # noqa: F401  (declares the keys read here)
 from contracts.models import Acceptance, AcceptanceMember, Contract, PerformanceRating
-from contracts.service import describe, document_of, get_contract
+from contracts.service import describe, document_of, get_contract, source_of, subject_of
 from contracts.transitions import AcceptanceStatus, ContractStatus, move
 from core import clock
 from core.after_commit import after_commit
@@ -339,8 +339,6 @@ def _publish_notice(contract: Contract, acceptance: Acceptance):
 
 
 def _notice_subject(contract: Contract):
-    from contracts.service import source_of, subject_of
-
     return source_of(contract).notice_subject(subject_of(contract))
 
 

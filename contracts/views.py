@@ -120,7 +120,7 @@ def _after_signing(contract) -> dict | None:
 
     from sqlalchemy import select
 
-    from accounts.models import Role, User
+    from accounts.models import Role, User, UserRole
 
     if contract.status is not service.ContractStatus.SIGNED:
         return None
@@ -134,10 +134,10 @@ def _after_signing(contract) -> dict | None:
             select(User).where(User.active.is_(True), User.id != current_user.id,
                                User.org_id.in_([contract.purchaser_org_id, contract.supplier_org_id]))
             .order_by(User.org_id, User.name).limit(100)))
-        candidates += [u for u in db.session.scalars(select(User).where(User.active.is_(True),
-                                                                        User.region_code == contract.region_code)
-                                                     .order_by(User.name).limit(300))
-                       if u.has_role(Role.EXPERT)][:100]
+        candidates += list(db.session.scalars(  # the region's experts, found by their role in the query
+            select(User).join(UserRole, UserRole.user_id == User.id)
+            .where(User.active.is_(True), User.region_code == contract.region_code, UserRole.role == Role.EXPERT)
+            .order_by(User.name).limit(100)))
     names = {u.id: u.name for u in db.session.scalars(
         select(User).where(User.id.in_({m.user_id for r in rounds for m in r.members})))} if rounds else {}
     member = acceptances.member_of(current_user, last) if last else None
