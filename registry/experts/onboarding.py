@@ -9,23 +9,22 @@ only its SHA-256 is stored, so the database alone lets nobody in.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from accounts.activation import check_link, check_passwords, check_username, is_valid_phone, link_digest, new_link_token
 from accounts.models import Region, Role, User
 from accounts.service import create_user
 from audit.service import record
 from core import clock
 from core.db import db
-from core.errors import Conflict, Forbidden, NotFound, ValidationError
+from core.errors import Conflict, Forbidden, ValidationError
 from region_rules.keys import RuleKey, RuleType, declare
 from region_rules.store import value as rule
 from registry.experts.models import Activation, Expert, ExpertStatus
-from registry.experts.service import REVIEWER_ROLES, get_expert, is_valid_phone
+from registry.experts.service import REVIEWER_ROLES, get_expert
 
 # The activation link's validity is the region's to set (declared here, where it is used).
 declare("registry", "专家库", [RuleKey("expert_activation_valid_days", RuleType.INT, 14,
@@ -33,23 +32,7 @@ declare("registry", "专家库", [RuleKey("expert_activation_valid_days", RuleTy
 
 # Who may send an activation: the library's keepers, and the agency whose draw reached the expert.
 SENDER_ROLES = (*REVIEWER_ROLES, Role.AGENCY_STAFF)
-USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def check_username(username: str) -> str:
-    name = username.strip().lower()
-    if not 3 <= len(name) <= 32 or not set(name) <= USERNAME_CHARS or not name[0].isalnum():
-        raise ValidationError("用户名为 3–32 位小写字母、数字或 _ . -，以字母或数字开头。", code="username_invalid")
-    return name
-
-
-def _check_passwords(password: str, repeated: str) -> None:
-    if password != repeated:
-        raise ValidationError("两次输入的密码不一致。", code="password_mismatch")
+RENEWED_BY = "财政部门或代理机构"
 
 
 @dataclass
@@ -70,9 +53,9 @@ def issue_activation(sender: User | None, expert: Expert) -> IssuedActivation:
     now = clock.now()
     db.session.execute(update(Activation).where(Activation.expert_id == expert.id, Activation.used_at.is_(None),
                                                 Activation.expires_at > now).values(expires_at=now))
-    token = secrets.token_urlsafe(24)
+    token, digest = new_link_token()
     days = rule(expert.region_code, "expert_activation_valid_days")
-    activation = Activation(expert_id=expert.id, token_sha256=_digest(token), created_at=now,
+    activation = Activation(expert_id=expert.id, token_sha256=digest, created_at=now,
                             expires_at=now + timedelta(days=days), sent_by_id=sender.id if sender else None)
     db.session.add(activation)
     db.session.flush()
@@ -83,14 +66,8 @@ def issue_activation(sender: User | None, expert: Expert) -> IssuedActivation:
 
 def pending_activation(token: str) -> Activation:
     """The unused, unexpired activation a link names, or a clear refusal."""
-    found = db.session.scalar(select(Activation).where(Activation.token_sha256 == _digest(token or "")))
-    if found is None:
-        raise NotFound("激活链接无效。请向财政部门或代理机构索取新的激活链接。", code="activation_invalid")
-    if found.used_at is not None:
-        raise Conflict("该激活链接已使用过。请直接登录。", code="activation_used")
-    if found.expires_at <= clock.now():
-        raise Conflict("该激活链接已过期。请向财政部门或代理机构索取新的激活链接。", code="activation_expired")
-    return found
+    found = db.session.scalar(select(Activation).where(Activation.token_sha256 == link_digest(token)))
+    return check_link(found, RENEWED_BY)
 
 
 def activate(token: str, username: str, password: str, repeated: str, id_last6: str) -> User:
@@ -106,7 +83,7 @@ def activate(token: str, username: str, password: str, repeated: str, id_last6: 
         raise ValidationError("身份证号码后六位与专家库登记的不一致。", code="identity_mismatch")
     if expert.user_id is not None:
         raise Conflict("该专家已有账户，请直接登录。", code="already_activated")
-    _check_passwords(password, repeated)
+    check_passwords(password, repeated)
     user = create_user(check_username(username), expert.name, password, [Role.EXPERT], expert.region_code,
                        phone=expert.phone)
     expert.user_id = user.id
@@ -122,7 +99,7 @@ def sign_up(username: str, name: str, phone: str, region_code: str, password: st
         raise ValidationError("请填写姓名。", code="name_required")
     if not is_valid_phone(phone.strip()):
         raise ValidationError("联系电话格式不正确。", code="phone_invalid")
-    _check_passwords(password, repeated)
+    check_passwords(password, repeated)
     if db.session.get(Region, region_code) is None:
         raise ValidationError("所在区划不存在。", code="region_invalid")
     user = create_user(check_username(username), name.strip(), password, [Role.EXPERT], region_code,

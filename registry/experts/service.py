@@ -6,12 +6,12 @@ flushes; the view or task commits once.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from accounts.activation import is_valid_phone
 from accounts.models import Org, Region, Role, User
 from accounts.orgnames import normalise_name, normalised_sql
 from audit.service import record
@@ -34,7 +34,6 @@ from registry.experts.models import (
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 REVIEWER_ROLES = (Role.FINANCE_REVIEWER, Role.SUPERVISOR, Role.ADMIN)
 
 # Values of the national default credit rule row, created once when no row exists; the rules in
@@ -69,10 +68,6 @@ def birth_date_of(id_number: str) -> date | None:
 
 def id_check_char(first17: str) -> str:
     return ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
-
-
-def is_valid_phone(phone: str) -> bool:
-    return bool(PHONE_RE.match((phone or "").strip()))
 
 
 # ---------------------------------------------------------------- reads

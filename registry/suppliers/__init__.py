@@ -6,7 +6,8 @@ the tables (the supplier profile beside its accounts.Org, contacts, qualificatio
 status table; `rules` the region rules (review period, reminder days); `service` every write of the
 application and the review, and the reads; `changes` the key-field change review with the old version
 kept; `reminders` what the timed steps of `timed` do (overdue review, expiry reminder, expiry);
-`importer` takes an existing library from CSV or XLSX, all rows or none; `views` (pages) and `api` are
+`importer` takes an existing library from CSV or XLSX, all rows or none, and `onboarding` gives an imported
+supplier its account by a single-use SMS link (sent by `tasks`); `views` (pages) and `api` are
 thin over them, `panels` puts waiting reviews and expiring certificates on the dashboards; `demo` seeds
 the library. The collusion signals' identity graph reads the profiles
 (`registry.collusion.identity`).

@@ -17,7 +17,7 @@ from core import clock
 from core.auth import roles_required
 from core.db import db
 from core.errors import Forbidden, ValidationError
-from registry.suppliers import changes, importer, service
+from registry.suppliers import changes, importer, onboarding, service
 from registry.suppliers.models import Supplier, SupplierChange, SupplierQualification
 
 blp = Blueprint("registry_suppliers_api", __name__, url_prefix="/api/v1", description="Supplier library")
@@ -239,3 +239,14 @@ def import_file():
                               details={"problems": [p.as_dict() for p in report.problems]})
     db.session.commit()
     return {"rows": report.rows, "created": report.created, "warnings": [w.as_dict() for w in report.warnings]}, 201
+
+
+@blp.post("/suppliers/<int:supplier_id>/activation")
+@roles_required(Role.AGENCY_STAFF, Role.ADMIN)
+def send_activation(supplier_id: int):
+    """Send an imported supplier without an account its activation link by SMS (201; the link itself
+    goes only to the phone on file)."""
+    issued = onboarding.issue_activation(current_user, service.get_supplier(supplier_id))
+    db.session.commit()
+    return {"activation_id": issued.activation.id, "phone": issued.activation.phone,
+            "expires_at": issued.activation.expires_at.isoformat()}, 201

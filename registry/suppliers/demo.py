@@ -4,6 +4,7 @@ supplier's application submitted and waiting for the central agency (login gysne
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import timedelta
 
@@ -85,7 +86,28 @@ def seed_suppliers(context: dict) -> None:
         changes.request_change(gys2, supplier, {"bank_name": "中国银行温州分行",
                                                 "bank_account_number": "356677889900112233"}, "基本户变更")
     _new_application()
+    zhongxin = users.get("zhongxin")
+    if zhongxin is not None:
+        _imported_without_account(zhongxin)
     context.setdefault("logins", []).extend(demo_logins())
+
+
+def _imported_without_account(reviewer: User) -> None:
+    """A company from the county's old library, imported by the central agency through the import path:
+    admitted but without an account, so its page offers zhongxin the activation SMS."""
+    from registry.suppliers import importer, onboarding
+
+    headers = list(importer.COLUMNS.values())
+    values = {"单位名称": "泰顺县华泰印务有限公司", "统一社会信用代码": valid_uscc("330329", "MA2H7Y4P"),
+              "区划代码": "330329", "法定代表人": "包华泰", "地址": "浙江省温州市泰顺县罗阳镇印刷园路6号",
+              "企业规模": "微型", "联系人": "包华泰", "联系电话": "13905770166", "开户银行": "泰顺农村商业银行罗阳支行",
+              "银行账户名称": "泰顺县华泰印务有限公司", "银行账号": "201000876543210166"}
+    out = io.StringIO()
+    csv.writer(out).writerows([headers, [values.get(h, "") for h in headers]])
+    report = importer.import_suppliers_file(out.getvalue().encode(), "泰顺县原供应商库.csv", reviewer)
+    if not report.ok:
+        raise RuntimeError(f"demo supplier import refused: {report.problems}")
+    assert onboarding.pending_suppliers(reviewer)
 
 
 def _new_application() -> None:

@@ -200,3 +200,24 @@ class SupplierChange(db.Model):
         CheckConstraint("status = 'pending' OR reviewed_at IS NOT NULL", name="reviewed_has_time"),
         CheckConstraint("status != 'rejected' OR review_note != ''", name="rejection_has_reason"),
     )
+
+
+class SupplierActivation(db.Model):
+    """An invitation that lets a supplier imported from the county's library (which has no account) make
+    its administrator's account: a single-use link sent by SMS to the contact mobile on file. Only the
+    token's SHA-256 is stored."""
+
+    __tablename__ = "registry_supplier_activation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("registry_supplier.id", ondelete="CASCADE"), index=True)
+    phone: Mapped[str] = mapped_column(String(20))  # where the link went
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    supplier: Mapped[Supplier] = relationship()
+
+    __table_args__ = (CheckConstraint("created_at <= expires_at", name="expires_after_creation"),)

@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from sqlalchemy import func, or_, select
 
+from accounts.activation import check_username, is_valid_phone
 from accounts.models import Org, OrgKind, Region, Role, User
 from accounts.service import create_org, create_user, regions_under
 from audit.service import record
@@ -40,9 +41,7 @@ from registry.suppliers.uscc import check_uscc
 AREA = Area("registry")
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 SIGNATURES = {b"%PDF-": ".pdf", b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
-PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 ACCOUNT_RE = re.compile(r"^\d{8,32}$")
-USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
 SIZE_NAMES = {"大型": SizeClass.LARGE, "中型": SizeClass.MEDIUM, "小型": SizeClass.SMALL, "微型": SizeClass.MICRO}
 VIEWER_ROLES = (Role.AGENCY_STAFF, Role.SUPERVISOR, Role.FINANCE_REVIEWER, Role.ADMIN)
 MAX_CONTACTS = 5
@@ -80,10 +79,6 @@ def size_of(raw: str) -> SizeClass:
         return SizeClass(text.lower())
     except ValueError:
         raise fail("size_class", "请选择企业规模（大型、中型、小型或微型）。", "size_class_invalid") from None
-
-
-def is_valid_phone(phone: str) -> bool:
-    return bool(PHONE_RE.match((phone or "").strip()))
 
 
 def required_text(value: str, field_name: str, label: str, limit: int) -> str:
@@ -144,13 +139,6 @@ def _uscc_taken(uscc: str, but: int | None = None) -> bool:
     if but is not None:
         query = query.where(Org.id != but)
     return db.session.scalar(query) is not None
-
-
-def check_username(username: str) -> str:
-    name = (username or "").strip().lower()
-    if not 3 <= len(name) <= 32 or not set(name) <= USERNAME_CHARS or not name[0].isalnum():
-        raise fail("username", "用户名为 3–32 位小写字母、数字或 _ . -，以字母或数字开头。", "username_invalid")
-    return name
 
 
 @dataclass

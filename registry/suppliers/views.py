@@ -16,7 +16,7 @@ from core.db import db
 from core.errors import DomainError, Forbidden, ValidationError
 from core.i18n import N_
 from registry import tabular
-from registry.suppliers import changes, importer, service
+from registry.suppliers import changes, importer, onboarding, service
 
 bp = Blueprint("registry_suppliers", __name__, url_prefix="/suppliers")
 VIEWERS = service.VIEWER_ROLES
@@ -259,6 +259,7 @@ def detail(supplier_id: int):
         "registry/suppliers/detail.html", supplier=supplier, missing=service.missing_items(supplier),
         change=changes.pending_change(supplier), history=changes.changes_of(supplier),
         may_review=service.may_review(current_user, supplier), now=clock.now(),
+        needs_activation=onboarding.needs_activation(supplier),
         credit=service.credit_warning(supplier), credit_summary=service.credit_summary, **_labels())
 
 
@@ -318,7 +319,8 @@ def import_file():
         if report.ok:
             db.session.commit()
             flash(_("已导入 %(n)s 家供应商。", n=report.created), "success")
-            return render_template("registry/suppliers/import.html", report=report, columns=importer.COLUMNS)
+            return render_template("registry/suppliers/import.html", report=report, columns=importer.COLUMNS,
+                                   pending=len(onboarding.pending_suppliers(current_user)))
         db.session.rollback()
         flash(_("文件有 %(n)s 处问题，未导入任何数据。请按下表修改后重新导入。", n=len(report.problems)), "danger")
         if request.form.get("format") == "csv":
@@ -327,3 +329,63 @@ def import_file():
         return render_template("registry/suppliers/import.html", report=report, columns=importer.COLUMNS), 422
     return render_template("registry/suppliers/import.html", report=report, columns=importer.COLUMNS)
 
+
+
+# ---------------------------------------------------------------- imported suppliers: their way in
+
+
+@bp.post("/<int:supplier_id>/activation")
+@roles_required(Role.AGENCY_STAFF, Role.ADMIN)
+def send_activation_link(supplier_id: int):
+    supplier = service.get_supplier(supplier_id)
+    try:
+        issued = onboarding.issue_activation(current_user, supplier)
+    except DomainError as exc:
+        return _failed(exc, "registry_suppliers.detail", supplier_id=supplier_id)
+    return _done(_("激活短信已发送到 %(phone)s。", phone=issued.activation.phone), "registry_suppliers.detail",
+                 supplier_id=supplier_id)
+
+
+@bp.post("/activations")
+@roles_required(Role.AGENCY_STAFF, Role.ADMIN)
+def send_activation_links():
+    """Every listed supplier of the reviewer's regions without an account, e.g. right after an import; one
+    without a mobile on file is named and skipped, the others are sent."""
+    sent, skipped = 0, []
+    for supplier in onboarding.pending_suppliers(current_user):
+        if onboarding.activation_phone(supplier) is None:
+            skipped.append(supplier.name)
+            continue
+        onboarding.issue_activation(current_user, supplier)
+        sent += 1
+    db.session.commit()
+    flash(_("已向 %(n)s 家供应商发送激活短信。", n=sent), "success")
+    if skipped:
+        flash(_("以下供应商没有登记手机号码，未发送：%(names)s", names="、".join(skipped)), "warning")
+    return redirect(url_for("registry_suppliers.index"))
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@public
+def activate(token: str):
+    try:
+        activation = onboarding.pending_activation(token)
+    except DomainError as exc:
+        return render_template("registry/suppliers/activate.html", problem=exc.message, form={}), exc.status
+    supplier = activation.supplier
+    if request.method == "POST":
+        form = request.form
+        try:
+            user = onboarding.activate(token, form.get("username", ""), form.get("name", ""),
+                                       form.get("password", ""), form.get("password2", ""),
+                                       form.get("account_last4", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("registry/suppliers/activate.html", problem=None, form=form,
+                                   supplier=supplier), exc.status
+        db.session.commit()
+        finish_login(user)
+        flash(_("账户已激活。您现在可以在线投标，并在“供应商信息”中维护本单位信息和人员。"), "success")
+        return redirect(url_for("registry_suppliers.me"))
+    return render_template("registry/suppliers/activate.html", problem=None, form={}, supplier=supplier)

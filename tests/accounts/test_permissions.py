@@ -17,7 +17,7 @@ PUBLIC_RULES = {
     # audit: the log's verifier key and newest checkpoint, published for anyone who checks a proof
     "/audit/key", "/api/v1/audit/key", "/api/v1/audit/checkpoint",
     # registry: a new expert signs up; an imported expert opens the activation link of the message
-    "/experts/signup", "/experts/activate/<token>",
+    "/experts/signup", "/experts/activate/<token>", "/suppliers/activate/<token>",
     # registry: a supplier registers online; the public list of suppliers in the library
     "/suppliers/register", "/suppliers/public",
     # registry: the agency registry's public list and an agency's online sign-up (page and API)
