@@ -2,8 +2,8 @@
 
 `models` holds the tables (regions with their lineage, organisations, users and roles, tokens, keys,
 login failures) and `orgnames` the one loose comparison of organisation names; `activation` the username
-and phone rules every way in shares, and the single-use links that let someone on file make an account. `service` is every
-write and check (passwords, TOTP, rate limiting, tokens, users' public keys and the signatures made
+and phone rules every way in shares, and the single-use links that let someone on file make an account.
+`service` is every write and check (passwords, TOTP, rate limiting, tokens, users' public keys and the signatures made
 with them, who oversees which region); `orgs` account opening (finance opens purchasing units and
 their departments, an organisation's administrator creates and deactivates its people) and `posts`
 each organisation's posts (经办, 审核, 负责人…) with `holders`/`has_post` for the workflows;

@@ -1,6 +1,6 @@
 """The supplier seeder on the accounts demo: the six suppliers admitted, one certificate inside the reminder
-window, one change waiting, gysnew's application waiting for the central agency, who can admit it, and a company imported from the old
-library waiting for its activation SMS."""
+window, one change waiting, gysnew's application waiting for the central agency, who can admit it, and a
+company imported from the old library waiting for its activation SMS."""
 
 from core.db import db
 
