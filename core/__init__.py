@@ -11,7 +11,8 @@ follows: `db` (the base model and constraint names), `transitions` (the one way 
 `clock` (the only authority on time; UTC stored, Beijing shown), `workdays` (working days and legal
 periods), `money` (integer fen). Things: `files` (create once, safe names, downloads), `filestore` (each
 package's area of the file store, uploads streamed and hashed), `pdf` (escaping in every PDF),
-`secretbox` (secrets at rest), `links` (public links in messages). Real time: `rooms` (the Socket.IO
+`secretbox` (secrets at rest), `links` (public links in messages), `words` (jieba segmentation shared by
+the search indexes of products and notices). Real time: `rooms` (the Socket.IO
 room base that live pages subclass: authenticate, authorise, presence, announce the new state), `messages`
 (消息 to signed-in users on `/messages`), `tasks` (its Celery task), `socketio_queue` (the message
 queue between processes). Other systems: `exchange` (signed messages from registered banks, issuers and

@@ -9,13 +9,18 @@ Modules:
 - `kinds`    the registry of kinds. The kit registers the kinds every method shares (更正, 澄清, 中止,
              终止, 结果, 废标, 合同, 验收); a package registers its own at import time:
              `MALL_RESULT = kinds.register("mall_result", N_("电子卖场成交公告"))`.
-- `models`   `Notice` (table `notice`) and `NoticeAttachment`.
+- `models`   `Notice` (table `notice`), `NoticeAttachment` and `NoticeToken` (the search words).
+- `subjects` what a publishing package tells the centre about its subjects (`SubjectKind`: the facts
+             the centre filters by, the sections of 财办库〔2020〕50号, the buttons of the subject's stage).
+- `search`   the centre's query: region tree, kind, method, catalogue, dates, numbered pages, Chinese
+             full-text search over jieba tokens (`core.words`, the product search's segmenter).
 - `service`  `publish_notice(subject, kind, title, body, lot_id=None, *, region_code, attachments,
              rule_version)` writes the notice and its `notice.published` audit event in the caller's
              transaction (the event holds the body's SHA-256; `proof_of` gives its inclusion proof);
              `withdraw_notice` (a correction notice replaces a published one); `notices_of(subject)`,
              `public_notices()`, `first_published_at(...)` to read them.
-- `views`    /notices, /notices/<id>, its proof.json and attachments. A package shows what only it knows
+- `views`    /notices (filters, search, pages), /notices/<id>, its proof.json and attachments, the Atom
+             feeds /notices/feeds/<region>[/<kind>].atom and /sitemap.xml. A package shows what only it knows
              about the subject with `@subject_panel("<its table>")` and adds links with `NOTICE_LINKS`.
 
 A feature package publishes a notice like this, inside the service function that changes the state:

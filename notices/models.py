@@ -1,4 +1,5 @@
-"""The notice tables: `notice` (one public announcement of any subject) and `notice_attachment`."""
+"""The notice tables: `notice` (one public announcement of any subject), `notice_attachment` and
+`notice_token` (the words each notice is found by)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ class Notice(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(index=True)
+    # what the notice centre filters by, copied from the subject when the notice is published (the subject's
+    # registered `notices.subjects` facts): the procurement method's code and the catalogue code (品目)
+    method: Mapped[str | None] = mapped_column(String(40))
+    catalogue_code: Mapped[str | None] = mapped_column(String(20))
     # the version of the region's rule set the notice was published under (region_rules; NULL: published
     # before the store kept versions)
     rule_version: Mapped[int | None]
@@ -57,6 +62,8 @@ class Notice(db.Model):
 
     __table_args__ = (
         Index("ix_notice_subject", "subject_type", "subject_id"),
+        # the centre's list of one region's notices, newest first
+        Index("ix_notice_region_published", "region_code", "published_at"),
         CheckConstraint("(withdrawn_at IS NULL) = (withdrawn_by_id IS NULL)", name="withdrawn_by_a_notice"),
     )
 
@@ -73,3 +80,14 @@ class NoticeAttachment(db.Model):
     path: Mapped[str] = mapped_column(String(300))  # relative to FILE_STORE
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
+
+
+class NoticeToken(db.Model):
+    """A word a notice is found by (`core.words`: jieba's search-mode segmentation of its title and body);
+    the primary key (token, notice_id) is the index a search walks, newest notice first."""
+
+    __tablename__ = "notice_token"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)

@@ -12,6 +12,7 @@ from audit.service import record
 from core import clock
 from core.db import db
 from core.errors import Conflict
+from notices import search, subjects
 from notices.kinds import Kind, get, public_codes
 from notices.models import Notice, NoticeAttachment
 from region_rules.store import version as rules_version
@@ -45,7 +46,7 @@ def body_digest(body: str) -> str:
 
 def publish_notice(subject: object, kind: Kind | str, title: str, body: str, lot_id: int | None = None, *,
                    region_code: str | None = None, attachments: Sequence[Attachment] = (),
-                   rule_version: int | None = None) -> Notice:
+                   rule_version: int | None = None, facts: subjects.Facts | None = None) -> Notice:
     """Publish a notice about `subject` now, with its `notice.published` audit event, in the caller's
     transaction (flushed, so the caller's own event can name it; the caller commits).
 
@@ -54,8 +55,12 @@ def publish_notice(subject: object, kind: Kind | str, title: str, body: str, lot
     `rule_version` is the region's rule-set version the notice was published under: by default the one in
     force now (`region_rules.store.version`); a process that ran under another passes its own. The
     event holds the kind, subject, title, the body's SHA-256 and each attachment's: its inclusion proof
-    (`proof_of`) shows the text was published then and has not changed since."""
+    (`proof_of`) shows the text was published then and has not changed since.
+
+    The notice centre's filters (method, catalogue) come from the subject's registered `notices.subjects`
+    facts unless `facts` is given; its words go into the search index (`notices.search`) here too."""
     kind = get(kind)
+    facts = facts if facts is not None else subjects.facts_of(subject)
     subject_type, subject_id = subject_key(subject)
     region_code = region_code or getattr(subject, "region_code", None)
     if not region_code:
@@ -64,7 +69,7 @@ def publish_notice(subject: object, kind: Kind | str, title: str, body: str, lot
         rule_version = rules_version(region_code)
     notice = Notice(kind=kind, region_code=region_code, subject_type=subject_type, subject_id=subject_id,
                     lot_id=lot_id, title=title[:200], body=body, published_at=clock.now(),
-                    rule_version=rule_version,
+                    rule_version=rule_version, method=facts.method, catalogue_code=facts.catalogue_code,
                     attachments=[NoticeAttachment(name=a.name, path=a.path, size=a.size, sha256=a.sha256)
                                  for a in attachments])
     db.session.add(notice)
@@ -75,6 +80,7 @@ def publish_notice(subject: object, kind: Kind | str, title: str, body: str, lot
         "attachments": [{"name": a.name, "sha256": a.sha256} for a in notice.attachments]})
     notice.audit_seq = event.seq
     db.session.flush()
+    search.index_notice(notice)
     return notice
 
 
@@ -87,9 +93,11 @@ def withdraw_notice(notice: Notice, title: str, body: str) -> Notice:
     if notice.withdrawn_at is not None:
         raise Conflict("该公告已撤销。", code="notice_withdrawn")
     correction = publish_notice(_Subject(notice.subject_type, notice.subject_id), CORRECTION, title, body,
-                                notice.lot_id, region_code=notice.region_code, rule_version=notice.rule_version)
+                                notice.lot_id, region_code=notice.region_code, rule_version=notice.rule_version,
+                                facts=subjects.Facts(notice.method, notice.catalogue_code))
     notice.withdrawn_at, notice.withdrawn_by_id = clock.now(), correction.id
     db.session.flush()
+    search.unindex_notice(notice)  # off the public lists, off the search too
     record("notice.withdrawn", notice, {"correction": correction.id})
     return correction
 
@@ -149,3 +157,60 @@ def proof_of(notice: Notice) -> dict | None:
 
     return {**prove(notice.audit_seq), "verifier_key_fingerprint": verifier_key_fingerprint(),
             "notice_id": notice.id, "body_sha256": body_digest(notice.body)}
+
+
+@dataclass(frozen=True)
+class Described:
+    """What a notice's page shows beyond its text: the subject's sections and the buttons of its stage."""
+
+    sections: list[subjects.Section]
+    actions: list[subjects.Action]
+
+
+def describe(notice: Notice, user: object) -> Described:
+    """The notice in the sections of 财办库〔2020〕50号 and the actions its subject allows now, as the subject's
+    package registered them (`notices.subjects`); a subject nobody registered, or gone, shows its text alone."""
+    kind = subjects.get(notice.subject_type)
+    subject = kind.load(notice.subject_id) if kind is not None else None
+    if kind is None or subject is None:
+        return Described([], [])
+    return Described(kind.sections(notice, subject), kind.actions(notice, subject, user))
+
+
+def region_names() -> dict[str, str]:
+    from accounts.models import Region
+
+    return dict(db.session.execute(select(Region.code, Region.name)).all())
+
+
+def region_choices() -> list[tuple[str, str, int]]:
+    """The region tree as (code, name, depth), each region followed by those under it: the filter's choices."""
+    from accounts.models import Region
+
+    rows = db.session.execute(select(Region.code, Region.name, Region.parent_code).order_by(Region.code)).all()
+    children: dict[str | None, list[tuple[str, str]]] = {}
+    for code, name, parent in rows:
+        children.setdefault(parent, []).append((code, name))
+    out: list[tuple[str, str, int]] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for code, name in children.get(parent, ()):
+            out.append((code, name, depth))
+            walk(code, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def root_region() -> str | None:
+    """The top of the region tree (the province the platform serves), for the default feed."""
+    choices = region_choices()
+    return choices[0][0] if choices else None
+
+
+def region_path(code: str) -> list[str]:
+    """A region's names from the province down (浙江省 › 温州市 › 泰顺县)."""
+    from accounts.models import Region
+
+    region = db.session.get(Region, code)
+    return [r.name for r in reversed(region.lineage())] if region else [code]

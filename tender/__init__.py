@@ -8,7 +8,8 @@ registrations, notices) → `bids` (sealed bids checked without a key, replaced,
 (policies no single party can satisfy), `vault` (the platform's time-vault custodian), `keys`,
 `filestore`. Outputs: `price_detail`, `receipt_pdf`, `record_pdf`. Around them: `events` (Socket.IO
 `/opening`), `timed` (its timed steps for the chronograph), `tasks` and `cli`, `api` (/api/v1) with
-`schemas`, `views` (pages), `panels` (dashboard) and `demo`.
+`schemas`, `views` (pages), `panels` (dashboard), `notice_sections` (the project in the notice centre:
+its 财办库〔2020〕50号 sections and the buttons of its stage) and `demo`.
 """
 
 from flask import Flask
@@ -16,7 +17,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from core.extensions import api as rest_api
-    from tender import api, cli, demo, events, models, panels, tasks, views  # noqa: F401  (register side effects)
+    from tender import api, cli, demo, events, models, notice_sections, panels, tasks, views  # noqa: F401  (register side effects)
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.tender_cli)

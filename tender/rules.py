@@ -31,6 +31,8 @@ TENDER_RULES = [
             3, 60),
     RuleKey("min_notice_workdays.single_source", INT, 5, "单一来源：公示期最少工作日", "财政部令第74号第38条", 5, 60),
     RuleKey("min_doc_workdays", INT, 5, "招标文件提供期限最少工作日", A87_24, 5, 60),
+    RuleKey("procurement_notice_workdays", INT, 5, "采购公告（招标公告）的公告期限（工作日）", "财政部令第87号第16条",
+            5, 30),
     RuleKey("clarification_min_days", INT, 15, "澄清或修改距投标截止不足此天数的，顺延截止时间",
             "财政部令第87号第27条", 15, 60),
     RuleKey("min_bids.public_tender", INT, 3, "公开招标：开标所需最少投标人", "政府采购法第36条", 3, 20),

@@ -1,8 +1,8 @@
 """Product search by words and by catalogue code, the same on SQLite and PostgreSQL.
 
 Chinese has no spaces between words, so each product's current version (brand, model,
-specification, the catalogue leaf's name) is segmented with jieba in its search mode (every word
-and the shorter words inside it: 计算机 also gives 计算, 算机) into a token table
+specification, the catalogue leaf's name) is segmented with jieba in its search mode (`core.words`: every
+word and the shorter words inside it: 计算机 also gives 计算, 算机) into a token table
 (`registry_product_token`, primary key (token, product_id)). A query is segmented the same way;
 a product matches when it has every query token (the rarest one walked along the index, the others
 looked up by primary key). A catalogue code narrows by prefix (A0201 finds everything under
@@ -11,67 +11,20 @@ looked up by primary key). A catalogue code narrows by prefix (A0201 finds every
 
 from __future__ import annotations
 
-import logging
-import re
-import threading
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, exists, func, insert, select
 
+from core import words
 from core.db import db
 from registry.catalogue import codes
 from registry.products.models import Offer, OfferRegion, OfferStatus, Product, ProductStatus, ProductToken
 
-MAX_TOKEN = 32
-MAX_QUERY_TOKENS = 8
 PAGE = 20
-WORD_RE = re.compile(r"\w", re.UNICODE)
-# a query's particles, not what it asks for
-STOP_WORDS = frozenset(["的", "了", "和", "与", "及", "或", "等", "之", "其", "为", "用", "带", "含"])
-_ready = threading.Lock()
-_jieba = None
-
-
-def _segmenter():
-    """jieba, its dictionary loaded once per process (about a second)."""
-    global _jieba
-    if _jieba is None:
-        with _ready:
-            if _jieba is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _jieba = jieba
-    return _jieba
-
-
-def _clean(words) -> list[str]:
-    out = []
-    for word in words:
-        word = word.strip().lower()
-        if word and WORD_RE.search(word) and len(word) <= MAX_TOKEN and word not in STOP_WORDS:
-            out.append(word)
-    return out
-
-
-def index_tokens(*texts: str) -> set[str]:
-    """The tokens a product is found by: search-mode segmentation of its texts."""
-    jieba = _segmenter()
-    tokens: set[str] = set()
-    for text in texts:
-        tokens.update(_clean(jieba.cut_for_search(text or "")))
-    return tokens
-
-
-def query_tokens(text: str) -> list[str]:
-    """The tokens a query asks for (each must be present): the precise segmentation of the query."""
-    jieba = _segmenter()
-    seen: list[str] = []
-    for token in _clean(jieba.cut(text or "")):
-        if token not in seen:
-            seen.append(token)
-    return seen[:MAX_QUERY_TOKENS]
+# the segmentation is core.words', shared with the notice index
+MAX_TOKEN, MAX_QUERY_TOKENS, STOP_WORDS = words.MAX_TOKEN, words.MAX_QUERY_TOKENS, words.STOP_WORDS
+index_tokens = words.index_tokens
+query_tokens = words.query_tokens
 
 
 def reindex(product: Product, *texts: str) -> None:

@@ -12,6 +12,9 @@ PUBLIC_RULES = {
     "/notices", "/notices/<int:notice_id>", "/notices/lots/<int:lot_id>/policy.json",  # tender: public notices
     # notices: a notice's proof of publication (its audit event's inclusion proof) and its attachments
     "/notices/<int:notice_id>/proof.json", "/notices/<int:notice_id>/files/<int:file_id>",
+    # notices: the centre's Atom feeds per region and kind, and the sitemap
+    "/notices/feeds/<region>.atom", "/notices/feeds/<region>/<kind>.atom", "/sitemap.xml",
+    "/sitemap/notices-<int:chunk>.xml",
     # evaluation: a signed contract is public with its notice (text, PDF); any other contract answers 404
     "/contracts/<int:contract_id>", "/contracts/<int:contract_id>.pdf", "/contracts/<int:contract_id>/document.json",
     # audit: the log's verifier key and newest checkpoint, published for anyone who checks a proof

@@ -1,0 +1,150 @@
+"""The notice centre's query: filters, paging and Chinese full-text search, the same on SQLite and PostgreSQL.
+
+Each public notice's title and body are segmented with `core.words` (jieba's search mode, the segmenter the
+product search uses) into `notice_token` (primary key (token, notice_id)) when it is published; a withdrawn
+notice's tokens are removed with it from the lists. A query is segmented in jieba's precise mode and a notice
+matches when it has every token: the rarest token's rows are walked newest notice first along the primary
+key and each kept if it has the other tokens too (primary-key look-ups) and passes the filters, so a page
+costs about the rows it shows, however many notices share a common word.
+
+Filters: a region and everything under it (province → city → county, from the region tree), kinds, the
+method, a catalogue code and everything under it (an indexed range: codes are a letter and digits), a
+range of publication dates (Beijing dates). Pages are numbered (`?page=3`, stable URLs) and each fetches
+one row more than it shows to know whether a next page exists, so no page counts the whole table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, delete, exists, func, insert, select
+
+from core import clock, words
+from core.db import db
+from notices.kinds import public_codes
+from notices.models import Notice, NoticeToken
+
+PAGE_SIZE = 20
+MAX_PAGE = 500  # beyond 10,000 notices back a visitor narrows the filters (as the provincial portal does)
+FEW = 200  # a token on this few notices is walked whatever else narrows the query
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a visitor asks the centre for; every field optional."""
+
+    q: str = ""
+    region: str = ""
+    kinds: Sequence[str] = ()
+    method: str = ""
+    catalogue: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass
+class Page:
+    notices: list[Notice]
+    number: int
+    has_next: bool
+    tokens: list[str] = field(default_factory=list)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def index_notice(notice: Notice) -> None:
+    """Put a public notice's words into the index (in the caller's transaction)."""
+    if not notice.kind.public:
+        return
+    tokens = sorted(words.index_tokens(notice.title, notice.body))
+    if tokens:
+        db.session.execute(insert(NoticeToken), [{"token": t, "notice_id": notice.id} for t in tokens])
+
+
+def unindex_notice(notice: Notice) -> None:
+    db.session.execute(delete(NoticeToken).where(NoticeToken.notice_id == notice.id))
+
+
+def region_subtree(code: str) -> list[str]:
+    """The region and every region under it (a province's cities and counties), from the region tree."""
+    from accounts.models import Region
+
+    rows = db.session.execute(select(Region.code, Region.parent_code)).all()
+    children: dict[str | None, list[str]] = {}
+    for child, parent in rows:
+        children.setdefault(parent, []).append(child)
+    if code not in {c for c, _ in rows}:
+        return []
+    out, stack = [], [code]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(children.get(node, ()))
+    return out
+
+
+def catalogue_range(code: str):
+    """Catalogue code under `code` (A02 finds A0201…): an indexed range, the same on both databases."""
+    normal = code.strip().upper()
+    return and_(Notice.catalogue_code >= normal, Notice.catalogue_code < normal + ":")
+
+
+def local_day_start(day: date) -> datetime:
+    """Midnight of a Beijing date, in UTC (how `published_at` is stored)."""
+    return datetime.combine(day, time.min, tzinfo=clock.LOCAL_TZ).astimezone(UTC)
+
+
+def conditions(filters: Filters) -> list:
+    """The filters as SQL conditions on `notice` (public kinds only, withdrawn notices left off)."""
+    codes = public_codes()
+    if filters.kinds:
+        codes = [k for k in filters.kinds if k in codes]
+    where = [Notice.kind.in_(codes), Notice.withdrawn_at.is_(None)]
+    if filters.region:
+        where.append(Notice.region_code.in_(region_subtree(filters.region) or [filters.region]))
+    if filters.method:
+        where.append(Notice.method == filters.method)
+    if filters.catalogue.strip():
+        where.append(catalogue_range(filters.catalogue))
+    if filters.date_from:
+        where.append(Notice.published_at >= local_day_start(filters.date_from))
+    if filters.date_to:
+        where.append(Notice.published_at < local_day_start(filters.date_to + timedelta(days=1)))
+    return where
+
+
+def _bounded_count(token: str, cap: int = 5000) -> int:
+    inner = select(NoticeToken.notice_id).where(NoticeToken.token == token).limit(cap).subquery()
+    return db.session.scalar(select(func.count()).select_from(inner)) or 0
+
+
+def find_notices(filters: Filters, page: int = 1, size: int = PAGE_SIZE) -> Page:
+    """One page of the public notices matching `filters`, newest first."""
+    page = max(1, min(int(page), MAX_PAGE))
+    size = max(1, min(int(size), 100))
+    tokens = words.query_tokens(filters.q) if filters.q.strip() else []
+    if filters.q.strip() and not tokens:
+        return Page([], page, False, [])
+    where = conditions(filters)
+    if tokens:
+        ordered = sorted(tokens, key=_bounded_count)
+        main = NoticeToken.__table__.alias("t0")
+        query = (select(Notice).join(main, main.c.notice_id == Notice.id).where(main.c.token == ordered[0], *where))
+        for n, token in enumerate(ordered[1:], start=1):
+            other = NoticeToken.__table__.alias(f"t{n}")
+            query = query.where(exists(select(other.c.notice_id).where(
+                other.c.token == token, other.c.notice_id == main.c.notice_id)))
+        query = query.order_by(main.c.notice_id.desc())
+    else:
+        query = select(Notice).where(*where).order_by(Notice.published_at.desc(), Notice.id.desc())
+    rows = list(db.session.scalars(query.limit(size + 1).offset((page - 1) * size)))
+    return Page(rows[:size], page, len(rows) > size, tokens)
+
+
+def latest(filters: Filters, limit: int = 50) -> list[Notice]:
+    """The newest public notices matching the filters (a feed's entries)."""
+    return find_notices(Filters(region=filters.region, kinds=filters.kinds), 1, limit).notices
