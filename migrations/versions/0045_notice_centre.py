@@ -2,8 +2,8 @@
 words they are found by (notice_token, jieba's search-mode segmentation of title and body); existing notices
 carried over: a tender project's method and catalogue, every public notice's words (issue 19)
 
-Revision ID: 0044_notice_centre
-Revises: 0043_contract_acceptance
+Revision ID: 0045_notice_centre
+Revises: 0044_supplier_activation
 Create Date: 2026-12-04 18:58:11.683555
 
 """
@@ -14,8 +14,8 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0044_notice_centre'
-down_revision = '0043_contract_acceptance'
+revision = '0045_notice_centre'
+down_revision = '0044_supplier_activation'
 branch_labels = None
 depends_on = None
 
