@@ -41,7 +41,7 @@ class Contract(db.Model):
     due_at: Mapped[datetime]                          # the last moment to sign (the source's rule)
     drafted_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     drafted_at: Mapped[datetime]
-    signed_at: Mapped[datetime | None]
+    signed_at: Mapped[datetime | None] = mapped_column(index=True)  # statistics rebuild a month by it
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id"))
     voided_at: Mapped[datetime | None]
     # after the acceptance (履约验收): what is owed by when, what was paid, whether finance was warned

@@ -23,6 +23,7 @@ NODE_MODULES = ROOT / "node_modules"
 VENDOR_DIRS = {
     "bootstrap": NODE_MODULES / "bootstrap" / "dist",
     "socket.io": NODE_MODULES / "socket.io-client" / "dist",
+    "echarts": NODE_MODULES / "echarts" / "dist",  # the statistics page's charts (echarts.esm.min.js, one file)
     "noble-curves": NODE_MODULES / "@noble" / "curves" / "esm",
     "noble-hashes": NODE_MODULES / "@noble" / "hashes" / "esm",
     "noble-ciphers": NODE_MODULES / "@noble" / "ciphers" / "esm",

@@ -5,6 +5,10 @@ feature packages add through `dashboard.panel`, and `needs`, what is waiting for
 `reminders` warns before each need's deadline (in-browser, SMS, e-mail), run by the chronograph's step in
 `timed` (beat; `tasks` runs it by its old name) or `cli`; `models` remembers the reminders sent.
 `workday_calendar` is the supervisor's page that adds a year of working days.
+`statistics` is the statistics kit (大数据分析及报表统计): the registry of statistic sources (`StatSource`,
+`Dimension`, `Watch`), their monthly rollup (`models.StatRollup`, kept by `timed`'s `portal-statistics`
+sweep; changed months are read live until rebuilt), the reports and their CSV/XLSX; `statistics_views` is
+/statistics and /api/v1/statistics; `demo` builds the rollup once the demo has seeded its contracts.
 """
 
 import dataclasses
@@ -15,9 +19,27 @@ from flask_login import current_user
 
 def register(app: Flask) -> None:
     from core import chronograph
-    from portal import cli, dashboard, models, needs, tasks, timed, views, workday_calendar  # noqa: F401  (models and the beat task)
+    from core.db import db
+    from core.extensions import api as rest_api
+    from portal import (  # noqa: F401  (models and the beat task)
+        cli,
+        dashboard,
+        demo,
+        models,
+        needs,
+        statistics,
+        statistics_views,
+        tasks,
+        timed,
+        views,
+        workday_calendar,
+    )
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(statistics_views.bp)
+    rest_api.register_blueprint(statistics_views.blp)
+    statistics.listen(db.session)
+    chronograph.declare(app, timed.STATISTICS_SWEEP)
     workday_calendar.register(app)
     app.cli.add_command(cli.portal_cli)
     app.config.setdefault("REMINDER_LEADS_MINUTES", (1440, 120))

@@ -1,10 +1,11 @@
-"""Reminders already sent: one row per (user, need, lead time), so the sweep never repeats one."""
+"""The portal's tables: reminders already sent (one row per user, need and lead time, so the sweep never
+repeats one) and the statistics' rollup with its stale months."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
@@ -22,3 +23,44 @@ class ReminderSent(db.Model):
 
     __table_args__ = (UniqueConstraint("user_id", "need_key", "lead_minutes", "due_at",
                                        name="uq_portal_reminder_sent_once"),)
+
+
+class StatRollup(db.Model):
+    """Pre-aggregated statistics (portal.statistics): one row per source, dimension, key, region and local
+    month, with the sums a report needs. Rebuilt month by month from the source's own rows, so it never
+    holds a figure the rows do not; a month whose rows changed is listed in `StatStale` until rebuilt."""
+
+    __tablename__ = "portal_stat_rollup"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    dimension: Mapped[str] = mapped_column(String(40))  # "all" for the totals
+    key: Mapped[str] = mapped_column(String(60))
+    region_code: Mapped[str] = mapped_column(String(12))
+    month: Mapped[str] = mapped_column(String(7))  # "2026-11", Beijing time
+    n: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    budget_fen: Mapped[int] = mapped_column(BigInteger)  # over the rows whose budget is known
+    budgeted_amount_fen: Mapped[int] = mapped_column(BigInteger)  # their amount: savings = budget − this
+    sme_n: Mapped[int] = mapped_column(BigInteger)
+    sme_amount_fen: Mapped[int] = mapped_column(BigInteger)
+    small_micro_n: Mapped[int] = mapped_column(BigInteger)
+    small_micro_amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("source", "month", "dimension", "key", "region_code",
+                                       name="uq_portal_stat_rollup_cell"),)
+
+
+class StatStale(db.Model):
+    """A month of a statistics source whose rows changed since its rollup was built: read live until the
+    chronograph's `portal.statistics_refresh` rebuilds it. Several rows may name the same month (one per
+    writing transaction, so two writers never race on one row); a rebuild removes those it has covered."""
+
+    __tablename__ = "portal_stat_stale"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    month: Mapped[str] = mapped_column(String(7))
+    marked_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (Index("ix_portal_stat_stale_source_month", "source", "month"),)
