@@ -47,8 +47,8 @@ class Market:
 
         project, lot = self._project("public_tender", "goods", "A02010104", self.agency, 100)
         now = self.clock.now()
-        committee = Committee(project_id=project.id, lot_id=lot.id, eval_method=EvalMethod.SCORING, opens_at=now, rules_json="{}",
-                              created_at=now)
+        committee = Committee(project_id=project.id, lot_id=lot.id, eval_method=EvalMethod.SCORING, opens_at=now,
+                              rules_json="{}", created_at=now)
         db.session.add(committee)
         db.session.flush()
         report = EvaluationReport(committee_id=committee.id, generated_at=now)
