@@ -171,10 +171,11 @@ def publish_result(user: User, award_id: int, *, confirm_uncovered_year: int | N
 
     award, committee = get_award(award_id)
     require_agency(user, committee)
-    # The challenge period is counted in working days; the contract's 30 days are calendar days (only a
-    # last day on a holiday moves), so it does not hold the publication up.
-    confirmed = require_calendar([deadlines.Step.CHALLENGE], clock.to_local(clock.now()).date(),
-                                 confirm_uncovered_year, project_of(committee).region_code)
+    # The challenge period is counted in working days; the contract's 30 days are calendar days, but a last
+    # day on a rest day moves to the next working day, which a year the calendar lacks cannot tell (issue 12).
+    confirmed = require_calendar([deadlines.Step.CHALLENGE, deadlines.Step.CONTRACT],
+                                 clock.to_local(clock.now()).date(), confirm_uncovered_year,
+                                 project_of(committee).region_code)
     award.notified_at = clock.now()
     move(award, AwardStatus.NOTIFIED)
     project = project_of(committee)

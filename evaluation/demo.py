@@ -316,8 +316,19 @@ def _evaluated_and_awarded(context: dict, title: str, purchaser_org, purchaser, 
     clock.clock.set(start + timedelta(days=2))
     service.confirm_winner(purchaser, award.id, report.candidates[0].id)
     clock.clock.set(start + timedelta(days=3))
-    service.publish_result(users["daili"], award.id)
+    service.publish_result(users["daili"], award.id, confirm_uncovered_year=_uncovered_year(project))
     return project, award
+
+
+def _uncovered_year(project) -> int | None:
+    """The year the demo agency confirms counting Monday–Friday, as a clerk would on the page, when the
+    challenge period or the 30 days to sign reach a year the working-day calendar lacks (a December seed)."""
+    from evaluation import deadlines
+    from evaluation.periods import uncovered_years
+
+    years = uncovered_years([deadlines.Step.CHALLENGE, deadlines.Step.CONTRACT], clock.to_local(clock.now()).date(),
+                            project.region_code)
+    return years[0] if len(years) == 1 else None
 
 
 def _confirm_open_flags(cid: int) -> None:

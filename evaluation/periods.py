@@ -70,7 +70,7 @@ def region_of_award(award: Award) -> str:
                              .where(Lot.id == award.lot_id))
 
 STEP_ZH = {deadlines.Step.PURCHASER_CONFIRM: "采购人确定中标人", deadlines.Step.RESULT_NOTICE: "发布结果公告",
-           deadlines.Step.CHALLENGE: "质疑"}
+           deadlines.Step.CHALLENGE: "质疑", deadlines.Step.CONTRACT: "签订合同"}
 
 
 def uncovered_years(steps: Iterable[deadlines.Step], start: date, region_code: str | None = None) -> list[int]:

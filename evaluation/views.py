@@ -237,7 +237,7 @@ def _calendar_gaps(region_code: str | None) -> dict[str, list[int]]:
 
     today = clock.to_local(clock.now()).date()
     steps = {"send_report": [deadlines.Step.PURCHASER_CONFIRM], "confirm": [deadlines.Step.RESULT_NOTICE],
-             "publish": [deadlines.Step.CHALLENGE]}
+             "publish": [deadlines.Step.CHALLENGE, deadlines.Step.CONTRACT]}
     return {action: uncovered_years(step, today, region_code) for action, step in steps.items()}
 
 

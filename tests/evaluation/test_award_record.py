@@ -191,7 +191,8 @@ def test_a_missed_confirmation_deadline_deems_the_first_candidate_confirmed_and_
     assert sweep_awards.run()["deemed"] == []
     page = client.get("/dashboard").get_data(as_text=True)
     assert "已视同确定排名第一的候选人，待发布结果" in page and room.project.title in page
-    service.publish_result(room.agency, award.id)  # no longer stuck: the result can be published
+    # no longer stuck: the result can be published (on 7 December the 30 days to sign reach 2027)
+    service.publish_result(room.agency, award.id, confirm_uncovered_year=2027)
     db.session.commit()
     assert db.session.get(Award, award.id).status is AwardStatus.NOTIFIED
     assert "已视同确定排名第一的候选人" not in client.get("/dashboard").get_data(as_text=True)

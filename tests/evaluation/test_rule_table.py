@@ -324,18 +324,18 @@ def consortium_deduction(share: str) -> str:
     return str(deduction_percent(bid, TenderTerms(Category.GOODS, consortium_percent=Decimal(5))))
 
 
-def award_deadline_years(start: str, confirm: int | None = None) -> Any:
+def award_deadline_years(start: str, confirm: int | None = None, steps: tuple[str, ...] = ("challenge",)) -> Any:
     """The check every award step runs: its deadlines counted from `start` into a year the calendar lacks."""
     from datetime import date
 
     from evaluation import deadlines
     from evaluation.periods import require_calendar
 
-    return outcome(lambda: require_calendar([deadlines.Step.CHALLENGE], date.fromisoformat(start), confirm))
+    return outcome(lambda: require_calendar([deadlines.Step(s) for s in steps], date.fromisoformat(start), confirm))
 
 
-def publish_result_in_late_december(request) -> Any:
-    """A result published on 23 December 2026: the challenge period runs into 2027."""
+def publish_result_in_late_december(request, days: int = 26) -> Any:
+    """A result published on 23 December 2026 (27 November + `days`): the challenge period runs into 2027."""
     import json
 
     from evaluation_helpers import declare_and_elect, review_all_pass, sign_report
@@ -359,7 +359,7 @@ def publish_result_in_late_december(request) -> Any:
     award = service.send_report(room.agency, cid)
     service.confirm_winner(room.purchaser, award.id, report.candidates[0].id)
     db.session.commit()
-    clock.advance(timedelta(days=26))
+    clock.advance(timedelta(days=days))
     refused = outcome(lambda: service.publish_result(room.agency, award.id))
     db.session.rollback()
     service.publish_result(room.agency, award.id, confirm_uncovered_year=2027)
@@ -504,6 +504,14 @@ CASES = [
          lambda r: award_deadline_years("2026-12-23", 2027)),
     Case("working-day calendar", "the agency publishing on 23 December is refused, then publishes confirming 2027",
          ("calendar_year_missing", "notified", 2027), publish_result_in_late_december),
+    Case("政府采购法 Art 46", "published 2026-12-01: the 30 days to sign end on 2026-12-31, in the calendar", None,
+         lambda r: award_deadline_years("2026-12-01", steps=("challenge", "contract"))),
+    Case("政府采购法 Art 46", "published 2026-12-02: the challenge period ends in 2026 but the 30 days to sign end "
+         "on 2027-01-01, whose rest days the calendar lacks", "calendar_year_missing",
+         lambda r: award_deadline_years("2026-12-02", steps=("challenge", "contract"))),
+    Case("政府采购法 Art 46", "the agency publishing on 2 December is refused for the contract's 30 days, "
+         "then publishes confirming 2027", ("calendar_year_missing", "notified", 2027),
+         lambda r: publish_result_in_late_december(r, days=5)),
     Case("working-day calendar", "a deadline in 2027, which the calendar does not cover, is refused", ["calendar"],
          lambda r: fields_of(timeline("public_tender", "2026-12-14", "2027-01-08", "2026-12-21",
                                       at="2026-12-01T09:00:00+08:00"))),

@@ -267,7 +267,7 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
         _beat(app)
         evaluation.confirm_winner(purchaser, award.id, first.id)
         _commit()
-        evaluation.publish_result(agency, award.id)
+        evaluation.publish_result(agency, award.id, confirm_uncovered_year=2027)  # the 30 days reach 2027
         _commit()
         messages.award_published(award.id)
         assert award.status.value == "notified"
