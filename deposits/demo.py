@@ -4,7 +4,7 @@ real signed messages:
 - a collecting bank (泰顺农商银行, Ed25519) and a guarantee issuer (平安财产保险温州分公司, ECDSA P-256)
   registered by the administrator; their private keys are in instance/demo-keys/ (deposit-bank.pem,
   deposit-issuer.pem) so anyone can sign a notification by hand (core/exchange.py says how);
-- 泰顺县罗阳镇中心小学课桌椅采购 (awarded ten days ago, the contract waiting for the winner's signature)
+- 泰顺县罗阳镇中心小学课桌椅采购 (awarded about two weeks ago, the contract waiting for the winner's signature)
   asked for a 2 % bid deposit, transfer or guarantee: before the deadline gys1 (the winner) handed in a
   guarantee letter, gys2, gys4 and gys6 paid by transfer — gys4 and gys6 from the same account (87号令
   Art 37's situation, listed for the collusion signals). The sweep then scheduled the losers' refunds

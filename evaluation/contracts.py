@@ -3,9 +3,11 @@
 What the kit needs to know about an award: the winning bid and the tender document fix the parties,
 the price, the items, the delivery and the documents the contract rests on; the purchaser or the
 agency drafts; nothing may be drafted or signed before the result notice or while finance has the
-procurement suspended over a complaint; once both parties signed, the award becomes `contracted` and
-the lot is settled, which closes the project once every lot is settled. The 30 days of 政府采购法第四十六条
-are watched here too: reminders to sign and the warning to finance once they are over.
+procurement suspended over a complaint, and nothing is signed while a challenge waits for its answer
+or (unless the region's rule says otherwise) before the challenge period is over; once both parties
+signed, the award becomes `contracted` and the lot is settled, which closes the project once every lot
+is settled. The 30 days of 政府采购法第四十六条 are watched here too: reminders to sign and the warning
+to finance once they are over.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from core.errors import Conflict, DomainError, NotFound
 from core.i18n import N_
 from evaluation import deadlines
 from evaluation.models import Award, Committee
-from evaluation.periods import award_blocked, contract_due
+from evaluation.periods import award_blocked, contract_due, signing_held
 from evaluation.transitions import AwardStatus, move
 
 KIND = "award"
@@ -123,7 +125,10 @@ def _refusal(award: Award, stage: str) -> DomainError | None:
         return Conflict("发布中标（成交）结果公告后才能起草合同。" if stage == "draft"
                         else "中标结果已不再有效，不能签署合同。", code="award_not_notified")
     blocked = award_blocked(award)
-    return Conflict(blocked, code="award_blocked") if blocked else None
+    if blocked:
+        return Conflict(blocked, code="award_blocked")
+    held = signing_held(award) if stage == "sign" else None
+    return Conflict(held, code="signing_held") if held else None
 
 
 def describe(doc: dict, _: Callable[..., str]) -> Description:
@@ -215,7 +220,8 @@ def remind_contract_due(award: Award) -> str | None:
     today = clock.to_local(clock.now()).date()
     due = contract_due(award)
     state = deadlines.deadline_state(due, today, remind_workdays=REMIND_WORKDAYS).value
-    if state == "open" or award_blocked(award) is not None:  # no one is told to sign what they may not sign
+    if state == "open" or award_blocked(award) is not None or signing_held(award) is not None:
+        # no one is told to sign what they may not sign yet
         return None
     action = "evaluation.contract_overdue" if state == "overdue" else "evaluation.contract_reminded"
     sent = payloads_of(action, award)

@@ -4,11 +4,12 @@ users' known TOTP secrets at moved clocks):
 - 泰顺县中医院全自动生化分析仪采购: the room is in the scoring stage; zj05 (chair) and zj04 have
   submitted their scores, zj01, zj06 and zj07 have not — log in as zj01 to score; the chair has asked
   gys5 a question it answers on 评审澄清, signed with instance/demo-keys/gys5.key;
-- 泰顺县罗阳镇中心小学课桌椅采购: finished ten days ago — report signed by all five (one dissent),
-  sent to the purchaser (caigou1), winner confirmed, result notice published; a losing bidder's
-  challenge (with an evidence file) answered by the agency, and its complaint waiting for 泰顺县财政局
-  (log in as caijian: 投诉处理); the contract, drafted by caigou1 from the records and signed with its
-  key, waits for the winning supplier's signature (its demo key file, in the browser);
+- 泰顺县罗阳镇中心小学课桌椅采购: finished about two weeks ago (the challenge period over before the
+  signing) — report signed by all five (one dissent), sent to the purchaser (caigou1), winner
+  confirmed, result notice published; a losing bidder's challenge (with an evidence file) answered by
+  the agency, and its complaint waiting for 泰顺县财政局 (log in as caijian: 投诉处理); the contract,
+  drafted by caigou1 from the records and signed with its key, waits for the winning supplier's
+  signature (its demo key file, in the browser);
 - 泰顺县教育局学生直饮水设备采购: finished six weeks ago, the contract signed by caigou1 and the winner
   with their keys and its notice published: the project is closed (已结束);
 - 泰顺县罗阳镇中心小学多媒体教室设备采购: evaluated two days ago, the report sent to caigou1, the award
@@ -320,6 +321,26 @@ def _evaluated_and_awarded(context: dict, title: str, purchaser_org, purchaser, 
     return project, award
 
 
+def _after_challenge_period(award):
+    """09:00 on the day after the award's challenge period: the first morning its contract may be signed."""
+    from evaluation.periods import challenge_due
+
+    return clock.end_of_local_day(challenge_due(award)) + timedelta(hours=9)
+
+
+def _start_signable_by(moment, region_code: str):
+    """The start, ten days back or more, of a demo evaluation whose result (published three days after its
+    start) is past its challenge period by `moment`, whatever holidays fall in between."""
+    from evaluation import deadlines
+    from evaluation.periods import due
+
+    start = moment - timedelta(days=9, hours=6)
+    while due(deadlines.Step.CHALLENGE, clock.to_local(start + timedelta(days=3)).date(),
+              region_code) >= clock.to_local(moment).date():
+        start -= timedelta(days=1)
+    return start
+
+
 def _uncovered_year(project) -> int | None:
     """The year the demo agency confirms counting Monday–Friday, as a clerk would on the page, when the
     challenge period or the 30 days to sign reach a year the working-day calendar lacks (a December seed)."""
@@ -362,13 +383,13 @@ def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> list[int]:
     _project_c, award_c = _evaluated_and_awarded(
         context, "泰顺县教育局学生直饮水设备采购", orgs["purchasers"][0], users["caigou1"], "学校直饮水设备及安装",
         [(2, 268_000_00), (3, 255_600_00), (5, 271_900_00)], C_EXPERTS, start_c)
-    clock.clock.set(start_c + timedelta(days=12))
+    clock.clock.set(max(start_c + timedelta(days=12), _after_challenge_period(award_c)))
     winner = next(u for name, u in sorted(users.items()) if name.startswith("gys")
                   and u.org_id == service.award_recipients(award_c)[0])
     _contract(users["caigou1"], award_c, "泰顺县各中小学（送货上门并安装）", winner=winner)
 
-    # B: finished ten days ago, signed, awarded, result notice out.
-    start_b = now - timedelta(days=10, hours=2)
+    # B: finished about two weeks ago (once the challenge period is over), signed, awarded, result notice out.
+    start_b = _start_signable_by(real_now - timedelta(hours=20), orgs["purchasers"][0].region_code)
     project_b, award = _evaluated_and_awarded(
         context, "泰顺县罗阳镇中心小学课桌椅采购", orgs["purchasers"][0], users["caigou1"], "学生课桌椅及教师办公桌椅",
         [(0, 386_000_00), (1, 372_500_00), (3, 399_800_00), (5, 381_200_00)], B_EXPERTS, start_b,

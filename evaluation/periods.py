@@ -52,6 +52,13 @@ AWARD_RULES = declare("award", "定标、质疑投诉与合同期限", [
     for name, label, article, low in _PERIODS])
 
 
+SIGNING_RULES = declare("award", "定标、质疑投诉与合同期限", [
+    RuleKey("award.sign_after_challenge_period", RuleType.BOOL, True,
+            "结果公告的质疑期限届满后方可签订合同（关闭的，质疑期内也可签订，但未答复的质疑仍暂停签订）",
+            "政府采购法实施条例第54条，财政部令第94号第32条"),
+])
+
+
 def periods_for(region_code: str | None) -> deadlines.AwardPeriods:
     """The periods in force for a region now (its own rules, else its city's or province's, else national)."""
     return deadlines.AwardPeriods(**{name: int(store.value(region_code, f"award.{name}"))
@@ -108,6 +115,26 @@ def challenge_due(award: Award) -> date | None:
 def contract_due(award: Award):
     """The last day to sign (a local date): 30 days after the award notice (政府采购法第四十六条)."""
     return due(deadlines.Step.CONTRACT, clock.to_local(award.notified_at).date(), region_of_award(award))
+
+
+def signing_held(award: Award) -> str | None:
+    """Why the contract may not be signed yet although it may be drafted: a challenge not answered
+    (实施条例第五十四条: the purchaser suspends signing), or — unless the region chose otherwise — the
+    challenge period not over. A contract signed minutes after the result could no longer be voided with
+    the award by an upheld challenge (94号令第三十二条 only voids a contract not yet performed), so the
+    platform waits for the period by default; the 30 days of 政府采购法第四十六条 leave room for it."""
+    from evaluation.models import Challenge
+
+    pending = db.session.scalar(select(Challenge.id).where(Challenge.award_id == award.id,
+                                                           Challenge.answered_at.is_(None)).limit(1))
+    if pending is not None:
+        return f"质疑（编号 {pending}）尚未答复，依法暂停签订合同，答复后方可签订。"
+    last = challenge_due(award)
+    if (last is not None and clock.to_local(clock.now()).date() <= last
+            and store.value(region_of_award(award), "award.sign_after_challenge_period")):
+        return (f"质疑期限至 {last.isoformat()} 届满，届满后方可签订合同（质疑成立的，中标结果和未签订的合同"
+                "一并作废）。")
+    return None
 
 
 def award_blocked(award: Award) -> str | None:

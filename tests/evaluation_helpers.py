@@ -110,3 +110,14 @@ def publish_first_candidate(room, cid: int, report):
     service.confirm_winner(room.purchaser, award.id, report.candidates[0].id)
     service.publish_result(room.agency, award.id)
     return award
+
+
+def past_challenge_period(clock, award) -> None:
+    """Move the clock to 09:00 on the day after the award's challenge period: the contract may be signed
+    (evaluation.periods.signing_held)."""
+    from datetime import timedelta
+
+    from core import clock as core_clock
+    from evaluation.periods import challenge_due
+
+    clock.set(core_clock.end_of_local_day(challenge_due(award)) + timedelta(hours=9))

@@ -260,12 +260,15 @@ def _publish(room, clock):
 def _sign_contract(room, award, register_public_key, sign_document, b64u_encode, contracts, winner):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
+    from evaluation_helpers import past_challenge_period
 
     from contracts.service import sign_contract
+    from core import clock as clock_module
     from core.db import db
 
     contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
     db.session.commit()
+    past_challenge_period(clock_module.clock, award)  # signing waits for the challenge period
     for user in (room.purchaser, winner):
         key = ec.generate_private_key(ec.SECP256R1())
         pem = key.public_key().public_bytes(serialization.Encoding.PEM,

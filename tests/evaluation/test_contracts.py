@@ -8,6 +8,7 @@ import json
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from evaluation_helpers import past_challenge_period
 from pdf_helpers import assert_readable
 from sqlalchemy import func, select
 
@@ -71,6 +72,7 @@ def test_drafted_from_the_records_signed_by_both_then_published_and_closed(room,
     assert contracts.contract_due(award).isoformat() == "2026-12-28"
 
     buyer_key, seller_key = _key(room.purchaser), _key(winner)
+    past_challenge_period(clock, award)  # Thursday 10 December: the challenge period is over
     contract_service.sign_contract(room.purchaser, contract.id, contract.sha256, _signature(buyer_key, contract))
     db.session.commit()
     assert contract.status.value == "signing"
@@ -95,7 +97,7 @@ def test_drafted_from_the_records_signed_by_both_then_published_and_closed(room,
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "tender.project_closed")) is not None
 
 
-def test_refusals_change_nothing(room, published, make_user):
+def test_refusals_change_nothing(room, published, make_user, clock):
     from contracts import service as contract_service
     from contracts.models import Contract, ContractSignature
     from core.db import db
@@ -103,6 +105,7 @@ def test_refusals_change_nothing(room, published, make_user):
     from evaluation import contracts
 
     award = published
+    past_challenge_period(clock, award)
     with pytest.raises(DomainError) as exc:
         contracts.draft_contract(room.purchaser, award.id, {"payment": "x" * 1001, "colour": "红"})
     assert exc.value.code == "contract_terms_invalid"
@@ -160,7 +163,7 @@ def test_a_voided_award_voids_its_draft(room, published):
     assert room.lot.status.value == "opened"  # the lot is not settled: the next candidate may be awarded
 
 
-def test_signed_contract_cannot_be_voided(room, published):
+def test_signed_contract_cannot_be_voided(room, published, clock):
     from contracts import service as contract_service
     from core.db import db
     from core.errors import Conflict
@@ -169,6 +172,7 @@ def test_signed_contract_cannot_be_voided(room, published):
     award = published
     winner = _winner(room, award)
     contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
+    past_challenge_period(clock, award)
     for user in (room.purchaser, winner):
         contract_service.sign_contract(user, contract.id, contract.sha256, _signature(_key(user), contract))
     db.session.commit()
@@ -188,6 +192,7 @@ def test_pages_api_pdf_and_the_finance_export(room, published, client, clock):
 
     award = published
     winner = _winner(room, award)
+    past_challenge_period(clock, award)
     login(client, room.purchaser)
     page = client.get("/contracts/").get_data(as_text=True)
     assert "待起草" in page and f"/contracts/award/{award.id}/draft" in page
@@ -306,3 +311,68 @@ def test_the_days_to_sign_are_the_regions_rule(room, published):
         store.set_values(None, room.project.region_code, {"award.contract_days": 40}, reason="超出法定")
     assert refused.value.code == "rule_invalid"
     db.session.rollback()
+
+
+def test_signing_waits_for_the_challenge_period_so_an_upheld_challenge_can_still_void_the_award(room, published,
+                                                                                                  clock):
+    """Issue 21: a contract signed minutes after the result made a later challenge unable to void the award.
+    Signing is held until the challenge period is over (region rule award.sign_after_challenge_period, on by
+    default) and, whatever the region chose, while a challenge waits for its answer (实施条例第五十四条);
+    drafting is not held. An upheld challenge within the period voids the award and the unsigned draft."""
+    from datetime import timedelta
+
+    from contracts import service as contract_service
+    from contracts.models import ContractSignature
+    from core.db import db
+    from core.errors import Conflict
+    from evaluation import challenges, contracts
+    from evaluation.periods import challenge_due
+    from region_rules import store
+
+    award = published  # Friday 27 November: challenges until Thursday 9 December
+    assert challenge_due(award).isoformat() == "2026-12-09"
+    contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
+    db.session.commit()
+    key = _key(room.purchaser)
+    db.session.commit()
+    clock.advance(timedelta(minutes=5))
+    with pytest.raises(Conflict) as exc:
+        contract_service.sign_contract(room.purchaser, contract.id, contract.sha256, _signature(key, contract))
+    assert exc.value.code == "signing_held" and "2026-12-09" in exc.value.message
+    db.session.rollback()
+
+    # a region that signs within the period: allowed, until a challenge comes in and waits for its answer
+    store.set_values(None, room.project.region_code, {"award.sign_after_challenge_period": False}, reason="本县规定")
+    db.session.commit()
+    loser = next(u for u in room.suppliers if u.org_id != _winner(room, award).org_id)
+    challenge = challenges.file_challenge(loser, award.id, "中标人业绩与事实不符")
+    db.session.commit()
+    with pytest.raises(Conflict) as exc:
+        contract_service.sign_contract(room.purchaser, contract.id, contract.sha256, _signature(key, contract))
+    assert exc.value.code == "signing_held" and f"编号 {challenge.id}" in exc.value.message
+    db.session.rollback()
+    assert _count(ContractSignature) == 0
+
+    # upheld: the award and its draft are void, which a signed contract would have prevented
+    challenges.answer_challenge(room.agency, challenge.id, "经核实，业绩不实，质疑成立。", upheld=True,
+                                remedy="void_award")
+    db.session.commit()
+    assert award.status.value == "voided" and contract.status.value == "voided"
+
+
+def test_after_the_challenge_period_and_the_answer_the_contract_is_signed(room, published, clock):
+    from contracts import service as contract_service
+    from core.db import db
+    from evaluation import challenges, contracts
+
+    award = published
+    contract = contracts.draft_contract(room.purchaser, award.id, TERMS)
+    loser = next(u for u in room.suppliers if u.org_id != _winner(room, award).org_id)
+    challenge = challenges.file_challenge(loser, award.id, "评分有误")
+    challenges.answer_challenge(room.agency, challenge.id, "经复核，评分无误。", upheld=False)
+    db.session.commit()
+    past_challenge_period(clock, award)
+    for user in (room.purchaser, _winner(room, award)):
+        contract_service.sign_contract(user, contract.id, contract.sha256, _signature(_key(user), contract))
+    db.session.commit()
+    assert contract.status.value == "signed" and award.status.value == "contracted"

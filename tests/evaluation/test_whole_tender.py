@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from evaluation_helpers import past_challenge_period
 from sqlalchemy import func, select
 from tender_helpers import Supplier, World, _pem, project_data, seal_bid
 from tests_helpers import totp_code
@@ -285,6 +286,8 @@ def test_a_tender_from_publication_to_the_signed_contract(app, app_ctx, clock, m
         accounts.register_public_key(purchaser, _pem(buyer_key), "sign", "合同签名")
         _commit()
         winner = next(s for s in suppliers if s.user.org_id == contracts.winner_org_id(award))
+        past_challenge_period(clock, award)  # signed once no challenge can come any more
+        _beat(app)
         for user, key in ((purchaser, buyer_key), (winner.user, winner.sign_key)):  # the bid signing key
             signature = b64u_encode(sign_document(key, bytes.fromhex(contract.sha256)))
             contract_service.sign_contract(user, contract.id, contract.sha256, signature)
