@@ -22,6 +22,7 @@ one step up and lasts the previous period times the region's factor; a timed san
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO
@@ -144,6 +145,18 @@ class Assessment:
         return "；".join(parts)
 
 
+PerformanceFeed = Callable[[int, datetime], list[dict[str, Any]]]
+PERFORMANCE_FEEDS: list[PerformanceFeed] = []
+
+
+def register_performance_feed(feed: PerformanceFeed) -> None:
+    """A later package adds its own poor-performance marks (the e-mall's low ratings and upheld disputes):
+    `feed(org_id, since)` returns one dict per mark, each deducted `credit.deduct.poor_performance` points.
+    Registered from the package's `register(app)`, so credit never imports the packages that feed it."""
+    if feed not in PERFORMANCE_FEEDS:
+        PERFORMANCE_FEEDS.append(feed)
+
+
 def _today() -> date:
     return clock.to_local(clock.now()).date()
 
@@ -216,6 +229,10 @@ def assess(parties: list[Party], region_code: str | None, day: date | None = Non
                 out.score -= per
                 out.deductions.append({"performance": rating.contract_id, "rating": rating.score, "points": per,
                                        "party": party.name})
+            for feed in PERFORMANCE_FEEDS if per else []:
+                for mark in feed(party.org_id, since):
+                    out.score -= per
+                    out.deductions.append({**mark, "points": per, "party": party.name})
             per = int(rules.rule(region_code, "credit.deduct.sanction"))
             for sanction in _sanctions_this_year(party.org_id, day):
                 out.score -= per
