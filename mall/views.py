@@ -118,7 +118,7 @@ def compare():
 @roles_required(Role.PURCHASER)
 def cart():
     items = orders.cart_of(current_user)
-    return render_template("mall/cart.html", items=items, total=sum(orders.line_total(i.listing, i.quantity)
+    return render_template("mall/cart.html", cart_items=items, total=sum(orders.line_total(i.listing, i.quantity)
                                                                      for i in items))
 
 

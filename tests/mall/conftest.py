@@ -41,9 +41,9 @@ def world(app_ctx, region, make_user, clock) -> World:
 
     import_extract()
     db.session.commit()
-    reviewer = make_user("agency_staff", org_kind="central_agency", totp=False)
+    reviewer = make_user("agency_staff", org_kind="central_agency")
     buyer = make_user("purchaser", org_kind="purchaser", totp=False)
-    supervisor = make_user("supervisor", org_kind="finance", totp=False)
+    supervisor = make_user("supervisor", org_kind="finance")
     suppliers = [make_user("supplier", org_kind="supplier", totp=False) for _ in range(3)]
     for user in suppliers:
         admit(user)
