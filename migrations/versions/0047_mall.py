@@ -2,8 +2,8 @@
 prices and the nightly price check, carts, orders, payments, disputes, designated-service agreements with
 their price lists, service orders and checked bill lines (issue 17)
 
-Revision ID: 0044_mall
-Revises: 0043_contract_acceptance
+Revision ID: 0047_mall
+Revises: 0046_portal_statistics
 Create Date: 2026-12-04 19:02:48.853878
 
 """
@@ -14,8 +14,8 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0044_mall'
-down_revision = '0043_contract_acceptance'
+revision = '0047_mall'
+down_revision = '0046_portal_statistics'
 branch_labels = None
 depends_on = None
 
