@@ -13,7 +13,8 @@ def _ids(page: str) -> list[int]:
 
 
 def test_each_role_reaches_its_pages(stocked, client):
-    pages = {stocked.buyer: ["/mall/", "/mall/cart", "/mall/orders", "/mall/services", "/mall/?q=台式计算机&brand=联想"],
+    pages = {stocked.buyer: ["/mall/", "/mall/cart", "/mall/orders", "/mall/services",
+                             "/mall/?q=台式计算机&brand=联想"],
              stocked.suppliers[0]: ["/mall/store", "/mall/orders", "/mall/services"],
              stocked.reviewer: ["/mall/review", "/mall/prices", "/mall/services"],
              stocked.supervisor: ["/mall/prices", "/mall/orders"]}
