@@ -9,6 +9,8 @@ feature packages add through `dashboard.panel`, and `needs`, what is waiting for
 `Dimension`, `Watch`), their monthly rollup (`models.StatRollup`, kept by `timed`'s `portal-statistics`
 sweep; changed months are read live until rebuilt), the reports and their CSV/XLSX; `statistics_views` is
 /statistics and /api/v1/statistics; `demo` builds the rollup once the demo has seeded its contracts.
+`ocds` publishes every procurement process as open data (OCDS 1.1.5: releases, records, the API and the
+bulk download).
 """
 
 import dataclasses
@@ -41,6 +43,9 @@ def register(app: Flask) -> None:
     statistics.listen(db.session)
     chronograph.declare(app, timed.STATISTICS_SWEEP)
     workday_calendar.register(app)
+    from portal import ocds
+
+    ocds.register(app)
     app.cli.add_command(cli.portal_cli)
     app.config.setdefault("REMINDER_LEADS_MINUTES", (1440, 120))
     every = float(app.config.get("REMINDER_SWEEP_SECONDS", timed.SWEEP_SECONDS))

@@ -15,6 +15,8 @@ PUBLIC_RULES = {
     # notices: the centre's Atom feeds per region and kind, and the sitemap
     "/notices/feeds/<region>.atom", "/notices/feeds/<region>/<kind>.atom", "/sitemap.xml",
     "/sitemap/notices-<int:chunk>.xml",
+    # portal: open data (OCDS), pages, one record, the bulk download
+    "/api/v1/ocds/releases", "/api/v1/ocds/records", "/api/v1/ocds/records/<path:ocid>", "/api/v1/ocds/releases.json",
     # evaluation: a signed contract is public with its notice (text, PDF); any other contract answers 404
     "/contracts/<int:contract_id>", "/contracts/<int:contract_id>.pdf", "/contracts/<int:contract_id>/document.json",
     # audit: the log's verifier key and newest checkpoint, published for anyone who checks a proof
