@@ -44,7 +44,6 @@ from evaluation.transitions import (
 from tender.transitions import EvalMethod
 
 __all__ = [
-    "AgencyRating",
     "Award",
     "AwardLetter",
     "BidEvaluation",
@@ -581,23 +580,6 @@ class ExpertRating(db.Model):
         CheckConstraint("rater_kind IN ('agency', 'purchaser')", name="rater_kind_known"),
         CheckConstraint("NOT misconduct OR note <> ''", name="misconduct_explained"),
     )
-
-
-class AgencyRating(db.Model):
-    """An expert's rating of the agency that ran the evaluation."""
-
-    __tablename__ = "evaluation_agency_rating"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
-                                              index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"), unique=True)
-    agency_org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
-    score: Mapped[int]
-    note: Mapped[str] = mapped_column(String(500), default="")
-    rated_at: Mapped[datetime]
-
-    __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),)
 
 
 class Challenge(db.Model):

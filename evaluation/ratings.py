@@ -1,4 +1,6 @@
-"""Ratings after the evaluation: the agency and the purchaser rate the experts, the experts the agency.
+"""Ratings after the evaluation: the agency and the purchaser rate the experts. The experts rate the agency
+with everyone else who took part in the project, on the agency registry's one rating
+(`registry.agencies.ratings`, linked from the room).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from evaluation.models import (
     Committee,
 )
 from evaluation.periods import due as period_due
-from evaluation.room import C, get_committee, is_agency, is_purchaser, member_of, project_of
+from evaluation.room import C, get_committee, is_agency, is_purchaser, project_of
 from evaluation.transitions import MemberStatus
 
 
@@ -74,28 +76,7 @@ def rate_expert(user: User, committee_id: int, member_id: int, score: Any, note:
     return row
 
 
-def rate_agency(user: User, committee_id: int, score: Any, note: str = ""):
-    """An expert of the committee rates the agency that ran the evaluation, within the same period."""
-    from evaluation.models import AgencyRating
-
-    committee = get_committee(committee_id, lock=True)
-    member = member_of(user, committee)
-    if member is None or member.is_purchaser_rep or member.status is not MemberStatus.DECLARED:
-        raise Forbidden("只有参加本次评审的专家可以评价代理机构。", code="not_committee_member")
-    _rating_open(committee)
-    if db.session.scalar(select(AgencyRating).where(AgencyRating.member_id == member.id)) is not None:
-        raise Conflict("您已评价过代理机构。", code="already_rated")
-    row = AgencyRating(committee_id=committee.id, member_id=member.id,
-                       agency_org_id=project_of(committee).agency_org_id, score=_rating_score(score),
-                       note=(note or "").strip()[:500], rated_at=clock.now())
-    db.session.add(row)
-    db.session.flush()
-    record("evaluation.agency_rated", row, {"committee": committee.id, "member": member.id, "score": row.score})
-    return row
-
-
 def ratings_of(committee: Committee) -> dict:
-    from evaluation.models import AgencyRating, ExpertRating
+    from evaluation.models import ExpertRating
 
-    return {"experts": list(db.session.scalars(select(ExpertRating).where(ExpertRating.committee_id == committee.id))),
-            "agency": list(db.session.scalars(select(AgencyRating).where(AgencyRating.committee_id == committee.id)))}
+    return {"experts": list(db.session.scalars(select(ExpertRating).where(ExpertRating.committee_id == committee.id)))}

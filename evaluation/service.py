@@ -71,7 +71,6 @@ from evaluation.outcome import (  # noqa: F401
     reviews_of,
 )
 from evaluation.ratings import (  # noqa: F401
-    rate_agency,
     rate_expert,
     ratings_of,
 )

@@ -205,7 +205,6 @@ ACTIONS = {
     "reopen": lambda c, f: service.reopen_summary(current_user, c.id, f.get("reason", "")),
     "rate_expert": lambda c, f: service.rate_expert(current_user, c.id, _int("member_id"), f.get("score"),
                                                     f.get("note", ""), misconduct=f.get("misconduct") == "1"),
-    "rate_agency": lambda c, f: service.rate_agency(current_user, c.id, f.get("score"), f.get("note", "")),
     "answer_challenge": lambda c, f: challenges.answer_challenge(
         current_user, _int("challenge_id"), f.get("answer", ""), upheld=f.get("upheld") == "1",
         remedy=f.get("remedy") or None),
@@ -247,7 +246,7 @@ def _year(form) -> int | None:
     return int(text) if text.isdigit() and len(text) == 4 else None
 
 
-DONE_TEXT = {"rate_expert": N_("评价已记录。"), "rate_agency": N_("评价已记录。"),
+DONE_TEXT = {"rate_expert": N_("评价已记录。"),
              "declare": N_("回避声明已签署。"), "vote": N_("已投票。"), "review": N_("审查意见已提交。"),
              "scores": N_("评分已提交。"), "sign": N_("已签署评审报告。"), "send_report": N_("评审报告已送交采购人。"),
              "confirm": N_("已确定中标人。"), "publish": N_("结果公告已发布。"), "answer_challenge": N_("质疑已答复。")}

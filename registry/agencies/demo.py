@@ -44,8 +44,8 @@ COMMENTS = {"expert": "评审组织有序，资料准备齐全。", "supplier": 
 
 @seeder("agency_ratings", after="evaluation")
 def seed_ratings(context: dict) -> None:
-    """Each finished project's experts and bidders rate the agency the day after it ended (caigou1 is left
-    to rate through the page)."""
+    """Each finished project's bidders rate the agency two hours after it ended and its experts two hours
+    after their evaluation ended (caigou1 is left to rate through the page)."""
     from tender.models import Project
     from tender.transitions import ProjectStatus
 
@@ -54,9 +54,11 @@ def seed_ratings(context: dict) -> None:
     finished = db.session.scalars(select(Project).where(Project.status == ProjectStatus.CLOSED)
                                   .order_by(Project.id)).all()
     for project in finished:
-        ended = ratings.finished_at(project)
-        with clock.clock.frozen((ended or clock.now()) + timedelta(hours=2)):
-            for n, user in enumerate(u for u in raters if ratings.rater_kind(u, project)):
+        ended = ratings.finished_at(project) or clock.now()
+        for n, user in enumerate(u for u in raters if ratings.rater_kind(u, project)):
+            kind = ratings.rater_kind(user, project)
+            began = ratings.evaluation_ended_at(user, project) if kind == "expert" else ended
+            with clock.clock.frozen((began or ended) + timedelta(hours=2)):
                 scores = {code: 5 - (n + i) % 2 for i, (code, _label) in enumerate(ratings.DIMENSIONS)}
-                ratings.rate_agency(user, project.id, scores, COMMENTS[ratings.rater_kind(user, project)])
+                ratings.rate_agency(user, project.id, scores, COMMENTS[kind])
     db.session.flush()

@@ -1,6 +1,8 @@
 """Ratings of an agency after each project: the purchaser's people, the experts of its committees and the
-suppliers who took part rate the agency of a finished project (closed or failed), once per rater per
-project, 1–5 on each dimension with a comment, within the region's working days of the project's end.
+suppliers who took part rate the agency, once per rater per project, 1–5 on each dimension with a comment,
+within the region's working days. The purchaser and the bidders rate once the project is finished (closed
+or failed); an expert once the evaluation they sat on has ended, in the room — experts are not called
+back after the contract — so this is the one agency rating, the evaluation room's included.
 
 Who took part is read through tender's and evaluation's public functions; the averages are the
 public list's (registry.agencies.service.public_list).
@@ -56,16 +58,31 @@ def rater_kind(user: User | None, project) -> str | None:
     return None
 
 
-def _sat_on_committee(user: User, project) -> bool:
+def _seats(user: User, project) -> list:
+    """The committees of the project on which this user sat as a declared expert."""
     from evaluation.service import committee_for_lot, member_of
     from evaluation.transitions import MemberStatus
 
+    out = []
     for lot in project.lots:
         committee = committee_for_lot(lot.id)
         member = member_of(user, committee) if committee is not None else None
         if member is not None and not member.is_purchaser_rep and member.status is MemberStatus.DECLARED:
-            return True
-    return False
+            out.append(committee)
+    return out
+
+
+def _sat_on_committee(user: User, project) -> bool:
+    return bool(_seats(user, project))
+
+
+def evaluation_ended_at(user: User, project) -> datetime | None:
+    """When the last evaluation this expert sat on for the project ended (None while none has)."""
+    from evaluation.transitions import CommitteeStatus
+
+    ended = [c.completed_at for c in _seats(user, project)
+             if c.status in (CommitteeStatus.COMPLETED, CommitteeStatus.FAILED) and c.completed_at is not None]
+    return max(ended, default=None)
 
 
 def finished_at(project) -> datetime | None:
@@ -82,12 +99,21 @@ def finished_on(project) -> date | None:
     return clock.to_local(at).date() if at else None
 
 
-def rating_due(project) -> date | None:
-    """The last day ratings are taken; None when the end is not on record (then the period is open)."""
-    ended = finished_on(project)
-    if ended is None:
+def rating_opens(user: User, kind: str, project) -> tuple[bool, date | None]:
+    """Whether this rater's period has begun, and the day it began (None when the end is not on record;
+    then the period is open): an expert's at the end of the evaluation, the others' at the project's end."""
+    if kind == "expert":
+        ended = evaluation_ended_at(user, project)
+        return ended is not None, clock.to_local(ended).date() if ended else None
+    return is_finished(project), finished_on(project)
+
+
+def rating_due(user: User, kind: str, project) -> date | None:
+    """The last day this rater's rating is taken; None when the start is not on record."""
+    _open, began = rating_opens(user, kind, project)
+    if began is None:
         return None
-    return workdays.period_end_workdays(ended, rule(project.region_code, "agency_rating_workdays"))
+    return workdays.period_end_workdays(began, rule(project.region_code, "agency_rating_workdays"))
 
 
 def existing(user: User, project_id: int) -> AgencyRating | None:
@@ -119,9 +145,10 @@ def rate_agency(user: User, project_id: int, scores: Any, comment: str = "") -> 
     kind = rater_kind(user, project)
     if kind is None:
         raise Forbidden("只有参与本项目的采购人、评审专家或供应商可以评价代理机构。", code="not_project_party")
-    if not is_finished(project):
-        raise Conflict("项目结束后才能评价代理机构。", code="rating_not_open")
-    due = rating_due(project)
+    if not rating_opens(user, kind, project)[0]:
+        message = "评审结束后才能评价代理机构。" if kind == "expert" else "项目结束后才能评价代理机构。"
+        raise Conflict(message, code="rating_not_open")
+    due = rating_due(user, kind, project)
     if due is not None and clock.to_local(clock.now()).date() > due:
         raise Conflict(f"评价期限（{due.isoformat()}）已过。", code="rating_period_over")
     if existing(user, project.id) is not None:
@@ -141,18 +168,26 @@ def rate_agency(user: User, project_id: int, scores: Any, comment: str = "") -> 
 
 
 def rateable_projects(user: User, limit: int = 200) -> list[dict]:
-    """The finished projects this user took part in, newest first, with their rating if given."""
+    """The projects this user may rate or has rated (finished ones; for an expert, those whose evaluation
+    they sat on has ended), newest first, with their rating if given."""
+    from evaluation.models import Committee, CommitteeMember
+    from evaluation.transitions import CommitteeStatus
     from tender.models import Project
     from tender.transitions import ProjectStatus
 
-    finished = [ProjectStatus(s) for s in FINISHED]
-    rows = db.session.scalars(select(Project).where(Project.status.in_(finished)).order_by(Project.id.desc())
+    candidates = select(Project.id).where(Project.status.in_([ProjectStatus(s) for s in FINISHED]))
+    if user.has_role(Role.EXPERT):
+        ended = (CommitteeStatus.COMPLETED, CommitteeStatus.FAILED)
+        candidates = candidates.union(
+            select(Committee.project_id).join(CommitteeMember, CommitteeMember.committee_id == Committee.id)
+            .where(CommitteeMember.user_id == user.id, Committee.status.in_(ended)))
+    rows = db.session.scalars(select(Project).where(Project.id.in_(candidates)).order_by(Project.id.desc())
                               .limit(limit))
     out = []
     for project in rows:
         kind = rater_kind(user, project)
-        if kind is not None:
-            due = rating_due(project)
+        if kind is not None and rating_opens(user, kind, project)[0]:
+            due = rating_due(user, kind, project)
             out.append({"project": project, "kind": kind, "rating": existing(user, project.id), "due": due,
                         "open": due is None or clock.to_local(clock.now()).date() <= due})
     return out

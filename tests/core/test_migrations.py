@@ -1,5 +1,6 @@
 """The Alembic migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+import json
 import os
 
 import pytest
@@ -350,3 +351,50 @@ def test_award_contracts_become_the_kits_contracts_with_their_rows(tmp_path, mig
     assert [tuple(r) for r in signatures] == [(16, "purchaser", 1)]
     assert [tuple(r) for r in back] == [(16, 15, 3, "HT-TS-2026-7-1", "signing")]
     assert [tuple(r) for r in back_signatures] == [(16, "purchaser")]
+
+
+def test_room_ratings_of_the_agency_join_the_registrys_one_rating(tmp_path, migration_url):
+    """0045: each expert's room rating becomes the expert's registry rating of the project's agency, its
+    score on every dimension, unless the expert already rated the project there (kept as it was)."""
+    from flask_migrate import upgrade as upgrade_to
+    from sqlalchemy import inspect
+
+    app = make_test_app(tmp_path, SQLALCHEMY_DATABASE_URI=migration_url, TESTING=True)
+    with app.app_context():
+        upgrade_to(revision="0031_phone_replies")
+        with db.engine.begin() as conn:
+            _tender_notice_rows(conn)
+        upgrade_to(revision="0040_agency_registry")
+        with db.engine.begin() as conn:
+            _award_contract_rows(conn)
+        upgrade_to(revision="0044_supplier_activation")
+        t = "'2026-11-26 00:00:00+00:00'"
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO user_account (id, username, name, password_hash, region_code, active, "
+                              f"totp_last_step, created_at) VALUES (3, 'zj', '专家', 'x', '330329', true, 0, {t})"))
+            conn.execute(text("INSERT INTO registry_expert (id, name, id_number, birth_date, phone, region_code, "
+                              "employer_name, title, qualification, status, status_reason, registered_at) VALUES "
+                              f"(31, '甲', '330329197001010011', '1970-01-01', '13800000001', '330329', '大学', "
+                              f"'教授', '', 'pending', '', {t}), (32, '乙', '330329197001010022', '1970-01-01', "
+                              f"'13800000002', '330329', '大学', '教授', '', 'pending', '', {t})"))
+            conn.execute(text("INSERT INTO evaluation_member (id, committee_id, user_id, expert_id, "
+                              "is_purchaser_rep, hand_picked, is_chair, status, declared_at) VALUES "
+                              f"(21, 12, 3, 31, false, false, false, 'declared', {t}), "
+                              f"(22, 12, 2, 32, false, false, false, 'declared', {t})"))
+            conn.execute(text("INSERT INTO evaluation_agency_rating (committee_id, member_id, agency_org_id, score, "
+                              f"note, rated_at) VALUES (12, 21, 2, 4, '组织有序', {t}), (12, 22, 2, 1, '', {t})"))
+            conn.execute(text("INSERT INTO agency_rating (agency_org_id, project_id, rater_id, rater_kind, scores, "
+                              "average, comment, rated_at) VALUES (2, 7, 2, 'expert', "
+                              f"'{{\"competence\": 5, \"service\": 5, \"compliance\": 5, \"efficiency\": 5}}', 5, "
+                              f"'很好', {t})"))
+        upgrade_to(revision="0045_one_agency_rating")
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT project_id, rater_id, rater_kind, average, comment FROM agency_rating "
+                                     "ORDER BY rater_id")).all()
+            scores = conn.execute(text("SELECT scores FROM agency_rating WHERE rater_id = 3")).scalar()
+            tables = set(inspect(conn).get_table_names())
+        db.engine.dispose()
+    assert [tuple(r) for r in rows] == [(7, 2, "expert", 5.0, "很好"), (7, 3, "expert", 4.0, "组织有序")]
+    scores = json.loads(scores) if isinstance(scores, str) else scores
+    assert scores == {"competence": 4, "service": 4, "compliance": 4, "efficiency": 4}
+    assert "evaluation_agency_rating" not in tables

@@ -295,13 +295,26 @@ def test_ratings_after_the_evaluation_feed_the_expert_credit(room, client, clock
     assert "已评价过" in r.get_data(as_text=True)
     credit = db.session.scalars(select(CreditRecord)).all()
     assert len(credit) == 1 and credit[0].kind.value == "misconduct"
+    # the experts rate the agency on the agency registry's one rating, from the room, once the evaluation
+    # ended (the project itself is not finished: the contract is still to come)
+    from registry.agencies.models import AgencyRating
+
     as_user(client, room.experts[1], clock)
-    client.post(f"/evaluation/{cid}/act/rate_agency", data={"score": "4", "note": "组织有序"})
-    assert len(service.ratings_of(committee)["agency"]) == 1
-    clock.advance(timedelta(days=10))  # past the five working days
+    room_page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
+    assert 'id="rate-agency-link"' in room_page and "/agencies/ratings" in room_page
+    from tender.models import Project
+
+    title = db.session.get(Project, committee.project_id).title
+    assert title in client.get("/agencies/ratings").get_data(as_text=True)
+    scores = {"competence": "4", "service": "4", "compliance": "5", "efficiency": "3"}
+    client.post(f"/agencies/ratings/{committee.project_id}", data={**scores, "comment": "组织有序"})
+    rows = db.session.scalars(select(AgencyRating)).all()
+    assert [(r.rater_id, r.rater_kind, r.average) for r in rows] == [(room.experts[1].id, "expert", 4.0)]
+    clock.advance(timedelta(days=10))  # past the five working days from the evaluation's end
     as_user(client, room.experts[2], clock)
-    r = client.post(f"/evaluation/{cid}/act/rate_agency", data={"score": "4"}, follow_redirects=True)
+    r = client.post(f"/agencies/ratings/{committee.project_id}", data=scores, follow_redirects=True)
     assert "评价期限" in r.get_data(as_text=True)
+    assert len(db.session.scalars(select(AgencyRating)).all()) == 1
 
 
 def _published(room, clock, cid):
