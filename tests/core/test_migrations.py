@@ -354,7 +354,7 @@ def test_award_contracts_become_the_kits_contracts_with_their_rows(tmp_path, mig
 
 
 def test_room_ratings_of_the_agency_join_the_registrys_one_rating(tmp_path, migration_url):
-    """0047: each expert's room rating becomes the expert's registry rating of the project's agency, its
+    """0048: each expert's room rating becomes the expert's registry rating of the project's agency, its
     score on every dimension, unless the expert already rated the project there (kept as it was)."""
     from flask_migrate import upgrade as upgrade_to
     from sqlalchemy import inspect
@@ -387,7 +387,7 @@ def test_room_ratings_of_the_agency_join_the_registrys_one_rating(tmp_path, migr
                               "average, comment, rated_at) VALUES (2, 7, 2, 'expert', "
                               f"'{{\"competence\": 5, \"service\": 5, \"compliance\": 5, \"efficiency\": 5}}', 5, "
                               f"'很好', {t})"))
-        upgrade_to(revision="0047_one_agency_rating")
+        upgrade_to(revision="0048_one_agency_rating")
         with db.engine.connect() as conn:
             rows = conn.execute(text("SELECT project_id, rater_id, rater_kind, average, comment FROM agency_rating "
                                      "ORDER BY rater_id")).all()

@@ -1,8 +1,8 @@
 """one agency rating: the evaluation room's expert rating of the agency (one score) joins the agency
 registry's rating (four dimensions, one per rater per project), which experts now give from the room
 
-Revision ID: 0047_one_agency_rating
-Revises: 0046_portal_statistics
+Revision ID: 0048_one_agency_rating
+Revises: 0047_mall
 Create Date: 2026-12-04 19:20:00
 
 Each room rating becomes the expert's registry rating of the project's agency with its score on every
@@ -16,8 +16,8 @@ import core.db
 
 
 # revision identifiers, used by Alembic.
-revision = '0047_one_agency_rating'
-down_revision = '0046_portal_statistics'
+revision = '0048_one_agency_rating'
+down_revision = '0047_mall'
 branch_labels = None
 depends_on = None
 
