@@ -13,7 +13,7 @@ from core.extensions import api, babel, csrf, db, init_celery, login_manager, mi
 
 # Feature packages, in dependency order. Each exposes `register(app)` in its __init__.
 FEATURES = ("audit", "accounts", "notices", "core.messages", "portal", "region_rules", "beacon", "tender", "registry",
-            "expert_draw", "contracts", "evaluation", "deposits", "mall")
+            "expert_draw", "contracts", "evaluation", "deposits", "plan", "mall")
 
 
 def create_app(config: dict | str | None = None) -> Flask:

@@ -1,0 +1,81 @@
+"""Fixtures of the plan tests: 泰顺县 with its finance bureau (业务科 and 采监科 holding posts there), 教育局 with its
+经办 / 审核 / 负责人 and a department, an agency, and a factory of confirmations issued the way an approved plan
+issues them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass
+class PlanWorld:
+    region: str
+    finance: object
+    unit: object
+    other_unit: object
+    agency: object
+    clerk: object
+    reviewer: object
+    head: object
+    guikou: object
+    caijian: object
+    daili: object
+    outsider: object
+    admin: object
+
+
+@pytest.fixture
+def plan_world(app_ctx, region, clock):
+    from conftest import password_hash
+
+    from accounts import posts, service
+    from accounts.models import OrgKind, Role
+    from core.db import db
+
+    def person(username, name, roles, org, admin=False):
+        user = service.create_user(username, name, None, roles, region, org=org, password_hash=password_hash())
+        user.org_admin = admin
+        return user
+
+    finance = service.create_org("泰顺县财政局", OrgKind.FINANCE, region)
+    unit = service.create_org("泰顺县教育局", OrgKind.PURCHASER, region)
+    other = service.create_org("泰顺县人民医院", OrgKind.PURCHASER, region)
+    agency = service.create_org("温州正信招标代理有限公司", OrgKind.AGENCY, region)
+    clerk = person("caigou1", "经办 王", [Role.PURCHASER], unit, admin=True)
+    reviewer = person("shenhe1", "审核 李", [Role.PURCHASER], unit)
+    head = person("fuzeren1", "负责人 张", [Role.PURCHASER], unit)
+    guikou = person("guikou", "业务科 林", [Role.FINANCE_REVIEWER], finance, admin=True)
+    caijian = person("caijian", "采监科 陈", [Role.SUPERVISOR], finance)
+    daili = person("daili", "代理 周", [Role.AGENCY_STAFF], agency)
+    outsider = person("caigou2", "医院 采购员", [Role.PURCHASER], other, admin=True)
+    admin = person("admin", "管理员", [Role.ADMIN], None)
+    db.session.flush()
+    for org in (unit, other, finance):
+        posts.ensure_standard_posts(org)
+    for user, post in ((clerk, "clerk"), (reviewer, "reviewer"), (head, "head")):
+        posts.assign_post(clerk, unit.id, post, user.id)
+    for user, post in ((guikou, "reviewer"), (caijian, "head")):
+        posts.assign_post(guikou, finance.id, post, user.id)
+    posts.assign_post(outsider, other.id, "clerk", outsider.id)
+    db.session.commit()
+    return PlanWorld(region, finance, unit, other, agency, clerk, reviewer, head, guikou, caijian, daili, outsider,
+                     admin)
+
+
+@pytest.fixture
+def make_confirmation(plan_world):
+    from core.db import db
+    from plan.confirmations import issue_confirmation
+
+    def make(amount_fen: int = 1_000_000, org=None, catalogue_code: str = "A02010104", **kwargs):
+        row = issue_confirmation(org=org or plan_world.unit, title=kwargs.pop("title", "教学用服务器采购"),
+                                 catalogue_code=catalogue_code, method=kwargs.pop("method", "public_tender"),
+                                 plan_type=kwargs.pop("plan_type", "goods"), amount_fen=amount_fen,
+                                 snapshot=kwargs.pop("snapshot", {"items": []}), source=kwargs.pop("source", "file"),
+                                 **kwargs)
+        db.session.commit()
+        return row
+
+    return make
