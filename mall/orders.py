@@ -16,9 +16,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from accounts.models import Role, User
+from accounts.models import Org, Role, User
 from audit.service import record
 from core import clock, money
 from core.after_commit import after_commit
@@ -152,6 +152,16 @@ def _check_lines(user: User, lines: list[Line]) -> list[tuple[Listing, int]]:
     return out
 
 
+def lock_unit(org_id: int) -> None:
+    """The purchasing unit's orders are placed one at a time, so its yearly total is read after the unit's
+    lock: a row lock on PostgreSQL; on SQLite (which ignores FOR UPDATE and reads outside the write
+    transaction) a write to the row, which takes the database's write lock until the commit."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Org).where(Org.id == org_id).values(id=Org.id))
+    else:
+        db.session.scalar(select(Org.id).where(Org.id == org_id).with_for_update())
+
+
 def line_total(listing: Listing, qty: int) -> int:
     return (listing.price_fen + listing.install_fee_fen + listing.service_fee_fen) * qty
 
@@ -180,6 +190,7 @@ def place_order(user: User, lines: list[Line], delivery_address: str, *, confirm
         raise ValidationError("请填写收货地址（200 字以内）。", code="address_required",
                               details={"field": "delivery_address"})
     chosen = _check_lines(user, lines)
+    lock_unit(user.org_id)
     _check_threshold(user, chosen)
     region = user.org.region_code
     if rules.value(region, "mall.require_budget_confirmation") and confirmation_id is None:
