@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, delete, exists, func, insert, select
+from sqlalchemy import Select, and_, delete, exists, func, insert, select
 
 from core import clock, words
 from core.db import db
@@ -69,11 +69,18 @@ def unindex_notice(notice: Notice) -> None:
     db.session.execute(delete(NoticeToken).where(NoticeToken.notice_id == notice.id))
 
 
-def region_subtree(code: str) -> list[str]:
-    """The region and every region under it (a province's cities and counties), from the region tree."""
+def region_tree():
+    """The statement that reads the region tree (small: a province's cities and counties)."""
     from accounts.models import Region
 
-    rows = db.session.execute(select(Region.code, Region.parent_code)).all()
+    return select(Region.code, Region.parent_code)
+
+
+def region_subtree(code: str) -> list[str]:
+    """The region and every region under it (a province's cities and counties), from the region tree: a list
+    of codes, which both databases match along the notice's region index (a recursive query in the same
+    statement kept SQLite off that index)."""
+    rows = db.session.execute(region_tree()).all()
     children: dict[str | None, list[str]] = {}
     for child, parent in rows:
         children.setdefault(parent, []).append(child)
@@ -117,21 +124,25 @@ def conditions(filters: Filters) -> list:
     return where
 
 
-def _bounded_count(token: str, cap: int = 5000) -> int:
+def token_count(token: str, cap: int = 5000):
+    """How many notices have the token, counted along the index up to `cap` (which token is rarest)."""
     inner = select(NoticeToken.notice_id).where(NoticeToken.token == token).limit(cap).subquery()
-    return db.session.scalar(select(func.count()).select_from(inner)) or 0
+    return select(func.count()).select_from(inner)
 
 
-def find_notices(filters: Filters, page: int = 1, size: int = PAGE_SIZE) -> Page:
-    """One page of the public notices matching `filters`, newest first."""
-    page = max(1, min(int(page), MAX_PAGE))
-    size = max(1, min(int(size), 100))
+def _bounded_count(token: str) -> int:
+    return db.session.scalar(token_count(token)) or 0
+
+
+def statement(filters: Filters, page: int = 1, size: int = PAGE_SIZE) -> tuple[Select | None, list[str]]:
+    """The query of one page (one row more than `size`, to know whether a next page exists) and the search
+    tokens; None when the words ask for nothing findable (only particles)."""
     tokens = words.query_tokens(filters.q) if filters.q.strip() else []
     if filters.q.strip() and not tokens:
-        return Page([], page, False, [])
+        return None, []
     where = conditions(filters)
     if tokens:
-        ordered = sorted(tokens, key=_bounded_count)
+        ordered = sorted(tokens, key=_bounded_count) if len(tokens) > 1 else tokens
         main = NoticeToken.__table__.alias("t0")
         query = (select(Notice).join(main, main.c.notice_id == Notice.id).where(main.c.token == ordered[0], *where))
         for n, token in enumerate(ordered[1:], start=1):
@@ -141,7 +152,17 @@ def find_notices(filters: Filters, page: int = 1, size: int = PAGE_SIZE) -> Page
         query = query.order_by(main.c.notice_id.desc())
     else:
         query = select(Notice).where(*where).order_by(Notice.published_at.desc(), Notice.id.desc())
-    rows = list(db.session.scalars(query.limit(size + 1).offset((page - 1) * size)))
+    return query.limit(size + 1).offset((page - 1) * size), tokens
+
+
+def find_notices(filters: Filters, page: int = 1, size: int = PAGE_SIZE) -> Page:
+    """One page of the public notices matching `filters`, newest first."""
+    page = max(1, min(int(page), MAX_PAGE))
+    size = max(1, min(int(size), 100))
+    query, tokens = statement(filters, page, size)
+    if query is None:
+        return Page([], page, False, [])
+    rows = list(db.session.scalars(query))
     return Page(rows[:size], page, len(rows) > size, tokens)
 
 
