@@ -70,15 +70,15 @@ def _project(context: dict, title: str, purchaser, lot_name: str, bids: list[tup
     fen) or (supplier index, price,
     price breakdown sealed in its summary, as the opening reads it)."""
     from tender import opening
-    from tender.demo import create_demo_project, demo_keys, project_data, seal_and_submit
+    from tender.demo import create_demo_project, demo_keys, legal_start, project_data, seal_and_submit
 
     agent = context["users"]["daili"]
     bidders = [(context["users"][f"gys{index + 1}"], price, *detail) for index, price, *detail in bids]
     budget = max(b[1] for b in bids) + 50_000_00
-    clock.clock.set(start - timedelta(days=22))
+    clock.clock.set(legal_start(start, 22))
     demo_keys(context["users"]["caijian"], "custodian")  # its encrypt key, registered once
-    data = project_data(title, purchaser, clock.now(), days=22, lots=[(lot_name, budget, budget)],
-                        custodians=[context["users"]["caijian"].id], k=2)
+    data = project_data(title, purchaser, clock.now(), lots=[(lot_name, budget, budget)],
+                        custodians=[context["users"]["caijian"].id], k=2, deadline=start)
     project = create_demo_project(agent, data, publish=True, suppliers=[user for user, *_ in bidders])
     lot = project.lots[0]
     clock.clock.set(start - timedelta(days=2))

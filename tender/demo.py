@@ -13,7 +13,7 @@ DEMO_KEY_PASSPHRASE), so a newcomer can seal a bid or unwrap shares in the brows
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -73,10 +73,35 @@ def demo_signing_key(user):
     return demo_keys(user, "supplier").signing
 
 
+def _period_end(start: datetime) -> date:
+    """The last day of the public tender's period from documents issued at `start` (a last day on a rest
+    day moves to the next working day), as the project's check counts it."""
+    from core.workdays import period_end_calendar_days
+    from tender.rules import notice_period
+
+    return period_end_calendar_days(clock.to_local(start).date(), notice_period(None, "public_tender")[0])
+
+
+def legal_start(deadline: datetime, days: int = 21) -> datetime:
+    """The latest notice time at least `days` before `deadline` (same hour) from which the legal period ends
+    by the deadline's day: a deadline on a Sunday or just after a holiday needs an earlier notice, so a
+    demo seeded on any day of the year passes the project's own checks."""
+    start = deadline - timedelta(days=days)
+    while _period_end(start) > clock.to_local(deadline).date():
+        start -= timedelta(days=1)
+    return start
+
+
 def project_data(title: str, purchaser, start, *, days: int = 21, category: str = "goods",
-                 lots: list[tuple[str, int, int]], mode: str = "custodian", custodians: list[int], k: int) -> dict:
-    """The project form's data: notice at `start`, deadline (and opening) `days` later; the time vault is
-    always a custodian, with the users of `custodians`, k of them needed to open."""
+                 lots: list[tuple[str, int, int]], mode: str = "custodian", custodians: list[int], k: int,
+                 deadline: datetime | None = None) -> dict:
+    """The project form's data: notice at `start`, deadline (and opening) `days` later, or later still
+    where the legal period needs it, or at `deadline` when given (its start from `legal_start`); the time
+    vault is always a custodian, with the users of `custodians`, k of them needed to open."""
+    if deadline is None:
+        deadline = start + timedelta(days=days)
+        while clock.to_local(deadline).date() < _period_end(start):
+            deadline += timedelta(days=1)
     criteria = ([{"name": "价格", "weight": 30, "price": True},
                  {"name": "技术", "weight": 55, "items": [
                      {"text": "技术参数：完全满足技术要求得 30 分，每项一般参数负偏离扣 2 分", "points": 30},
@@ -92,9 +117,9 @@ def project_data(title: str, purchaser, start, *, days: int = 21, category: str 
             else "C21040000", "category": category, "method": "public_tender", "eval_method": "scoring",
             "criteria": criteria, "lots": [{"name": n, "budget_fen": b, "max_price_fen": m} for n, b, m in lots],
             "notice_at": start.isoformat(), "doc_start_at": start.isoformat(),
-            "doc_end_at": _doc_end(start, start + timedelta(days=days)).isoformat(),
-            "clarify_deadline": (start + timedelta(days=days - 15)).isoformat(),
-            "deadline": (start + timedelta(days=days)).isoformat(), "opening_mode": mode,
+            "doc_end_at": _doc_end(start, deadline).isoformat(),
+            "clarify_deadline": (deadline - timedelta(days=15)).isoformat(),
+            "deadline": deadline.isoformat(), "opening_mode": mode,
             "custodian_user_ids": custodians, "include_vault": True, "k": k}
 
 
@@ -182,28 +207,32 @@ def seed_tender(context: dict) -> None:
     seal_and_submit(far, far.lots[0], suppliers[1], pairs["gys2"], 925_500_00, 25)
     seal_and_submit(far, far.lots[1], suppliers[3], pairs["gys4"], 1_455_000_00, 45)
 
-    with clock.clock.frozen(now - timedelta(days=21) + timedelta(minutes=30)):
+    soon_at = now + timedelta(minutes=30)
+    with clock.clock.frozen(legal_start(soon_at)):
         soon = create_demo_project(agent, project_data("泰顺县人民医院病房护理床采购", purchasers[1], clock.now(),
                                                        lots=[("电动护理床", 680_000_00, 660_000_00)],
-                                                       custodians=custodians, k=2),
+                                                       custodians=custodians, k=2, deadline=soon_at),
                                    publish=True, suppliers=suppliers[:4])
         for user, price in ((suppliers[0], 645_000_00), (suppliers[1], 652_800_00), (suppliers[3], 639_900_00)):
             seal_and_submit(soon, soon.lots[0], user, pairs[user.username], price, 20)
 
     # The public time-lock custodian (FORMAT.md §15): the caijian keeper's share and a share locked to the
     # beacon round at the opening time (with `make run`, the local beacon started by `flask serve`).
-    with clock.clock.frozen(now - timedelta(days=21) + timedelta(minutes=45)):
+    locked_at = now + timedelta(minutes=45)
+    with clock.clock.frozen(legal_start(locked_at)):
         data = project_data("泰顺县图书馆自助借还设备采购", purchasers[0], clock.now(),
-                            lots=[("自助借还机及安全门", 420_000_00, 410_000_00)], custodians=custodians, k=2)
+                            lots=[("自助借还机及安全门", 420_000_00, 410_000_00)], custodians=custodians, k=2,
+                            deadline=locked_at)
         data.update(include_vault=False, include_tlock=True)
         locked = create_demo_project(agent, data, publish=True, suppliers=suppliers[:4])
         for user, price in ((suppliers[0], 398_000_00), (suppliers[2], 402_500_00), (suppliers[3], 395_800_00)):
             seal_and_submit(locked, locked.lots[0], user, pairs[user.username], price, 15)
 
-    with clock.clock.frozen(now - timedelta(days=23)):
+    done_at = now - timedelta(days=2)
+    with clock.clock.frozen(legal_start(done_at)):
         done = create_demo_project(agent, project_data("泰顺县教育局校园安防监控设备采购", purchasers[0], clock.now(),
                                                        lots=[("高清监控摄像机及存储", 820_000_00, 800_000_00)],
-                                                       custodians=custodians, k=2),
+                                                       custodians=custodians, k=2, deadline=done_at),
                                    publish=True, suppliers=suppliers[:5])
         for user, price, days in ((suppliers[0], 768_000_00, 30), (suppliers[1], 779_500_00, 20),
                                   (suppliers[2], 791_000_00, 25), (suppliers[4], 785_300_00, 28)):

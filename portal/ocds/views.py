@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, abort, jsonify, request, stream_with_context, url_for
 
+from core import files
 from core.auth import public
 from core.db import db
 from core.links import absolute, public_url
@@ -120,4 +121,4 @@ def bulk_chunks(batch: int = BULK_BATCH) -> Iterator[str]:
 def bulk():
     """Every process as one release package, streamed (Content-Disposition: ocds-releases.json)."""
     return Response(stream_with_context(bulk_chunks()), mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="ocds-releases.json"'})
+                    headers={"Content-Disposition": files.content_disposition("ocds-releases.json")})

@@ -65,7 +65,7 @@ def seed_collusion(context: dict) -> None:
         return
     from registry.collusion.service import compute_lot
     from tender import opening
-    from tender.demo import create_demo_project, demo_keys, project_data
+    from tender.demo import create_demo_project, demo_keys, legal_start, project_data
 
     agent, keeper = users["daili"], users["caijian"]
     keeper_pair = demo_keys(keeper, "custodian")
@@ -73,10 +73,12 @@ def seed_collusion(context: dict) -> None:
     bidders = [users[name] for name in ("gys1", "gys3", "gys5", "gys6")]
     pairs = {u.username: demo_keys(u, "supplier") for u in bidders}
     base = response_text(7)
-    with clock.clock.frozen(now - timedelta(days=24)):
+    deadline = now - timedelta(days=3)
+    with clock.clock.frozen(legal_start(deadline)):
         project = create_demo_project(agent, project_data(
             "泰顺县农业农村局农产品质量安全检测设备采购", orgs["purchasers"][0], clock.now(),
-            lots=[("农残及重金属快速检测设备", 560_000_00, 550_000_00)], custodians=[keeper.id], k=2),
+            lots=[("农残及重金属快速检测设备", 560_000_00, 550_000_00)], custodians=[keeper.id], k=2,
+            deadline=deadline),
             publish=True, suppliers=bidders)
         lot = project.lots[0]
         plan = (("gys1", 512_000_00, response_text(11), *HONEST["gys1"], "gys1"),

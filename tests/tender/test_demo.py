@@ -36,3 +36,37 @@ def test_demo_seed_has_a_tender_in_each_stage(app, app_ctx, clock, tmp_path, mon
     misplaced = OpeningRecord.query.filter_by(price_fen=779_500_00).one()  # gys2's NVR unit price: Art 59
     assert [i["unit_price_fen"] for i in misplaced.price_detail["items"]] == [5_000_00, 4_487_50]
     assert (tmp_path / "demo-keys" / "gys1.key").exists() and (tmp_path / "demo-keys" / "caijian.key").exists()
+
+
+def test_the_demo_tenders_pass_the_legal_period_on_every_day_of_the_year(app_ctx, clock):
+    """The seed runs whenever a newcomer runs `make run`: a deadline on a Sunday or just after a holiday
+    once refused the demo's own projects (documents issued 21 days before leave the 20th day on a
+    Saturday, which moves to Monday). Every day the test calendar (2026) covers, holidays included, at two
+    hours of the day."""
+    from datetime import datetime, timedelta
+    from types import SimpleNamespace
+
+    from core import clock as core_clock
+    from tender.demo import legal_start, project_data
+    from tender.service import check_timeline
+    from tender.transitions import Method
+
+    def refused(data: dict, at) -> dict:
+        p = SimpleNamespace(region_code=None, method=Method.PUBLIC_TENDER, **{
+            k: core_clock.parse_iso_utc(data[k]) for k in ("notice_at", "doc_start_at", "doc_end_at",
+                                                          "clarify_deadline", "deadline")})
+        errors: dict = {}
+        check_timeline(errors, p, at)
+        return errors
+
+    purchaser = SimpleNamespace(id=1)
+    first = datetime(2026, 1, 26, 2, 0, tzinfo=core_clock.UTC)
+    for n in range(310):
+        for hour in (0, 17):  # 08:00 and 01:00 the next day in Beijing
+            day = first + timedelta(days=n, hours=hour)
+            start = legal_start(day)
+            fixed = project_data("t", purchaser, start, lots=[("a", 1, 1)], custodians=[], k=1, deadline=day)
+            assert refused(fixed, start) == {}, (day, fixed)
+            assert start <= day - timedelta(days=21)
+            free = project_data("t", purchaser, day, lots=[("a", 1, 1)], custodians=[], k=1)
+            assert refused(free, day) == {}, (day, free)
