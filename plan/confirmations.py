@@ -28,8 +28,8 @@ from audit.service import record
 from core import clock
 from core.db import db
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
-from plan.models import BudgetDraw, Confirmation
-from plan.transitions import DrawStatus, move
+from plan.models import BudgetDraw, Confirmation, Plan
+from plan.transitions import DrawStatus, PlanStatus, move
 
 SOURCES = ("workflow", "intranet", "file")
 
@@ -111,8 +111,10 @@ def usable_confirmations(org_id: int) -> list[Confirmation]:
     """The unit's confirmations with money left and not expired, newest first."""
     today = clock.to_local(clock.now()).date()
     return list(db.session.scalars(
-        select(Confirmation).where(Confirmation.org_id == org_id, Confirmation.drawn_fen < Confirmation.amount_fen,
-                                   (Confirmation.valid_until.is_(None)) | (Confirmation.valid_until >= today))
+        select(Confirmation).outerjoin(Plan, Plan.id == Confirmation.plan_id)
+        .where(Confirmation.org_id == org_id, Confirmation.drawn_fen < Confirmation.amount_fen,
+               (Confirmation.valid_until.is_(None)) | (Confirmation.valid_until >= today),
+               (Plan.id.is_(None)) | (Plan.status != PlanStatus.WITHDRAWN))
         .order_by(Confirmation.issued_at.desc(), Confirmation.id.desc())))
 
 
@@ -137,6 +139,8 @@ def draw_budget(confirmation: Confirmation, amount_fen: int, *, subject: object,
     locked = get_confirmation(confirmation.id, lock=True)
     if locked.valid_until is not None and locked.valid_until < clock.to_local(clock.now()).date():
         raise Conflict(f"确认书 {locked.number} 已过有效期。", code="confirmation_expired")
+    if locked.plan is not None and locked.plan.status is PlanStatus.WITHDRAWN:
+        raise Conflict(f"确认书 {locked.number} 的计划已撤回。", code="confirmation_withdrawn")
     left = remaining_fen(locked)
     if left < amount_fen:
         raise Conflict(f"确认书 {locked.number} 剩余金额不足（剩余 {left} 分，需 {amount_fen} 分）。",

@@ -4,8 +4,10 @@
 `amount_fen` for one catalogue item in the year of `on_day`: its yearly total so far (plans in review or
 approved by another method than public tender, plus what other packages report through
 `split_source`, e.g. the e-mall's orders bought without a confirmation) plus the new amount, against
-the threshold in force that day. Nearing it (the region's warn percent) warns; above it blocks. Plans
-and e-mall orders call the same function, so both meet the same figures.
+the threshold in force that day. Nearing it (the region's warn percent) warns; above it blocks. A purchase
+that is above the threshold on its own is not a split (it is one purchase whose method other than public
+tender needs finance's approval, a step of the workflow): the check answers ok for it. Plans and e-mall
+orders call the same function, so both meet the same figures.
 """
 
 from __future__ import annotations
@@ -104,5 +106,8 @@ def check_split_purchase(org_id: int, catalogue_code: str, amount_fen: int, *, o
     before = yearly_total(org_id, code, on_day.year, exclude_plan_id=exclude_plan_id)
     total = before + amount_fen
     warn = threshold * percent // 100
-    level = SplitLevel.BLOCK if total > threshold else SplitLevel.WARN if total >= warn else SplitLevel.OK
+    if amount_fen >= threshold:  # one purchase above the line alone is no split: its method is (the finance step)
+        level = SplitLevel.OK
+    else:
+        level = SplitLevel.BLOCK if total > threshold else SplitLevel.WARN if total >= warn else SplitLevel.OK
     return SplitCheck(level, on_day.year, category, code, before, amount_fen, total, threshold, warn, key)

@@ -79,3 +79,45 @@ def make_confirmation(plan_world):
         return row
 
     return make
+
+
+@pytest.fixture
+def workflow_goods(plan_world):
+    from plan_helpers import SEVEN_STEPS
+
+    from core.db import db
+    from plan.workflow import define_workflow
+
+    flow = define_workflow(plan_world.guikou, plan_world.region, "goods", "货物类采购计划审批", SEVEN_STEPS)
+    db.session.commit()
+    return flow
+
+
+@pytest.fixture
+def intention(plan_world):
+    from core.db import db
+    from plan.plans import create_intention, publish_intention
+
+    row = create_intention(plan_world.clerk, {"title": "教学用服务器采购", "needs": "4 台服务器",
+                                              "budget_fen": 60_000_000, "expected_month": "2027-03"})
+    publish_intention(plan_world.clerk, row.id)
+    db.session.commit()
+    return row
+
+
+@pytest.fixture
+def filed_plan(plan_world, workflow_goods, intention):
+    """A plan the clerk drafted with its intention and submitted: on the unit's first review."""
+    from plan_helpers import plan_input
+
+    from core.db import db
+    from plan.plans import create_plan
+    from plan.workflow import submit_plan
+
+    def make(**over):
+        plan = create_plan(plan_world.clerk, plan_input(intention_id=intention.id, **over))
+        submit_plan(plan_world.clerk, plan.id)
+        db.session.commit()
+        return plan
+
+    return make

@@ -81,9 +81,19 @@ def test_next_years_threshold_applies_from_its_effective_date(plan_world):
     db.session.commit()
     assert public_tender_threshold(plan_world.region, "goods", date(2026, 12, 31)) == 4_000_000 * YUAN
     assert public_tender_threshold(plan_world.region, "goods", date(2027, 1, 1)) == 2_000_000 * YUAN
-    this_year = check_split_purchase(plan_world.unit.id, "A02010104", 3_500_000 * YUAN, on_day=date(2026, 12, 31))
-    next_year = check_split_purchase(plan_world.unit.id, "A02010104", 3_500_000 * YUAN, on_day=date(2027, 1, 5))
+    _plan(plan_world, "A02010104", 1_500_000 * YUAN, month="2026-06")
+    _plan(plan_world, "A02010104", 1_500_000 * YUAN, month="2027-01")
+    this_year = check_split_purchase(plan_world.unit.id, "A02010104", 1_800_000 * YUAN, on_day=date(2026, 12, 31))
+    next_year = check_split_purchase(plan_world.unit.id, "A02010104", 1_800_000 * YUAN, on_day=date(2027, 1, 5))
     assert this_year.level is SplitLevel.WARN and next_year.level is SplitLevel.BLOCK
+
+
+def test_one_purchase_above_the_threshold_alone_is_no_split(plan_world):
+    from plan.service import SplitLevel, check_split_purchase
+
+    _plan(plan_world, "A02010104", 100_000 * YUAN)
+    got = check_split_purchase(plan_world.unit.id, "A02010104", 4_500_000 * YUAN, on_day=date(2026, 12, 1))
+    assert got.level is SplitLevel.OK and got.total_fen == 4_600_000 * YUAN
 
 
 def test_works_and_services_read_their_own_threshold(plan_world):
