@@ -12,10 +12,9 @@ reference prices on 2 % of the products, a few listings above them.
 2. **Nightly price check**: `mall.prices.check_prices` over every live listing, run in a fresh process so its
    peak RSS is its own (target < 60 s and < 256 MiB).
 3. **Concurrent orders**: N purchaser threads (200) in U purchasing units (20) each place one order at the
-   same moment; every unit's yearly limit per catalogue item (the region rule) admits only some of them.
-   Checked afterwards: no unit above its limit, every thread's order either stored once or refused with a
-   clear code, none lost, none doubled. (Budget confirmations — plan's `draw_budget` — are not wired yet:
-   the limit stands in for the confirmation's remaining budget; see mall/README.md.)
+   same moment, drawing on their unit's one budget confirmation (20 confirmations, each worth 4.5 orders).
+   Checked afterwards: no confirmation overspent, each one's drawn amount equal to its held draws and to its
+   orders, every thread's order either stored once or refused with a clear code — none lost, none doubled.
 
 SQLite in a temporary folder, or the database in DATABASE_URL (its tables are dropped and rebuilt: give it
 a database of its own). The last line is JSON.
@@ -207,35 +206,42 @@ def check_only(url: str, tmp: Path) -> None:
 
 
 def orders_section(app, world: dict, purchasers: int, units: int) -> dict:
-    """Purchasers of `units` units order at once; each unit's yearly limit admits only some orders."""
+    """`purchasers` threads in `units` units order at once, each order drawing on its unit's one confirmation
+    (plan's `draw_budget` under the confirmation's row lock), which holds 4.5 orders' worth."""
     from sqlalchemy import func, select
 
     from accounts import service as accounts
     from accounts.models import OrgKind, Role
     from core.db import db
     from mall import orders
-    from mall.models import Listing, Order, OrderLine
+    from mall.models import Listing, Order
+    from plan.confirmations import issue_confirmation
+    from plan.models import BudgetDraw, Confirmation
     from region_rules import store
 
     listing = db.session.scalar(select(Listing).where(Listing.status == "live", Listing.price_fen < 5_000_00,
+                                                      Listing.catalogue_code.like("A02%"),
                                                       Listing.region_rows.any(region_code="330000"))
                                 .order_by(Listing.id).limit(1))
-    limit = listing.price_fen * 4 + listing.price_fen // 2  # each unit: four orders fit, the fifth does not
-    store.set_values(None, None, {"mall.yearly_item_limit_fen": limit, "mall.order_above_median_pct": 100})
+    amount = listing.price_fen * 9 // 2  # four orders fit, the fifth does not
+    store.set_values(None, None, {"mall.order_above_median_pct": 100, "mall.require_budget_confirmation": True})
     county = world["counties"][0]
-    users = []
+    users, confirmation_of = [], {}
     for u in range(units):
         org = accounts.create_org(f"采购单位{u}", OrgKind.PURCHASER, county)
+        confirmation_of[org.id] = issue_confirmation(org=org, title="办公设备", catalogue_code="A02", method="emall",
+                                                     plan_type="goods", amount_fen=amount, snapshot={},
+                                                     source="workflow").id
         for p in range(purchasers // units):
-            users.append(accounts.create_user(f"buyer{u}-{p}", f"采购员{u}-{p}", None, [Role.PURCHASER], county,
-                                              org=org, password_hash="x").id)
+            users.append((accounts.create_user(f"buyer{u}-{p}", f"采购员{u}-{p}", None, [Role.PURCHASER], county,
+                                               org=org, password_hash="x").id, confirmation_of[org.id]))
     db.session.commit()
     listing_id = listing.id
     barrier = threading.Barrier(len(users))
     outcome: dict[int, str] = {}
     retries = [0]
 
-    def buy(user_id: int) -> None:
+    def buy(user_id: int, confirmation_id: int) -> None:
         from accounts.models import User
 
         with app.app_context():
@@ -245,11 +251,12 @@ def orders_section(app, world: dict, purchasers: int, units: int) -> dict:
             barrier.wait()
             for _attempt in range(50):
                 try:
-                    order = orders.place_order(user, [orders.Line(listing_id, 1)], "泰顺县罗阳镇")
+                    order = orders.place_order(user, [orders.Line(listing_id, 1)], "泰顺县罗阳镇",
+                                               confirmation_id=confirmation_id)
                     db.session.commit()
                     outcome[user_id] = f"order:{order.id}"
                     return
-                except Exception as exc:
+                except Exception as exc:  # a refusal is an outcome; a lock error is retried
                     db.session.rollback()
                     code = getattr(exc, "code", None)
                     if code:
@@ -259,27 +266,31 @@ def orders_section(app, world: dict, purchasers: int, units: int) -> dict:
                     time.sleep(0.01)
             outcome[user_id] = "lost"
 
-    threads = [threading.Thread(target=buy, args=(uid,)) for uid in users]
+    threads = [threading.Thread(target=buy, args=pair) for pair in users]
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     seconds = time.perf_counter() - started
-    per_unit = dict(db.session.execute(
-        select(Order.purchaser_org_id, func.sum(OrderLine.total_fen)).join(OrderLine, OrderLine.order_id == Order.id)
-        .group_by(Order.purchaser_org_id)).all())
+    db.session.expire_all()
+    rows = db.session.scalars(select(Confirmation).where(Confirmation.id.in_(list(confirmation_of.values())))).all()
+    held = dict(db.session.execute(select(BudgetDraw.confirmation_id, func.sum(BudgetDraw.amount_fen))
+                                   .where(BudgetDraw.status == "held").group_by(BudgetDraw.confirmation_id)).all())
+    ordered = dict(db.session.execute(select(Order.confirmation_id, func.sum(Order.amount_fen))
+                                      .group_by(Order.confirmation_id)).all())
     stored = db.session.scalar(select(func.count()).select_from(Order)) or 0
     placed = [v for v in outcome.values() if v.startswith("order:")]
     refused = [v for v in outcome.values() if v.startswith("refused:")]
-    return {"purchasers": len(users), "units": units, "seconds": round(seconds, 2), "orders": len(placed),
-            "refused": len(refused), "refusal_codes": sorted(set(refused)), "lost": len(users) - len(outcome)
-            + sum(1 for v in outcome.values() if v == "lost"), "retries": retries[0],
-            "stored_orders": stored, "doubled": len(placed) - len(set(placed)) + (stored - len(placed)),
-            "max_unit_total_fen": max(per_unit.values(), default=0), "unit_limit_fen": limit,
-            "overspent_units": sum(1 for v in per_unit.values() if v > limit),
-            "ok": all(v <= limit for v in per_unit.values()) and stored == len(placed)
-            and len(outcome) == len(users)}
+    overspent = sum(1 for c in rows if c.drawn_fen > c.amount_fen)
+    consistent = all(c.drawn_fen == held.get(c.id, 0) == ordered.get(c.id, 0) for c in rows)
+    lost = len(users) - len(outcome) + sum(1 for v in outcome.values() if v == "lost")
+    doubled = len(placed) - len(set(placed)) + (stored - len(placed))
+    return {"purchasers": len(users), "confirmations": len(rows), "seconds": round(seconds, 2),
+            "orders": len(placed), "refused": len(refused), "refusal_codes": sorted(set(refused)), "lost": lost,
+            "doubled": doubled, "retries": retries[0], "stored_orders": stored, "overspent_confirmations": overspent,
+            "drawn_equals_held_draws_equals_orders": consistent, "confirmation_amount_fen": amount,
+            "ok": overspent == 0 and consistent and lost == 0 and doubled == 0}
 
 
 def _app(url: str, tmp: Path):

@@ -24,12 +24,14 @@ if TYPE_CHECKING:
 def register(app: Flask) -> None:
     from core import chronograph
     from mall import contracts, demo, methods, models, panels, rules, timed, views  # noqa: F401  (sources, seeder)
-    from mall.orders import poor_marks
+    from mall.orders import emall_total, poor_marks
+    from plan.service import split_source
     from registry.credit.service import register_performance_feed
 
     app.register_blueprint(views.bp)
     chronograph.declare(app, timed.SWEEP)
     register_performance_feed(poor_marks)
+    split_source(emall_total)
     _navigation()
 
 

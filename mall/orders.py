@@ -166,20 +166,58 @@ def line_total(listing: Listing, qty: int) -> int:
     return (listing.price_fen + listing.install_fee_fen + listing.service_fee_fen) * qty
 
 
-def _check_threshold(user: User, chosen: list[tuple[Listing, int]]) -> None:
-    region = user.org.region_code
-    day = clock.to_local(clock.now()).date()
+def _amounts_by_code(chosen: list[tuple[Listing, int]]) -> dict[str, int]:
     by_code: dict[str, int] = {}
     for listing, qty in chosen:
         by_code[listing.catalogue_code] = by_code.get(listing.catalogue_code, 0) + line_total(listing, qty)
-    limit = rules.value(region, "mall.yearly_item_limit_fen")
-    for code, amount in sorted(by_code.items()):
+    return by_code
+
+
+def _check_threshold(user: User, chosen: list[tuple[Listing, int]]) -> list[dict]:
+    """Per catalogue item: the unit's e-mall total this year plus the order within 分散采购限额 (the e-mall is
+    for purchases below it), and plan's split-purchase check (化整为零 against 公开招标数额标准), the same
+    figures plans meet. Returns the checks' figures (a warning lets the order go on, recorded)."""
+    from plan.rules import category_of
+    from plan.service import SplitLevel, check_split_purchase, decentralised_limit
+
+    region = user.org.region_code
+    day = clock.to_local(clock.now()).date()
+    checks = []
+    for code, amount in sorted(_amounts_by_code(chosen).items()):
+        limit = decentralised_limit(region, category_of(code), day)
         total = yearly_total(user.org_id, code, day) + amount
         if total > limit:
             raise Conflict(f"本单位今年在品目 {code} 的电子卖场采购累计 {money.format_yuan(total)} 元，"
-                           "超过分散采购限额 "
-                           f"{money.format_yuan(limit)} 元，请依法采用其他采购方式。", code="order_above_threshold",
+                           f"超过分散采购限额 {money.format_yuan(limit)} 元，请依法采用其他采购方式。",
+                           code="order_above_threshold",
                            details={"catalogue_code": code, "total_fen": total, "limit_fen": limit})
+        found = check_split_purchase(user.org_id, code, amount, on_day=day)
+        if found.level is SplitLevel.BLOCK:
+            raise Conflict(found.message(), code="order_split_purchase", details=found.as_dict())
+        checks.append(found.as_dict())
+    return checks
+
+
+def _confirmation_for(user: User, confirmation_id: int | None, chosen: list[tuple[Listing, int]]):
+    """The budget confirmation the order draws on: required where the region says so; its catalogue item must
+    cover every line (a confirmation for A0201 covers A02010105)."""
+    from plan.service import can_use, get_confirmation
+
+    region = user.org.region_code
+    if confirmation_id is None:
+        if rules.value(region, "mall.require_budget_confirmation"):
+            raise ValidationError("本地区电子卖场下单须选择预算确认书。", code="confirmation_required",
+                                  details={"field": "confirmation_id"})
+        return None
+    confirmation = get_confirmation(int(confirmation_id))
+    if not can_use(user, confirmation):
+        raise Forbidden("本单位不能使用这份确认书。", code="confirmation_not_usable")
+    prefix = (confirmation.catalogue_code or "").strip().upper()
+    outside = sorted({listing.catalogue_code for listing, _ in chosen if not listing.catalogue_code.startswith(prefix)})
+    if outside:
+        raise ValidationError(f"确认书 {confirmation.number} 的品目 {prefix} 不包括 {'、'.join(outside)}。",
+                              code="confirmation_catalogue_mismatch", details={"field": "confirmation_id"})
+    return confirmation
 
 
 def place_order(user: User, lines: list[Line], delivery_address: str, *, confirmation_id: int | None = None) -> Order:
@@ -190,19 +228,18 @@ def place_order(user: User, lines: list[Line], delivery_address: str, *, confirm
         raise ValidationError("请填写收货地址（200 字以内）。", code="address_required",
                               details={"field": "delivery_address"})
     chosen = _check_lines(user, lines)
+    confirmation = _confirmation_for(user, confirmation_id, chosen)
     lock_unit(user.org_id)
-    _check_threshold(user, chosen)
+    checks = _check_threshold(user, chosen)
     region = user.org.region_code
-    if rules.value(region, "mall.require_budget_confirmation") and confirmation_id is None:
-        raise ValidationError("本地区电子卖场下单须选择预算确认书。", code="confirmation_required",
-                              details={"field": "confirmation_id"})
     now = clock.now()
     store_id = chosen[0][0].store_id
     amount = sum(line_total(listing, qty) for listing, qty in chosen)
     order = Order(number=f"WS{clock.format_local(now, '%Y%m%d')}{secrets.token_hex(3).upper()}", kind="supermarket",
                   region_code=region, purchaser_org_id=user.org_id, placed_by_id=user.id,
                   supplier_org_id=chosen[0][0].supplier_org_id, store_id=store_id, status=OrderStatus.PLACED,
-                  amount_fen=amount, rules_version=rules.version(region), confirmation_id=confirmation_id,
+                  amount_fen=amount, rules_version=rules.version(region),
+                  confirmation_id=confirmation.id if confirmation else None,
                   delivery_address=address, placed_at=now,
                   confirm_due_at=now + timedelta(hours=rules.value(region, "mall.order_confirm_hours")),
                   lines=[OrderLine(listing_id=listing.id, product_id=listing.product_id,
@@ -213,10 +250,15 @@ def place_order(user: User, lines: list[Line], delivery_address: str, *, confirm
                                    total_fen=line_total(listing, qty), at=now) for listing, qty in chosen])
     db.session.add(order)
     db.session.flush()
+    if confirmation is not None:  # under the confirmation's row lock; overdrawn refuses the whole order
+        from plan.service import draw_budget
+
+        order.budget_draw_id = draw_budget(confirmation, amount, subject=order, actor=user).id
     record("mall.order_placed", order, {"number": order.number, "amount_fen": amount, "store": store_id,
                                         "lines": [[line.listing_id, line.quantity, line.unit_price_fen]
                                                   for line in order.lines],
-                                        "rules_version": order.rules_version, "confirmation": confirmation_id})
+                                        "rules_version": order.rules_version, "confirmation": confirmation_id,
+                                        "budget_draw": order.budget_draw_id, "split_checks": checks})
     for listing, _qty in chosen:
         remove_from_cart(user, listing.id)
     _tell(order, "新订单待确认", f"订单 {order.number}：请在 {clock.format_local(order.confirm_due_at)} 前确认。",
@@ -224,7 +266,7 @@ def place_order(user: User, lines: list[Line], delivery_address: str, *, confirm
     return order
 
 
-def place_cart(user: User, delivery_address: str) -> list[Order]:
+def place_cart(user: User, delivery_address: str, confirmation_id: int | None = None) -> list[Order]:
     """The cart becomes one order per store (all or none)."""
     items = cart_of(user)
     if not items:
@@ -232,7 +274,8 @@ def place_cart(user: User, delivery_address: str) -> list[Order]:
     by_store: dict[int, list[Line]] = {}
     for item in items:
         by_store.setdefault(item.listing.store_id, []).append(Line(item.listing_id, item.quantity))
-    return [place_order(user, lines, delivery_address) for _store, lines in sorted(by_store.items())]
+    return [place_order(user, lines, delivery_address, confirmation_id=confirmation_id)
+            for _store, lines in sorted(by_store.items())]
 
 
 # ---------------------------------------------------------------- the lifecycle
@@ -262,9 +305,24 @@ def _end(order: Order, to: OrderStatus, reason: str) -> None:
 
 
 def release_budget_of(order: Order, reason: str) -> None:
-    """Give the order's budget draw back (plan's confirmations, once wired)."""
+    """An order that ended without a purchase gives its budget draw back to the confirmation."""
     if order.budget_draw_id is None:
         return
+    from plan.service import release_subject
+
+    release_subject(Order.__tablename__, order.id, reason)
+
+
+def emall_total(org_id: int, catalogue_code: str, year: int) -> int:
+    """plan's split-purchase source: the unit's e-mall orders of an item that year bought without a budget
+    confirmation (those with one are counted through the confirmation's plan already)."""
+    start = clock.end_of_local_day(date(year, 1, 1) - timedelta(days=1))
+    end = clock.end_of_local_day(date(year, 12, 31))
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(OrderLine.total_fen), 0)).join(Order, Order.id == OrderLine.order_id)
+        .where(Order.purchaser_org_id == org_id, OrderLine.catalogue_code == catalogue_code,
+               Order.confirmation_id.is_(None), OrderLine.counted.is_(True), OrderLine.at > start,
+               OrderLine.at <= end)) or 0)
 
 
 def confirm_order(user: User, order_id: int) -> Order:

@@ -36,8 +36,6 @@ MALL_RULES = declare("mall", "电子卖场", [
     RuleKey("mall.max_exchanges", INT, 2, "一张订单最多换货次数", ZJ, 0, 5),
     RuleKey("mall.pay_within_days", INT, 30, "验收后支付货款的最长天数", PAY, 1, 30),
     RuleKey("mall.contract_sign_days", INT, 7, "供应商确认订单后签订电子合同的天数", CENTRAL, 1, 30),
-    RuleKey("mall.yearly_item_limit_fen", INT, 100_000_000, "单位每年在电子卖场采购同一品目的限额（分）",
-            "政府集中采购目录及标准（分散采购限额标准）", 1, 10**12),
     RuleKey("mall.require_budget_confirmation", BOOL, False, "下单须占用预算确认书", ORDER110),
     RuleKey("mall.bill_deviation_pct", INT, 0, "定点服务账单单价高于备案价此百分比的，不予确认支付", ORDER110, 0, 50),
     RuleKey("mall.cap.meeting_day_fen", INT, 55_000, "会议每人每天综合定额（分）", MEETING, 1, 10**8),

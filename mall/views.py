@@ -117,9 +117,12 @@ def compare():
 @bp.get("/cart")
 @roles_required(Role.PURCHASER)
 def cart():
+    from plan.service import remaining_fen, usable_confirmations
+
     items = orders.cart_of(current_user)
-    return render_template("mall/cart.html", cart_items=items, total=sum(orders.line_total(i.listing, i.quantity)
-                                                                     for i in items))
+    confirmations = [(c, remaining_fen(c)) for c in usable_confirmations(current_user.org_id)]
+    return render_template("mall/cart.html", cart_items=items, confirmations=confirmations,
+                           total=sum(orders.line_total(i.listing, i.quantity) for i in items))
 
 
 @bp.post("/cart")
@@ -143,7 +146,9 @@ def remove_from_cart(listing_id: int):
 @roles_required(Role.PURCHASER)
 def place_cart():
     try:
-        placed = orders.place_cart(current_user, request.form.get("delivery_address", ""))
+        chosen = request.form.get("confirmation_id", "")
+        placed = orders.place_cart(current_user, request.form.get("delivery_address", ""),
+                                   int(chosen) if chosen.isdigit() else None)
     except DomainError as exc:
         return _failed(exc, "mall.cart")
     db.session.commit()

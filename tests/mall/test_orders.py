@@ -134,7 +134,7 @@ def test_yearly_total_per_catalogue_item_above_the_threshold_is_refused(stocked)
     from mall.models import Order, OrderLine
     from region_rules import store
 
-    store.set_values(None, None, {"mall.yearly_item_limit_fen": 15_000_00})
+    store.set_values(None, None, {"plan.decentralised_limit_fen.goods": 15_000_00})
     db.session.commit()
     _place(stocked, _desktop(stocked), 2)  # 10,100
     db.session.commit()
@@ -213,3 +213,67 @@ def test_poor_rating_and_upheld_dispute_feed_credit(stocked):
     found = assess_org(seller.org)
     assert found.score == before - 10  # two marks × credit.deduct.poor_performance (5)
     assert {"mall_order": order.id, "rating": 2, "points": 5, "party": seller.org.name} in found.deductions
+
+
+def _confirmation(world, amount_fen, code="A0201"):
+    from plan.confirmations import issue_confirmation
+
+    return issue_confirmation(org=world.buyer.org, title="2026 年办公设备", catalogue_code=code, method="emall",
+                              plan_type="goods", amount_fen=amount_fen, snapshot={}, source="workflow")
+
+
+def test_order_draws_on_a_confirmation_and_gives_it_back_when_cancelled(stocked):
+    from core.db import db
+    from mall import orders
+    from mall.models import Order
+    from plan.service import remaining_fen
+
+    confirmation = _confirmation(stocked, 12_000_00)
+    db.session.commit()
+    listing = _desktop(stocked)
+    order = orders.place_order(stocked.buyer, [orders.Line(listing.id, 2)], ADDRESS, confirmation_id=confirmation.id)
+    db.session.commit()
+    assert remaining_fen(confirmation) == 12_000_00 - order.amount_fen and order.budget_draw_id is not None
+    with pytest.raises(Exception) as exc:  # 1,900 left, the order needs 5,050
+        orders.place_order(stocked.buyer, [orders.Line(listing.id, 1)], ADDRESS, confirmation_id=confirmation.id)
+    assert exc.value.code == "confirmation_overdrawn"
+    db.session.rollback()
+    db.session.refresh(confirmation)
+    assert db.session.query(Order).count() == 1 and remaining_fen(confirmation) == 12_000_00 - order.amount_fen
+    orders.cancel_order(stocked.buyer, order.id, "改期采购")
+    db.session.commit()
+    db.session.refresh(confirmation)
+    assert remaining_fen(confirmation) == 12_000_00
+
+
+def test_confirmation_required_and_its_catalogue_item(stocked):
+    from core.db import db
+    from mall import orders
+    from region_rules import store
+
+    store.set_values(None, None, {"mall.require_budget_confirmation": True})
+    printers = _confirmation(stocked, 50_000_00, code="A0202")
+    db.session.commit()
+    with pytest.raises(Exception) as exc:
+        _place(stocked, _desktop(stocked))
+    assert exc.value.code == "confirmation_required"
+    with pytest.raises(Exception) as exc:
+        orders.place_order(stocked.buyer, [orders.Line(_desktop(stocked).id, 1)], ADDRESS,
+                           confirmation_id=printers.id)
+    assert exc.value.code == "confirmation_catalogue_mismatch"
+
+
+def test_split_purchase_check_is_plans_and_counts_the_e_mall(stocked):
+    from core.db import db
+    from plan.service import check_split_purchase
+    from region_rules import store
+
+    store.set_values(None, None, {"plan.public_tender_threshold_fen.goods": 12_000_00})
+    db.session.commit()
+    order = _place(stocked, _desktop(stocked), 2)  # 10,100: above the 80 % warning line, below the threshold
+    db.session.commit()
+    day = order.placed_at.date()
+    assert check_split_purchase(stocked.buyer.org_id, "A02010105", 0, on_day=day).before_fen == order.amount_fen
+    with pytest.raises(Exception) as exc:
+        _place(stocked, _desktop(stocked), 1)
+    assert exc.value.code == "order_split_purchase" and "化整为零" in exc.value.message
