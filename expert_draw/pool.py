@@ -191,10 +191,65 @@ class Pool:
     exclusions: list[tuple[int, str, str]]  # (expert id, rule, detail)
 
 
+def _leave_and_relations(
+    req: DrawRequest, ctx: rules.AvoidanceContext
+) -> tuple[set[int], dict[int, list[tuple[str, int | None, str, date | None]]]]:
+    """The experts on leave during the evaluation and every expert's relations to the parties, library-wide:
+    what _add_leave_and_relations attaches to loaded facts, as a set and a dict (same queries)."""
+    first = ctx.evaluation_day
+    last = clock.to_local(req.evaluation_end_at).date()
+    on_leave = set(db.session.scalars(
+        select(ExpertLeave.expert_id).where(ExpertLeave.start_on <= last, ExpertLeave.end_on >= first)))
+    party_names = {rules.normalise_name(n) for n in ctx.party_names} | {
+        rules.normalise_name(n) for n in db.session.scalars(select(Org.name).where(Org.id.in_(ctx.party_org_ids)))
+    }
+    relations: dict[int, list[tuple[str, int | None, str, date | None]]] = {}
+    for r in db.session.execute(
+        select(ExpertRelation.expert_id, ExpertRelation.kind, ExpertRelation.org_id, ExpertRelation.org_name,
+               ExpertRelation.end_on)
+        .where(or_(ExpertRelation.org_id.in_(ctx.party_org_ids),
+                   rules.normalised_sql(ExpertRelation.org_name).in_(party_names)))
+    ):
+        relations.setdefault(r.expert_id, []).append((r.kind.value, r.org_id, r.org_name, r.end_on))
+    return on_leave, relations
+
+
+def _screen(rows: list, ctx: rules.AvoidanceContext, on_leave: set[int], relations: dict, already: set[int]):
+    """The experts of `rows` that some avoidance rule may exclude, in their order of first appearance.
+
+    A superset of those avoidance_reasons excludes, found with set look-ups on the row's own values, so
+    the rules (and the facts they need) run for those few only, not for each of a province's tens of
+    thousands; tests/expert_draw/test_pool_screen.py holds the result equal to running them for all.
+    Each condition mirrors one rule: not active; born before 1 January of the year the age limit
+    reaches back to (age > limit implies it); on leave; an employer that is a party, the agency or a
+    finance bureau, by id or by normalised name; a relation to a party; the id sets of the context.
+    """
+    flagged_ids = (on_leave | relations.keys() | ctx.recent_same_purchaser | ctx.busy | ctx.manual.keys()
+                   | ctx.hand_picked | already)
+    flagged_orgs = {ctx.purchaser_org_id, *ctx.supplier_org_ids, ctx.agency_org_id, *ctx.finance_org_ids}
+    flagged_names = {*ctx.party_names, rules.normalise_name(ctx.agency_name)}
+    old = date(max(1, ctx.evaluation_day.year - ctx.rule["age_limit"]), 1, 1)
+    born_before: object = old.isoformat() if rows and isinstance(rows[0][3], str) else old  # as the driver gives it
+    normalised: dict[str, str] = {}
+    normalise = rules.normalise_name
+    seen: set[int] = set()
+    for expert_id, _, status, birth_date, employer_org_id, employer_name in rows:
+        if expert_id in seen:
+            continue
+        seen.add(expert_id)
+        name = normalised.get(employer_name)
+        if name is None:
+            name = normalised[employer_name] = normalise(employer_name)
+        if (status != "active" or birth_date < born_before or expert_id in flagged_ids  # type: ignore[operator]
+                or employer_org_id in flagged_orgs or name in flagged_names):
+            yield expert_id, status, birth_date, employer_org_id, employer_name
+
+
 def build_pool(req: DrawRequest, rule: DrawRules, counts: list[SpecialtyCount], already: set[int]) -> Pool:
     ctx = avoidance_context(req, rule.values())
     codes = [c.code for c in counts]
     lineage = [r.code for r in db.session.get(Region, req.region_code).lineage()]
+    on_leave, relations = _leave_and_relations(req, ctx)
     tried: list[str] = []
     for level, scope_code in enumerate(lineage):
         tried.append(scope_code)
@@ -216,22 +271,18 @@ def build_pool(req: DrawRequest, rule: DrawRules, counts: list[SpecialtyCount], 
                 Expert.status.in_(LISTED),
             )
         )
-        facts: dict[int, rules.ExpertFacts] = {}
-        for expert_id, _, status, birth_date, employer_org_id, employer_name in rows:
-            if expert_id not in facts:
-                facts[expert_id] = rules.ExpertFacts(
-                    expert_id, status, _as_date(birth_date), employer_org_id, employer_name
-                )
-        _add_leave_and_relations(req, ctx, facts)
         excluded: list[tuple[int, str, str]] = []
         bad: set[int] = set()
-        for f in facts.values():
+        for expert_id, status, birth_date, employer_org_id, employer_name in _screen(
+                rows, ctx, on_leave, relations, already):
+            f = rules.ExpertFacts(expert_id, status, _as_date(birth_date), employer_org_id, employer_name,
+                                  on_leave=expert_id in on_leave, relations=list(relations.get(expert_id, ())))
             reasons = rules.avoidance_reasons(f, ctx)
-            if f.id in already:
+            if expert_id in already:
                 reasons.append(("already_drawn", "本项目已抽取"))
             if reasons:
-                bad.add(f.id)
-                excluded.extend((f.id, code, detail[:200]) for code, detail in reasons)
+                bad.add(expert_id)
+                excluded.extend((expert_id, code, detail[:200]) for code, detail in reasons)
         members: dict[str, list[int]] = {c: [] for c in codes}
         for expert_id, code, *_ in rows:
             if expert_id not in bad:
