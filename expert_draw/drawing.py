@@ -46,7 +46,7 @@ from expert_draw.verifier import (
     VERSION,
     encode_pool,
     final_seed,
-    leaf_of,
+    leaves_of,
     pool_digest,
     seed_hash,
     select_committee,
@@ -191,7 +191,7 @@ def _commit_candidates(
     weights = credit_weights(rule, region_code, expert_ids)
     randomness = secrets.token_bytes(16 * len(expert_ids))  # one 16-byte salt per expert, fresh per draw
     salts = {e: randomness[16 * i : 16 * i + 16] for i, e in enumerate(expert_ids)}
-    leaves = {e: leaf_of(salts[e], e) for e in expert_ids}
+    leaves = dict(zip(expert_ids, leaves_of((salts[e], e) for e in expert_ids), strict=True))
     _insert_rows(
         DrawCandidate.__table__,
         ("draw_id", "expert_id", "salt", "leaf", "weight"),

@@ -180,7 +180,9 @@ def credit_weights(rule: DrawRules, region_code: str, expert_ids: Iterable[int])
             .group_by(CreditRecord.expert_id)
         ).all()
     )
-    return {e: weights.get(credit_tier(int(points.get(e, 0)), credit), 1) for e in expert_ids}
+    # the tier of no points once, not once for each of a pool's tens of thousands without a record
+    clean = weights.get(credit_tier(0, credit), 1)
+    return {e: weights.get(credit_tier(int(points[e]), credit), 1) if e in points else clean for e in expert_ids}
 
 
 @dataclass

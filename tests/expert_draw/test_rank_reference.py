@@ -12,7 +12,7 @@ from functools import reduce
 
 import pytest
 
-from expert_draw.verifier import DOMAIN, leaf_of, rank_hash, rank_order
+from expert_draw.verifier import DOMAIN, leaf_of, leaves_of, rank_hash, rank_order
 
 
 def ref_leaf(salt: bytes, expert_id: int) -> str:
@@ -62,3 +62,20 @@ def test_rank_order_keeps_duplicates_and_rejects_bad_weights():
     with pytest.raises(ValueError):
         rank_order(b"d" * 32, 5, [[leaves[0], 5]])
     assert rank_order(b"d" * 32, 5, []) == []
+
+
+def test_leaves_in_bulk_match_the_definition():
+    rng = random.Random(2)
+    salted = [(rng.randbytes(16), expert_id) for expert_id in [1, 9, 10, 12345, 10**12, *range(100, 400)]]
+    assert leaves_of(salted) == [ref_leaf(salt, expert_id) for salt, expert_id in salted]
+    with pytest.raises(ValueError):
+        leaves_of([(b"short", 1)])
+
+
+def test_rank_order_of_malformed_leaves_hashes_each_as_it_decodes():
+    """A record under check whose leaves are not all 64 hex digits (the bulk decoding would split them
+    elsewhere) ranks exactly as the definition decodes each one."""
+    leaves = [ref_leaf(bytes([i]) * 16, i) for i in range(1, 6)]
+    odd = [leaves[0][:62], leaves[1] + "ab", leaves[2].upper(), leaves[3][:32] + " " + leaves[3][32:], leaves[4]]
+    pool = [[leaf, 1] for leaf in odd]
+    assert rank_order(b"d" * 32, 5, pool) == ref_order(b"d" * 32, 5, pool)
