@@ -1,9 +1,10 @@
 """Benchmark of sealed-bid submission and opening through the running platform.
 
 Usage: python bench/bids_bench.py [--suppliers 200] [--size-mib 20] [--concurrency 200]
+       DATABASE_URL=postgresql://…/a_database_of_its_own python bench/bids_bench.py   # drops its tables
 
-1. A fresh instance (own SQLite database and file store in a temp folder) gets one agency,
-   N suppliers with sign keys and API tokens, a notary's custodian with an encrypt key, and one
+1. A fresh instance (own SQLite database or the emptied DATABASE_URL, a file store in a temp folder)
+   gets one agency, N suppliers with sign keys and API tokens, a notary's custodian with an encrypt key, and one
    published tender (the time vault and the notary, k = 2: the smallest policy the platform
    accepts, as no single party may hold k shares); each supplier's bid is sealed in advance with
    crypto/ (payload --size-mib, each unique).
@@ -59,7 +60,7 @@ app = create_app()
 with app.app_context():
     from audit.service import ensure_head
     from core.db import db
-    db.create_all(); ensure_head()
+    db.drop_all(); db.create_all(); ensure_head()
     db.session.add_all([Region(code="330000", name="浙江省", level=RegionLevel.PROVINCE),
                         Region(code="330329", name="泰顺县", level=RegionLevel.COUNTY, parent_code="330000")])
     db.session.flush()
@@ -253,9 +254,10 @@ def main() -> None:
     size = int(args.size_mib * MIB)
     work = Path(tempfile.mkdtemp(prefix="bids-bench-"))
     instance = work / "instance"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'bench.sqlite'}"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("BIAOYUN_") and k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update({"BIAOYUN_INSTANCE_PATH": str(instance), "DATABASE_URL": f"sqlite:///{instance / 'bench.sqlite'}",
+    env.update({"BIAOYUN_INSTANCE_PATH": str(instance), "DATABASE_URL": database_url,
                 "FILE_STORE": str(instance / "files"), "SECRET_KEY": secrets.token_hex(32), "FLASK_APP": "wsgi",
                 "BIAOYUN_AUDIT_KEY_PATH": str(instance / "keys" / "audit.pem")})
     sealed = work / "sealed"
@@ -310,7 +312,8 @@ def main() -> None:
     expected = sorted(_digest(s["path"]) for s in suppliers)
     direct_s = _direct_open(suppliers, work / "direct")
     result = {
-        "suppliers": args.suppliers, "size_mib": args.size_mib,
+        "database": database_url.split(":", 1)[0].split("+", 1)[0], "suppliers": args.suppliers,
+        "size_mib": args.size_mib,
         "uploads_per_s": round(args.suppliers / upload_s, 2),
         "upload_mib_per_s": round(args.suppliers * size / MIB / upload_s, 1),
         "p50_upload_s": round(latencies[len(latencies) // 2], 3) if latencies else None,
