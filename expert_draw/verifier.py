@@ -123,18 +123,10 @@ def rank_hash(seed: bytes, draw_id: int, leaf: str) -> int:
 
 def _rank_digests(seed: bytes, draw_id: int, leaves: Sequence[str]) -> list[bytes]:
     """[H(rank prefix ‖ seed ‖ draw id ‖ leaf) for each leaf]: rank_hash, as 32 big-endian bytes."""
-    copy = hashlib.sha256(DOMAIN + b"/rank\0" + seed + int(draw_id).to_bytes(8, "big")).copy
+    prefix = hashlib.sha256(DOMAIN + b"/rank\0" + seed + int(draw_id).to_bytes(8, "big"))
     digests = []
-    if leaves and set(map(len, leaves)) == {64}:
-        raw = memoryview(bytes.fromhex("".join(leaves)))
-        if len(raw) == 32 * len(leaves):  # every leaf 64 hex digits: decoded at once, hashed from slices
-            for i in range(0, len(raw), 32):
-                digest = copy()
-                digest.update(raw[i : i + 32])
-                digests.append(digest.digest())
-            return digests
-    for leaf in leaves:  # anything else (a malformed record under check) exactly as each leaf decodes
-        digest = copy()
+    for leaf in leaves:
+        digest = prefix.copy()
         digest.update(bytes.fromhex(leaf))
         digests.append(digest.digest())
     return digests
