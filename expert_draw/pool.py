@@ -130,6 +130,24 @@ def _core_rows(statement) -> list:
     return db.session.connection().execute(statement).all()
 
 
+def _raw_rows(statement) -> list[tuple]:
+    """The rows of a column query as the DB-API driver gives them (plain tuples, no Row objects, no type
+    conversion): the province-wide scope query is some 50,000 rows, and making a Row of each cost as much
+    as the query. The statement is compiled with its IN lists written out, its values still bound."""
+    db.session.flush()
+    connection = db.session.connection()
+    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.params
+    if compiled.positiontup is not None:
+        params = [params[name] for name in compiled.positiontup]
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def _as_date(value: str | date) -> date:
     """A DATE read without SQLAlchemy's conversion: SQLite gives 'YYYY-MM-DD', PostgreSQL a date."""
     return date.fromisoformat(value) if isinstance(value, str) else value
@@ -255,9 +273,9 @@ def build_pool(req: DrawRequest, rule: DrawRules, counts: list[SpecialtyCount], 
     tried: list[str] = []
     for level, scope_code in enumerate(lineage):
         tried.append(scope_code)
-        # One query for the (expert, specialty) pairs of the scope and the facts of their experts;
-        # status and birth date are read as the driver gives them (type_coerce: no per-row conversion).
-        rows = _core_rows(
+        # One query for the (expert, specialty) pairs of the scope and the facts of their experts,
+        # read as the driver gives them (status and birth date are plain text or a date).
+        rows = _raw_rows(
             select(
                 ExpertSpecialty.expert_id,
                 ExpertSpecialty.specialty_code,
