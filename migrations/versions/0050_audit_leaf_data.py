@@ -5,8 +5,8 @@ The existing events get their bytes as the column is added: PostgreSQL computes 
 row when it is added; SQLite cannot add a stored generated column to a table, so the table is rebuilt (its
 rows copied, the bytes computed as they are inserted, the indexes and the check made again).
 
-Revision ID: 0044_audit_leaf_data
-Revises: 0043_contract_acceptance
+Revision ID: 0050_audit_leaf_data
+Revises: 0049_plans
 Create Date: 2026-12-04 19:10:00.000000
 
 """
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0044_audit_leaf_data'
-down_revision = '0043_contract_acceptance'
+revision = '0050_audit_leaf_data'
+down_revision = '0049_plans'
 branch_labels = None
 depends_on = None
 
