@@ -1,7 +1,9 @@
-"""A tender project as one OCDS process (ocid `<prefix>-<project code>`), from its publication to payment.
+"""A tender project as one OCDS process (ocid `<prefix>-<project code>`), from its plan to payment.
 
 Releases, each dated when its facts became public and identified by what produced it, so a release never
 changes once published and a later fact is a new release:
+- `planning` from plan/ when the project came from a plan (`plan.models.ProjectSource`): the published
+  intention (采购意向, its needs as the rationale) and the confirmation (确认书) as the budget;
 - `tender` at publication (the procurement notice): the buyer and procuring entity, one item per lot
   classified in the catalogue, the budget, the method, the tender period, the documents by digest;
   `tenderAmendment` for each correction notice; `tenderUpdate` when the opening fixed the bidders or the
@@ -33,6 +35,8 @@ from core.db import db
 from evaluation.models import Award, Candidate
 from evaluation.transitions import AwardStatus
 from notices.models import Notice
+from plan.models import Confirmation, Intention, ProjectSource
+from plan.transitions import IntentionStatus
 from portal.ocds import build
 from portal.ocds.sources import Process, ProcessSource, register
 from tender.models import Bid, Lot, Project
@@ -115,6 +119,11 @@ class _Batch:
         self.orgs: dict[int, Org] = {o.id: o for o in db.session.scalars(
             select(Org).where(Org.id.in_(org_ids or [-1])))}
         self.regions: dict[str, str] = dict(db.session.execute(select(Region.code, Region.name)).all())
+        # plan/: where each project came from (its intention and the confirmation its lots drew from)
+        self.sources: dict[int, tuple[Intention | None, Confirmation | None]] = {
+            source.project_id: (source.intention, source.confirmation) for source in db.session.scalars(
+                select(ProjectSource).where(ProjectSource.project_id.in_(ids))
+                .options(selectinload(ProjectSource.intention), selectinload(ProjectSource.confirmation)))}
         codes = sorted({p.catalogue_code for p in self.projects})
         self.catalogue = _catalogue_names(codes)
 
@@ -180,10 +189,37 @@ def _award(award: Award, candidate: Candidate, bid: Bid, lot: Lot, batch: _Batch
     return out
 
 
+def planning_section(intention: Intention | None, confirmation: Confirmation | None) -> dict:
+    """OCDS planning from plan/: the intention's needs as the rationale, the confirmation (确认书) as the
+    budget the process draws from."""
+    planning: dict = {}
+    if intention is not None:
+        planning["rationale"] = intention.needs or intention.title
+        planning["budget"] = {"id": f"intention-{intention.id}", "description": intention.title,
+                              "amount": build.value(intention.budget_fen)}
+    if confirmation is not None:
+        planning["budget"] = {"id": confirmation.number, "description": confirmation.title,
+                              "amount": build.value(confirmation.amount_fen), "project": confirmation.title}
+    return planning
+
+
+def _planning(project: Project, batch: _Batch) -> list[dict]:
+    intention, confirmation = batch.sources.get(project.id, (None, None))
+    out = []
+    if intention is not None and intention.status == IntentionStatus.PUBLISHED and intention.published_at:
+        out.append(_release(project, batch, f"planning-intention-{intention.id}", intention.published_at,
+                            ["planning"], planning=planning_section(intention, None)))
+    if confirmation is not None:
+        out.append(_release(project, batch, f"planning-confirmation-{confirmation.id}", confirmation.issued_at,
+                            ["planning"], planning=planning_section(intention, confirmation)))
+    return out
+
+
 def releases_of(project: Project, batch: _Batch) -> list[dict]:
     notices = batch.notices.get(project.id, [])
-    out = [_release(project, batch, "tender", project.published_at, ["tender"],
-                    tender=_tender(project, batch, "active", False))]
+    out = _planning(project, batch)
+    out.append(_release(project, batch, "tender", project.published_at, ["tender"],
+                        tender=_tender(project, batch, "active", False)))
     for n in notices:
         if n.kind == "correction":
             out.append(_release(project, batch, f"amendment-{n.id}", n.published_at, ["tenderAmendment"],

@@ -51,7 +51,7 @@ def walk(cursor: str, limit: int) -> tuple[list[sources.Process], str | None]:
         if more:
             return out, f"{source.name}:{keys[-1]}"
         if len(out) >= limit:
-            following = names[position + 1] if position + 1 < len(names) else None
+            following = next((n for n in names[position + 1:] if sources.get(n).keys(0, 1)), None)
             return out, (f"{following}:0" if following else None)
     return out, None
 

@@ -138,3 +138,49 @@ def test_the_validation_fails_on_any_invalid_field(demo, client):
                    {**release, "date": "2026-12-01 10:00"},  # not RFC 3339
                    {**release, "tag": ["tender", "bidding"]}):
         assert errors({**package, "releases": [broken]}) != [], broken
+
+
+def test_planning_from_the_intention_and_confirmation_a_project_came_from(demo, client, clock):
+    """plan/: a project made from a confirmation (and its published intention) opens its process with
+    planning releases; an intention no project has taken up yet is a planning process of its own."""
+    from datetime import timedelta
+
+    from core.db import db
+    from plan.confirmations import issue_confirmation
+    from plan.models import Intention, ProjectSource
+    from plan.transitions import IntentionStatus
+
+    [project, *_] = _published_projects()
+    users = demo["users"]
+    buyer = project.purchaser
+    published = project.published_at - timedelta(days=40)
+    intention = Intention(region_code=buyer.region_code, org_id=buyer.id, title=f"{project.title}（意向）",
+                          needs="更新教室多媒体设备", budget_fen=project.budget_fen, expected_month="2026-11",
+                          status=IntentionStatus.PUBLISHED, published_at=published, created_by_id=users["daili"].id,
+                          created_at=published)
+    waiting = Intention(region_code=buyer.region_code, org_id=buyer.id, title="泰顺县图书馆古籍修复服务",
+                        needs="古籍修复 300 册", budget_fen=80_000_00, expected_month="2027-03",
+                        status=IntentionStatus.PUBLISHED, published_at=published, created_by_id=users["daili"].id,
+                        created_at=published)
+    db.session.add_all([intention, waiting])
+    db.session.flush()
+    confirmation = issue_confirmation(org=buyer, title=project.title, catalogue_code=project.catalogue_code,
+                                      method="public_tender", plan_type="goods", amount_fen=project.budget_fen,
+                                      snapshot={}, source="file")
+    db.session.add(ProjectSource(project_id=project.id, confirmation_id=confirmation.id, intention_id=intention.id,
+                                 created_by_id=users["daili"].id, created_at=clock.now()))
+    db.session.commit()
+
+    package = client.get(f"/api/v1/ocds/records/ocds-biaoyu-{project.code}").get_json()
+    assert errors(package, "record") == []
+    [record] = package["records"]
+    assert [r["tag"] for r in record["releases"]][:3] == [["planning"], ["planning"], ["tender"]]
+    planning = record["compiledRelease"]["planning"]
+    assert planning["budget"]["id"] == confirmation.number and planning["rationale"] == "更新教室多媒体设备"
+    assert planning["budget"]["amount"]["amount"] * 100 == project.budget_fen
+
+    own = client.get(f"/api/v1/ocds/records/ocds-biaoyu-YX-{waiting.id}").get_json()
+    assert errors(own, "record") == [] and own["records"][0]["compiledRelease"]["tender"]["status"] == "planning"
+    assert client.get(f"/api/v1/ocds/records/ocds-biaoyu-YX-{intention.id}").status_code == 404  # taken up
+    everything = [r for p in _pages(client, "/api/v1/ocds/releases?limit=4") for r in p["releases"]]
+    assert sum(r["ocid"] == f"ocds-biaoyu-YX-{waiting.id}" for r in everything) == 1
