@@ -5,7 +5,9 @@ product search uses) into `notice_token` (primary key (token, notice_id)) when i
 notice's tokens are removed with it from the lists. A query is segmented in jieba's precise mode and a notice
 matches when it has every token: the rarest token's rows are walked newest notice first along the primary
 key and each kept if it has the other tokens too (primary-key look-ups) and passes the filters, so a page
-costs about the rows it shows, however many notices share a common word.
+costs about the rows it shows, however many notices share a common word. Within a county (a small share of
+all notices) and for a word that is not rare, the county's newest notices are walked along the region index
+instead, each checked for every word.
 
 Filters: a region and everything under it (province → city → county, from the region tree), kinds, the
 method, a catalogue code and everything under it (an indexed range: codes are a letter and digits), a
@@ -19,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, select
+from sqlalchemy import Select, and_, delete, exists, false, func, insert, select
 
 from core import clock, words
 from core.db import db
@@ -124,6 +126,23 @@ def conditions(filters: Filters) -> list:
     return where
 
 
+def _has(token: str, notice_id):
+    """The notice (by its id column) has the token: a primary-key look-up."""
+    alias = NoticeToken.__table__.alias()
+    return exists(select(alias.c.notice_id).where(alias.c.token == token, alias.c.notice_id == notice_id))
+
+
+def children_count(region: str):
+    """How many regions are directly under `region` (none: a county)."""
+    from accounts.models import Region
+
+    return select(func.count()).select_from(Region).where(Region.parent_code == region)
+
+
+def _is_leaf(region: str) -> bool:
+    return bool(region) and db.session.scalar(children_count(region)) == 0
+
+
 def token_count(token: str, cap: int = 5000):
     """How many notices have the token, counted along the index up to `cap` (which token is rarest)."""
     inner = select(NoticeToken.notice_id).where(NoticeToken.token == token).limit(cap).subquery()
@@ -142,14 +161,21 @@ def statement(filters: Filters, page: int = 1, size: int = PAGE_SIZE) -> tuple[S
         return None, []
     where = conditions(filters)
     if tokens:
-        ordered = sorted(tokens, key=_bounded_count) if len(tokens) > 1 else tokens
-        main = NoticeToken.__table__.alias("t0")
-        query = (select(Notice).join(main, main.c.notice_id == Notice.id).where(main.c.token == ordered[0], *where))
-        for n, token in enumerate(ordered[1:], start=1):
-            other = NoticeToken.__table__.alias(f"t{n}")
-            query = query.where(exists(select(other.c.notice_id).where(
-                other.c.token == token, other.c.notice_id == main.c.notice_id)))
-        query = query.order_by(main.c.notice_id.desc())
+        counts = {t: _bounded_count(t) for t in tokens} if len(tokens) > 1 or filters.region else {}
+        ordered = sorted(tokens, key=counts.get) if counts else tokens
+        if counts and counts[ordered[0]] == 0:  # a word no notice has: nothing can have them all
+            return select(Notice).where(false()).limit(size + 1), tokens
+        if counts and counts[ordered[0]] > FEW and _is_leaf(filters.region):
+            # a county holds a small share of the notices: walk its newest notices along the region index and
+            # keep those having every word, rather than walk a common word's notices looking for the county
+            query = select(Notice).where(*where, *[_has(token, Notice.id) for token in ordered])
+            query = query.order_by(Notice.published_at.desc(), Notice.id.desc())
+        else:
+            main = NoticeToken.__table__.alias("t0")
+            query = (select(Notice).join(main, main.c.notice_id == Notice.id)
+                     .where(main.c.token == ordered[0], *where, *[_has(token, main.c.notice_id)
+                                                                   for token in ordered[1:]]))
+            query = query.order_by(main.c.notice_id.desc())
     else:
         query = select(Notice).where(*where).order_by(Notice.published_at.desc(), Notice.id.desc())
     return query.limit(size + 1).offset((page - 1) * size), tokens
