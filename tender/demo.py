@@ -4,7 +4,8 @@
 - a tender open for bids for three weeks, with bids sealed by demo suppliers;
 - a tender whose opening is 30 minutes after the seed: watch it open in the hall (the 采监科
   custodian `caijian` unwraps its shares there, with the key file below);
-- a tender past its deadline, opened, with its opening record.
+- a tender past its deadline, opened, with its opening record;
+- (seeder `tender_cangnan`) a tender of 苍南县, a second county, for the notice centre's region filter.
 
 Demo suppliers' and custodians' key files are written to instance/demo-keys/ (passphrase
 DEMO_KEY_PASSPHRASE), so a newcomer can seal a bid or unwrap shares in the browser.
@@ -248,3 +249,26 @@ def seed_tender(context: dict) -> None:
     opening.progress_opening(done.id)
     db.session.flush()
     print(f"  演示密钥文件 Demo key files: {_key_dir()}/*.key  (口令 passphrase: {DEMO_KEY_PASSPHRASE})")
+
+
+CANGNAN = "330327"
+
+
+@seeder("tender_cangnan", after="acceptance")
+def seed_cangnan(context: dict) -> None:
+    """A second county for the notice centre's region filter: 苍南县 under 温州市, its own agency (`cnzx`) and
+    a tender open for bids there, so filtering by 泰顺县 or 苍南县 leaves the other county's notices out."""
+    from accounts.demo import add_user, demo_uscc
+    from accounts.models import OrgKind, Region, RegionLevel, Role
+
+    db.session.add(Region(code=CANGNAN, name="苍南县", level=RegionLevel.COUNTY, parent_code="330300"))
+    db.session.flush()
+    agency = accounts.create_org("苍南县公共资源交易中心", OrgKind.CENTRAL_AGENCY, CANGNAN, demo_uscc(71))
+    purchaser = accounts.create_org("苍南县灵溪镇第一小学", OrgKind.PURCHASER, CANGNAN, demo_uscc(72))
+    agent = add_user(context, "cnzx", "苍南交易中心 林经办", [Role.AGENCY_STAFF], org=agency)
+    agent.region_code = CANGNAN
+    keeper = context["users"]["caijian"]
+    demo_keys(keeper, "custodian")  # caijian's registered custodian key (the tender demo made it)
+    create_demo_project(agent, project_data("苍南县灵溪镇第一小学学生直饮水设备采购", purchaser, clock.now(),
+                                            lots=[("学校直饮水设备及安装", 420_000_00, 400_000_00)],
+                                            custodians=[keeper.id], k=2), publish=True, suppliers=[])
