@@ -7,8 +7,10 @@ split-purchase warning line, the reviewers' clock, the region's lists); `thresho
 check (化整为零) plans and e-mall orders share; `confirmations` the confirmations and the budget API
 (`draw_budget`, `release_budget`, `remaining_fen`, `usable_confirmations`); `plans` the intentions and the
 plans (drafted by the unit's 经办); `workflow` the versioned definitions, the chain each plan runs, the
-reviewers' decisions and the automatic rules; `timed` the overdue steps' sweep; `service` is the package's
-access module, re-exporting what other packages use.
+reviewers' decisions and the automatic rules; `timed` the overdue steps' sweep; `intranet` the finance
+intranet's signed messages (confirmations pushed, the export of draws and contracts), the file import and
+the day's reconciliation; `projects` the tender project created from a confirmation and tender's hooks;
+`service` is the package's access module, re-exporting what other packages use.
 """
 
 from __future__ import annotations
@@ -21,6 +23,28 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     from core import chronograph
-    from plan import confirmations, models, plans, rules, thresholds, timed, workflow  # noqa: F401  (tables, keys)
+    from plan import (  # noqa: F401  (tables, rule keys, message handlers)
+        confirmations,
+        intranet,
+        models,
+        plans,
+        projects,
+        rules,
+        thresholds,
+        timed,
+        workflow,
+    )
 
     chronograph.declare(app, timed.SWEEP)
+    _hooks()
+
+
+def _hooks() -> None:
+    """Tender asks plans before publishing a project and tells them when a lot ends (its own hook lists)."""
+    from plan import projects
+    from tender import service
+
+    if projects.check_publishable not in service.PUBLISH_CHECKS:
+        service.PUBLISH_CHECKS.append(projects.check_publishable)
+    if projects.release_on_lot_end not in service.LOT_ENDED:
+        service.LOT_ENDED.append(projects.release_on_lot_end)

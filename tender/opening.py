@@ -38,7 +38,7 @@ from tender import filestore, vault
 from tender.models import Bid, Lot, OpeningRecord, Project, ShareSubmission
 from tender.price_detail import read_price_detail, remarks_with_notes
 from tender.rules import rule
-from tender.service import get_project, tlock_of
+from tender.service import LOT_ENDED, get_project, tlock_of
 from tender.transitions import BidStatus, LotStatus, OpeningMode, ProjectStatus, move
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,8 @@ def fail_lot(lot: Lot, reason: str, code: str, bids: list[Bid]) -> None:
         move(bid, BidStatus.VOIDED)
         bid.closed_at, bid.outcome_code, bid.outcome_note = now, code, "标项未开标，投标文件不予开启"
     publish_notice(project, kinds.FAILURE, f"{project.title} 标项{lot.number} 废标公告", reason, lot.id)
+    for ended in LOT_ENDED:
+        ended(lot, reason)
     record("tender.lot_failed", lot, {"project": project.code, "lot": lot.number, "cause": code},
            actor=SWEEP_ACTOR)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -60,6 +61,11 @@ OPEN_FOR_SUPPLIERS = (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING)
 CATEGORY_ZH = {"goods": N_("货物"), "services": N_("服务"), "works": N_("工程")}
 # tender's procurement notice (招标公告 / 采购公告 of every method it runs); the kit owns the shared kinds
 TENDER_NOTICE = kinds.register("tender", N_("采购公告"))
+# Hooks of the packages around the tender (plan/): what may stop a publication (a project without its
+# procurement intention, a region that needs a confirmation), as {field: message}; and what a lot's end
+# gives back (its budget draw) when it fails or its project is cancelled. Appended once at register().
+PUBLISH_CHECKS: list[Callable[[Project], dict[str, str]]] = []
+LOT_ENDED: list[Callable[[Lot, str], None]] = []
 METHOD_ZH = {"public_tender": N_("公开招标"), "invited_tender": N_("邀请招标"),
              "competitive_negotiation": N_("竞争性谈判"), "competitive_consultation": N_("竞争性磋商"),
              "inquiry": N_("询价"), "single_source": N_("单一来源")}
@@ -693,6 +699,8 @@ def publish_project(user: User, project_id: int, *, confirm_uncovered_year: int 
         else:
             member.public_key_id, member.public_key_pem = key.id, key.pem
     code = _check_custody(errors, project.region_code, custody.holders_of_project(project), project.k)
+    for check in PUBLISH_CHECKS:
+        errors.update(check(project))
     raise_if(errors, code)
     move(project, ProjectStatus.PUBLISHED)
     project.published_at = now
@@ -742,6 +750,8 @@ def settle_lot(lot: Lot, outcome: LotStatus, reason: str = "") -> None:
     if outcome is LotStatus.FAILED:
         lot.failure_reason = reason[:200]
         publish_notice(project, kinds.FAILURE, f"{project.title} 标项{lot.number} 废标公告", reason, lot.id)
+        for ended in LOT_ENDED:
+            ended(lot, reason or "标项废标")
     settled = (LotStatus.CONTRACTED, LotStatus.FAILED)
     if project.status is ProjectStatus.EVALUATING and all(x.status in settled for x in project.lots):
         closed = any(x.status is LotStatus.CONTRACTED for x in project.lots)
@@ -757,6 +767,9 @@ def cancel_project(user: User, project_id: int, reason: str) -> Project:
     if not reason:
         raise ValidationError("请填写终止原因。", code="reason_missing")
     move(project, ProjectStatus.CANCELLED)
+    for lot in project.lots:
+        for ended in LOT_ENDED:
+            ended(lot, f"项目终止：{reason}")
     if project.published_at:
         publish_notice(project, kinds.FAILURE, f"{project.title} 终止公告", reason)
     record("tender.project_cancelled", project, {"code": project.code, "reason": reason})

@@ -121,3 +121,51 @@ def filed_plan(plan_world, workflow_goods, intention):
         return plan
 
     return make
+
+
+# The tender's world (an agency, custodians, suppliers with keys) and the evaluation's room run to a published
+# award, loaded from their files for the cross-stage flow (as tests/deposits does).
+def _load(name: str, path):
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _fixtures():
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parents[1]
+    tender = _load("plan_tender_fixtures", tests / "tender" / "conftest.py")
+    evaluation = _load("plan_evaluation_fixtures", tests / "evaluation" / "conftest.py")
+    return tender.world, evaluation.room, evaluation.published
+
+
+world, room, published = _fixtures()
+
+
+@pytest.fixture
+def intranet(app_ctx, make_user):
+    """The finance intranet registered as a sender on finance.intranet with an Ed25519 key, and a way to send."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from core import exchange
+    from core.db import db
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                        serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    exchange.register_sender(make_user("admin", totp=False), "ts-finance", "泰顺县财政局（内网）", "finance.intranet",
+                             "finance", "ed25519", pem)
+    db.session.commit()
+
+    def envelope(type_: str, body: dict, **kwargs) -> dict:
+        return exchange.sign_envelope(key, exchange.make_envelope("ts-finance", "finance.intranet", type_, body,
+                                                                  **kwargs))
+
+    return envelope
