@@ -328,6 +328,10 @@ def main() -> None:
     }
     import shutil
 
+    if failed:  # the server's own account of each failure, before its log goes with the work folder
+        errors = [line for line in (work / "server.log").read_text(errors="replace").splitlines()
+                  if "Error" in line or "error" in line]
+        print("\n".join(errors[-20:]), file=sys.stderr)
     shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(result))
 
