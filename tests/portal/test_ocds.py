@@ -1,5 +1,5 @@
 """Open data: every process of the demo (tenders in each stage, awards, a signed contract, its acceptance
-and a payment) as OCDS 1.1.5 releases and records, valid against the standard's schemas (strictly: any
+and a payment; the e-mall's orders) as OCDS 1.1.5 releases and records, valid against the standard's schemas (strictly: any
 field the schema does not know fails), paged through the API, and the same releases in the bulk download."""
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ def demo(app, app_ctx, clock, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "TIME_VAULT_KEY_PATH", str(tmp_path / "vault.pem"))
     seeders = dict(SEEDERS)
     context: dict = {"logins": []}
-    for name in ("accounts", "registry", "tender", "expert_draw", "evaluation", "acceptance"):
+    for name in ("accounts", "registry", "registry_suppliers", "catalogue", "products", "tender", "expert_draw",
+                 "evaluation", "acceptance", "mall"):
         seeders[name](context)
     db.session.commit()
     return context
@@ -52,6 +53,15 @@ def _published_projects():
     return list(db.session.scalars(select(Project).where(Project.status != ProjectStatus.DRAFT).order_by(Project.id)))
 
 
+def _confirmed_orders():
+    from sqlalchemy import select
+
+    from core.db import db
+    from mall.models import Order
+
+    return list(db.session.scalars(select(Order).where(Order.confirmed_at.is_not(None)).order_by(Order.id)))
+
+
 def test_every_process_pages_as_valid_releases_from_tender_to_payment(demo, client):
     from contracts.models import Contract, ContractPayment
     from core.db import db
@@ -61,8 +71,10 @@ def test_every_process_pages_as_valid_releases_from_tender_to_payment(demo, clie
         assert errors(package) == []
     releases = [r for p in pages for r in p["releases"]]
     projects = _published_projects()
-    assert len(pages) == (len(projects) + 1) // 2
-    assert {r["ocid"] for r in releases} == {f"ocds-biaoyu-{p.code}" for p in projects}
+    orders = _confirmed_orders()
+    assert len(pages) == (len(projects) + len(orders) + 1) // 2
+    assert {r["ocid"] for r in releases} == ({f"ocds-biaoyu-{p.code}" for p in projects}
+                                             | {f"ocds-biaoyu-DS-{o.number}" for o in orders})
     assert len({(r["ocid"], r["id"]) for r in releases}) == len(releases)  # a release id is never reused
     tags = {t for r in releases for t in r["tag"]}
     assert {"tender", "tenderUpdate", "award", "contract", "implementation"} <= tags
@@ -86,7 +98,7 @@ def test_records_compile_each_process_and_the_catalogue_classifies_its_items(dem
     pages = _pages(client, "/api/v1/ocds/records?limit=3")
     for package in pages:
         assert errors(package, "record") == []
-    records = {r["ocid"]: r for p in pages for r in p["records"]}
+    records = {r["ocid"]: r for p in pages for r in p["records"] if "-DS-" not in r["ocid"]}
     assert len(records) == len(_published_projects())
     for record in records.values():
         dates = [r["date"] for r in record["releases"]]
@@ -184,3 +196,26 @@ def test_planning_from_the_intention_and_confirmation_a_project_came_from(demo, 
     assert client.get(f"/api/v1/ocds/records/ocds-biaoyu-YX-{intention.id}").status_code == 404  # taken up
     everything = [r for p in _pages(client, "/api/v1/ocds/releases?limit=4") for r in p["releases"]]
     assert sum(r["ocid"] == f"ocds-biaoyu-YX-{waiting.id}" for r in everything) == 1
+
+
+def test_each_confirmed_e_mall_order_is_a_direct_award_from_award_to_payment(demo, client):
+    from mall.models import Order
+    from mall.transitions import OrderStatus
+
+    orders = _confirmed_orders()
+    assert orders and any(o.paid_at for o in orders)
+    for order in orders:
+        package = client.get(f"/api/v1/ocds/records/ocds-biaoyu-DS-{order.number}").get_json()
+        assert errors(package, "record") == []
+        compiled = package["records"][0]["compiledRelease"]
+        assert compiled["tender"]["procurementMethod"] == "direct"
+        assert [i["quantity"] for i in compiled["tender"]["items"]] == [line.quantity for line in order.lines]
+        [award] = compiled["awards"]
+        assert award["value"]["amount"] * 100 == order.amount_fen
+        assert award["suppliers"][0]["name"] == order.supplier.name
+        transactions = compiled.get("contracts", [{}])[0].get("implementation", {}).get("transactions", [])
+        assert bool(transactions) == (order.paid_at is not None)
+    from core.db import db
+
+    unconfirmed = db.session.scalar(db.select(Order).where(Order.status == OrderStatus.LAPSED))
+    assert client.get(f"/api/v1/ocds/records/ocds-biaoyu-DS-{unconfirmed.number}").status_code == 404
