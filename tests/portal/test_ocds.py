@@ -1,6 +1,7 @@
 """Open data: every process of the demo (tenders in each stage, awards, a signed contract, its acceptance
-and a payment; the e-mall's orders) as OCDS 1.1.5 releases and records, valid against the standard's schemas (strictly: any
-field the schema does not know fails), paged through the API, and the same releases in the bulk download."""
+and a payment; the e-mall's orders) as OCDS 1.1.5 releases and records, valid against the standard's schemas
+(strictly: any field the schema does not know fails), paged through the API, and the same releases in the
+bulk download."""
 
 from __future__ import annotations
 
