@@ -10,7 +10,9 @@ plans (drafted by the unit's 经办); `workflow` the versioned definitions, the 
 reviewers' decisions and the automatic rules; `timed` the overdue steps' sweep; `intranet` the finance
 intranet's signed messages (confirmations pushed, the export of draws and contracts), the file import and
 the day's reconciliation; `projects` the tender project created from a confirmation and tender's hooks;
-`service` is the package's access module, re-exporting what other packages use.
+`views` the pages (plans, intentions, confirmations, finance's region configuration), `api`
+(/api/v1/plans), `demo` the seed; `service` is the package's access module, re-exporting what other packages
+use.
 """
 
 from __future__ import annotations
@@ -23,8 +25,11 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     from core import chronograph
-    from plan import (  # noqa: F401  (tables, rule keys, message handlers)
+    from core.extensions import api as rest_api
+    from plan import (  # noqa: F401  (tables, rule keys, message handlers, seeder)
+        api,
         confirmations,
+        demo,
         intranet,
         models,
         plans,
@@ -32,9 +37,12 @@ def register(app: Flask) -> None:
         rules,
         thresholds,
         timed,
+        views,
         workflow,
     )
 
+    app.register_blueprint(views.bp)
+    rest_api.register_blueprint(api.blp)
     chronograph.declare(app, timed.SWEEP)
     _hooks()
 

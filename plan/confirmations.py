@@ -20,7 +20,7 @@ import hashlib
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from accounts.models import Org, OrgKind, Role, User
 from audit.canonical import canonical_json
@@ -141,12 +141,18 @@ def draw_budget(confirmation: Confirmation, amount_fen: int, *, subject: object,
         raise Conflict(f"确认书 {locked.number} 已过有效期。", code="confirmation_expired")
     if locked.plan is not None and locked.plan.status is PlanStatus.WITHDRAWN:
         raise Conflict(f"确认书 {locked.number} 的计划已撤回。", code="confirmation_withdrawn")
-    left = remaining_fen(locked)
-    if left < amount_fen:
+    # One conditional UPDATE: under PostgreSQL's row lock it never waits on a stale read, and on SQLite (no row
+    # locks, reads outside the write transaction) it is what keeps two draws from both passing the check.
+    taken = db.session.execute(
+        update(Confirmation).where(Confirmation.id == locked.id,
+                                   Confirmation.drawn_fen + amount_fen <= Confirmation.amount_fen)
+        .values(drawn_fen=Confirmation.drawn_fen + amount_fen), execution_options={"synchronize_session": False})
+    db.session.refresh(locked, ["drawn_fen"])
+    if taken.rowcount != 1:
+        left = remaining_fen(locked)
         raise Conflict(f"确认书 {locked.number} 剩余金额不足（剩余 {left} 分，需 {amount_fen} 分）。",
                        code="confirmation_overdrawn",
                        details={"remaining_fen": left, "amount_fen": amount_fen, "number": locked.number})
-    locked.drawn_fen += amount_fen
     draw = BudgetDraw(confirmation_id=locked.id, amount_fen=amount_fen, subject_kind=kind, subject_id=subject_id,
                       status=DrawStatus.HELD, drawn_by_id=actor.id, drawn_at=clock.now())
     db.session.add(draw)
@@ -169,8 +175,11 @@ def release_budget(draw: BudgetDraw, *, reason: str) -> None:
         return
     move(draw, DrawStatus.RELEASED, payload={"reason": reason[:200]})
     draw.released_at, draw.release_reason = clock.now(), reason[:200]
-    confirmation.drawn_fen -= draw.amount_fen
     db.session.flush()
+    db.session.execute(update(Confirmation).where(Confirmation.id == confirmation.id)
+                       .values(drawn_fen=Confirmation.drawn_fen - draw.amount_fen),
+                       execution_options={"synchronize_session": False})
+    db.session.refresh(confirmation, ["drawn_fen"])
     record("plan.budget_released", confirmation, {"draw": draw.id, "amount_fen": draw.amount_fen,
                                                   "subject": [draw.subject_kind, draw.subject_id],
                                                   "reason": reason[:200], "drawn_fen": confirmation.drawn_fen})
