@@ -450,3 +450,15 @@ def pending_change(listing: Listing) -> ListingChange | None:
 def frozen_listings(limit: int = 100) -> list[Listing]:
     return list(db.session.scalars(select(Listing).where(Listing.status == ListingStatus.FROZEN)
                                    .order_by(Listing.updated_at.desc(), Listing.id.desc()).limit(limit)))
+
+
+def catalogue_tree(limit: int = 60) -> list[tuple[str, str, int]]:
+    """The catalogue items with live listings and their ancestors, as (code, name, depth) in tree order, for
+    browsing (each links to the search under its code)."""
+    from registry.catalogue.service import names_of
+
+    leaves = list(db.session.scalars(select(Listing.catalogue_code).where(Listing.status == ListingStatus.LIVE)
+                                     .distinct().order_by(Listing.catalogue_code).limit(limit)))
+    codes = sorted({leaf[:n] for leaf in leaves for n in range(3, len(leaf) + 1, 2)})
+    names = names_of(codes)
+    return [(code, names.get(code, code), (len(code) - 3) // 2) for code in codes if code in names or code in leaves]

@@ -80,6 +80,7 @@ def index():
         filters, hits, error = Filters(), [], exc.message
     return render_template("mall/index.html", hits=hits, filters=filters, args=args, error=error,
                            brands=supermarket.brands(), regions=_regions(), kinds=kinds.all_kinds(),
+                           tree=supermarket.catalogue_tree(),
                            is_purchaser=current_user.has_role(Role.PURCHASER),
                            is_supplier=current_user.has_role(Role.SUPPLIER),
                            may_review=supermarket.is_reviewer_user(current_user))

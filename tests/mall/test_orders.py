@@ -190,6 +190,8 @@ def test_contract_through_the_kit_signed_by_both(stocked, client):
     db.session.expire_all()
     assert contract.status.value == "signed" and contract.notice_id is not None
     assert order.contract_signed_at is not None
+    page = client.get(f"/notices/{contract.notice_id}")  # the e-mall's contract notice, public
+    assert page.status_code == 200 and order.number in page.get_data(as_text=True)
 
 
 def test_poor_rating_and_upheld_dispute_feed_credit(stocked):

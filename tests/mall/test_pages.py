@@ -34,6 +34,9 @@ def test_a_purchaser_finds_compares_orders_and_accepts(stocked, client):
     from mall.models import Order
 
     login(client, stocked.buyer)
+    home = client.get("/mall/").get_data(as_text=True)
+    tree = home[home.index('id="catalogue-tree"'):home.index("</nav>", home.index('id="catalogue-tree"'))]
+    assert "/mall/?code=A02010105" in tree and "台式计算机" in tree and "/mall/?code=A02" in tree
     page = client.get("/mall/?q=台式计算机").get_data(as_text=True)
     ids = _ids(page)
     assert len(ids) == 3
