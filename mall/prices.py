@@ -344,3 +344,66 @@ def latest_report() -> PriceCheckReport | None:
 def recent_references(limit: int = 50) -> list[ReferencePrice]:
     return list(db.session.scalars(select(ReferencePrice).order_by(ReferencePrice.entered_at.desc(),
                                                                    ReferencePrice.id.desc()).limit(limit)))
+
+
+IMPORT_COLUMNS = {"product_id": "商品编号", "source_kind": "来源类型", "source": "来源", "price": "参考价（元）",
+                  "captured_at": "采集时间", "evidence": "取证依据"}
+KIND_NAMES = {"official": "official", "platform": "platform", "market": "market", "厂商官方指导价": "official",
+              "电商平台自营价": "platform", "市场调查价": "market"}
+
+
+def import_reference_prices(user: User, data: bytes, filename: str):
+    """The monitoring body's file of reference prices (CSV or XLSX, the columns of `IMPORT_COLUMNS`): every
+    row checked first, then all written (each freezing the listings above it) or none, with the report."""
+    from core import money
+    from registry.products.models import Product
+    from registry.tabular import ImportProblem, ImportReport, UnreadableFile, body_rows, file_rows, header_map
+
+    require_monitor(user)
+    try:
+        rows = file_rows(data, filename)
+    except UnreadableFile as exc:
+        return ImportReport(problems=[ImportProblem(1, "", str(exc))])
+    if not rows:
+        return ImportReport(problems=[ImportProblem(1, "", "文件是空的")])
+    index, problems = header_map(rows[0], IMPORT_COLUMNS, IMPORT_COLUMNS)
+    report = ImportReport(problems=problems)
+    if problems:
+        return report
+    clean = []
+    for line, row in body_rows(rows, index):
+        report.rows += 1
+        bad = len(report.problems)
+        pid = int(row["product_id"]) if row["product_id"].isdigit() else None
+        if pid is None or db.session.get(Product, pid) is None:
+            report.problems.append(ImportProblem(line, IMPORT_COLUMNS["product_id"], "商品不存在"))
+        kind = KIND_NAMES.get(row["source_kind"])
+        if kind is None:
+            report.problems.append(ImportProblem(line, IMPORT_COLUMNS["source_kind"],
+                                                 "来源类型应为厂商官方指导价、电商平台自营价或市场调查价"))
+        try:
+            price = money.parse_yuan(row["price"])
+            if price <= 0:
+                raise money.MoneyError("zero")
+        except money.MoneyError:
+            price = 0
+            report.problems.append(ImportProblem(line, IMPORT_COLUMNS["price"],
+                                                 "参考价须为大于零的金额（元），最多两位小数"))
+        try:
+            captured = clock.parse_local(row["captured_at"])
+            if captured > clock.now():
+                raise ValueError("future")
+        except ValueError:
+            captured = None
+            report.problems.append(ImportProblem(line, IMPORT_COLUMNS["captured_at"], "采集时间格式不正确或晚于现在"))
+        for key in ("source", "evidence"):
+            if not row[key]:
+                report.problems.append(ImportProblem(line, IMPORT_COLUMNS[key], "不能为空"))
+        if len(report.problems) == bad:
+            clean.append((pid, kind, row["source"], price, captured, row["evidence"]))
+    if report.problems:
+        return report
+    for pid, kind, source, price, captured, evidence in clean:
+        enter_reference_price(user, pid, kind, source, price, captured, evidence, imported=True)
+        report.created += 1
+    return report

@@ -347,6 +347,25 @@ def enter_reference():
     return _done(_("参考价已录入，超过参考价的挂牌已自动冻结。"), "mall.price_watch")
 
 
+@bp.post("/prices/import")
+@roles_required(Role.AGENCY_STAFF, Role.ADMIN)
+def import_references():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("请选择文件。"), "warning")
+        return redirect(url_for("mall.price_watch"))
+    try:
+        report = prices.import_reference_prices(current_user, upload.read(), upload.filename)
+    except DomainError as exc:
+        return _failed(exc, "mall.price_watch")
+    if not report.ok:
+        db.session.rollback()
+        flash(_("文件有误，未导入：") + "；".join(f"{p.row} {p.column} {p.reason}" for p in report.problems[:10]),
+              "danger")
+        return redirect(url_for("mall.price_watch"))
+    return _done(_("已导入参考价 %(n)s 条。", n=report.created), "mall.price_watch")
+
+
 @bp.post("/prices/check")
 @roles_required(Role.AGENCY_STAFF, Role.ADMIN)
 def run_check():

@@ -123,3 +123,25 @@ def test_nightly_check_is_a_timed_step_with_a_report(stocked, clock):
     db.session.refresh(watch)
     assert watch.due_at > clock.now()
     assert chronograph.run_all()["mall-sweep"]["price_check"] == []  # once a night
+
+
+def test_reference_prices_imported_from_a_file_all_or_none(stocked):
+    from core.db import db
+    from mall import prices
+    from mall.models import ReferencePrice
+
+    pid = stocked.products[0].id
+    header = "商品编号,来源类型,来源,参考价（元）,采集时间,取证依据\n"
+    bad = (header + f"{pid},电商平台自营价,京东自营,4900.00,2026-11-26 10:00,截图\n"
+           f"{pid},platform,苏宁,4899.999,2026-11-26 10:00,x\n")
+    report = prices.import_reference_prices(stocked.reviewer, bad.encode(), "refs.csv")
+    assert not report.ok and [(p.row, p.column) for p in report.problems] == [(3, "参考价（元）")]
+    assert db.session.query(ReferencePrice).count() == 0
+    good = header + f"{pid},电商平台自营价,京东自营,4900.00,2026-11-26 10:00,截图 sha256:01\n"
+    report = prices.import_reference_prices(stocked.reviewer, good.encode(), "refs.csv")
+    db.session.commit()
+    assert report.ok and report.created == 1
+    row = db.session.query(ReferencePrice).one()
+    assert row.imported and row.price_fen == 4_900_00
+    frozen = [f.price_fen for f in prices.db.session.query(prices.Listing).filter_by(status="frozen")]
+    assert frozen == [5_200_00]  # above 4,900 × 1.05 = 5,145
