@@ -219,6 +219,10 @@ def orders_section(app, world: dict, purchasers: int, units: int) -> dict:
     from plan.models import BudgetDraw, Confirmation
     from region_rules import store
 
+    if db.engine.dialect.name == "postgresql":  # the world's organisations were inserted with their ids
+        from sqlalchemy import text
+
+        db.session.execute(text("SELECT setval(pg_get_serial_sequence('org', 'id'), (SELECT max(id) FROM org))"))
     listing = db.session.scalar(select(Listing).where(Listing.status == "live", Listing.price_fen < 5_000_00,
                                                       Listing.catalogue_code.like("A02%"),
                                                       Listing.region_rows.any(region_code="330000"))
@@ -310,6 +314,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--purchasers", type=int, default=200)
     parser.add_argument("--units", type=int, default=20)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the world DATABASE_URL holds (an earlier run built it): nightly check, orders")
     parser.add_argument("--check-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--tmp", help=argparse.SUPPRESS)
@@ -329,6 +335,18 @@ def main() -> None:
     clock.clock.set(FROZEN)
     rng = random.Random(20261204)
     result: dict = {"backend": backend}
+    if args.reuse:
+        from accounts.models import Region, RegionLevel
+
+        with app.app_context():
+            counties = list(db.session.scalars(db.select(Region.code).where(Region.level == RegionLevel.COUNTY)
+                                               .order_by(Region.code)))
+        result["nightly_check"] = check_section(url, tmp)
+        print("nightly_check: " + ", ".join(f"{k} {v}" for k, v in result["nightly_check"].items()))
+        with app.app_context():
+            result["concurrent_orders"] = orders_section(app, {"counties": counties}, args.purchasers, args.units)
+        print(json.dumps(result, ensure_ascii=False))
+        return
     with app.app_context():
         db.drop_all()
         db.create_all()

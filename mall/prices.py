@@ -293,41 +293,45 @@ def _reference_floor():
             .group_by(ReferencePrice.product_id).subquery())
 
 
+def reference_floors() -> dict[int, int]:
+    """Every referenced product's reference price (one grouped query; a few ints per referenced product)."""
+    return dict(db.session.execute(select(_reference_floor())).all())
+
+
 def check_prices(watch: PriceWatch | None = None) -> PriceCheckReport:
     """Re-check every live listing against its reference (freezing those above it) and flag the listings
-    whose last price change cut the base price while raising a fee; write the report. Walks the listings
-    in id batches with the comparison done in SQL, so memory stays flat however many there are."""
+    whose last price change cut the base price while raising a fee; write the report. The references are
+    read once; the listings are walked in id batches along the primary key (id, product, price only), so
+    memory stays flat however many listings there are and each batch is one index range on either database."""
     started = clock.now()
-    floor = _reference_floor()
-    regions = list(db.session.scalars(select(Listing.region_code).distinct()))
+    floors = reference_floors()
+    pcts: dict[str, int] = {}
     frozen_ids: list[int] = []
     checked = 0
-    for region_code in regions:
-        pct = rules.value(region_code, "mall.freeze_above_reference_pct")
-        last = 0
-        while True:
-            batch = db.session.execute(
-                select(Listing.id, (Listing.price_fen * 100 > floor.c.ref * (100 + pct)).label("over"))
-                .outerjoin(floor, floor.c.product_id == Listing.product_id)
-                .where(Listing.region_code == region_code, Listing.status == ListingStatus.LIVE, Listing.id > last)
-                .order_by(Listing.id).limit(BATCH)).all()
-            if not batch:
-                break
-            checked += len(batch)
-            last = batch[-1][0]
-            for listing_id, over in batch:
-                if over:
-                    listing = db.session.get(Listing, listing_id)
-                    if freeze_if_above_reference(listing):
-                        frozen_ids.append(listing_id)
+    last = 0
+    while True:
+        batch = db.session.execute(
+            select(Listing.id, Listing.product_id, Listing.price_fen, Listing.region_code)
+            .where(Listing.status == ListingStatus.LIVE, Listing.id > last).order_by(Listing.id).limit(BATCH)).all()
+        if not batch:
+            break
+        checked += len(batch)
+        last = batch[-1][0]
+        for listing_id, product_id, price, region_code in batch:
+            ref = floors.get(product_id)
+            if ref is None:
+                continue
+            if region_code not in pcts:
+                pcts[region_code] = rules.value(region_code, "mall.freeze_above_reference_pct")
+            if price * 100 > ref * (100 + pcts[region_code]) and freeze_if_above_reference(
+                    db.session.get(Listing, listing_id)):
+                frozen_ids.append(listing_id)
     shifts = list(db.session.scalars(select(ListingPrice.listing_id).where(
         ListingPrice.fee_shift.is_(True), ListingPrice.at > started - timedelta(days=1)).distinct()
         .order_by(ListingPrice.listing_id).limit(REPORT_IDS)))
     report = PriceCheckReport(started_at=started, finished_at=clock.now(), checked=checked, frozen=len(frozen_ids),
                               fee_shifts=len(shifts),
-                              details={"frozen": frozen_ids[:REPORT_IDS], "fee_shifts": shifts,
-                                       "rules": {r: rules.value(r, "mall.freeze_above_reference_pct")
-                                                 for r in regions}})
+                              details={"frozen": frozen_ids[:REPORT_IDS], "fee_shifts": shifts, "rules": pcts})
     db.session.add(report)
     if watch is not None:
         watch.due_at = next_run_after(clock.now())
