@@ -1,5 +1,5 @@
 """The contracts' dashboard panel, next-deadline entry, navigation item and "需要您处理" entries, for
-contracts of every source."""
+contracts of every source; the overdue payments on the supervision page."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from contracts import service
 from core import clock
 from portal.dashboard import DEADLINE_SOURCES, Panel, nav_item, panel
 from portal.needs import Need, needs_source
+from portal.supervision import Item, overdue_source
 
 PARTY_ROLES = (Role.PURCHASER, Role.SUPPLIER, Role.AGENCY_STAFF)
 
@@ -104,3 +105,21 @@ def overdue_payments(user: User) -> Panel:
              for c in payments.overdue_for(user)]
     return Panel(title=str(_l("逾期未付的合同款项")), empty=str(_l("本地区没有逾期未付的合同款项。")), items=items[:8],
                  link=url_for("contracts.index"), link_text=str(_l("全部合同")))
+
+
+@overdue_source
+def overdue_payments_source(regions: set[str], now) -> list[Item]:
+    """The supervision page's overdue payments: accepted contracts of these regions not paid by their due day."""
+    from sqlalchemy import select
+
+    from contracts import payments
+    from contracts.models import Contract
+    from core.db import db
+
+    rows = db.session.scalars(select(Contract).where(
+        Contract.region_code.in_(sorted(regions)), Contract.payment_due_at < now,
+        Contract.paid_fen < Contract.amount_fen).order_by(Contract.payment_due_at).limit(200))
+    return [Item(f"contracts.payment:{c.id}", gettext("合同款项逾期未付"), service.describe(c, localized=True).title,
+                 c.region_code, url_for("contracts.detail", contract_id=c.id, _anchor="payments"), c.payment_due_at,
+                 note=gettext("尚欠 %(owed)s 元", owed=f"{payments.outstanding(c) / 100:,.2f}"))
+            for c in rows]

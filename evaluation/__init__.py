@@ -16,7 +16,8 @@ re-exported from one module per stage: `room` (lookups, who is who, guards), `se
 hold, read by every later stage), `challenges` (质疑 and the
 remedies of an upheld one), `complaints` (投诉 to finance), `evidence` (their files),
 `contracts` (an award's source for the contract kit in the `contracts` package, and the 30 days to
-sign), `statistics` (the tender contracts' figures for portal.statistics), `letters` (the award notice and
+sign), `statistics` (the tender contracts' figures for portal.statistics), `supervision` (the overdue
+steps and complaints on finance's supervision page), `letters` (the award notice and
 each bidder's result letter), `report_pdf`, `events`
 (Socket.IO namespace `/evaluation`), `api` (/api/v1/evaluation) with `schemas`, `views` (pages), `panels`, `messages`,
 `timed` (the deadline steps the chronograph runs; `tasks` their Celery entry points) and `demo`.
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     from core.extensions import api as rest_api
-    from evaluation import api, contracts, demo, events, models, panels, statistics, tasks, views  # noqa: F401
+    from evaluation import api, contracts, demo, events, models, panels, statistics, supervision, tasks, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)

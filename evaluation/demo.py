@@ -12,6 +12,8 @@ users' known TOTP secrets at moved clocks):
   signature (its demo key file, in the browser);
 - 泰顺县教育局学生直饮水设备采购: finished six weeks ago, the contract signed by caigou1 and the winner
   with their keys and its notice published: the project is closed (已结束);
+- 泰顺县文化馆舞台灯光音响设备采购: finished seven weeks ago, the contract signed by caigou1 only: the winner
+  let its days to sign run out, so caijian's 网上监管 lists it as overdue (and may suspend it);
 - 泰顺县罗阳镇中心小学多媒体教室设备采购: evaluated two days ago, the report sent to caigou1, the award
   waiting for confirmation (credit's demo lists its first candidate, so confirming it is refused);
 - the tender demo's opened 校园安防监控设备 tender gets a confirmed committee from the draw, so the
@@ -280,7 +282,7 @@ def seed_evaluation(context: dict) -> None:
         _committee_draw(context, project, (8, 10, 11, 12, 20), real_now - timedelta(minutes=5))
     db.session.flush()
     print("  演示评审 Demo evaluations: 评分中（zj01 待评分）, 已完成并发布结果公告（质疑已答复，投诉待 caijian 受理，"
-          "合同待中标人签署）, 已签订合同并结束; daili 可开启校园安防项目的评审室")
+          "合同待中标人签署）, 已签订合同并结束, 合同逾期未签订（caijian：网上监管）; daili 可开启校园安防项目的评审室")
 
 
 def _evaluated_and_awarded(context: dict, title: str, purchaser_org, purchaser, lot_name: str, bids: list[tuple],
@@ -378,6 +380,13 @@ def _score_change(cid: int, members: list) -> None:
 def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> list[int]:
     """Seed the three evaluated projects; returns their ids."""
     real_now = now
+    # E: finished seven weeks ago; the purchaser signed the contract, the winner never did: its days to sign
+    # have run out, so finance's supervision (caijian: 网上监管) lists it as overdue and may suspend it.
+    start_e = now - timedelta(days=50)
+    project_e, award_e = _evaluated_and_awarded(
+        context, "泰顺县文化馆舞台灯光音响设备采购", orgs["purchasers"][0], users["caigou1"], "舞台灯光音响设备及安装",
+        [(1, 186_000_00), (4, 179_300_00), (5, 191_500_00)], C_EXPERTS, start_e)
+
     # C: finished six weeks ago, contract signed by both parties and published: the project is closed.
     start_c = now - timedelta(days=45)
     _project_c, award_c = _evaluated_and_awarded(
@@ -387,6 +396,9 @@ def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> list[int]:
     winner = next(u for name, u in sorted(users.items()) if name.startswith("gys")
                   and u.org_id == service.award_recipients(award_c)[0])
     _contract(users["caigou1"], award_c, "泰顺县各中小学（送货上门并安装）", winner=winner)
+    # E's contract: drafted and signed by the purchaser once its challenge period was over, never by the winner
+    clock.clock.set(max(clock.now(), _after_challenge_period(award_e)))
+    _contract(users["caigou1"], award_e, "泰顺县文化馆（送货上门并安装调试）")
 
     # B: finished about two weeks ago (once the challenge period is over), signed, awarded, result notice out.
     start_b = _start_signable_by(real_now - timedelta(hours=20), orgs["purchasers"][0].region_code)
@@ -424,4 +436,4 @@ def _seed_rooms(context: dict, users: dict, orgs: dict, now) -> list[int]:
     third = next(bid for bid, _line in service.opened_bids(committee) if bid.org_id == orgs["suppliers"][4].id)
     service.ask_clarification(users[f"zj{A_EXPERTS[0]:02d}"], cid, third.id,
                               "请说明所投设备在温州市范围内的售后服务网点、工程师人数及故障响应时间。", minutes=24 * 60)
-    return [_project_c.id, project_b.id, project_d.id, project_a.id]
+    return [_project_c.id, project_e.id, project_b.id, project_d.id, project_a.id]

@@ -138,13 +138,17 @@ def signing_held(award: Award) -> str | None:
 
 
 def award_blocked(award: Award) -> str | None:
-    """Why the award may not proceed to the contract now (a procurement suspended by finance while it
-    handles a complaint), or None."""
+    """Why the award may not proceed to the contract now, or None: the procurement suspended by finance while
+    it handles a complaint, or suspended by finance's supervision (portal.suspensions, the project's hold)."""
+    from portal.suspensions import hold_reason
+    from tender.models import Lot
+
     row = db.session.scalar(select(Complaint).where(
         Complaint.award_id == award.id, Complaint.status == ComplaintStatus.ACCEPTED,
         Complaint.suspended_until > clock.now())
         .order_by(Complaint.suspended_until.desc()))
-    if row is None:
-        return None
-    return (f"财政部门正在处理投诉（编号 {row.id}），采购活动暂停至 "
-            f"{clock.format_local(row.suspended_until)}，暂停期间不得签订合同。")
+    if row is not None:
+        return (f"财政部门正在处理投诉（编号 {row.id}），采购活动暂停至 "
+                f"{clock.format_local(row.suspended_until)}，暂停期间不得签订合同。")
+    project_id = db.session.scalar(select(Lot.project_id).where(Lot.id == award.lot_id))
+    return hold_reason("tender_project", project_id)

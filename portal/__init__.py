@@ -11,6 +11,10 @@ sweep; changed months are read live until rebuilt), the reports and their CSV/XL
 /statistics and /api/v1/statistics; `demo` builds the rollup once the demo has seeded its contracts.
 `ocds` publishes every procurement process as open data (OCDS 1.1.5: releases, records, the API and the
 bulk download).
+`supervision` (网上监管) holds the registries feature packages add to — overdue steps, live stages, warnings,
+complaints — and gathers the supervisor's board; `suspensions` suspends and resumes a process (any kind a
+package registers; `models.Suspension` with its lifecycle); `supervision_views` is /supervision and
+/api/v1/supervision.
 """
 
 import dataclasses
@@ -31,6 +35,9 @@ def register(app: Flask) -> None:
         needs,
         statistics,
         statistics_views,
+        supervision,
+        supervision_views,
+        suspensions,
         tasks,
         timed,
         views,
@@ -40,6 +47,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(statistics_views.bp)
     rest_api.register_blueprint(statistics_views.blp)
+    app.register_blueprint(supervision_views.bp)
+    rest_api.register_blueprint(supervision_views.blp)
     statistics.listen(db.session)
     chronograph.declare(app, timed.STATISTICS_SWEEP)
     workday_calendar.register(app)

@@ -235,21 +235,39 @@ def stale_months(source: StatSource) -> set[str]:
     return set(db.session.scalars(select(StatStale.month).where(StatStale.source == source.name).distinct()))
 
 
-def cells(source: StatSource, regions: Iterable[str] | None = None) -> list[dict]:
-    """Every rollup cell of these regions, the stale months read live: what a report is built from."""
-    regions = None if regions is None else sorted(set(regions))
-    stale = stale_months(source)
-    query = select(StatRollup.dimension, StatRollup.key, StatRollup.region_code, StatRollup.month,
-                   *(func.sum(getattr(StatRollup, m)).label(m) for m in MEASURES)).where(
-        StatRollup.source == source.name)
-    if regions is not None:
-        query = query.where(StatRollup.region_code.in_(regions))
+def _summed(query, stale: set[str]):
+    """Sum every measure of the rollup rows of `query`'s grouping, the stale months left out (read live)."""
     if stale:
         query = query.where(StatRollup.month.not_in(sorted(stale)))
-    query = query.group_by(StatRollup.dimension, StatRollup.key, StatRollup.region_code, StatRollup.month)
-    out = [dict(row._mapping) for row in db.session.execute(query)]
+    return query.add_columns(*(func.sum(getattr(StatRollup, m)).label(m) for m in MEASURES))
+
+
+def cells(source: StatSource, regions: Iterable[str] | None = None, *, by_region: bool = True) -> list[dict]:
+    """The rollup's cells of these regions (summed over them unless `by_region`), the stale months read live:
+    what a report is built from, and what `compute` must equal."""
+    regions = None if regions is None else sorted(set(regions))
+    stale = stale_months(source)
+    group = [StatRollup.dimension, StatRollup.key, StatRollup.month] + ([StatRollup.region_code] if by_region else [])
+    query = _summed(select(*group).where(StatRollup.source == source.name), stale)
+    if regions is not None:
+        query = query.where(StatRollup.region_code.in_(regions))
+    out = [dict(row._mapping) for row in db.session.execute(query.group_by(*group))]
     if stale:
         out += compute(source, stale, regions)
+    return out
+
+
+def _region_cells(source: StatSource, regions: list[str], year: int | None) -> list[dict]:
+    """The totals of each region of the scope (one row per region, the year's months only)."""
+    stale = stale_months(source)
+    query = _summed(select(StatRollup.region_code).where(
+        StatRollup.source == source.name, StatRollup.dimension == ALL, StatRollup.region_code.in_(regions)), stale)
+    if year is not None:
+        query = query.where(StatRollup.month.like(f"{year}-%"))
+    out = [dict(row._mapping) for row in db.session.execute(query.group_by(StatRollup.region_code))]
+    if stale:
+        out += [c for c in compute(source, stale, regions)
+                if c["dimension"] == ALL and (year is None or c["month"].startswith(f"{year}-"))]
     return out
 
 
@@ -349,7 +367,8 @@ def report(source: StatSource, region_code: str, year: int | None = None) -> Rep
 
     from accounts.service import regions_under
 
-    found = cells(source, regions_under(region_code))
+    scope = sorted(regions_under(region_code))
+    found = cells(source, scope, by_region=False)
     years = sorted({int(c["month"][:4]) for c in found if c["dimension"] == ALL}, reverse=True)
     chosen = [c for c in found if year is None or c["month"].startswith(f"{year}-")]
     totals = [c for c in chosen if c["dimension"] == ALL]
@@ -373,7 +392,8 @@ def report(source: StatSource, region_code: str, year: int | None = None) -> Rep
             line.label = str(names.get(line.key) or line.key or gettext("未注明"))
         tables.append(Table(dim.name, gettext("按%(dim)s", dim=str(dim.label)),
                             sorted(lines.values(), key=lambda f: -f.amount_fen), str(dim.label)))
-    tables.append(Table("region", gettext("按地区"), _region_lines(region_code, totals), gettext("地区")))
+    tables.append(Table("region", gettext("按地区"), _region_lines(region_code, _region_cells(source, scope, year)),
+                        gettext("地区")))
     return Report(source, region_code, year, total, tables, years, bool(stale_months(source)))
 
 

@@ -1,4 +1,5 @@
-"""Dashboard panels, navigation and the next-deadline bar, fed by the tender services."""
+"""Dashboard panels, navigation and the next-deadline bar, fed by the tender services; on the supervision page
+the live projects by stage, and the project as a process finance may suspend (portal.suspensions)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from core.db import db
 from notices import service as notice_service
 from portal.dashboard import DEADLINE_SOURCES, Panel, nav_item, panel, public_section
 from portal.needs import Need, needs_source
+from portal.supervision import Item, Stage, stage_source
+from portal.suspensions import SuspendableKind, register_kind
 from tender import hall, opening, service
 from tender.transitions import ProjectStatus
 
@@ -169,3 +172,47 @@ def public_notices() -> list[Panel]:
             Panel(title=str(_l("结果公告")), empty=str(_l("中标（成交）结果公告会列在这里。")),
                   items=_notice_items(PUBLIC_KINDS["result"]), link=url_for("notices.index"),
                   link_text=str(_l("全部公告")))]
+
+
+# ---------------------------------------------------------------- supervision (portal.supervision)
+
+LIVE = (ProjectStatus.PUBLISHED, ProjectStatus.BIDDING, ProjectStatus.OPENING, ProjectStatus.OPENED,
+        ProjectStatus.EVALUATING)
+
+
+@stage_source
+def live_projects(regions: set[str], now: datetime) -> list[Stage]:
+    """The region's tender projects under way, by stage, the newest few of each."""
+    from sqlalchemy import func
+
+    from tender.models import Project
+
+    counts = dict(db.session.execute(select(Project.status, func.count()).where(
+        Project.status.in_(LIVE), Project.region_code.in_(sorted(regions))).group_by(Project.status)).all())
+    out = []
+    for status in LIVE:
+        latest = db.session.scalars(select(Project).where(Project.status == status,
+                                                          Project.region_code.in_(sorted(regions)))
+                                    .order_by(Project.id.desc()).limit(5)) if counts.get(status) else []
+        out.append(Stage(gettext("采购项目"), gettext(hall.STATUS_ZH[status.value]), counts.get(status, 0),
+                         [Item(f"tender.project:{p.id}", gettext("采购项目"), p.title, p.region_code,
+                               url_for("tender.project", project_id=p.id), subject=("tender_project", p.id))
+                          for p in latest]))
+    return out
+
+
+def _project(project_id: int):
+    from tender.models import Project
+
+    return db.session.get(Project, project_id)
+
+
+def _not_suspendable(project) -> str | None:
+    if project.status in (ProjectStatus.DRAFT, ProjectStatus.CLOSED, ProjectStatus.FAILED, ProjectStatus.CANCELLED):
+        return "项目未发布或已结束，无需暂停。"
+    return None
+
+
+PROJECT_HOLD = register_kind(SuspendableKind(
+    "tender_project", _l("采购项目"), _project, title=lambda p: p.title,
+    url=lambda p: url_for("tender.project", project_id=p.id), refusal=_not_suspendable))

@@ -67,7 +67,8 @@ class Market:
         self.notice = publish_notice(project, "contract", "统计测试合同公告", "合同公告")
         db.session.flush()
 
-    def _project(self, method: str, category: str, catalogue: str, agency, budget_fen: int, region: str | None = None):
+    def _project(self, method: str, category: str, catalogue: str, agency, budget_fen: int, region: str | None = None,
+                 done: bool = True):
         from core.db import db
         from tender.models import Lot, Project
         from tender.transitions import Category, EvalMethod, LotStatus, Method, OpeningMode, ProjectStatus
@@ -79,9 +80,10 @@ class Market:
                           created_by_id=agency.id, catalogue_code=catalogue, category=Category(category),
                           method=Method(method), eval_method=EvalMethod.SCORING, notice_at=now, doc_start_at=now,
                           doc_end_at=now, clarify_deadline=now, deadline=now, opening_mode=OpeningMode.CUSTODIAN,
-                          status=ProjectStatus.CLOSED, created_at=now, published_at=now, opened_at=now)
+                          status=ProjectStatus.CLOSED if done else ProjectStatus.EVALUATING, created_at=now,
+                          published_at=now, opened_at=now)
         lot = Lot(project=project, number=1, name=f"标项{n}", budget_fen=budget_fen, max_price_fen=budget_fen,
-                  status=LotStatus.CONTRACTED)
+                  status=LotStatus.CONTRACTED if done else LotStatus.OPENED)
         db.session.add_all([project, lot])
         db.session.flush()
         return project, lot
@@ -97,7 +99,7 @@ class Market:
         from evaluation.transitions import AwardStatus
 
         organiser = {"agency": self.agency, "central": self.center, "self": self.purchaser}[agency]
-        project, lot = self._project(method, category, catalogue, organiser, budget_fen, region)
+        project, lot = self._project(method, category, catalogue, organiser, budget_fen, region, bool(signed_at))
         now = self.clock.now()
         award = Award(lot_id=lot.id, candidate_id=self.candidate.id, status=AwardStatus.NOTIFIED,
                       confirm_due_at=now, created_at=now, confirmed_at=now, confirmed_by_id=self.purchaser.id,

@@ -7,7 +7,7 @@ bar, validity, score model, ladder periods, repeat escalation, answer period) wi
 (`check_at_registration`, `check_at_bid`, `refuse_barred_award`, `is_barred`, `warnings_for`), the cards and
 the sanctions; `importer` takes the lists from CSV or XLSX, all rows or none; `timed` lifts a sanction at
 the end of its period (the chronograph's `credit-sweep`); `views` (pages) and `api` are thin over the
-service; `demo` seeds records, an answered card and a barred supplier.
+service; `panels` lists the cards on the supervision page; `demo` seeds records, an answered card and a barred supplier.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def register(app: Flask) -> None:
     from core import chronograph
     from core.extensions import api as rest_api
-    from registry.credit import api, demo, models, rules, timed, views  # noqa: F401  (demo registers its seeder)
+    from registry.credit import api, demo, models, panels, rules, timed, views  # noqa: F401  (demo registers its seeder)
 
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)

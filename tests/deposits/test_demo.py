@@ -17,7 +17,7 @@ def test_demo_seed_shows_deposits_refunds_and_a_performance_security(app, app_ct
     from deposits import bank, service, stages
     from deposits.models import Deposit
     from evaluation.models import Award
-    from tender.models import Bid
+    from tender.models import Bid, Lot, Project
 
     monkeypatch.setattr(accounts, "password_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
@@ -28,8 +28,10 @@ def test_demo_seed_shows_deposits_refunds_and_a_performance_security(app, app_ct
         seeders[name](context)
     db.session.commit()
     assert (tmp_path / "demo-keys" / "deposit-bank.pem").exists()
-    awarded = db.session.scalar(select(Award.lot_id).where(Award.notified_at.is_not(None),
-                                                           Award.contracted_at.is_(None)))
+    awarded = db.session.scalar(select(Award.lot_id).join(Lot, Lot.id == Award.lot_id)
+                                .join(Project, Project.id == Lot.project_id)
+                                .where(Award.notified_at.is_not(None), Award.contracted_at.is_(None),
+                                       Project.title == "泰顺县罗阳镇中心小学课桌椅采购"))  # the deposits demo's tender
     rows = [d for d in service.deposits_of_lot(awarded) if d.purpose.value == "bid"]
     assert sorted(d.form.value for d in rows) == ["guarantee", "transfer", "transfer", "transfer"]
     lot_id = awarded

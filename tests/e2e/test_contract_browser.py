@@ -19,7 +19,8 @@ JOIN evaluation_candidate ca ON ca.id = a.candidate_id
 JOIN tender_bid b ON b.id = ca.bid_id
 JOIN user_account u ON u.org_id = b.org_id AND u.username LIKE 'gys%'
 WHERE c.status = 'signing'
-"""
+ORDER BY c.id DESC
+"""  # the newest: the 课桌椅 contract (the older 舞台灯光 one has let its days to sign run out)
 
 
 def test_the_winner_signs_the_contract_in_the_browser(live_server, live_server_env, browser_page, console_errors):
