@@ -50,10 +50,12 @@ MAX_STEPS = 20
 
 def facts(plan: Plan) -> dict[str, Any]:
     """What conditions and automatic rules read of a plan (the thresholds in force for its month)."""
-    on_day = _month_day(plan)
+    from region_rules import store
+
     category = plan.plan_type if plan.plan_type in rules.CATEGORIES else "goods"
-    threshold = rules.public_tender_threshold(plan.region_code, category, on_day)
-    limit = rules.decentralised_limit(plan.region_code, category, on_day)
+    in_force = store.snapshot(plan.region_code, rules.at_day(_month_day(plan)))  # one read for both thresholds
+    threshold = int(in_force[rules.PUBLIC_TENDER_THRESHOLD.format(category=category)])
+    limit = int(in_force[rules.DECENTRALISED_LIMIT.format(category=category)])
     return {"budget_fen": plan.budget_fen, "method": plan.method, "plan_type": plan.plan_type,
             "org_form": plan.org_form, "fund_nature": plan.fund_nature, "imported": plan.imported,
             "gov_service": plan.gov_service, "confidential": plan.confidential, "sme_set_aside": plan.sme_set_aside,
@@ -298,8 +300,11 @@ def advance(plan: Plan) -> PlanStep | None:
                 continue
             return None  # returned by rule
         step.actor_org_id = resolve_org(plan, spec.actor_org)
-        days = spec.due_workdays or int(rules.rule(plan.region_code, "plan.step_due_workdays"))
-        later = int(rules.rule(plan.region_code, "plan.step_escalate_workdays"))
+        from region_rules import store
+
+        now_rules = store.snapshot(plan.region_code, now)
+        days = spec.due_workdays or int(now_rules["plan.step_due_workdays"])
+        later = int(now_rules["plan.step_escalate_workdays"])
         today = clock.to_local(now).date()
         calendar = workdays.get_calendar()
         step.due_at = clock.end_of_local_day(calendar.add_workdays(today, days))
