@@ -213,6 +213,7 @@ def orders_section(app, world: dict, purchasers: int, units: int) -> dict:
     from accounts import service as accounts
     from accounts.models import OrgKind, Role
     from core.db import db
+    from core.errors import DomainError
     from mall import orders
     from mall.models import Listing, Order
     from plan.confirmations import issue_confirmation
@@ -230,6 +231,7 @@ def orders_section(app, world: dict, purchasers: int, units: int) -> dict:
     amount = listing.price_fen * 9 // 2  # four orders fit, the fifth does not
     store.set_values(None, None, {"mall.order_above_median_pct": 100, "mall.require_budget_confirmation": True})
     county = world["counties"][0]
+    run = f"{random.randrange(16**6):06x}"  # a run's own names: --reuse runs again on the same database
     users, confirmation_of = [], {}
     for u in range(units):
         org = accounts.create_org(f"采购单位{u}", OrgKind.PURCHASER, county)
@@ -237,7 +239,7 @@ def orders_section(app, world: dict, purchasers: int, units: int) -> dict:
                                                      plan_type="goods", amount_fen=amount, snapshot={},
                                                      source="workflow").id
         for p in range(purchasers // units):
-            users.append((accounts.create_user(f"buyer{u}-{p}", f"采购员{u}-{p}", None, [Role.PURCHASER], county,
+            users.append((accounts.create_user(f"buyer{run}-{u}-{p}", f"采购员{u}-{p}", None, [Role.PURCHASER], county,
                                                org=org, password_hash="x").id, confirmation_of[org.id]))
     db.session.commit()
     listing_id = listing.id
@@ -260,14 +262,14 @@ def orders_section(app, world: dict, purchasers: int, units: int) -> dict:
                     db.session.commit()
                     outcome[user_id] = f"order:{order.id}"
                     return
-                except Exception as exc:  # a refusal is an outcome; a lock error is retried
+                except DomainError as exc:  # a refusal is an outcome
                     db.session.rollback()
-                    code = getattr(exc, "code", None)
-                    if code:
-                        outcome[user_id] = f"refused:{code}"
-                        return
+                    outcome[user_id] = f"refused:{exc.code}"
+                    return
+                except Exception:  # a lock or connection error (too many clients) is retried, as a client would
+                    db.session.rollback()
                     retries[0] += 1
-                    time.sleep(0.01)
+                    time.sleep(0.05)
             outcome[user_id] = "lost"
 
     threads = [threading.Thread(target=buy, args=pair) for pair in users]
@@ -279,11 +281,13 @@ def orders_section(app, world: dict, purchasers: int, units: int) -> dict:
     seconds = time.perf_counter() - started
     db.session.expire_all()
     rows = db.session.scalars(select(Confirmation).where(Confirmation.id.in_(list(confirmation_of.values())))).all()
+    ids = list(confirmation_of.values())
     held = dict(db.session.execute(select(BudgetDraw.confirmation_id, func.sum(BudgetDraw.amount_fen))
-                                   .where(BudgetDraw.status == "held").group_by(BudgetDraw.confirmation_id)).all())
+                                   .where(BudgetDraw.status == "held", BudgetDraw.confirmation_id.in_(ids))
+                                   .group_by(BudgetDraw.confirmation_id)).all())
     ordered = dict(db.session.execute(select(Order.confirmation_id, func.sum(Order.amount_fen))
-                                      .group_by(Order.confirmation_id)).all())
-    stored = db.session.scalar(select(func.count()).select_from(Order)) or 0
+                                      .where(Order.confirmation_id.in_(ids)).group_by(Order.confirmation_id)).all())
+    stored = db.session.scalar(select(func.count()).select_from(Order).where(Order.confirmation_id.in_(ids))) or 0
     placed = [v for v in outcome.values() if v.startswith("order:")]
     refused = [v for v in outcome.values() if v.startswith("refused:")]
     overspent = sum(1 for c in rows if c.drawn_fen > c.amount_fen)
@@ -303,7 +307,8 @@ def _app(url: str, tmp: Path):
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "FILE_STORE": str(tmp / "f"),
                        "AUDIT_KEY_PATH": str(tmp / "k" / "audit.pem"), "CELERY_ALWAYS_EAGER": True,
                        "SOCKETIO_MESSAGE_QUEUE": None, "REDIS_URL": None, "SQLALCHEMY_ENGINE_OPTIONS": {
-                           "pool_size": 30, "max_overflow": 200} if url.startswith("postgres") else {}})
+                           "pool_size": 40, "max_overflow": 30, "pool_timeout": 120}  # within max_connections 100
+                       if url.startswith("postgres") else {}})
 
 
 def main() -> None:
