@@ -34,5 +34,8 @@ def _navigation() -> None:
 
     if any(item.endpoint.startswith("registry_experts.") for item in NAV):
         return
-    nav_item(_l("专家库"), "registry_experts.index", Role.FINANCE_REVIEWER, Role.SUPERVISOR, Role.ADMIN)
+    nav_item(_l("专家库"), "registry_experts.index", Role.FINANCE_REVIEWER, Role.ADMIN)
+    # the library is finance's business section's; a supervisor consults it now and then: under 更多
+    nav_item(_l("专家库"), "registry_experts.index", Role.SUPERVISOR, more=True,
+             when=lambda user: not user.has_role(Role.FINANCE_REVIEWER, Role.ADMIN))
     nav_item(_l("专家信息"), "registry_experts.me", Role.EXPERT)
