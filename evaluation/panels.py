@@ -128,7 +128,8 @@ def next_evaluation_deadline(user: User | None) -> dict | None:
 DEADLINE_SOURCES.append(next_evaluation_deadline)
 nav_item(_l("网上评审"), "evaluation.index", Role.EXPERT, Role.AGENCY_STAFF, Role.PURCHASER, Role.SUPERVISOR)
 nav_item(_l("评审澄清"), "evaluation.clarifications", Role.SUPPLIER)
-nav_item(_l("投诉处理"), "evaluation.complaint_list", Role.SUPERVISOR)
+# complaints waiting for finance are on 网上监管 (and the dashboard); the full list under 更多
+nav_item(_l("投诉处理"), "evaluation.complaint_list", Role.SUPERVISOR, more=True)
 
 
 # ---------------------------------------------------------------- needs ("需要您处理")
