@@ -46,7 +46,7 @@ from core import clock
 from core.db import db
 from core.demo import seeder
 from evaluation import service
-from evaluation.models import CommitteeMember, Score, from_hundredths
+from evaluation.models import CommitteeMember, Score, ScoreFlag, from_hundredths
 
 A_EXPERTS = (5, 4, 1, 6, 7)       # the first is elected chair
 B_EXPERTS = (13, 14, 15, 16, 18)
@@ -362,15 +362,20 @@ def _confirm_open_flags(cid: int) -> None:
 
 
 def _score_change(cid: int, members: list) -> None:
-    """The chair records the committee's finding on the second member's first technical score; the member
-    lowers it by a fifth, with a reason: the signed report lists the change, its reason and who made it."""
+    """The chair proposes the committee's finding on the second member's first technical score and two more
+    members agree (a majority of five); the member lowers it by a fifth, with a reason: the signed report
+    lists the change, its reason and who made it."""
     committee = service.get_committee(cid)
     user = members[1]
     member = next(m for m in committee.members if m.user_id == user.id)
     score = db.session.scalar(select(Score).where(Score.member_id == member.id)
                               .order_by(Score.bid_id, Score.id))
-    flag = service.flag_outlier(members[0], cid, member.id, score.bid_id, score.criterion,
-                                "该项评分明显高于其他成员，且与投标文件的响应情况不符")
+    finding = service.propose_outlier(members[0], cid, member.id, score.bid_id, score.criterion,
+                                      "该项评分明显高于其他成员，且与投标文件的响应情况不符")
+    for voter in members[2:4]:
+        _tick(60)
+        service.vote_outlier(voter, finding.id, True)
+    flag = db.session.get(ScoreFlag, finding.flag_id)
     _tick(120)
     lowered = (from_hundredths(score.score_h) * 4 / 5).quantize(Decimal("0.5"))
     service.resolve_flag(user, flag.id, action="correct", note="复核投标文件后，按评分标准下调", new_score=str(lowered))

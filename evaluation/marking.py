@@ -22,6 +22,8 @@ from evaluation.consistency import CONFIRMABLE, ChangeReason, Flag, FlagCode, ch
 from evaluation.models import (
     Committee,
     FlagResolution,
+    OutlierFinding,
+    OutlierVote,
     Score,
     ScoreChange,
     ScoreFlag,
@@ -153,38 +155,65 @@ def start_summary(user: User, committee_id: int) -> list[ScoreFlag]:
     return flags
 
 
+def _committee_found(committee: Committee) -> set[int]:
+    """Ids of the flags the committee raised by its own finding (not the rules'): never cleared by them."""
+    return set(db.session.scalars(select(OutlierFinding.flag_id).where(OutlierFinding.committee_id == committee.id,
+                                                                       OutlierFinding.flag_id.is_not(None))))
+
+
 def raise_flags(committee: Committee) -> list[ScoreFlag]:
-    """Record each open flag of the current outcome once; flags that no longer apply are closed."""
+    """Bring the recorded flags to the current outcome: each open flag of the outcome is recorded once (its
+    message, with the figures, kept current), and a flag the rules no longer raise — a total outlier after
+    the member corrected one of its scores — is cleared rather than left open with the old figures.
+    Returns the open flags."""
     outcome, _ = outcome_of(committee)
     current = {(f.code.value, f.member, f.bidder, f.criterion): f for f in outcome.open_flags}
-    existing = list(db.session.scalars(select(ScoreFlag).where(ScoreFlag.committee_id == committee.id)))
+    found = _committee_found(committee)
+    existing = [f for f in db.session.scalars(select(ScoreFlag).where(ScoreFlag.committee_id == committee.id)
+                                              .order_by(ScoreFlag.id)) if f.id not in found]
     known = {(f.code.value, f.member_id, f.bid_id, f.criterion): f for f in existing}
     now = clock.now()
-    made = []
+    made, cleared, updated = [], [], []
     for key, flag in current.items():
         row = known.get(key)
+        message = flag.message[:300]
         if row is None:
             row = ScoreFlag(committee_id=committee.id, member_id=int(flag.member), bid_id=int(flag.bidder),
                             criterion=None if flag.criterion is None else str(flag.criterion), code=flag.code,
-                            message=flag.message[:300], raised_at=now)
+                            message=message, raised_at=now)
             db.session.add(row)
             made.append(row)
+        elif row.resolution is FlagResolution.CLEARED:  # raised again by a later change
+            row.resolution, row.resolved_at, row.note, row.message, row.raised_at = (
+                FlagResolution.OPEN, None, None, message, now)
+            made.append(row)
+        elif row.resolution is FlagResolution.OPEN and row.message != message:
+            row.message = message
+            updated.append(row)
+    for key, row in known.items():
+        if key not in current and row.resolution is FlagResolution.OPEN:
+            row.resolution, row.resolved_at = FlagResolution.CLEARED, now
+            row.note = "评分修改后，评分规则不再提示此项。"
+            cleared.append(row)
     db.session.flush()
     if made:
         record("evaluation.flags_raised", committee, {"flags": [[f.code.value, f.member_id, f.bid_id, f.criterion]
                                                                  for f in made]})
+    if cleared or updated:
+        record("evaluation.flags_refreshed", committee, {"cleared": [f.id for f in cleared],
+                                                         "updated": [[f.id, f.message] for f in updated]})
     return [f for f in db.session.scalars(select(ScoreFlag).where(ScoreFlag.committee_id == committee.id,
                                                                   ScoreFlag.resolution == FlagResolution.OPEN))]
 
 
-def flag_outlier(user: User, committee_id: int, member_id: int, bid_id: int, criterion: str,
-                 note: str) -> ScoreFlag:
-    """The chair records the committee's finding that a score is abnormally high or low (87号令 Art 64 (4))
-    though the thresholds did not flag it; the member then confirms it or corrects it with a reason."""
+def propose_outlier(user: User, committee_id: int, member_id: int, bid_id: int, criterion: str,
+                    note: str) -> OutlierFinding:
+    """A member proposes that the committee find a score abnormally high or low (87号令 Art 64 (4)) though
+    the thresholds did not flag it. The finding is the committee's: the proposer agrees by proposing, the
+    others vote (`vote_outlier`), and only a majority of the members taking part makes it."""
     committee = get_committee(committee_id, lock=True)
     require_status(committee, C.SUMMARY)
-    require(user, committee, Action.AMEND_SCORE)
-    require_chair(user, committee)
+    proposer = require_member(user, committee)
     note = (note or "").strip()
     if not note:
         raise ValidationError("请写明评审委员会认定评分畸高、畸低的理由。", code="flag_note_required")
@@ -192,14 +221,71 @@ def flag_outlier(user: User, committee_id: int, member_id: int, bid_id: int, cri
                                                   Score.bid_id == bid_id, Score.criterion == criterion))
     if score is None:
         raise ValidationError("没有这项评分。", code="score_not_found")
-    row = ScoreFlag(committee_id=committee.id, member_id=member_id, bid_id=bid_id, criterion=criterion,
-                    code=FlagCode.OUTLIER, message=f"评审委员会认定“{criterion}”评分畸高、畸低：{note}"[:300],
-                    raised_at=clock.now())
+    if db.session.scalar(select(OutlierFinding.id).where(
+            OutlierFinding.committee_id == committee.id, OutlierFinding.member_id == member_id,
+            OutlierFinding.bid_id == bid_id, OutlierFinding.criterion == criterion,
+            OutlierFinding.found.is_(None))) is not None:
+        raise Conflict("这项评分已有待表决的认定提议。", code="finding_pending")
+    row = OutlierFinding(committee_id=committee.id, member_id=member_id, bid_id=bid_id, criterion=criterion,
+                         note=note[:300], proposed_by_id=proposer.id, proposed_at=clock.now())
+    row.votes.append(OutlierVote(member_id=proposer.id, agree=True, voted_at=clock.now()))
     db.session.add(row)
     db.session.flush()
-    record("evaluation.outlier_found", row, {"committee": committee.id, "member": member_id, "bid": bid_id,
-                                             "criterion": criterion})
+    record("evaluation.outlier_proposed", row, {"committee": committee.id, "member": member_id, "bid": bid_id,
+                                                "criterion": criterion, "proposed_by": proposer.id})
+    _decide_finding(committee, row)
     return row
+
+
+def vote_outlier(user: User, finding_id: int, agree: bool) -> OutlierFinding:
+    """A member of the committee agrees or not with a proposed outlier finding; once, on the record."""
+    row = db.session.get(OutlierFinding, finding_id)
+    if row is None:
+        raise NotFound("认定提议不存在。", code="finding_not_found")
+    committee = get_committee(row.committee_id, lock=True)
+    require_status(committee, C.SUMMARY)
+    voter = require_member(user, committee)
+    if row.found is not None:
+        raise Conflict("此认定提议已有表决结果。", code="finding_decided")
+    if any(v.member_id == voter.id for v in row.votes):
+        raise Conflict("您已对此提议表决。", code="already_voted")
+    row.votes.append(OutlierVote(member_id=voter.id, agree=bool(agree), voted_at=clock.now()))
+    db.session.flush()
+    record("evaluation.outlier_vote", row, {"committee": committee.id, "voter": voter.id, "agree": bool(agree)})
+    _decide_finding(committee, row)
+    return row
+
+
+def _decide_finding(committee: Committee, row: OutlierFinding) -> None:
+    """More than half of the members taking part agree: the finding is made and the score's member gets the
+    flag to confirm or correct; half or more disagree: it cannot be made. Audited with every vote."""
+    members = {m.id for m in committee.active_members}
+    yes = sorted(v.member_id for v in row.votes if v.agree and v.member_id in members)
+    no = sorted(v.member_id for v in row.votes if not v.agree and v.member_id in members)
+    if 2 * len(yes) > len(members):
+        flag = ScoreFlag(committee_id=committee.id, member_id=row.member_id, bid_id=row.bid_id,
+                         criterion=row.criterion, code=FlagCode.OUTLIER,
+                         message=f"评审委员会（{len(yes)}/{len(members)} 名成员同意）认定“{row.criterion}”评分畸高、"
+                                 f"畸低：{row.note}"[:300], raised_at=clock.now())
+        db.session.add(flag)
+        db.session.flush()
+        row.found, row.decided_at, row.flag_id = True, clock.now(), flag.id
+        record("evaluation.outlier_found", flag, {"committee": committee.id, "finding": row.id,
+                                                  "member": row.member_id, "bid": row.bid_id,
+                                                  "criterion": row.criterion, "agreed": yes, "disagreed": no,
+                                                  "members": len(members)})
+    elif 2 * len(no) >= len(members):
+        row.found, row.decided_at = False, clock.now()
+        record("evaluation.outlier_not_found", row, {"committee": committee.id, "agreed": yes, "disagreed": no,
+                                                     "members": len(members)})
+    db.session.flush()
+
+
+def open_findings(committee: Committee) -> list[OutlierFinding]:
+    """Proposed outlier findings still waiting for the members' votes."""
+    return list(db.session.scalars(select(OutlierFinding).where(OutlierFinding.committee_id == committee.id,
+                                                                OutlierFinding.found.is_(None))
+                                   .order_by(OutlierFinding.id)))
 
 
 _REASON_FOR = {FlagCode.ARITHMETIC: ChangeReason.ARITHMETIC_ERROR, FlagCode.OUT_OF_RANGE: ChangeReason.OUT_OF_RANGE,

@@ -60,6 +60,8 @@ __all__ = [
     "ExpertRating",
     "FlagResolution",
     "LetterKind",
+    "OutlierFinding",
+    "OutlierVote",
     "PriceCorrectionRecord",
     "ReportSignature",
     "Review",
@@ -232,6 +234,7 @@ class FlagResolution(enum.StrEnum):
     OPEN = "open"
     CONFIRMED = "confirmed"    # the member keeps the score, with a reason
     CORRECTED = "corrected"    # the member changed it, with a reason
+    CLEARED = "cleared"        # the rules no longer raise it once a score was corrected (its figures were old)
 
 
 class ScoreFlag(db.Model):
@@ -262,6 +265,47 @@ class ScoreFlag(db.Model):
 
 
 ScoreOutlier = ScoreFlag  # the glossary's name for 评分畸高畸低
+
+
+class OutlierFinding(db.Model):
+    """A member's proposal that the committee find one score abnormally high or low (87号令 Art 64 (4)) the
+    thresholds missed. The committee decides, not its chair: once more than half of the members taking part
+    agree, the finding is made and a flag goes to the score's member (`flag_id`); once half or more
+    disagree it cannot be made (`found` False). Each vote is an `OutlierVote`."""
+
+    __tablename__ = "evaluation_outlier_finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("evaluation_committee.id", ondelete="CASCADE"),
+                                              index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"))
+    bid_id: Mapped[int] = mapped_column(ForeignKey("tender_bid.id"))
+    criterion: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(String(300))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"))
+    proposed_at: Mapped[datetime]
+    found: Mapped[bool | None]  # None while the members vote
+    decided_at: Mapped[datetime | None]
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("evaluation_score_flag.id", ondelete="SET NULL"))
+    votes: Mapped[list[OutlierVote]] = relationship(cascade="all, delete-orphan", order_by="OutlierVote.voted_at")
+
+    __table_args__ = (
+        CheckConstraint("note <> ''", name="finding_explained"),
+        CheckConstraint("(found IS NULL) = (decided_at IS NULL)", name="finding_decided_when"),
+    )
+
+
+class OutlierVote(db.Model):
+    """One member's agreement or not with a proposed outlier finding; a member votes once."""
+
+    __tablename__ = "evaluation_outlier_vote"
+
+    finding_id: Mapped[int] = mapped_column(ForeignKey("evaluation_outlier_finding.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("evaluation_member.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    agree: Mapped[bool]
+    voted_at: Mapped[datetime]
 
 
 class ScoreChange(db.Model):

@@ -23,6 +23,7 @@ from evaluation.models import (
     CommitteeMember,
     EvaluationReport,
     FlagResolution,
+    OutlierFinding,
     ReportSignature,
     ScoreChange,
     ScoreFlag,
@@ -84,6 +85,9 @@ def accept_summary(user: User, committee_id: int) -> EvaluationReport | None:
     if db.session.scalar(select(func.count()).select_from(ScoreFlag).where(
             ScoreFlag.committee_id == committee.id, ScoreFlag.resolution == FlagResolution.OPEN)):
         raise Conflict("尚有未处理的评分提示。", code="open_flags")
+    if db.session.scalar(select(func.count()).select_from(OutlierFinding).where(
+            OutlierFinding.committee_id == committee.id, OutlierFinding.found.is_(None))):
+        raise Conflict("尚有评分畸高、畸低的认定提议待评审委员会表决。", code="open_findings")
     outcome, inputs = outcome_of(committee)
     if outcome.open_flags:
         raise_flags(committee)

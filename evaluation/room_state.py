@@ -17,6 +17,7 @@ from evaluation.models import (
     BidEvaluation,
     ChairVote,
     Committee,
+    OutlierFinding,
     ScoreFlag,
     StageDone,
 )
@@ -112,6 +113,12 @@ def state_for(user: User, committee: Committee, present: Iterable[int] = ()) -> 
                            "code": f.code.value, "message": f.message, "resolution": f.resolution.value,
                            "note": f.note} for f in flags
                           if actor is Actor.CHAIR or (member and f.member_id == member.id)]
+        findings = db.session.scalars(select(OutlierFinding).where(OutlierFinding.committee_id == committee.id)
+                                      .order_by(OutlierFinding.id))
+        state["findings"] = [{"id": f.id, "member": f.member_id, "bid": f.bid_id, "criterion": f.criterion,
+                              "note": f.note, "proposed_by": f.proposed_by_id, "found": f.found,
+                              "agree": [v.member_id for v in f.votes if v.agree],
+                              "disagree": [v.member_id for v in f.votes if not v.agree]} for f in findings]
     if actor in (Actor.MEMBER, Actor.CHAIR, Actor.SUPERVISOR):
         state["clarifications"] = clarification_items(committee)
     report = current_report(committee)

@@ -54,13 +54,15 @@ from evaluation.clarifying import (  # noqa: F401
     request_price_confirmations,
 )
 from evaluation.marking import (  # noqa: F401
-    flag_outlier,
+    open_findings,
+    propose_outlier,
     raise_flags,
     resolve_flag,
     scores_visible_to,
     start_summary,
     submit_scores,
     valid_bid_ids,
+    vote_outlier,
 )
 from evaluation.outcome import (  # noqa: F401
     FAILURE_REASONS,

@@ -97,13 +97,16 @@ def test_score_changes_and_dissents_are_in_the_signed_report_and_signing_is_over
     from core.db import db
     from core.errors import Conflict
     from evaluation import service
-    from evaluation.models import ScoreChange
+    from evaluation.models import ScoreChange, ScoreFlag
     from evaluation.transitions import CommitteeStatus, ReportStatus
 
     cid = _scored(room, clock)
     committee = service.get_committee(cid)
     second = next(m for m in committee.members if m.user_id == room.experts[1].id)
-    flag = service.flag_outlier(room.experts[0], cid, second.id, room.bids[0].id, "技术", "明显高于其他成员")
+    finding = service.propose_outlier(room.experts[0], cid, second.id, room.bids[0].id, "技术", "明显高于其他成员")
+    for user in room.panel[2:4]:
+        service.vote_outlier(user, finding.id, True)
+    flag = db.session.get(ScoreFlag, finding.flag_id)
     service.resolve_flag(room.experts[1], flag.id, action="correct", note="复核技术响应后下调",
                          new_score="33.5")
     change = db.session.scalars(select(ScoreChange)).one()

@@ -447,3 +447,39 @@ def test_the_room_page_renders_at_every_stage_for_every_role(room, client, clock
         service.sign_report(user, report.id, totp_code(user))
     db.session.commit()
     look("completed")
+
+
+def test_an_outlier_finding_proposed_and_voted_through_the_room_page(room, client, clock):
+    """Any member proposes from the summary's form; each other member sees the proposal with its count and
+    votes with the page's buttons; the third vote of five makes the finding, whose flag reaches the member."""
+    from core.db import db
+    from evaluation import service
+    from evaluation.models import OutlierFinding
+
+    cid = _open(room, clock)
+    _to_scoring(room, clock, cid)
+    clock.advance(timedelta(seconds=31))
+    for user in room.panel:
+        service.submit_scores(user, cid, _sheet(room), totp_code(user))
+    service.start_summary(room.experts[0], cid)
+    db.session.commit()
+    committee = service.get_committee(cid)
+    target = next(m for m in committee.members if m.user_id == room.panel[1].id)
+    as_user(client, room.panel[4], clock)  # not the chair
+    page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
+    assert "提议认定评分畸高畸低（须过半数成员同意）" in page
+    no_inline(page)
+    client.post(f"/evaluation/{cid}/act/find_outlier", data={"member_id": target.id, "bid_id": room.bids[0].id,
+                                                             "criterion": "技术", "note": "与技术响应不符"})
+    finding = db.session.scalars(db.select(OutlierFinding)).one()
+    for user in room.panel[:2]:
+        as_user(client, user, clock)
+        page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
+        assert f'id="finding-{finding.id}"' in page and "与技术响应不符" in page and 'name="agree"' in page
+        client.post(f"/evaluation/{cid}/act/vote_outlier", data={"finding_id": finding.id, "agree": "1"})
+    db.session.expire_all()
+    finding = db.session.get(OutlierFinding, finding.id)
+    assert finding.found is True and finding.flag_id is not None
+    as_user(client, room.panel[1], clock)
+    page = client.get(f"/evaluation/{cid}").get_data(as_text=True)
+    assert "评审委员会（3/5 名成员同意）认定“技术”评分畸高、畸低：与技术响应不符" in page

@@ -573,24 +573,64 @@ def test_chair_takes_an_unsigned_report_back_to_the_summary(room, clock):
 
 
 def test_the_committee_finds_an_outlier_the_thresholds_missed_and_the_member_corrects_it(room, clock):
+    """87号令 Art 64 (4): the committee, not its chair alone, finds a score abnormally high or low. A member
+    proposes, the others vote once each; more than half of the members taking part make the finding (each
+    vote recorded), half or more against and it is not made; the summary waits for every proposal."""
+    from audit.service import payloads_of
     from core.db import db
     from core.errors import ValidationError
     from evaluation import service
-    from evaluation.models import Score
+    from evaluation.models import Score, ScoreFlag
 
     committee = _scored(room, clock)
-    chair, b, c = room.experts[:3]
+    chair, b, c, e, r = room.panel
     for flag in service.start_summary(chair, committee.id):
         service.resolve_flag(c, flag.id, action="confirm", note="坚持原评分")
     member_b = next(m for m in committee.members if m.user_id == b.id)
-    with pytest.raises(Forbidden):
-        service.flag_outlier(b, committee.id, member_b.id, room.bids[0].id, "商务", "偏高")
     with pytest.raises(ValidationError):
-        service.flag_outlier(chair, committee.id, member_b.id, room.bids[0].id, "商务", "")
-    flag = service.flag_outlier(chair, committee.id, member_b.id, room.bids[0].id, "商务", "与业绩证明材料不符")
+        service.propose_outlier(chair, committee.id, member_b.id, room.bids[0].id, "商务", "")
+    with pytest.raises(Forbidden):
+        service.propose_outlier(room.agency, committee.id, member_b.id, room.bids[0].id, "商务", "偏高")
+    finding = service.propose_outlier(chair, committee.id, member_b.id, room.bids[0].id, "商务", "与业绩证明材料不符")
     db.session.commit()
-    with pytest.raises(Conflict):
+    assert finding.found is None and finding.flag_id is None  # the chair alone finds nothing
+    with pytest.raises(Conflict) as exc:
+        service.propose_outlier(c, committee.id, member_b.id, room.bids[0].id, "商务", "同上")
+    assert exc.value.code == "finding_pending"
+    with pytest.raises(Conflict) as exc:
         service.accept_summary(chair, committee.id)
+    assert exc.value.code == "open_findings"
+    db.session.rollback()
+    service.vote_outlier(c, finding.id, True)
+    db.session.commit()
+    with pytest.raises(Conflict) as exc:
+        service.vote_outlier(c, finding.id, False)
+    assert exc.value.code == "already_voted"
+    db.session.rollback()
+    assert finding.found is None  # two of five
+    service.vote_outlier(b, finding.id, False)
+    service.vote_outlier(e, finding.id, True)  # three of five: the committee's finding
+    db.session.commit()
+    assert finding.found is True and finding.decided_at is not None
+    flag = db.session.get(ScoreFlag, finding.flag_id)
+    assert flag.member_id == member_b.id and "3/5" in flag.message and "与业绩证明材料不符" in flag.message
+    (event,) = payloads_of("evaluation.outlier_found", flag)
+    member_ids = {u.id: next(m.id for m in committee.members if m.user_id == u.id) for u in room.panel}
+    assert event["agreed"] == sorted(member_ids[u.id] for u in (chair, c, e)) and event["disagreed"] == [member_b.id]
+    with pytest.raises(Conflict) as exc:
+        service.vote_outlier(r, finding.id, True)
+    assert exc.value.code == "finding_decided"
+    db.session.rollback()
+
+    # a proposal three of five reject is not made, and holds nothing up
+    other = service.propose_outlier(r, committee.id, member_b.id, room.bids[1].id, "技术", "偏低")
+    for user in (chair, c, e):
+        service.vote_outlier(user, other.id, False)
+    db.session.commit()
+    assert other.found is False and other.flag_id is None and payloads_of("evaluation.outlier_not_found", other)
+
+    with pytest.raises(Conflict):
+        service.accept_summary(chair, committee.id)  # the finding's flag waits for its member
     db.session.rollback()
     service.resolve_flag(b, flag.id, action="correct", note="按业绩证明材料重新评分", new_score="10")
     db.session.commit()
@@ -598,3 +638,40 @@ def test_the_committee_finds_an_outlier_the_thresholds_missed_and_the_member_cor
                                                   Score.criterion == "商务"))
     assert score.score_h == 1000 and score.change_reason.value == "outlier"
     assert service.accept_summary(chair, committee.id) is not None
+
+def test_a_total_outlier_follows_the_corrected_scores_and_is_cleared_when_it_no_longer_applies(room, clock):
+    """Issue 21: a total-outlier flag stayed open with its old figures after the member corrected the score
+    it came from. The flags follow the scores: still an outlier, the message carries the new figures; no
+    longer one, the flag is cleared (recorded), and the summary can be accepted."""
+    from audit.service import payloads_of
+    from core.db import db
+    from evaluation import service
+    from evaluation.models import FlagResolution, ScoreFlag
+
+    committee = _reviewed(room, clock)
+    _tick(clock)
+    for i, user in enumerate(room.panel):
+        sheet = _sheet(room, i)
+        if i == 2:  # both criteria low for the second bid: each an outlier, and the subjective total too
+            sheet[room.bids[1].id] = {"技术": "20", "商务": "5"}
+        service.submit_scores(user, committee.id, sheet, totp_code(user))
+    db.session.commit()
+    c = room.panel[2]
+    flags = {(f.code.value, f.criterion): f for f in service.start_summary(room.experts[0], committee.id)}
+    db.session.commit()
+    assert set(flags) == {("score.outlier", "技术"), ("score.outlier", "商务"), ("score.total_outlier", None)}
+    total = flags[("score.total_outlier", None)]
+    assert "25.00" in total.message
+
+    service.resolve_flag(c, flags[("score.outlier", "技术")].id, action="correct", note="复核后上调", new_score="25")
+    db.session.commit()
+    db.session.refresh(total)
+    assert total.resolution is FlagResolution.OPEN and "30.00" in total.message and "25.00" not in total.message
+
+    service.resolve_flag(c, flags[("score.outlier", "商务")].id, action="correct", note="复核后上调", new_score="13")
+    db.session.commit()
+    db.session.refresh(total)
+    assert total.resolution is FlagResolution.CLEARED and total.note and total.resolved_at is not None
+    assert [f.id for f in db.session.scalars(db.select(ScoreFlag).filter_by(resolution=FlagResolution.OPEN))] == []
+    assert any(total.id in p["cleared"] for p in payloads_of("evaluation.flags_refreshed", committee))
+    assert service.accept_summary(room.experts[0], committee.id) is not None
