@@ -84,6 +84,7 @@ def avoidance_context(req: DrawRequest, rule: dict) -> rules.AvoidanceContext:
                 )
             )
         )
+    gap = timedelta(minutes=int(rule.get("session_gap_minutes", 0)))  # a rule set committed before it: none
     busy = set(
         db.session.scalars(
             select(Invitation.expert_id)
@@ -91,8 +92,8 @@ def avoidance_context(req: DrawRequest, rule: dict) -> rules.AvoidanceContext:
             .where(
                 DrawRequest.id != req.id,
                 Invitation.status.in_(SEATED),
-                DrawRequest.evaluation_start_at < req.evaluation_end_at,
-                DrawRequest.evaluation_end_at > req.evaluation_start_at,
+                DrawRequest.evaluation_start_at < req.evaluation_end_at + gap,
+                DrawRequest.evaluation_end_at > req.evaluation_start_at - gap,
             )
         )
     )

@@ -27,7 +27,7 @@ AVOIDANCE_RULES: dict[str, str] = {
     "agency_staff": N_("本项目代理机构人员"),
     "finance_staff": N_("财政部门人员"),
     "same_purchaser": N_("近期已参加同一采购人的评审"),
-    "overlap": N_("已被抽中参加时间重叠的评审"),
+    "overlap": N_("已被抽中参加时间重叠或间隔过近的评审"),
     "manual": N_("代理机构申请回避（已说明理由）"),
     "hand_picked": N_("已由采购人依法自行选定"),
     "already_drawn": N_("本项目已抽取过或已被撤换"),
@@ -75,6 +75,10 @@ DRAW_RULES = [
     RuleKey("expert_draw.age_limit", _I, 70, N_("专家年龄上限（周岁）"), _A198, 50, 80),
     RuleKey("expert_draw.employment_years", _I, 3, N_("曾任职回避年限"), _A198, 0, 10),
     RuleKey("expert_draw.same_purchaser_days", _I, 30, N_("同一采购人回避天数"), _A198, 0, 365),
+    # Sessions on the same day: an expert seated elsewhere is avoided when the sessions overlap, and also
+    # when they are closer than this (travel between sites, rest); 0 avoids overlapping sessions only.
+    RuleKey("expert_draw.session_gap_minutes", _I, 60,
+            N_("同一专家前后两场评审的最短间隔（分钟，0 为仅回避时间重叠的评审）"), "本平台规则，各地自定", 0, 720),
     RuleKey("expert_draw.allow_fallback", _B, True, N_("不足时可扩大到上级区划"), _A198),
     RuleKey("expert_draw.confirm_hours", _I, 24, N_("专家答复时限（小时）"), _A198, 1, 168),
     RuleKey("expert_draw.in_room_reply_minutes", _I, 30, N_("评审开始后递补专家的答复时限（分钟）"), _A198, 10, 240),
@@ -266,7 +270,8 @@ def avoidance_reasons(expert: ExpertFacts, ctx: AvoidanceContext) -> list[tuple[
     if expert.id in ctx.recent_same_purchaser:
         found.append(("same_purchaser", f"{ctx.rule['same_purchaser_days']} 日内"))
     if expert.id in ctx.busy:
-        found.append(("overlap", ""))
+        gap = int(ctx.rule.get("session_gap_minutes", 0))
+        found.append(("overlap", f"含前后 {gap} 分钟间隔" if gap else ""))
     if expert.id in ctx.manual:
         found.append(("manual", ctx.manual[expert.id]))
     if expert.id in ctx.hand_picked:

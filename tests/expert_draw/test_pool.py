@@ -191,3 +191,40 @@ def test_late_decline_is_a_credit_record_and_the_rule_suspends(world, make_exper
     for _ in range(5):
         library.record_credit(inv.expert, "late_decline")
     assert inv.expert.status == ExpertStatus.SUSPENDED and inv.expert.suspended_until is not None
+
+
+def test_same_day_sessions_closer_than_the_regions_gap_are_avoided(world, make_expert, make_request, subject, clock):
+    """Issue 21: only overlapping sessions were avoided on the same day. The gap between two sessions of one
+    expert is a region rule (expert_draw.session_gap_minutes, national default 60): a session starting 30
+    minutes after the expert's other one ends is avoided with the gap named; 90 minutes after is not; a
+    region that sets 0 avoids overlapping sessions only."""
+    from region_rules import store
+
+    for _ in range(11):
+        make_expert(["B01"])
+    first = make_request(counts=(("B01", 5, 0),))  # 09:00–17:00 (the default eight hours)
+    service.run_draw(service.commit_draw(world.users["agency"], first), world.users["supervisor"], "111111")
+    db.session.commit()
+    seated = {i.expert_id for i in first.invitations}
+    subject.purchaser_org_id = world.orgs["other_purchaser"].id
+    end = first.evaluation_end_at
+
+    close = make_request(counts=(("B01", 5, 0),), start=end + timedelta(minutes=30), subject=subject)
+    draw = service.commit_draw(world.users["agency"], close)
+    assert {e for e, r in exclusions(draw) if r == "overlap"} == seated
+    details = {e.detail for e in db.session.query(DrawExclusion).filter_by(draw_id=draw.id, rule="overlap")}
+    assert details == {"含前后 60 分钟间隔"}
+    service.discard_draw(world.users["agency"], draw, "测试")
+    db.session.commit()
+
+    later = make_request(counts=(("B01", 5, 0),), start=end + timedelta(minutes=90), subject=subject)
+    draw = service.commit_draw(world.users["agency"], later)
+    assert not {e for e, r in exclusions(draw) if r == "overlap"}
+    service.discard_draw(world.users["agency"], draw, "测试")
+    db.session.commit()
+
+    store.set_values(None, first.region_code, {"expert_draw.session_gap_minutes": 0}, reason="本县只回避时间重叠")
+    db.session.commit()
+    again = make_request(counts=(("B01", 5, 0),), start=end + timedelta(minutes=30), subject=subject)
+    draw = service.commit_draw(world.users["agency"], again)
+    assert not {e for e, r in exclusions(draw) if r == "overlap"}
