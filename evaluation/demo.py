@@ -129,14 +129,16 @@ def _committee_draw(context: dict, project, numbers, start):
                       evaluation_start_at=start, evaluation_end_at=start + timedelta(hours=6),
                       place="网上远程评审室", is_remote=True, status=RequestStatus.COMPLETE, created_by_id=agent.id,
                       created_at=start - timedelta(days=3))
-    # the committee the request defines (87号令 Art 47): the room seats exactly these experts
-    req.specialties = [DrawRequestSpecialty(position=0, specialty_code="B01", primary_count=len(numbers))]
+    # the committee the request defines (87号令 Art 47): the room seats exactly these experts, each in a seat
+    # of its own specialty (a member who leaves leaves a seat of that specialty for the supplementary draw)
+    experts = context["experts"]
+    codes = [experts[n].specialty_rows[0].specialty_code if experts[n].specialty_rows else "B01" for n in numbers]
+    req.specialties = [DrawRequestSpecialty(position=i, specialty_code=code, primary_count=codes.count(code))
+                       for i, code in enumerate(dict.fromkeys(codes))]
     db.session.add(req)
     db.session.flush()
-    experts = context["experts"]
-    for n in numbers:
+    for n, code in zip(numbers, codes, strict=True):
         expert = experts[n]
-        code = expert.specialty_rows[0].specialty_code if expert.specialty_rows else "B01"
         db.session.add(Invitation(request_id=req.id, expert_id=expert.id, specialty_code=code,
                                   kind=InvitationKind.HAND_PICKED, status=InvitationStatus.CONFIRMED,
                                   reply_code=f"EV{req.id:04d}{n:03d}", notified_at=start - timedelta(days=2),

@@ -368,14 +368,19 @@ def invite(inv: Invitation, rule: DrawRules | None = None) -> Invitation:
 
 
 def missing_seats(req: DrawRequest) -> dict[str, int]:
-    """Per specialty, the seats not held by an invited or confirmed expert (hand-picked count too)."""
+    """Per specialty, the seats not held by an invited or confirmed expert. A specialty's seats are its drawn
+    seats and its hand-picked ones, and a hand-picked expert holds a seat like a drawn one: a hand-picked
+    member who leaves (a conflict declared in the room) leaves a seat the supplementary draw fills."""
     seated: dict[str, int] = {}
     for inv in db.session.scalars(
         select(Invitation).where(Invitation.request_id == req.id, Invitation.status.in_(SEATED))
     ):
-        if inv.kind != InvitationKind.HAND_PICKED:
-            seated[inv.specialty_code] = seated.get(inv.specialty_code, 0) + 1
-    return {s.specialty_code: max(0, s.primary_count - seated.get(s.specialty_code, 0)) for s in req.specialties}
+        seated[inv.specialty_code] = seated.get(inv.specialty_code, 0) + 1
+    picked: dict[str, int] = {}
+    for pick in req.hand_picks:
+        picked[pick.specialty_code] = picked.get(pick.specialty_code, 0) + 1
+    return {s.specialty_code: max(0, s.primary_count + picked.get(s.specialty_code, 0)
+                                  - seated.get(s.specialty_code, 0)) for s in req.specialties}
 
 
 def seat_counts(req: DrawRequest) -> list[dict]:

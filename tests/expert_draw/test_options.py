@@ -154,3 +154,27 @@ def test_a_hand_pick_names_a_requested_specialty_the_expert_holds(world, make_ex
     with pytest.raises(DomainError) as exc:
         make_request(counts=(("B01", 6, 1),), hand_picks=[pick], is_complex=True, complex_reason="多学科影像系统")
     assert exc.value.code == "hand_pick_specialty_not_held"
+
+
+def test_a_hand_picked_member_who_leaves_leaves_a_seat_for_the_supplementary_draw(world, make_expert, make_request):
+    """Issue 21: a hand-picked member who declares a conflict in the room was never refilled — the missing
+    seats counted drawn seats only, so the supplementary draw found nothing missing. The hand-picked seat
+    counts like a drawn one: drawn 6 + 1 hand-picked is whole; once the hand-picked one is withdrawn one
+    seat is missing, and the supplementary draw fills exactly that one."""
+    picked = make_expert(["B01"])
+    for _ in range(9):
+        make_expert(["B01"])
+    pick = service.HandPickIn(picked.id, "B01", "泰财采〔2026〕12号", "技术复杂，需要该领域专家")
+    req = make_request(counts=(("B01", 6, 0),), hand_picks=[pick], is_complex=True, complex_reason="多学科影像系统")
+    service.run_draw(service.commit_draw(world.users["agency"], req), world.users["supervisor"], "666666")
+    db.session.commit()
+    assert service.missing_seats(req) == {"B01": 0}
+    hand = next(i for i in req.invitations if i.kind == InvitationKind.HAND_PICKED)
+    assert service.withdraw_invitation(world.users["agency"], hand, "评审室回避声明：近三年曾在投标人处任职") == []
+    db.session.commit()
+    assert req.status.value == "short" and service.missing_seats(req) == {"B01": 1}
+    draw = service.commit_draw(world.users["agency"], req)
+    service.run_draw(draw, world.users["supervisor"], "777777")
+    db.session.commit()
+    assert service.missing_seats(req) == {"B01": 0}
+    assert len([i for i in req.invitations if i.draw_id == draw.id and i.status.value == "invited"]) == 1

@@ -224,3 +224,23 @@ def test_cancel_from_draft_and_bidding(world, make_project, status):
     assert Notice.query.filter_by(subject_id=project.id, kind="failure").count() == (status != "draft")
     with pytest.raises(Conflict):
         service.cancel_project(world.agency, project.id, "再次终止")
+
+
+def test_an_answered_question_is_a_public_clarification_notice_naming_nobody(world, make_project, clock, client):
+    """87号令 Art 27 (issue 21): clarifications were shown only to registered suppliers. The answer is a
+    public 澄清公告 on the notice list, readable logged out, with the question and answer and not the asker."""
+    from core.db import db
+    from notices.models import Notice
+    from tender import service
+
+    project = make_project()
+    asker = world.suppliers[0].user
+    question = service.ask_question(asker, project.id, "第1标项的交货地点是否包含各分校区？")
+    db.session.commit()
+    service.answer_question(world.agency, question.id, "包含，详见采购需求第三条。")
+    db.session.commit()
+    notice = db.session.scalars(db.select(Notice).filter_by(kind="clarification")).one()
+    assert notice.subject_id == project.id and "包含，详见采购需求第三条。" in notice.body
+    page = client.get(f"/notices/{notice.id}").get_data(as_text=True)  # logged out
+    assert "第1标项的交货地点是否包含各分校区？" in page and asker.org.name not in page
+    assert f"/notices/{notice.id}" in client.get("/notices").get_data(as_text=True)
