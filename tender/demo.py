@@ -121,7 +121,19 @@ def project_data(title: str, purchaser, start, *, days: int = 21, category: str 
             "doc_end_at": _doc_end(start, deadline).isoformat(),
             "clarify_deadline": (deadline - timedelta(days=15)).isoformat(),
             "deadline": deadline.isoformat(), "opening_mode": mode,
-            "custodian_user_ids": custodians, "include_vault": True, "k": k}
+            "custodian_user_ids": custodians, "include_vault": True, "k": k,
+            **_confirmed_year(start, deadline)}
+
+
+def _confirmed_year(start: datetime, deadline: datetime) -> dict:
+    """A period reaching a year the working-day calendar lacks (a December seed's tenders end in January)
+    is confirmed as the agency's clerk would: counted Monday to Friday, naming the year."""
+    from core.workdays import get_calendar
+
+    calendar = get_calendar()
+    years = sorted({d.year for d in (clock.to_local(start).date(), clock.to_local(deadline).date())
+                    if not calendar.covers(d)})
+    return {"confirm_uncovered_year": years[-1]} if years else {}
 
 
 def _doc_end(start, deadline):
@@ -141,7 +153,7 @@ def create_demo_project(agent, data: dict, publish: bool, suppliers) -> Project:
     service.add_document(agent, project, "招标文件.txt", io.BytesIO(
         f"{data['title']}\n招标文件（演示）\n评分办法：{data['criteria']}\n".encode()))
     if publish:
-        service.publish_project(agent, project.id)
+        service.publish_project(agent, project.id, confirm_uncovered_year=data.get("confirm_uncovered_year"))
         for user in suppliers:
             service.register_supplier(user, project.id)
     db.session.flush()

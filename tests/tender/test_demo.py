@@ -41,7 +41,8 @@ def test_demo_seed_has_a_tender_in_each_stage(app, app_ctx, clock, tmp_path, mon
 def test_the_demo_tenders_pass_the_legal_period_on_every_day_of_the_year(app_ctx, clock):
     """The seed runs whenever a newcomer runs `make run`: a deadline on a Sunday or just after a holiday
     once refused the demo's own projects (documents issued 21 days before leave the 20th day on a
-    Saturday, which moves to Monday). Every day the test calendar (2026) covers, holidays included, at two
+    Saturday, which moves to Monday), and a December seed's tenders ending in a year the calendar lacks
+    were refused until a clerk confirms the year. Every day of 2026 (the calendar's last year), at two
     hours of the day."""
     from datetime import datetime, timedelta
     from types import SimpleNamespace
@@ -56,12 +57,12 @@ def test_the_demo_tenders_pass_the_legal_period_on_every_day_of_the_year(app_ctx
             k: core_clock.parse_iso_utc(data[k]) for k in ("notice_at", "doc_start_at", "doc_end_at",
                                                           "clarify_deadline", "deadline")})
         errors: dict = {}
-        check_timeline(errors, p, at)
+        check_timeline(errors, p, at, data.get("confirm_uncovered_year"))
         return errors
 
     purchaser = SimpleNamespace(id=1)
     first = datetime(2026, 1, 26, 2, 0, tzinfo=core_clock.UTC)
-    for n in range(310):
+    for n in range(340):
         for hour in (0, 17):  # 08:00 and 01:00 the next day in Beijing
             day = first + timedelta(days=n, hours=hour)
             start = legal_start(day)
