@@ -4,8 +4,8 @@ A proposed finding of an abnormally high or low score (87号令 Art 64 (4)) is v
 `evaluation_score_flag.resolution` gains `cleared`. Findings recorded before this revision (by the chair
 alone) have no proposal row: their flags stay as they are.
 
-Revision ID: 0051_outlier_findings
-Revises: 0050_audit_leaf_data
+Revision ID: 0052_outlier_findings
+Revises: 0051_supervision_suspensions
 Create Date: 2026-12-04 19:30:00
 
 """
@@ -16,8 +16,8 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0051_outlier_findings'
-down_revision = '0050_audit_leaf_data'
+revision = '0052_outlier_findings'
+down_revision = '0051_supervision_suspensions'
 branch_labels = None
 depends_on = None
 
