@@ -10,7 +10,11 @@ reference prices, the rolling quartiles, the automatic freeze and the nightly ch
 order lifecycle, payments, disputes and the marks fed to credit; `contracts` the order's contract source
 for the contracts kit; `services` the designated-service agreements, orders and the line-by-line bill
 check; `service` re-exports what others call; `timed` the chronograph's sweep; `views` the pages; `demo`
-the seed. README.md: the rules, the quantile method, the kinds API and the benchmark.
+the seed. The reverse auction (反向竞价): `auction` the kind and its services, `auction_models` and
+`auction_transitions` its tables and lifecycle, `auction_log` the hash-chained, signed bid log,
+`verifier` the standalone check of a published log (`python -m mall.verifier`), `auction_timed` its sweep,
+`events` the `/auction` Socket.IO room, `auction_views` its pages, `auction_demo` its seed.
+README.md: the rules, the quantile method, the kinds API and the benchmark.
 """
 
 from __future__ import annotations
@@ -23,13 +27,30 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     from core import chronograph
-    from mall import contracts, demo, methods, models, panels, rules, timed, views  # noqa: F401  (sources, seeder)
+    from mall import (  # noqa: F401  (imported for their registrations: sources, kinds, seeders, sweeps)
+        auction,
+        auction_demo,
+        auction_timed,
+        auction_views,
+        contracts,
+        demo,
+        events,
+        methods,
+        models,
+        panels,
+        rules,
+        timed,
+        views,
+    )
     from mall.orders import emall_total, poor_marks
     from plan.service import split_source
     from registry.credit.service import register_performance_feed
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(auction_views.bp)
     chronograph.declare(app, timed.SWEEP)
+    chronograph.declare(app, auction_timed.SWEEP)
+    events.register_handlers()
     register_performance_feed(poor_marks)
     split_source(emall_total)
     _navigation()
