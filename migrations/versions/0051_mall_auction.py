@@ -1,8 +1,8 @@
 """mall auction: the reverse auction (issue 18) — the auction, its pseudonymous bidders and the
 hash-chained bid log (entries never updated; the head is on the auction row)
 
-Revision ID: 0050_mall_auction
-Revises: 0049_plans
+Revision ID: 0051_mall_auction
+Revises: 0050_audit_leaf_data
 Create Date: 2026-12-04 19:34:20.113686
 
 """
@@ -13,8 +13,8 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0050_mall_auction'
-down_revision = '0049_plans'
+revision = '0051_mall_auction'
+down_revision = '0050_audit_leaf_data'
 branch_labels = None
 depends_on = None
 
