@@ -163,7 +163,7 @@ def test_kinds_registry_shape():
         supermarket.close(None)
     assert _code(exc) == "kind_step_not_supported"
     with pytest.raises(Exception) as exc:
-        kinds.get("auction")
+        kinds.get("no_such_kind")  # "auction" is the reverse auction (mall.auction) since issue 18
     assert _code(exc) == "kind_unknown"
 
     class Broken(kinds.PurchaseKind):
