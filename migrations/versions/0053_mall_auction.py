@@ -1,8 +1,8 @@
 """mall auction: the reverse auction (issue 18) — the auction, its pseudonymous bidders and the
 hash-chained bid log (entries never updated; the head is on the auction row)
 
-Revision ID: 0051_mall_auction
-Revises: 0050_audit_leaf_data
+Revision ID: 0053_mall_auction
+Revises: 0051_supervision_suspensions, 0051_outlier_findings
 Create Date: 2026-12-04 19:34:20.113686
 
 """
@@ -13,8 +13,10 @@ import core.db  # noqa: F401  (custom column types)
 
 
 # revision identifiers, used by Alembic.
-revision = '0051_mall_auction'
-down_revision = '0050_audit_leaf_data'
+revision = '0053_mall_auction'
+# main had two heads from 0050 (0051_supervision_suspensions, 0052_outlier_findings's 0051_outlier_findings):
+# this revision joins them, so there is one head again (neither landed revision is edited)
+down_revision = ('0051_supervision_suspensions', '0051_outlier_findings')
 branch_labels = None
 depends_on = None
 
