@@ -2,7 +2,7 @@
 hash-chained bid log (entries never updated; the head is on the auction row)
 
 Revision ID: 0053_mall_auction
-Revises: 0051_supervision_suspensions, 0051_outlier_findings
+Revises: 0052_outlier_findings
 Create Date: 2026-12-04 19:34:20.113686
 
 """
@@ -14,9 +14,7 @@ import core.db  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '0053_mall_auction'
-# main had two heads from 0050 (0051_supervision_suspensions, 0052_outlier_findings's 0051_outlier_findings):
-# this revision joins them, so there is one head again (neither landed revision is edited)
-down_revision = ('0051_supervision_suspensions', '0051_outlier_findings')
+down_revision = '0052_outlier_findings'
 branch_labels = None
 depends_on = None
 
