@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from accounts.models import Role
 from core.auth import roles_required
+from core.bounded import Id
 from core.db import db
 from core.errors import DomainError, settle_refusal
 from portal import supervision, suspensions
@@ -82,7 +83,7 @@ def _suspension(row: dict) -> dict:
 
 class SuspendIn(Schema):
     kind = fields.Str(required=True, metadata={"description": "the process's kind: tender_project"})
-    subject_id = fields.Int(required=True)
+    subject_id = Id(required=True)
     reason = fields.Str(required=True, validate=validate.Length(min=1, max=suspensions.REASON_MAX))
 
 
