@@ -105,7 +105,8 @@ def _browser():
 @pytest.fixture
 def _page_and_errors(_browser):
     context = _browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
-    context.set_default_timeout(15_000)
+    # generous: a CI machine running the suite is busy, and a wait that times out says nothing about the page
+    context.set_default_timeout(30_000)
     page = context.new_page()
     errors: list[str] = []
 
