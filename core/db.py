@@ -50,3 +50,17 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def lock_row(model: type, key: object) -> None:
+    """Take the write lock that makes a read-check-write safe against a concurrent one (a bid against the
+    current lowest, a unit's yearly total): a row lock on PostgreSQL; on SQLite, which ignores FOR UPDATE
+    and reads outside the write transaction, a no-op write to the row, which takes the database's write
+    lock (waiting for the busy timeout) before anything is read, until the commit."""
+    from sqlalchemy import select, update
+
+    primary = model.__mapper__.primary_key[0]
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(model).where(primary == key).values({primary.key: primary}))
+    else:
+        db.session.scalar(select(primary).where(primary == key).with_for_update())

@@ -32,7 +32,7 @@ from accounts.models import Role, User
 from audit.service import record
 from core import clock, money
 from core.after_commit import after_commit
-from core.db import db
+from core.db import db, lock_row
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.i18n import N_
 from core.transitions import move
@@ -205,8 +205,12 @@ def params_of(auction: Auction) -> Params:
 
 
 def get_auction(auction_id: int | None, lock: bool = False) -> Auction:
+    """The auction; `lock` serialises its bids and steps (core.db.lock_row, SQLite included) before it is read."""
     stmt = select(Auction).where(Auction.id == auction_id)
-    auction = db.session.scalar(stmt.with_for_update() if lock else stmt) if auction_id is not None else None
+    if lock and auction_id is not None:
+        lock_row(Auction, auction_id)
+        stmt = stmt.execution_options(populate_existing=True)  # what the lock's holder before us wrote
+    auction = db.session.scalar(stmt) if auction_id is not None else None
     if auction is None:
         raise NotFound("没有这场竞价。", code="auction_not_found")
     return auction

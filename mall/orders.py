@@ -16,13 +16,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from accounts.models import Org, Role, User
 from audit.service import record
 from core import clock, money
 from core.after_commit import after_commit
-from core.db import db
+from core.db import db, lock_row
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
 from core.transitions import move
 from mall import prices, rules
@@ -156,10 +156,7 @@ def lock_unit(org_id: int) -> None:
     """The purchasing unit's orders are placed one at a time, so its yearly total is read after the unit's
     lock: a row lock on PostgreSQL; on SQLite (which ignores FOR UPDATE and reads outside the write
     transaction) a write to the row, which takes the database's write lock until the commit."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(update(Org).where(Org.id == org_id).values(id=Org.id))
-    else:
-        db.session.scalar(select(Org.id).where(Org.id == org_id).with_for_update())
+    lock_row(Org, org_id)
 
 
 def line_total(listing: Listing, qty: int) -> int:
