@@ -13,10 +13,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from accounts.models import Role
-from core import clock
+from core import clock, files
 from core.auth import roles_required
 from core.db import db
-from core.errors import DomainError, ValidationError, settle_refusal, wants_json
+from core.errors import Conflict, DomainError, ValidationError, settle_refusal, wants_json
 from mall import auction as service
 from mall import auction_log
 from mall.models import Listing
@@ -131,7 +131,7 @@ def log(auction_id: int):
     """The verifiable log (sealed once the auction closed): `python -m mall.verifier <file>` checks it."""
     auction = _visible(auction_id)
     if not auction.seal_note:
-        abort(409)
+        raise Conflict("竞价结束、记录封存后才能下载竞价记录。", code="auction_log_not_sealed")
     body = json.dumps(auction_log.sealed_log(auction), ensure_ascii=False, indent=1)
     return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{auction.number}-log.json"'})
+                    headers={"Content-Disposition": files.content_disposition(f"{auction.number}-log.json")})
