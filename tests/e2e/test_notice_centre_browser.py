@@ -64,7 +64,9 @@ def test_a_visitor_filters_searches_opens_a_result_and_verifies_its_draw(centre,
     page.click("#f-submit")
     page.wait_for_url("**region=330329**")
     results = _titles(page)
-    assert results and all("结果公告" in t for t in results) and not any("苍南" in t for t in results)
+    # result notices of every method: tenders' 中标（成交）结果公告, the e-mall auction's 成交公告
+    assert results and all("结果公告" in t or "成交公告" in t for t in results)
+    assert any("中标（成交）结果公告" in t for t in results) and not any("苍南" in t for t in results)
     assert page.locator("#notice-feed").get_attribute("href") == "/notices/feeds/330329/result.atom"
 
     page.goto(f"{centre}/notices")
