@@ -182,6 +182,11 @@ def demo_login(live_server, browser_page):
             page.fill("#code", totp_for(page, live_server, username))
             page.click("#totp-form button[type=submit]")
         page.wait_for_selector("#dashboard-title")
+        # a user's language is kept on the account: an earlier test's English (the layout and English
+        # tests switch to it after logging in) must not reach the next test, which reads Chinese
+        page.goto(f"{live_server}/lang/zh_CN")
+        page.goto(f"{live_server}/dashboard")
+        page.wait_for_selector("#dashboard-title")
         return page
 
     return do

@@ -47,6 +47,9 @@ def _signed_in(browser, base: str, username: str):
         page.fill("#code", totp_for(page, base, username))
         page.click("#totp-form button[type=submit]")
     page.wait_for_selector("#dashboard-title")
+    page.goto(f"{base}/lang/zh_CN")  # the account's language, whatever an earlier test chose (conftest)
+    page.goto(f"{base}/dashboard")
+    page.wait_for_selector("#dashboard-title")
     return context, page, errors
 
 
